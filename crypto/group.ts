@@ -1,0 +1,220 @@
+/**
+ * The prime-order group ristretto255 (RFC 9496) as RFC 9497 §4.1 uses it, behind one small
+ * interface with two backends:
+ *
+ * - `noble`: @noble/curves' `ristretto255` — the reference. Its variable-base multiply is not
+ *   constant-time (its README says so), so it is used for checking, not for secret scalars.
+ * - `sodium`: libsodium (wasm, libsodium-wrappers-sumo) — constant-time scalar multiplication and
+ *   scalar arithmetic, several times faster here. The default for work on secret scalars.
+ *
+ * Both speak bytes: an element is its 32-byte canonical encoding, a scalar its 32-byte
+ * little-endian canonical encoding (RFC 9497 §4.1 SerializeElement / SerializeScalar). The two
+ * backends are byte-identical (test/group.test.ts proves it on random inputs).
+ */
+import { ristretto255, ristretto255_hasher } from '@noble/curves/ed25519.js';
+import { expand_message_xmd } from '@noble/curves/abstract/hash-to-curve.js';
+import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
+import { sha512 } from '@noble/hashes/sha2.js';
+import sodium from 'libsodium-wrappers-sumo';
+import type { Rng } from './bytes.js';
+import { DeserializeError, ParameterError } from './errors.js';
+
+/** 32-byte canonical encoding of a non-identity ristretto255 element (or the identity where said). */
+export type Element = Uint8Array;
+/** 32-byte little-endian encoding of an integer in [0, order). */
+export type Scalar = Uint8Array;
+
+export const ELEMENT_LENGTH = 32;
+export const SCALAR_LENGTH = 32;
+/** The prime order of ristretto255: 2^252 + 27742317777372353535851937790883648493. */
+export const GROUP_ORDER = ristretto255.Point.Fn.ORDER;
+/** The generator G (RFC 9496 §4.4), encoded. */
+export const GENERATOR: Element = ristretto255.Point.BASE.toBytes();
+/** The identity element's (only) encoding. */
+export const IDENTITY: Element = new Uint8Array(ELEMENT_LENGTH);
+
+export type BackendName = 'noble' | 'sodium';
+
+export interface Group {
+  readonly name: BackendName;
+  /** True if `bytes` is a canonical encoding of some element (the identity included). */
+  isCanonicalElement(bytes: Uint8Array): boolean;
+  /** k·P. Throws if k is zero (the result would be the identity). */
+  mul(k: Scalar, P: Element): Element;
+  /** k·G. Throws if k is zero. */
+  mulBase(k: Scalar): Element;
+  add(P: Element, Q: Element): Element;
+  sub(P: Element, Q: Element): Element;
+  /** RFC 9380 hash_to_ristretto255 with expand_message_xmd(SHA-512) and the given DST. */
+  hashToGroup(msg: Uint8Array, dst: Uint8Array): Element;
+  /** RFC 9497 §4.1 HashToScalar: expand_message_xmd to 64 bytes, reduced mod the order. */
+  hashToScalar(msg: Uint8Array, dst: Uint8Array): Scalar;
+  /** Reduce 64 little-endian bytes modulo the order. */
+  reduceWide(bytes64: Uint8Array): Scalar;
+  scalarAdd(a: Scalar, b: Scalar): Scalar;
+  scalarSub(a: Scalar, b: Scalar): Scalar;
+  scalarMul(a: Scalar, b: Scalar): Scalar;
+  scalarNeg(a: Scalar): Scalar;
+  /** a⁻¹. Throws on zero. */
+  scalarInvert(a: Scalar): Scalar;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation shared by every backend (RFC 9497 §4.1: DeserializeElement / DeserializeScalar).
+
+function checkLength(bytes: Uint8Array, length: number, field: string): void {
+  if (!(bytes instanceof Uint8Array)) throw new DeserializeError(field, 'expected a byte string');
+  if (bytes.length !== length) {
+    throw new DeserializeError(field, `expected ${length} bytes, got ${bytes.length}`);
+  }
+}
+
+function isAllZero(bytes: Uint8Array): boolean {
+  let acc = 0;
+  for (const b of bytes) acc |= b;
+  return acc === 0;
+}
+
+/**
+ * DeserializeElement: exactly 32 bytes, a canonical ristretto255 encoding, not the identity.
+ * Returns the same bytes (elements are carried in encoded form).
+ */
+export function decodeElement(group: Group, bytes: Uint8Array, field: string): Element {
+  checkLength(bytes, ELEMENT_LENGTH, field);
+  if (!group.isCanonicalElement(bytes)) {
+    throw new DeserializeError(field, 'not a canonical ristretto255 encoding');
+  }
+  if (isAllZero(bytes)) throw new DeserializeError(field, 'is the identity element');
+  return bytes;
+}
+
+/** DeserializeScalar: exactly 32 bytes, little-endian, below the group order. */
+export function decodeScalar(bytes: Uint8Array, field: string, opts: { nonZero?: boolean } = {}): Scalar {
+  checkLength(bytes, SCALAR_LENGTH, field);
+  const value = bytesToNumberLE(bytes);
+  if (value >= GROUP_ORDER) throw new DeserializeError(field, 'scalar is not below the group order');
+  if (opts.nonZero && value === 0n) throw new DeserializeError(field, 'scalar is zero');
+  return bytes;
+}
+
+export function scalarFromBigint(value: bigint): Scalar {
+  return numberToBytesLE(((value % GROUP_ORDER) + GROUP_ORDER) % GROUP_ORDER, SCALAR_LENGTH);
+}
+
+export function scalarToBigint(s: Scalar): bigint {
+  return bytesToNumberLE(s);
+}
+
+export function scalarIsZero(s: Scalar): boolean {
+  return isAllZero(s);
+}
+
+export function elementsEqual(a: Element, b: Element): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * RandomScalar (RFC 9497 §4.1): 64 bytes from `rng`, reduced mod the order, retried on zero.
+ * Reducing 64 bytes makes the bias negligible, and lets tests inject an exact scalar `s` by
+ * returning `s ‖ 0^32`.
+ */
+export function randomScalar(group: Group, rng: Rng): Scalar {
+  for (let i = 0; i < 8; i++) {
+    const bytes = rng(64);
+    if (!(bytes instanceof Uint8Array) || bytes.length !== 64) {
+      throw new ParameterError('rng', 'must return the number of bytes requested');
+    }
+    const s = group.reduceWide(bytes);
+    bytes.fill(0);
+    if (!scalarIsZero(s)) return s;
+  }
+  throw new ParameterError('rng', 'returned zero scalars repeatedly');
+}
+
+// ---------------------------------------------------------------------------------------------
+// noble backend (reference).
+
+const { Point } = ristretto255;
+const Fn = Point.Fn;
+
+function nobleScalar(s: Scalar): bigint {
+  return bytesToNumberLE(s);
+}
+
+function nonZero(k: bigint, op: string): bigint {
+  if (k === 0n) throw new ParameterError(op, 'scalar is zero');
+  return k;
+}
+
+export const nobleGroup: Group = {
+  name: 'noble',
+  isCanonicalElement(bytes) {
+    try {
+      Point.fromBytes(bytes);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  mul: (k, P) => Point.fromBytes(P).multiply(nonZero(nobleScalar(k), 'mul')).toBytes(),
+  mulBase: (k) => Point.BASE.multiply(nonZero(nobleScalar(k), 'mulBase')).toBytes(),
+  add: (P, Q) => Point.fromBytes(P).add(Point.fromBytes(Q)).toBytes(),
+  sub: (P, Q) => Point.fromBytes(P).subtract(Point.fromBytes(Q)).toBytes(),
+  hashToGroup: (msg, dst) => ristretto255_hasher.hashToCurve(msg, { DST: dst }).toBytes(),
+  hashToScalar: (msg, dst) => scalarFromBigint(ristretto255_hasher.hashToScalar(msg, { DST: dst })),
+  reduceWide: (bytes64) => scalarFromBigint(Fn.create(bytesToNumberLE(bytes64))),
+  scalarAdd: (a, b) => scalarFromBigint(Fn.add(nobleScalar(a), nobleScalar(b))),
+  scalarSub: (a, b) => scalarFromBigint(Fn.sub(nobleScalar(a), nobleScalar(b))),
+  scalarMul: (a, b) => scalarFromBigint(Fn.mul(nobleScalar(a), nobleScalar(b))),
+  scalarNeg: (a) => scalarFromBigint(Fn.neg(nobleScalar(a))),
+  scalarInvert: (a) => scalarFromBigint(Fn.inv(nonZero(nobleScalar(a), 'scalarInvert'))),
+};
+
+// ---------------------------------------------------------------------------------------------
+// libsodium backend (constant-time, fast).
+
+let sodiumGroup: Group | undefined;
+
+function expandHash64(msg: Uint8Array, dst: Uint8Array): Uint8Array {
+  return expand_message_xmd(msg, dst, 64, sha512);
+}
+
+function buildSodiumGroup(): Group {
+  const s = sodium;
+  const requireNonZero = (k: Scalar, op: string): Scalar => {
+    if (isAllZero(k)) throw new ParameterError(op, 'scalar is zero');
+    return k;
+  };
+  return {
+    name: 'sodium',
+    isCanonicalElement: (bytes) => isAllZero(bytes) || s.crypto_core_ristretto255_is_valid_point(bytes),
+    mul: (k, P) => s.crypto_scalarmult_ristretto255(requireNonZero(k, 'mul'), P),
+    mulBase: (k) => s.crypto_scalarmult_ristretto255_base(requireNonZero(k, 'mulBase')),
+    add: (P, Q) => s.crypto_core_ristretto255_add(P, Q),
+    sub: (P, Q) => s.crypto_core_ristretto255_sub(P, Q),
+    hashToGroup: (msg, dst) => s.crypto_core_ristretto255_from_hash(expandHash64(msg, dst)),
+    hashToScalar: (msg, dst) => s.crypto_core_ristretto255_scalar_reduce(expandHash64(msg, dst)),
+    reduceWide: (bytes64) => s.crypto_core_ristretto255_scalar_reduce(bytes64),
+    scalarAdd: (a, b) => s.crypto_core_ristretto255_scalar_add(a, b),
+    scalarSub: (a, b) => s.crypto_core_ristretto255_scalar_sub(a, b),
+    scalarMul: (a, b) => s.crypto_core_ristretto255_scalar_mul(a, b),
+    scalarNeg: (a) => s.crypto_core_ristretto255_scalar_negate(a),
+    scalarInvert: (a) => s.crypto_core_ristretto255_scalar_invert(requireNonZero(a, 'scalarInvert')),
+  };
+}
+
+/** The libsodium backend, once its wasm module has loaded. */
+export async function loadSodiumGroup(): Promise<Group> {
+  if (!sodiumGroup) {
+    await sodium.ready;
+    sodiumGroup = buildSodiumGroup();
+  }
+  return sodiumGroup;
+}
+
+/** A backend by name; `sodium` (the default) is the one to use for secret scalars. */
+export async function loadGroup(name: BackendName = 'sodium'): Promise<Group> {
+  return name === 'noble' ? nobleGroup : loadSodiumGroup();
+}

@@ -1,0 +1,10 @@
+/** The splitkey crypto core: pure functions, no I/O. See DESIGN.md "Cryptography". */
+export * from './bytes.js';
+export * from './errors.js';
+export * from './group.js';
+export * from './suite.js';
+export * from './oprf.js';
+export * from './dleq.js';
+export * from './shamir.js';
+export * from './resource-key.js';
+export * from './threshold.js';

@@ -1,0 +1,69 @@
+/**
+ * The per-resource key (DESIGN.md "Cryptography", step 6):
+ *   resourceKey = HKDF-SHA256(ikm  = masterHalf ‖ oprfOut,
+ *                             salt = "splitkey/v1/resource-key",
+ *                             info = I2OSP(len(keyName), 2) ‖ keyName ‖ I2OSP(version, 4)
+ *                                    ‖ I2OSP(len(resourceId), 2) ‖ resourceId)      → 32 bytes.
+ * Both ikm parts have fixed lengths and every variable field carries its length, so no two
+ * different (keyName, version, resourceId) triples share an info string.
+ */
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { concatBytes, i2osp, lengthPrefixed, utf8 } from './bytes.js';
+import { ParameterError } from './errors.js';
+import { OUTPUT_LENGTH } from './suite.js';
+
+export const MASTER_HALF_LENGTH = 32;
+export const RESOURCE_KEY_LENGTH = 32;
+export const MAX_KEY_NAME_LENGTH = 255;
+export const MAX_RESOURCE_ID_LENGTH = 0xffff;
+const SALT = utf8('splitkey/v1/resource-key');
+
+/** Key names are `tenant/label`: lowercase tenant, label of [A-Za-z0-9._-/], at most 255 bytes. */
+const KEY_NAME = /^[a-z0-9][a-z0-9._-]{0,62}\/[A-Za-z0-9._-][A-Za-z0-9._\-/]*$/;
+
+export function checkKeyName(keyName: string, field = 'keyName'): void {
+  if (typeof keyName !== 'string' || !KEY_NAME.test(keyName) || utf8(keyName).length > MAX_KEY_NAME_LENGTH) {
+    throw new ParameterError(field, 'must look like tenant/label (lowercase tenant, ≤ 255 bytes)');
+  }
+}
+
+export function checkResourceId(resourceId: Uint8Array, field = 'resourceId'): void {
+  if (!(resourceId instanceof Uint8Array)) throw new ParameterError(field, 'expected a byte string');
+  if (resourceId.length < 1 || resourceId.length > MAX_RESOURCE_ID_LENGTH) {
+    throw new ParameterError(field, `must be 1..${MAX_RESOURCE_ID_LENGTH} bytes, got ${resourceId.length}`);
+  }
+}
+
+export function checkVersion(version: number, field = 'version'): void {
+  if (!Number.isInteger(version) || version < 1 || version > 0xffffffff) {
+    throw new ParameterError(field, `must be an integer in [1, 2^32-1], got ${version}`);
+  }
+}
+
+/** The HKDF info string for one resource (exported so tests can check injectivity directly). */
+export function resourceKeyInfo(keyName: string, version: number, resourceId: Uint8Array): Uint8Array {
+  checkKeyName(keyName);
+  checkVersion(version);
+  checkResourceId(resourceId);
+  return concatBytes(lengthPrefixed(utf8(keyName)), i2osp(version, 4), lengthPrefixed(resourceId));
+}
+
+export function deriveResourceKey(
+  masterHalf: Uint8Array,
+  oprfOutput: Uint8Array,
+  keyName: string,
+  version: number,
+  resourceId: Uint8Array,
+): Uint8Array {
+  if (!(masterHalf instanceof Uint8Array) || masterHalf.length !== MASTER_HALF_LENGTH) {
+    throw new ParameterError('masterHalf', `expected ${MASTER_HALF_LENGTH} bytes`);
+  }
+  if (!(oprfOutput instanceof Uint8Array) || oprfOutput.length !== OUTPUT_LENGTH) {
+    throw new ParameterError('oprfOutput', `expected ${OUTPUT_LENGTH} bytes`);
+  }
+  const ikm = concatBytes(masterHalf, oprfOutput);
+  const key = hkdf(sha256, ikm, SALT, resourceKeyInfo(keyName, version, resourceId), RESOURCE_KEY_LENGTH);
+  ikm.fill(0);
+  return key;
+}
