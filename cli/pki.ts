@@ -18,32 +18,12 @@ import { join } from 'node:path';
 import type * as X509 from '@peculiar/x509';
 
 /**
- * @peculiar/x509 2.x pulls in tsyringe, which throws at load time unless a Reflect metadata
- * polyfill (reflect-metadata) is installed. tsyringe only consults Reflect.getMetadata /
- * getOwnMetadata while x509's own @injectable() classes are being defined (their constructors take
- * no parameters), so when no polyfill is present we install a no-op shim just for the duration of
- * the import and remove it afterwards: no lasting global side effect. Loaded lazily so importing
- * this module costs nothing until a certificate is actually created or parsed.
+ * @peculiar/x509 2.x pulls in tsyringe, which needs the Reflect metadata polyfill loaded first.
+ * Loaded lazily so importing this module costs nothing until a certificate is made.
  */
 let x509Promise: Promise<typeof X509> | undefined;
 function loadX509(): Promise<typeof X509> {
-  x509Promise ??= (async () => {
-    const R = Reflect as unknown as Record<string, unknown>;
-    if (typeof R.getMetadata === 'function') return import('@peculiar/x509');
-    const noMeta = (): undefined => undefined;
-    const added: string[] = [];
-    for (const k of ['getMetadata', 'getOwnMetadata']) {
-      if (typeof R[k] !== 'function') {
-        R[k] = noMeta;
-        added.push(k);
-      }
-    }
-    try {
-      return await import('@peculiar/x509');
-    } finally {
-      for (const k of added) if (R[k] === noMeta) delete R[k];
-    }
-  })();
+  x509Promise ??= import('reflect-metadata').then(() => import('@peculiar/x509'));
   return x509Promise;
 }
 

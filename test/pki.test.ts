@@ -205,13 +205,6 @@ describe('issueCert', () => {
   });
 });
 
-describe('x509 loading', () => {
-  it('leaves no Reflect metadata shim behind after loading @peculiar/x509', () => {
-    expect((Reflect as unknown as Record<string, unknown>).getMetadata).toBeUndefined();
-    expect((Reflect as unknown as Record<string, unknown>).getOwnMetadata).toBeUndefined();
-  });
-});
-
 describe('identityUri', () => {
   it('formats the three roles', () => {
     expect(identityUri({ role: 'client', tenant: 't1', name: 'svc.a_b-c' })).toBe('splitkey://client/t1/svc.a_b-c');

@@ -1,0 +1,21 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { HelloRequest as _splitkey_v1_HelloRequest, HelloRequest__Output as _splitkey_v1_HelloRequest__Output } from './splitkey/v1/HelloRequest.js';
+import type { HelloResponse as _splitkey_v1_HelloResponse, HelloResponse__Output as _splitkey_v1_HelloResponse__Output } from './splitkey/v1/HelloResponse.js';
+import type { PeerClient as _splitkey_v1_PeerClient, PeerDefinition as _splitkey_v1_PeerDefinition } from './splitkey/v1/Peer.js';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  splitkey: {
+    v1: {
+      HelloRequest: MessageTypeDefinition<_splitkey_v1_HelloRequest, _splitkey_v1_HelloRequest__Output>
+      HelloResponse: MessageTypeDefinition<_splitkey_v1_HelloResponse, _splitkey_v1_HelloResponse__Output>
+      Peer: SubtypeConstructor<typeof grpc.Client, _splitkey_v1_PeerClient> & { service: _splitkey_v1_PeerDefinition }
+    }
+  }
+}
+
