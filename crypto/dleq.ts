@@ -8,7 +8,7 @@ import type { Rng } from './bytes.js';
 import { concatBytes, lengthPrefixed, utf8 } from './bytes.js';
 import { DeserializeError, ParameterError } from './errors.js';
 import type { Element, Group, Scalar } from './group.js';
-import { IDENTITY, SCALAR_LENGTH, decodeScalar, elementsEqual, randomScalar } from './group.js';
+import { GENERATOR, IDENTITY, SCALAR_LENGTH, decodeScalar, elementsEqual, randomScalar } from './group.js';
 import type { Suite } from './suite.js';
 
 export const PROOF_LENGTH = 2 * SCALAR_LENGTH;
@@ -96,7 +96,7 @@ export function generateProof(
   const { group } = suite;
   const { M, Z } = computeComposites(suite, B, C, D, k);
   const r = randomScalar(group, rng);
-  const t2 = group.mul(r, A);
+  const t2 = mulPoint(group, r, A);
   const t3 = group.mul(r, M);
   const c = challenge(suite, B, M, Z, t2, t3);
   const s = group.scalarSub(r, group.scalarMul(c, k));
@@ -122,8 +122,13 @@ function linear(group: Group, s: Scalar, P: Element, c: Scalar, Q: Element): Ele
   const cZero = c.every((b) => b === 0);
   if (sZero && cZero) return IDENTITY;
   if (sZero) return group.mul(c, Q);
-  if (cZero) return group.mul(s, P);
-  return group.add(group.mul(s, P), group.mul(c, Q));
+  if (cZero) return mulPoint(group, s, P);
+  return group.add(mulPoint(group, s, P), group.mul(c, Q));
+}
+
+/** k·P, through the faster fixed-base path when P is the generator (A = G in splitkey). */
+function mulPoint(group: Group, k: Scalar, P: Element): Element {
+  return elementsEqual(P, GENERATOR) ? group.mulBase(k) : group.mul(k, P);
 }
 
 /**

@@ -8,3 +8,4 @@ export * from './dleq.js';
 export * from './shamir.js';
 export * from './resource-key.js';
 export * from './threshold.js';
+export * as envelope from './envelope.js';
