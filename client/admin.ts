@@ -1,0 +1,109 @@
+/**
+ * Operator actions over the Admin service: dealer import of a known secret (the dealer splits,
+ * sends each node only its share, and forgets the secret), key listing and status.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  checkKeyName,
+  decodeScalar,
+  elementsEqual,
+  loadGroup,
+  splitSecret,
+  wipe,
+} from '../crypto/index.js';
+import type { ImportShareResponse__Output } from '../proto/gen/splitkey/v1/ImportShareResponse.js';
+import type { KeyStatusResponse__Output } from '../proto/gen/splitkey/v1/KeyStatusResponse.js';
+import type { ListKeysResponse__Output } from '../proto/gen/splitkey/v1/ListKeysResponse.js';
+import type { NodeStatusResponse__Output } from '../proto/gen/splitkey/v1/NodeStatusResponse.js';
+import { NodeChannels, unaryCall } from './channels.js';
+import { ConfigError, type NodeFailure } from './errors.js';
+import { reasonOf } from './evaluate.js';
+
+const TIMEOUT_MS = 5_000;
+
+export class AdminClient {
+  constructor(readonly channels: NodeChannels) {}
+
+  /** Ask every node; answers and failures by node index. */
+  async each<T>(call: (index: number) => Promise<T>): Promise<{ ok: Map<number, T>; failures: NodeFailure[] }> {
+    const ok = new Map<number, T>();
+    const failures: NodeFailure[] = [];
+    await Promise.all(
+      this.channels.nodes.map(async (n) => {
+        try {
+          ok.set(n.index, await call(n.index));
+        } catch (e) {
+          failures.push({ index: n.index, ...reasonOf(e) });
+        }
+      }),
+    );
+    return { ok, failures };
+  }
+
+  listKeys(index: number, tenant = ''): Promise<ListKeysResponse__Output> {
+    const c = this.channels.admin(index);
+    return unaryCall<object, ListKeysResponse__Output>(c.ListKeys.bind(c), { tenant }, this.channels.callMetadata(), TIMEOUT_MS).promise;
+  }
+
+  keyStatus(index: number, keyName: string): Promise<KeyStatusResponse__Output> {
+    const c = this.channels.admin(index);
+    return unaryCall<object, KeyStatusResponse__Output>(c.KeyStatus.bind(c), { keyName }, this.channels.callMetadata(), TIMEOUT_MS).promise;
+  }
+
+  nodeStatus(index: number, timeoutMs = TIMEOUT_MS): Promise<NodeStatusResponse__Output> {
+    const c = this.channels.admin(index);
+    return unaryCall<object, NodeStatusResponse__Output>(c.NodeStatus.bind(c), {}, this.channels.callMetadata(), timeoutMs).promise;
+  }
+
+  /** The next free version number of a key, from every reachable node. */
+  async nextVersion(keyName: string): Promise<number> {
+    const { ok } = await this.each((i) => this.listKeys(i));
+    let max = 0;
+    for (const res of ok.values()) for (const k of res.keys) if (k.keyName === keyName) max = Math.max(max, ...k.versions);
+    return max + 1;
+  }
+
+  /**
+   * Dealer import: split `secret` (32-byte scalar, RFC 9497 SerializeScalar) t-of-n over the
+   * descriptor's nodes and send each node its share. Every node must accept; the secret and the
+   * shares are wiped from memory afterwards.
+   */
+  async importKey(keyName: string, secret: Uint8Array, threshold: number, opts: { version?: number } = {}): Promise<{ version: number; publicKey: Uint8Array }> {
+    checkKeyName(keyName);
+    decodeScalar(secret, 'secret', { nonZero: true });
+    const group = await loadGroup('sodium');
+    const nodes = this.channels.nodes;
+    const indices = nodes.map((n) => n.index).sort((a, b) => a - b);
+    if (threshold < 1 || threshold > indices.length) throw new ConfigError(`threshold must be in [1, ${indices.length}]`);
+    const version = opts.version ?? (await this.nextVersion(keyName));
+    const rng = (n: number) => new Uint8Array(randomBytes(n));
+    // Shares are evaluated at the nodes' own indices, which need not be 1..n.
+    const maxIndex = Math.max(...indices);
+    const { shares, commitments } = splitSecret(group, secret, threshold, maxIndex, rng);
+    const publicKey = commitments[0]!;
+    try {
+      const { failures } = await this.each(async (index) => {
+        const c = this.channels.admin(index);
+        const share = shares.find((s) => s.index === index)!;
+        const res = await unaryCall<object, ImportShareResponse__Output>(
+          c.ImportShare.bind(c),
+          { keyName, keyVersion: version, threshold, nodeIndices: indices, commitments, nodeIndex: index, share: share.value },
+          this.channels.callMetadata(),
+          TIMEOUT_MS,
+        ).promise;
+        if (!elementsEqual(res.publicShare, group.mulBase(share.value))) throw new Error(`node ${index} reports a different public share`);
+        return res;
+      });
+      if (failures.length > 0) {
+        throw new ConfigError(`import of ${keyName}@${version} failed on ${failures.map((f) => `node ${f.index} (${f.reason}: ${f.detail})`).join(', ')}`);
+      }
+    } finally {
+      wipe(...shares.map((s) => s.value));
+    }
+    return { version, publicKey };
+  }
+
+  close(): void {
+    this.channels.close();
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * The appliance library's front: `connect()` and the `SplitkeyClient` it returns.
+ *
+ *   const c = await connect();                       // from SPLITKEY_* environment variables
+ *   await c.oprf('acme/disks', input);                // 64-byte RFC 9497 VOPRF output
+ *   await c.deriveKey('acme/disks', 'vol-42');        // { key: 32 bytes, version }
+ *   await c.deriveKeys('acme/disks', ['a', 'b']);     // batched
+ *   await c.close();
+ *
+ * Concurrent single calls within `coalesceWindowMs` are coalesced into one batched request per
+ * key version (at most `maxBatch` elements each).
+ */
+import { checkKeyName, checkResourceId, deriveResourceKey, utf8 } from '../crypto/index.js';
+import { NodeChannels, readTlsFiles, type Credentials } from './channels.js';
+import { loadDescriptor, parseDescriptor, type ClusterDescriptor } from './descriptor.js';
+import { ConfigError } from './errors.js';
+import { DEFAULT_EVALUATE_OPTIONS, ThresholdEvaluator, type EvaluateOptions, type VerifiedKey } from './evaluate.js';
+import { loadMaster, unlockFromEnv } from './master.js';
+
+export interface ConnectOptions extends Partial<EvaluateOptions> {
+  /** Cluster descriptor: a path to cluster.json or the object. Default: $SPLITKEY_CLUSTER. */
+  cluster?: string | ClusterDescriptor;
+  /** PEM files of the cluster CA and this appliance's client certificate. Default: $SPLITKEY_CA, $SPLITKEY_CERT, $SPLITKEY_KEY. */
+  ca?: string;
+  cert?: string;
+  key?: string;
+  /** Development clusters on loopback only: plaintext, with this identity URI instead of a certificate. */
+  insecureIdentity?: string;
+  /**
+   * The master half: raw 32 bytes, or the path of a sealed master file (default $SPLITKEY_MASTER),
+   * unlocked with `masterUnlock` or $SPLITKEY_MASTER_PASSPHRASE / $SPLITKEY_MASTER_KEY.
+   * Optional: without it only `oprf` works.
+   */
+  master?: string | Uint8Array;
+  masterUnlock?: { passphrase: string } | { key: Uint8Array };
+  /** Coalescing window for concurrent single calls; 0 turns coalescing off. Default 1 ms. */
+  coalesceWindowMs?: number;
+  /** Largest batch sent to the nodes. Default 1024 (the nodes' default limit). */
+  maxBatch?: number;
+}
+
+export interface DerivedKey {
+  key: Uint8Array;
+  version: number;
+}
+
+interface Waiter {
+  input: Uint8Array;
+  resolve: (r: { output: Uint8Array; version: number }) => void;
+  reject: (e: unknown) => void;
+}
+
+const toBytes = (id: Uint8Array | string): Uint8Array => (typeof id === 'string' ? utf8(id) : id);
+
+export class SplitkeyClient {
+  private readonly queues = new Map<string, { keyName: string; version: number; waiters: Waiter[]; timer?: NodeJS.Timeout }>();
+
+  constructor(
+    readonly evaluator: ThresholdEvaluator,
+    private readonly master: Uint8Array | undefined,
+    private readonly coalesceWindowMs: number,
+    private readonly maxBatch: number,
+  ) {}
+
+  /** Public information on a key as at least t nodes agree on it. */
+  keyInfo(keyName: string): Promise<VerifiedKey> {
+    return this.evaluator.keyInfo(keyName, { refresh: true });
+  }
+
+  /** The RFC 9497 VOPRF output for `input` under the key (newest active version unless given). */
+  async oprf(keyName: string, input: Uint8Array, opts: { version?: number } = {}): Promise<Uint8Array> {
+    return (await this.evaluateOne(keyName, opts.version ?? 0, input)).output;
+  }
+
+  /** Batched VOPRF outputs. */
+  async oprfBatch(keyName: string, inputs: Uint8Array[], opts: { version?: number } = {}): Promise<{ version: number; outputs: Uint8Array[] }> {
+    checkKeyName(keyName);
+    const outputs: Uint8Array[] = [];
+    let version = opts.version ?? 0;
+    for (let i = 0; i < inputs.length; i += this.maxBatch) {
+      const res = await this.evaluator.evaluate(keyName, version, inputs.slice(i, i + this.maxBatch));
+      version = res.version;
+      outputs.push(...res.outputs);
+    }
+    return { version, outputs };
+  }
+
+  /** The resource key of `resourceId` (newest active version unless given). */
+  async deriveKey(keyName: string, resourceId: Uint8Array | string, opts: { version?: number } = {}): Promise<DerivedKey> {
+    const id = toBytes(resourceId);
+    checkResourceId(id);
+    const master = this.requireMaster();
+    const { output, version } = await this.evaluateOne(keyName, opts.version ?? 0, id);
+    return { key: deriveResourceKey(master, output, keyName, version, id), version };
+  }
+
+  /** Resource keys of many resources in batched requests, in order. */
+  async deriveKeys(keyName: string, resourceIds: (Uint8Array | string)[], opts: { version?: number } = {}): Promise<DerivedKey[]> {
+    const ids = resourceIds.map(toBytes);
+    ids.forEach((id) => checkResourceId(id));
+    const master = this.requireMaster();
+    const { version, outputs } = await this.oprfBatch(keyName, ids, opts);
+    return outputs.map((out, i) => ({ key: deriveResourceKey(master, out, keyName, version, ids[i]!), version }));
+  }
+
+  private requireMaster(): Uint8Array {
+    if (!this.master) throw new ConfigError('no master half: pass { master } to connect() or set SPLITKEY_MASTER');
+    return this.master;
+  }
+
+  private evaluateOne(keyName: string, version: number, input: Uint8Array): Promise<{ output: Uint8Array; version: number }> {
+    checkKeyName(keyName);
+    if (this.coalesceWindowMs <= 0) {
+      return this.evaluator.evaluate(keyName, version, [input]).then((r) => ({ output: r.outputs[0]!, version: r.version }));
+    }
+    return new Promise((resolve, reject) => {
+      const slot = `${keyName}\x00${version}`;
+      let q = this.queues.get(slot);
+      if (!q) this.queues.set(slot, (q = { keyName, version, waiters: [] }));
+      q.waiters.push({ input, resolve, reject });
+      if (q.waiters.length >= this.maxBatch) this.flush(slot);
+      else q.timer ??= setTimeout(() => this.flush(slot), this.coalesceWindowMs);
+    });
+  }
+
+  private flush(slot: string): void {
+    const q = this.queues.get(slot);
+    if (!q) return;
+    this.queues.delete(slot);
+    clearTimeout(q.timer);
+    const waiters = q.waiters;
+    this.evaluator.evaluate(q.keyName, q.version, waiters.map((w) => w.input)).then(
+      (r) => waiters.forEach((w, i) => w.resolve({ output: r.outputs[i]!, version: r.version })),
+      (e) => waiters.forEach((w) => w.reject(e)),
+    );
+  }
+
+  async close(): Promise<void> {
+    for (const slot of [...this.queues.keys()]) this.flush(slot);
+    this.master?.fill(0);
+    this.evaluator.close();
+  }
+}
+
+function env(name: string): string | undefined {
+  const v = process.env[name];
+  return v === undefined || v === '' ? undefined : v;
+}
+
+/** Build credentials from options or the environment. */
+export async function resolveCredentials(opts: { ca?: string; cert?: string; key?: string; insecureIdentity?: string }, descriptor: ClusterDescriptor, envPrefix = 'SPLITKEY'): Promise<Credentials> {
+  if (opts.insecureIdentity) return { insecureIdentity: opts.insecureIdentity };
+  const ca = opts.ca ?? env(`${envPrefix}_CA`);
+  const cert = opts.cert ?? env(`${envPrefix}_CERT`);
+  const key = opts.key ?? env(`${envPrefix}_KEY`);
+  if (!ca || !cert || !key) {
+    if (descriptor.insecureLoopback && env('SPLITKEY_INSECURE_IDENTITY')) return { insecureIdentity: env('SPLITKEY_INSECURE_IDENTITY')! };
+    throw new ConfigError(`TLS credentials missing: pass { ca, cert, key } or set ${envPrefix}_CA, ${envPrefix}_CERT and ${envPrefix}_KEY`);
+  }
+  return readTlsFiles({ ca, cert, key });
+}
+
+export async function resolveDescriptor(cluster: string | ClusterDescriptor | undefined): Promise<ClusterDescriptor> {
+  const c = cluster ?? env('SPLITKEY_CLUSTER');
+  if (!c) throw new ConfigError('no cluster: pass { cluster } or set SPLITKEY_CLUSTER to the path of cluster.json');
+  return typeof c === 'string' ? loadDescriptor(c) : parseDescriptor(c);
+}
+
+/** Connect to a splitkey cluster. With no arguments everything comes from SPLITKEY_* variables. */
+export async function connect(opts: ConnectOptions = {}): Promise<SplitkeyClient> {
+  const descriptor = await resolveDescriptor(opts.cluster);
+  const credentials = await resolveCredentials(opts, descriptor);
+  let master: Uint8Array | undefined;
+  if (opts.master instanceof Uint8Array) {
+    if (opts.master.length !== 32) throw new ConfigError('master half must be 32 bytes');
+    master = Uint8Array.from(opts.master);
+  } else {
+    const path = opts.master ?? env('SPLITKEY_MASTER');
+    if (path) master = await loadMaster(path, opts.masterUnlock ?? unlockFromEnv());
+  }
+  const evaluator = await ThresholdEvaluator.create(new NodeChannels(descriptor, credentials), {
+    timeoutMs: opts.timeoutMs ?? DEFAULT_EVALUATE_OPTIONS.timeoutMs,
+    hedge: opts.hedge ?? DEFAULT_EVALUATE_OPTIONS.hedge,
+    hedgeDelayMs: opts.hedgeDelayMs ?? DEFAULT_EVALUATE_OPTIONS.hedgeDelayMs,
+    keyInfoTtlMs: opts.keyInfoTtlMs ?? DEFAULT_EVALUATE_OPTIONS.keyInfoTtlMs,
+  });
+  return new SplitkeyClient(evaluator, master, opts.coalesceWindowMs ?? 1, opts.maxBatch ?? 1024);
+}

@@ -1,0 +1,304 @@
+/**
+ * Threshold evaluation from the appliance's side (DESIGN.md "Cryptography", steps 2–5):
+ * blind, fan out to the version's nodes with a deadline, verify every answer's DLEQ proof against
+ * that node's pk_i (computed here from the agreed Feldman commitments, never taken on a node's
+ * word), keep the first t valid answers, combine, unblind, finalize.
+ *
+ * Hedging: t + `hedge` nodes are asked first; each failure asks the next node at once, and after
+ * `hedgeDelayMs` every remaining node is asked. A node whose answer fails verification is
+ * reported by index and never contributes.
+ */
+import { randomBytes } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import {
+  VerifyError,
+  blind,
+  checkCommitments,
+  combineResponses,
+  createSuite,
+  finalize,
+  loadGroup,
+  publicShare,
+  verifyPartial,
+  type Element,
+  type Group,
+  type PartialResponse,
+  type Suite,
+} from '../crypto/index.js';
+import type { EvaluateResponse__Output } from '../proto/gen/splitkey/v1/EvaluateResponse.js';
+import type { KeyInfo__Output } from '../proto/gen/splitkey/v1/KeyInfo.js';
+import type { KeyVersionInfo__Output } from '../proto/gen/splitkey/v1/KeyVersionInfo.js';
+import { NodeChannels, unaryCall } from './channels.js';
+import { KeyError, ThresholdError, type NodeFailure, type NodeFailureReason } from './errors.js';
+
+export interface EvaluateOptions {
+  /** Deadline of every node call. */
+  timeoutMs: number;
+  /** Nodes asked beyond t at first. */
+  hedge: number;
+  /** After this, every node not yet asked is asked. */
+  hedgeDelayMs: number;
+  /** How long agreed key information is reused. */
+  keyInfoTtlMs: number;
+}
+
+export const DEFAULT_EVALUATE_OPTIONS: EvaluateOptions = { timeoutMs: 2_000, hedge: 1, hedgeDelayMs: 150, keyInfoTtlMs: 30_000 };
+
+export type VersionState = 'active' | 'decrypt-only' | 'destroyed';
+
+/** A key version as at least t nodes reported it identically, with pk_i computed locally. */
+export interface VerifiedVersion {
+  version: number;
+  threshold: number;
+  nodeIndices: number[];
+  publicKey: Element;
+  publicShares: Map<number, Element>;
+  epoch: string;
+  state: VersionState;
+}
+
+export interface VerifiedKey {
+  keyName: string;
+  versions: VerifiedVersion[];
+  /** Nodes that did not answer key-info requests, with reasons. */
+  failures: NodeFailure[];
+}
+
+const STATE: Record<string, VersionState> = {
+  KEY_STATE_ACTIVE: 'active',
+  KEY_STATE_DECRYPT_ONLY: 'decrypt-only',
+  KEY_STATE_DESTROYED: 'destroyed',
+};
+
+export function reasonOf(err: unknown): { reason: NodeFailureReason; detail: string } {
+  const e = err as Partial<grpc.ServiceError>;
+  const detail = e.details ?? (err instanceof Error ? err.message : String(err));
+  switch (e.code) {
+    case grpc.status.DEADLINE_EXCEEDED:
+      return { reason: 'timeout', detail: 'no answer before the deadline' };
+    case grpc.status.UNAVAILABLE:
+      return { reason: 'unavailable', detail };
+    case grpc.status.PERMISSION_DENIED:
+    case grpc.status.UNAUTHENTICATED:
+      return { reason: 'permission denied', detail };
+    case grpc.status.NOT_FOUND:
+      return { reason: 'not found', detail };
+    case grpc.status.FAILED_PRECONDITION:
+      return { reason: 'failed precondition', detail };
+    case grpc.status.INVALID_ARGUMENT:
+      return { reason: 'invalid argument', detail };
+    case grpc.status.RESOURCE_EXHAUSTED:
+      return { reason: 'rate limited', detail };
+    default:
+      return { reason: 'error', detail };
+  }
+}
+
+/** A canonical string of everything that must agree across nodes for one version. */
+function versionFingerprint(v: KeyVersionInfo__Output): string {
+  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+  return [v.version, v.threshold, v.nodeIndices.join(','), v.commitments.map(hex).join(','), v.epoch].join('|');
+}
+
+export class ThresholdEvaluator {
+  private readonly keys = new Map<string, { key: VerifiedKey; at: number }>();
+  private readonly suite: Suite;
+  private readonly rng = (n: number) => new Uint8Array(randomBytes(n));
+
+  private constructor(
+    readonly channels: NodeChannels,
+    readonly group: Group,
+    readonly options: EvaluateOptions,
+  ) {
+    this.suite = createSuite(group);
+  }
+
+  static async create(channels: NodeChannels, options: Partial<EvaluateOptions> = {}): Promise<ThresholdEvaluator> {
+    return new ThresholdEvaluator(channels, await loadGroup('sodium'), { ...DEFAULT_EVALUATE_OPTIONS, ...options });
+  }
+
+  /**
+   * Key information accepted only where at least t nodes report byte-identical public data
+   * (threshold, node set, commitments, epoch): at most t-1 lying nodes cannot forge it.
+   */
+  async keyInfo(keyName: string, opts: { refresh?: boolean } = {}): Promise<VerifiedKey> {
+    const cached = this.keys.get(keyName);
+    if (cached && !opts.refresh && performance.now() - cached.at < this.options.keyInfoTtlMs) return cached.key;
+    const failures: NodeFailure[] = [];
+    const answers = await Promise.all(
+      this.channels.nodes.map(async (n) => {
+        const c = this.channels.evaluator(n.index);
+        try {
+          return await unaryCall<{ keyName: string }, KeyInfo__Output>(c.GetKeyInfo.bind(c), { keyName }, this.channels.callMetadata(), this.options.timeoutMs).promise;
+        } catch (e) {
+          failures.push({ index: n.index, ...reasonOf(e) });
+          return undefined;
+        }
+      }),
+    );
+    const groups = new Map<number, Map<string, { info: KeyVersionInfo__Output; count: number; destroyedBy: number }>>();
+    for (const a of answers) {
+      for (const v of a?.versions ?? []) {
+        const byPrint = groups.get(v.version) ?? new Map();
+        groups.set(v.version, byPrint);
+        const fp = versionFingerprint(v);
+        const entry = byPrint.get(fp) ?? { info: v, count: 0, destroyedBy: 0 };
+        entry.count++;
+        if (v.state === 'KEY_STATE_DESTROYED') entry.destroyedBy++;
+        byPrint.set(fp, entry);
+      }
+    }
+    const versions: VerifiedVersion[] = [];
+    for (const [, byPrint] of [...groups.entries()].sort((a, b) => a[0] - b[0])) {
+      const agreed = [...byPrint.values()].find((e) => e.count >= e.info.threshold && e.info.threshold >= 1);
+      if (!agreed) continue;
+      const v = agreed.info;
+      const commitments = checkCommitments(this.group, v.commitments, v.threshold);
+      const publicShares = new Map(v.nodeIndices.map((i) => [i, publicShare(this.group, commitments, i)] as const));
+      // A node that reports destroyed wins over ones that still say active: erasure is one-way.
+      const state: VersionState = agreed.destroyedBy > 0 ? 'destroyed' : (STATE[v.state] ?? 'decrypt-only');
+      versions.push({ version: v.version, threshold: v.threshold, nodeIndices: v.nodeIndices, publicKey: commitments[0]!, publicShares, epoch: v.epoch, state });
+    }
+    if (versions.length === 0) {
+      if (failures.length === this.channels.nodes.length) {
+        const allNotFound = failures.every((f) => f.reason === 'not found');
+        if (!allNotFound) throw new ThresholdError(keyName, 0, 1, 0, failures);
+      }
+      throw new KeyError('KEY_NOT_FOUND', `key ${keyName} not found on enough nodes`);
+    }
+    const key = { keyName, versions, failures };
+    this.keys.set(keyName, { key, at: performance.now() });
+    return key;
+  }
+
+  /** The version to use: newest active (version 0) or the exact one asked for. */
+  async resolveVersion(keyName: string, version: number): Promise<VerifiedVersion> {
+    const key = await this.keyInfo(keyName);
+    if (version === 0) {
+      const active = key.versions.filter((v) => v.state === 'active');
+      const newest = active[active.length - 1];
+      if (!newest) throw new KeyError('KEY_NOT_FOUND', `key ${keyName} has no active version`);
+      return newest;
+    }
+    let v = key.versions.find((x) => x.version === version);
+    if (!v) v = (await this.keyInfo(keyName, { refresh: true })).versions.find((x) => x.version === version);
+    if (!v) throw new KeyError('KEY_NOT_FOUND', `key ${keyName} has no version ${version}`);
+    if (v.state === 'destroyed') throw new KeyError('KEY_DESTROYED', `version ${version} of key ${keyName} was destroyed: data under it cannot be decrypted`);
+    return v;
+  }
+
+  /** Evaluate the VOPRF on every input under one key version; outputs in input order. */
+  async evaluate(keyName: string, version: number, inputs: Uint8Array[]): Promise<{ version: number; outputs: Uint8Array[]; warnings: NodeFailure[] }> {
+    const v = await this.resolveVersion(keyName, version);
+    const blinded = inputs.map((x) => blind(this.suite, x, this.rng));
+    const B = blinded.map((b) => b.blindedElement);
+    const { responses, failures } = await this.collect(keyName, v, B);
+    const Z = combineResponses(this.suite, responses);
+    const outputs = inputs.map((x, j) => finalize(this.suite, x, blinded[j]!.blind, Z[j]!));
+    for (const b of blinded) b.blind.fill(0);
+    return { version: v.version, outputs, warnings: failures.filter((f) => f.reason === 'invalid proof' || f.reason === 'wrong epoch') };
+  }
+
+  /** Fan out with hedging until t verified answers, or fail with every node's reason. */
+  private collect(keyName: string, v: VerifiedVersion, B: Element[]): Promise<{ responses: PartialResponse[]; failures: NodeFailure[] }> {
+    const t = v.threshold;
+    const order = this.preferenceOrder(v.nodeIndices);
+    const valid: PartialResponse[] = [];
+    const failures: NodeFailure[] = [];
+    const pending = new Map<number, () => void>();
+    let next = 0;
+    return new Promise((resolve, reject) => {
+      let done = false;
+      let hedgeTimer: NodeJS.Timeout | undefined;
+      const settle = () => {
+        if (done) return;
+        if (valid.length >= t) {
+          done = true;
+          clearTimeout(hedgeTimer);
+          for (const cancel of pending.values()) cancel();
+          resolve({ responses: valid.slice(0, t), failures });
+        } else if (pending.size === 0 && next >= order.length) {
+          done = true;
+          clearTimeout(hedgeTimer);
+          reject(new ThresholdError(keyName, v.version, t, valid.length, failures));
+        }
+      };
+      const ask = () => {
+        const index = order[next++];
+        if (index === undefined) return;
+        if (!this.channels.endpoint(index)) {
+          failures.push({ index, reason: 'unavailable', detail: 'not in the cluster descriptor' });
+          return;
+        }
+        const c = this.channels.evaluator(index);
+        const call = unaryCall<object, EvaluateResponse__Output>(
+          c.Evaluate.bind(c),
+          { keyName, keyVersion: v.version, blindedElements: B },
+          this.channels.callMetadata(),
+          this.options.timeoutMs,
+        );
+        pending.set(index, call.cancel);
+        call.promise.then(
+          (res) => {
+            pending.delete(index);
+            if (done) return;
+            const problem = this.check(index, v, B, res, valid);
+            if (problem) {
+              failures.push(problem);
+              this.penalize(index);
+              ask();
+            }
+            settle();
+          },
+          (err) => {
+            pending.delete(index);
+            if (done) return;
+            failures.push({ index, ...reasonOf(err) });
+            this.penalize(index);
+            ask();
+            settle();
+          },
+        );
+      };
+      for (let i = 0; i < Math.min(order.length, t + this.options.hedge); i++) ask();
+      hedgeTimer = setTimeout(() => {
+        while (!done && next < order.length) ask();
+      }, this.options.hedgeDelayMs);
+      settle();
+    });
+  }
+
+  /** Check one answer; push it to `valid` and return nothing, or return why it is refused. */
+  private check(index: number, v: VerifiedVersion, B: Element[], res: EvaluateResponse__Output, valid: PartialResponse[]): NodeFailure | undefined {
+    if (res.nodeIndex !== index) return { index, reason: 'invalid proof', detail: `answered as node ${res.nodeIndex}` };
+    if (res.keyVersion !== v.version) return { index, reason: 'invalid proof', detail: `answered for version ${res.keyVersion}` };
+    if (res.epoch !== v.epoch) return { index, reason: 'wrong epoch', detail: `share epoch ${res.epoch}, expected ${v.epoch}` };
+    try {
+      valid.push(verifyPartial(this.suite, v.publicShares.get(index)!, B, { index, evaluatedElements: res.evaluatedElements, proof: res.proof }));
+      return undefined;
+    } catch (e) {
+      if (e instanceof VerifyError) return { index, reason: 'invalid proof', detail: e.message };
+      throw e;
+    }
+  }
+
+  /** Nodes that failed recently are asked last. */
+  private readonly penalties = new Map<number, number>();
+  private penalize(index: number): void {
+    this.penalties.set(index, performance.now());
+  }
+  private preferenceOrder(indices: number[]): number[] {
+    const recent = (i: number) => {
+      const at = this.penalties.get(i);
+      return at !== undefined && performance.now() - at < 10_000 ? 1 : 0;
+    };
+    const rotation = Math.floor(Math.random() * indices.length);
+    const rotated = [...indices.slice(rotation), ...indices.slice(0, rotation)];
+    return rotated.sort((a, b) => recent(a) - recent(b));
+  }
+
+  close(): void {
+    this.channels.close();
+  }
+}
+

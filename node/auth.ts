@@ -1,0 +1,67 @@
+/**
+ * Identities from mTLS client certificates (DESIGN.md "Authentication and authorization"). The
+ * cluster CA puts one URI SAN in every leaf certificate:
+ *   splitkey://client/<tenant>/<name>   evaluates keys named "<tenant>/…"
+ *   splitkey://admin/<name>             uses the Admin service
+ *   splitkey://node/<index>             uses the Peer service
+ * The TLS layer has already checked the chain against the cluster CA (requestCert,
+ * rejectUnauthorized); this module only reads the role.
+ */
+import type { ServerUnaryCall } from '@grpc/grpc-js';
+import { permissionDenied, unauthenticated } from './errors.js';
+
+export type Identity =
+  | { role: 'client'; tenant: string; name: string; uri: string }
+  | { role: 'admin'; name: string; uri: string }
+  | { role: 'node'; index: number; uri: string };
+
+const LABEL = '[a-z0-9][a-z0-9._-]{0,62}';
+const URI = new RegExp(`^splitkey://(?:client/(${LABEL})/(${LABEL})|admin/(${LABEL})|node/([1-9][0-9]{0,4}))$`);
+
+export function parseIdentityUri(uri: string): Identity | undefined {
+  const m = URI.exec(uri);
+  if (!m) return undefined;
+  if (m[1] && m[2]) return { role: 'client', tenant: m[1], name: m[2], uri };
+  if (m[3]) return { role: 'admin', name: m[3], uri };
+  const index = Number(m[4]);
+  return index <= 65535 ? { role: 'node', index, uri } : undefined;
+}
+
+/** The identity in a certificate's subjectaltname string ("URI:splitkey://…, DNS:…"): exactly one. */
+export function identityFromSan(san: string | undefined): Identity | undefined {
+  if (!san) return undefined;
+  const uris = san.split(', ').filter((e) => e.startsWith('URI:splitkey://'));
+  if (uris.length !== 1) return undefined;
+  return parseIdentityUri(uris[0]!.slice('URI:'.length));
+}
+
+/**
+ * The caller's identity. Over mTLS it comes from the verified client certificate. In
+ * insecure-loopback (development) mode there is no certificate, and the caller names itself in
+ * the `splitkey-identity` metadata header.
+ */
+export function callerIdentity(call: ServerUnaryCall<unknown, unknown>, insecure: boolean): Identity {
+  if (insecure) {
+    const claimed = call.metadata.get('splitkey-identity')[0];
+    const id = typeof claimed === 'string' ? parseIdentityUri(claimed) : undefined;
+    if (!id) throw unauthenticated('insecure-loopback mode: send a splitkey-identity metadata header');
+    return id;
+  }
+  const auth = call.getAuthContext();
+  const id = identityFromSan(auth?.sslPeerCertificate?.subjectaltname);
+  if (!id) throw unauthenticated('no splitkey identity in the client certificate');
+  return id;
+}
+
+export function requireRole<R extends Identity['role']>(id: Identity, role: R): Extract<Identity, { role: R }> {
+  if (id.role !== role) throw permissionDenied(`role ${id.role} may not call this service (needs ${role})`);
+  return id as Extract<Identity, { role: R }>;
+}
+
+/** A client may only use keys of its own tenant: "<tenant>/…". */
+export function requireTenant(id: Identity, keyName: string): void {
+  const client = requireRole(id, 'client');
+  if (!keyName.startsWith(`${client.tenant}/`)) {
+    throw permissionDenied(`tenant ${client.tenant} may not use key ${keyName}`);
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Node configuration: a JSON file, validated field by field with clear errors. Relative paths
+ * are resolved against the file's directory.
+ *
+ * {
+ *   "index": 1,                                  // Shamir index of this node, 1..255
+ *   "listen": "127.0.0.1:7001",                  // gRPC address (port 0 = any free port)
+ *   "dataDir": "data",                           // LevelDB directory
+ *   "tls": { "ca": "ca.crt", "cert": "node.crt", "key": "node.key" },
+ *   "insecureLoopback": false,                   // dev only: plaintext, loopback bind only
+ *   "seal": { "keyFile": "seal.key" }            // or { "keyEnv": "VAR" } | { "passphraseEnv": "VAR" } | { "passphraseFile": "f" }
+ *   "metrics": { "listen": "127.0.0.1:9101" },   // optional Prometheus endpoint
+ *   "limits": { "maxMessageBytes": 65536, "maxBatch": 1024, "ratePerSecond": 50000, "burst": 100000,
+ *               "queryWarnAt": 1e12, "queryLimit": 2e12, "refuseOverBudget": false },
+ *   "shutdownGraceMs": 10000
+ * }
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import type { SealSource } from './seal.js';
+
+export interface Limits {
+  maxMessageBytes: number;
+  maxBatch: number;
+  ratePerSecond: number;
+  burst: number;
+  queryWarnAt: number;
+  queryLimit: number;
+  refuseOverBudget: boolean;
+}
+
+export interface NodeConfig {
+  index: number;
+  listen: string;
+  dataDir: string;
+  tls?: { ca: string; cert: string; key: string };
+  insecureLoopback: boolean;
+  seal: SealSource;
+  metrics?: { listen: string };
+  limits: Limits;
+  shutdownGraceMs: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxMessageBytes: 64 * 1024,
+  maxBatch: 1024,
+  ratePerSecond: 50_000,
+  burst: 100_000,
+  queryWarnAt: 1e12,
+  queryLimit: 2e12,
+  refuseOverBudget: false,
+};
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_ERROR';
+  constructor(field: string, reason: string) {
+    super(`config ${field}: ${reason}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Json = Record<string, unknown>;
+
+function int(obj: Json, field: string, min: number, max: number, fallback?: number): number {
+  const v = obj[field] ?? fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new ConfigError(field, `must be an integer in [${min}, ${max}]`);
+  }
+  return v;
+}
+
+function str(obj: Json, field: string): string {
+  const v = obj[field];
+  if (typeof v !== 'string' || v.length === 0) throw new ConfigError(field, 'must be a non-empty string');
+  return v;
+}
+
+/** Split "host:port" / "[v6]:port". */
+export function parseHostPort(address: string, field = 'listen'): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(address);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new ConfigError(field, `expected host:port or [v6]:port, got ${JSON.stringify(address)}`);
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+export const isLoopbackHost = (host: string): boolean => host === '127.0.0.1' || host === '::1';
+
+/** Validate a parsed config object; `base` resolves relative paths. */
+export function parseNodeConfig(raw: unknown, base: string): NodeConfig {
+  if (typeof raw !== 'object' || raw === null) throw new ConfigError('(root)', 'must be a JSON object');
+  const c = raw as Json;
+  const path = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const insecureLoopback = c.insecureLoopback === true;
+  const listen = str(c, 'listen');
+  const { host } = parseHostPort(listen);
+  if (insecureLoopback && !isLoopbackHost(host)) {
+    throw new ConfigError('insecureLoopback', `plaintext is allowed only on 127.0.0.1 or ::1, not ${host}`);
+  }
+  let tls: NodeConfig['tls'];
+  if (c.tls !== undefined) {
+    const t = c.tls as Json;
+    tls = { ca: path(str(t, 'ca')), cert: path(str(t, 'cert')), key: path(str(t, 'key')) };
+  } else if (!insecureLoopback) {
+    throw new ConfigError('tls', 'is required (mTLS is the default; insecureLoopback is for development only)');
+  }
+  const s = c.seal as Json | undefined;
+  let seal: SealSource;
+  if (!s || typeof s !== 'object') throw new ConfigError('seal', 'is required');
+  if (typeof s.keyFile === 'string') seal = { keyFile: path(s.keyFile) };
+  else if (typeof s.keyEnv === 'string') seal = { keyEnv: s.keyEnv };
+  else if (typeof s.passphraseEnv === 'string') seal = { passphraseEnv: s.passphraseEnv };
+  else if (typeof s.passphraseFile === 'string') seal = { passphraseFile: path(s.passphraseFile) };
+  else throw new ConfigError('seal', 'needs keyFile, keyEnv, passphraseEnv or passphraseFile');
+  const l = (c.limits ?? {}) as Json;
+  const d = DEFAULT_LIMITS;
+  const limits: Limits = {
+    maxMessageBytes: int(l, 'maxMessageBytes', 1024, 64 * 1024 * 1024, d.maxMessageBytes),
+    maxBatch: int(l, 'maxBatch', 1, 65535, d.maxBatch),
+    ratePerSecond: int(l, 'ratePerSecond', 1, 1e9, d.ratePerSecond),
+    burst: int(l, 'burst', 1, 1e9, d.burst),
+    queryWarnAt: int(l, 'queryWarnAt', 1, Number.MAX_SAFE_INTEGER, d.queryWarnAt),
+    queryLimit: int(l, 'queryLimit', 1, Number.MAX_SAFE_INTEGER, d.queryLimit),
+    refuseOverBudget: l.refuseOverBudget === undefined ? d.refuseOverBudget : l.refuseOverBudget === true,
+  };
+  let metrics: NodeConfig['metrics'];
+  if (c.metrics !== undefined) {
+    const m = c.metrics as Json;
+    parseHostPort(str(m, 'listen'), 'metrics.listen');
+    metrics = { listen: m.listen as string };
+  }
+  return {
+    index: int(c, 'index', 1, 255),
+    listen,
+    dataDir: path(str(c, 'dataDir')),
+    tls,
+    insecureLoopback,
+    seal,
+    metrics,
+    limits,
+    shutdownGraceMs: int(c, 'shutdownGraceMs', 0, 600_000, 10_000),
+  };
+}
+
+export async function loadNodeConfig(file: string): Promise<NodeConfig> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(file, `cannot be read as JSON: ${(e as Error).message}`);
+  }
+  return parseNodeConfig(raw, dirname(resolve(file)));
+}

@@ -1,0 +1,87 @@
+/**
+ * Rate limits and query budgets.
+ *
+ * - Token buckets per caller identity, charged one token per evaluated element, refilled
+ *   continuously; an empty bucket refuses with RESOURCE_EXHAUSTED before any work is done.
+ * - A query counter per key version. RFC 9497 §7.2.3: the security of the key degrades with the
+ *   number of evaluations an attacker obtains (a Q-strong-DH style bound), so each version has a
+ *   budget that warns when crossed and, if configured, refuses further queries.
+ */
+import { resourceExhausted } from './errors.js';
+
+export interface RateLimitConfig {
+  /** Elements per second per identity. */
+  ratePerSecond: number;
+  /** Bucket size (largest burst). */
+  burst: number;
+}
+
+export class RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  constructor(
+    private readonly config: RateLimitConfig,
+    private readonly clock: () => number = () => performance.now(),
+  ) {}
+
+  /** Take `cost` tokens for `who`, or throw RESOURCE_EXHAUSTED. */
+  take(who: string, cost: number): void {
+    const now = this.clock();
+    const b = this.buckets.get(who) ?? { tokens: this.config.burst, at: now };
+    b.tokens = Math.min(this.config.burst, b.tokens + ((now - b.at) / 1000) * this.config.ratePerSecond);
+    b.at = now;
+    this.buckets.set(who, b);
+    if (b.tokens < cost) {
+      throw resourceExhausted(`rate limit: ${who} may evaluate ${this.config.ratePerSecond} elements/s (burst ${this.config.burst})`);
+    }
+    b.tokens -= cost;
+  }
+}
+
+export interface QueryBudgetConfig {
+  /** Log a warning once a version has answered this many elements. */
+  warnAt: number;
+  /** Hard budget per version. */
+  limit: number;
+  /** Refuse queries past `limit` (otherwise only warn). */
+  refuse: boolean;
+}
+
+export class QueryBudget {
+  private readonly counts = new Map<string, number>();
+  private readonly warned = new Set<string>();
+  constructor(
+    private readonly config: QueryBudgetConfig,
+    private readonly onWarn: (slot: string, count: number) => void,
+  ) {}
+
+  static slot(keyName: string, version: number): string {
+    return `${keyName}@${version}`;
+  }
+
+  /** Restore persisted counts. */
+  restore(slot: string, count: number): void {
+    this.counts.set(slot, count);
+  }
+
+  get(slot: string): number {
+    return this.counts.get(slot) ?? 0;
+  }
+
+  /** Check and count `n` queries against `slot`. */
+  charge(slot: string, n: number): number {
+    const next = this.get(slot) + n;
+    if (next > this.config.limit && this.config.refuse) {
+      throw resourceExhausted(`query budget of ${slot} is spent (${this.config.limit} evaluations); rotate the key`);
+    }
+    this.counts.set(slot, next);
+    if (next >= this.config.warnAt && !this.warned.has(slot)) {
+      this.warned.add(slot);
+      this.onWarn(slot, next);
+    }
+    return next;
+  }
+
+  entries(): [string, number][] {
+    return [...this.counts.entries()];
+  }
+}

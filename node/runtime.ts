@@ -1,0 +1,20 @@
+/** Everything a handler needs from the running node, in one object. */
+import type { Group } from '../crypto/index.js';
+import type { NodeConfig } from './config.js';
+import type { QueryBudget, RateLimiter } from './limits.js';
+import type { Logger } from './log.js';
+import type { NodeMetrics } from './metrics.js';
+import type { RpcContext } from './rpc.js';
+import type { ShareStore } from './store.js';
+
+export interface NodeRuntime {
+  config: NodeConfig;
+  group: Group;
+  log: Logger;
+  metrics: NodeMetrics;
+  rpc: RpcContext;
+  store: ShareStore;
+  rateLimiter: RateLimiter;
+  queryBudget: QueryBudget;
+  startedAt: number;
+}

@@ -1,0 +1,171 @@
+/**
+ * The PVKM node process: binds its gRPC port (health NOT_SERVING), opens the sealed share store
+ * and the audit log, then reports SERVING. On stop (SIGTERM/SIGINT in the CLI): NOT_SERVING and
+ * new calls refused with UNAVAILABLE, in-flight calls drained, tryShutdown, forceShutdown after
+ * the grace period, audit flushed, store closed.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Server as HttpServer } from 'node:http';
+import * as grpc from '@grpc/grpc-js';
+import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
+import { loadGroup, type Group } from '../crypto/index.js';
+import { loadSplitkeyProto } from '../proto/load.js';
+import { AuditLog } from './audit.js';
+import { parseHostPort, type NodeConfig } from './config.js';
+import { QueryBudget, RateLimiter } from './limits.js';
+import { createLogger, type Logger } from './log.js';
+import { NodeMetrics } from './metrics.js';
+import type { RpcContext } from './rpc.js';
+import type { NodeRuntime } from './runtime.js';
+import { adminHandlers } from './services/admin.js';
+import { evaluatorHandlers } from './services/evaluator.js';
+import { peerHandlers } from './services/peer.js';
+import { ShareStore } from './store.js';
+
+export const SERVICES = ['', 'splitkey.v1.Evaluator', 'splitkey.v1.Admin', 'splitkey.v1.Peer'];
+const QUERY_COUNTS = 'meta\x00queries';
+
+async function serverCredentials(config: NodeConfig): Promise<grpc.ServerCredentials> {
+  if (config.insecureLoopback) return grpc.ServerCredentials.createInsecure();
+  const tls = config.tls!;
+  const [ca, cert, key] = await Promise.all([readFile(tls.ca), readFile(tls.cert), readFile(tls.key)]);
+  // checkClientCertificate = true: a connection without a certificate from the cluster CA is refused.
+  return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], true);
+}
+
+export interface StartOptions {
+  log?: Logger;
+  group?: Group;
+}
+
+export class PvkmNode {
+  private serving = false;
+  private stopping: Promise<void> | undefined;
+  private countsTimer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly config: NodeConfig,
+    readonly port: number,
+    readonly metricsPort: number | undefined,
+    private readonly server: grpc.Server,
+    private readonly health: HealthImplementation,
+    private readonly runtime: NodeRuntime,
+    private readonly audit: AuditLog,
+    private readonly metricsServer: HttpServer | undefined,
+  ) {}
+
+  get log(): Logger {
+    return this.runtime.log;
+  }
+
+  static async start(config: NodeConfig, opts: StartOptions = {}): Promise<PvkmNode> {
+    const log = opts.log ?? createLogger({ nodeIndex: config.index });
+    const group = opts.group ?? (await loadGroup('sodium'));
+    const metrics = new NodeMetrics();
+    const health = new HealthImplementation(Object.fromEntries(SERVICES.map((s) => [s, 'NOT_SERVING' as ServingStatus])));
+    let node: PvkmNode | undefined;
+    let audit: AuditLog | undefined;
+    const rpc: RpcContext = { log, metrics, audit: () => audit, draining: () => !node?.serving, inflight: { count: 0 } };
+    const runtime = {
+      config,
+      group,
+      log,
+      metrics,
+      rpc,
+      rateLimiter: new RateLimiter({ ratePerSecond: config.limits.ratePerSecond, burst: config.limits.burst }),
+      queryBudget: new QueryBudget(
+        { warnAt: config.limits.queryWarnAt, limit: config.limits.queryLimit, refuse: config.limits.refuseOverBudget },
+        (slot, count) => log.warn({ alert: 'query-budget', slot, count }, `key version ${slot} has answered ${count} evaluations; rotate it (RFC 9497 §7.2.3)`),
+      ),
+      startedAt: performance.now(),
+    } as Omit<NodeRuntime, 'store'> as NodeRuntime;
+
+    const server = new grpc.Server({
+      'grpc.max_receive_message_length': config.limits.maxMessageBytes,
+      'grpc.max_concurrent_streams': 1000,
+      'grpc.keepalive_permit_without_calls': 1,
+    });
+    const proto = loadSplitkeyProto();
+    server.addService(proto.splitkey.v1.Evaluator.service, evaluatorHandlers(runtime));
+    server.addService(proto.splitkey.v1.Admin.service, adminHandlers(runtime));
+    server.addService(proto.splitkey.v1.Peer.service, peerHandlers(runtime));
+    health.addToServer(server);
+
+    const { host, port: wanted } = parseHostPort(config.listen);
+    const address = host.includes(':') ? `[${host}]:${wanted}` : `${host}:${wanted}`;
+    const port = await new Promise<number>(async (resolve, reject) => {
+      try {
+        server.bindAsync(address, await serverCredentials(config), (err, p) => (err ? reject(err) : resolve(p)));
+      } catch (e) {
+        reject(e);
+      }
+    });
+    let metricsServer: HttpServer | undefined;
+    try {
+      runtime.store = await ShareStore.open({ dir: config.dataDir, seal: config.seal, nodeIndex: config.index, group, log });
+      audit = await AuditLog.open(runtime.store.db);
+      const counts = await runtime.store.db.get(QUERY_COUNTS);
+      if (counts) for (const [slot, n] of Object.entries(JSON.parse(counts) as Record<string, number>)) runtime.queryBudget.restore(slot, n);
+      let metricsPort: number | undefined;
+      if (config.metrics) {
+        const m = parseHostPort(config.metrics.listen, 'metrics.listen');
+        ({ server: metricsServer, port: metricsPort } = await metrics.serve(m.host, m.port));
+      }
+      node = new PvkmNode(config, port, metricsPort, server, health, runtime, audit, metricsServer);
+    } catch (e) {
+      server.forceShutdown();
+      metricsServer?.close();
+      await runtime.store?.close().catch(() => undefined);
+      throw e;
+    }
+    node.countsTimer = setInterval(() => void node!.saveQueryCounts(), 10_000).unref();
+    node.serving = true;
+    for (const s of SERVICES) health.setStatus(s, 'SERVING');
+    log.info({ port, metricsPort: node.metricsPort, tls: !config.insecureLoopback, keys: runtime.store.counts().keys }, 'node serving');
+    return node;
+  }
+
+  private async saveQueryCounts(): Promise<void> {
+    const counts = Object.fromEntries(this.runtime.queryBudget.entries());
+    await this.runtime.store.db.put(QUERY_COUNTS, JSON.stringify(counts)).catch(() => undefined);
+  }
+
+  /** Graceful stop; idempotent. */
+  stop(graceMs = this.config.shutdownGraceMs): Promise<void> {
+    this.stopping ??= this.doStop(graceMs);
+    return this.stopping;
+  }
+
+  private async doStop(graceMs: number): Promise<void> {
+    this.serving = false;
+    for (const s of SERVICES) this.health.setStatus(s, 'NOT_SERVING');
+    clearInterval(this.countsTimer);
+    const inflight = this.runtime.rpc.inflight;
+    const deadline = setTimeout(() => inflight.idle?.(), graceMs);
+    if (inflight.count > 0) await new Promise<void>((resolve) => (inflight.idle = resolve));
+    clearTimeout(deadline);
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, Math.max(100, graceMs));
+      this.server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+    await new Promise<void>((resolve) => (this.metricsServer ? this.metricsServer.close(() => resolve()) : resolve()));
+    await this.audit.flush();
+    await this.saveQueryCounts();
+    await this.runtime.store.close();
+    this.log.info('node stopped');
+  }
+
+  /** Test and CLI hooks. */
+  get store(): ShareStore {
+    return this.runtime.store;
+  }
+  flushAudit(): Promise<void> {
+    return this.audit.flush();
+  }
+}

@@ -1,0 +1,272 @@
+/**
+ * The node's LevelDB store: one record per key version this node holds a share of, with the
+ * share sealed (seal.ts) and the public data (threshold, node set, Feldman commitments, state,
+ * epoch) beside it. Writes of shares are single atomic puts/batches with `sync: true`.
+ *
+ * On open every share is unsealed and checked against its commitments (k_i·G = pk_i). A share
+ * that fails either check makes only that version unavailable, with the reason kept for status
+ * calls and an alert in the log; the node serves every other version.
+ */
+import { Level } from 'level';
+import {
+  MODE_VOPRF,
+  checkCommitments,
+  checkIndices,
+  checkKeyName,
+  checkThreshold,
+  checkVersion,
+  concatBytes,
+  createSuite,
+  decodeScalar,
+  elementsEqual,
+  i2osp,
+  lengthPrefixed,
+  publicShare,
+  utf8,
+  verifyShare,
+  type Element,
+  type Group,
+  type Scalar,
+  type Suite,
+} from '../crypto/index.js';
+import { alreadyExists, failedPrecondition, invalidArgument, notFound } from './errors.js';
+import type { Logger } from './log.js';
+import { SealError, loadSealKey, needsSalt, newSalt, open, seal, type SealSource } from './seal.js';
+
+export type KeyStateName = 'active' | 'decrypt-only' | 'destroyed';
+
+/** What is persisted per key version (JSON). Byte fields are hex (public) or base64 (sealed). */
+export interface VersionRecord {
+  keyName: string;
+  version: number;
+  threshold: number;
+  nodeIndices: number[];
+  commitments: string[];
+  state: KeyStateName;
+  epoch: number;
+  createdAtMs: number;
+  nodeIndex: number;
+  /** Sealed k_i; absent once destroyed. */
+  sealedShare?: string;
+}
+
+/** A version as held in memory. */
+export interface LoadedVersion {
+  record: VersionRecord;
+  commitments: Element[];
+  publicKey: Element;
+  publicShares: Map<number, Element>;
+  share?: Scalar;
+  /** Why this node cannot evaluate the version, if it cannot. */
+  unavailable?: string;
+}
+
+const SEP = '\x00';
+const versionKey = (name: string, version: number) => `v${SEP}${name}${SEP}${version.toString().padStart(10, '0')}`;
+const SEAL_META = `meta${SEP}seal`;
+const SEAL_CHECK = utf8('splitkey/v1/seal-check');
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const unhex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
+
+/** Associated data of a sealed share: its slot, so it cannot be moved to another. */
+export function shareAad(keyName: string, version: number, nodeIndex: number, epoch: number): Uint8Array {
+  return concatBytes(utf8('splitkey/v1/share'), lengthPrefixed(utf8(keyName)), i2osp(version, 4), i2osp(nodeIndex, 4), i2osp(epoch, 8));
+}
+
+export interface ImportShareInput {
+  keyName: string;
+  version: number;
+  threshold: number;
+  nodeIndices: number[];
+  commitments: Uint8Array[];
+  nodeIndex: number;
+  share: Uint8Array;
+}
+
+export class ShareStore {
+  private readonly keys = new Map<string, Map<number, LoadedVersion>>();
+  private readonly suite: Suite;
+
+  private constructor(
+    readonly db: Level<string, string>,
+    private readonly sealKey: Uint8Array,
+    readonly nodeIndex: number,
+    private readonly group: Group,
+    private readonly log: Logger,
+  ) {
+    this.suite = createSuite(group, MODE_VOPRF);
+  }
+
+  static async open(opts: { dir: string; seal: SealSource; nodeIndex: number; group: Group; log: Logger }): Promise<ShareStore> {
+    const db = new Level<string, string>(opts.dir, { valueEncoding: 'utf8' });
+    await db.open();
+    try {
+      const sealKey = await ShareStore.resolveSealKey(db, opts.seal);
+      const store = new ShareStore(db, sealKey, opts.nodeIndex, opts.group, opts.log);
+      await store.loadAll();
+      return store;
+    } catch (e) {
+      await db.close();
+      throw e;
+    }
+  }
+
+  /** First open records a salt (passphrases) and a check value; later opens verify the key. */
+  private static async resolveSealKey(db: Level<string, string>, source: SealSource): Promise<Uint8Array> {
+    const meta = await db.get(SEAL_META);
+    if (meta === undefined) {
+      const salt = needsSalt(source) ? newSalt() : undefined;
+      const key = await loadSealKey(source, salt);
+      const record = { salt: salt ? Buffer.from(salt).toString('base64') : undefined, check: Buffer.from(seal(key, SEAL_CHECK, SEAL_CHECK)).toString('base64') };
+      await db.put(SEAL_META, JSON.stringify(record), { sync: true });
+      return key;
+    }
+    const record = JSON.parse(meta) as { salt?: string; check: string };
+    const key = await loadSealKey(source, record.salt ? new Uint8Array(Buffer.from(record.salt, 'base64')) : undefined);
+    try {
+      open(key, new Uint8Array(Buffer.from(record.check, 'base64')), SEAL_CHECK);
+    } catch {
+      throw new SealError('the seal key does not match this data directory');
+    }
+    return key;
+  }
+
+  private async loadAll(): Promise<void> {
+    for await (const [, value] of this.db.iterator({ gte: `v${SEP}`, lt: `v${SEP}\xff` })) {
+      this.install(this.load(JSON.parse(value) as VersionRecord));
+    }
+  }
+
+  /** Unseal and check one record; failures are recorded, not thrown. */
+  private load(record: VersionRecord): LoadedVersion {
+    const commitments = record.commitments.map(unhex);
+    const publicShares = new Map(record.nodeIndices.map((i) => [i, publicShare(this.group, commitments, i)] as const));
+    const loaded: LoadedVersion = { record, commitments, publicKey: commitments[0]!, publicShares };
+    if (record.state === 'destroyed' || record.sealedShare === undefined) return loaded;
+    try {
+      const aad = shareAad(record.keyName, record.version, record.nodeIndex, record.epoch);
+      const share = open(this.sealKey, new Uint8Array(Buffer.from(record.sealedShare, 'base64')), aad);
+      decodeScalar(share, 'share', { nonZero: true });
+      verifyShare(this.group, { index: record.nodeIndex, value: share }, commitments);
+      loaded.share = share;
+    } catch (e) {
+      loaded.unavailable = e instanceof SealError ? 'sealed share does not open (corrupted, moved, or wrong seal key)' : 'share does not match its commitments';
+      this.log.error({ alert: 'share-unavailable', key: record.keyName, version: record.version }, `share of ${record.keyName}@${record.version} is unavailable: ${loaded.unavailable}`);
+    }
+    return loaded;
+  }
+
+  private install(v: LoadedVersion): void {
+    let versions = this.keys.get(v.record.keyName);
+    if (!versions) this.keys.set(v.record.keyName, (versions = new Map()));
+    versions.set(v.record.version, v);
+  }
+
+  /** All versions of a key, ascending. */
+  versions(keyName: string): LoadedVersion[] {
+    const versions = this.keys.get(keyName);
+    if (!versions || versions.size === 0) throw notFound(`key ${keyName} not found`);
+    return [...versions.values()].sort((a, b) => a.record.version - b.record.version);
+  }
+
+  keyNames(): string[] {
+    return [...this.keys.keys()].sort();
+  }
+
+  /** The version to evaluate: an exact version, or (0) the newest active one. */
+  resolve(keyName: string, version: number): LoadedVersion {
+    const versions = this.versions(keyName);
+    if (version === 0) {
+      const active = versions.filter((v) => v.record.state === 'active');
+      const newest = active[active.length - 1];
+      if (!newest) throw notFound(`key ${keyName} has no active version`);
+      return newest;
+    }
+    const v = versions.find((x) => x.record.version === version);
+    if (!v) throw notFound(`key ${keyName} has no version ${version}`);
+    return v;
+  }
+
+  /** The share to evaluate with, or the precise reason there is none. */
+  usableShare(v: LoadedVersion): Scalar {
+    const { keyName, version } = v.record;
+    if (v.record.state === 'destroyed') throw failedPrecondition(`version ${version} of key ${keyName} was destroyed`);
+    if (v.unavailable || !v.share) throw failedPrecondition(`version ${version} of key ${keyName} is unavailable on this node: ${v.unavailable ?? 'no share'}`);
+    return v.share;
+  }
+
+  /** Store a dealer-split share after checking it against the commitments. Idempotent. */
+  async importShare(input: ImportShareInput, clock: () => number = Date.now): Promise<{ publicShare: Element; created: boolean }> {
+    const { keyName, version, threshold, nodeIndices, nodeIndex } = input;
+    try {
+      checkKeyName(keyName, 'key_name');
+      checkVersion(version, 'key_version');
+      checkThreshold(threshold, nodeIndices.length);
+      checkIndices(nodeIndices, undefined, 'node_indices');
+    } catch (e) {
+      throw invalidArgument((e as Error).message);
+    }
+    if (nodeIndex !== this.nodeIndex) throw invalidArgument(`node_index ${nodeIndex} is not this node's index ${this.nodeIndex}`);
+    if (!nodeIndices.includes(nodeIndex)) throw invalidArgument(`node_indices does not include this node's index ${nodeIndex}`);
+    let commitments: Element[];
+    let share: Scalar;
+    try {
+      commitments = checkCommitments(this.group, input.commitments, threshold);
+      share = decodeScalar(new Uint8Array(input.share), 'share', { nonZero: true });
+      verifyShare(this.group, { index: nodeIndex, value: share }, commitments);
+    } catch (e) {
+      throw invalidArgument((e as Error).message);
+    }
+    const pk = this.group.mulBase(share);
+    const existing = this.keys.get(keyName)?.get(version);
+    if (existing) {
+      const same =
+        existing.share !== undefined &&
+        elementsEqual(existing.share, share) &&
+        existing.record.threshold === threshold &&
+        existing.commitments.every((c, j) => elementsEqual(c, commitments[j]!)) &&
+        existing.record.nodeIndices.join(',') === nodeIndices.join(',');
+      if (same) return { publicShare: pk, created: false };
+      throw alreadyExists(`version ${version} of key ${keyName} already exists with different data`);
+    }
+    const record: VersionRecord = {
+      keyName,
+      version,
+      threshold,
+      nodeIndices: [...nodeIndices],
+      commitments: commitments.map(hex),
+      state: 'active',
+      epoch: 1,
+      createdAtMs: clock(),
+      nodeIndex,
+    };
+    record.sealedShare = Buffer.from(seal(this.sealKey, share, shareAad(keyName, version, nodeIndex, record.epoch))).toString('base64');
+    await this.db.put(versionKey(keyName, version), JSON.stringify(record), { sync: true });
+    this.install(this.load(record));
+    return { publicShare: pk, created: true };
+  }
+
+  /** Counts used by status calls. */
+  counts(): { keys: number; versions: number; unavailable: string[] } {
+    let versions = 0;
+    const unavailable: string[] = [];
+    for (const [name, vs] of this.keys) {
+      versions += vs.size;
+      for (const v of vs.values()) if (v.unavailable) unavailable.push(`${name}@${v.record.version}`);
+    }
+    return { keys: this.keys.size, versions, unavailable };
+  }
+
+  async close(): Promise<void> {
+    for (const vs of this.keys.values()) for (const v of vs.values()) v.share?.fill(0);
+    this.sealKey.fill(0);
+    await this.db.close();
+  }
+
+  /** The suite shares are used with (VOPRF mode). */
+  get voprf(): Suite {
+    return this.suite;
+  }
+}
+
+export { versionKey as storeVersionKey };
