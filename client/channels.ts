@@ -36,11 +36,13 @@ export class NodeChannels {
   private readonly admins = new Map<number, AdminClient>();
   private readonly creds: grpc.ChannelCredentials;
   private readonly metadata = new grpc.Metadata();
+  private readonly insecure: boolean;
 
   constructor(
     readonly descriptor: ClusterDescriptor,
     credentials: Credentials,
   ) {
+    this.insecure = !('tls' in credentials);
     if ('tls' in credentials) {
       this.creds = grpc.credentials.createSsl(credentials.tls.ca, credentials.tls.key, credentials.tls.cert);
     } else {
@@ -66,7 +68,7 @@ export class NodeChannels {
     let c = this.evaluators.get(index);
     if (!c) {
       const Ctor = loadSplitkeyProto().splitkey.v1.Evaluator;
-      c = new Ctor(this.address(index), this.creds, CHANNEL_OPTIONS);
+      c = new Ctor(this.address(index), this.creds, this.options(index));
       this.evaluators.set(index, c);
     }
     return c;
@@ -76,10 +78,17 @@ export class NodeChannels {
     let c = this.admins.get(index);
     if (!c) {
       const Ctor = loadSplitkeyProto().splitkey.v1.Admin;
-      c = new Ctor(this.address(index), this.creds, CHANNEL_OPTIONS);
+      c = new Ctor(this.address(index), this.creds, this.options(index));
       this.admins.set(index, c);
     }
     return c;
+  }
+
+  /** Loopback IPs are verified as "localhost" (TLS SNI cannot carry an IP address). */
+  private options(index: number): grpc.ChannelOptions {
+    const host = this.address(index).replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    const loopback = /^127\./.test(host) || host === '::1';
+    return loopback && !this.insecure ? { ...CHANNEL_OPTIONS, 'grpc.ssl_target_name_override': 'localhost' } : CHANNEL_OPTIONS;
   }
 
   private address(index: number): string {

@@ -15,6 +15,7 @@ import { NodeChannels, readTlsFiles, type Credentials } from './channels.js';
 import { loadDescriptor, parseDescriptor, type ClusterDescriptor } from './descriptor.js';
 import { ConfigError } from './errors.js';
 import { DEFAULT_EVALUATE_OPTIONS, ThresholdEvaluator, type EvaluateOptions, type VerifiedKey } from './evaluate.js';
+import { decryptFile, encryptFile, readRange, rewrapFile, type DecryptResult, type EncryptResult } from './file.js';
 import { loadMaster, unlockFromEnv } from './master.js';
 
 export interface ConnectOptions extends Partial<EvaluateOptions> {
@@ -102,6 +103,38 @@ export class SplitkeyClient {
     const { version, outputs } = await this.oprfBatch(keyName, ids, opts);
     return outputs.map((out, i) => ({ key: deriveResourceKey(master, out, keyName, version, ids[i]!), version }));
   }
+
+  /** Encrypt a file (or '-' for stdin/stdout) under the key's newest active version. */
+  encryptFile(keyName: string, inPath: string, outPath: string, opts: { resourceId: Uint8Array | string; segmentSize?: number; onProgress?: (bytes: number) => void }): Promise<EncryptResult> {
+    return encryptFile(inPath, outPath, {
+      keyName,
+      resourceId: toBytes(opts.resourceId),
+      segmentSize: opts.segmentSize,
+      onProgress: opts.onProgress,
+      getKey: (name, id) => this.deriveKey(name, id),
+    });
+  }
+
+  /** Decrypt an envelope; the key name, version and resource id come from its header. */
+  decryptFile(inPath: string, outPath: string, opts: { onProgress?: (bytes: number) => void } = {}): Promise<DecryptResult> {
+    return decryptFile(inPath, outPath, { onProgress: opts.onProgress, getKey: this.keyAt });
+  }
+
+  /** Random access: `length` plaintext bytes at `offset`, reading only the segments that hold them. */
+  readRange(path: string, offset: number, length: number): Promise<Uint8Array> {
+    return readRange(path, offset, length, { getKey: this.keyAt });
+  }
+
+  /** Rewrite only the header of an envelope to another version (default: newest active). */
+  async rewrapFile(inPath: string, outPath: string, opts: { toVersion?: number } = {}): Promise<{ from: number; to: number }> {
+    const { header, newVersion } = await rewrapFile(inPath, outPath, {
+      getKey: this.keyAt,
+      getNewKey: (name, id) => this.deriveKey(name, id, { version: opts.toVersion ?? 0 }),
+    });
+    return { from: header.keyVersion, to: newVersion };
+  }
+
+  private readonly keyAt = async (name: string, version: number, id: Uint8Array): Promise<Uint8Array> => (await this.deriveKey(name, id, { version })).key;
 
   private requireMaster(): Uint8Array {
     if (!this.master) throw new ConfigError('no master half: pass { master } to connect() or set SPLITKEY_MASTER');

@@ -2,6 +2,7 @@
  * The cluster descriptor (cluster.json): which nodes exist, where, and in which failure domain.
  *
  * { "name": "dev", "insecureLoopback": false,
+ *   "defaultThreshold": 3,
  *   "nodes": [ { "index": 1, "address": "127.0.0.1:7001", "domain": "cloud-a" }, … ] }
  */
 import { readFile } from 'node:fs/promises';
@@ -16,6 +17,8 @@ export interface NodeEndpoint {
 export interface ClusterDescriptor {
   name?: string;
   insecureLoopback?: boolean;
+  /** Threshold used for new keys when none is given (written by `splitkey dev`). */
+  defaultThreshold?: number;
   nodes: NodeEndpoint[];
 }
 
@@ -31,7 +34,10 @@ export function parseDescriptor(raw: unknown, source = 'cluster descriptor'): Cl
     seen.add(n.index);
     if (typeof n.address !== 'string' || !/^(\[[^\]]+\]|[^:[\]]+):\d{1,5}$/.test(n.address)) throw new ConfigError(`${source}: node ${n.index} address must be host:port`);
   }
-  return { name: c.name, insecureLoopback: c.insecureLoopback === true, nodes: c.nodes.map((n) => ({ index: n.index, address: n.address, domain: n.domain })) };
+  if (c.defaultThreshold !== undefined && (!Number.isInteger(c.defaultThreshold) || c.defaultThreshold < 1 || c.defaultThreshold > c.nodes.length)) {
+    throw new ConfigError(`${source}: defaultThreshold must be an integer in [1, ${c.nodes.length}]`);
+  }
+  return { name: c.name, insecureLoopback: c.insecureLoopback === true, defaultThreshold: c.defaultThreshold, nodes: c.nodes.map((n) => ({ index: n.index, address: n.address, domain: n.domain })) };
 }
 
 export async function loadDescriptor(path: string): Promise<ClusterDescriptor> {

@@ -32,7 +32,7 @@ export class ThresholdError extends Error {
   ) {
     super(
       `${keyName}@${version}: ${valid} of the ${threshold} required nodes answered validly; ` +
-        failures.map((f) => `node ${f.index}: ${f.reason}${f.detail ? ` (${f.detail})` : ''}`).join('; '),
+        [...failures].sort((a, b) => a.index - b.index).map((f) => `node ${f.index}: ${f.reason}${f.detail ? ` (${f.detail})` : ''}`).join('; '),
     );
     this.name = 'ThresholdError';
   }

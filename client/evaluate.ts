@@ -72,7 +72,7 @@ const STATE: Record<string, VersionState> = {
 
 export function reasonOf(err: unknown): { reason: NodeFailureReason; detail: string } {
   const e = err as Partial<grpc.ServiceError>;
-  const detail = e.details ?? (err instanceof Error ? err.message : String(err));
+  const detail = (e.details ?? (err instanceof Error ? err.message : String(err))).replace(/\.? ?Resolution note: .*$/s, '');
   switch (e.code) {
     case grpc.status.DEADLINE_EXCEEDED:
       return { reason: 'timeout', detail: 'no answer before the deadline' };

@@ -1,0 +1,211 @@
+/**
+ * A local cluster of separate node processes for development, the demo, tests and benchmarks.
+ * It writes this layout (tests and users rely on it):
+ *
+ *   DIR/cluster.json                    cluster descriptor (nodes, addresses, failure domains)
+ *   DIR/ca.crt, DIR/ca.key              a fresh cluster CA
+ *   DIR/nodes/<i>/node.crt, node.key    node certificate (URI SAN splitkey://node/<i>)
+ *   DIR/nodes/<i>/seal.key              the node's seal key (dev only: a file beside the data)
+ *   DIR/nodes/<i>/config.json, pid, node.log, data/
+ *   DIR/client.crt/.key                 a client of tenant "demo"
+ *   DIR/admin.crt/.key                  an admin
+ *   DIR/master.json                     a sealed master half
+ *   DIR/env                             shell exports of all of the above; written only once
+ *                                       every node is SERVING
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { createMasterFile } from '../client/master.js';
+import { createCa, issueCert, writePemFiles } from './pki.js';
+
+export interface DevClusterOptions {
+  dir: string;
+  nodes: number;
+  threshold: number;
+  /** Extra node config (limits, metrics). */
+  nodeConfig?: Record<string, unknown>;
+  /** Start metrics endpoints on free ports. */
+  metrics?: boolean;
+}
+
+const DOMAINS = ['zone-a', 'zone-b', 'zone-c'];
+
+/** The compiled CLI entry point, whether this module runs from dist/ or from the sources. */
+export function cliEntry(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const compiled = join(here, 'main.js');
+  if (existsSync(compiled)) return compiled;
+  const fromSource = resolve(here, '..', 'dist', 'cli', 'main.js');
+  if (existsSync(fromSource)) return fromSource;
+  throw new Error('the compiled CLI (dist/cli/main.js) is missing: run `npm run build`');
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolvePort(port));
+    });
+  });
+}
+
+export interface NodeProcess {
+  index: number;
+  port: number;
+  child?: ChildProcess;
+  exited?: Promise<number | null>;
+}
+
+export class DevCluster {
+  readonly nodes = new Map<number, NodeProcess>();
+  readonly env: Record<string, string>;
+
+  private constructor(readonly options: DevClusterOptions) {
+    const d = options.dir;
+    this.env = {
+      SPLITKEY_CLUSTER: join(d, 'cluster.json'),
+      SPLITKEY_CA: join(d, 'ca.crt'),
+      SPLITKEY_CERT: join(d, 'client.crt'),
+      SPLITKEY_KEY: join(d, 'client.key'),
+      SPLITKEY_ADMIN_CERT: join(d, 'admin.crt'),
+      SPLITKEY_ADMIN_KEY: join(d, 'admin.key'),
+      SPLITKEY_MASTER: join(d, 'master.json'),
+    };
+  }
+
+  /** Write CA, certificates, seal keys, configs, master half and the descriptor. */
+  static async create(options: DevClusterOptions): Promise<DevCluster> {
+    const { dir, nodes: n, threshold } = options;
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error('--nodes must be between 1 and 64');
+    if (!Number.isInteger(threshold) || threshold < 1 || threshold > n) throw new Error(`--threshold must be between 1 and ${n}`);
+    const cluster = new DevCluster({ ...options, dir: resolve(dir) });
+    const root = cluster.options.dir;
+    await mkdir(join(root, 'nodes'), { recursive: true });
+    const ca = await createCa({ commonName: 'splitkey dev CA' });
+    await writePemFiles(root, 'ca', ca);
+    await writePemFiles(root, 'client', await issueCert(ca, { role: 'client', tenant: 'demo', name: 'appliance' }));
+    await writePemFiles(root, 'admin', await issueCert(ca, { role: 'admin', name: 'dev' }));
+    const masterKey = randomBytes(32);
+    await createMasterFile(join(root, 'master.json'), { key: masterKey }, { overwrite: true });
+    cluster.env.SPLITKEY_MASTER_KEY = masterKey.toString('hex');
+    masterKey.fill(0);
+
+    const endpoints = [];
+    for (let index = 1; index <= n; index++) {
+      const nodeDir = join(root, 'nodes', String(index));
+      await mkdir(join(nodeDir, 'data'), { recursive: true });
+      await writePemFiles(nodeDir, 'node', await issueCert(ca, { role: 'node', index }));
+      await writeFile(join(nodeDir, 'seal.key'), randomBytes(32).toString('hex'), { mode: 0o600 });
+      const port = await freePort();
+      const config = {
+        index,
+        listen: `127.0.0.1:${port}`,
+        dataDir: 'data',
+        tls: { ca: '../../ca.crt', cert: 'node.crt', key: 'node.key' },
+        seal: { keyFile: 'seal.key' },
+        ...(options.metrics ? { metrics: { listen: `127.0.0.1:${await freePort()}` } } : {}),
+        shutdownGraceMs: 5000,
+        ...options.nodeConfig,
+      };
+      await writeFile(join(nodeDir, 'config.json'), JSON.stringify(config, null, 2));
+      cluster.nodes.set(index, { index, port });
+      endpoints.push({ index, address: `127.0.0.1:${port}`, domain: DOMAINS[(index - 1) % DOMAINS.length] });
+    }
+    await writeFile(join(root, 'cluster.json'), JSON.stringify({ name: 'dev', defaultThreshold: threshold, nodes: endpoints }, null, 2));
+    return cluster;
+  }
+
+  nodeDir(index: number): string {
+    return join(this.options.dir, 'nodes', String(index));
+  }
+
+  /** Start one node process and resolve once it reports SERVING. */
+  async startNode(index: number): Promise<NodeProcess> {
+    const node = this.nodes.get(index);
+    if (!node) throw new Error(`no node ${index}`);
+    const nodeDir = this.nodeDir(index);
+    const logFile = await open(join(nodeDir, 'node.log'), 'a');
+    const child = spawn(process.execPath, [cliEntry(), 'node', 'start', '--config', join(nodeDir, 'config.json')], {
+      stdio: ['ignore', 'pipe', logFile.fd],
+      env: { ...process.env, SPLITKEY_LOG_LEVEL: process.env.SPLITKEY_LOG_LEVEL ?? 'info' },
+    });
+    await logFile.close();
+    node.child = child;
+    node.exited = new Promise((res) => child.once('exit', (code) => res(code)));
+    await writeFile(join(nodeDir, 'pid'), `${child.pid}\n`);
+    await new Promise<void>((resolveReady, reject) => {
+      const lines = createInterface({ input: child.stdout! });
+      const fail = (code: number | null) => reject(new Error(`node ${index} exited with code ${code} before serving; see ${join(nodeDir, 'node.log')}`));
+      child.once('exit', fail);
+      lines.on('line', (line) => {
+        try {
+          if ((JSON.parse(line) as { event?: string }).event === 'serving') {
+            child.off('exit', fail);
+            resolveReady();
+          }
+        } catch {
+          // not ours
+        }
+      });
+    });
+    return node;
+  }
+
+  /** Start every node, then write DIR/env. */
+  async start(): Promise<void> {
+    try {
+      await Promise.all([...this.nodes.keys()].map((i) => this.startNode(i)));
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
+    const envText = Object.entries(this.env)
+      .map(([k, v]) => `export ${k}='${v.replace(/'/g, `'\\''`)}'`)
+      .join('\n');
+    const tmp = join(this.options.dir, 'env.tmp');
+    await writeFile(tmp, `# splitkey dev cluster: source this file\n${envText}\n`, { mode: 0o600 });
+    await rename(tmp, join(this.options.dir, 'env'));
+  }
+
+  /** Send a signal to one node (SIGKILL to crash it, SIGSTOP to freeze it, SIGTERM to stop it). */
+  signal(index: number, signal: NodeJS.Signals): void {
+    this.nodes.get(index)?.child?.kill(signal);
+  }
+
+  async kill(index: number): Promise<void> {
+    const node = this.nodes.get(index);
+    if (!node?.child || node.child.exitCode !== null || node.child.signalCode !== null) return;
+    node.child.kill('SIGKILL');
+    await node.exited;
+  }
+
+  /** SIGTERM every running node and wait for each to exit; returns exit codes by index. */
+  async stop(): Promise<Map<number, number | null>> {
+    const codes = new Map<number, number | null>();
+    await Promise.all(
+      [...this.nodes.values()].map(async (n) => {
+        if (!n.child || n.child.exitCode !== null || n.child.signalCode !== null) return;
+        n.child.kill('SIGCONT');
+        n.child.kill('SIGTERM');
+        const timer = setTimeout(() => n.child?.kill('SIGKILL'), 10_000);
+        codes.set(n.index, await n.exited!);
+        clearTimeout(timer);
+      }),
+    );
+    await rm(join(this.options.dir, 'env'), { force: true });
+    return codes;
+  }
+
+  /** Process environment for a client of this cluster. */
+  clientEnv(): NodeJS.ProcessEnv {
+    return { ...process.env, ...this.env };
+  }
+}

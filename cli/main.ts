@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+/** The `splitkey` command. Every subcommand has --help; errors are one line and a non-zero exit. */
+import { Command, CommanderError } from 'commander';
+import { registerAudit } from './commands/audit.js';
+import { registerDemo } from './commands/demo.js';
+import { registerDev } from './commands/dev.js';
+import { registerFiles } from './commands/files.js';
+import { registerKey } from './commands/key.js';
+import { registerMaster } from './commands/master.js';
+import { registerNode } from './commands/node.js';
+import { registerOprf } from './commands/oprf.js';
+import { registerPki } from './commands/pki.js';
+import { registerStatus } from './commands/status.js';
+import { CliError, describeError } from './output.js';
+
+const program = new Command()
+  .name('splitkey')
+  .description('threshold key management: per-resource keys from a sealed master half and a threshold RFC 9497 VOPRF')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerDemo(program);
+registerDev(program);
+registerNode(program);
+registerKey(program);
+registerOprf(program);
+registerFiles(program);
+registerStatus(program);
+registerMaster(program);
+registerPki(program);
+registerAudit(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    process.exitCode = e.exitCode;
+  } else {
+    process.stderr.write(`splitkey: ${describeError(e)}\n`);
+    process.exitCode = e instanceof CliError ? e.exitCode : 1;
+  }
+}
