@@ -43,7 +43,16 @@ export function withClusterFlags(cmd: Command, opts: { admin?: boolean; client?:
 }
 
 export async function clientFrom(flags: ClusterFlags): Promise<SplitkeyClient> {
-  return connect({ cluster: flags.cluster, ca: flags.ca, cert: flags.cert, key: flags.certKey, master: flags.master, timeoutMs: Number(flags.timeout ?? 2000) });
+  return connect({
+    cluster: flags.cluster,
+    ca: flags.ca,
+    cert: flags.cert,
+    key: flags.certKey,
+    master: flags.master,
+    timeoutMs: Number(flags.timeout ?? 2000),
+    // A node whose answer failed verification is named, never silently dropped (DESIGN.md step 4).
+    onWarning: (w) => w.nodes.forEach((f) => process.stderr.write(`warning: ${w.keyName}@${w.version}: node ${f.index}: ${f.reason} (${f.detail})\n`)),
+  });
 }
 
 export async function adminFrom(flags: ClusterFlags): Promise<AdminClient> {

@@ -17,7 +17,8 @@ const program = new Command()
   .name('splitkey')
   .description('threshold key management: per-resource keys from a sealed master half and a threshold RFC 9497 VOPRF')
   .version('0.1.0')
-  .showHelpAfterError('(run with --help for usage)')
+  // Usage errors stay one line (the hint on the same line), like every other error.
+  .configureOutput({ outputError: (str, write) => write(`${str.trimEnd()} (run with --help for usage)\n`) })
   .exitOverride();
 
 registerDemo(program);

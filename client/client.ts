@@ -13,7 +13,7 @@
 import { checkKeyName, checkResourceId, deriveResourceKey, utf8 } from '../crypto/index.js';
 import { NodeChannels, readTlsFiles, type Credentials } from './channels.js';
 import { loadDescriptor, parseDescriptor, type ClusterDescriptor } from './descriptor.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, type NodeFailure } from './errors.js';
 import { DEFAULT_EVALUATE_OPTIONS, ThresholdEvaluator, type EvaluateOptions, type VerifiedKey } from './evaluate.js';
 import { decryptFile, encryptFile, readRange, rewrapFile, type DecryptResult, type EncryptResult } from './file.js';
 import { loadMaster, unlockFromEnv } from './master.js';
@@ -38,6 +38,20 @@ export interface ConnectOptions extends Partial<EvaluateOptions> {
   coalesceWindowMs?: number;
   /** Largest batch sent to the nodes. Default 1024 (the nodes' default limit). */
   maxBatch?: number;
+  /**
+   * Called after an evaluation that succeeded although some nodes' answers were refused (invalid
+   * proof, wrong epoch): those nodes are faulty or malicious and should be investigated. Only
+   * answers that arrived before t valid ones are checked, so a bad node is named when it was
+   * asked and answered in time, not necessarily on every call.
+   */
+  onWarning?: (warning: EvaluationWarning) => void;
+}
+
+/** Nodes whose answers were refused during an evaluation that still succeeded. */
+export interface EvaluationWarning {
+  keyName: string;
+  version: number;
+  nodes: NodeFailure[];
 }
 
 export interface DerivedKey {
@@ -61,6 +75,7 @@ export class SplitkeyClient {
     private readonly master: Uint8Array | undefined,
     private readonly coalesceWindowMs: number,
     private readonly maxBatch: number,
+    private readonly onWarning?: (warning: EvaluationWarning) => void,
   ) {}
 
   /** Public information on a key as at least t nodes agree on it. */
@@ -79,7 +94,7 @@ export class SplitkeyClient {
     const outputs: Uint8Array[] = [];
     let version = opts.version ?? 0;
     for (let i = 0; i < inputs.length; i += this.maxBatch) {
-      const res = await this.evaluator.evaluate(keyName, version, inputs.slice(i, i + this.maxBatch));
+      const res = await this.run(keyName, version, inputs.slice(i, i + this.maxBatch));
       version = res.version;
       outputs.push(...res.outputs);
     }
@@ -141,10 +156,23 @@ export class SplitkeyClient {
     return this.master;
   }
 
+  /** One evaluation; refused answers are passed to `onWarning`. */
+  private async run(keyName: string, version: number, inputs: Uint8Array[]): Promise<{ version: number; outputs: Uint8Array[] }> {
+    const res = await this.evaluator.evaluate(keyName, version, inputs);
+    if (res.warnings.length > 0 && this.onWarning) {
+      try {
+        this.onWarning({ keyName, version: res.version, nodes: res.warnings });
+      } catch {
+        // a throwing callback must not turn a good evaluation into a failure
+      }
+    }
+    return res;
+  }
+
   private evaluateOne(keyName: string, version: number, input: Uint8Array): Promise<{ output: Uint8Array; version: number }> {
     checkKeyName(keyName);
     if (this.coalesceWindowMs <= 0) {
-      return this.evaluator.evaluate(keyName, version, [input]).then((r) => ({ output: r.outputs[0]!, version: r.version }));
+      return this.run(keyName, version, [input]).then((r) => ({ output: r.outputs[0]!, version: r.version }));
     }
     return new Promise((resolve, reject) => {
       const slot = `${keyName}\x00${version}`;
@@ -162,7 +190,7 @@ export class SplitkeyClient {
     this.queues.delete(slot);
     clearTimeout(q.timer);
     const waiters = q.waiters;
-    this.evaluator.evaluate(q.keyName, q.version, waiters.map((w) => w.input)).then(
+    this.run(q.keyName, q.version, waiters.map((w) => w.input)).then(
       (r) => waiters.forEach((w, i) => w.resolve({ output: r.outputs[i]!, version: r.version })),
       (e) => waiters.forEach((w) => w.reject(e)),
     );
@@ -217,5 +245,5 @@ export async function connect(opts: ConnectOptions = {}): Promise<SplitkeyClient
     hedgeDelayMs: opts.hedgeDelayMs ?? DEFAULT_EVALUATE_OPTIONS.hedgeDelayMs,
     keyInfoTtlMs: opts.keyInfoTtlMs ?? DEFAULT_EVALUATE_OPTIONS.keyInfoTtlMs,
   });
-  return new SplitkeyClient(evaluator, master, opts.coalesceWindowMs ?? 1, opts.maxBatch ?? 1024);
+  return new SplitkeyClient(evaluator, master, opts.coalesceWindowMs ?? 1, opts.maxBatch ?? 1024, opts.onWarning);
 }

@@ -164,6 +164,12 @@ export class ThresholdEvaluator {
         const allNotFound = failures.every((f) => f.reason === 'not found');
         if (!allNotFound) throw new ThresholdError(keyName, 0, 1, 0, failures);
       }
+      // Some nodes know the key but fewer than t agree because others did not answer: that is a
+      // threshold failure naming the missing nodes, not "not found".
+      const best = [...groups.values()].flatMap((byPrint) => [...byPrint.values()]).sort((a, b) => b.count - a.count)[0];
+      if (best && failures.some((f) => f.reason !== 'not found')) {
+        throw new ThresholdError(keyName, best.info.version, best.info.threshold, best.count, failures);
+      }
       throw new KeyError('KEY_NOT_FOUND', `key ${keyName} not found on enough nodes`);
     }
     const key = { keyName, versions, failures };
@@ -189,10 +195,26 @@ export class ThresholdEvaluator {
 
   /** Evaluate the VOPRF on every input under one key version; outputs in input order. */
   async evaluate(keyName: string, version: number, inputs: Uint8Array[]): Promise<{ version: number; outputs: Uint8Array[]; warnings: NodeFailure[] }> {
-    const v = await this.resolveVersion(keyName, version);
+    let v = await this.resolveVersion(keyName, version);
     const blinded = inputs.map((x) => blind(this.suite, x, this.rng));
     const B = blinded.map((b) => b.blindedElement);
-    const { responses, failures } = await this.collect(keyName, v, B);
+    let result: { responses: PartialResponse[]; failures: NodeFailure[] };
+    try {
+      result = await this.collect(keyName, v, B);
+    } catch (e) {
+      // Our key information may be stale (a refresh or reshare committed since): fetch it once more.
+      const stale = e instanceof ThresholdError && e.failures.some((f) => f.reason === 'wrong epoch' || f.reason === 'not found' || f.reason === 'failed precondition');
+      if (!stale) throw e;
+      try {
+        await this.keyInfo(keyName, { refresh: true });
+        v = await this.resolveVersion(keyName, v.version);
+      } catch (refreshError) {
+        // A destroyed version is the clearer answer; anything else, the original one.
+        throw refreshError instanceof KeyError && refreshError.code === 'KEY_DESTROYED' ? refreshError : e;
+      }
+      result = await this.collect(keyName, v, B);
+    }
+    const { responses, failures } = result;
     const Z = combineResponses(this.suite, responses);
     const outputs = inputs.map((x, j) => finalize(this.suite, x, blinded[j]!.blind, Z[j]!));
     for (const b of blinded) b.blind.fill(0);

@@ -1,5 +1,5 @@
 /** The splitkey appliance library (the package's main export). */
-export { connect, SplitkeyClient, type ConnectOptions, type DerivedKey } from './client.js';
+export { connect, SplitkeyClient, type ConnectOptions, type DerivedKey, type EvaluationWarning } from './client.js';
 export { AdminClient } from './admin.js';
 export { NodeChannels, readTlsFiles, type Credentials } from './channels.js';
 export { loadDescriptor, parseDescriptor, checkFailureDomains, type ClusterDescriptor, type NodeEndpoint } from './descriptor.js';

@@ -9,3 +9,5 @@ export * from './shamir.js';
 export * from './resource-key.js';
 export * from './threshold.js';
 export * as envelope from './envelope.js';
+export * from './dealing.js';
+export * from './lifecycle.js';

@@ -6,6 +6,8 @@ import type { Logger } from './log.js';
 import type { NodeMetrics } from './metrics.js';
 import type { RpcContext } from './rpc.js';
 import type { ShareStore } from './store.js';
+import type { LifecycleHandler } from './lifecycle.js';
+import type { PeerClients } from './peer-client.js';
 
 export interface NodeRuntime {
   config: NodeConfig;
@@ -14,6 +16,8 @@ export interface NodeRuntime {
   metrics: NodeMetrics;
   rpc: RpcContext;
   store: ShareStore;
+  lifecycle: LifecycleHandler;
+  peers: PeerClients;
   rateLimiter: RateLimiter;
   queryBudget: QueryBudget;
   startedAt: number;

@@ -21,6 +21,8 @@ import { adminHandlers } from './services/admin.js';
 import { evaluatorHandlers } from './services/evaluator.js';
 import { peerHandlers } from './services/peer.js';
 import { ShareStore } from './store.js';
+import { LifecycleHandler } from './lifecycle.js';
+import { PeerClients } from './peer-client.js';
 
 export const SERVICES = ['', 'splitkey.v1.Evaluator', 'splitkey.v1.Admin', 'splitkey.v1.Peer'];
 const QUERY_COUNTS = 'meta\x00queries';
@@ -78,7 +80,7 @@ export class PvkmNode {
         (slot, count) => log.warn({ alert: 'query-budget', slot, count }, `key version ${slot} has answered ${count} evaluations; rotate it (RFC 9497 §7.2.3)`),
       ),
       startedAt: performance.now(),
-    } as Omit<NodeRuntime, 'store'> as NodeRuntime;
+    } as Omit<NodeRuntime, 'store' | 'lifecycle' | 'peers'> as NodeRuntime;
 
     const server = new grpc.Server({
       'grpc.max_receive_message_length': config.limits.maxMessageBytes,
@@ -104,6 +106,8 @@ export class PvkmNode {
     try {
       runtime.store = await ShareStore.open({ dir: config.dataDir, seal: config.seal, nodeIndex: config.index, group, log });
       audit = await AuditLog.open(runtime.store.db);
+      runtime.peers = await PeerClients.create(config);
+      runtime.lifecycle = new LifecycleHandler(runtime, runtime.peers);
       const counts = await runtime.store.db.get(QUERY_COUNTS);
       if (counts) for (const [slot, n] of Object.entries(JSON.parse(counts) as Record<string, number>)) runtime.queryBudget.restore(slot, n);
       let metricsPort: number | undefined;
@@ -157,6 +161,7 @@ export class PvkmNode {
     await new Promise<void>((resolve) => (this.metricsServer ? this.metricsServer.close(() => resolve()) : resolve()));
     await this.audit.flush();
     await this.saveQueryCounts();
+    this.runtime.peers.close();
     await this.runtime.store.close();
     this.log.info('node stopped');
   }

@@ -30,6 +30,8 @@ import {
   type Suite,
 } from '../crypto/index.js';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from './errors.js';
+import { crashPoint } from './crash.js';
+import type { ParticipantState } from '../crypto/lifecycle.js';
 import type { Logger } from './log.js';
 import { SealError, loadSealKey, needsSalt, newSalt, open, seal, type SealSource } from './seal.js';
 
@@ -48,6 +50,8 @@ export interface VersionRecord {
   nodeIndex: number;
   /** Sealed k_i; absent once destroyed. */
   sealedShare?: string;
+  /** Lifecycle session that produced this state (absent for dealer imports). */
+  session?: string;
 }
 
 /** A version as held in memory. */
@@ -64,6 +68,8 @@ export interface LoadedVersion {
 const SEP = '\x00';
 const versionKey = (name: string, version: number) => `v${SEP}${name}${SEP}${version.toString().padStart(10, '0')}`;
 const SEAL_META = `meta${SEP}seal`;
+const opKey = (name: string) => `op${SEP}${name}`;
+const lastSessionKey = (name: string) => `meta${SEP}last-session${SEP}${name}`;
 const SEAL_CHECK = utf8('splitkey/v1/seal-check');
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const unhex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
@@ -244,6 +250,122 @@ export class ShareStore {
     await this.db.put(versionKey(keyName, version), JSON.stringify(record), { sync: true });
     this.install(this.load(record));
     return { publicShare: pk, created: true };
+  }
+
+  // ---- Lifecycle operations: one pending participant state per key, sealed as a whole. ----
+
+  private opAad(keyName: string, sessionId: string): Uint8Array {
+    return concatBytes(utf8('splitkey/v1/operation'), lengthPrefixed(utf8(keyName)), lengthPrefixed(utf8(sessionId)), i2osp(this.nodeIndex, 4));
+  }
+
+  /** The pending operation on a key, or undefined. A state that does not open is an error. */
+  async loadOperation(keyName: string): Promise<ParticipantState | undefined> {
+    const raw = await this.db.get(opKey(keyName));
+    if (raw === undefined) return undefined;
+    const { sessionId, sealed } = JSON.parse(raw) as { sessionId: string; sealed: string };
+    try {
+      const plain = open(this.sealKey, new Uint8Array(Buffer.from(sealed, 'base64')), this.opAad(keyName, sessionId));
+      return JSON.parse(Buffer.from(plain).toString('utf8')) as ParticipantState;
+    } catch {
+      throw failedPrecondition(`pending operation ${sessionId} on ${keyName} does not open (corrupted or wrong seal key); abort it`);
+    }
+  }
+
+  /** Persist a participant state (sealed, synced) at a named step. */
+  async saveOperation(state: ParticipantState, step: string): Promise<void> {
+    const { keyName, sessionId } = state.params;
+    crashPoint(`${step}:before-write`);
+    const sealed = seal(this.sealKey, utf8(JSON.stringify(state)), this.opAad(keyName, sessionId));
+    await this.db.put(opKey(keyName), JSON.stringify({ sessionId, sealed: Buffer.from(sealed).toString('base64') }), { sync: true });
+    crashPoint(`${step}:after-write`);
+  }
+
+  async deleteOperation(keyName: string): Promise<void> {
+    crashPoint('abort:before-write');
+    await this.db.del(opKey(keyName), { sync: true });
+    crashPoint('abort:after-write');
+  }
+
+  /** The committed share of a version, if this node holds a usable one. */
+  currentShare(keyName: string, version: number): Scalar | undefined {
+    const v = this.keys.get(keyName)?.get(version);
+    return v && !v.unavailable && v.record.state !== 'destroyed' ? v.share : undefined;
+  }
+
+  /** The session of the last lifecycle operation this node committed on the key ('' if none). */
+  async lastSession(keyName: string): Promise<string> {
+    return (await this.db.get(lastSessionKey(keyName))) ?? '';
+  }
+
+  /**
+   * Make a ready operation current in one synced batch: the version's new record (or its removal
+   * for a node that leaves), retired versions marked decrypt-only, the pending state deleted.
+   */
+  async commitOperation(state: ParticipantState, clock: () => number = Date.now): Promise<void> {
+    const p = state.params;
+    const key = versionKey(p.keyName, p.version);
+    const existing = this.keys.get(p.keyName)?.get(p.version);
+    const ops: ({ type: 'put'; key: string; value: string } | { type: 'del'; key: string })[] = [];
+    let record: VersionRecord | undefined;
+    if (p.receivers.includes(this.nodeIndex)) {
+      if (state.phase !== 'ready' || !state.ready) throw failedPrecondition(`operation ${p.sessionId} is not ready to commit on this node`);
+      record = {
+        keyName: p.keyName,
+        version: p.version,
+        threshold: p.t,
+        nodeIndices: [...p.receivers],
+        commitments: state.ready.commitments,
+        state: existing?.record.state ?? 'active',
+        epoch: p.epoch,
+        createdAtMs: existing?.record.createdAtMs ?? clock(),
+        nodeIndex: this.nodeIndex,
+        session: p.sessionId,
+      };
+      const share = Buffer.from(state.ready.share, 'hex');
+      record.sealedShare = Buffer.from(seal(this.sealKey, share, shareAad(p.keyName, p.version, this.nodeIndex, p.epoch))).toString('base64');
+      share.fill(0);
+      ops.push({ type: 'put', key, value: JSON.stringify(record) });
+    } else {
+      ops.push({ type: 'del', key });
+    }
+    for (const r of p.retire ?? []) {
+      const v = this.keys.get(p.keyName)?.get(r);
+      if (v && v.record.state === 'active') ops.push({ type: 'put', key: versionKey(p.keyName, r), value: JSON.stringify({ ...v.record, state: 'decrypt-only' }) });
+    }
+    ops.push({ type: 'del', key: opKey(p.keyName) });
+    ops.push({ type: 'put', key: lastSessionKey(p.keyName), value: p.sessionId });
+    crashPoint('commit:before-write');
+    await this.db.batch(ops, { sync: true });
+    crashPoint('commit:after-write');
+    existing?.share?.fill(0);
+    if (record) this.install(this.load(record));
+    else this.keys.get(p.keyName)?.delete(p.version);
+    for (const r of p.retire ?? []) {
+      const v = this.keys.get(p.keyName)?.get(r);
+      if (v && v.record.state === 'active') v.record = { ...v.record, state: 'decrypt-only' };
+    }
+    await this.compactKey(key);
+  }
+
+  /** Erase a version's share (crypto-shredding). Returns false if it was already destroyed. */
+  async destroyVersion(keyName: string, version: number): Promise<boolean> {
+    const v = this.resolve(keyName, version);
+    if (v.record.state === 'destroyed') return false;
+    const record: VersionRecord = { ...v.record, state: 'destroyed' };
+    delete record.sealedShare;
+    crashPoint('destroy:before-write');
+    await this.db.put(versionKey(keyName, version), JSON.stringify(record), { sync: true });
+    crashPoint('destroy:after-write');
+    v.share?.fill(0);
+    this.install({ ...v, record, share: undefined, unavailable: undefined });
+    await this.compactKey(versionKey(keyName, version));
+    return true;
+  }
+
+  /** Ask LevelDB to rewrite the files holding an overwritten share, so the old bytes go too. */
+  private async compactKey(key: string): Promise<void> {
+    const db = this.db as unknown as { compactRange?: (a: string, b: string) => Promise<void> };
+    await db.compactRange?.(key, `${key}\xff`).catch(() => undefined);
   }
 
   /** Counts used by status calls. */

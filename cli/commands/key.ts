@@ -2,8 +2,30 @@
 import type { Command } from 'commander';
 import { fromHex, toHex } from '../../crypto/index.js';
 import { checkFailureDomains } from '../../client/descriptor.js';
+import { KeyManager } from '../../client/key-manager.js';
+import type { OperationReport } from '../../client/lifecycle.js';
 import { adminFrom, clientFrom, withClusterFlags, type ClusterFlags } from '../context.js';
-import { CliError, out } from '../output.js';
+import { CliError, info, out } from '../output.js';
+
+const parseList = (v: string): number[] => v.split(',').map((x) => {
+  const n = Number(x.trim());
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`not a node index: ${JSON.stringify(x)}`);
+  return n;
+});
+
+function report(r: OperationReport): void {
+  out(`${r.kind} ${r.keyName} version ${r.version}: committed (session ${r.sessionId}, epoch ${r.epoch}), pkS ${toHex(r.publicKey)}`);
+  for (const d of r.disqualified) info(`  dealer ${d.index} disqualified: ${d.reason}`);
+}
+
+async function withManager<T>(opts: ClusterFlags, fn: (m: KeyManager) => Promise<T>): Promise<T> {
+  const admin = await adminFrom(opts);
+  try {
+    return await fn(await KeyManager.create(admin, (line) => info(`  ${line}`)));
+  } finally {
+    admin.close();
+  }
+}
 
 export function registerKey(program: Command): void {
   const key = program.command('key').description('manage keys (names are tenant/label)');
@@ -31,6 +53,87 @@ export function registerKey(program: Command): void {
       admin.close();
     }
   });
+
+  withClusterFlags(
+    key
+      .command('create <name>')
+      .description('create a key by distributed key generation (Pedersen DKG with a complaint round): no one, not even the operator, ever knows it')
+      .option('--threshold <t>', "threshold t (default: the descriptor's defaultThreshold, else a majority)", (v) => Number(v))
+      .option('--nodes <list>', 'node indices, e.g. 1,2,3,4,5 (default: every node)', parseList),
+    { admin: true, client: false },
+  ).action(async (name: string, opts: ClusterFlags & { threshold?: number; nodes?: number[] }) =>
+    withManager(opts, async (m) => {
+      const nodes = opts.nodes ?? m.admin.channels.nodes.map((n) => n.index);
+      const t = opts.threshold ?? m.admin.channels.descriptor.defaultThreshold ?? Math.floor(nodes.length / 2) + 1;
+      report(await m.createKey(name, t, nodes));
+      for (const p of checkFailureDomains(m.admin.channels.nodes.filter((n) => nodes.includes(n.index)), t)) info(`warning: ${p}`);
+    }),
+  );
+
+  withClusterFlags(
+    key.command('rotate <name>').description('add a new version by DKG; new encryptions use it, older versions stay decryptable (decrypt-only) until destroyed'),
+    { admin: true, client: false },
+  ).action(async (name: string, opts: ClusterFlags) => withManager(opts, async (m) => report(await m.rotate(name))));
+
+  withClusterFlags(
+    key
+      .command('refresh <name>')
+      .description('proactive refresh: re-randomize every share (same pkS, new pk_i, epoch + 1, old shares erased)')
+      .option('--version <v>', 'only this version (default: every live version)', (v) => Number(v)),
+    { admin: true, client: false },
+  ).action(async (name: string, opts: ClusterFlags & { version?: number }) =>
+    withManager(opts, async (m) => {
+      for (const v of opts.version ? [opts.version] : await m.liveVersions(name)) report(await m.refresh(name, v));
+    }),
+  );
+
+  withClusterFlags(
+    key
+      .command('reshare <name>')
+      .description('move versions to a new node set and/or threshold with the same pkS; joining nodes get shares, leaving nodes erase theirs')
+      .requiredOption('--nodes <list>', 'new node indices, e.g. 1,2,4,6,7', parseList)
+      .requiredOption('--threshold <t>', 'new threshold', (v) => Number(v))
+      .option('--version <v>', 'only this version (default: every live version)', (v) => Number(v)),
+    { admin: true, client: false },
+  ).action(async (name: string, opts: ClusterFlags & { nodes: number[]; threshold: number; version?: number }) =>
+    withManager(opts, async (m) => {
+      for (const v of opts.version ? [opts.version] : await m.liveVersions(name)) report(await m.reshare(name, v, opts.nodes, opts.threshold));
+    }),
+  );
+
+  withClusterFlags(
+    key
+      .command('destroy <name>')
+      .description('erase every share of a version: data under it becomes undecryptable (crypto-shredding)')
+      .requiredOption('--version <v>', 'version to destroy', (v) => Number(v))
+      .option('--yes', 'do not ask for confirmation'),
+    { admin: true, client: false },
+  ).action(async (name: string, opts: ClusterFlags & { version: number; yes?: boolean }) => {
+    if (!opts.yes) {
+      if (!process.stdin.isTTY) throw new CliError('refusing to destroy without confirmation: pass --yes');
+      const { createInterface } = await import('node:readline/promises');
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      const answer = await rl.question(`Destroy ${name} version ${opts.version}? Data under it can never be decrypted again. Type the key name to confirm: `);
+      rl.close();
+      if (answer.trim() !== name) throw new CliError('not confirmed; nothing destroyed');
+    }
+    await withManager(opts, async (m) => {
+      const r = await m.destroy(name, opts.version);
+      out(`${name} version ${opts.version}: share erased on nodes ${r.destroyed.join(',') || '(none)'}`);
+      for (const u of r.unreachable) info(`warning: node ${u.index} not reached (${u.reason}); run destroy again when it is back`);
+      if (r.destroyed.length === 0) throw new CliError('no node erased its share');
+    });
+  });
+
+  withClusterFlags(
+    key.command('abort-op <name>').description('resolve an operation left pending (e.g. by a crash): cancel it and keep the old state, or finish it if some node already committed'),
+    { admin: true, client: false },
+  ).action(async (name: string, opts: ClusterFlags) =>
+    withManager(opts, async (m) => {
+      const r = await m.abortOp(name);
+      out(r.outcome === 'none' ? `no pending operation on ${name}` : r.outcome === 'aborted' ? `aborted ${r.sessionId}; old state kept` : `${r.sessionId} had committed on some nodes; finished it everywhere`);
+    }),
+  );
 
   withClusterFlags(key.command('list').description('keys and versions on every node').option('--tenant <tenant>', 'only this tenant'), { admin: true, client: false }).action(
     async (opts: ClusterFlags & { tenant?: string }) => {

@@ -14,21 +14,30 @@ export function registerNode(program: Command): void {
     .action(async (opts: { config: string }) => {
       const config = await loadNodeConfig(opts.config);
       const log = createLogger({ nodeIndex: config.index });
+      // Signal handlers before anything else: a SIGTERM that arrives while the node starts, or
+      // right after the "serving" line (a supervisor may react to it at once), still stops it
+      // cleanly instead of killing it. `on`, not `once`: a repeated signal (one sent to the whole
+      // process group and one from a supervisor such as `splitkey dev`) must not kill the node
+      // mid-stop; stop() is idempotent and bounded by shutdownGraceMs.
+      let signalled = false;
+      let wake: (() => void) | undefined;
+      const onSignal = (signal: string) => {
+        if (!signalled) log.info({ signal }, 'stopping');
+        signalled = true;
+        wake?.();
+      };
+      process.on('SIGTERM', () => onSignal('SIGTERM'));
+      process.on('SIGINT', () => onSignal('SIGINT'));
       const node = await PvkmNode.start(config, { log });
       // One machine-readable line on stdout once SERVING (the dev cluster waits for it).
       out(JSON.stringify({ event: 'serving', index: config.index, port: node.port, metricsPort: node.metricsPort, pid: process.pid }));
-      await new Promise<void>((resolve) => {
-        const onSignal = (signal: string) => {
-          log.info({ signal }, 'stopping');
-          node.stop().then(resolve, (e) => {
-            log.error({ err: (e as Error).message }, 'stop failed');
-            process.exitCode = 1;
-            resolve();
-          });
-        };
-        process.once('SIGTERM', () => onSignal('SIGTERM'));
-        process.once('SIGINT', () => onSignal('SIGINT'));
-      });
+      if (!signalled) await new Promise<void>((resolve) => (wake = resolve));
+      try {
+        await node.stop();
+      } catch (e) {
+        log.error({ err: (e as Error).message }, 'stop failed');
+        process.exitCode = 1;
+      }
       log.flush();
     });
 }

@@ -13,6 +13,29 @@ import { QueryBudget } from '../limits.js';
 import { unary, type AuditScope } from '../rpc.js';
 import type { NodeRuntime } from '../runtime.js';
 import { keyInfo } from './key-info.js';
+import { paramsFromProto } from '../lifecycle.js';
+import { invalidArgument } from '../errors.js';
+import { checkKeyName } from '../../crypto/index.js';
+import type { AbortOperationRequest__Output } from '../../proto/gen/splitkey/v1/AbortOperationRequest.js';
+import type { AbortOperationResponse } from '../../proto/gen/splitkey/v1/AbortOperationResponse.js';
+import type { AcceptRevealedShareRequest__Output } from '../../proto/gen/splitkey/v1/AcceptRevealedShareRequest.js';
+import type { AcceptRevealedShareResponse } from '../../proto/gen/splitkey/v1/AcceptRevealedShareResponse.js';
+import type { CanaryEvaluateRequest__Output } from '../../proto/gen/splitkey/v1/CanaryEvaluateRequest.js';
+import type { CanaryEvaluateResponse } from '../../proto/gen/splitkey/v1/CanaryEvaluateResponse.js';
+import type { CommitOperationRequest__Output } from '../../proto/gen/splitkey/v1/CommitOperationRequest.js';
+import type { CommitOperationResponse } from '../../proto/gen/splitkey/v1/CommitOperationResponse.js';
+import type { DealSharesRequest__Output } from '../../proto/gen/splitkey/v1/DealSharesRequest.js';
+import type { DealSharesResponse } from '../../proto/gen/splitkey/v1/DealSharesResponse.js';
+import type { DestroyVersionRequest__Output } from '../../proto/gen/splitkey/v1/DestroyVersionRequest.js';
+import type { DestroyVersionResponse } from '../../proto/gen/splitkey/v1/DestroyVersionResponse.js';
+import type { FinalizeOperationRequest__Output } from '../../proto/gen/splitkey/v1/FinalizeOperationRequest.js';
+import type { FinalizeOperationResponse } from '../../proto/gen/splitkey/v1/FinalizeOperationResponse.js';
+import type { OperationStatusRequest__Output } from '../../proto/gen/splitkey/v1/OperationStatusRequest.js';
+import type { OperationStatusResponse } from '../../proto/gen/splitkey/v1/OperationStatusResponse.js';
+import type { PrepareOperationRequest__Output } from '../../proto/gen/splitkey/v1/PrepareOperationRequest.js';
+import type { PrepareOperationResponse } from '../../proto/gen/splitkey/v1/PrepareOperationResponse.js';
+import type { RevealShareRequest__Output } from '../../proto/gen/splitkey/v1/RevealShareRequest.js';
+import type { RevealShareResponse } from '../../proto/gen/splitkey/v1/RevealShareResponse.js';
 
 export const SOFTWARE_VERSION = '0.1.0';
 
@@ -67,6 +90,86 @@ export function adminHandlers(rt: NodeRuntime): AdminHandlers {
         draining: rt.rpc.draining(),
         unavailable: counts.unavailable,
       };
+    }),
+    ...lifecycleHandlers(rt, admin),
+  };
+}
+
+type AdminCheck = (call: unknown, audit: AuditScope) => unknown;
+
+function checkName(name: string): void {
+  try {
+    checkKeyName(name, 'key_name');
+  } catch (e) {
+    throw invalidArgument((e as Error).message);
+  }
+}
+
+/** The lifecycle RPCs: admin only, audited, delegated to node/lifecycle.ts. */
+function lifecycleHandlers(rt: NodeRuntime, admin: AdminCheck): Pick<
+  AdminHandlers,
+  'PrepareOperation' | 'DealShares' | 'OperationStatus' | 'RevealShare' | 'AcceptRevealedShare' | 'FinalizeOperation' | 'CanaryEvaluate' | 'CommitOperation' | 'AbortOperation' | 'DestroyVersion'
+> {
+  const lc = () => rt.lifecycle;
+  const scoped = (call: unknown, audit: AuditScope, keyName: string, version?: number) => {
+    admin(call, audit);
+    audit.key = keyName;
+    audit.version = version;
+    checkName(keyName);
+  };
+  return {
+    PrepareOperation: unary<PrepareOperationRequest__Output, PrepareOperationResponse>(rt.rpc, 'PrepareOperation', async (req, call, audit) => {
+      const params = paramsFromProto(req.params);
+      scoped(call, audit, params.keyName, params.version);
+      audit.detail = `${params.kind} ${params.sessionId}`;
+      return { commitments: await lc().prepareOperation(params) };
+    }),
+    DealShares: unary<DealSharesRequest__Output, DealSharesResponse>(rt.rpc, 'DealShares', async (req, call, audit) => {
+      scoped(call, audit, req.keyName);
+      return lc().dealShares(req.keyName, req.sessionId, req.receivers);
+    }),
+    OperationStatus: unary<OperationStatusRequest__Output, OperationStatusResponse>(
+      rt.rpc,
+      'OperationStatus',
+      async (req, call, audit) => {
+        scoped(call, audit, req.keyName);
+        return lc().status(req.keyName);
+      },
+      { audited: false },
+    ),
+    RevealShare: unary<RevealShareRequest__Output, RevealShareResponse>(rt.rpc, 'RevealShare', async (req, call, audit) => {
+      scoped(call, audit, req.keyName);
+      audit.detail = `reveal for ${req.receiver}`;
+      return { share: await lc().revealShare(req.keyName, req.sessionId, req.receiver) };
+    }),
+    AcceptRevealedShare: unary<AcceptRevealedShareRequest__Output, AcceptRevealedShareResponse>(rt.rpc, 'AcceptRevealedShare', async (req, call, audit) => {
+      scoped(call, audit, req.keyName);
+      await lc().acceptRevealed(req.keyName, req.sessionId, req.dealer, req.commitments, req.share);
+      return {};
+    }),
+    FinalizeOperation: unary<FinalizeOperationRequest__Output, FinalizeOperationResponse>(rt.rpc, 'FinalizeOperation', async (req, call, audit) => {
+      scoped(call, audit, req.keyName);
+      return lc().finalize(req.keyName, req.sessionId, req.qualified, req.transcript);
+    }),
+    CanaryEvaluate: unary<CanaryEvaluateRequest__Output, CanaryEvaluateResponse>(rt.rpc, 'CanaryEvaluate', async (req, call, audit) => {
+      scoped(call, audit, req.keyName);
+      const res = await lc().canary(req.keyName, req.sessionId, req.blindedElements, req.current);
+      return { nodeIndex: rt.config.index, evaluatedElements: res.evaluated, proof: res.proof };
+    }),
+    CommitOperation: unary<CommitOperationRequest__Output, CommitOperationResponse>(rt.rpc, 'CommitOperation', async (req, call, audit) => {
+      scoped(call, audit, req.keyName);
+      audit.detail = req.sessionId;
+      return { committedNow: await lc().commit(req.keyName, req.sessionId) };
+    }),
+    AbortOperation: unary<AbortOperationRequest__Output, AbortOperationResponse>(rt.rpc, 'AbortOperation', async (req, call, audit) => {
+      scoped(call, audit, req.keyName);
+      return { abortedSession: await lc().abort(req.keyName, req.sessionId) };
+    }),
+    DestroyVersion: unary<DestroyVersionRequest__Output, DestroyVersionResponse>(rt.rpc, 'DestroyVersion', async (req, call, audit) => {
+      scoped(call, audit, req.keyName, req.keyVersion);
+      const destroyedNow = await rt.store.destroyVersion(req.keyName, req.keyVersion);
+      if (destroyedNow) rt.log.warn({ key: req.keyName, version: req.keyVersion }, 'version destroyed: share erased');
+      return { destroyedNow };
     }),
   };
 }

@@ -3,6 +3,8 @@ import type * as grpc from '@grpc/grpc-js';
 import type { HelloRequest__Output } from '../../proto/gen/splitkey/v1/HelloRequest.js';
 import type { HelloResponse } from '../../proto/gen/splitkey/v1/HelloResponse.js';
 import type { PeerHandlers } from '../../proto/gen/splitkey/v1/Peer.js';
+import type { DeliverShareRequest__Output } from '../../proto/gen/splitkey/v1/DeliverShareRequest.js';
+import type { DeliverShareResponse } from '../../proto/gen/splitkey/v1/DeliverShareResponse.js';
 import { callerIdentity, requireRole } from '../auth.js';
 import { permissionDenied } from '../errors.js';
 import { unary } from '../rpc.js';
@@ -16,6 +18,14 @@ export function peerHandlers(rt: NodeRuntime): PeerHandlers {
       audit.identity = id.uri;
       if (req.fromIndex !== id.index) throw permissionDenied(`node ${id.index} claims to be node ${req.fromIndex}`);
       return { nodeIndex: rt.config.index, softwareVersion: SOFTWARE_VERSION };
+    }),
+    DeliverShare: unary<DeliverShareRequest__Output, DeliverShareResponse>(rt.rpc, 'DeliverShare', async (req, call, audit) => {
+      const id = requireRole(callerIdentity(call as grpc.ServerUnaryCall<unknown, unknown>, rt.config.insecureLoopback), 'node');
+      audit.identity = id.uri;
+      audit.key = req.keyName;
+      audit.detail = `share from dealer ${req.dealer}`;
+      if (req.dealer !== id.index) throw permissionDenied(`node ${id.index} may not deliver shares as dealer ${req.dealer}`);
+      return rt.lifecycle.deliverShare(req.keyName, req.sessionId, req.dealer, req.commitments, req.share);
     }),
   };
 }

@@ -1,7 +1,22 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { AbortOperationRequest as _splitkey_v1_AbortOperationRequest, AbortOperationRequest__Output as _splitkey_v1_AbortOperationRequest__Output } from './splitkey/v1/AbortOperationRequest.js';
+import type { AbortOperationResponse as _splitkey_v1_AbortOperationResponse, AbortOperationResponse__Output as _splitkey_v1_AbortOperationResponse__Output } from './splitkey/v1/AbortOperationResponse.js';
+import type { AcceptRevealedShareRequest as _splitkey_v1_AcceptRevealedShareRequest, AcceptRevealedShareRequest__Output as _splitkey_v1_AcceptRevealedShareRequest__Output } from './splitkey/v1/AcceptRevealedShareRequest.js';
+import type { AcceptRevealedShareResponse as _splitkey_v1_AcceptRevealedShareResponse, AcceptRevealedShareResponse__Output as _splitkey_v1_AcceptRevealedShareResponse__Output } from './splitkey/v1/AcceptRevealedShareResponse.js';
 import type { AdminClient as _splitkey_v1_AdminClient, AdminDefinition as _splitkey_v1_AdminDefinition } from './splitkey/v1/Admin.js';
+import type { CanaryEvaluateRequest as _splitkey_v1_CanaryEvaluateRequest, CanaryEvaluateRequest__Output as _splitkey_v1_CanaryEvaluateRequest__Output } from './splitkey/v1/CanaryEvaluateRequest.js';
+import type { CanaryEvaluateResponse as _splitkey_v1_CanaryEvaluateResponse, CanaryEvaluateResponse__Output as _splitkey_v1_CanaryEvaluateResponse__Output } from './splitkey/v1/CanaryEvaluateResponse.js';
+import type { CommitOperationRequest as _splitkey_v1_CommitOperationRequest, CommitOperationRequest__Output as _splitkey_v1_CommitOperationRequest__Output } from './splitkey/v1/CommitOperationRequest.js';
+import type { CommitOperationResponse as _splitkey_v1_CommitOperationResponse, CommitOperationResponse__Output as _splitkey_v1_CommitOperationResponse__Output } from './splitkey/v1/CommitOperationResponse.js';
+import type { Complaint as _splitkey_v1_Complaint, Complaint__Output as _splitkey_v1_Complaint__Output } from './splitkey/v1/Complaint.js';
+import type { DealSharesRequest as _splitkey_v1_DealSharesRequest, DealSharesRequest__Output as _splitkey_v1_DealSharesRequest__Output } from './splitkey/v1/DealSharesRequest.js';
+import type { DealSharesResponse as _splitkey_v1_DealSharesResponse, DealSharesResponse__Output as _splitkey_v1_DealSharesResponse__Output } from './splitkey/v1/DealSharesResponse.js';
+import type { DestroyVersionRequest as _splitkey_v1_DestroyVersionRequest, DestroyVersionRequest__Output as _splitkey_v1_DestroyVersionRequest__Output } from './splitkey/v1/DestroyVersionRequest.js';
+import type { DestroyVersionResponse as _splitkey_v1_DestroyVersionResponse, DestroyVersionResponse__Output as _splitkey_v1_DestroyVersionResponse__Output } from './splitkey/v1/DestroyVersionResponse.js';
+import type { FinalizeOperationRequest as _splitkey_v1_FinalizeOperationRequest, FinalizeOperationRequest__Output as _splitkey_v1_FinalizeOperationRequest__Output } from './splitkey/v1/FinalizeOperationRequest.js';
+import type { FinalizeOperationResponse as _splitkey_v1_FinalizeOperationResponse, FinalizeOperationResponse__Output as _splitkey_v1_FinalizeOperationResponse__Output } from './splitkey/v1/FinalizeOperationResponse.js';
 import type { ImportShareRequest as _splitkey_v1_ImportShareRequest, ImportShareRequest__Output as _splitkey_v1_ImportShareRequest__Output } from './splitkey/v1/ImportShareRequest.js';
 import type { ImportShareResponse as _splitkey_v1_ImportShareResponse, ImportShareResponse__Output as _splitkey_v1_ImportShareResponse__Output } from './splitkey/v1/ImportShareResponse.js';
 import type { KeyInfo as _splitkey_v1_KeyInfo, KeyInfo__Output as _splitkey_v1_KeyInfo__Output } from './splitkey/v1/KeyInfo.js';
@@ -14,6 +29,14 @@ import type { ListKeysResponse as _splitkey_v1_ListKeysResponse, ListKeysRespons
 import type { NodePublicShare as _splitkey_v1_NodePublicShare, NodePublicShare__Output as _splitkey_v1_NodePublicShare__Output } from './splitkey/v1/NodePublicShare.js';
 import type { NodeStatusRequest as _splitkey_v1_NodeStatusRequest, NodeStatusRequest__Output as _splitkey_v1_NodeStatusRequest__Output } from './splitkey/v1/NodeStatusRequest.js';
 import type { NodeStatusResponse as _splitkey_v1_NodeStatusResponse, NodeStatusResponse__Output as _splitkey_v1_NodeStatusResponse__Output } from './splitkey/v1/NodeStatusResponse.js';
+import type { OperationParams as _splitkey_v1_OperationParams, OperationParams__Output as _splitkey_v1_OperationParams__Output } from './splitkey/v1/OperationParams.js';
+import type { OperationStatusRequest as _splitkey_v1_OperationStatusRequest, OperationStatusRequest__Output as _splitkey_v1_OperationStatusRequest__Output } from './splitkey/v1/OperationStatusRequest.js';
+import type { OperationStatusResponse as _splitkey_v1_OperationStatusResponse, OperationStatusResponse__Output as _splitkey_v1_OperationStatusResponse__Output } from './splitkey/v1/OperationStatusResponse.js';
+import type { PeerAddress as _splitkey_v1_PeerAddress, PeerAddress__Output as _splitkey_v1_PeerAddress__Output } from './splitkey/v1/PeerAddress.js';
+import type { PrepareOperationRequest as _splitkey_v1_PrepareOperationRequest, PrepareOperationRequest__Output as _splitkey_v1_PrepareOperationRequest__Output } from './splitkey/v1/PrepareOperationRequest.js';
+import type { PrepareOperationResponse as _splitkey_v1_PrepareOperationResponse, PrepareOperationResponse__Output as _splitkey_v1_PrepareOperationResponse__Output } from './splitkey/v1/PrepareOperationResponse.js';
+import type { RevealShareRequest as _splitkey_v1_RevealShareRequest, RevealShareRequest__Output as _splitkey_v1_RevealShareRequest__Output } from './splitkey/v1/RevealShareRequest.js';
+import type { RevealShareResponse as _splitkey_v1_RevealShareResponse, RevealShareResponse__Output as _splitkey_v1_RevealShareResponse__Output } from './splitkey/v1/RevealShareResponse.js';
 import type { VersionHealth as _splitkey_v1_VersionHealth, VersionHealth__Output as _splitkey_v1_VersionHealth__Output } from './splitkey/v1/VersionHealth.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -23,7 +46,22 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   splitkey: {
     v1: {
+      AbortOperationRequest: MessageTypeDefinition<_splitkey_v1_AbortOperationRequest, _splitkey_v1_AbortOperationRequest__Output>
+      AbortOperationResponse: MessageTypeDefinition<_splitkey_v1_AbortOperationResponse, _splitkey_v1_AbortOperationResponse__Output>
+      AcceptRevealedShareRequest: MessageTypeDefinition<_splitkey_v1_AcceptRevealedShareRequest, _splitkey_v1_AcceptRevealedShareRequest__Output>
+      AcceptRevealedShareResponse: MessageTypeDefinition<_splitkey_v1_AcceptRevealedShareResponse, _splitkey_v1_AcceptRevealedShareResponse__Output>
       Admin: SubtypeConstructor<typeof grpc.Client, _splitkey_v1_AdminClient> & { service: _splitkey_v1_AdminDefinition }
+      CanaryEvaluateRequest: MessageTypeDefinition<_splitkey_v1_CanaryEvaluateRequest, _splitkey_v1_CanaryEvaluateRequest__Output>
+      CanaryEvaluateResponse: MessageTypeDefinition<_splitkey_v1_CanaryEvaluateResponse, _splitkey_v1_CanaryEvaluateResponse__Output>
+      CommitOperationRequest: MessageTypeDefinition<_splitkey_v1_CommitOperationRequest, _splitkey_v1_CommitOperationRequest__Output>
+      CommitOperationResponse: MessageTypeDefinition<_splitkey_v1_CommitOperationResponse, _splitkey_v1_CommitOperationResponse__Output>
+      Complaint: MessageTypeDefinition<_splitkey_v1_Complaint, _splitkey_v1_Complaint__Output>
+      DealSharesRequest: MessageTypeDefinition<_splitkey_v1_DealSharesRequest, _splitkey_v1_DealSharesRequest__Output>
+      DealSharesResponse: MessageTypeDefinition<_splitkey_v1_DealSharesResponse, _splitkey_v1_DealSharesResponse__Output>
+      DestroyVersionRequest: MessageTypeDefinition<_splitkey_v1_DestroyVersionRequest, _splitkey_v1_DestroyVersionRequest__Output>
+      DestroyVersionResponse: MessageTypeDefinition<_splitkey_v1_DestroyVersionResponse, _splitkey_v1_DestroyVersionResponse__Output>
+      FinalizeOperationRequest: MessageTypeDefinition<_splitkey_v1_FinalizeOperationRequest, _splitkey_v1_FinalizeOperationRequest__Output>
+      FinalizeOperationResponse: MessageTypeDefinition<_splitkey_v1_FinalizeOperationResponse, _splitkey_v1_FinalizeOperationResponse__Output>
       ImportShareRequest: MessageTypeDefinition<_splitkey_v1_ImportShareRequest, _splitkey_v1_ImportShareRequest__Output>
       ImportShareResponse: MessageTypeDefinition<_splitkey_v1_ImportShareResponse, _splitkey_v1_ImportShareResponse__Output>
       KeyInfo: MessageTypeDefinition<_splitkey_v1_KeyInfo, _splitkey_v1_KeyInfo__Output>
@@ -37,6 +75,14 @@ export interface ProtoGrpcType {
       NodePublicShare: MessageTypeDefinition<_splitkey_v1_NodePublicShare, _splitkey_v1_NodePublicShare__Output>
       NodeStatusRequest: MessageTypeDefinition<_splitkey_v1_NodeStatusRequest, _splitkey_v1_NodeStatusRequest__Output>
       NodeStatusResponse: MessageTypeDefinition<_splitkey_v1_NodeStatusResponse, _splitkey_v1_NodeStatusResponse__Output>
+      OperationParams: MessageTypeDefinition<_splitkey_v1_OperationParams, _splitkey_v1_OperationParams__Output>
+      OperationStatusRequest: MessageTypeDefinition<_splitkey_v1_OperationStatusRequest, _splitkey_v1_OperationStatusRequest__Output>
+      OperationStatusResponse: MessageTypeDefinition<_splitkey_v1_OperationStatusResponse, _splitkey_v1_OperationStatusResponse__Output>
+      PeerAddress: MessageTypeDefinition<_splitkey_v1_PeerAddress, _splitkey_v1_PeerAddress__Output>
+      PrepareOperationRequest: MessageTypeDefinition<_splitkey_v1_PrepareOperationRequest, _splitkey_v1_PrepareOperationRequest__Output>
+      PrepareOperationResponse: MessageTypeDefinition<_splitkey_v1_PrepareOperationResponse, _splitkey_v1_PrepareOperationResponse__Output>
+      RevealShareRequest: MessageTypeDefinition<_splitkey_v1_RevealShareRequest, _splitkey_v1_RevealShareRequest__Output>
+      RevealShareResponse: MessageTypeDefinition<_splitkey_v1_RevealShareResponse, _splitkey_v1_RevealShareResponse__Output>
       VersionHealth: MessageTypeDefinition<_splitkey_v1_VersionHealth, _splitkey_v1_VersionHealth__Output>
     }
   }

@@ -1,6 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { DeliverShareRequest as _splitkey_v1_DeliverShareRequest, DeliverShareRequest__Output as _splitkey_v1_DeliverShareRequest__Output } from './splitkey/v1/DeliverShareRequest.js';
+import type { DeliverShareResponse as _splitkey_v1_DeliverShareResponse, DeliverShareResponse__Output as _splitkey_v1_DeliverShareResponse__Output } from './splitkey/v1/DeliverShareResponse.js';
 import type { HelloRequest as _splitkey_v1_HelloRequest, HelloRequest__Output as _splitkey_v1_HelloRequest__Output } from './splitkey/v1/HelloRequest.js';
 import type { HelloResponse as _splitkey_v1_HelloResponse, HelloResponse__Output as _splitkey_v1_HelloResponse__Output } from './splitkey/v1/HelloResponse.js';
 import type { PeerClient as _splitkey_v1_PeerClient, PeerDefinition as _splitkey_v1_PeerDefinition } from './splitkey/v1/Peer.js';
@@ -12,6 +14,8 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   splitkey: {
     v1: {
+      DeliverShareRequest: MessageTypeDefinition<_splitkey_v1_DeliverShareRequest, _splitkey_v1_DeliverShareRequest__Output>
+      DeliverShareResponse: MessageTypeDefinition<_splitkey_v1_DeliverShareResponse, _splitkey_v1_DeliverShareResponse__Output>
       HelloRequest: MessageTypeDefinition<_splitkey_v1_HelloRequest, _splitkey_v1_HelloRequest__Output>
       HelloResponse: MessageTypeDefinition<_splitkey_v1_HelloResponse, _splitkey_v1_HelloResponse__Output>
       Peer: SubtypeConstructor<typeof grpc.Client, _splitkey_v1_PeerClient> & { service: _splitkey_v1_PeerDefinition }

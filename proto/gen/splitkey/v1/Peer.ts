@@ -2,10 +2,21 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { DeliverShareRequest as _splitkey_v1_DeliverShareRequest, DeliverShareRequest__Output as _splitkey_v1_DeliverShareRequest__Output } from '../../splitkey/v1/DeliverShareRequest.js';
+import type { DeliverShareResponse as _splitkey_v1_DeliverShareResponse, DeliverShareResponse__Output as _splitkey_v1_DeliverShareResponse__Output } from '../../splitkey/v1/DeliverShareResponse.js';
 import type { HelloRequest as _splitkey_v1_HelloRequest, HelloRequest__Output as _splitkey_v1_HelloRequest__Output } from '../../splitkey/v1/HelloRequest.js';
 import type { HelloResponse as _splitkey_v1_HelloResponse, HelloResponse__Output as _splitkey_v1_HelloResponse__Output } from '../../splitkey/v1/HelloResponse.js';
 
 export interface PeerClient extends grpc.Client {
+  DeliverShare(argument: _splitkey_v1_DeliverShareRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_DeliverShareResponse__Output>): grpc.ClientUnaryCall;
+  DeliverShare(argument: _splitkey_v1_DeliverShareRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_splitkey_v1_DeliverShareResponse__Output>): grpc.ClientUnaryCall;
+  DeliverShare(argument: _splitkey_v1_DeliverShareRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_DeliverShareResponse__Output>): grpc.ClientUnaryCall;
+  DeliverShare(argument: _splitkey_v1_DeliverShareRequest, callback: grpc.requestCallback<_splitkey_v1_DeliverShareResponse__Output>): grpc.ClientUnaryCall;
+  deliverShare(argument: _splitkey_v1_DeliverShareRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_DeliverShareResponse__Output>): grpc.ClientUnaryCall;
+  deliverShare(argument: _splitkey_v1_DeliverShareRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_splitkey_v1_DeliverShareResponse__Output>): grpc.ClientUnaryCall;
+  deliverShare(argument: _splitkey_v1_DeliverShareRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_DeliverShareResponse__Output>): grpc.ClientUnaryCall;
+  deliverShare(argument: _splitkey_v1_DeliverShareRequest, callback: grpc.requestCallback<_splitkey_v1_DeliverShareResponse__Output>): grpc.ClientUnaryCall;
+  
   Hello(argument: _splitkey_v1_HelloRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_HelloResponse__Output>): grpc.ClientUnaryCall;
   Hello(argument: _splitkey_v1_HelloRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_splitkey_v1_HelloResponse__Output>): grpc.ClientUnaryCall;
   Hello(argument: _splitkey_v1_HelloRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_HelloResponse__Output>): grpc.ClientUnaryCall;
@@ -18,10 +29,13 @@ export interface PeerClient extends grpc.Client {
 }
 
 export interface PeerHandlers extends grpc.UntypedServiceImplementation {
+  DeliverShare: grpc.handleUnaryCall<_splitkey_v1_DeliverShareRequest__Output, _splitkey_v1_DeliverShareResponse>;
+  
   Hello: grpc.handleUnaryCall<_splitkey_v1_HelloRequest__Output, _splitkey_v1_HelloResponse>;
   
 }
 
 export interface PeerDefinition extends grpc.ServiceDefinition {
+  DeliverShare: MethodDefinition<_splitkey_v1_DeliverShareRequest, _splitkey_v1_DeliverShareResponse, _splitkey_v1_DeliverShareRequest__Output, _splitkey_v1_DeliverShareResponse__Output>
   Hello: MethodDefinition<_splitkey_v1_HelloRequest, _splitkey_v1_HelloResponse, _splitkey_v1_HelloRequest__Output, _splitkey_v1_HelloResponse__Output>
 }

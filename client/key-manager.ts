@@ -1,0 +1,126 @@
+/**
+ * Key lifecycle as operators use it: create (DKG), rotate, refresh, reshare, destroy, and
+ * resolving an operation left pending by a crash. The current state of a version is taken from
+ * the nodes' KeyStatus answers only where at least t of them agree byte for byte.
+ */
+import { checkKeyName, toHex, type OperationParams } from '../crypto/index.js';
+import type { KeyVersionInfo__Output } from '../proto/gen/splitkey/v1/KeyVersionInfo.js';
+import type { AdminClient } from './admin.js';
+import { KeyError } from './errors.js';
+import { LifecycleAbort, LifecycleCoordinator, type OperationReport } from './lifecycle.js';
+import { GrpcLifecycleTransport } from './lifecycle-grpc.js';
+
+export interface AgreedVersion {
+  version: number;
+  t: number;
+  nodeIndices: number[];
+  commitments: string[];
+  epoch: number;
+  state: string;
+  /** Nodes that report exactly this state. */
+  holders: number[];
+}
+
+export class KeyManager {
+  private constructor(
+    readonly admin: AdminClient,
+    readonly coordinator: LifecycleCoordinator,
+  ) {}
+
+  static async create(admin: AdminClient, log: (line: string) => void = () => undefined): Promise<KeyManager> {
+    return new KeyManager(admin, await LifecycleCoordinator.create(new GrpcLifecycleTransport(admin.channels), log));
+  }
+
+  private get nodes(): number[] {
+    return this.admin.channels.nodes.map((n) => n.index).sort((a, b) => a - b);
+  }
+
+  /** Versions of a key as at least t nodes agree on them. */
+  async versions(keyName: string): Promise<AgreedVersion[]> {
+    const { ok } = await this.admin.each((i) => this.admin.keyStatus(i, keyName));
+    const groups = new Map<string, AgreedVersion>();
+    for (const [node, res] of ok) {
+      for (const v of res.info?.versions ?? ([] as KeyVersionInfo__Output[])) {
+        const agreed: AgreedVersion = {
+          version: v.version,
+          t: v.threshold,
+          nodeIndices: v.nodeIndices,
+          commitments: v.commitments.map((c) => toHex(c)),
+          epoch: Number(v.epoch),
+          state: v.state,
+          holders: [],
+        };
+        const fp = JSON.stringify({ ...agreed, state: undefined, holders: undefined });
+        const g = groups.get(fp) ?? agreed;
+        if (v.state === 'KEY_STATE_DESTROYED') g.state = v.state;
+        g.holders.push(node);
+        groups.set(fp, g);
+      }
+    }
+    const byVersion = new Map<number, AgreedVersion>();
+    for (const g of groups.values()) if (g.holders.length >= g.t && !byVersion.has(g.version)) byVersion.set(g.version, g);
+    return [...byVersion.values()].sort((a, b) => a.version - b.version);
+  }
+
+  private async version(keyName: string, version: number): Promise<AgreedVersion> {
+    const v = (await this.versions(keyName)).find((x) => x.version === version);
+    if (!v) throw new KeyError('KEY_NOT_FOUND', `no agreed version ${version} of ${keyName} (fewer than t nodes report it identically)`);
+    if (v.state === 'KEY_STATE_DESTROYED') throw new KeyError('KEY_DESTROYED', `version ${version} of ${keyName} was destroyed`);
+    return v;
+  }
+
+  /** A new key by DKG among the given nodes (default: every node of the descriptor). */
+  async createKey(keyName: string, t: number, nodes = this.nodes): Promise<OperationReport> {
+    checkKeyName(keyName);
+    if ((await this.admin.nextVersion(keyName)) !== 1) throw new KeyError('KEY_NOT_FOUND', `key ${keyName} already exists; use key rotate`);
+    return this.dkg(keyName, 1, t, nodes, []);
+  }
+
+  /** A new version by DKG with the newest version's node set and threshold (or the ones given). */
+  async rotate(keyName: string, opts: { t?: number; nodes?: number[] } = {}): Promise<OperationReport> {
+    const versions = (await this.versions(keyName)).filter((v) => v.state !== 'KEY_STATE_DESTROYED');
+    const newest = versions[versions.length - 1];
+    const nodes = opts.nodes ?? newest?.nodeIndices ?? this.nodes;
+    const t = opts.t ?? newest?.t ?? Math.floor(nodes.length / 2) + 1;
+    const next = await this.admin.nextVersion(keyName);
+    return this.dkg(keyName, next, t, nodes, versions.filter((v) => v.state === 'KEY_STATE_ACTIVE').map((v) => v.version));
+  }
+
+  private dkg(keyName: string, version: number, t: number, nodes: number[], retire: number[]): Promise<OperationReport> {
+    return this.coordinator.run({ kind: 'dkg', keyName, version, t, receivers: nodes, dealers: nodes, epoch: 1, retire });
+  }
+
+  /** Proactive refresh of one version: same pkS, new shares, epoch + 1. Needs every member up. */
+  async refresh(keyName: string, version: number): Promise<OperationReport> {
+    const v = await this.version(keyName, version);
+    const missing = v.nodeIndices.filter((i) => !v.holders.includes(i));
+    if (missing.length > 0) {
+      throw new LifecycleAbort(`nodes ${missing.join(',')} do not hold the current state of ${keyName}@${version}; they need recovery: run key reshare with the same node set`);
+    }
+    return this.coordinator.run({ kind: 'refresh', keyName, version, t: v.t, receivers: v.nodeIndices, dealers: v.nodeIndices, epoch: v.epoch + 1, old: this.old(v) });
+  }
+
+  /** Move a version to a new node set and/or threshold, same pkS; dealers are its live members. */
+  async reshare(keyName: string, version: number, nodes: number[], t: number): Promise<OperationReport> {
+    const v = await this.version(keyName, version);
+    const dealers = v.holders.filter((h) => v.nodeIndices.includes(h)).sort((a, b) => a - b);
+    if (dealers.length < v.t) throw new LifecycleAbort(`only ${dealers.length} members of ${keyName}@${version} are reachable; need ${v.t}`);
+    return this.coordinator.run({ kind: 'reshare', keyName, version, t, receivers: [...nodes].sort((a, b) => a - b), dealers, epoch: v.epoch + 1, old: this.old(v) });
+  }
+
+  private old(v: AgreedVersion): OperationParams['old'] {
+    return { t: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch };
+  }
+
+  async liveVersions(keyName: string): Promise<number[]> {
+    return (await this.versions(keyName)).filter((v) => v.state !== 'KEY_STATE_DESTROYED').map((v) => v.version);
+  }
+
+  destroy(keyName: string, version: number) {
+    return this.coordinator.destroy(keyName, version, this.nodes);
+  }
+
+  abortOp(keyName: string) {
+    return this.coordinator.resolvePending(keyName, this.nodes);
+  }
+}

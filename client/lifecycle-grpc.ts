@@ -1,0 +1,79 @@
+/** The coordinator's transport over the nodes' Admin service (admin certificate). */
+import type * as grpc from '@grpc/grpc-js';
+import { fromHex, type OperationParams } from '../crypto/index.js';
+import { NodeChannels, unaryCall } from './channels.js';
+import type { LifecycleTransport } from './lifecycle.js';
+
+const TIMEOUT_MS = 10_000;
+
+type Method<Req, Res> = (req: Req, md: grpc.Metadata, opts: grpc.CallOptions, cb: grpc.requestCallback<Res>) => grpc.ClientUnaryCall;
+
+export class GrpcLifecycleTransport implements LifecycleTransport {
+  constructor(
+    private readonly channels: NodeChannels,
+    private readonly timeoutMs = TIMEOUT_MS,
+  ) {}
+
+  private call<Res>(node: number, method: string, req: object): Promise<Res> {
+    const c = this.channels.admin(node) as unknown as Record<string, Method<object, Res>>;
+    const fn = c[method]!.bind(c);
+    return unaryCall<object, Res>(fn, req, this.channels.callMetadata(), this.timeoutMs).promise;
+  }
+
+  async prepare(node: number, p: OperationParams): Promise<Uint8Array[]> {
+    const params = {
+      sessionId: p.sessionId,
+      kind: p.kind,
+      keyName: p.keyName,
+      keyVersion: p.version,
+      threshold: p.t,
+      receivers: p.receivers,
+      dealers: p.dealers,
+      epoch: String(p.epoch),
+      oldThreshold: p.old?.t ?? 0,
+      oldNodeIndices: p.old?.nodeIndices ?? [],
+      oldCommitments: (p.old?.commitments ?? []).map((c) => fromHex(c)),
+      oldEpoch: String(p.old?.epoch ?? 0),
+      retire: p.retire ?? [],
+    };
+    return (await this.call<{ commitments: Uint8Array[] }>(node, 'PrepareOperation', { params })).commitments;
+  }
+
+  deal(node: number, keyName: string, sessionId: string) {
+    const receivers = this.channels.nodes.map((n) => ({ index: n.index, address: n.address }));
+    return this.call<{ delivered: number[]; failed: string[] }>(node, 'DealShares', { keyName, sessionId, receivers });
+  }
+
+  status(node: number, keyName: string) {
+    return this.call<{ sessionId: string; phase: string; received: number[]; lastCommittedSession: string }>(node, 'OperationStatus', { keyName });
+  }
+
+  async reveal(node: number, keyName: string, sessionId: string, receiver: number) {
+    return (await this.call<{ share: Uint8Array }>(node, 'RevealShare', { keyName, sessionId, receiver })).share;
+  }
+
+  async acceptRevealed(node: number, keyName: string, sessionId: string, dealer: number, commitments: Uint8Array[], share: Uint8Array) {
+    await this.call(node, 'AcceptRevealedShare', { keyName, sessionId, dealer, commitments, share });
+  }
+
+  finalize(node: number, keyName: string, sessionId: string, qualified: number[], transcript: Uint8Array) {
+    return this.call<{ publicShare: Uint8Array; commitments: Uint8Array[] }>(node, 'FinalizeOperation', { keyName, sessionId, qualified, transcript });
+  }
+
+  async canary(node: number, keyName: string, sessionId: string, blinded: Uint8Array[], current: boolean) {
+    const r = await this.call<{ evaluatedElements: Uint8Array[]; proof: Uint8Array }>(node, 'CanaryEvaluate', { keyName, sessionId, blindedElements: blinded, current });
+    return { evaluated: r.evaluatedElements, proof: r.proof };
+  }
+
+  async commit(node: number, keyName: string, sessionId: string) {
+    return (await this.call<{ committedNow: boolean }>(node, 'CommitOperation', { keyName, sessionId })).committedNow;
+  }
+
+  async abort(node: number, keyName: string, sessionId: string) {
+    return (await this.call<{ abortedSession: string }>(node, 'AbortOperation', { keyName, sessionId })).abortedSession;
+  }
+
+  async destroy(node: number, keyName: string, version: number) {
+    return (await this.call<{ destroyedNow: boolean }>(node, 'DestroyVersion', { keyName, keyVersion: version })).destroyedNow;
+  }
+}

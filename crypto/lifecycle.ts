@@ -1,0 +1,207 @@
+/**
+ * The participant side of the key-lifecycle protocols (DKG, refresh, reshare) as a pure state
+ * machine: each transition takes a state and a message and returns a new state or throws a named
+ * error. The node persists the (sealed) state after every transition, so a crash at any point
+ * resumes from the last persisted state; nothing here touches the network or the disk.
+ *
+ * Phases: prepared (own dealing made) → received shares / complaints → ready (new share computed,
+ * transcript agreed) → committed by the node shell in one atomic write.
+ */
+import { DeserializeError, ParameterError, VerifyError } from './errors.js';
+import type { Element, Group, Scalar } from './group.js';
+import { decodeScalar, elementsEqual } from './group.js';
+import type { Rng } from './bytes.js';
+import { constantTimeEqual, fromHex, toHex } from './bytes.js';
+import {
+  checkDealingCommitments,
+  combineDealtShares,
+  createDealing,
+  reshareConstant,
+  sumCommitments,
+  transcriptHash,
+  verifyDealtShare,
+  type DealingKind,
+} from './dealing.js';
+import { checkIndices, checkThreshold, publicShare } from './shamir.js';
+
+/** Public parameters of one operation; identical on every participant. Byte fields are hex. */
+export interface OperationParams {
+  sessionId: string;
+  kind: DealingKind;
+  keyName: string;
+  version: number;
+  /** New threshold and node set. */
+  t: number;
+  receivers: number[];
+  /** Who deals: all participants (dkg), the live members (refresh), t or more old members (reshare). */
+  dealers: number[];
+  /** Epoch of the new shares. */
+  epoch: number;
+  /** The version as it stands (refresh, reshare). */
+  old?: { t: number; nodeIndices: number[]; commitments: string[]; epoch: number };
+  /** Versions to mark decrypt-only when this one commits (rotation). */
+  retire?: number[];
+}
+
+export type Phase = 'prepared' | 'ready';
+
+/** A participant's state. Fields marked secret are sealed by the node before they touch disk. */
+export interface ParticipantState {
+  params: OperationParams;
+  self: number;
+  phase: Phase;
+  /** Own dealing (dealers only): commitments (public) and shares for each receiver (secret). */
+  dealing?: { commitments: string[]; shares: Record<string, string> };
+  /** Shares received (receivers only): dealer → commitments and the share (secret). */
+  received: Record<string, { commitments: string[]; share: string }>;
+  /** Dealers whose share failed verification, with the reason. */
+  complaints: Record<string, string>;
+  /** Set once ready: the new share (secret), commitments, transcript, qualified dealers. */
+  ready?: { share: string; commitments: string[]; transcript: string; qualified: number[] };
+}
+
+export class LifecycleError extends Error {
+  constructor(
+    readonly code: 'BAD_PARAMS' | 'NOT_A_DEALER' | 'NOT_A_RECEIVER' | 'WRONG_PHASE' | 'CONFLICT' | 'TRANSCRIPT_MISMATCH' | 'MISSING_SHARE' | 'CHECK_FAILED',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'LifecycleError';
+  }
+}
+
+const hexAll = (xs: readonly Uint8Array[]) => xs.map(toHex);
+const unhexAll = (xs: readonly string[]) => xs.map((x) => fromHex(x));
+
+/** Validate parameters the same way on every participant. */
+export function checkOperationParams(p: OperationParams): void {
+  try {
+    if (!/^[0-9a-f]{32}$/.test(p.sessionId)) throw new ParameterError('sessionId', 'must be 16 random bytes in hex');
+    checkThreshold(p.t, p.receivers.length);
+    checkIndices(p.receivers, undefined, 'receivers');
+    checkIndices(p.dealers, undefined, 'dealers');
+    if (p.dealers.length === 0) throw new ParameterError('dealers', 'must not be empty');
+    if (!Number.isInteger(p.epoch) || p.epoch < 1) throw new ParameterError('epoch', 'must be ≥ 1');
+    if (p.kind === 'dkg' && p.dealers.some((d) => !p.receivers.includes(d))) throw new ParameterError('dealers', 'DKG dealers must be receivers');
+    if (p.kind !== 'dkg') {
+      if (!p.old) throw new ParameterError('old', `${p.kind} needs the old version`);
+      if (p.dealers.some((d) => !p.old!.nodeIndices.includes(d))) throw new ParameterError('dealers', 'dealers must hold a share of the old version');
+      if (p.kind === 'reshare' && p.dealers.length < p.old.t) throw new ParameterError('dealers', `reshare needs at least the old threshold ${p.old.t} of dealers`);
+      if (p.kind === 'refresh' && (p.t !== p.old.t || p.receivers.join() !== p.old.nodeIndices.join())) {
+        throw new ParameterError('receivers', 'refresh keeps the node set and threshold');
+      }
+      if (p.epoch <= p.old.epoch) throw new ParameterError('epoch', 'must grow');
+    }
+  } catch (e) {
+    throw new LifecycleError('BAD_PARAMS', (e as Error).message);
+  }
+}
+
+/** Start: make own dealing if a dealer. `oldShare` is this node's current share (refresh, reshare). */
+export function prepareParticipant(group: Group, params: OperationParams, self: number, rng: Rng, oldShare?: Scalar): ParticipantState {
+  checkOperationParams(params);
+  if (!params.receivers.includes(self) && !params.dealers.includes(self)) throw new LifecycleError('BAD_PARAMS', `node ${self} takes no part in this operation`);
+  const state: ParticipantState = { params, self, phase: 'prepared', received: {}, complaints: {} };
+  if (params.dealers.includes(self)) {
+    if (params.kind === 'reshare' && !oldShare) throw new LifecycleError('MISSING_SHARE', `node ${self} has no share of the old version to reshare`);
+    const d = createDealing(group, { kind: params.kind, t: params.t, receivers: params.receivers, dealers: params.dealers, self, oldShare }, rng);
+    state.dealing = { commitments: hexAll(d.commitments), shares: Object.fromEntries([...d.shares].map(([j, s]) => [String(j), toHex(s)])) };
+    for (const s of d.shares.values()) s.fill(0);
+  }
+  return state;
+}
+
+/** The share this dealer sends to `receiver`. */
+export function shareFor(state: ParticipantState, receiver: number): { commitments: Uint8Array[]; share: Uint8Array } {
+  if (!state.dealing) throw new LifecycleError('NOT_A_DEALER', `node ${state.self} is not a dealer`);
+  const s = state.dealing.shares[String(receiver)];
+  if (!s) throw new LifecycleError('BAD_PARAMS', `node ${receiver} is not a receiver`);
+  return { commitments: unhexAll(state.dealing.commitments), share: fromHex(s) };
+}
+
+/** What G_0 must be for this dealer (reshare: λ_i·pk_i of the old version). */
+function expectedConstant(group: Group, p: OperationParams, dealer: number): Element | undefined {
+  if (p.kind !== 'reshare') return undefined;
+  const oldCommitments = unhexAll(p.old!.commitments);
+  return reshareConstant(group, p.dealers, dealer, publicShare(group, oldCommitments, dealer));
+}
+
+/**
+ * Receive a dealer's commitments and share. A share that fails its checks becomes a complaint
+ * (the dealer is named); the same dealer sending different data twice is a conflict.
+ */
+export function receiveShare(group: Group, state: ParticipantState, dealer: number, commitments: Uint8Array[], share: Uint8Array): ParticipantState {
+  const p = state.params;
+  if (state.phase !== 'prepared') throw new LifecycleError('WRONG_PHASE', `session ${p.sessionId} is already ${state.phase}`);
+  if (!p.dealers.includes(dealer)) throw new LifecycleError('NOT_A_DEALER', `node ${dealer} is not a dealer of this session`);
+  if (!p.receivers.includes(state.self)) throw new LifecycleError('NOT_A_RECEIVER', `node ${state.self} receives nothing in this session`);
+  const entry = { commitments: hexAll(commitments), share: toHex(share) };
+  const prior = state.received[String(dealer)];
+  if (prior) {
+    if (prior.share === entry.share && prior.commitments.join() === entry.commitments.join()) return state;
+    throw new LifecycleError('CONFLICT', `dealer ${dealer} sent two different dealings`);
+  }
+  const next: ParticipantState = { ...state, received: { ...state.received }, complaints: { ...state.complaints } };
+  try {
+    const C = checkDealingCommitments(group, p.kind, commitments, p.t, dealer, expectedConstant(group, p, dealer));
+    decodeScalar(share, `dealer[${dealer}].share`);
+    verifyDealtShare(group, C, dealer, state.self, share);
+    next.received[String(dealer)] = entry;
+    delete next.complaints[String(dealer)];
+  } catch (e) {
+    if (!(e instanceof VerifyError || e instanceof DeserializeError || e instanceof ParameterError)) throw e;
+    next.complaints[String(dealer)] = e.message;
+  }
+  return next;
+}
+
+/**
+ * Complaint round: the coordinator asks the accused dealer to reveal the disputed share and hands
+ * it, publicly checked, to the complainer. `commitments` are the dealer's broadcast commitments.
+ */
+export function acceptRevealedShare(group: Group, state: ParticipantState, dealer: number, commitments: Uint8Array[], share: Uint8Array): ParticipantState {
+  const cleared: ParticipantState = { ...state, received: { ...state.received }, complaints: { ...state.complaints } };
+  delete cleared.received[String(dealer)];
+  const next = receiveShare(group, cleared, dealer, commitments, share);
+  const complaint = next.complaints[String(dealer)];
+  if (complaint) throw new LifecycleError('CHECK_FAILED', `revealed share of dealer ${dealer} does not verify: ${complaint}`);
+  return next;
+}
+
+/**
+ * Compute the new share from the qualified dealers, check the agreed transcript, the new public
+ * share, and (refresh, reshare) that the new commitments keep pkS. → phase `ready`.
+ */
+export function finalizeParticipant(group: Group, state: ParticipantState, qualified: number[], transcript: Uint8Array, oldShare?: Scalar): ParticipantState {
+  const p = state.params;
+  if (state.phase === 'ready') {
+    if (state.ready!.transcript === toHex(transcript) && state.ready!.qualified.join() === qualified.join()) return state;
+    throw new LifecycleError('CONFLICT', `session ${p.sessionId} is already final with another transcript`);
+  }
+  checkIndices(qualified, undefined, 'qualified');
+  if (qualified.some((d) => !p.dealers.includes(d))) throw new LifecycleError('BAD_PARAMS', 'a qualified dealer is not a dealer');
+  if (p.kind === 'reshare' && qualified.join() !== p.dealers.join()) throw new LifecycleError('BAD_PARAMS', 'reshare needs every dealer qualified (Lagrange weights are fixed)');
+  if (p.kind === 'dkg' && qualified.length < 1) throw new LifecycleError('BAD_PARAMS', 'no qualified dealer');
+  if (!p.receivers.includes(state.self)) throw new LifecycleError('NOT_A_RECEIVER', `node ${state.self} receives nothing`);
+  const dealings = new Map<number, Element[]>();
+  const shares: Scalar[] = [];
+  for (const d of qualified) {
+    const r = state.received[String(d)];
+    if (!r) throw new LifecycleError('MISSING_SHARE', `no valid share from qualified dealer ${d}`);
+    dealings.set(d, unhexAll(r.commitments));
+    shares.push(fromHex(r.share));
+  }
+  const expected = transcriptHash({ sessionId: p.sessionId, kind: p.kind, keyName: p.keyName, version: p.version, t: p.t, receivers: p.receivers, qualified, dealings });
+  if (!constantTimeEqual(expected, transcript)) throw new LifecycleError('TRANSCRIPT_MISMATCH', 'this node saw different commitments than the coordinator');
+  const oldCommitments = p.kind === 'refresh' ? unhexAll(p.old!.commitments) : undefined;
+  if (p.kind === 'refresh' && !oldShare) throw new LifecycleError('MISSING_SHARE', `node ${state.self} has no old share to refresh`);
+  const newShare = combineDealtShares(group, shares, p.kind === 'refresh' ? oldShare : undefined);
+  const newCommitments = sumCommitments(group, [...dealings.values()], oldCommitments);
+  if (p.kind !== 'dkg' && !elementsEqual(newCommitments[0]!, fromHex(p.old!.commitments[0]!))) {
+    throw new LifecycleError('CHECK_FAILED', 'new commitments do not keep the public key pkS');
+  }
+  if (!elementsEqual(group.mulBase(newShare), publicShare(group, newCommitments, state.self))) {
+    throw new LifecycleError('CHECK_FAILED', 'new share does not match the new commitments');
+  }
+  return { ...state, phase: 'ready', ready: { share: toHex(newShare), commitments: hexAll(newCommitments), transcript: toHex(transcript), qualified } };
+}

@@ -1,0 +1,12 @@
+// Original file: proto/splitkey/v1/admin.proto
+
+
+export interface DestroyVersionRequest {
+  'keyName'?: (string);
+  'keyVersion'?: (number);
+}
+
+export interface DestroyVersionRequest__Output {
+  'keyName': (string);
+  'keyVersion': (number);
+}

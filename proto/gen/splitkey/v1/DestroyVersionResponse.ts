@@ -1,0 +1,10 @@
+// Original file: proto/splitkey/v1/admin.proto
+
+
+export interface DestroyVersionResponse {
+  'destroyedNow'?: (boolean);
+}
+
+export interface DestroyVersionResponse__Output {
+  'destroyedNow': (boolean);
+}

@@ -1,0 +1,173 @@
+/**
+ * Key lifecycle over real nodes (in-process gRPC servers, mTLS, LevelDB): DKG create, refresh,
+ * reshare replacing a dead node, rotate + rewrap + destroy, silent nodes, abort-op.
+ */
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdminClient } from '../client/admin.js';
+import { SplitkeyClient } from '../client/client.js';
+import { KeyError, ThresholdError } from '../client/errors.js';
+import { ThresholdEvaluator } from '../client/evaluate.js';
+import { KeyManager } from '../client/key-manager.js';
+import { LifecycleAbort } from '../client/lifecycle.js';
+import { NodeChannels } from '../client/channels.js';
+import { createSuite, evaluate, interpolateSecret, loadGroup, toHex, utf8 } from '../crypto/index.js';
+import { startTestCluster, type TestCluster } from './helpers/cluster.js';
+
+const group = await loadGroup('sodium');
+const suite = createSuite(group);
+const KEY = 'acme/vault';
+const input = utf8('resource-42');
+
+let cluster: TestCluster;
+let manager: KeyManager;
+let admin: AdminClient;
+
+/** A client (tenant acme) that knows only the given nodes. */
+async function clientFor(nodes: number[]): Promise<SplitkeyClient> {
+  const full = cluster.descriptor();
+  const descriptor = { ...full, nodes: full.nodes.filter((n) => nodes.includes(n.index)) };
+  const evaluator = await ThresholdEvaluator.create(new NodeChannels(descriptor, { tls: clientPem }), { timeoutMs: 2000, hedgeDelayMs: 50 });
+  return new SplitkeyClient(evaluator, new Uint8Array(32).fill(7), 0, 1024);
+}
+
+let clientPem: { cert: Buffer; key: Buffer; ca: Buffer };
+
+/** k reconstructed from every node's share — only here, to check pkS and outputs. */
+function reconstruct(version: number, nodes: number[]) {
+  return interpolateSecret(group, nodes.map((i) => ({ index: i, value: cluster.nodes[i - 1]!.store.currentShare(KEY, version)! })));
+}
+
+beforeAll(async () => {
+  cluster = await startTestCluster({ n: 6 });
+  const pair = await cluster.certFor({ role: 'client', tenant: 'acme', name: 'app' });
+  clientPem = { cert: Buffer.from(pair.certPem), key: Buffer.from(pair.keyPem), ca: Buffer.from(cluster.ca.certPem) };
+  admin = new AdminClient(await cluster.adminChannels());
+  manager = await KeyManager.create(admin);
+});
+
+afterAll(async () => {
+  admin?.close();
+  await cluster?.stop();
+});
+
+describe('DKG', () => {
+  let expected: string;
+
+  it('creates a 3-of-5 key nobody knows; any 3 nodes derive RFC Evaluate(k, ·)', async () => {
+    const report = await manager.createKey(KEY, 3, [1, 2, 3, 4, 5]);
+    expect(report.version).toBe(1);
+    expect(report.disqualified).toEqual([]);
+    const k = reconstruct(1, [1, 2, 3, 4, 5]);
+    expect(toHex(group.mulBase(k))).toBe(toHex(report.publicKey));
+    expected = toHex(evaluate(suite, k, input));
+    for (const subset of [[1, 2, 3], [3, 4, 5], [1, 3, 5], [2, 4, 5]]) {
+      const c = await clientFor(subset);
+      expect(toHex(await c.oprf(KEY, input))).toBe(expected);
+      await c.close();
+    }
+    // k appears in no file on any node (shares are sealed; k itself never exists there).
+    const needles = [Buffer.from(k), Buffer.from(toHex(k))];
+    for (const node of cluster.configs) {
+      for (const f of await filesUnder(join(node.dataDir, '..'))) {
+        const bytes = await readFile(f);
+        for (const n of needles) expect(bytes.includes(n), f).toBe(false);
+      }
+    }
+  });
+
+  it('refuses to create a key that exists, and aborts cleanly when a node is silent', async () => {
+    await expect(manager.createKey(KEY, 3, [1, 2, 3, 4, 5])).rejects.toThrow(/already exists/);
+    await cluster.stopNode(6);
+    const err = await manager.createKey('acme/other', 2, [1, 2, 6]).catch((e) => e);
+    expect(err).toBeInstanceOf(LifecycleAbort);
+    expect((err as Error).message).toMatch(/node 6/);
+    await cluster.start(6);
+    expect((await manager.abortOp('acme/other')).outcome).toBe('none');
+  });
+
+  it('refresh keeps every output and pkS, changes pk_i, and old-epoch answers are refused', async () => {
+    const before = await manager.versions(KEY);
+    const backup = await mkdtemp(join(tmpdir(), 'splitkey-backup-'));
+    await cluster.stopNode(5);
+    await cp(cluster.configs[4]!.dataDir, backup, { recursive: true });
+    await cluster.start(5);
+    const report = await manager.refresh(KEY, 1);
+    expect(report.epoch).toBe(2);
+    const after = await manager.versions(KEY);
+    expect(after[0]!.commitments[0]).toBe(before[0]!.commitments[0]);
+    expect(after[0]!.commitments.slice(1)).not.toEqual(before[0]!.commitments.slice(1));
+    const c = await clientFor([1, 2, 3, 4, 5]);
+    expect(toHex(await c.oprf(KEY, input))).toBe(expected);
+    // Node 5 restored from a backup answers with its old-epoch share: refused and named.
+    await cluster.stopNode(5);
+    await rm(cluster.configs[4]!.dataDir, { recursive: true });
+    await cp(backup, cluster.configs[4]!.dataDir, { recursive: true });
+    await cluster.start(5);
+    const ok = await c.evaluator.evaluate(KEY, 1, [input]);
+    expect(toHex(ok.outputs[0]!)).toBe(expected);
+    // With nodes 3 and 4 down, node 5's old-epoch answer is the only third one: refused, named, no key.
+    await cluster.stopNode(3);
+    await cluster.stopNode(4);
+    const err = (await c.oprf(KEY, input).catch((e) => e)) as ThresholdError;
+    expect(err).toBeInstanceOf(ThresholdError);
+    expect(err.failures.find((f) => f.index === 5)?.reason).toBe('wrong epoch');
+    await cluster.start(3);
+    await cluster.start(4);
+    await Promise.all([c.close(), rm(backup, { recursive: true })]);
+  });
+
+  it('reshare replaces a dead node (5 → 6) with the same outputs and full 5-node service', async () => {
+    await cluster.stopNode(5);
+    const report = await manager.reshare(KEY, 1, [1, 2, 3, 4, 6], 3);
+    expect(report.epoch).toBe(3);
+    const k = reconstruct(1, [1, 2, 3, 4, 6]);
+    expect(toHex(evaluate(suite, k, input))).toBe(expected);
+    for (const subset of [[4, 6, 1], [2, 3, 6]]) {
+      const c = await clientFor(subset);
+      expect(toHex(await c.oprf(KEY, input))).toBe(expected);
+      await c.close();
+    }
+    await cluster.start(5);
+  });
+
+  it('rotate, rewrap, destroy: v1 files fail with the documented error after destroy; rewrapped ones stay readable', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'splitkey-rot-'));
+    const c = await clientFor([1, 2, 3, 4, 6]);
+    await writeFile(join(dir, 'a'), 'first file');
+    await writeFile(join(dir, 'b'), 'second file');
+    await c.encryptFile(KEY, join(dir, 'a'), join(dir, 'a.v1'), { resourceId: 'a' });
+    await c.encryptFile(KEY, join(dir, 'b'), join(dir, 'b.v1'), { resourceId: 'b' });
+    const rot = await manager.rotate(KEY);
+    expect(rot.version).toBe(2);
+    const info = await c.keyInfo(KEY);
+    expect(info.versions.map((v) => [v.version, v.state])).toEqual([[1, 'decrypt-only'], [2, 'active']]);
+    const enc = await c.encryptFile(KEY, join(dir, 'a'), join(dir, 'a.v2'), { resourceId: 'a2' });
+    expect(enc.header.keyVersion).toBe(2);
+    await c.decryptFile(join(dir, 'a.v1'), join(dir, 'a.out'));
+    expect(await readFile(join(dir, 'a.out'), 'utf8')).toBe('first file');
+    expect(await c.rewrapFile(join(dir, 'b.v1'), join(dir, 'b.v2'))).toEqual({ from: 1, to: 2 });
+    const destroyed = await manager.destroy(KEY, 1);
+    expect(destroyed.destroyed).toEqual([1, 2, 3, 4, 5, 6].filter((i) => cluster.nodes[i - 1]));
+    const err = await c.decryptFile(join(dir, 'a.v1'), join(dir, 'a.out2')).catch((e) => e);
+    expect(err).toBeInstanceOf(KeyError);
+    expect((err as KeyError).code).toBe('KEY_DESTROYED');
+    expect((err as Error).message).toMatch(/version 1 of key acme\/vault was destroyed/);
+    await c.decryptFile(join(dir, 'b.v2'), join(dir, 'b.out'));
+    expect(await readFile(join(dir, 'b.out'), 'utf8')).toBe('second file');
+    await c.close();
+    await rm(dir, { recursive: true });
+  });
+});
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await filesUnder(p)));
+    else out.push(p);
+  }
+  return out;
+}
