@@ -1,0 +1,219 @@
+/**
+ * The lifecycle protocols as state machines without a network: the coordinator drives pure
+ * participants through an in-memory transport that can corrupt or drop messages.
+ */
+import { describe, expect, it } from 'vitest';
+import { LifecycleAbort, LifecycleCoordinator, type LifecycleTransport } from '../client/lifecycle.js';
+import {
+  acceptRevealedShare,
+  evaluatePartial,
+  finalizeParticipant,
+  fromHex,
+  interpolateSecret,
+  loadGroup,
+  prepareParticipant,
+  publicShare,
+  receiveShare,
+  scalarFromBigint,
+  shareFor,
+  createSuite,
+  toHex,
+  type OperationParams,
+  type ParticipantState,
+} from '../crypto/index.js';
+import { deterministicRng } from './helpers/rng.js';
+
+const group = await loadGroup('sodium');
+const suite = createSuite(group);
+
+interface Committed {
+  share: Uint8Array;
+  commitments: string[];
+  epoch: number;
+  t: number;
+  nodeIndices: number[];
+}
+
+/** n participants in memory, with fault injection. */
+class MemoryNet implements LifecycleTransport {
+  states = new Map<number, ParticipantState>();
+  committed = new Map<number, Committed>();
+  silent = new Set<number>();
+  /** dealer → receiver whose share is corrupted (and how the dealer answers a reveal). */
+  corrupt = new Map<number, { receiver: number; revealHonestly: boolean }>();
+  rng = deterministicRng('net');
+
+  private node(n: number): void {
+    if (this.silent.has(n)) throw new Error(`node ${n} unavailable`);
+  }
+  private state(n: number): ParticipantState {
+    const s = this.states.get(n);
+    if (!s) throw new Error(`node ${n}: no pending operation`);
+    return s;
+  }
+  async prepare(n: number, p: OperationParams) {
+    this.node(n);
+    const old = this.committed.get(n)?.share;
+    const s = prepareParticipant(group, p, n, this.rng, old);
+    this.states.set(n, s);
+    return s.dealing ? s.dealing.commitments.map((c) => fromHex(c)) : [];
+  }
+  async deal(n: number) {
+    this.node(n);
+    const s = this.state(n);
+    const delivered: number[] = [];
+    for (const r of s.params.receivers) {
+      if (this.silent.has(r)) continue;
+      const { commitments, share } = shareFor(s, r);
+      const bad = this.corrupt.get(n);
+      const sent = bad?.receiver === r ? group.scalarAdd(share, scalarFromBigint(1n)) : share;
+      this.states.set(r, receiveShare(group, this.state(r), n, commitments, sent));
+      delivered.push(r);
+    }
+    return { delivered, failed: [] };
+  }
+  async status(n: number) {
+    this.node(n);
+    const s = this.states.get(n);
+    return { sessionId: s?.params.sessionId ?? '', phase: s?.phase ?? '', received: Object.keys(s?.received ?? {}).map(Number), lastCommittedSession: '' };
+  }
+  async reveal(n: number, _k: string, _s: string, receiver: number) {
+    this.node(n);
+    const share = shareFor(this.state(n), receiver).share;
+    const bad = this.corrupt.get(n);
+    return bad?.receiver === receiver && !bad.revealHonestly ? group.scalarAdd(share, scalarFromBigint(1n)) : share;
+  }
+  async acceptRevealed(n: number, _k: string, _s: string, dealer: number, commitments: Uint8Array[], share: Uint8Array) {
+    this.node(n);
+    this.states.set(n, acceptRevealedShare(group, this.state(n), dealer, commitments, share));
+  }
+  async finalize(n: number, _k: string, _s: string, qualified: number[], transcript: Uint8Array) {
+    this.node(n);
+    const s = this.state(n);
+    if (!s.params.receivers.includes(n)) return { publicShare: new Uint8Array(0), commitments: [] };
+    const next = finalizeParticipant(group, s, qualified, transcript, this.committed.get(n)?.share);
+    this.states.set(n, next);
+    const C = next.ready!.commitments.map((c) => fromHex(c));
+    return { publicShare: publicShare(group, C, n), commitments: C };
+  }
+  async canary(n: number, _k: string, _s: string, blinded: Uint8Array[], current: boolean) {
+    this.node(n);
+    const s = this.state(n);
+    const share = current ? this.committed.get(n)!.share : fromHex(s.ready!.share);
+    const C = (current ? this.committed.get(n)!.commitments : s.ready!.commitments).map((c) => fromHex(c));
+    const r = evaluatePartial(suite, { index: n, value: share }, publicShare(group, C, n), blinded, this.rng);
+    return { evaluated: r.evaluatedElements, proof: r.proof };
+  }
+  async commit(n: number) {
+    this.node(n);
+    const s = this.state(n);
+    if (s.params.receivers.includes(n)) {
+      this.committed.set(n, { share: fromHex(s.ready!.share), commitments: s.ready!.commitments, epoch: s.params.epoch, t: s.params.t, nodeIndices: s.params.receivers });
+    } else this.committed.delete(n);
+    this.states.delete(n);
+    return true;
+  }
+  async abort(n: number) {
+    this.node(n);
+    const had = this.states.get(n)?.params.sessionId ?? '';
+    this.states.delete(n);
+    return had;
+  }
+  async destroy() {
+    return true;
+  }
+  secret(nodes: number[]) {
+    return toHex(interpolateSecret(group, nodes.map((i) => ({ index: i, value: this.committed.get(i)!.share }))));
+  }
+}
+
+const base = { keyName: 'acme/k', version: 1, epoch: 1 };
+const all = [1, 2, 3, 4, 5];
+
+async function dkg(net: MemoryNet, t = 3) {
+  const coordinator = await LifecycleCoordinator.create(net);
+  return coordinator.run({ ...base, kind: 'dkg', t, receivers: all, dealers: all });
+}
+
+describe('DKG state machine', () => {
+  it('honest run: every t-subset of the shares gives the same k, and k·G = pkS', async () => {
+    const net = new MemoryNet();
+    const report = await dkg(net);
+    const k = net.secret([1, 2, 3]);
+    for (const subset of [[1, 2, 3], [2, 4, 5], [1, 3, 5], [1, 2, 3, 4, 5]]) expect(net.secret(subset)).toBe(k);
+    expect(toHex(group.mulBase(fromHex(k)))).toBe(toHex(report.publicKey));
+    for (const i of all) expect(toHex(report.publicShares.get(i)!)).toBe(toHex(group.mulBase(net.committed.get(i)!.share)));
+  });
+
+  it('a dealer sending an inconsistent share, and standing by it, is disqualified by name; DKG completes without it', async () => {
+    const net = new MemoryNet();
+    net.corrupt.set(2, { receiver: 4, revealHonestly: false });
+    const report = await dkg(net);
+    expect(report.disqualified.map((d) => d.index)).toEqual([2]);
+    expect(report.disqualified[0]!.reason).toMatch(/complaint of node 4 upheld/);
+    expect(net.secret([1, 2, 3])).toBe(net.secret([3, 4, 5]));
+  });
+
+  it('a complaint answered with a share that verifies keeps the dealer', async () => {
+    const net = new MemoryNet();
+    net.corrupt.set(3, { receiver: 1, revealHonestly: true });
+    const report = await dkg(net);
+    expect(report.disqualified).toEqual([]);
+    expect(net.secret([1, 2, 3])).toBe(net.secret([1, 4, 5]));
+  });
+
+  it('a node silent from the start aborts cleanly: nothing pending, nothing committed', async () => {
+    const net = new MemoryNet();
+    net.silent.add(5);
+    const err = await dkg(net).catch((e) => e);
+    expect(err).toBeInstanceOf(LifecycleAbort);
+    expect((err as Error).message).toMatch(/node 5/);
+    expect(net.states.size).toBe(0);
+    expect(net.committed.size).toBe(0);
+  });
+
+  it('too many disqualified dealers abort instead of producing a weak key', async () => {
+    const net = new MemoryNet();
+    for (const d of [1, 2, 3]) net.corrupt.set(d, { receiver: (d % 5) + 1, revealHonestly: false });
+    const err = await dkg(net).catch((e) => e);
+    expect(err).toBeInstanceOf(LifecycleAbort);
+    expect((err as LifecycleAbort).disqualified.map((d) => d.index)).toEqual([1, 2, 3]);
+    expect(net.committed.size).toBe(0);
+  });
+});
+
+describe('refresh and reshare state machines', () => {
+  it('refresh re-randomizes every share and keeps k; reshare moves k to new nodes and threshold', async () => {
+    const net = new MemoryNet();
+    const created = await dkg(net);
+    const k = net.secret([1, 2, 3]);
+    const old = (n: number) => ({ t: 3, nodeIndices: all, commitments: net.committed.get(n)!.commitments, epoch: net.committed.get(n)!.epoch });
+    const before = toHex(net.committed.get(1)!.share);
+    const coordinator = await LifecycleCoordinator.create(net);
+    const refreshed = await coordinator.run({ ...base, kind: 'refresh', t: 3, receivers: all, dealers: all, epoch: 2, old: old(1) });
+    expect(toHex(net.committed.get(1)!.share)).not.toBe(before);
+    expect(net.secret([2, 3, 5])).toBe(k);
+    expect(toHex(refreshed.publicKey)).toBe(toHex(created.publicKey));
+
+    const moved = await coordinator.run({ ...base, kind: 'reshare', t: 2, receivers: [2, 6, 7], dealers: [1, 3, 4], epoch: 3, old: old(1) });
+    expect(net.committed.has(1)).toBe(false);
+    expect(net.secret([6, 7])).toBe(k);
+    expect(net.secret([2, 7])).toBe(k);
+    expect(toHex(moved.publicKey)).toBe(toHex(created.publicKey));
+  });
+
+  it('a reshare dealer that deals something else than its weighted old share is caught and the reshare aborts', async () => {
+    const net = new MemoryNet();
+    await dkg(net);
+    const k = net.secret([1, 2, 3]);
+    const old = { t: 3, nodeIndices: all, commitments: net.committed.get(1)!.commitments, epoch: 1 };
+    net.committed.get(3)!.share = group.scalarAdd(net.committed.get(3)!.share, scalarFromBigint(5n)); // node 3 lies about its share
+    const coordinator = await LifecycleCoordinator.create(net);
+    const err = await coordinator.run({ ...base, kind: 'reshare', t: 3, receivers: [1, 2, 4, 5, 6], dealers: [1, 2, 3], epoch: 2, old }).catch((e) => e);
+    expect(err).toBeInstanceOf(LifecycleAbort);
+    expect((err as LifecycleAbort).disqualified.map((d) => d.index)).toEqual([3]);
+    expect(net.committed.has(6)).toBe(false);
+    net.committed.get(3)!.share = group.scalarSub(net.committed.get(3)!.share, scalarFromBigint(5n));
+    expect(net.secret([1, 2, 3])).toBe(k);
+  });
+});
