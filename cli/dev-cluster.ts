@@ -32,6 +32,8 @@ export interface DevClusterOptions {
   nodeConfig?: Record<string, unknown>;
   /** Start metrics endpoints on free ports. */
   metrics?: boolean;
+  /** Extra environment for each node process (tests: crash points, log level). */
+  nodeEnv?: (index: number) => Record<string, string>;
 }
 
 const DOMAINS = ['zone-a', 'zone-b', 'zone-c'];
@@ -135,7 +137,7 @@ export class DevCluster {
     const logFile = await open(join(nodeDir, 'node.log'), 'a');
     const child = spawn(process.execPath, [cliEntry(), 'node', 'start', '--config', join(nodeDir, 'config.json')], {
       stdio: ['ignore', 'pipe', logFile.fd],
-      env: { ...process.env, SPLITKEY_LOG_LEVEL: process.env.SPLITKEY_LOG_LEVEL ?? 'info' },
+      env: { ...process.env, SPLITKEY_LOG_LEVEL: process.env.SPLITKEY_LOG_LEVEL ?? 'info', ...this.options.nodeEnv?.(index) },
     });
     await logFile.close();
     node.child = child;

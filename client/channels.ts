@@ -28,7 +28,7 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.keepalive_time_ms': 30_000,
   'grpc.keepalive_timeout_ms': 5_000,
   'grpc.initial_reconnect_backoff_ms': 200,
-  'grpc.max_reconnect_backoff_ms': 2_000,
+  'grpc.max_reconnect_backoff_ms': 1_000,
 };
 
 export class NodeChannels {
@@ -95,6 +95,16 @@ export class NodeChannels {
     const e = this.endpoint(index);
     if (!e) throw new ConfigError(`node ${index} is not in the cluster descriptor`);
     return e.address;
+  }
+
+  /** Resolve once the channels to a node are connected (e.g. after it restarted). */
+  async waitReady(index: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    await Promise.all(
+      [this.evaluator(index), this.admin(index)].map(
+        (c) => new Promise<void>((resolve, reject) => c.waitForReady(deadline, (err) => (err ? reject(err) : resolve()))),
+      ),
+    );
   }
 
   close(): void {

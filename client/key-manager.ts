@@ -27,8 +27,8 @@ export class KeyManager {
     readonly coordinator: LifecycleCoordinator,
   ) {}
 
-  static async create(admin: AdminClient, log: (line: string) => void = () => undefined): Promise<KeyManager> {
-    return new KeyManager(admin, await LifecycleCoordinator.create(new GrpcLifecycleTransport(admin.channels), log));
+  static async create(admin: AdminClient, log: (line: string) => void = () => undefined, opts: { timeoutMs?: number } = {}): Promise<KeyManager> {
+    return new KeyManager(admin, await LifecycleCoordinator.create(new GrpcLifecycleTransport(admin.channels, opts.timeoutMs), log));
   }
 
   private get nodes(): number[] {

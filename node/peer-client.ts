@@ -12,7 +12,8 @@ import { loadSplitkeyProto } from '../proto/load.js';
 import { identityFromSan } from './auth.js';
 import type { NodeConfig } from './config.js';
 
-const TIMEOUT_MS = 5_000;
+/** Bounds the wait for a peer that is (re)connecting; a peer that stays down costs this much. */
+const TIMEOUT_MS = 2_000;
 
 export class PeerClients {
   private readonly clients = new Map<string, PeerClient>();
@@ -34,7 +35,7 @@ export class PeerClients {
     if (c) return c;
     const Ctor = loadSplitkeyProto().splitkey.v1.Peer;
     let creds: grpc.ChannelCredentials;
-    const options: grpc.ChannelOptions = {};
+    const options: grpc.ChannelOptions = { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 1_000 };
     if (this.tls) {
       creds = grpc.credentials.createSsl(this.tls.ca, this.tls.key, this.tls.cert, {
         checkServerIdentity: (_host, cert) => {
@@ -58,7 +59,8 @@ export class PeerClients {
     req: { keyName: string; sessionId: string; dealer: number; commitments: Uint8Array[]; share: Uint8Array },
   ): Promise<DeliverShareResponse__Output> {
     const c = this.client(index, address);
-    const md = new grpc.Metadata();
+    // Wait for a peer that is (re)connecting rather than failing at once; the deadline still bounds it.
+    const md = new grpc.Metadata({ waitForReady: true });
     if (!this.tls) md.set('splitkey-identity', `splitkey://node/${this.config.index}`);
     return new Promise((resolve, reject) =>
       c.DeliverShare(req, md, { deadline: Date.now() + TIMEOUT_MS }, (err, res) => (err ? reject(err) : resolve(res!))),

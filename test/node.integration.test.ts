@@ -45,7 +45,7 @@ async function healthOf(index: number): Promise<string> {
   const Health = grpc.makeGenericClientConstructor(healthService, 'Health');
   const address = cluster.descriptor().nodes.find((n) => n.index === index)!.address;
   const pair = await cluster.certFor({ role: 'client', tenant: 'acme', name: 'probe' });
-  const c = new Health(address, grpc.credentials.createSsl(Buffer.from(cluster.ca.certPem), Buffer.from(pair.keyPem), Buffer.from(pair.certPem))) as grpc.Client & {
+  const c = new Health(address, grpc.credentials.createSsl(Buffer.from(cluster.ca.certPem), Buffer.from(pair.keyPem), Buffer.from(pair.certPem))) as unknown as grpc.Client & {
     check: (req: { service: string }, opts: grpc.CallOptions, cb: (err: Error | null, res: { status: string | number }) => void) => void;
   };
   try {
