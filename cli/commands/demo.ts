@@ -13,7 +13,7 @@ import { NodeChannels, readTlsFiles } from '../../client/channels.js';
 import { connect } from '../../client/client.js';
 import { loadDescriptor } from '../../client/descriptor.js';
 import { ThresholdError } from '../../client/errors.js';
-import { GROUP_ORDER, scalarFromBigint } from '../../crypto/index.js';
+import { KeyManager } from '../../client/key-manager.js';
 import { DevCluster } from '../dev-cluster.js';
 import { CliError, elapsed, info } from '../output.js';
 
@@ -43,10 +43,9 @@ export function registerDemo(program: Command): void {
         const descriptor = await loadDescriptor(env.SPLITKEY_CLUSTER!);
         const admin = new AdminClient(new NodeChannels(descriptor, await readTlsFiles({ ca: env.SPLITKEY_CA!, cert: env.SPLITKEY_ADMIN_CERT!, key: env.SPLITKEY_ADMIN_KEY! })));
         const keyName = 'demo/files';
-        await step(`key ${keyName} (3-of-5, dealer split; the dealer forgets the secret)`, async () => {
-          const secret = scalarFromBigint(BigInt(`0x${randomBytes(40).toString('hex')}`) % GROUP_ORDER);
-          await admin.importKey(keyName, secret, 3);
-          secret.fill(0);
+        await step(`key ${keyName} created by DKG among the 5 nodes (3-of-5; nobody ever knows it)`, async () => {
+          const manager = await KeyManager.create(admin);
+          await manager.createKey(keyName, 3);
         });
         admin.close();
         const client = await connect({
