@@ -14,7 +14,7 @@ export class NodeMetrics {
     registers: [this.registry],
   });
   readonly batchSize = new Histogram({ name: 'splitkey_evaluate_batch_size', help: 'Blinded elements per Evaluate', buckets: [1, 2, 4, 8, 16, 64, 256, 1024], registers: [this.registry] });
-  readonly rateLimited = new Counter({ name: 'splitkey_rate_limited_total', help: 'Requests refused by the rate limiter', registers: [this.registry] });
+  readonly rateLimited = new Counter({ name: 'splitkey_rate_limited_total', help: 'Requests refused with RESOURCE_EXHAUSTED (rate limit, query budget, batch or message size)', registers: [this.registry] });
   readonly queries = new Counter({ name: 'splitkey_key_queries_total', help: 'Evaluated elements by key version', labelNames: ['key', 'version'] as const, registers: [this.registry] });
 
   constructor() {

@@ -28,7 +28,7 @@ export interface TestCluster {
   stop: () => Promise<void>;
 }
 
-export async function startTestCluster(opts: { n: number; limits?: Partial<Limits> }): Promise<TestCluster> {
+export async function startTestCluster(opts: { n: number; limits?: Partial<Limits>; metrics?: boolean }): Promise<TestCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'splitkey-test-'));
   const ca = await createCa();
   await writeFile(join(dir, 'ca.crt'), ca.certPem);
@@ -49,6 +49,7 @@ export async function startTestCluster(opts: { n: number; limits?: Partial<Limit
           tls: { ca: '../ca.crt', cert: 'node.crt', key: 'node.key' },
           seal: { keyFile: 'seal.key' },
           limits: { ...DEFAULT_LIMITS, ...opts.limits },
+          ...(opts.metrics ? { metrics: { listen: '127.0.0.1:0' } } : {}),
           shutdownGraceMs: 2000,
         },
         nodeDir,
