@@ -15,16 +15,19 @@ export function registerDev(program: Command): void {
     .option('--dir <dir>', 'cluster directory (default: a new temp dir)')
     .option('--metrics', 'serve Prometheus metrics on a free port per node')
     .action(async (opts: { nodes: number; threshold: number; dir?: string; metrics?: boolean }) => {
+      // Signal handlers before the ready line: a SIGTERM sent as soon as it appears must still
+      // stop every node (not kill this process and orphan them).
+      const stopRequested = new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
       const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'splitkey-dev-')));
       const cluster = await DevCluster.create({ dir, nodes: opts.nodes, threshold: opts.threshold, metrics: opts.metrics });
       await cluster.start();
       info(`${opts.nodes} nodes serving (default threshold ${opts.threshold}); logs in ${join(dir, 'nodes', '<i>', 'node.log')}`);
       info(`use it from another shell:  source ${join(dir, 'env')}`);
       out(join(dir, 'env'));
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await stopRequested;
       info('stopping nodes…');
       const codes = await cluster.stop();
       const bad = [...codes].filter(([, c]) => c !== 0);

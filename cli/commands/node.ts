@@ -38,6 +38,10 @@ export function registerNode(program: Command): void {
         log.error({ err: (e as Error).message }, 'stop failed');
         process.exitCode = 1;
       }
-      log.flush();
+      await new Promise<void>((resolve) => log.flush(() => resolve()));
+      // Exit at once rather than by draining the event loop: during Node's own teardown the
+      // signal handlers are already gone, so a second SIGTERM arriving then (the supervisor's,
+      // after the process group's) would kill an already cleanly stopped node with a signal.
+      process.exit();
     });
 }
