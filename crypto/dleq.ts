@@ -39,15 +39,21 @@ export function computeComposites(
 ): { M: Element; Z: Element } {
   const { group } = suite;
   const d = compositeWeights(suite, B, C, D);
-  let M = IDENTITY;
-  let Z = IDENTITY;
+  // The sums start from their first term rather than from the identity: an addition costs a
+  // decode of both operands and an encode (a quarter of a scalar multiplication with libsodium).
+  let M: Element | undefined;
+  let Z: Element | undefined;
   for (let i = 0; i < C.length; i++) {
-    M = group.add(group.mul(d[i]!, C[i]!), M);
-    if (k === undefined) Z = group.add(group.mul(d[i]!, D[i]!), Z);
+    const m = group.mul(d[i]!, C[i]!);
+    M = M === undefined ? m : group.add(m, M);
+    if (k === undefined) {
+      const z = group.mul(d[i]!, D[i]!);
+      Z = Z === undefined ? z : group.add(z, Z);
+    }
   }
   // ComputeCompositesFast: the prover knows k, so Z = k·M.
-  if (k !== undefined) Z = group.mul(k, M);
-  return { M, Z };
+  if (k !== undefined) Z = group.mul(k, M!);
+  return { M: M ?? IDENTITY, Z: Z ?? IDENTITY };
 }
 
 function compositeWeights(suite: Suite, B: Element, C: Element[], D: Element[]): Scalar[] {

@@ -7,11 +7,11 @@
 import type { Rng } from './bytes.js';
 import { generateProof, verifyProof } from './dleq.js';
 import { DeserializeError, ParameterError, VerifyError } from './errors.js';
-import type { Element } from './group.js';
-import { GENERATOR, decodeElement } from './group.js';
+import type { Element, Group, Scalar } from './group.js';
+import { GENERATOR, IDENTITY, decodeElement, elementsEqual } from './group.js';
 import { blindEvaluate } from './oprf.js';
 import type { Share } from './shamir.js';
-import { combinePartials } from './shamir.js';
+import { lagrangeCoefficients } from './shamir.js';
 import type { Suite } from './suite.js';
 
 /** One node's answer to one batch. */
@@ -56,13 +56,72 @@ export function verifyPartial(
   return { index: response.index, evaluatedElements: evaluated, proof: response.proof };
 }
 
-/** Combine t verified answers position by position: Z[j] = Σ λ_i·Z_i[j]. */
-export function combineResponses(suite: Suite, responses: readonly PartialResponse[]): Element[] {
+/** Lagrange coefficients at 0 for the responding nodes, once per batch (inversions are costly). */
+function responseLambdas(suite: Suite, responses: readonly PartialResponse[]): { lambdas: Scalar[]; size: number } {
   if (responses.length === 0) throw new ParameterError('responses', 'need at least one response');
   const size = responses[0]!.evaluatedElements.length;
+  for (const r of responses) {
+    if (r.evaluatedElements.length !== size) throw new ParameterError('responses', 'answers hold different numbers of elements');
+  }
+  return { lambdas: lagrangeCoefficients(suite.group, responses.map((r) => r.index)), size };
+}
+
+/** Σ_i w_i·P_i from the first term on (no addition to the identity). */
+function weightedSum(group: Group, weights: readonly Scalar[], points: readonly Element[]): Element {
+  let acc = group.mul(weights[0]!, points[0]!);
+  for (let i = 1; i < points.length; i++) acc = group.add(acc, group.mul(weights[i]!, points[i]!));
+  return acc;
+}
+
+/**
+ * Combine t verified answers position by position: Z[j] = Σ λ_i·Z_i[j]. The coefficients are
+ * computed once for the batch; the result equals `combinePartials` at every position.
+ */
+export function combineResponses(suite: Suite, responses: readonly PartialResponse[]): Element[] {
+  const { lambdas, size } = responseLambdas(suite, responses);
+  const out: Element[] = [];
+  for (let j = 0; j < size; j++) out.push(weightedSum(suite.group, lambdas, responses.map((r) => r.evaluatedElements[j]!)));
+  return out;
+}
+
+/**
+ * r⁻¹ for every blind with one field inversion (Montgomery's trick): prefix products, one
+ * inversion, then a backward pass. Throws on a zero blind.
+ */
+export function invertBlinds(group: Group, blinds: readonly Scalar[]): Scalar[] {
+  if (blinds.length === 0) return [];
+  const prefix: Scalar[] = [blinds[0]!];
+  for (let j = 1; j < blinds.length; j++) prefix.push(group.scalarMul(prefix[j - 1]!, blinds[j]!));
+  let inv = group.scalarInvert(prefix[blinds.length - 1]!);
+  const out: Scalar[] = new Array<Scalar>(blinds.length);
+  for (let j = blinds.length - 1; j > 0; j--) {
+    out[j] = group.scalarMul(inv, prefix[j - 1]!);
+    inv = group.scalarMul(inv, blinds[j]!);
+  }
+  out[0] = inv;
+  for (const p of prefix.slice(1)) p.fill(0);
+  return out;
+}
+
+/**
+ * Combine and unblind in one pass: N[j] = r_j⁻¹·Σ_i λ_i·Z_i[j] = Σ_i (λ_i·r_j⁻¹)·Z_i[j], which saves
+ * the separate unblinding multiplication per element. N[j] is the unblinded element that RFC 9497
+ * Finalize hashes (`finalizeHash`); the result is identical to `finalize` after
+ * `combineResponses`, including the refusal of an identity evaluation.
+ */
+export function combineUnblind(suite: Suite, responses: readonly PartialResponse[], blinds: readonly Scalar[]): Element[] {
+  const { group } = suite;
+  const { lambdas, size } = responseLambdas(suite, responses);
+  if (blinds.length !== size) throw new ParameterError('blinds', `${blinds.length} blinds for ${size} elements`);
+  const inverses = invertBlinds(group, blinds);
   const out: Element[] = [];
   for (let j = 0; j < size; j++) {
-    out.push(combinePartials(suite.group, responses.map((r) => ({ index: r.index, element: r.evaluatedElements[j]! }))));
+    const weights = lambdas.map((l) => group.scalarMul(l, inverses[j]!));
+    const N = weightedSum(group, weights, responses.map((r) => r.evaluatedElements[j]!));
+    for (const w of weights) w.fill(0);
+    inverses[j]!.fill(0);
+    if (elementsEqual(N, IDENTITY)) throw new DeserializeError('evaluatedElement', 'is the identity element');
+    out.push(N);
   }
   return out;
 }
