@@ -12,7 +12,9 @@
  *   "metrics": { "listen": "127.0.0.1:9101" },   // optional Prometheus endpoint
  *   "limits": { "maxMessageBytes": 65536, "maxBatch": 1024, "ratePerSecond": 50000, "burst": 100000,
  *               "queryWarnAt": 1e12, "queryLimit": 2e12, "refuseOverBudget": false },
- *   "shutdownGraceMs": 10000
+ *   "shutdownGraceMs": 10000,
+ *   "refreshSchedule": { "intervalMinutes": 1440, "cluster": "cluster.json",   // optional: this node
+ *                        "adminCert": "admin.crt", "adminKey": "admin.key" } //  coordinates refreshes
  * }
  */
 import { readFile } from 'node:fs/promises';
@@ -29,6 +31,18 @@ export interface Limits {
   refuseOverBudget: boolean;
 }
 
+/**
+ * Proactive refresh on a schedule: the node holding this section coordinates a refresh of every
+ * live version of every key it holds, every `intervalMinutes`, with the admin certificate given
+ * here (set it on one node only). The CA is the node's own TLS CA.
+ */
+export interface RefreshSchedule {
+  intervalMinutes: number;
+  cluster: string;
+  adminCert: string;
+  adminKey: string;
+}
+
 export interface NodeConfig {
   index: number;
   listen: string;
@@ -39,6 +53,7 @@ export interface NodeConfig {
   metrics?: { listen: string };
   limits: Limits;
   shutdownGraceMs: number;
+  refreshSchedule?: RefreshSchedule;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -128,7 +143,19 @@ export function parseNodeConfig(raw: unknown, base: string): NodeConfig {
     parseHostPort(str(m, 'listen'), 'metrics.listen');
     metrics = { listen: m.listen as string };
   }
+  let refreshSchedule: RefreshSchedule | undefined;
+  if (c.refreshSchedule !== undefined) {
+    const r = c.refreshSchedule as Json;
+    if (!tls) throw new ConfigError('refreshSchedule', 'needs mTLS (the coordinator uses an admin certificate)');
+    refreshSchedule = {
+      intervalMinutes: int(r, 'intervalMinutes', 1, 525_600),
+      cluster: path(str(r, 'cluster')),
+      adminCert: path(str(r, 'adminCert')),
+      adminKey: path(str(r, 'adminKey')),
+    };
+  }
   return {
+    refreshSchedule,
     index: int(c, 'index', 1, 255),
     listen,
     dataDir: path(str(c, 'dataDir')),

@@ -171,3 +171,27 @@ async function filesUnder(dir: string): Promise<string[]> {
   }
   return out;
 }
+
+describe('scheduled refresh', () => {
+  it('one pass refreshes every live version of every key on the node; outputs stay', async () => {
+    const { refreshAll } = await import('../cli/refresh-scheduler.js');
+    const { silentLogger } = await import('../node/log.js');
+    const { parseNodeConfig } = await import('../node/config.js');
+    await manager.createKey('acme/scheduled', 2, [1, 2, 3]);
+    const c = await clientFor([1, 2, 3, 4, 6]);
+    const before = toHex(await c.oprf('acme/scheduled', input));
+    const epochs = async () => (await manager.versions('acme/scheduled')).map((v) => v.epoch);
+    expect(await epochs()).toEqual([1]);
+    const res = await refreshAll(manager, 1, silentLogger());
+    expect(res.refreshed).toContain('acme/scheduled@1');
+    expect(res.failed).toEqual([]);
+    expect(await epochs()).toEqual([2]);
+    expect(toHex(await c.oprf('acme/scheduled', input))).toBe(before);
+    await c.close();
+    // The config section is validated: it needs mTLS and an interval of at least a minute.
+    const base = { index: 1, listen: '127.0.0.1:0', dataDir: 'd', seal: { keyEnv: 'X' }, tls: { ca: 'a', cert: 'b', key: 'c' } };
+    const schedule = { intervalMinutes: 60, cluster: 'cluster.json', adminCert: 'admin.crt', adminKey: 'admin.key' };
+    expect(parseNodeConfig({ ...base, refreshSchedule: schedule }, '/etc/sk').refreshSchedule).toEqual({ ...schedule, cluster: '/etc/sk/cluster.json', adminCert: '/etc/sk/admin.crt', adminKey: '/etc/sk/admin.key' });
+    expect(() => parseNodeConfig({ ...base, refreshSchedule: { ...schedule, intervalMinutes: 0 } }, '/')).toThrow(/intervalMinutes/);
+  });
+});

@@ -4,6 +4,7 @@ import { loadNodeConfig } from '../../node/config.js';
 import { createLogger } from '../../node/log.js';
 import { PvkmNode } from '../../node/server.js';
 import { out } from '../output.js';
+import { startRefreshScheduler } from '../refresh-scheduler.js';
 
 export function registerNode(program: Command): void {
   const node = program.command('node').description('run a PVKM node');
@@ -31,7 +32,9 @@ export function registerNode(program: Command): void {
       const node = await PvkmNode.start(config, { log });
       // One machine-readable line on stdout once SERVING (the dev cluster waits for it).
       out(JSON.stringify({ event: 'serving', index: config.index, port: node.port, metricsPort: node.metricsPort, pid: process.pid }));
+      const stopSchedule = config.refreshSchedule ? await startRefreshScheduler(config, log) : undefined;
       if (!signalled) await new Promise<void>((resolve) => (wake = resolve));
+      stopSchedule?.();
       try {
         await node.stop();
       } catch (e) {
