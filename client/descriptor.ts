@@ -64,3 +64,17 @@ export function checkFailureDomains(nodes: NodeEndpoint[], t: number): string[] 
   }
   return problems;
 }
+
+/**
+ * The union of two descriptors (resharing to another cluster): every node of both, by index.
+ * The same index with a different address is refused — Shamir indices must stay unique.
+ */
+export function mergeDescriptors(a: ClusterDescriptor, b: ClusterDescriptor): ClusterDescriptor {
+  const nodes = [...a.nodes];
+  for (const n of b.nodes) {
+    const same = nodes.find((m) => m.index === n.index);
+    if (!same) nodes.push(n);
+    else if (same.address !== n.address) throw new ConfigError(`node index ${n.index} is ${same.address} in one descriptor and ${n.address} in the other; indices must be unique across both`);
+  }
+  return { name: b.name ?? a.name, insecureLoopback: a.insecureLoopback && b.insecureLoopback, defaultThreshold: b.defaultThreshold, nodes: nodes.sort((x, y) => x.index - y.index) };
+}

@@ -1,7 +1,10 @@
 /** `splitkey key …`: import (dealer split), list, info. */
 import type { Command } from 'commander';
 import { fromHex, toHex } from '../../crypto/index.js';
-import { checkFailureDomains } from '../../client/descriptor.js';
+import { AdminClient } from '../../client/admin.js';
+import { NodeChannels } from '../../client/channels.js';
+import { resolveCredentials } from '../../client/client.js';
+import { checkFailureDomains, loadDescriptor, mergeDescriptors } from '../../client/descriptor.js';
 import { KeyManager } from '../../client/key-manager.js';
 import type { OperationReport } from '../../client/lifecycle.js';
 import { adminFrom, clientFrom, withClusterFlags, type ClusterFlags } from '../context.js';
@@ -91,15 +94,31 @@ export function registerKey(program: Command): void {
     key
       .command('reshare <name>')
       .description('move versions to a new node set and/or threshold with the same pkS; joining nodes get shares, leaving nodes erase theirs')
-      .requiredOption('--nodes <list>', 'new node indices, e.g. 1,2,4,6,7', parseList)
+      .option('--nodes <list>', 'new node indices, e.g. 1,2,4,6,7', parseList)
+      .option('--to-cluster <file>', "move to the nodes of another cluster descriptor (same CA; indices distinct from the current nodes')")
       .requiredOption('--threshold <t>', 'new threshold', (v) => Number(v))
       .option('--version <v>', 'only this version (default: every live version)', (v) => Number(v)),
     { admin: true, client: false },
-  ).action(async (name: string, opts: ClusterFlags & { nodes: number[]; threshold: number; version?: number }) =>
-    withManager(opts, async (m) => {
-      for (const v of opts.version ? [opts.version] : await m.liveVersions(name)) report(await m.reshare(name, v, opts.nodes, opts.threshold));
-    }),
-  );
+  ).action(async (name: string, opts: ClusterFlags & { nodes?: number[]; toCluster?: string; threshold: number; version?: number }) => {
+    if (!opts.nodes === !opts.toCluster) throw new CliError('give exactly one of --nodes and --to-cluster');
+    const admin = await adminFrom(opts);
+    let receivers = opts.nodes;
+    let channels = admin.channels;
+    if (opts.toCluster) {
+      const target = await loadDescriptor(opts.toCluster);
+      const merged = mergeDescriptors(admin.channels.descriptor, target);
+      receivers = target.nodes.map((n) => n.index);
+      channels = new NodeChannels(merged, await resolveCredentials({ ca: opts.ca, cert: opts.adminCert, key: opts.adminKey }, merged, 'SPLITKEY_ADMIN'));
+      admin.close();
+    }
+    const manager = await KeyManager.create(new AdminClient(channels), (line) => info(`  ${line}`));
+    try {
+      for (const v of opts.version ? [opts.version] : await manager.liveVersions(name)) report(await manager.reshare(name, v, receivers!, opts.threshold));
+      if (opts.toCluster) info(`done: point appliances at ${opts.toCluster}`);
+    } finally {
+      manager.admin.close();
+    }
+  });
 
   withClusterFlags(
     key
