@@ -49,7 +49,8 @@ export class GrpcLifecycleTransport implements LifecycleTransport {
   }
 
   async reveal(node: number, keyName: string, sessionId: string, receiver: number) {
-    return (await this.call<{ share: Uint8Array }>(node, 'RevealShare', { keyName, sessionId, receiver })).share;
+    const receiverAddress = this.channels.endpoint(receiver)?.address ?? '';
+    return (await this.call<{ share: Uint8Array }>(node, 'RevealShare', { keyName, sessionId, receiver, receiverAddress })).share;
   }
 
   async acceptRevealed(node: number, keyName: string, sessionId: string, dealer: number, commitments: Uint8Array[], share: Uint8Array) {

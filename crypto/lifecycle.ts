@@ -56,6 +56,8 @@ export interface ParticipantState {
   received: Record<string, { commitments: string[]; share: string }>;
   /** Dealers whose share failed verification, with the reason. */
   complaints: Record<string, string>;
+  /** Receivers whose share this dealer revealed in the complaint round (at most t-1). */
+  revealed?: number[];
   /** Set once ready: the new share (secret), commitments, transcript, qualified dealers. */
   ready?: { share: string; commitments: string[]; transcript: string; qualified: number[] };
 }
@@ -117,6 +119,26 @@ export function shareFor(state: ParticipantState, receiver: number): { commitmen
   const s = state.dealing.shares[String(receiver)];
   if (!s) throw new LifecycleError('BAD_PARAMS', `node ${receiver} is not a receiver`);
   return { commitments: unhexAll(state.dealing.commitments), share: fromHex(s) };
+}
+
+/**
+ * Complaint round, dealer side: reveal the share owed to `receiver`, who has confirmed (over an
+ * authenticated channel) that it lacks a valid one. At most t-1 shares per session are revealed,
+ * so the revealed shares never determine the dealer's polynomial. Returns the share and the new
+ * state (which records the reveal).
+ */
+export function revealShare(state: ParticipantState, receiver: number): { share: Uint8Array; state: ParticipantState } {
+  const revealed = state.revealed ?? [];
+  if (!revealed.includes(receiver) && revealed.length >= state.params.t - 1) {
+    throw new LifecycleError('CHECK_FAILED', `dealer ${state.self} already revealed ${revealed.length} shares (t-1) in this session`);
+  }
+  const { share } = shareFor(state, receiver);
+  return { share, state: revealed.includes(receiver) ? state : { ...state, revealed: [...revealed, receiver] } };
+}
+
+/** Receiver side of a complaint: true if no valid share from `dealer` is held. */
+export function complainsAbout(state: ParticipantState, dealer: number): boolean {
+  return state.params.dealers.includes(dealer) && state.params.receivers.includes(state.self) && !state.received[String(dealer)];
 }
 
 /** What G_0 must be for this dealer (reshare: λ_i·pk_i of the old version). */

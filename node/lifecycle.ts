@@ -15,6 +15,8 @@ import {
   prepareParticipant,
   publicShare,
   receiveShare,
+  revealShare,
+  complainsAbout,
   shareFor,
   toHex,
   type OperationParams,
@@ -207,13 +209,32 @@ export class LifecycleHandler {
     };
   }
 
-  async revealShare(keyName: string, sessionId: string, receiver: number): Promise<Uint8Array> {
+  /**
+   * Complaint round, dealer side: reveal the share owed to `receiver` only once the receiver
+   * itself confirms (node-to-node, authenticated) that it lacks a valid one; at most t-1 reveals
+   * per session (crypto/lifecycle.ts revealShare).
+   */
+  async revealShare(keyName: string, sessionId: string, receiver: number, receiverAddress: string): Promise<Uint8Array> {
     const state = await this.pending(keyName, sessionId);
-    try {
-      return shareFor(state, receiver).share;
-    } catch (e) {
-      lifecycleError(e);
-    }
+    const self = this.rt.config.index;
+    const confirmed = receiver === self ? complainsAbout(state, self) : await this.peers.confirmComplaint(receiver, receiverAddress, { keyName, sessionId, dealer: self });
+    if (!confirmed) throw failedPrecondition(`node ${receiver} does not complain about dealer ${self}; nothing to reveal`);
+    return this.withLock(keyName, async () => {
+      const current = await this.pending(keyName, sessionId);
+      try {
+        const { share, state: next } = revealShare(current, receiver);
+        if (next !== current) await this.store.saveOperation(next, 'reveal');
+        this.rt.log.warn({ key: keyName, session: sessionId, receiver }, `share for node ${receiver} revealed in the complaint round`);
+        return share;
+      } catch (e) {
+        lifecycleError(e);
+      }
+    });
+  }
+
+  /** Receiver side of a complaint: true if this node holds no valid share from `dealer`. */
+  async complains(keyName: string, sessionId: string, dealer: number): Promise<boolean> {
+    return complainsAbout(await this.pending(keyName, sessionId), dealer);
   }
 
   acceptRevealed(keyName: string, sessionId: string, dealer: number, commitments: Uint8Array[], share: Uint8Array): Promise<void> {

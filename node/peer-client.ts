@@ -67,6 +67,16 @@ export class PeerClients {
     );
   }
 
+  async confirmComplaint(index: number, address: string, req: { keyName: string; sessionId: string; dealer: number }): Promise<boolean> {
+    const c = this.client(index, address);
+    const md = new grpc.Metadata({ waitForReady: true });
+    if (!this.tls) md.set('splitkey-identity', `splitkey://node/${this.config.index}`);
+    const res = await new Promise<{ complains: boolean }>((resolve, reject) =>
+      c.ConfirmComplaint(req, md, { deadline: Date.now() + TIMEOUT_MS }, (err, r) => (err ? reject(err) : resolve(r!))),
+    );
+    return res.complains;
+  }
+
   close(): void {
     for (const c of this.clients.values()) c.close();
     this.clients.clear();

@@ -195,3 +195,16 @@ describe('scheduled refresh', () => {
     expect(() => parseNodeConfig({ ...base, refreshSchedule: { ...schedule, intervalMinutes: 0 } }, '/')).toThrow(/intervalMinutes/);
   });
 });
+
+describe('complaint round on real nodes', () => {
+  it('a coordinator cannot make a dealer reveal a share its receiver holds validly', async () => {
+    const { GrpcLifecycleTransport } = await import('../client/lifecycle-grpc.js');
+    const t = new GrpcLifecycleTransport(admin.channels);
+    const params = { sessionId: 'cd'.repeat(16), kind: 'dkg' as const, keyName: 'acme/probe', version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: 1 };
+    for (const n of params.receivers) await t.prepare(n, params);
+    for (const n of params.dealers) expect((await t.deal(n, params.keyName, params.sessionId)).delivered).toEqual([1, 2, 3]);
+    const err = (await t.reveal(1, params.keyName, params.sessionId, 2).catch((e) => e)) as { details: string };
+    expect(err.details).toMatch(/node 2 does not complain about dealer 1/);
+    expect((await manager.abortOp(params.keyName)).outcome).toBe('aborted');
+  });
+});

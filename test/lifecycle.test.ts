@@ -16,6 +16,8 @@ import {
   receiveShare,
   scalarFromBigint,
   shareFor,
+  revealShare,
+  complainsAbout,
   createSuite,
   toHex,
   type OperationParams,
@@ -79,7 +81,9 @@ class MemoryNet implements LifecycleTransport {
   }
   async reveal(n: number, _k: string, _s: string, receiver: number) {
     this.node(n);
-    const share = shareFor(this.state(n), receiver).share;
+    if (!complainsAbout(this.state(receiver), n)) throw new Error(`node ${receiver} does not complain about dealer ${n}`);
+    const { share, state } = revealShare(this.state(n), receiver);
+    this.states.set(n, state);
     const bad = this.corrupt.get(n);
     return bad?.receiver === receiver && !bad.revealHonestly ? group.scalarAdd(share, scalarFromBigint(1n)) : share;
   }
@@ -179,6 +183,23 @@ describe('DKG state machine', () => {
     expect(err).toBeInstanceOf(LifecycleAbort);
     expect((err as LifecycleAbort).disqualified.map((d) => d.index)).toEqual([1, 2, 3]);
     expect(net.committed.size).toBe(0);
+  });
+});
+
+describe('complaint round cannot be abused to collect a polynomial', () => {
+  it('a dealer reveals only to a receiver that complains, and at most t-1 shares', async () => {
+    const net = new MemoryNet();
+    const p: OperationParams = { ...base, sessionId: 'ab'.repeat(16), kind: 'dkg', t: 3, receivers: all, dealers: all };
+    for (const i of all) await net.prepare(i, p);
+    for (const i of all) await net.deal(i);
+    // Every receiver holds a valid share from dealer 1: nothing to reveal.
+    await expect(net.reveal(1, 'acme/k', p.sessionId, 2)).rejects.toThrow(/does not complain/);
+    // Even with complaints, the third reveal (t-1 = 2) is refused.
+    let s = net.states.get(1)!;
+    s = revealShare(s, 2).state;
+    s = revealShare(s, 3).state;
+    expect(revealShare(s, 3).share).toBeInstanceOf(Uint8Array); // the same receiver again is fine
+    expect(() => revealShare(s, 4)).toThrow(/already revealed 2 shares/);
   });
 });
 

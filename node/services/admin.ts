@@ -140,7 +140,7 @@ function lifecycleHandlers(rt: NodeRuntime, admin: AdminCheck): Pick<
     RevealShare: unary<RevealShareRequest__Output, RevealShareResponse>(rt.rpc, 'RevealShare', async (req, call, audit) => {
       scoped(call, audit, req.keyName);
       audit.detail = `reveal for ${req.receiver}`;
-      return { share: await lc().revealShare(req.keyName, req.sessionId, req.receiver) };
+      return { share: await lc().revealShare(req.keyName, req.sessionId, req.receiver, req.receiverAddress) };
     }),
     AcceptRevealedShare: unary<AcceptRevealedShareRequest__Output, AcceptRevealedShareResponse>(rt.rpc, 'AcceptRevealedShare', async (req, call, audit) => {
       scoped(call, audit, req.keyName);

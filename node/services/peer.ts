@@ -5,6 +5,8 @@ import type { HelloResponse } from '../../proto/gen/splitkey/v1/HelloResponse.js
 import type { PeerHandlers } from '../../proto/gen/splitkey/v1/Peer.js';
 import type { DeliverShareRequest__Output } from '../../proto/gen/splitkey/v1/DeliverShareRequest.js';
 import type { DeliverShareResponse } from '../../proto/gen/splitkey/v1/DeliverShareResponse.js';
+import type { ConfirmComplaintRequest__Output } from '../../proto/gen/splitkey/v1/ConfirmComplaintRequest.js';
+import type { ConfirmComplaintResponse } from '../../proto/gen/splitkey/v1/ConfirmComplaintResponse.js';
 import { callerIdentity, requireRole } from '../auth.js';
 import { permissionDenied } from '../errors.js';
 import { unary } from '../rpc.js';
@@ -26,6 +28,13 @@ export function peerHandlers(rt: NodeRuntime): PeerHandlers {
       audit.detail = `share from dealer ${req.dealer}`;
       if (req.dealer !== id.index) throw permissionDenied(`node ${id.index} may not deliver shares as dealer ${req.dealer}`);
       return rt.lifecycle.deliverShare(req.keyName, req.sessionId, req.dealer, req.commitments, req.share);
+    }),
+    ConfirmComplaint: unary<ConfirmComplaintRequest__Output, ConfirmComplaintResponse>(rt.rpc, 'ConfirmComplaint', async (req, call, audit) => {
+      const id = requireRole(callerIdentity(call as grpc.ServerUnaryCall<unknown, unknown>, rt.config.insecureLoopback), 'node');
+      audit.identity = id.uri;
+      audit.key = req.keyName;
+      if (req.dealer !== id.index) throw permissionDenied(`node ${id.index} may not ask about complaints against dealer ${req.dealer}`);
+      return { complains: await rt.lifecycle.complains(req.keyName, req.sessionId, req.dealer) };
     }),
   };
 }

@@ -1,6 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { ConfirmComplaintRequest as _splitkey_v1_ConfirmComplaintRequest, ConfirmComplaintRequest__Output as _splitkey_v1_ConfirmComplaintRequest__Output } from './splitkey/v1/ConfirmComplaintRequest.js';
+import type { ConfirmComplaintResponse as _splitkey_v1_ConfirmComplaintResponse, ConfirmComplaintResponse__Output as _splitkey_v1_ConfirmComplaintResponse__Output } from './splitkey/v1/ConfirmComplaintResponse.js';
 import type { DeliverShareRequest as _splitkey_v1_DeliverShareRequest, DeliverShareRequest__Output as _splitkey_v1_DeliverShareRequest__Output } from './splitkey/v1/DeliverShareRequest.js';
 import type { DeliverShareResponse as _splitkey_v1_DeliverShareResponse, DeliverShareResponse__Output as _splitkey_v1_DeliverShareResponse__Output } from './splitkey/v1/DeliverShareResponse.js';
 import type { HelloRequest as _splitkey_v1_HelloRequest, HelloRequest__Output as _splitkey_v1_HelloRequest__Output } from './splitkey/v1/HelloRequest.js';
@@ -14,6 +16,8 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   splitkey: {
     v1: {
+      ConfirmComplaintRequest: MessageTypeDefinition<_splitkey_v1_ConfirmComplaintRequest, _splitkey_v1_ConfirmComplaintRequest__Output>
+      ConfirmComplaintResponse: MessageTypeDefinition<_splitkey_v1_ConfirmComplaintResponse, _splitkey_v1_ConfirmComplaintResponse__Output>
       DeliverShareRequest: MessageTypeDefinition<_splitkey_v1_DeliverShareRequest, _splitkey_v1_DeliverShareRequest__Output>
       DeliverShareResponse: MessageTypeDefinition<_splitkey_v1_DeliverShareResponse, _splitkey_v1_DeliverShareResponse__Output>
       HelloRequest: MessageTypeDefinition<_splitkey_v1_HelloRequest, _splitkey_v1_HelloRequest__Output>

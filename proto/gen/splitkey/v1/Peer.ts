@@ -2,12 +2,23 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { ConfirmComplaintRequest as _splitkey_v1_ConfirmComplaintRequest, ConfirmComplaintRequest__Output as _splitkey_v1_ConfirmComplaintRequest__Output } from '../../splitkey/v1/ConfirmComplaintRequest.js';
+import type { ConfirmComplaintResponse as _splitkey_v1_ConfirmComplaintResponse, ConfirmComplaintResponse__Output as _splitkey_v1_ConfirmComplaintResponse__Output } from '../../splitkey/v1/ConfirmComplaintResponse.js';
 import type { DeliverShareRequest as _splitkey_v1_DeliverShareRequest, DeliverShareRequest__Output as _splitkey_v1_DeliverShareRequest__Output } from '../../splitkey/v1/DeliverShareRequest.js';
 import type { DeliverShareResponse as _splitkey_v1_DeliverShareResponse, DeliverShareResponse__Output as _splitkey_v1_DeliverShareResponse__Output } from '../../splitkey/v1/DeliverShareResponse.js';
 import type { HelloRequest as _splitkey_v1_HelloRequest, HelloRequest__Output as _splitkey_v1_HelloRequest__Output } from '../../splitkey/v1/HelloRequest.js';
 import type { HelloResponse as _splitkey_v1_HelloResponse, HelloResponse__Output as _splitkey_v1_HelloResponse__Output } from '../../splitkey/v1/HelloResponse.js';
 
 export interface PeerClient extends grpc.Client {
+  ConfirmComplaint(argument: _splitkey_v1_ConfirmComplaintRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_ConfirmComplaintResponse__Output>): grpc.ClientUnaryCall;
+  ConfirmComplaint(argument: _splitkey_v1_ConfirmComplaintRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_splitkey_v1_ConfirmComplaintResponse__Output>): grpc.ClientUnaryCall;
+  ConfirmComplaint(argument: _splitkey_v1_ConfirmComplaintRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_ConfirmComplaintResponse__Output>): grpc.ClientUnaryCall;
+  ConfirmComplaint(argument: _splitkey_v1_ConfirmComplaintRequest, callback: grpc.requestCallback<_splitkey_v1_ConfirmComplaintResponse__Output>): grpc.ClientUnaryCall;
+  confirmComplaint(argument: _splitkey_v1_ConfirmComplaintRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_ConfirmComplaintResponse__Output>): grpc.ClientUnaryCall;
+  confirmComplaint(argument: _splitkey_v1_ConfirmComplaintRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_splitkey_v1_ConfirmComplaintResponse__Output>): grpc.ClientUnaryCall;
+  confirmComplaint(argument: _splitkey_v1_ConfirmComplaintRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_ConfirmComplaintResponse__Output>): grpc.ClientUnaryCall;
+  confirmComplaint(argument: _splitkey_v1_ConfirmComplaintRequest, callback: grpc.requestCallback<_splitkey_v1_ConfirmComplaintResponse__Output>): grpc.ClientUnaryCall;
+  
   DeliverShare(argument: _splitkey_v1_DeliverShareRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_DeliverShareResponse__Output>): grpc.ClientUnaryCall;
   DeliverShare(argument: _splitkey_v1_DeliverShareRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_splitkey_v1_DeliverShareResponse__Output>): grpc.ClientUnaryCall;
   DeliverShare(argument: _splitkey_v1_DeliverShareRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_DeliverShareResponse__Output>): grpc.ClientUnaryCall;
@@ -29,6 +40,8 @@ export interface PeerClient extends grpc.Client {
 }
 
 export interface PeerHandlers extends grpc.UntypedServiceImplementation {
+  ConfirmComplaint: grpc.handleUnaryCall<_splitkey_v1_ConfirmComplaintRequest__Output, _splitkey_v1_ConfirmComplaintResponse>;
+  
   DeliverShare: grpc.handleUnaryCall<_splitkey_v1_DeliverShareRequest__Output, _splitkey_v1_DeliverShareResponse>;
   
   Hello: grpc.handleUnaryCall<_splitkey_v1_HelloRequest__Output, _splitkey_v1_HelloResponse>;
@@ -36,6 +49,7 @@ export interface PeerHandlers extends grpc.UntypedServiceImplementation {
 }
 
 export interface PeerDefinition extends grpc.ServiceDefinition {
+  ConfirmComplaint: MethodDefinition<_splitkey_v1_ConfirmComplaintRequest, _splitkey_v1_ConfirmComplaintResponse, _splitkey_v1_ConfirmComplaintRequest__Output, _splitkey_v1_ConfirmComplaintResponse__Output>
   DeliverShare: MethodDefinition<_splitkey_v1_DeliverShareRequest, _splitkey_v1_DeliverShareResponse, _splitkey_v1_DeliverShareRequest__Output, _splitkey_v1_DeliverShareResponse__Output>
   Hello: MethodDefinition<_splitkey_v1_HelloRequest, _splitkey_v1_HelloResponse, _splitkey_v1_HelloRequest__Output, _splitkey_v1_HelloResponse__Output>
 }

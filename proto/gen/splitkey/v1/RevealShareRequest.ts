@@ -5,10 +5,12 @@ export interface RevealShareRequest {
   'keyName'?: (string);
   'sessionId'?: (string);
   'receiver'?: (number);
+  'receiverAddress'?: (string);
 }
 
 export interface RevealShareRequest__Output {
   'keyName': (string);
   'sessionId': (string);
   'receiver': (number);
+  'receiverAddress': (string);
 }
