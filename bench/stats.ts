@@ -3,6 +3,7 @@
  * generator, an aligned text table and a description of the machine the figures come from.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, platform, arch } from 'node:os';
 
 export interface Measurement {
@@ -114,4 +115,22 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
   const line = (cells: readonly string[]): string =>
     cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** The `q` quantile (0..1) of ascending-sorted values, nearest-rank. */
+export function percentile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil(q * sorted.length) - 1;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))]!;
+}
+
+/** Resident set size now (VmRSS) and its high-water mark (VmHWM) of a process, in bytes (Linux). */
+export function readProcStatus(pid: number): { rss: number; hwm: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) * 1024;
+    return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+  } catch {
+    return undefined;
+  }
 }

@@ -31,19 +31,26 @@ import {
   openSegment,
   plaintextLength,
   rewrapHeader,
+  computeSegmentAad,
   sealSegment,
   segmentOffset,
   unwrapDek,
+  type Aead,
   type EnvelopeHeader,
   type Rng,
 } from '../crypto/envelope.js';
 import { nodeAesGcm } from './aead-node.js';
 
-const aead = nodeAesGcm;
+const aead: Aead = nodeAesGcm;
 const defaultRng: Rng = (n) => new Uint8Array(randomBytes(n));
-/** Read size for file input and body copies. */
-const IO_CHUNK = 64 * 1024;
+/** Read size for file input (one more read is in flight while a chunk is processed). */
+const IO_CHUNK = 1024 * 1024;
+/** Body copies in rewrap. */
 const COPY_CHUNK = 1024 * 1024;
+/** Output is written in batches of about this many bytes (one writev), one batch in flight. */
+const WRITE_BATCH = 1024 * 1024;
+/** At most this many buffers per writev (well below IOV_MAX). */
+const WRITE_BATCH_PARTS = 256;
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -172,6 +179,7 @@ function encryptTransform(opts: EncryptOptions, c: Counters) {
     );
     c.header = header;
     const size = header.segmentSize;
+    const aad = computeSegmentAad(header);
     const buf = new Uint8Array(size);
     let fill = 0;
     let index = 0;
@@ -185,8 +193,16 @@ function encryptTransform(opts: EncryptOptions, c: Counters) {
         while (pos < chunk.length) {
           // A full segment is sealed as non-last only once more data is known to follow.
           if (fill === size) {
-            const sealed = sealSegment(aead, dek, header, index++, false, buf);
+            const sealed = sealSegment(aead, dek, header, index++, false, buf, aad);
             fill = 0;
+            c.bytesOut += sealed.length;
+            yield sealed;
+          }
+          // Whole segments with more data after them in this chunk are sealed in place, without
+          // the copy through `buf`.
+          while (fill === 0 && chunk.length - pos > size) {
+            const sealed = sealSegment(aead, dek, header, index++, false, chunk.subarray(pos, pos + size), aad);
+            pos += size;
             c.bytesOut += sealed.length;
             yield sealed;
           }
@@ -200,7 +216,7 @@ function encryptTransform(opts: EncryptOptions, c: Counters) {
           opts.onProgress?.(c.bytesIn);
         }
       }
-      const sealed = sealSegment(aead, dek, header, index, true, buf.subarray(0, fill));
+      const sealed = sealSegment(aead, dek, header, index, true, buf.subarray(0, fill), aad);
       c.bytesOut += sealed.length;
       yield sealed;
     } finally {
@@ -237,6 +253,7 @@ function decryptTransform(opts: DecryptOptions, c: Counters) {
     let pending: Uint8Array = new Uint8Array(0); // header bytes, before the header is decoded
     let header: EnvelopeHeader | undefined;
     let dek: Uint8Array | undefined;
+    let aad: Uint8Array = new Uint8Array(0);
     let seg = new Uint8Array(0);
     let full = 0;
     let fill = 0;
@@ -253,6 +270,7 @@ function decryptTransform(opts: DecryptOptions, c: Counters) {
           c.header = header;
           const key = await opts.getKey(header.keyName, header.keyVersion, header.resourceId);
           dek = unwrapDek(header, key, aead);
+          aad = computeSegmentAad(header);
           full = header.segmentSize + TAG_LENGTH;
           seg = new Uint8Array(full);
           chunk = pending.subarray(decoded.headerLength);
@@ -262,8 +280,16 @@ function decryptTransform(opts: DecryptOptions, c: Counters) {
         while (pos < chunk.length) {
           // A full segment is opened as non-last only once more data is known to follow.
           if (fill === full) {
-            const plain = openSegment(aead, dek, header!, index++, false, seg);
+            const plain = openSegment(aead, dek, header!, index++, false, seg, aad);
             fill = 0;
+            c.bytesOut += plain.length;
+            yield plain;
+            opts.onProgress?.(c.bytesOut);
+          }
+          // Whole segments with more data after them in this chunk are opened in place.
+          while (fill === 0 && chunk.length - pos > full) {
+            const plain = openSegment(aead, dek, header!, index++, false, chunk.subarray(pos, pos + full), aad);
+            pos += full;
             c.bytesOut += plain.length;
             yield plain;
             opts.onProgress?.(c.bytesOut);
@@ -279,7 +305,7 @@ function decryptTransform(opts: DecryptOptions, c: Counters) {
         throw new EnvelopeError('TRUNCATED', 'header', 'input ended inside the header');
       }
       if (index === 0 && fill === 0) throw new EnvelopeError('TRUNCATED', 'body', 'no segments');
-      const plain = openSegment(aead, dek, header, index, true, seg.subarray(0, fill));
+      const plain = openSegment(aead, dek, header, index, true, seg.subarray(0, fill), aad);
       c.bytesOut += plain.length;
       yield plain;
       opts.onProgress?.(c.bytesOut);
@@ -388,20 +414,43 @@ async function fileSize(fh: FileHandle, path: string): Promise<number> {
   }
 }
 
-/** Yields the chunks of an open file; read errors become FileIoError naming the path. */
+/**
+ * Yields the chunks of an open file; read errors become FileIoError naming the path. The next
+ * chunk is read while the consumer processes the current one, into the other of two buffers: a
+ * chunk is valid only until the consumer asks for the next (the transforms here copy or
+ * consume it at once), and memory stays at two chunks.
+ */
 async function* readFileChunks(fh: FileHandle, path: string): AsyncGenerator<Uint8Array> {
+  const buffers = [new Uint8Array(IO_CHUNK), new Uint8Array(IO_CHUNK)];
   let position = 0;
-  for (;;) {
-    const buf = new Uint8Array(IO_CHUNK);
-    let bytesRead: number;
-    try {
-      ({ bytesRead } = await fh.read(buf, 0, IO_CHUNK, position));
-    } catch (err) {
-      throw new FileIoError(path, 'read', err);
+  let which = 0;
+  const readInto = (buf: Uint8Array, at: number): Promise<number> => {
+    const read = fh.read(buf, 0, IO_CHUNK, at).then(
+      (r) => r.bytesRead,
+      (err: unknown) => {
+        throw new FileIoError(path, 'read', err);
+      },
+    );
+    read.catch(() => undefined); // a read-ahead may fail while nobody awaits it yet: not unhandled
+    return read;
+  };
+  let pending: Promise<number> | undefined = readInto(buffers[0]!, 0);
+  try {
+    while (pending) {
+      const bytesRead = await pending;
+      pending = undefined;
+      if (bytesRead === 0) return;
+      const buf = buffers[which]!;
+      position += bytesRead;
+      which ^= 1;
+      // A short read is not taken for the end of the file: the next read returns 0 there.
+      pending = readInto(buffers[which]!, position);
+      yield bytesRead === IO_CHUNK ? buf : buf.subarray(0, bytesRead);
     }
-    if (bytesRead === 0) return;
-    position += bytesRead;
-    yield bytesRead === IO_CHUNK ? buf : buf.subarray(0, bytesRead);
+  } finally {
+    // An abandoned read-ahead must not leave an unhandled rejection, nor write into a buffer
+    // after the file handle is closed by the caller.
+    if (pending) await pending.catch(() => undefined);
   }
 }
 
@@ -451,6 +500,7 @@ async function writeOutput(
   mode: number,
   produce: AsyncIterable<Uint8Array>,
   signal: AbortSignal | undefined,
+  opts: { chunksAreOwned?: boolean } = {},
 ): Promise<void> {
   if (outPath === '-') {
     await pipeline(produce, process.stdout, { end: false, signal });
@@ -459,11 +509,37 @@ async function writeOutput(
   const partial = `${outPath}.partial`;
   const fh = await openExclusive(partial, mode);
   let closed = false;
+  // Chunks are gathered into batches of about WRITE_BATCH bytes, each written with one writev.
+  // When the producer hands over chunks it never touches again (`chunksAreOwned`), one batch is
+  // written while the next is produced; otherwise each batch is written before producing more.
+  let inFlight: Promise<void> | undefined;
   try {
+    let batch: Uint8Array[] = [];
+    let batchBytes = 0;
+    const flush = async (): Promise<void> => {
+      if (inFlight) await inFlight;
+      inFlight = undefined;
+      if (batch.length === 0) return;
+      const write = writevAll(fh, partial, batch);
+      batch = [];
+      batchBytes = 0;
+      if (opts.chunksAreOwned) {
+        inFlight = write;
+        write.catch(() => undefined); // observed when awaited; never unhandled
+      } else {
+        await write;
+      }
+    };
     for await (const bytes of produce) {
       signal?.throwIfAborted();
-      await writeAll(fh, partial, bytes);
+      if (bytes.length === 0) continue;
+      batch.push(bytes);
+      batchBytes += bytes.length;
+      if (batchBytes >= WRITE_BATCH || batch.length >= WRITE_BATCH_PARTS) await flush();
     }
+    await flush();
+    if (inFlight) await inFlight;
+    inFlight = undefined;
     try {
       await fh.sync();
       closed = true;
@@ -478,9 +554,28 @@ async function writeOutput(
     }
     await syncDir(dirname(outPath));
   } catch (err) {
+    if (inFlight) await inFlight.catch(() => undefined);
     if (!closed) await fh.close().catch(() => undefined);
     await unlink(partial).catch(() => undefined);
     throw err;
+  }
+}
+
+/** Writes `parts` in order at the file's current position (writev, then the rest if it was short). */
+async function writevAll(fh: FileHandle, path: string, parts: Uint8Array[]): Promise<void> {
+  let written: number;
+  try {
+    ({ bytesWritten: written } = await fh.writev(parts));
+  } catch (err) {
+    throw new FileIoError(path, 'write', err);
+  }
+  for (const p of parts) {
+    if (written >= p.length) {
+      written -= p.length;
+      continue;
+    }
+    await writeAll(fh, path, written > 0 ? p.subarray(written) : p);
+    written = 0;
   }
 }
 
@@ -500,7 +595,7 @@ async function withInput<T>(inPath: string, run: (chunks: AsyncIterable<Uint8Arr
  */
 export async function encryptFile(inPath: string, outPath: string, opts: EncryptOptions): Promise<EncryptResult> {
   const c: Counters = { bytesIn: 0, bytesOut: 0 };
-  await withInput(inPath, (chunks) => writeOutput(outPath, 0o666, encryptTransform(opts, c)(chunks), opts.signal));
+  await withInput(inPath, (chunks) => writeOutput(outPath, 0o666, encryptTransform(opts, c)(chunks), opts.signal, { chunksAreOwned: true }));
   return { header: c.header!, bytesIn: c.bytesIn, bytesOut: c.bytesOut };
 }
 
@@ -513,7 +608,7 @@ export async function encryptFile(inPath: string, outPath: string, opts: Encrypt
  */
 export async function decryptFile(inPath: string, outPath: string, opts: DecryptOptions): Promise<DecryptResult> {
   const c: Counters = { bytesIn: 0, bytesOut: 0 };
-  await withInput(inPath, (chunks) => writeOutput(outPath, 0o600, decryptTransform(opts, c)(chunks), opts.signal));
+  await withInput(inPath, (chunks) => writeOutput(outPath, 0o600, decryptTransform(opts, c)(chunks), opts.signal, { chunksAreOwned: true }));
   return { header: c.header!, bytesIn: c.bytesIn, bytesOut: c.bytesOut };
 }
 

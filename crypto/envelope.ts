@@ -467,7 +467,8 @@ function checkSegmentSize(segmentSize: number): void {
 
 /**
  * Encrypts segment `index`. A non-last segment must hold exactly `segmentSize` bytes; the last
- * one 1..segmentSize bytes, or 0 only when it is segment 0 (the empty file).
+ * one 1..segmentSize bytes, or 0 only when it is segment 0 (the empty file). `aad` is
+ * `computeSegmentAad(header)`, which a caller sealing many segments computes once.
  */
 export function sealSegment(
   aead: Aead,
@@ -476,6 +477,7 @@ export function sealSegment(
   index: number,
   isLast: boolean,
   plaintext: Uint8Array,
+  aad: Uint8Array = computeSegmentAad(header),
 ): Uint8Array {
   checkKey(dek, 'dek');
   checkIndex(index);
@@ -489,13 +491,13 @@ export function sealSegment(
     throw new RangeError(`segment ${index}: expected ${size} bytes, got ${plaintext.length}`);
   }
   const nonce = buildSegmentNonce(header.noncePrefix, index, isLast);
-  return aead.seal(dek, nonce, plaintext, computeSegmentAad(header));
+  return aead.seal(dek, nonce, plaintext, aad);
 }
 
 /**
  * Decrypts and authenticates segment `index`. Fails with AUTH_FAILED on any tampering, and with
  * TRUNCATED when a segment expected to be last turns out to be a non-last one (the data was cut
- * at a segment boundary) or is too short to be a segment at all.
+ * at a segment boundary) or is too short to be a segment at all. `aad` as for `sealSegment`.
  */
 export function openSegment(
   aead: Aead,
@@ -504,6 +506,7 @@ export function openSegment(
   index: number,
   isLast: boolean,
   ciphertext: Uint8Array,
+  aad: Uint8Array = computeSegmentAad(header),
 ): Uint8Array {
   checkKey(dek, 'dek');
   checkIndex(index);
@@ -516,7 +519,6 @@ export function openSegment(
   if (ciphertext.length > full) {
     throw new EnvelopeError('BAD_FIELD', field, `expected at most ${full} bytes, got ${ciphertext.length}`);
   }
-  const aad = computeSegmentAad(header);
   const tryOpen = (last: boolean): Uint8Array | undefined => {
     try {
       return aead.open(dek, buildSegmentNonce(header.noncePrefix, index, last), ciphertext, aad);
@@ -660,12 +662,13 @@ export function openRange(
   }
   const full = header.segmentSize + TAG_LENGTH;
   const out = new Uint8Array(range.segmentCount * header.segmentSize);
+  const aad = computeSegmentAad(header);
   let filled = 0;
   try {
     for (let k = 0; k < range.segmentCount; k++) {
       const index = range.firstIndex + k;
       const chunk = ciphertext.subarray(k * full, (k + 1) * full);
-      const plain = openSegment(aead, dek, header, index, index === totalSegments - 1, chunk);
+      const plain = openSegment(aead, dek, header, index, index === totalSegments - 1, chunk, aad);
       out.set(plain, filled);
       filled += plain.length;
       plain.fill(0);
@@ -688,9 +691,10 @@ export function sealSegments(aead: Aead, dek: Uint8Array, header: EnvelopeHeader
   const size = header.segmentSize;
   const n = countSegments(plaintext.length, size);
   const out = new Uint8Array(ciphertextLength(plaintext.length, size));
+  const aad = computeSegmentAad(header);
   for (let i = 0; i < n; i++) {
     const part = plaintext.subarray(i * size, Math.min((i + 1) * size, plaintext.length));
-    out.set(sealSegment(aead, dek, header, i, i === n - 1, part), i * (size + TAG_LENGTH));
+    out.set(sealSegment(aead, dek, header, i, i === n - 1, part, aad), i * (size + TAG_LENGTH));
   }
   return out;
 }
@@ -702,9 +706,10 @@ export function openSegments(aead: Aead, dek: Uint8Array, header: EnvelopeHeader
   const n = countSegments(length, size);
   const full = size + TAG_LENGTH;
   const out = new Uint8Array(length);
+  const aad = computeSegmentAad(header);
   try {
     for (let i = 0; i < n; i++) {
-      const plain = openSegment(aead, dek, header, i, i === n - 1, body.subarray(i * full, (i + 1) * full));
+      const plain = openSegment(aead, dek, header, i, i === n - 1, body.subarray(i * full, (i + 1) * full), aad);
       out.set(plain, i * size);
       plain.fill(0);
     }
