@@ -57,8 +57,7 @@ export const nodeAesGcm: Aead = {
       body.fill(0);
       throw new Error('aes-256-gcm: authentication failed');
     }
-    // The Buffer node:crypto produced is returned as is (a Buffer is a Uint8Array): no copy of
-    // every segment on the bulk path.
-    return body;
+    // A plain Uint8Array view of node:crypto's buffer: no copy of every segment on the bulk path.
+    return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
   },
 };

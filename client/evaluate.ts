@@ -83,7 +83,9 @@ const STATE: Record<string, VersionState> = {
 
 export function reasonOf(err: unknown): { reason: NodeFailureReason; detail: string } {
   const e = err as Partial<grpc.ServiceError>;
-  const detail = (e.details ?? (err instanceof Error ? err.message : String(err))).replace(/\.? ?Resolution note: .*$/s, '');
+  const raw = (e.details ?? (err instanceof Error ? err.message : String(err))).replace(/\.? ?Resolution note: .*$/s, '');
+  const refused = /ECONNREFUSED (\S+)/.exec(raw);
+  const detail = refused ? `connection refused (${refused[1]})` : raw;
   switch (e.code) {
     case grpc.status.DEADLINE_EXCEEDED:
       return { reason: 'timeout', detail: 'no answer before the deadline' };

@@ -40,6 +40,7 @@ import {
   type Rng,
 } from '../crypto/envelope.js';
 import { nodeAesGcm } from './aead-node.js';
+import { syncDir } from './fs-sync.js';
 
 const aead: Aead = nodeAesGcm;
 const defaultRng: Rng = (n) => new Uint8Array(randomBytes(n));
@@ -475,19 +476,6 @@ async function* readStreamChunks(source: Readable, path: string): AsyncGenerator
     }
   } finally {
     if (!done) await it.return?.();
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const fh = await open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    // best effort
   }
 }
 

@@ -22,6 +22,7 @@ import { link, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Rng } from '../crypto/envelope.js';
 import { nodeAesGcm } from './aead-node.js';
+import { syncDir } from './fs-sync.js';
 
 export const MASTER_FORMAT = 'splitkey-master/v1';
 export const MASTER_LENGTH = 32;
@@ -193,19 +194,6 @@ function scryptKey(passphrase: string, salt: Uint8Array, params: ScryptParams): 
       },
     );
   });
-}
-
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const fh = await open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    // best effort: some platforms cannot open or fsync a directory
-  }
 }
 
 /**

@@ -1,4 +1,8 @@
-/** RFC 9497 Appendix A vectors for ristretto255-SHA512, loaded as data from ../shared/vectors. */
+/**
+ * RFC 9497 Appendix A vectors for ristretto255-SHA512, loaded as data. A copy of
+ * ../shared/vectors/rfc9497-ristretto255-sha512.json lives in test/vectors so a clean checkout is
+ * self-contained.
+ */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -21,7 +25,7 @@ export interface RfcSuite {
   vectors: RfcVector[];
 }
 
-const path = fileURLToPath(new URL('../../../shared/vectors/rfc9497-ristretto255-sha512.json', import.meta.url));
+const path = fileURLToPath(new URL('../vectors/rfc9497-ristretto255-sha512.json', import.meta.url));
 export const rfcSuites: RfcSuite[] = JSON.parse(readFileSync(path, 'utf8'));
 
 export const rfcSuite = (mode: number): RfcSuite => {
