@@ -339,8 +339,9 @@ export class ThresholdEvaluator {
       valid.push(verifyPartial(this.suite, v.publicShares.get(index)!, B, { index, evaluatedElements: res.evaluatedElements, proof: res.proof }));
       return undefined;
     } catch (e) {
-      if (e instanceof VerifyError) return { index, reason: 'invalid proof', detail: e.message };
-      throw e;
+      // Anything else thrown while checking this node's answer is still this node's failure;
+      // rethrowing here would leave the fan-out waiting for ever.
+      return { index, reason: e instanceof VerifyError ? 'invalid proof' : 'error', detail: (e as Error).message };
     }
   }
 

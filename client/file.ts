@@ -40,7 +40,7 @@ import {
   type Rng,
 } from '../crypto/envelope.js';
 import { nodeAesGcm } from './aead-node.js';
-import { syncDir } from './fs-sync.js';
+import { errnoText, syncDir } from './fs-util.js';
 
 const aead: Aead = nodeAesGcm;
 const defaultRng: Rng = (n) => new Uint8Array(randomBytes(n));
@@ -142,15 +142,6 @@ export class FileIoError extends Error {
   ) {
     super(`cannot ${op} ${path}: ${errnoText(cause)}`, { cause });
   }
-}
-
-function errnoText(cause: unknown): string {
-  if (cause instanceof Error) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    const first = cause.message.split(', ')[0] ?? cause.message;
-    return code && !first.startsWith(code) ? `${code}: ${first}` : first;
-  }
-  return String(cause);
 }
 
 // ---------------------------------------------------------------------------------------------

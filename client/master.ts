@@ -22,7 +22,7 @@ import { link, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Rng } from '../crypto/envelope.js';
 import { nodeAesGcm } from './aead-node.js';
-import { syncDir } from './fs-sync.js';
+import { errnoText, syncDir } from './fs-util.js';
 
 export const MASTER_FORMAT = 'splitkey-master/v1';
 export const MASTER_LENGTH = 32;
@@ -115,15 +115,6 @@ function formatError(field: string, detail: string): MasterError {
 
 function ioError(op: string, path: string, cause: unknown): MasterError {
   return new MasterError('MASTER_IO', undefined, `cannot ${op} master file ${path}: ${errnoText(cause)}`, { cause });
-}
-
-function errnoText(cause: unknown): string {
-  if (cause instanceof Error) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    const first = cause.message.split(', ')[0] ?? cause.message;
-    return code && !first.startsWith(code) ? `${code}: ${first}` : first;
-  }
-  return String(cause);
 }
 
 function checkUnlock(unlock: MasterUnlock): 'passphrase' | 'key' {

@@ -26,7 +26,6 @@ import {
   lagrangeCoefficients,
   publicShare,
   randomPolynomial,
-  type Share,
 } from './shamir.js';
 
 export type DealingKind = 'dkg' | 'refresh' | 'reshare';
@@ -153,9 +152,4 @@ export function transcriptHash(input: {
     parts.push(i2osp(d, 2), ...C);
   }
   return sha512(concatBytes(...parts)).subarray(0, 32);
-}
-
-/** New share's public key check against a share list (used in tests). */
-export function sharesOf(map: ReadonlyMap<number, Scalar>): Share[] {
-  return [...map.entries()].map(([index, value]) => ({ index, value }));
 }

@@ -67,12 +67,16 @@ export class QueryBudget {
     return this.counts.get(slot) ?? 0;
   }
 
-  /** Check and count `n` queries against `slot`. */
-  charge(slot: string, n: number): number {
-    const next = this.get(slot) + n;
-    if (next > this.config.limit && this.config.refuse) {
+  /** Refuse, before any work, `n` more queries that would overspend the budget (if refusing). */
+  check(slot: string, n: number): void {
+    if (this.config.refuse && this.get(slot) + n > this.config.limit) {
       throw resourceExhausted(`query budget of ${slot} is spent (${this.config.limit} evaluations); rotate the key`);
     }
+  }
+
+  /** Count `n` answered queries against `slot` (after `check`). */
+  charge(slot: string, n: number): number {
+    const next = this.get(slot) + n;
     this.counts.set(slot, next);
     if (next >= this.config.warnAt && !this.warned.has(slot)) {
       this.warned.add(slot);

@@ -59,8 +59,10 @@ function collect(child: ReturnType<typeof spawn>): Promise<Run> {
 }
 
 /** `splitkey ARGS` with the cluster's environment. */
-function splitkey(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
-  return collect(spawn(process.execPath, [cliEntry(), ...args], { env: opts.env ?? env, stdio: ['ignore', 'pipe', 'pipe'] }));
+function splitkey(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<Run> {
+  const child = spawn(process.execPath, [cliEntry(), ...args], { env: opts.env ?? env, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  child.stdin?.end(opts.input);
+  return collect(child);
 }
 
 /** `splitkey ARGS` with its peak RSS in KiB (taken off the end of stderr). */
@@ -110,8 +112,11 @@ const randomSecretHex = () => {
   return s.toString('hex');
 };
 
-async function importKey(name: string, secretHex = randomSecretHex()): Promise<string> {
-  const r = await splitkey(['key', 'import', name, '--secret-hex', secretHex, '--threshold', String(T)]);
+/** `key import`; with `stdin`, the secret goes through standard input (`--secret-hex -`). */
+async function importKey(name: string, secretHex = randomSecretHex(), opts: { stdin?: boolean } = {}): Promise<string> {
+  const r = opts.stdin
+    ? await splitkey(['key', 'import', name, '--secret-hex', '-', '--threshold', String(T)], { input: `${secretHex}\n` })
+    : await splitkey(['key', 'import', name, '--secret-hex', secretHex, '--threshold', String(T)]);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return r.stdout;
@@ -154,7 +159,7 @@ afterAll(async () => {
 describe('splitkey CLI against a 3-of-5 cluster', () => {
   it('key import of the RFC 9497 VOPRF key, then `oprf` prints exactly each batch-1 vector Output', async () => {
     const suite = rfcSuite(1);
-    const imported = await importKey('demo/rfc', suite.skSm);
+    const imported = await importKey('demo/rfc', suite.skSm, { stdin: true });
     expect(imported).toMatch(/^imported demo\/rfc version 1: 3-of-5, pkS [0-9a-f]{64}\n$/);
     if (suite.pkSm) expect(imported).toContain(suite.pkSm);
     const vectors = suite.vectors.filter((v) => v.Batch === 1);

@@ -15,9 +15,10 @@ let cluster: TestCluster;
 let a: NodeChannels;
 let b: NodeChannels;
 
-function evaluate(ch: NodeChannels, keyName: string, n: number): Promise<string> {
+function evaluate(ch: NodeChannels, keyName: string, n: number, opts: { malformed?: boolean } = {}): Promise<string> {
   const c = ch.evaluator(1);
   const B = Array.from({ length: n }, () => blind(suite, Uint8Array.of(1), rng).blindedElement);
+  if (opts.malformed) B[n - 1] = new Uint8Array(32); // the identity: refused after the budget check
   return unaryCall<object, unknown>(c.Evaluate.bind(c), { keyName, keyVersion: 0, blindedElements: B }, ch.callMetadata(), 5000).promise.then(
     () => 'OK',
     (e: grpc.ServiceError) => `${grpc.status[e.code]}: ${e.details}`,
@@ -49,6 +50,8 @@ describe('limits', () => {
     expect(await evaluate(a, 'acme/a', 20)).toBe('OK');
     expect(await evaluate(a, 'acme/a', 10)).toBe('OK');
     expect(await evaluate(b, 'acme/a', 1)).toMatch(/^RESOURCE_EXHAUSTED: query budget of acme\/a@1 is spent/);
+    // A request refused for a malformed element spends no budget (checked in the metrics below).
+    expect(await evaluate(b, 'acme/b', 5, { malformed: true })).toMatch(/^INVALID_ARGUMENT/);
     expect(await evaluate(b, 'acme/b', 5)).toBe('OK');
   });
 
@@ -66,6 +69,7 @@ describe('limits', () => {
     expect(text).toMatch(/splitkey_requests_total\{method="Evaluate",code="RESOURCE_EXHAUSTED"\} 2/);
     expect(text).toMatch(/splitkey_rate_limited_total 2/);
     expect(text).toMatch(/splitkey_key_queries_total\{key="acme\/a",version="1"\} 30/);
+    expect(text).toMatch(/splitkey_key_queries_total\{key="acme\/b",version="1"\} 20\n/);
     expect(text).toMatch(/splitkey_evaluate_batch_size_count 4/);
     expect(text).toMatch(/splitkey_request_duration_seconds_bucket/);
   });

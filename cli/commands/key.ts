@@ -16,6 +16,12 @@ const parseList = (v: string): number[] => v.split(',').map((x) => {
   return n;
 });
 
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 function report(r: OperationReport): void {
   out(`${r.kind} ${r.keyName} version ${r.version}: committed (session ${r.sessionId}, epoch ${r.epoch}), pkS ${toHex(r.publicKey)}`);
   for (const d of r.disqualified) info(`  dealer ${d.index} disqualified: ${d.reason}`);
@@ -37,14 +43,15 @@ export function registerKey(program: Command): void {
     key
       .command('import <name>')
       .description('dealer import: split a known 32-byte secret scalar t-of-n over the nodes and send each node only its share; the dealer forgets the secret')
-      .requiredOption('--secret-hex <hex>', 'the scalar as RFC 9497 serializes it (32 bytes little-endian, like the vectors\' skSm)')
+      .requiredOption('--secret-hex <hex>', "the scalar as RFC 9497 serializes it (32 bytes little-endian, like the vectors' skSm); '-' reads it from stdin, so it stays out of the process list")
       .option('--threshold <t>', "threshold t (default: the descriptor's defaultThreshold, else a majority)", (v) => Number(v))
       .option('--version <v>', 'version number (default: next free)', (v) => Number(v)),
     { admin: true, client: false },
   ).action(async (name: string, opts: ClusterFlags & { secretHex: string; threshold?: number; version?: number }) => {
     const admin = await adminFrom(opts);
     try {
-      const secret = fromHex(opts.secretHex, '--secret-hex');
+      const hex = opts.secretHex === '-' ? await readStdin() : opts.secretHex;
+      const secret = fromHex(hex.trim(), '--secret-hex');
       if (secret.length !== 32) throw new CliError('--secret-hex must be 32 bytes (64 hex characters)');
       const n = admin.channels.nodes.length;
       const t = opts.threshold ?? admin.channels.descriptor.defaultThreshold ?? Math.floor(n / 2) + 1;

@@ -42,11 +42,13 @@ export function evaluatorHandlers(rt: NodeRuntime): EvaluatorHandlers {
       audit.version = v.record.version;
       const share = rt.store.usableShare(v);
       const slot = QueryBudget.slot(req.keyName, v.record.version);
+      rt.queryBudget.check(slot, batch);
+      const pk = v.publicShares.get(rt.config.index)!;
+      const res = evaluatePartial(rt.store.voprf, { index: config.index, value: share }, pk, req.blindedElements, rng);
+      // Only answered queries count: a request refused for a malformed element spends no budget.
       rt.queryBudget.charge(slot, batch);
       rt.metrics.batchSize.observe(batch);
       rt.metrics.queries.inc({ key: req.keyName, version: String(v.record.version) }, batch);
-      const pk = v.publicShares.get(rt.config.index)!;
-      const res = evaluatePartial(rt.store.voprf, { index: config.index, value: share }, pk, req.blindedElements, rng);
       return {
         nodeIndex: config.index,
         keyVersion: v.record.version,
