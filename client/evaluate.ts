@@ -5,13 +5,17 @@
  * word), keep the first t valid answers, combine, unblind, finalize.
  *
  * Hedging: t + `hedge` nodes are asked first; each failure asks the next node at once. A node
- * that stays silent `hedgeDelayMs` after another node of the same request answered is slow, and
- * every remaining node is asked then (or after 4 × `hedgeDelayMs` if no node answers at all).
- * Timing from the first answer rather than from the request keeps a loaded cluster, where every
- * node is slow alike, from being flooded with extra requests that only add work. The hedge clock
- * also leaves out the time this client spends on its own crypto (blinding, proof checks,
- * combining): answers that have arrived but wait behind the checks of a large batch are not
- * slow. A node whose answer fails verification is reported by index and never contributes.
+ * that stays silent after another node of the same request answered — for as long again as that
+ * first answer took, and at least `hedgeDelayMs` — is slow, and every remaining node is asked
+ * then (with no answer at all: after twice the recent first-answer time, at least
+ * 4 × `hedgeDelayMs`). Timing from the first answer rather than from the request, and the
+ * budget — one hedge per ten requests, ten saved — keep a loaded cluster, where every node is
+ * slow alike, from being flooded with extra requests that only add work; a frozen node is found
+ * by the first hedges and then asked last for a while. The hedge clock leaves out the time this
+ * client's thread spends on its own crypto (blinding, combining, inline proof checks). Proof
+ * checks run on worker threads (client/proof-checker.ts); with hedge 0 each check also scales
+ * its answer for the combination, so that the main thread only adds. A node whose answer fails
+ * verification is reported by index and never contributes.
  */
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
@@ -22,12 +26,16 @@ import {
   combineUnblind,
   createSuite,
   finalizeHash,
+  invertBlinds,
+  lagrangeCoefficients,
   loadGroup,
   publicShare,
-  verifyPartial,
+  sumScaled,
+  unblindWeights,
   type Element,
   type Group,
   type PartialResponse,
+  type Scalar,
   type Suite,
 } from '../crypto/index.js';
 import type { EvaluateResponse__Output } from '../proto/gen/splitkey/v1/EvaluateResponse.js';
@@ -35,6 +43,8 @@ import type { KeyInfo__Output } from '../proto/gen/splitkey/v1/KeyInfo.js';
 import type { KeyVersionInfo__Output } from '../proto/gen/splitkey/v1/KeyVersionInfo.js';
 import { NodeChannels, unaryCall } from './channels.js';
 import { KeyError, ThresholdError, type NodeFailure, type NodeFailureReason } from './errors.js';
+import { ProofChecker, defaultCheckThreads, type CheckOutcome } from './proof-checker.js';
+import { packElements } from './proof-job.js';
 
 export interface EvaluateOptions {
   /** Deadline of every node call. */
@@ -45,6 +55,11 @@ export interface EvaluateOptions {
   hedgeDelayMs: number;
   /** How long agreed key information is reused. */
   keyInfoTtlMs: number;
+  /**
+   * Worker threads that check nodes' proofs (client/proof-checker.ts); 0 checks on the calling
+   * thread. Default: one per core, at most 4, none on a single core.
+   */
+  checkThreads: number;
 }
 
 /**
@@ -53,7 +68,29 @@ export interface EvaluateOptions {
  * A failed call asks the next node at once; a node still silent `hedgeDelayMs` after another
  * one answered is covered by asking the rest, and is then asked last for a while.
  */
-export const DEFAULT_EVALUATE_OPTIONS: EvaluateOptions = { timeoutMs: 2_000, hedge: 0, hedgeDelayMs: 150, keyInfoTtlMs: 30_000 };
+export const DEFAULT_EVALUATE_OPTIONS: EvaluateOptions = {
+  timeoutMs: 2_000,
+  hedge: 0,
+  hedgeDelayMs: 150,
+  keyInfoTtlMs: 30_000,
+  checkThreads: defaultCheckThreads(),
+};
+
+/** Hedging budget (see ThresholdEvaluator.hedgeTokens): one hedge per ten requests, ten saved. */
+const HEDGE_RATIO = 0.1;
+const HEDGE_BURST = 10;
+
+/** One verified answer, with its share of the combination when it was computed alongside. */
+type Checked = CheckOutcome;
+
+/**
+ * Combine weights prepared before the fan-out for the t nodes asked first (hedge 0): each
+ * node's check also scales its answer, so that with no failure the combination is only additions.
+ */
+interface Speculation {
+  set: number[];
+  weights: Map<number, Scalar[]>;
+}
 
 export type VersionState = 'active' | 'decrypt-only' | 'destroyed';
 
@@ -117,6 +154,7 @@ export class ThresholdEvaluator {
   private readonly keys = new Map<string, { key: VerifiedKey; at: number }>();
   private readonly suite: Suite;
   private readonly rng = (n: number) => new Uint8Array(randomBytes(n));
+  readonly checker: ProofChecker;
 
   private constructor(
     readonly channels: NodeChannels,
@@ -124,6 +162,7 @@ export class ThresholdEvaluator {
     readonly options: EvaluateOptions,
   ) {
     this.suite = createSuite(group);
+    this.checker = new ProofChecker(group, options.checkThreads);
   }
 
   static async create(channels: NodeChannels, options: Partial<EvaluateOptions> = {}): Promise<ThresholdEvaluator> {
@@ -211,9 +250,26 @@ export class ThresholdEvaluator {
     let v = await this.resolveVersion(keyName, version);
     const blinded = this.busy(() => inputs.map((x) => blind(this.suite, x, this.rng)));
     const B = blinded.map((b) => b.blindedElement);
-    let result: { responses: PartialResponse[]; failures: NodeFailure[] };
+    const inverses = this.busy(() => invertBlinds(this.group, blinded.map((b) => b.blind)));
     try {
-      result = await this.collect(keyName, v, B);
+      return await this.evaluateBlinded(keyName, v, inputs, blinded, B, inverses);
+    } finally {
+      for (const b of blinded) b.blind.fill(0);
+      for (const inv of inverses) inv.fill(0);
+    }
+  }
+
+  private async evaluateBlinded(
+    keyName: string,
+    v: VerifiedVersion,
+    inputs: Uint8Array[],
+    blinded: { blind: Scalar }[],
+    B: Element[],
+    inverses: Scalar[],
+  ): Promise<{ version: number; outputs: Uint8Array[]; warnings: NodeFailure[] }> {
+    let result: { responses: Checked[]; failures: NodeFailure[]; speculation?: Speculation };
+    try {
+      result = await this.collect(keyName, v, B, inverses);
     } catch (e) {
       // Our key information may be stale (a refresh or reshare committed since): fetch it once more.
       const stale = e instanceof ThresholdError && e.failures.some((f) => f.reason === 'wrong epoch' || f.reason === 'not found' || f.reason === 'failed precondition');
@@ -225,26 +281,50 @@ export class ThresholdEvaluator {
         // A destroyed version is the clearer answer; anything else, the original one.
         throw refreshError instanceof KeyError && refreshError.code === 'KEY_DESTROYED' ? refreshError : e;
       }
-      result = await this.collect(keyName, v, B);
+      result = await this.collect(keyName, v, B, inverses);
     }
-    const { responses, failures } = result;
-    // N[j] = r_j⁻¹·Σ λ_i·Z_i[j] in one pass, then the RFC 9497 Finalize hash.
+    const { responses, failures, speculation } = result;
+    // N[j] = r_j⁻¹·Σ λ_i·Z_i[j], then the RFC 9497 Finalize hash. When the answers used are those
+    // of the nodes asked first, each was already scaled by λ_i·r_j⁻¹ next to its proof check.
     const outputs = this.busy(() => {
-      const N = combineUnblind(this.suite, responses, blinded.map((b) => b.blind));
+      const sameSet = speculation !== undefined && responses.every((r) => r.scaled !== undefined && speculation.set.includes(r.response.index));
+      const N = sameSet
+        ? sumScaled(this.group, responses.map((r) => r.scaled!))
+        : combineUnblind(this.suite, responses.map((r) => r.response), blinded.map((b) => b.blind));
       return inputs.map((x, j) => finalizeHash(this.suite, x, N[j]!));
     });
-    for (const b of blinded) b.blind.fill(0);
     return { version: v.version, outputs, warnings: failures.filter((f) => f.reason === 'invalid proof' || f.reason === 'wrong epoch') };
   }
 
+  /** With hedge 0 the first t nodes asked are the set that answers unless one fails. */
+  private speculate(v: VerifiedVersion, order: number[], inverses: Scalar[]): Speculation | undefined {
+    const t = v.threshold;
+    if (this.options.hedge !== 0 || order.length < t) return undefined;
+    const set = order.slice(0, t);
+    const lambdas = lagrangeCoefficients(this.group, set);
+    return { set, weights: new Map(set.map((index, i) => [index, unblindWeights(this.group, lambdas[i]!, inverses)] as const)) };
+  }
+
   /** Fan out with hedging until t verified answers, or fail with every node's reason. */
-  private collect(keyName: string, v: VerifiedVersion, B: Element[]): Promise<{ responses: PartialResponse[]; failures: NodeFailure[] }> {
+  private collect(
+    keyName: string,
+    v: VerifiedVersion,
+    B: Element[],
+    inverses: Scalar[],
+  ): Promise<{ responses: Checked[]; failures: NodeFailure[]; speculation?: Speculation }> {
     const t = v.threshold;
     const order = this.preferenceOrder(v.nodeIndices);
-    const valid: PartialResponse[] = [];
+    const speculation = this.busy(() => this.speculate(v, order, inverses));
+    const blindedPacked = this.checker.threads > 0 ? packElements(B) : undefined;
+    const valid: Checked[] = [];
     const failures: NodeFailure[] = [];
+    /** Calls in flight (with their cancel), and answers whose check is in flight. */
     const pending = new Map<number, () => void>();
+    const checking = new Set<number>();
     let next = 0;
+    const dropWeights = (): void => {
+      for (const w of speculation?.weights.values() ?? []) w.forEach((x) => x.fill(0));
+    };
     return new Promise((resolve, reject) => {
       let done = false;
       let hedgeTimer: NodeJS.Timeout | undefined;
@@ -255,10 +335,12 @@ export class ThresholdEvaluator {
           done = true;
           clearTimeout(hedgeTimer);
           for (const cancel of pending.values()) cancel();
-          resolve({ responses: valid.slice(0, t), failures });
-        } else if (pending.size === 0 && next >= order.length) {
+          dropWeights();
+          resolve({ responses: valid.slice(0, t), failures, speculation });
+        } else if (pending.size === 0 && checking.size === 0 && next >= order.length) {
           done = true;
           clearTimeout(hedgeTimer);
+          dropWeights();
           reject(new ThresholdError(keyName, v.version, t, valid.length, failures));
         }
       };
@@ -277,26 +359,40 @@ export class ThresholdEvaluator {
           this.options.timeoutMs,
         );
         pending.set(index, call.cancel);
+        const refuse = (problem: NodeFailure): void => {
+          failures.push(problem);
+          this.penalize(index);
+          ask();
+        };
         call.promise.then(
           (res) => {
             pending.delete(index);
             if (done) return;
             firstAnswer();
-            const problem = this.busy(() => this.check(index, v, B, res, valid));
-            if (problem) {
-              failures.push(problem);
-              this.penalize(index);
-              ask();
-            }
-            settle();
+            // Checked maybe on a worker thread; the request is not lost while that runs.
+            checking.add(index);
+            const weights = speculation?.weights.get(index);
+            speculation?.weights.delete(index);
+            this.busy(() => this.check(index, v, B, blindedPacked, res, weights)).then(
+              (checked) => {
+                checking.delete(index);
+                if (done) return;
+                valid.push(checked);
+                settle();
+              },
+              (problem: NodeFailure) => {
+                checking.delete(index);
+                if (done) return;
+                refuse(problem);
+                settle();
+              },
+            );
           },
           (err) => {
             pending.delete(index);
             if (done) return;
             firstAnswer();
-            failures.push({ index, ...reasonOf(err) });
-            this.penalize(index);
-            ask();
+            refuse({ index, ...reasonOf(err) });
             settle();
           },
         );
@@ -304,14 +400,21 @@ export class ThresholdEvaluator {
       // The hedge clock: waiting time since `from`, without this client's own crypto time.
       let from = { at: performance.now(), busy: this.busyMs };
       let answered = false;
+      let firstAnswerMs = 0;
       const waited = () => performance.now() - from.at - (this.busyMs - from.busy);
-      const hedgeDue = () => (answered ? 1 : 4) * this.options.hedgeDelayMs;
+      // Slow means twice as slow as the fastest node of this request, and at least
+      // hedgeDelayMs; with no answer yet, twice as slow as first answers have recently been, and
+      // at least 4 × hedgeDelayMs. A large batch on a loaded cluster takes long at every node.
+      const hedgeDue = () =>
+        answered ? Math.max(this.options.hedgeDelayMs, firstAnswerMs) : Math.max(4 * this.options.hedgeDelayMs, 2 * this.recentFirstAnswerMs);
       const armHedge = (delayMs: number) => {
         clearTimeout(hedgeTimer);
         hedgeTimer = setTimeout(() => {
           if (done) return;
           const left = hedgeDue() - waited();
           if (left > 0) return armHedge(left);
+          // Over budget: the calls' own deadlines still bound the wait.
+          if (!this.takeHedgeToken()) return;
           // Nodes still silent now are asked last for a while.
           for (const index of pending.keys()) this.penalize(index);
           while (!done && next < order.length) ask();
@@ -321,29 +424,68 @@ export class ThresholdEvaluator {
       firstAnswer = () => {
         if (answered) return;
         answered = true;
+        firstAnswerMs = waited();
+        this.recentFirstAnswerMs = this.recentFirstAnswerMs === 0 ? firstAnswerMs : 0.8 * this.recentFirstAnswerMs + 0.2 * firstAnswerMs;
         from = { at: performance.now(), busy: this.busyMs };
         armHedge(hedgeDue());
       };
+      this.hedgeTokens = Math.min(HEDGE_BURST, this.hedgeTokens + HEDGE_RATIO);
       for (let i = 0; i < Math.min(order.length, t + this.options.hedge); i++) ask();
       armHedge(hedgeDue());
       settle();
     });
   }
 
-  /** Check one answer; push it to `valid` and return nothing, or return why it is refused. */
-  private check(index: number, v: VerifiedVersion, B: Element[], res: EvaluateResponse__Output, valid: PartialResponse[]): NodeFailure | undefined {
-    if (res.nodeIndex !== index) return { index, reason: 'invalid proof', detail: `answered as node ${res.nodeIndex}` };
-    if (res.keyVersion !== v.version) return { index, reason: 'invalid proof', detail: `answered for version ${res.keyVersion}` };
-    if (res.epoch !== v.epoch) return { index, reason: 'wrong epoch', detail: `share epoch ${res.epoch}, expected ${v.epoch}` };
+  /**
+   * Check one answer: resolves with it once its proof verified (scaled for the combination when
+   * `weights` are given), or rejects with the NodeFailure that says why it is refused.
+   */
+  private async check(
+    index: number,
+    v: VerifiedVersion,
+    B: Element[],
+    blindedPacked: Uint8Array | undefined,
+    res: EvaluateResponse__Output,
+    weights: Scalar[] | undefined,
+  ): Promise<Checked> {
+    const refuse = (reason: NodeFailureReason, detail: string): never => {
+      weights?.forEach((w) => w.fill(0));
+      throw { index, reason, detail } satisfies NodeFailure;
+    };
+    if (res.nodeIndex !== index) refuse('invalid proof', `answered as node ${res.nodeIndex}`);
+    if (res.keyVersion !== v.version) refuse('invalid proof', `answered for version ${res.keyVersion}`);
+    if (res.epoch !== v.epoch) refuse('wrong epoch', `share epoch ${res.epoch}, expected ${v.epoch}`);
     try {
-      valid.push(verifyPartial(this.suite, v.publicShares.get(index)!, B, { index, evaluatedElements: res.evaluatedElements, proof: res.proof }));
-      return undefined;
+      return await this.checker.check({
+        index,
+        publicShare: v.publicShares.get(index)!,
+        blinded: B,
+        blindedPacked,
+        evaluatedElements: res.evaluatedElements,
+        proof: res.proof,
+        weights,
+      });
     } catch (e) {
       // Anything else thrown while checking this node's answer is still this node's failure;
-      // rethrowing here would leave the fan-out waiting for ever.
-      return { index, reason: e instanceof VerifyError ? 'invalid proof' : 'error', detail: (e as Error).message };
+      // rethrowing it would leave the fan-out waiting for ever.
+      throw { index, reason: e instanceof VerifyError ? 'invalid proof' : 'error', detail: (e as Error).message } satisfies NodeFailure;
     }
   }
+
+  /**
+   * The hedging budget: each request earns HEDGE_RATIO of a token, each hedge spends one, at most
+   * HEDGE_BURST saved. A cluster that is slow because it is saturated gets at most that much
+   * extra work from hedges; a frozen node is found by the first hedges and then asked last.
+   */
+  private hedgeTokens = HEDGE_BURST;
+  private takeHedgeToken(): boolean {
+    if (this.hedgeTokens < 1) return false;
+    this.hedgeTokens -= 1;
+    return true;
+  }
+
+  /** Moving average of the wait for the first answer of a request (hedge clock time). */
+  private recentFirstAnswerMs = 0;
 
   /** Milliseconds spent in this client's own crypto so far (the hedge clock leaves it out). */
   private busyMs = 0;
@@ -373,6 +515,7 @@ export class ThresholdEvaluator {
 
   close(): void {
     this.channels.close();
+    void this.checker.close();
   }
 }
 

@@ -104,24 +104,58 @@ export function invertBlinds(group: Group, blinds: readonly Scalar[]): Scalar[] 
 }
 
 /**
+ * The weights of one node's answer in a combine-and-unblind: w[j] = λ·r_j⁻¹ for every position,
+ * with λ that node's Lagrange coefficient at 0 for the responding set.
+ */
+export function unblindWeights(group: Group, lambda: Scalar, inverses: readonly Scalar[]): Scalar[] {
+  return inverses.map((inv) => group.scalarMul(lambda, inv));
+}
+
+/** One node's share of the combination, position by position: W[j] = w[j]·Z_i[j]. */
+export function scaleElements(group: Group, weights: readonly Scalar[], elements: readonly Element[]): Element[] {
+  if (weights.length !== elements.length) throw new ParameterError('weights', `${weights.length} weights for ${elements.length} elements`);
+  return elements.map((e, j) => group.mul(weights[j]!, e));
+}
+
+/**
+ * Sum the scaled answers of the responding nodes position by position: N[j] = Σ_i W_i[j]. With
+ * the weights of `unblindWeights` this is the unblinded element RFC 9497 Finalize hashes; an
+ * identity result is refused as Finalize would refuse it.
+ */
+export function sumScaled(group: Group, scaled: readonly (readonly Element[])[]): Element[] {
+  if (scaled.length === 0) throw new ParameterError('responses', 'need at least one response');
+  const size = scaled[0]!.length;
+  if (scaled.some((s) => s.length !== size)) throw new ParameterError('responses', 'answers hold different numbers of elements');
+  const out: Element[] = [];
+  for (let j = 0; j < size; j++) {
+    let N = scaled[0]![j]!;
+    for (let i = 1; i < scaled.length; i++) N = group.add(N, scaled[i]![j]!);
+    if (elementsEqual(N, IDENTITY)) throw new DeserializeError('evaluatedElement', 'is the identity element');
+    out.push(N);
+  }
+  return out;
+}
+
+/**
  * Combine and unblind in one pass: N[j] = r_j⁻¹·Σ_i λ_i·Z_i[j] = Σ_i (λ_i·r_j⁻¹)·Z_i[j], which saves
  * the separate unblinding multiplication per element. N[j] is the unblinded element that RFC 9497
  * Finalize hashes (`finalizeHash`); the result is identical to `finalize` after
- * `combineResponses`, including the refusal of an identity evaluation.
+ * `combineResponses`, including the refusal of an identity evaluation. The client runs the same
+ * two steps (`scaleElements` per node, then `sumScaled`) split across threads.
  */
 export function combineUnblind(suite: Suite, responses: readonly PartialResponse[], blinds: readonly Scalar[]): Element[] {
   const { group } = suite;
   const { lambdas, size } = responseLambdas(suite, responses);
   if (blinds.length !== size) throw new ParameterError('blinds', `${blinds.length} blinds for ${size} elements`);
   const inverses = invertBlinds(group, blinds);
-  const out: Element[] = [];
-  for (let j = 0; j < size; j++) {
-    const weights = lambdas.map((l) => group.scalarMul(l, inverses[j]!));
-    const N = weightedSum(group, weights, responses.map((r) => r.evaluatedElements[j]!));
-    for (const w of weights) w.fill(0);
-    inverses[j]!.fill(0);
-    if (elementsEqual(N, IDENTITY)) throw new DeserializeError('evaluatedElement', 'is the identity element');
-    out.push(N);
-  }
-  return out;
+  const scaled = responses.map((r, i) => {
+    const weights = unblindWeights(group, lambdas[i]!, inverses);
+    try {
+      return scaleElements(group, weights, r.evaluatedElements);
+    } finally {
+      for (const w of weights) w.fill(0);
+    }
+  });
+  for (const inv of inverses) inv.fill(0);
+  return sumScaled(group, scaled);
 }

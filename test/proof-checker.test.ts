@@ -1,0 +1,130 @@
+/**
+ * The client's proof checker (client/proof-checker.ts) on real worker threads: the same answers
+ * as the inline check, the same refusals naming the node, the combination split into per-node
+ * scaling plus a sum equal to RFC 9497 Evaluate, and no answer lost when a worker dies mid-job.
+ * Workers run the compiled dist/ (npm test builds first).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  VerifyError,
+  blind,
+  combineUnblind,
+  createSuite,
+  evaluate,
+  evaluatePartial,
+  finalizeHash,
+  invertBlinds,
+  lagrangeCoefficients,
+  loadGroup,
+  publicShare,
+  splitSecret,
+  sumScaled,
+  unblindWeights,
+  type PartialResponse,
+} from '../crypto/index.js';
+import { ProofChecker } from '../client/proof-checker.js';
+import { deterministicRng } from './helpers/rng.js';
+
+const group = await loadGroup('sodium');
+const suite = createSuite(group);
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+function fixture(seed: number, batch: number) {
+  const rng = deterministicRng(seed);
+  const k = group.reduceWide(rng(64));
+  const { shares, commitments } = splitSecret(group, k, 3, 5, rng);
+  const pks = new Map(shares.map((s) => [s.index, publicShare(group, commitments, s.index)] as const));
+  const inputs = Array.from({ length: batch }, (_, j) => Uint8Array.from([seed & 0xff, j, 7]));
+  const blinded = inputs.map((x) => blind(suite, x, rng));
+  const B = blinded.map((b) => b.blindedElement);
+  const answers = shares.map((s) => evaluatePartial(suite, s, pks.get(s.index)!, B, rng));
+  return { k, pks, inputs, blinded, B, answers };
+}
+
+const pooled = new ProofChecker(group, 2);
+const inline = new ProofChecker(group, 0);
+afterAll(async () => {
+  await pooled.close();
+  await inline.close();
+});
+
+describe('ProofChecker', () => {
+  it('runs on worker threads here (the compiled worker exists)', () => {
+    expect(pooled.threads).toBe(2);
+    expect(inline.threads).toBe(0);
+  });
+
+  it('accepts honest answers and combines them to RFC 9497 Evaluate, on workers and inline alike', async () => {
+    const f = fixture(1, 5);
+    const set = f.answers.slice(1, 4); // nodes 2, 3, 4
+    const inverses = invertBlinds(group, f.blinded.map((b) => b.blind));
+    const lambdas = lagrangeCoefficients(group, set.map((a) => a.index));
+    for (const checker of [pooled, inline]) {
+      const outcomes = await Promise.all(
+        set.map((a, i) =>
+          checker.check({
+            index: a.index,
+            publicShare: f.pks.get(a.index)!,
+            blinded: f.B,
+            evaluatedElements: a.evaluatedElements,
+            proof: a.proof,
+            weights: unblindWeights(group, lambdas[i]!, inverses),
+          }),
+        ),
+      );
+      const N = sumScaled(group, outcomes.map((o) => o.scaled!));
+      const viaCombine = combineUnblind(suite, outcomes.map((o) => o.response), f.blinded.map((b) => b.blind));
+      expect(N.map(hex)).toEqual(viaCombine.map(hex));
+      f.inputs.forEach((x, j) => expect(hex(finalizeHash(suite, x, N[j]!))).toBe(hex(evaluate(suite, f.k, x))));
+    }
+  });
+
+  it('refuses a wrong partial with a VerifyError naming the node, on workers and inline alike', async () => {
+    const f = fixture(2, 3);
+    const honest = f.answers[2]!;
+    const other = f.answers[3]!;
+    // Node 3 answers with node 4's (valid, but not its own) elements and proof.
+    const lying: PartialResponse = { index: honest.index, evaluatedElements: other.evaluatedElements, proof: other.proof };
+    const flipped = Uint8Array.from(honest.proof);
+    flipped[5] ^= 1;
+    const cases = [
+      { name: 'another node’s answer', response: lying, message: /node\[3\].*DLEQ proof does not verify/ },
+      { name: 'a flipped proof bit', response: { ...honest, proof: flipped }, message: /node\[3\].*DLEQ proof does not verify/ },
+      { name: 'a 31-byte element', response: { ...honest, evaluatedElements: [honest.evaluatedElements[0]!.subarray(1), ...honest.evaluatedElements.slice(1)] }, message: /node\[3\].*malformed answer.*evaluatedElements\[0\].*expected 32 bytes, got 31/ },
+      { name: 'a missing element', response: { ...honest, evaluatedElements: honest.evaluatedElements.slice(1) }, message: /node\[3\].*returned 2 elements for 3 inputs/ },
+      { name: 'the identity', response: { ...honest, evaluatedElements: [new Uint8Array(32), ...honest.evaluatedElements.slice(1)] }, message: /node\[3\].*identity/ },
+    ];
+    for (const checker of [pooled, inline]) {
+      for (const c of cases) {
+        const weights = unblindWeights(group, group.reduceWide(new Uint8Array(64).fill(3)), invertBlinds(group, f.blinded.map((b) => b.blind)));
+        const attempt = checker.check({ index: c.response.index, publicShare: f.pks.get(3)!, blinded: f.B, evaluatedElements: c.response.evaluatedElements, proof: c.response.proof, weights });
+        await expect(attempt, c.name).rejects.toThrow(VerifyError);
+        await expect(attempt, c.name).rejects.toThrow(c.message);
+        // The weights (secret: they hold 1/r) are wiped whatever the outcome.
+        expect(weights.every((w) => w.every((b) => b === 0)), c.name).toBe(true);
+      }
+    }
+  });
+
+  it('a worker that dies mid-job loses no answer: its jobs are checked inline', async () => {
+    const checker = new ProofChecker(group, 1);
+    try {
+      const f = fixture(3, 64);
+      const jobs = f.answers.map((a) =>
+        checker.check({ index: a.index, publicShare: f.pks.get(a.index)!, blinded: f.B, evaluatedElements: a.evaluatedElements, proof: a.proof }),
+      );
+      // Kill the only worker while it holds all five jobs (64 elements each take a while).
+      const entry = (checker as unknown as { workers: { worker: { terminate(): Promise<number> }; pending: Map<number, unknown> }[] }).workers[0]!;
+      expect(entry.pending.size).toBe(5);
+      await entry.worker.terminate();
+      const outcomes = await Promise.all(jobs);
+      expect(outcomes.map((o) => o.response.index)).toEqual([1, 2, 3, 4, 5]);
+      expect(checker.threads).toBe(0);
+      // And a wrong answer is still refused on the inline path that took over.
+      const bad = { ...f.answers[0]!, proof: f.answers[1]!.proof };
+      await expect(checker.check({ index: 1, publicShare: f.pks.get(1)!, blinded: f.B, evaluatedElements: bad.evaluatedElements, proof: bad.proof })).rejects.toThrow(/node\[1\]/);
+    } finally {
+      await checker.close();
+    }
+  });
+});
