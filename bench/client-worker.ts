@@ -1,8 +1,9 @@
 /**
  * The client process of `npm run bench` (bench/cluster.ts forks it with an IPC channel and the
- * dev cluster's SPLITKEY_* environment). It holds two `connect()` clients — coalescing off
- * (`coalesceWindowMs: 0`) and the default (coalescing on) — and runs one measurement per
- * request from the parent:
+ * dev cluster's SPLITKEY_* environment). It holds three `connect()` clients — coalescing off
+ * (`coalesceWindowMs: 0`), the default (coalescing on), and one with proof checks on this thread
+ * (`checkThreads: 0`) for counting group operations — and runs one measurement per request from
+ * the parent:
  *
  *   { id, op: 'sequential', seconds }                     one deriveKey at a time; latencies
  *   { id, op: 'concurrent', callers, seconds, coalesce }  `callers` loops of single deriveKey
@@ -183,9 +184,12 @@ function rawAesMemory(totalBytes: number): { bytes: number; seconds: number } {
 async function main(): Promise<void> {
   const unbatched = await connect({ coalesceWindowMs: 0 });
   const coalescing = await connect({});
+  // Counting group operations patches this thread's group object: proof checks must run here.
+  const counting = await connect({ coalesceWindowMs: 0, checkThreads: 0 });
   // Key information and TLS sessions are set up before anything is timed.
   await unbatched.deriveKey(KEY, 'warm-up');
   await coalescing.deriveKey(KEY, 'warm-up');
+  await counting.deriveKey(KEY, 'warm-up');
   const calls = new Map([
     [unbatched, countEvaluateCalls(unbatched)],
     [coalescing, countEvaluateCalls(coalescing)],
@@ -251,8 +255,8 @@ async function main(): Promise<void> {
           ),
         );
       case 'count':
-        return countOps(unbatched, () =>
-          req.size === 1 ? unbatched.deriveKey(KEY, nextId('count')) : unbatched.deriveKeys(KEY, Array.from({ length: req.size }, () => nextId('count'))),
+        return countOps(counting, () =>
+          req.size === 1 ? counting.deriveKey(KEY, nextId('count')) : counting.deriveKeys(KEY, Array.from({ length: req.size }, () => nextId('count'))),
         );
       case 'encrypt': {
         const r = await withRss(() => unbatched.encryptFile(KEY, req.input, req.output, { resourceId: nextId('file') }));
@@ -272,6 +276,7 @@ async function main(): Promise<void> {
       case 'close':
         await unbatched.close();
         await coalescing.close();
+        await counting.close();
         setImmediate(() => process.exit(0));
         return {};
     }

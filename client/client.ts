@@ -244,6 +244,7 @@ export async function connect(opts: ConnectOptions = {}): Promise<SplitkeyClient
     hedge: opts.hedge ?? DEFAULT_EVALUATE_OPTIONS.hedge,
     hedgeDelayMs: opts.hedgeDelayMs ?? DEFAULT_EVALUATE_OPTIONS.hedgeDelayMs,
     keyInfoTtlMs: opts.keyInfoTtlMs ?? DEFAULT_EVALUATE_OPTIONS.keyInfoTtlMs,
+    checkThreads: opts.checkThreads ?? DEFAULT_EVALUATE_OPTIONS.checkThreads,
   });
   return new SplitkeyClient(evaluator, master, opts.coalesceWindowMs ?? 1, opts.maxBatch ?? 1024, opts.onWarning);
 }

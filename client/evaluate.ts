@@ -9,7 +9,7 @@
  * first answer took, and at least `hedgeDelayMs` — is slow, and every remaining node is asked
  * then (with no answer at all: after twice the recent first-answer time, at least
  * 4 × `hedgeDelayMs`). Timing from the first answer rather than from the request, and the
- * budget — one hedge per ten requests, ten saved — keep a loaded cluster, where every node is
+ * budget — one hedge per twenty requests, ten saved — keep a loaded cluster, where every node is
  * slow alike, from being flooded with extra requests that only add work; a frozen node is found
  * by the first hedges and then asked last for a while. The hedge clock leaves out the time this
  * client's thread spends on its own crypto (blinding, combining, inline proof checks). Proof
@@ -42,7 +42,7 @@ import type { EvaluateResponse__Output } from '../proto/gen/splitkey/v1/Evaluate
 import type { KeyInfo__Output } from '../proto/gen/splitkey/v1/KeyInfo.js';
 import type { KeyVersionInfo__Output } from '../proto/gen/splitkey/v1/KeyVersionInfo.js';
 import { NodeChannels, unaryCall } from './channels.js';
-import { KeyError, ThresholdError, type NodeFailure, type NodeFailureReason } from './errors.js';
+import { ConfigError, KeyError, ThresholdError, type NodeFailure, type NodeFailureReason } from './errors.js';
 import { ProofChecker, defaultCheckThreads, type CheckOutcome } from './proof-checker.js';
 import { packElements } from './proof-job.js';
 
@@ -76,8 +76,8 @@ export const DEFAULT_EVALUATE_OPTIONS: EvaluateOptions = {
   checkThreads: defaultCheckThreads(),
 };
 
-/** Hedging budget (see ThresholdEvaluator.hedgeTokens): one hedge per ten requests, ten saved. */
-const HEDGE_RATIO = 0.1;
+/** Hedging budget (see ThresholdEvaluator.hedgeTokens): one hedge per twenty requests, ten saved. */
+const HEDGE_RATIO = 0.05;
 const HEDGE_BURST = 10;
 
 /** One verified answer, with its share of the combination when it was computed alongside. */
@@ -166,7 +166,11 @@ export class ThresholdEvaluator {
   }
 
   static async create(channels: NodeChannels, options: Partial<EvaluateOptions> = {}): Promise<ThresholdEvaluator> {
-    return new ThresholdEvaluator(channels, await loadGroup('sodium'), { ...DEFAULT_EVALUATE_OPTIONS, ...options });
+    const o = { ...DEFAULT_EVALUATE_OPTIONS, ...options };
+    if (!Number.isInteger(o.checkThreads) || o.checkThreads < 0 || o.checkThreads > 64) {
+      throw new ConfigError(`checkThreads must be an integer from 0 to 64, got ${o.checkThreads}`);
+    }
+    return new ThresholdEvaluator(channels, await loadGroup('sodium'), o);
   }
 
   /**
@@ -301,7 +305,7 @@ export class ThresholdEvaluator {
     const t = v.threshold;
     if (this.options.hedge !== 0 || order.length < t) return undefined;
     const set = order.slice(0, t);
-    const lambdas = lagrangeCoefficients(this.group, set);
+    const lambdas = this.lagrange(set);
     return { set, weights: new Map(set.map((index, i) => [index, unblindWeights(this.group, lambdas[i]!, inverses)] as const)) };
   }
 
@@ -314,7 +318,8 @@ export class ThresholdEvaluator {
   ): Promise<{ responses: Checked[]; failures: NodeFailure[]; speculation?: Speculation }> {
     const t = v.threshold;
     const order = this.preferenceOrder(v.nodeIndices);
-    const speculation = this.busy(() => this.speculate(v, order, inverses));
+    /** Prepared right after the first requests are sent, off the latency path. */
+    let speculation: Speculation | undefined;
     const blindedPacked = this.checker.threads > 0 ? packElements(B) : undefined;
     const valid: Checked[] = [];
     const failures: NodeFailure[] = [];
@@ -431,6 +436,7 @@ export class ThresholdEvaluator {
       };
       this.hedgeTokens = Math.min(HEDGE_BURST, this.hedgeTokens + HEDGE_RATIO);
       for (let i = 0; i < Math.min(order.length, t + this.options.hedge); i++) ask();
+      speculation = this.busy(() => this.speculate(v, order, inverses));
       armHedge(hedgeDue());
       settle();
     });
@@ -482,6 +488,19 @@ export class ThresholdEvaluator {
     if (this.hedgeTokens < 1) return false;
     this.hedgeTokens -= 1;
     return true;
+  }
+
+  /** Lagrange coefficients at 0 of recently used node sets (public values; inversions are costly). */
+  private readonly lambdaCache = new Map<string, Scalar[]>();
+  private lagrange(set: number[]): Scalar[] {
+    const key = set.join(',');
+    let lambdas = this.lambdaCache.get(key);
+    if (!lambdas) {
+      lambdas = lagrangeCoefficients(this.group, set);
+      if (this.lambdaCache.size >= 256) this.lambdaCache.clear();
+      this.lambdaCache.set(key, lambdas);
+    }
+    return lambdas;
   }
 
   /** Moving average of the wait for the first answer of a request (hedge clock time). */

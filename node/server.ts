@@ -86,6 +86,7 @@ export class PvkmNode {
       'grpc.max_receive_message_length': config.limits.maxMessageBytes,
       'grpc.max_concurrent_streams': 1000,
       'grpc.keepalive_permit_without_calls': 1,
+      'grpc.enable_channelz': 0,
     });
     const proto = loadSplitkeyProto();
     server.addService(proto.splitkey.v1.Evaluator.service, evaluatorHandlers(runtime));

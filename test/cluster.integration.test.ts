@@ -122,19 +122,24 @@ afterAll(async () => {
 });
 
 describe('3-of-5 cluster of node processes', () => {
-  it('every one of the 10 three-node subsets gives the same output, equal to RFC 9497 Evaluate(k, input)', async () => {
+  it('every one of the 10 three-node subsets gives the same output, equal to RFC 9497 Evaluate(k, input), with proofs checked inline and on worker threads', async () => {
     await allUp();
     const subsets = combinations([1, 2, 3, 4, 5], T);
     expect(subsets).toHaveLength(10);
     const inputs = [utf8('vol-0001'), randomBytes(100)];
-    for (const subset of subsets) {
-      const c = await client({ nodes: subset.map(endpoint) });
+    const batchIds = Array.from({ length: 20 }, (_, j) => `vol-batch-${j}`);
+    for (const [n, subset] of subsets.entries()) {
+      const checkThreads = n % 2 === 0 ? 0 : 2;
+      const c = await client({ nodes: subset.map(endpoint), checkThreads });
+      expect(c.evaluator.checker.threads).toBe(checkThreads);
       for (const input of inputs) {
         expect(toHex(await c.oprf(KEY, input)), `subset ${subset.join(',')}`).toBe(toHex(expectedOprf(input)));
       }
       const derived = await c.deriveKey(KEY, 'vol-0001');
       expect(derived.version).toBe(1);
       expect(toHex(derived.key)).toBe(toHex(expectedKey('vol-0001')));
+      const batch = await c.deriveKeys(KEY, batchIds);
+      expect(batch.map((d) => toHex(d.key))).toEqual(batchIds.map((id) => toHex(expectedKey(id))));
       await c.close();
     }
   });

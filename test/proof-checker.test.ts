@@ -86,7 +86,7 @@ describe('ProofChecker', () => {
     // Node 3 answers with node 4's (valid, but not its own) elements and proof.
     const lying: PartialResponse = { index: honest.index, evaluatedElements: other.evaluatedElements, proof: other.proof };
     const flipped = Uint8Array.from(honest.proof);
-    flipped[5] ^= 1;
+    flipped[5] = flipped[5]! ^ 1;
     const cases = [
       { name: 'another node’s answer', response: lying, message: /node\[3\].*DLEQ proof does not verify/ },
       { name: 'a flipped proof bit', response: { ...honest, proof: flipped }, message: /node\[3\].*DLEQ proof does not verify/ },
