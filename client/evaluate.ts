@@ -4,18 +4,11 @@
  * that node's pk_i (computed here from the agreed Feldman commitments, never taken on a node's
  * word), keep the first t valid answers, combine, unblind, finalize.
  *
- * Hedging: t + `hedge` nodes are asked first; each failure asks the next node at once. A node
- * that stays silent after another node of the same request answered — for as long again as that
- * first answer took, and at least `hedgeDelayMs` — is slow, and every remaining node is asked
- * then (with no answer at all: after twice the recent first-answer time, at least
- * 4 × `hedgeDelayMs`). Timing from the first answer rather than from the request, and the
- * budget — one hedge per twenty requests, ten saved — keep a loaded cluster, where every node is
- * slow alike, from being flooded with extra requests that only add work; a frozen node is found
- * by the first hedges and then asked last for a while. The hedge clock leaves out the time this
- * client's thread spends on its own crypto (blinding, combining, inline proof checks). Proof
- * checks run on worker threads (client/proof-checker.ts); with hedge 0 each check also scales
- * its answer for the combination, so that the main thread only adds. A node whose answer fails
- * verification is reported by index and never contributes.
+ * Hedging: t + `hedge` nodes are asked first; each failure asks the next node at once. Nodes that
+ * stay silent too long are covered by asking the rest (the policy, its clock and its budget are
+ * in client/hedge.ts). Proof checks run on worker threads (client/proof-checker.ts); with hedge 0
+ * each check also scales its answer for the combination, so that the main thread only adds. A
+ * node whose answer fails verification is reported by index and never contributes.
  */
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
@@ -43,6 +36,7 @@ import type { KeyInfo__Output } from '../proto/gen/splitkey/v1/KeyInfo.js';
 import type { KeyVersionInfo__Output } from '../proto/gen/splitkey/v1/KeyVersionInfo.js';
 import { NodeChannels, unaryCall } from './channels.js';
 import { ConfigError, KeyError, ThresholdError, type NodeFailure, type NodeFailureReason } from './errors.js';
+import { HedgePolicy } from './hedge.js';
 import { ProofChecker, defaultCheckThreads, type CheckOutcome } from './proof-checker.js';
 import { packElements } from './proof-job.js';
 
@@ -75,10 +69,6 @@ export const DEFAULT_EVALUATE_OPTIONS: EvaluateOptions = {
   keyInfoTtlMs: 30_000,
   checkThreads: defaultCheckThreads(),
 };
-
-/** Hedging budget (see ThresholdEvaluator.hedgeTokens): one hedge per twenty requests, ten saved. */
-const HEDGE_RATIO = 0.05;
-const HEDGE_BURST = 10;
 
 /** One verified answer, with its share of the combination when it was computed alongside. */
 type Checked = CheckOutcome;
@@ -155,6 +145,7 @@ export class ThresholdEvaluator {
   private readonly suite: Suite;
   private readonly rng = (n: number) => new Uint8Array(randomBytes(n));
   readonly checker: ProofChecker;
+  private readonly hedging: HedgePolicy;
 
   private constructor(
     readonly channels: NodeChannels,
@@ -163,6 +154,7 @@ export class ThresholdEvaluator {
   ) {
     this.suite = createSuite(group);
     this.checker = new ProofChecker(group, options.checkThreads);
+    this.hedging = new HedgePolicy({ hedgeDelayMs: options.hedgeDelayMs });
   }
 
   static async create(channels: NodeChannels, options: Partial<EvaluateOptions> = {}): Promise<ThresholdEvaluator> {
@@ -402,24 +394,16 @@ export class ThresholdEvaluator {
           },
         );
       };
-      // The hedge clock: waiting time since `from`, without this client's own crypto time.
-      let from = { at: performance.now(), busy: this.busyMs };
-      let answered = false;
-      let firstAnswerMs = 0;
-      const waited = () => performance.now() - from.at - (this.busyMs - from.busy);
-      // Slow means twice as slow as the fastest node of this request, and at least
-      // hedgeDelayMs; with no answer yet, twice as slow as first answers have recently been, and
-      // at least 4 × hedgeDelayMs. A large batch on a loaded cluster takes long at every node.
-      const hedgeDue = () =>
-        answered ? Math.max(this.options.hedgeDelayMs, firstAnswerMs) : Math.max(4 * this.options.hedgeDelayMs, 2 * this.recentFirstAnswerMs);
+      // The hedge clock (client/hedge.ts): waiting time, without this thread's crypto time.
+      const clock = this.hedging.start(() => this.busyMs);
       const armHedge = (delayMs: number) => {
         clearTimeout(hedgeTimer);
         hedgeTimer = setTimeout(() => {
           if (done) return;
-          const left = hedgeDue() - waited();
+          const left = clock.left();
           if (left > 0) return armHedge(left);
           // Over budget: the calls' own deadlines still bound the wait.
-          if (!this.takeHedgeToken()) return;
+          if (!this.hedging.take()) return;
           // Nodes still silent now are asked last for a while.
           for (const index of pending.keys()) this.penalize(index);
           while (!done && next < order.length) ask();
@@ -427,17 +411,13 @@ export class ThresholdEvaluator {
       };
       // Called from answer callbacks, which run only after this function has returned.
       firstAnswer = () => {
-        if (answered) return;
-        answered = true;
-        firstAnswerMs = waited();
-        this.recentFirstAnswerMs = this.recentFirstAnswerMs === 0 ? firstAnswerMs : 0.8 * this.recentFirstAnswerMs + 0.2 * firstAnswerMs;
-        from = { at: performance.now(), busy: this.busyMs };
-        armHedge(hedgeDue());
+        if (clock.hasAnswer) return;
+        clock.answered();
+        armHedge(clock.left());
       };
-      this.hedgeTokens = Math.min(HEDGE_BURST, this.hedgeTokens + HEDGE_RATIO);
       for (let i = 0; i < Math.min(order.length, t + this.options.hedge); i++) ask();
       speculation = this.busy(() => this.speculate(v, order, inverses));
-      armHedge(hedgeDue());
+      armHedge(clock.left());
       settle();
     });
   }
@@ -478,18 +458,6 @@ export class ThresholdEvaluator {
     }
   }
 
-  /**
-   * The hedging budget: each request earns HEDGE_RATIO of a token, each hedge spends one, at most
-   * HEDGE_BURST saved. A cluster that is slow because it is saturated gets at most that much
-   * extra work from hedges; a frozen node is found by the first hedges and then asked last.
-   */
-  private hedgeTokens = HEDGE_BURST;
-  private takeHedgeToken(): boolean {
-    if (this.hedgeTokens < 1) return false;
-    this.hedgeTokens -= 1;
-    return true;
-  }
-
   /** Lagrange coefficients at 0 of recently used node sets (public values; inversions are costly). */
   private readonly lambdaCache = new Map<string, Scalar[]>();
   private lagrange(set: number[]): Scalar[] {
@@ -502,9 +470,6 @@ export class ThresholdEvaluator {
     }
     return lambdas;
   }
-
-  /** Moving average of the wait for the first answer of a request (hedge clock time). */
-  private recentFirstAnswerMs = 0;
 
   /** Milliseconds spent in this client's own crypto so far (the hedge clock leaves it out). */
   private busyMs = 0;

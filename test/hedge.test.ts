@@ -1,0 +1,101 @@
+/**
+ * The client's hedge policy (client/hedge.ts) with an injected clock: when silent nodes count as
+ * slow, that the client's own crypto time is not counted as waiting, and the hedge budget.
+ */
+import { describe, expect, it } from 'vitest';
+import { HedgePolicy } from '../client/hedge.js';
+
+function setup(opts: { hedgeDelayMs?: number; ratio?: number; burst?: number } = {}) {
+  let now = 1_000;
+  let busy = 0;
+  const policy = new HedgePolicy({ hedgeDelayMs: opts.hedgeDelayMs ?? 150, ratio: opts.ratio, burst: opts.burst }, () => now);
+  return {
+    policy,
+    advance: (ms: number) => (now += ms),
+    crypto: (ms: number) => {
+      now += ms;
+      busy += ms;
+    },
+    start: () => policy.start(() => busy),
+  };
+}
+
+describe('HedgePolicy', () => {
+  it('with no answer yet, waits 4 × hedgeDelayMs', () => {
+    const s = setup();
+    const clock = s.start();
+    expect(clock.left()).toBe(600);
+    s.advance(599);
+    expect(clock.left()).toBe(1);
+    s.advance(1);
+    expect(clock.left()).toBe(0);
+  });
+
+  it('after a fast first answer, the others have hedgeDelayMs more', () => {
+    const s = setup();
+    const clock = s.start();
+    s.advance(3);
+    clock.answered();
+    expect(clock.left()).toBe(150);
+    s.advance(150);
+    expect(clock.left()).toBe(0);
+  });
+
+  it('after a slow first answer (a large batch), the others have as long again', () => {
+    const s = setup();
+    const clock = s.start();
+    s.advance(400);
+    clock.answered();
+    expect(clock.left()).toBe(400);
+    s.advance(399);
+    expect(clock.left()).toBe(1);
+    // Only the first answer restarts the clock.
+    clock.answered();
+    expect(clock.left()).toBe(1);
+  });
+
+  it('does not count the client’s own crypto time as waiting', () => {
+    const s = setup();
+    const clock = s.start();
+    s.advance(10);
+    clock.answered(); // first answer after 10 ms of waiting
+    s.crypto(500); // checking it took 500 ms of this thread
+    s.advance(100);
+    expect(clock.waited()).toBe(100);
+    expect(clock.left()).toBe(50);
+  });
+
+  it('learns the usual first-answer time for requests that have no answer yet', () => {
+    const s = setup();
+    for (let i = 0; i < 30; i++) {
+      const c = s.start();
+      s.advance(1_000);
+      c.answered();
+    }
+    // Twice the recent first-answer time (about 1 s) instead of 600 ms.
+    const clock = s.start();
+    expect(clock.left()).toBeGreaterThan(1_900);
+    expect(clock.left()).toBeLessThanOrEqual(2_000);
+  });
+
+  it('spends at most the saved budget, then one hedge per twenty requests', () => {
+    const s = setup({ burst: 10 });
+    s.start();
+    let granted = 0;
+    while (s.policy.take()) granted++;
+    expect(granted).toBe(10);
+    for (let i = 0; i < 19; i++) s.start();
+    expect(s.policy.take()).toBe(false);
+    s.start();
+    expect(s.policy.take()).toBe(true);
+    expect(s.policy.take()).toBe(false);
+  });
+
+  it('never saves more than the burst', () => {
+    const s = setup({ burst: 3, ratio: 1 });
+    for (let i = 0; i < 100; i++) s.start();
+    let granted = 0;
+    while (s.policy.take()) granted++;
+    expect(granted).toBe(3);
+  });
+});
