@@ -185,7 +185,8 @@ async function main(): Promise<void> {
   const unbatched = await connect({ coalesceWindowMs: 0 });
   const coalescing = await connect({});
   // Counting group operations patches this thread's group object: proof checks must run here.
-  const counting = await connect({ coalesceWindowMs: 0, checkThreads: 0 });
+  // No hedging, so that the count is the protocol's (t nodes asked), not the machine's mood.
+  const counting = await connect({ coalesceWindowMs: 0, checkThreads: 0, hedgeDelayMs: 60_000, timeoutMs: 60_000 });
   // Key information and TLS sessions are set up before anything is timed.
   await unbatched.deriveKey(KEY, 'warm-up');
   await coalescing.deriveKey(KEY, 'warm-up');

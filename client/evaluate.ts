@@ -341,13 +341,14 @@ export class ThresholdEvaluator {
           reject(new ThresholdError(keyName, v.version, t, valid.length, failures));
         }
       };
-      const ask = () => {
-        const index = order[next++];
-        if (index === undefined) return;
-        if (!this.channels.endpoint(index)) {
+      /** Ask the next node that can be asked (nodes missing from the descriptor fail at once). */
+      const ask = (): void => {
+        let index = order[next++];
+        while (index !== undefined && !this.channels.endpoint(index)) {
           failures.push({ index, reason: 'unavailable', detail: 'not in the cluster descriptor' });
-          return;
+          index = order[next++];
         }
+        if (index === undefined) return;
         const c = this.channels.evaluator(index);
         const call = unaryCall<object, EvaluateResponse__Output>(
           c.Evaluate.bind(c),
@@ -402,11 +403,19 @@ export class ThresholdEvaluator {
           if (done) return;
           const left = clock.left();
           if (left > 0) return armHedge(left);
-          // Over budget: the calls' own deadlines still bound the wait.
-          if (!this.hedging.take()) return;
+          // One more node for each silent one, within the budget; over budget, the calls' own
+          // deadlines still bound the wait.
+          const silent = [...pending.keys()];
+          const extra = Math.min(silent.length, order.length - next);
+          if (extra === 0 || !this.hedging.take(extra)) return;
           // Nodes still silent now are asked last for a while.
-          for (const index of pending.keys()) this.penalize(index);
-          while (!done && next < order.length) ask();
+          for (const index of silent) this.penalize(index);
+          for (let i = 0; i < extra && !done; i++) ask();
+          settle();
+          if (done) return;
+          // The nodes just asked get their own time before the next round.
+          clock.hedged();
+          armHedge(clock.left());
         }, delayMs);
       };
       // Called from answer callbacks, which run only after this function has returned.
@@ -492,9 +501,11 @@ export class ThresholdEvaluator {
       const at = this.penalties.get(i);
       return at !== undefined && performance.now() - at < 10_000 ? 1 : 0;
     };
+    // Nodes this client has no address for come last: asking them fails at once.
+    const unknown = (i: number) => (this.channels.endpoint(i) ? 0 : 2);
     const rotation = Math.floor(Math.random() * indices.length);
     const rotated = [...indices.slice(rotation), ...indices.slice(0, rotation)];
-    return rotated.sort((a, b) => recent(a) - recent(b));
+    return rotated.sort((a, b) => unknown(a) + recent(a) - (unknown(b) + recent(b)));
   }
 
   close(): void {

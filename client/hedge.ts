@@ -5,18 +5,19 @@
  * - The clock of a request counts waiting time only: the time this client's thread spends on its
  *   own crypto (`busyMs`) is left out, so answers that arrived but wait behind a long local
  *   computation are not taken for slow nodes.
- * - Before any answer, the rest is asked after twice the recent first-answer time, and at least
- *   4 × `hedgeDelayMs`. Once a node answered, the others are slow when they stay silent for as
- *   long again as that answer took, and at least `hedgeDelayMs`: a large batch on a loaded
- *   cluster takes long at every node.
- * - Hedges are budgeted: each request earns `ratio` of a token, each hedge spends one, at most
- *   `burst` are saved. On a saturated cluster every node is slow, and extra requests would only
- *   add work; a frozen node is found by the first hedges and then asked last for a while.
+ * - Before any answer, nodes are slow after twice the recent first-answer time, and at least
+ *   4 × `hedgeDelayMs`. Once a node answered, the others are slow when they stay silent for
+ *   twice as long again as that answer took, and at least `hedgeDelayMs`: a large batch on a
+ *   loaded cluster takes long at every node, and queues make answers spread.
+ * - A hedge asks one more node for each silent one, and restarts the clock for them.
+ * - Hedges are budgeted: each request earns `ratio` of a token, each extra node asked spends one,
+ *   at most `burst` are saved. On a saturated cluster every node is slow, and extra requests
+ *   would only add work; a frozen node is found by the first hedges and then asked last.
  */
 
 export interface HedgeOptions {
   hedgeDelayMs: number;
-  /** Tokens earned per request. Default 0.05: one hedge per twenty requests. */
+  /** Tokens earned per request. Default 0.05: one extra node per twenty requests. */
   ratio?: number;
   /** Tokens saved at most (and at the start). Default 10. */
   burst?: number;
@@ -44,10 +45,10 @@ export class HedgePolicy {
     return new HedgeClock(this, this.now, busyMs);
   }
 
-  /** Spend one hedge from the budget, if there is one. */
-  take(): boolean {
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+  /** Spend `nodes` extra requests from the budget, if it holds that many. */
+  take(nodes = 1): boolean {
+    if (this.tokens < nodes) return false;
+    this.tokens -= nodes;
     return true;
   }
 
@@ -63,7 +64,7 @@ export class HedgePolicy {
 
   /** @internal */
   dueAfterAnswer(firstAnswerMs: number): number {
-    return Math.max(this.options.hedgeDelayMs, firstAnswerMs);
+    return Math.max(this.options.hedgeDelayMs, 2 * firstAnswerMs);
   }
 }
 
@@ -90,6 +91,11 @@ export class HedgeClock {
     if (this.firstAnswerMs !== undefined) return;
     this.firstAnswerMs = this.waited();
     this.policy.noteFirstAnswer(this.firstAnswerMs);
+    this.from = { at: this.now(), busy: this.busyMs() };
+  }
+
+  /** Nodes were just asked in a hedge: they get a full period from now. */
+  hedged(): void {
     this.from = { at: this.now(), busy: this.busyMs() };
   }
 

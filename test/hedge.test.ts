@@ -41,17 +41,28 @@ describe('HedgePolicy', () => {
     expect(clock.left()).toBe(0);
   });
 
-  it('after a slow first answer (a large batch), the others have as long again', () => {
+  it('after a slow first answer (a large batch), the others have twice as long again', () => {
     const s = setup();
     const clock = s.start();
     s.advance(400);
     clock.answered();
-    expect(clock.left()).toBe(400);
-    s.advance(399);
+    expect(clock.left()).toBe(800);
+    s.advance(799);
     expect(clock.left()).toBe(1);
     // Only the first answer restarts the clock.
     clock.answered();
     expect(clock.left()).toBe(1);
+  });
+
+  it('gives the nodes asked in a hedge a full period of their own', () => {
+    const s = setup();
+    const clock = s.start();
+    s.advance(5);
+    clock.answered();
+    s.advance(150);
+    expect(clock.left()).toBe(0);
+    clock.hedged();
+    expect(clock.left()).toBe(150);
   });
 
   it('does not count the client’s own crypto time as waiting', () => {
@@ -62,7 +73,7 @@ describe('HedgePolicy', () => {
     s.crypto(500); // checking it took 500 ms of this thread
     s.advance(100);
     expect(clock.waited()).toBe(100);
-    expect(clock.left()).toBe(50);
+    expect(clock.left()).toBe(50); // max(150, 2 × 10) - 100
   });
 
   it('learns the usual first-answer time for requests that have no answer yet', () => {
@@ -78,7 +89,7 @@ describe('HedgePolicy', () => {
     expect(clock.left()).toBeLessThanOrEqual(2_000);
   });
 
-  it('spends at most the saved budget, then one hedge per twenty requests', () => {
+  it('spends at most the saved budget, then one extra node per twenty requests', () => {
     const s = setup({ burst: 10 });
     s.start();
     let granted = 0;
@@ -89,6 +100,11 @@ describe('HedgePolicy', () => {
     s.start();
     expect(s.policy.take()).toBe(true);
     expect(s.policy.take()).toBe(false);
+    // Two extra nodes need two tokens.
+    for (let i = 0; i < 30; i++) s.start();
+    expect(s.policy.take(2)).toBe(false);
+    for (let i = 0; i < 10; i++) s.start();
+    expect(s.policy.take(2)).toBe(true);
   });
 
   it('never saves more than the burst', () => {
