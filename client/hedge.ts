@@ -17,7 +17,7 @@
 
 export interface HedgeOptions {
   hedgeDelayMs: number;
-  /** Tokens earned per request. Default 0.05: one extra node per twenty requests. */
+  /** Tokens earned per request. Default 0.02: one extra node per fifty requests. */
   ratio?: number;
   /** Tokens saved at most (and at the start). Default 10. */
   burst?: number;
@@ -34,7 +34,7 @@ export class HedgePolicy {
     /** Milliseconds, monotonic. */
     private readonly now: () => number = () => performance.now(),
   ) {
-    this.ratio = options.ratio ?? 0.05;
+    this.ratio = options.ratio ?? 0.02;
     this.burst = options.burst ?? 10;
     this.tokens = this.burst;
   }
@@ -47,8 +47,9 @@ export class HedgePolicy {
 
   /** Spend `nodes` extra requests from the budget, if it holds that many. */
   take(nodes = 1): boolean {
-    if (this.tokens < nodes) return false;
-    this.tokens -= nodes;
+    // (The epsilon keeps fifty additions of 0.02 worth one token despite rounding.)
+    if (this.tokens < nodes - 1e-9) return false;
+    this.tokens = Math.max(0, this.tokens - nodes);
     return true;
   }
 

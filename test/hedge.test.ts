@@ -89,21 +89,21 @@ describe('HedgePolicy', () => {
     expect(clock.left()).toBeLessThanOrEqual(2_000);
   });
 
-  it('spends at most the saved budget, then one extra node per twenty requests', () => {
+  it('spends at most the saved budget, then one extra node per fifty requests', () => {
     const s = setup({ burst: 10 });
     s.start();
     let granted = 0;
     while (s.policy.take()) granted++;
     expect(granted).toBe(10);
-    for (let i = 0; i < 19; i++) s.start();
+    for (let i = 0; i < 49; i++) s.start();
     expect(s.policy.take()).toBe(false);
     s.start();
     expect(s.policy.take()).toBe(true);
     expect(s.policy.take()).toBe(false);
     // Two extra nodes need two tokens.
-    for (let i = 0; i < 30; i++) s.start();
+    for (let i = 0; i < 75; i++) s.start();
     expect(s.policy.take(2)).toBe(false);
-    for (let i = 0; i < 10; i++) s.start();
+    for (let i = 0; i < 25; i++) s.start();
     expect(s.policy.take(2)).toBe(true);
   });
 
