@@ -55,18 +55,27 @@ export function unary<Req, Res>(
     const scope: AuditScope = { action: method };
     ctx.inflight.count++;
     const finish = (err: unknown, res?: Res) => {
-      ctx.inflight.count--;
       const status = err === undefined ? { code: grpc.status.OK, details: '', internal: false } : toStatus(err);
+      const elapsed = (performance.now() - started) / 1000;
+      // Answer first: metrics and the audit entry are not on the caller's latency path. They
+      // still happen in this same turn, before a drain waiting for in-flight calls can finish.
+      try {
+        if (err === undefined) callback(null, res);
+        else callback({ code: status.code, details: status.details });
+      } finally {
+        bookkeeping(status, elapsed, err);
+      }
+    };
+    const bookkeeping = (status: ReturnType<typeof toStatus>, elapsed: number, err?: unknown) => {
       if (status.internal) ctx.log.error({ method, err: err instanceof Error ? err.message : String(err) }, 'unexpected error in handler');
       ctx.metrics.requests.inc({ method, code: grpc.status[status.code] });
-      ctx.metrics.latency.observe({ method }, (performance.now() - started) / 1000);
+      ctx.metrics.latency.observe({ method }, elapsed);
       if (status.code === grpc.status.RESOURCE_EXHAUSTED) ctx.metrics.rateLimited.inc();
       const audit = ctx.audit();
       if (opts.audited && audit && !scope.skip) {
         audit.append({ identity: scope.identity ?? 'unauthenticated', action: method, key: scope.key, version: scope.version, batch: scope.batch, status: grpc.status[status.code] });
       }
-      if (err === undefined) callback(null, res);
-      else callback({ code: status.code, details: status.details });
+      ctx.inflight.count--;
       if (ctx.inflight.count === 0) ctx.inflight.idle?.();
     };
     try {
