@@ -10,8 +10,10 @@
  * where the compiled worker is missing) everything runs inline on the calling thread, with the
  * same functions and the same results.
  *
- * A worker that dies takes no answer with it: its jobs are checked inline, and the pool goes on
- * with the workers it has left.
+ * Workers start with the checker but take jobs only once their libsodium is loaded (about
+ * 100 ms): until then checks run inline, so a short-lived process (a CLI command) never waits
+ * for a thread to start. A worker that dies takes no answer with it: its jobs are checked
+ * inline, and the pool goes on with the workers it has left.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -73,6 +75,7 @@ interface Pending {
 interface PoolWorker {
   worker: Worker;
   pending: Map<number, Pending>;
+  ready: boolean;
 }
 
 export class ProofChecker {
@@ -80,6 +83,7 @@ export class ProofChecker {
   private readonly workers: PoolWorker[] = [];
   private nextId = 1;
   private closed = false;
+  private readonly started: Promise<void>[] = [];
 
   constructor(
     readonly group: Group,
@@ -94,6 +98,11 @@ export class ProofChecker {
   /** Worker threads in use (0: checks run inline). */
   get threads(): number {
     return this.workers.length;
+  }
+
+  /** Resolves once every worker has started (or died); checks never need to wait for this. */
+  async ready(): Promise<void> {
+    await Promise.all(this.started);
   }
 
   /**
@@ -161,15 +170,21 @@ export class ProofChecker {
 
   private pick(): PoolWorker | undefined {
     let best: PoolWorker | undefined;
-    for (const w of this.workers) if (!best || w.pending.size < best.pending.size) best = w;
+    for (const w of this.workers) if (w.ready && (!best || w.pending.size < best.pending.size)) best = w;
     return best;
   }
 
   private spawn(script: URL): void {
     const worker = new Worker(script);
-    const entry: PoolWorker = { worker, pending: new Map() };
+    const entry: PoolWorker = { worker, pending: new Map(), ready: false };
+    let started = (): void => undefined;
+    this.started.push(new Promise<void>((resolve) => (started = resolve)));
     worker.unref();
-    worker.on('message', (result: CheckResult) => {
+    worker.on('message', (result: CheckResult | 'ready') => {
+      if (result === 'ready') {
+        entry.ready = true;
+        return started();
+      }
       const p = entry.pending.get(result.id);
       if (!p) return;
       entry.pending.delete(result.id);
@@ -186,6 +201,7 @@ export class ProofChecker {
       }
     });
     const retire = (): void => {
+      started();
       const i = this.workers.indexOf(entry);
       if (i >= 0) this.workers.splice(i, 1);
       // Whatever the worker still held is checked here instead.

@@ -11,7 +11,8 @@ import { packElements, unpackElements, type CheckJob, type CheckResult } from '.
 const port = parentPort;
 if (!port) throw new Error('proof-worker.js runs as a worker thread only');
 
-// Jobs posted before libsodium is ready wait in the port until this listener exists.
+// Jobs posted before libsodium is ready wait in the port until this listener exists; the pool
+// sends none before the 'ready' message below.
 const suite = createSuite(await loadGroup('sodium'));
 
 port.on('message', (job: CheckJob) => {
@@ -43,3 +44,4 @@ port.on('message', (job: CheckJob) => {
   }
   port.postMessage(result, transfer);
 });
+port.postMessage('ready');

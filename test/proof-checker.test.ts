@@ -43,6 +43,8 @@ function fixture(seed: number, batch: number) {
 
 const pooled = new ProofChecker(group, 2);
 const inline = new ProofChecker(group, 0);
+// Until its workers have started a checker checks inline; these tests are about the workers.
+await pooled.ready();
 afterAll(async () => {
   await pooled.close();
   await inline.close();
@@ -52,6 +54,20 @@ describe('ProofChecker', () => {
   it('runs on worker threads here (the compiled worker exists)', () => {
     expect(pooled.threads).toBe(2);
     expect(inline.threads).toBe(0);
+  });
+
+  it('checks inline while its workers are still starting, with the same result', async () => {
+    const fresh = new ProofChecker(group, 2);
+    try {
+      const f = fixture(4, 2);
+      const a = f.answers[0]!;
+      const outcome = await fresh.check({ index: a.index, publicShare: f.pks.get(a.index)!, blinded: f.B, evaluatedElements: a.evaluatedElements, proof: a.proof });
+      expect(outcome.response.index).toBe(a.index);
+      const busy = (fresh as unknown as { workers: { pending: Map<number, unknown> }[] }).workers.map((w) => w.pending.size);
+      expect(busy).toEqual([0, 0]);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('accepts honest answers and combines them to RFC 9497 Evaluate, on workers and inline alike', async () => {
@@ -109,6 +125,7 @@ describe('ProofChecker', () => {
   it('a worker that dies mid-job loses no answer: its jobs are checked inline', async () => {
     const checker = new ProofChecker(group, 1);
     try {
+      await checker.ready();
       const f = fixture(3, 64);
       const jobs = f.answers.map((a) =>
         checker.check({ index: a.index, publicShare: f.pks.get(a.index)!, blinded: f.B, evaluatedElements: a.evaluatedElements, proof: a.proof }),
