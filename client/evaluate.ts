@@ -396,7 +396,7 @@ export class ThresholdEvaluator {
         );
       };
       // The hedge clock (client/hedge.ts): waiting time, without this thread's crypto time.
-      const clock = this.hedging.start(() => this.busyMs);
+      const clock = this.hedging.start(() => this.busyMs, B.length);
       const armHedge = (delayMs: number) => {
         clearTimeout(hedgeTimer);
         hedgeTimer = setTimeout(() => {
@@ -407,7 +407,7 @@ export class ThresholdEvaluator {
           // deadlines still bound the wait.
           const silent = [...pending.keys()];
           const extra = Math.min(silent.length, order.length - next);
-          if (extra === 0 || !this.hedging.take(extra)) return;
+          if (extra === 0 || !clock.takeBudget(extra)) return;
           // Nodes still silent now are asked last for a while.
           for (const index of silent) this.penalize(index);
           for (let i = 0; i < extra && !done; i++) ask();

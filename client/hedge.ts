@@ -10,9 +10,11 @@
  *   twice as long again as that answer took, and at least `hedgeDelayMs`: a large batch on a
  *   loaded cluster takes long at every node, and queues make answers spread.
  * - A hedge asks one more node for each silent one, and restarts the clock for them.
- * - Hedges are budgeted: each request earns `ratio` of a token, each extra node asked spends one,
- *   at most `burst` are saved. On a saturated cluster every node is slow, and extra requests
- *   would only add work; a frozen node is found by the first hedges and then asked last.
+ * - Hedges are budgeted in units of work (a request of up to 32 elements is one unit, larger ones
+ *   count in steps of 32): each request earns `ratio` of its units, each extra node asked spends
+ *   the request's units, at most `burst` units are saved. On a saturated cluster every node is
+ *   slow, and extra requests would only add work; a frozen node is found by the first hedges and
+ *   then asked last.
  */
 
 export interface HedgeOptions {
@@ -22,6 +24,9 @@ export interface HedgeOptions {
   /** Tokens saved at most (and at the start). Default 10. */
   burst?: number;
 }
+
+/** Elements per unit of hedging budget. */
+const UNIT = 32;
 
 export class HedgePolicy {
   private tokens: number;
@@ -39,17 +44,18 @@ export class HedgePolicy {
     this.tokens = this.burst;
   }
 
-  /** A new request; `busyMs()` is the calling thread's crypto time so far. */
-  start(busyMs: () => number): HedgeClock {
-    this.tokens = Math.min(this.burst, this.tokens + this.ratio);
-    return new HedgeClock(this, this.now, busyMs);
+  /** A new request of `elements`; `busyMs()` is the calling thread's crypto time so far. */
+  start(busyMs: () => number, elements = 1): HedgeClock {
+    const units = Math.max(1, Math.ceil(elements / UNIT));
+    this.tokens = Math.min(this.burst, this.tokens + this.ratio * units);
+    return new HedgeClock(this, this.now, busyMs, units);
   }
 
-  /** Spend `nodes` extra requests from the budget, if it holds that many. */
-  take(nodes = 1): boolean {
+  /** Spend `units` from the budget, if it holds that many. */
+  take(units = 1): boolean {
     // (The epsilon keeps fifty additions of 0.02 worth one token despite rounding.)
-    if (this.tokens < nodes - 1e-9) return false;
-    this.tokens = Math.max(0, this.tokens - nodes);
+    if (this.tokens < units - 1e-9) return false;
+    this.tokens = Math.max(0, this.tokens - units);
     return true;
   }
 
@@ -78,8 +84,15 @@ export class HedgeClock {
     private readonly policy: HedgePolicy,
     private readonly now: () => number,
     private readonly busyMs: () => number,
+    /** Budget units of one node's share of this request. */
+    readonly units: number,
   ) {
     this.from = { at: now(), busy: busyMs() };
+  }
+
+  /** Spend the budget for asking `nodes` more nodes for this request, if it allows. */
+  takeBudget(nodes: number): boolean {
+    return this.policy.take(nodes * this.units);
   }
 
   /** Waiting time since the request (or since its first answer), without own crypto time. */

@@ -16,7 +16,7 @@ function setup(opts: { hedgeDelayMs?: number; ratio?: number; burst?: number } =
       now += ms;
       busy += ms;
     },
-    start: () => policy.start(() => busy),
+    start: (elements?: number) => policy.start(() => busy, elements),
   };
 }
 
@@ -105,6 +105,26 @@ describe('HedgePolicy', () => {
     expect(s.policy.take(2)).toBe(false);
     for (let i = 0; i < 25; i++) s.start();
     expect(s.policy.take(2)).toBe(true);
+  });
+
+  it('counts large requests in units of 32 elements, earned and spent alike', () => {
+    const s = setup({ burst: 10 });
+    s.start();
+    while (s.policy.take()) undefined; // spend the saved budget
+    // 50 requests of 256 elements (8 units each) earn one hedge of one node for such a request.
+    let clock = s.start(256);
+    expect(clock.units).toBe(8);
+    expect(clock.takeBudget(1)).toBe(false);
+    for (let i = 0; i < 49; i++) clock = s.start(256);
+    expect(clock.takeBudget(1)).toBe(true);
+    expect(clock.takeBudget(1)).toBe(false);
+    // A saved budget of 10 units covers one extra node for a batch of 256, not two.
+    for (let i = 0; i < 1000; i++) s.start();
+    const big = s.start(256);
+    expect(big.takeBudget(2)).toBe(false);
+    expect(big.takeBudget(1)).toBe(true);
+    expect(s.start(33).units).toBe(2);
+    expect(s.start(32).units).toBe(1);
   });
 
   it('never saves more than the burst', () => {
