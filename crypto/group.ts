@@ -49,6 +49,8 @@ export interface Group {
   hashToGroup(msg: Uint8Array, dst: Uint8Array): Element;
   /** RFC 9497 §4.1 HashToScalar: expand_message_xmd to 64 bytes, reduced mod the order. */
   hashToScalar(msg: Uint8Array, dst: Uint8Array): Scalar;
+  /** SHA-512 (the suite's hash), from the same library as the group operations. */
+  sha512(msg: Uint8Array): Uint8Array;
   /** Reduce 64 little-endian bytes modulo the order. */
   reduceWide(bytes64: Uint8Array): Scalar;
   scalarAdd(a: Scalar, b: Scalar): Scalar;
@@ -164,6 +166,7 @@ export const nobleGroup: Group = {
   sub: (P, Q) => Point.fromBytes(P).subtract(Point.fromBytes(Q)).toBytes(),
   hashToGroup: (msg, dst) => ristretto255_hasher.hashToCurve(msg, { DST: dst }).toBytes(),
   hashToScalar: (msg, dst) => scalarFromBigint(ristretto255_hasher.hashToScalar(msg, { DST: dst })),
+  sha512: (msg) => sha512(msg),
   reduceWide: (bytes64) => scalarFromBigint(Fn.create(bytesToNumberLE(bytes64))),
   scalarAdd: (a, b) => scalarFromBigint(Fn.add(nobleScalar(a), nobleScalar(b))),
   scalarSub: (a, b) => scalarFromBigint(Fn.sub(nobleScalar(a), nobleScalar(b))),
@@ -177,12 +180,12 @@ export const nobleGroup: Group = {
 
 let sodiumGroup: Group | undefined;
 
-function expandHash64(msg: Uint8Array, dst: Uint8Array): Uint8Array {
-  return expand_message_xmd(msg, dst, 64, sha512);
-}
-
 function buildSodiumGroup(): Group {
   const s = sodium;
+  // noble's expand_message_xmd (RFC 9380 §5.3.1) over libsodium's SHA-512: about twice as fast
+  // as over noble's, byte for byte the same (test/group.test.ts compares the backends).
+  const hash = Object.assign((msg: Uint8Array) => s.crypto_hash_sha512(msg), { outputLen: 64, blockLen: 128 });
+  const expandHash64 = (msg: Uint8Array, dst: Uint8Array): Uint8Array => expand_message_xmd(msg, dst, 64, hash as unknown as typeof sha512);
   const requireNonZero = (k: Scalar, op: string): Scalar => {
     if (isAllZero(k)) throw new ParameterError(op, 'scalar is zero');
     return k;
@@ -196,6 +199,7 @@ function buildSodiumGroup(): Group {
     sub: (P, Q) => s.crypto_core_ristretto255_sub(P, Q),
     hashToGroup: (msg, dst) => s.crypto_core_ristretto255_from_hash(expandHash64(msg, dst)),
     hashToScalar: (msg, dst) => s.crypto_core_ristretto255_scalar_reduce(expandHash64(msg, dst)),
+    sha512: (msg) => s.crypto_hash_sha512(msg),
     reduceWide: (bytes64) => s.crypto_core_ristretto255_scalar_reduce(bytes64),
     scalarAdd: (a, b) => s.crypto_core_ristretto255_scalar_add(a, b),
     scalarSub: (a, b) => s.crypto_core_ristretto255_scalar_sub(a, b),

@@ -3,7 +3,6 @@
  * contextString = "OPRFV1-" ‖ I2OSP(mode, 1) ‖ "-ristretto255-SHA512" (§3.1) and the DSTs
  * derived from it.
  */
-import { sha512 } from '@noble/hashes/sha2.js';
 import { concatBytes, utf8 } from './bytes.js';
 import type { Element, Group, Scalar } from './group.js';
 
@@ -38,7 +37,7 @@ export function createSuite(group: Group, mode: Mode = MODE_VOPRF): Suite {
     mode,
     contextString: ctx,
     seedDst: concatBytes(utf8('Seed-'), ctx),
-    hash: (msg) => sha512(msg),
+    hash: (msg) => group.sha512(msg),
     hashToGroup: (msg) => group.hashToGroup(msg, groupDst),
     hashToScalar: (msg, dst = scalarDst) => group.hashToScalar(msg, dst),
   };

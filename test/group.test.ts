@@ -1,4 +1,5 @@
 /** The two ristretto255 backends (noble, libsodium) agree byte for byte on random inputs. */
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GENERATOR, loadGroup, nobleGroup, randomScalar, scalarFromBigint, scalarToBigint, GROUP_ORDER } from '../crypto/index.js';
@@ -25,13 +26,15 @@ describe('group backends are byte-identical', () => {
     );
   });
 
-  it('hash-to-group and hash-to-scalar with an arbitrary DST', () => {
+  it('hash-to-group, hash-to-scalar (any DST, up to an oversize one) and SHA-512', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 200 }), fc.uint8Array({ minLength: 1, maxLength: 64 }), (msg, dst) => {
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ minLength: 1, maxLength: 300 }), (msg, dst) => {
         expect(hex(sodium.hashToGroup(msg, dst))).toBe(hex(noble.hashToGroup(msg, dst)));
         expect(hex(sodium.hashToScalar(msg, dst))).toBe(hex(noble.hashToScalar(msg, dst)));
+        expect(hex(sodium.sha512(msg))).toBe(hex(noble.sha512(msg)));
+        expect(hex(sodium.sha512(msg))).toBe(createHash('sha512').update(msg).digest('hex'));
       }),
-      { numRuns: 100 },
+      { numRuns: 200 },
     );
   });
 
