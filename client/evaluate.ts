@@ -243,6 +243,22 @@ export class ThresholdEvaluator {
 
   /** Evaluate the VOPRF on every input under one key version; outputs in input order. */
   async evaluate(keyName: string, version: number, inputs: Uint8Array[]): Promise<{ version: number; outputs: Uint8Array[]; warnings: NodeFailure[] }> {
+    this.inflight++;
+    try {
+      return await this.evaluateOnce(keyName, version, inputs);
+    } finally {
+      this.inflight--;
+    }
+  }
+
+  /**
+   * Evaluations in flight. A lone small evaluation checks its answers on this thread: handing a
+   * check of a few elements to a worker costs more CPU (two cold thread wake-ups) than it saves
+   * when nothing else is waiting; under load, the workers take every check.
+   */
+  private inflight = 0;
+
+  private async evaluateOnce(keyName: string, version: number, inputs: Uint8Array[]): Promise<{ version: number; outputs: Uint8Array[]; warnings: NodeFailure[] }> {
     let v = await this.resolveVersion(keyName, version);
     const blinded = this.busy(() => inputs.map((x) => blind(this.suite, x, this.rng)));
     const B = blinded.map((b) => b.blindedElement);
@@ -459,6 +475,7 @@ export class ThresholdEvaluator {
         evaluatedElements: res.evaluatedElements,
         proof: res.proof,
         weights,
+        inline: this.inflight === 1 && B.length <= 4,
       });
     } catch (e) {
       // Anything else thrown while checking this node's answer is still this node's failure;

@@ -43,6 +43,8 @@ export interface CheckRequest {
   proof: Uint8Array;
   /** Combine weights for this node; they are zeroed (or moved to a worker) by `check`. */
   weights?: Scalar[];
+  /** Check on the calling thread even if workers are free (the caller knows it is idle). */
+  inline?: boolean;
 }
 
 export interface CheckOutcome {
@@ -113,7 +115,7 @@ export class ProofChecker {
     const malformed = request.evaluatedElements.length !== request.blinded.length || request.evaluatedElements.some((e) => !(e instanceof Uint8Array) || e.length !== PACKED);
     // A malformed answer fails on decoding, before any multiplication: inline is as fast, and
     // keeps packing simple (every packed element is exactly 32 bytes).
-    const target = malformed ? undefined : this.pick();
+    const target = malformed || request.inline ? undefined : this.pick();
     if (!target) {
       try {
         return Promise.resolve(this.checkInline(request));
