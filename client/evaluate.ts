@@ -27,7 +27,6 @@ import {
   unblindWeights,
   type Element,
   type Group,
-  type PartialResponse,
   type Scalar,
   type Suite,
 } from '../crypto/index.js';
