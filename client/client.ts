@@ -7,8 +7,8 @@
  *   await c.deriveKeys('acme/disks', ['a', 'b']);     // batched
  *   await c.close();
  *
- * Concurrent single calls within `coalesceWindowMs` are coalesced into one batched request per
- * key version (at most `maxBatch` elements each).
+ * Concurrent single calls within `coalesceWindowMs` are coalesced into batched requests per key
+ * version (at most `coalesceBatch` elements each).
  */
 import { checkKeyName, checkResourceId, deriveResourceKey, utf8 } from '../crypto/index.js';
 import { NodeChannels, readTlsFiles, type Credentials } from './channels.js';
@@ -38,6 +38,12 @@ export interface ConnectOptions extends Partial<EvaluateOptions> {
   coalesceWindowMs?: number;
   /** Largest batch sent to the nodes. Default 1024 (the nodes' default limit). */
   maxBatch?: number;
+  /**
+   * Largest batch that coalescing builds before sending it without waiting for the window.
+   * Default 128: a few moderate batches in flight keep this client and the nodes busy at the same
+   * time, where one large batch would leave each waiting for the other.
+   */
+  coalesceBatch?: number;
   /**
    * Called after an evaluation that succeeded although some nodes' answers were refused (invalid
    * proof, wrong epoch): those nodes are faulty or malicious and should be investigated. Only
@@ -76,6 +82,7 @@ export class SplitkeyClient {
     private readonly coalesceWindowMs: number,
     private readonly maxBatch: number,
     private readonly onWarning?: (warning: EvaluationWarning) => void,
+    private readonly coalesceBatch: number = Math.min(128, maxBatch),
   ) {}
 
   /** Public information on a key as at least t nodes agree on it. */
@@ -179,7 +186,7 @@ export class SplitkeyClient {
       let q = this.queues.get(slot);
       if (!q) this.queues.set(slot, (q = { keyName, version, waiters: [] }));
       q.waiters.push({ input, resolve, reject });
-      if (q.waiters.length >= this.maxBatch) this.flush(slot);
+      if (q.waiters.length >= this.coalesceBatch) this.flush(slot);
       else q.timer ??= setTimeout(() => this.flush(slot), this.coalesceWindowMs);
     });
   }
@@ -246,5 +253,10 @@ export async function connect(opts: ConnectOptions = {}): Promise<SplitkeyClient
     keyInfoTtlMs: opts.keyInfoTtlMs ?? DEFAULT_EVALUATE_OPTIONS.keyInfoTtlMs,
     checkThreads: opts.checkThreads ?? DEFAULT_EVALUATE_OPTIONS.checkThreads,
   });
-  return new SplitkeyClient(evaluator, master, opts.coalesceWindowMs ?? 1, opts.maxBatch ?? 1024, opts.onWarning);
+  const maxBatch = opts.maxBatch ?? 1024;
+  const coalesceBatch = opts.coalesceBatch ?? Math.min(128, maxBatch);
+  if (!Number.isInteger(coalesceBatch) || coalesceBatch < 1 || coalesceBatch > maxBatch) {
+    throw new ConfigError(`coalesceBatch must be an integer from 1 to maxBatch (${maxBatch}), got ${coalesceBatch}`);
+  }
+  return new SplitkeyClient(evaluator, master, opts.coalesceWindowMs ?? 1, maxBatch, opts.onWarning, coalesceBatch);
 }

@@ -144,6 +144,29 @@ describe('3-of-5 cluster of node processes', () => {
     }
   });
 
+  it('coalescing: concurrent single calls share batched requests of at most coalesceBatch, each caller gets its own key', async () => {
+    await allUp();
+    const c = await client({ coalesceWindowMs: 20, coalesceBatch: 8, hedgeDelayMs: 60_000 });
+    await c.deriveKey(KEY, 'warm-up'); // key information fetched before counting
+    let calls = 0;
+    const channels = c.evaluator.channels;
+    for (const n of channels.nodes) {
+      const e = channels.evaluator(n.index) as unknown as { Evaluate: (...args: unknown[]) => unknown };
+      const original = e.Evaluate;
+      e.Evaluate = function (this: unknown, ...args: unknown[]) {
+        calls++;
+        return original.apply(this, args);
+      };
+    }
+    const ids = Array.from({ length: 20 }, (_, j) => `vol-coalesced-${j}`);
+    const keys = await Promise.all(ids.map((id) => c.deriveKey(KEY, id)));
+    expect(keys.map((k) => toHex(k.key))).toEqual(ids.map((id) => toHex(expectedKey(id))));
+    // 20 callers in batches of 8, 8 and 4, each asked of exactly t = 3 nodes.
+    expect(calls).toBe(3 * 3);
+    await expect(client({ coalesceBatch: 0 })).rejects.toThrow(/coalesceBatch must be an integer from 1 to maxBatch/);
+    await expect(client({ maxBatch: 16, coalesceBatch: 32 })).rejects.toThrow(/coalesceBatch/);
+  });
+
   it('with two nodes killed, derivation still works and gives the same key', async () => {
     await allUp();
     const warm = await client();
