@@ -69,9 +69,6 @@ export const DEFAULT_EVALUATE_OPTIONS: EvaluateOptions = {
   checkThreads: defaultCheckThreads(),
 };
 
-/** One verified answer, with its share of the combination when it was computed alongside. */
-type Checked = CheckOutcome;
-
 /**
  * Combine weights prepared before the fan-out for the t nodes asked first (hedge 0): each
  * node's check also scales its answer, so that with no failure the combination is only additions.
@@ -278,7 +275,7 @@ export class ThresholdEvaluator {
     B: Element[],
     inverses: Scalar[],
   ): Promise<{ version: number; outputs: Uint8Array[]; warnings: NodeFailure[] }> {
-    let result: { responses: Checked[]; failures: NodeFailure[]; speculation?: Speculation };
+    let result: { responses: CheckOutcome[]; failures: NodeFailure[]; speculation?: Speculation };
     try {
       result = await this.collect(keyName, v, B, inverses);
     } catch (e) {
@@ -322,13 +319,16 @@ export class ThresholdEvaluator {
     v: VerifiedVersion,
     B: Element[],
     inverses: Scalar[],
-  ): Promise<{ responses: Checked[]; failures: NodeFailure[]; speculation?: Speculation }> {
+  ): Promise<{ responses: CheckOutcome[]; failures: NodeFailure[]; speculation?: Speculation }> {
     const t = v.threshold;
     const order = this.preferenceOrder(v.nodeIndices);
     /** Prepared right after the first requests are sent, off the latency path. */
     let speculation: Speculation | undefined;
-    const blindedPacked = this.checker.threads > 0 ? packElements(B) : undefined;
-    const valid: Checked[] = [];
+    // A lone small evaluation is checked on this thread (see `inflight`); otherwise the blinded
+    // elements are packed once for the workers' jobs.
+    const inline = this.inflight === 1 && B.length <= 4;
+    const blindedPacked = this.checker.threads > 0 && !inline ? packElements(B) : undefined;
+    const valid: CheckOutcome[] = [];
     const failures: NodeFailure[] = [];
     /** Calls in flight (with their cancel), and answers whose check is in flight. */
     const pending = new Map<number, () => void>();
@@ -386,7 +386,7 @@ export class ThresholdEvaluator {
             checking.add(index);
             const weights = speculation?.weights.get(index);
             speculation?.weights.delete(index);
-            this.busy(() => this.check(index, v, B, blindedPacked, res, weights)).then(
+            this.busy(() => this.check(index, v, B, blindedPacked, inline, res, weights)).then(
               (checked) => {
                 checking.delete(index);
                 if (done) return;
@@ -455,9 +455,10 @@ export class ThresholdEvaluator {
     v: VerifiedVersion,
     B: Element[],
     blindedPacked: Uint8Array | undefined,
+    inline: boolean,
     res: EvaluateResponse__Output,
     weights: Scalar[] | undefined,
-  ): Promise<Checked> {
+  ): Promise<CheckOutcome> {
     const refuse = (reason: NodeFailureReason, detail: string): never => {
       weights?.forEach((w) => w.fill(0));
       throw { index, reason, detail } satisfies NodeFailure;
@@ -474,7 +475,7 @@ export class ThresholdEvaluator {
         evaluatedElements: res.evaluatedElements,
         proof: res.proof,
         weights,
-        inline: this.inflight === 1 && B.length <= 4,
+        inline,
       });
     } catch (e) {
       // Anything else thrown while checking this node's answer is still this node's failure;
