@@ -59,6 +59,7 @@ export interface OperationStatus {
   transcript?: Uint8Array;
   lastCommittedTranscript?: Uint8Array;
   receivers?: number[];
+  dealers?: number[];
 }
 
 export interface LifecycleTransport {
@@ -329,6 +330,7 @@ export class LifecycleCoordinator {
     if (!pending) return { sessionId: '', outcome: 'none', unreachable };
     const session = pending.sessionId;
     const receivers = pending.receivers ?? [];
+    const participants = [...new Set([...receivers, ...(pending.dealers ?? [])])];
     const view = (r: number) => {
       const s = statuses.ok.get(r);
       if (!s) return undefined;
@@ -336,7 +338,8 @@ export class LifecycleCoordinator {
       if (s.lastCommittedSession === session) return toHex(s.lastCommittedTranscript ?? new Uint8Array(0));
       return undefined;
     };
-    const transcripts = new Set(receivers.map(view));
+    // Roll forward only if every participant (the leaving dealers too) is ready or committed with one transcript.
+    const transcripts = new Set(participants.map(view));
     const only = [...transcripts][0];
     const allReady = receivers.length > 0 && transcripts.size === 1 && typeof only === 'string' && only.length > 0;
     if (allReady) {

@@ -71,6 +71,11 @@ export function paramsFromProto(p: OperationParams__Output | null): OperationPar
   return params;
 }
 
+/** Every node taking part in a session: receivers and dealers. */
+function participantsOf(state: ParticipantState): number[] {
+  return [...new Set([...state.params.receivers, ...state.params.dealers])].sort((a, b) => a - b);
+}
+
 export class LifecycleHandler {
   private readonly locks = new Map<string, Promise<unknown>>();
 
@@ -235,6 +240,7 @@ export class LifecycleHandler {
     transcript: Uint8Array;
     lastCommittedTranscript: Uint8Array;
     receivers: number[];
+    dealers: number[];
   }> {
     const state = await this.store.loadOperation(keyName);
     return {
@@ -247,6 +253,7 @@ export class LifecycleHandler {
       transcript: state?.ready ? fromHex(state.ready.transcript) : new Uint8Array(0),
       lastCommittedTranscript: fromHex(await this.store.lastTranscript(keyName)),
       receivers: state?.params.receivers ?? [],
+      dealers: state?.params.dealers ?? [],
     };
   }
 
@@ -331,10 +338,11 @@ export class LifecycleHandler {
   }
 
   /**
-   * Commit, on evidence this node gathers itself: it must be ready, and every receiver must report
-   * (Peer.SessionState, pinned mTLS, addresses from this node's descriptor) the same transcript,
-   * ready or committed; a dealer that leaves needs every receiver committed before it erases its
-   * old share. One node's word — "I committed" — makes no other node commit.
+   * Commit, on evidence this node gathers itself: it must be ready, and every other participant
+   * (receivers and dealers) must report (Peer.SessionState, pinned mTLS, addresses from this
+   * node's descriptor) the same transcript, ready or committed; a dealer that leaves needs every
+   * receiver committed before it erases its old share. One node's word — "I committed" — makes
+   * no other node commit.
    */
   commit(keyName: string, sessionId: string): Promise<boolean> {
     return this.withLock(keyName, async () => {
@@ -346,7 +354,7 @@ export class LifecycleHandler {
       if (state.phase !== 'ready' || !state.ready) throw failedPrecondition(`session ${sessionId} is not ready on node ${this.rt.config.index}; it cannot commit`);
       const self = this.rt.config.index;
       const leaving = !state.params.receivers.includes(self);
-      const views = await this.receiverViews(state);
+      const views = await this.peerViews(state, leaving ? state.params.receivers : participantsOf(state));
       const problems: string[] = [];
       for (const [j, v] of views) {
         if (typeof v === 'string') problems.push(`node ${j}: ${v}`);
@@ -355,7 +363,7 @@ export class LifecycleHandler {
       }
       if (problems.length > 0) {
         throw failedPrecondition(
-          `node ${self} will not commit session ${sessionId} yet: ${leaving ? 'every new holder must have committed before this node erases its share' : 'every receiver must be ready with the same transcript'} (${problems.join('; ')})`,
+          `node ${self} will not commit session ${sessionId} yet: ${leaving ? 'every new holder must have committed before this node erases its share' : 'every participant must be ready with the same transcript'} (${problems.join('; ')})`,
         );
       }
       await this.store.commitOperation(state);
@@ -364,13 +372,13 @@ export class LifecycleHandler {
     });
   }
 
-  /** Every other receiver's SessionState for this session, or why it could not be asked. */
-  private async receiverViews(state: ParticipantState): Promise<Map<number, { phase: string; transcript: Uint8Array } | string>> {
+  /** The SessionState of each of `nodes` (this node left out), or why it could not be asked. */
+  private async peerViews(state: ParticipantState, nodes: readonly number[]): Promise<Map<number, { phase: string; transcript: Uint8Array } | string>> {
     const { keyName, sessionId } = state.params;
     const self = this.rt.config.index;
     const out = new Map<number, { phase: string; transcript: Uint8Array } | string>();
     await Promise.all(
-      state.params.receivers
+      nodes
         .filter((j) => j !== self)
         .map(async (j) => {
           try {
@@ -384,9 +392,10 @@ export class LifecycleHandler {
   }
 
   /**
-   * Drop the pending operation. A ready node first asks the receivers: if any reports the session
-   * committed, or cannot be asked (it may have), the session must roll forward instead. A node
-   * that is not ready cannot have been counted by anyone's commit evidence, so it may always abort.
+   * Drop the pending operation. A ready node first asks the other participants: if any reports
+   * the session committed, or cannot be asked (it may have), the session must roll forward
+   * instead. A node that is not ready cannot have been counted by anyone's commit evidence, so it
+   * may always abort.
    */
   abort(keyName: string, sessionId: string): Promise<string> {
     return this.withLock(keyName, async () => {
@@ -394,8 +403,8 @@ export class LifecycleHandler {
       const pendingSession = raw?.params.sessionId ?? (await this.rawPendingSession(keyName));
       if (!pendingSession) return '';
       if (sessionId && pendingSession !== sessionId) throw failedPrecondition(`the pending operation on ${keyName} is ${pendingSession}, not ${sessionId}`);
-      if (raw?.phase === 'ready' && raw.params.receivers.includes(this.rt.config.index)) {
-        const views = await this.receiverViews(raw);
+      if (raw?.phase === 'ready') {
+        const views = await this.peerViews(raw, participantsOf(raw));
         const committed = [...views].filter(([, v]) => typeof v !== 'string' && v.phase === 'committed').map(([j]) => j);
         const unknown = [...views].filter(([, v]) => typeof v === 'string').map(([j]) => j);
         if (committed.length > 0) throw failedPrecondition(`session ${pendingSession} is committed on node(s) ${committed.join(',')}; it must roll forward (splitkey key abort-op finishes it), not abort`);

@@ -8,7 +8,7 @@ import type { KeyStatusResponse } from '../../proto/gen/splitkey/v1/KeyStatusRes
 import type { ListKeysRequest__Output } from '../../proto/gen/splitkey/v1/ListKeysRequest.js';
 import type { ListKeysResponse } from '../../proto/gen/splitkey/v1/ListKeysResponse.js';
 import type { NodeStatusResponse } from '../../proto/gen/splitkey/v1/NodeStatusResponse.js';
-import { callerIdentity, requireRole } from '../auth.js';
+import { callerIdentity, requireCapability, requireRole, type Capability, type Identity } from '../auth.js';
 import { QueryBudget } from '../limits.js';
 import { unary, type AuditScope } from '../rpc.js';
 import type { NodeRuntime } from '../runtime.js';
@@ -45,7 +45,7 @@ export function adminHandlers(rt: NodeRuntime): AdminHandlers {
   };
   return {
     ImportShare: unary<ImportShareRequest__Output, ImportShareResponse>(rt.rpc, 'ImportShare', async (req, call, audit) => {
-      admin(call, audit);
+      requireCapability(admin(call, audit), 'import');
       audit.key = req.keyName;
       audit.version = req.keyVersion;
       if (!rt.config.allowImport) throw failedPrecondition('this node refuses imports of known secrets ("allowImport": false): every key here comes from a DKG');
@@ -96,7 +96,9 @@ export function adminHandlers(rt: NodeRuntime): AdminHandlers {
   };
 }
 
-type AdminCheck = (call: unknown, audit: AuditScope) => unknown;
+type AdminCheck = (call: unknown, audit: AuditScope) => Extract<Identity, { role: 'admin' }>;
+
+const KIND_CAPABILITY: Record<string, Capability> = { dkg: 'create', refresh: 'refresh', reshare: 'reshare' };
 
 function checkName(name: string): void {
   try {
@@ -113,20 +115,29 @@ function lifecycleHandlers(rt: NodeRuntime, admin: AdminCheck): Pick<
 > {
   const lc = () => rt.lifecycle;
   const scoped = (call: unknown, audit: AuditScope, keyName: string, version?: number) => {
-    admin(call, audit);
+    const id = admin(call, audit);
     audit.key = keyName;
     audit.version = version;
     checkName(keyName);
+    return id;
+  };
+  /** A step of the pending session needs the capability of that session's kind. */
+  const sessionStep = async (call: unknown, audit: AuditScope, keyName: string) => {
+    const id = scoped(call, audit, keyName);
+    const pending = await rt.store.loadOperation(keyName).catch(() => undefined);
+    const cap = pending ? KIND_CAPABILITY[pending.params.kind] : undefined;
+    if (cap) requireCapability(id, cap);
+    else if (!id.capabilities.some((c) => c === 'create' || c === 'refresh' || c === 'reshare')) requireCapability(id, 'create');
   };
   return {
     PrepareOperation: unary<PrepareOperationRequest__Output, PrepareOperationResponse>(rt.rpc, 'PrepareOperation', async (req, call, audit) => {
       const params = paramsFromProto(req.params);
-      scoped(call, audit, params.keyName, params.version);
+      requireCapability(scoped(call, audit, params.keyName, params.version), KIND_CAPABILITY[params.kind]!);
       audit.detail = `${params.kind} ${params.sessionId}`;
       return { commitments: await lc().prepareOperation(params) };
     }),
     DealShares: unary<DealSharesRequest__Output, DealSharesResponse>(rt.rpc, 'DealShares', async (req, call, audit) => {
-      scoped(call, audit, req.keyName);
+      await sessionStep(call, audit, req.keyName);
       return lc().dealShares(req.keyName, req.sessionId);
     }),
     OperationStatus: unary<OperationStatusRequest__Output, OperationStatusResponse>(
@@ -139,30 +150,30 @@ function lifecycleHandlers(rt: NodeRuntime, admin: AdminCheck): Pick<
       { audited: false },
     ),
     RedeliverShare: unary<RedeliverShareRequest__Output, RedeliverShareResponse>(rt.rpc, 'RedeliverShare', async (req, call, audit) => {
-      scoped(call, audit, req.keyName);
+      await sessionStep(call, audit, req.keyName);
       audit.detail = `redeliver to ${req.receiver} in ${req.sessionId}`;
       return lc().redeliverShare(req.keyName, req.sessionId, req.receiver);
     }),
     FinalizeOperation: unary<FinalizeOperationRequest__Output, FinalizeOperationResponse>(rt.rpc, 'FinalizeOperation', async (req, call, audit) => {
-      scoped(call, audit, req.keyName);
+      await sessionStep(call, audit, req.keyName);
       return lc().finalize(req.keyName, req.sessionId, req.qualified, req.transcript);
     }),
     CanaryEvaluate: unary<CanaryEvaluateRequest__Output, CanaryEvaluateResponse>(rt.rpc, 'CanaryEvaluate', async (req, call, audit) => {
-      scoped(call, audit, req.keyName);
+      await sessionStep(call, audit, req.keyName);
       const res = await lc().canary(req.keyName, req.sessionId, req.blindedElements, req.current);
       return { nodeIndex: rt.config.index, evaluatedElements: res.evaluated, proof: res.proof };
     }),
     CommitOperation: unary<CommitOperationRequest__Output, CommitOperationResponse>(rt.rpc, 'CommitOperation', async (req, call, audit) => {
-      scoped(call, audit, req.keyName);
+      await sessionStep(call, audit, req.keyName);
       audit.detail = req.sessionId;
       return { committedNow: await lc().commit(req.keyName, req.sessionId) };
     }),
     AbortOperation: unary<AbortOperationRequest__Output, AbortOperationResponse>(rt.rpc, 'AbortOperation', async (req, call, audit) => {
-      scoped(call, audit, req.keyName);
+      await sessionStep(call, audit, req.keyName);
       return { abortedSession: await lc().abort(req.keyName, req.sessionId) };
     }),
     DestroyVersion: unary<DestroyVersionRequest__Output, DestroyVersionResponse>(rt.rpc, 'DestroyVersion', async (req, call, audit) => {
-      scoped(call, audit, req.keyName, req.keyVersion);
+      requireCapability(scoped(call, audit, req.keyName, req.keyVersion), 'destroy');
       const destroyedNow = await rt.store.destroyVersion(req.keyName, req.keyVersion);
       if (destroyedNow) rt.log.warn({ key: req.keyName, version: req.keyVersion }, 'version destroyed: share erased');
       return { destroyedNow };
