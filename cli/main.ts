@@ -10,6 +10,7 @@ import { registerMaster } from './commands/master.js';
 import { registerNode } from './commands/node.js';
 import { registerOprf } from './commands/oprf.js';
 import { registerPki } from './commands/pki.js';
+import { registerReceipt } from './commands/receipt.js';
 import { registerStatus } from './commands/status.js';
 import { CliError, describeError } from './output.js';
 
@@ -31,6 +32,7 @@ registerStatus(program);
 registerMaster(program);
 registerPki(program);
 registerAudit(program);
+registerReceipt(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -72,7 +72,23 @@ export interface LifecycleTransport {
   canary(node: number, keyName: string, sessionId: string, blinded: Uint8Array[], current: boolean): Promise<{ evaluated: Uint8Array[]; proof: Uint8Array }>;
   commit(node: number, keyName: string, sessionId: string): Promise<boolean>;
   abort(node: number, keyName: string, sessionId: string): Promise<string>;
-  destroy(node: number, keyName: string, version: number): Promise<boolean>;
+  destroy(node: number, keyName: string, version: number): Promise<DestroyAnswer>;
+}
+
+/** One node's signed statement that it erased its share (client/receipt.ts verifies it). */
+export interface SignedReceipt {
+  node: number;
+  /** The receipt JSON, base64. */
+  receipt: string;
+  /** ECDSA signature over it by the node's TLS key, base64 ('' in insecure-loopback mode). */
+  signature: string;
+  /** The node's certificate, PEM. */
+  certificate: string;
+}
+
+export interface DestroyAnswer {
+  destroyedNow: boolean;
+  receipt?: SignedReceipt;
 }
 
 export interface OperationReport {
@@ -359,9 +375,13 @@ export class LifecycleCoordinator {
   }
 
   /** Erase a version's shares on every node; reports the nodes that could not be reached. */
-  async destroy(keyName: string, version: number, nodes: number[]): Promise<{ destroyed: number[]; unreachable: { index: number; reason: string }[] }> {
+  async destroy(keyName: string, version: number, nodes: number[]): Promise<{ destroyed: number[]; unreachable: { index: number; reason: string }[]; receipts: SignedReceipt[] }> {
     const res = await onAll(nodes, (n) => this.transport.destroy(n, keyName, version));
-    return { destroyed: [...res.ok.keys()].sort((a, b) => a - b), unreachable: [...res.failed].map(([index, reason]) => ({ index, reason })) };
+    return {
+      destroyed: [...res.ok.keys()].sort((a, b) => a - b),
+      unreachable: [...res.failed].map(([index, reason]) => ({ index, reason })),
+      receipts: [...res.ok.values()].flatMap((a) => (a.receipt ? [a.receipt] : [])).sort((a, b) => a.node - b.node),
+    };
   }
 }
 

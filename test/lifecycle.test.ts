@@ -149,7 +149,7 @@ class MemoryNet implements LifecycleTransport {
     return had;
   }
   async destroy() {
-    return true;
+    return { destroyedNow: true };
   }
   secret(nodes: number[]) {
     return toHex(interpolateSecret(group, nodes.map((i) => ({ index: i, value: this.committed.get(i)!.share }))));

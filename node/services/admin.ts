@@ -11,6 +11,7 @@ import type { NodeStatusResponse } from '../../proto/gen/splitkey/v1/NodeStatusR
 import { callerIdentity, requireCapability, requireRole, type Capability, type Identity } from '../auth.js';
 import { QueryBudget } from '../limits.js';
 import { unary, type AuditScope } from '../rpc.js';
+import { ReceiptSigner } from '../receipt.js';
 import type { NodeRuntime } from '../runtime.js';
 import { keyInfo } from './key-info.js';
 import { paramsFromProto } from '../lifecycle.js';
@@ -114,6 +115,7 @@ function lifecycleHandlers(rt: NodeRuntime, admin: AdminCheck): Pick<
   'PrepareOperation' | 'DealShares' | 'OperationStatus' | 'RedeliverShare' | 'FinalizeOperation' | 'CanaryEvaluate' | 'CommitOperation' | 'AbortOperation' | 'DestroyVersion'
 > {
   const lc = () => rt.lifecycle;
+  const receipts = new ReceiptSigner(rt.config);
   const scoped = (call: unknown, audit: AuditScope, keyName: string, version?: number) => {
     const id = admin(call, audit);
     audit.key = keyName;
@@ -176,7 +178,8 @@ function lifecycleHandlers(rt: NodeRuntime, admin: AdminCheck): Pick<
       requireCapability(scoped(call, audit, req.keyName, req.keyVersion), 'destroy');
       const destroyedNow = await rt.store.destroyVersion(req.keyName, req.keyVersion);
       if (destroyedNow) rt.log.warn({ key: req.keyName, version: req.keyVersion }, 'version destroyed: share erased');
-      return { destroyedNow };
+      const record = rt.store.resolve(req.keyName, req.keyVersion).record;
+      return { destroyedNow, ...(await receipts.sign(record)) };
     }),
   };
 }

@@ -13,6 +13,7 @@ import { ThresholdError } from '../../client/errors.js';
 import { ThresholdEvaluator } from '../../client/evaluate.js';
 import { KeyManager } from '../../client/key-manager.js';
 import { GrpcLifecycleTransport } from '../../client/lifecycle-grpc.js';
+import { verifyReceipts, type ReceiptBundle } from '../../client/receipt.js';
 import type { ClusterDescriptor } from '../../client/descriptor.js';
 import { createSuite, evaluate, fromHex, loadGroup, randomScalar, toHex, transcriptHash, utf8, type OperationParams } from '../../crypto/index.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
@@ -260,5 +261,37 @@ describe('a malicious coordinator cannot hijack, commit early, or learn k (node 
     expect(h({ ...p, dealers: [1] })).not.toBe(base);
     expect(h({ ...p, retire: [] })).not.toBe(base);
     expect(h({ ...p, old: { t: 2, nodeIndices: [1, 2], commitments: [], epoch: 1 } })).not.toBe(base);
+  });
+});
+
+describe('verifiable crypto-shredding', () => {
+  it('destroy yields a receipt signed by every node that erased its share; verify says whether fewer than t holders remain', async () => {
+    const name = 'acme/shred';
+    await admin.importKey(name, randomScalar(group, deterministicRng('shred')), 3);
+    await cluster.stopNode(5);
+    try {
+      const m = await KeyManager.create(admin);
+      const r = await m.destroy(name, 1);
+      expect(r.destroyed).toEqual([1, 2, 3, 4]);
+      const bundle: ReceiptBundle = { kind: 'splitkey/v1/destroy-receipts', keyName: name, version: 1, receipts: r.receipts };
+      const ok = verifyReceipts(bundle, cluster.ca.certPem);
+      expect(ok).toMatchObject({ erased: [1, 2, 3, 4], remaining: [5], threshold: 3, shredded: true, problems: [] });
+      // Two receipts are not enough: three holders may still answer.
+      expect(verifyReceipts({ ...bundle, receipts: r.receipts.slice(0, 2) }, cluster.ca.certPem)).toMatchObject({ remaining: [3, 4, 5], shredded: false });
+      // A forged or misattributed receipt counts for nothing and is named.
+      const flipped = { ...r.receipts[0]!, signature: Buffer.from(Buffer.from(r.receipts[0]!.signature, 'base64').map((b, i) => (i === 10 ? b ^ 1 : b))).toString('base64') };
+      const borrowed = { ...r.receipts[1]!, certificate: r.receipts[2]!.certificate };
+      const other = (await (async () => {
+        const { createCa } = await import('../../cli/pki.js');
+        return createCa();
+      })());
+      const bad = verifyReceipts({ ...bundle, receipts: [flipped, borrowed, r.receipts[2]!, r.receipts[3]!] }, cluster.ca.certPem);
+      expect(bad.erased).toEqual([3, 4]);
+      expect(bad.shredded).toBe(false);
+      expect(bad.problems).toEqual(['node 1: signature does not verify', 'node 2: certificate is splitkey://node/3, not splitkey://node/2']);
+      expect(verifyReceipts(bundle, other.certPem).problems.every((p) => /not issued by this CA/.test(p))).toBe(true);
+    } finally {
+      await cluster.start(5);
+    }
   });
 });
