@@ -73,7 +73,7 @@ export function unary<Req, Res>(
       if (status.code === grpc.status.RESOURCE_EXHAUSTED) ctx.metrics.rateLimited.inc();
       const audit = ctx.audit();
       if (opts.audited && audit && !scope.skip) {
-        audit.append({ identity: scope.identity ?? 'unauthenticated', action: method, key: scope.key, version: scope.version, batch: scope.batch, status: grpc.status[status.code] });
+        audit.append({ identity: scope.identity ?? 'unauthenticated', action: method, key: scope.key, version: scope.version, batch: scope.batch, status: grpc.status[status.code], detail: scope.detail });
       }
       ctx.inflight.count--;
       if (ctx.inflight.count === 0) ctx.inflight.idle?.();

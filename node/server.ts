@@ -107,7 +107,7 @@ export class PvkmNode {
     let metricsServer: HttpServer | undefined;
     try {
       runtime.store = await ShareStore.open({ dir: config.dataDir, seal: config.seal, nodeIndex: config.index, group, log });
-      audit = await AuditLog.open(runtime.store.db);
+      audit = await AuditLog.open(runtime.store.db, { key: runtime.store.auditKey() });
       runtime.cluster = new ClusterView(config.cluster);
       runtime.peers = await PeerClients.create(config, runtime.cluster);
       runtime.lifecycle = new LifecycleHandler(runtime, runtime.peers);

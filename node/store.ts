@@ -32,6 +32,7 @@ import {
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from './errors.js';
 import { crashPoint } from './crash.js';
 import type { ParticipantState } from '../crypto/lifecycle.js';
+import { hkdfSync } from 'node:crypto';
 import type { Logger } from './log.js';
 import { SealError, loadSealKey, needsSalt, newSalt, open, seal, type SealSource } from './seal.js';
 
@@ -75,6 +76,10 @@ const SEAL_CHECK = utf8('splitkey/v1/seal-check');
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const unhex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 
+function deriveAuditKey(sealKey: Uint8Array): Uint8Array {
+  return new Uint8Array(hkdfSync('sha256', sealKey, utf8('splitkey/v1/audit-mac'), new Uint8Array(0), 32));
+}
+
 /** Associated data of a sealed share: its slot, so it cannot be moved to another. */
 export function shareAad(keyName: string, version: number, nodeIndex: number, epoch: number): Uint8Array {
   return concatBytes(utf8('splitkey/v1/share'), lengthPrefixed(utf8(keyName)), i2osp(version, 4), i2osp(nodeIndex, 4), i2osp(epoch, 8));
@@ -115,6 +120,25 @@ export class ShareStore {
     } catch (e) {
       await db.close();
       throw e;
+    }
+  }
+
+  /**
+   * The audit log's MAC key: HKDF-SHA256 of the seal key (salt "splitkey/v1/audit-mac"), so
+   * that whoever can write the disk but does not hold the seal key cannot recompute the chain.
+   */
+  auditKey(): Uint8Array {
+    return deriveAuditKey(this.sealKey);
+  }
+
+  /** The audit MAC key of a data directory whose node is stopped (for `splitkey audit verify`). */
+  static async auditKeyOf(db: Level<string, string>, source: SealSource): Promise<Uint8Array> {
+    if ((await db.get(SEAL_META)) === undefined) throw new SealError('this data directory has no seal record');
+    const key = await ShareStore.resolveSealKey(db, source);
+    try {
+      return deriveAuditKey(key);
+    } finally {
+      key.fill(0);
     }
   }
 

@@ -49,6 +49,7 @@ export function adminHandlers(rt: NodeRuntime): AdminHandlers {
       requireCapability(admin(call, audit), 'import');
       audit.key = req.keyName;
       audit.version = req.keyVersion;
+      audit.detail = `import of a known secret, ${req.threshold}-of-${req.nodeIndices.length}`;
       if (!rt.config.allowImport) throw failedPrecondition('this node refuses imports of known secrets ("allowImport": false): every key here comes from a DKG');
       const min = await rt.cluster.minThreshold();
       if (req.threshold < min) throw failedPrecondition(`threshold ${req.threshold} is below this cluster's minThreshold ${min}`);
@@ -176,6 +177,7 @@ function lifecycleHandlers(rt: NodeRuntime, admin: AdminCheck): Pick<
     }),
     DestroyVersion: unary<DestroyVersionRequest__Output, DestroyVersionResponse>(rt.rpc, 'DestroyVersion', async (req, call, audit) => {
       requireCapability(scoped(call, audit, req.keyName, req.keyVersion), 'destroy');
+      audit.detail = 'destroy: erase this node\'s share';
       const destroyedNow = await rt.store.destroyVersion(req.keyName, req.keyVersion);
       if (destroyedNow) rt.log.warn({ key: req.keyName, version: req.keyVersion }, 'version destroyed: share erased');
       const record = rt.store.resolve(req.keyName, req.keyVersion).record;
