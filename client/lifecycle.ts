@@ -246,7 +246,10 @@ export class LifecycleCoordinator {
     const named = [...disqualified].map(([index, reason]) => ({ index, reason }));
     if (p.kind === 'reshare' && qualified.length !== p.dealers.length) {
       const abort = new LifecycleAbort(`reshare dealer(s) ${named.map((d) => d.index).join(',')} disqualified`, named);
-      abort.retryWithout = named;
+      // Start again without dealers caught misbehaving (they answered, so they also abort this
+      // session). A dealer that did not answer is not left behind: it may hold this session
+      // pending and its old share; the reshare aborts and is run again when it is back.
+      if (named.every((d) => !/^did not deal/.test(d.reason))) abort.retryWithout = named;
       throw abort;
     }
     if (p.kind !== 'reshare' && qualified.length < p.t) throw new LifecycleAbort(`only ${qualified.length} qualified dealers, need t = ${p.t}`, named);

@@ -32,6 +32,7 @@ import type { OperationParams__Output } from '../proto/gen/splitkey/v1/Operation
 import { crashPoint } from './crash.js';
 import { NodeError, alreadyExists, failedPrecondition, invalidArgument, notFound } from './errors.js';
 import type { PeerClients } from './peer-client.js';
+import { QueryBudget } from './limits.js';
 import type { NodeRuntime } from './runtime.js';
 
 const rng = (n: number) => new Uint8Array(randomBytes(n));
@@ -188,7 +189,7 @@ export class LifecycleHandler {
       state.params.receivers.map(async (j) => {
         const { commitments, share } = shareFor(state, j);
         try {
-          await this.deliverTo(keyName, sessionId, j, commitments, share);
+          await this.deliverTo(keyName, sessionId, j, commitments, share, state.params.version);
           delivered.push(j);
           if (first) {
             first = false;
@@ -205,16 +206,21 @@ export class LifecycleHandler {
   }
 
   /** Deliver one share to receiver `j` (locally for this node's own share). Throws the complaint if refused. */
-  private async deliverTo(keyName: string, sessionId: string, j: number, commitments: Uint8Array[], share: Uint8Array): Promise<void> {
+  private async deliverTo(keyName: string, sessionId: string, j: number, commitments: Uint8Array[], share: Uint8Array, version?: number): Promise<void> {
     const res =
       j === this.rt.config.index
         ? await this.deliverShare(keyName, sessionId, j, commitments, share)
-        : await this.peers.deliverShare(j, { keyName, sessionId, dealer: this.rt.config.index, commitments, share });
+        : await this.peers.deliverShare(j, { keyName, sessionId, dealer: this.rt.config.index, commitments, share, queriesAnswered: String(version === undefined ? 0 : this.queriesOf(keyName, version)) });
     if (!res.accepted) throw new Error(res.complaint || 'refused');
   }
 
+  /** How many evaluations this node answered with a version. */
+  private queriesOf(keyName: string, version: number): number {
+    return this.rt.queryBudget.get(QueryBudget.slot(keyName, version));
+  }
+
   /** Receiver: a dealer's share arrives (Peer service, or locally for the dealer's own share). */
-  deliverShare(keyName: string, sessionId: string, dealer: number, commitments: Uint8Array[], share: Uint8Array): Promise<{ accepted: boolean; complaint: string }> {
+  deliverShare(keyName: string, sessionId: string, dealer: number, commitments: Uint8Array[], share: Uint8Array, queriesAnswered = 0): Promise<{ accepted: boolean; complaint: string }> {
     return this.withLock(keyName, async () => {
       const state = await this.pending(keyName, sessionId);
       let next: ParticipantState;
@@ -222,6 +228,9 @@ export class LifecycleHandler {
         next = receiveShare(this.rt.group, state, dealer, commitments, share);
       } catch (e) {
         lifecycleError(e);
+      }
+      if (Number.isSafeInteger(queriesAnswered) && queriesAnswered > (next.carriedQueries ?? 0) && next.received[String(dealer)]) {
+        next = { ...next, carriedQueries: queriesAnswered };
       }
       if (next !== state) await this.store.saveOperation(next, 'deliver');
       const complaint = next.complaints[String(dealer)];
@@ -286,7 +295,7 @@ export class LifecycleHandler {
       return r;
     });
     try {
-      await this.deliverTo(keyName, sessionId, receiver, next.dealing!.commitments.map((c) => fromHex(c)), share);
+      await this.deliverTo(keyName, sessionId, receiver, next.dealing!.commitments.map((c) => fromHex(c)), share, next.params.version);
       this.rt.log.warn({ key: keyName, session: sessionId, receiver }, `share for node ${receiver} delivered again after its complaint`);
       return { accepted: true, complaint: '' };
     } catch (e) {
@@ -367,6 +376,9 @@ export class LifecycleHandler {
         );
       }
       await this.store.commitOperation(state);
+      const slot = QueryBudget.slot(keyName, state.params.version);
+      const carried = Math.max(state.carriedQueries ?? 0, state.params.dealers.includes(self) ? this.queriesOf(keyName, state.params.version) : 0);
+      if (carried > this.rt.queryBudget.get(slot)) this.rt.queryBudget.restore(slot, carried);
       this.rt.log.info({ key: keyName, version: state.params.version, session: sessionId, kind: state.params.kind, epoch: state.params.epoch }, 'lifecycle operation committed');
       return true;
     });

@@ -86,7 +86,7 @@ export class PeerClients {
     }
   }
 
-  deliverShare(index: number, req: { keyName: string; sessionId: string; dealer: number; commitments: Uint8Array[]; share: Uint8Array }): Promise<DeliverShareResponse__Output> {
+  deliverShare(index: number, req: { keyName: string; sessionId: string; dealer: number; commitments: Uint8Array[]; share: Uint8Array; queriesAnswered?: string }): Promise<DeliverShareResponse__Output> {
     // Delivery is idempotent on the receiver (the same dealing twice is a no-op), so a retry is safe.
     return this.call<DeliverShareResponse__Output>(index, (c, md, deadline, cb) => c.DeliverShare(req, md, { deadline }, cb), true);
   }

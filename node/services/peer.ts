@@ -29,7 +29,7 @@ export function peerHandlers(rt: NodeRuntime): PeerHandlers {
       audit.key = req.keyName;
       audit.detail = `share from dealer ${req.dealer}`;
       if (req.dealer !== id.index) throw permissionDenied(`node ${id.index} may not deliver shares as dealer ${req.dealer}`);
-      return rt.lifecycle.deliverShare(req.keyName, req.sessionId, req.dealer, req.commitments, req.share);
+      return rt.lifecycle.deliverShare(req.keyName, req.sessionId, req.dealer, req.commitments, req.share, Number(req.queriesAnswered));
     }),
     ConfirmComplaint: unary<ConfirmComplaintRequest__Output, ConfirmComplaintResponse>(rt.rpc, 'ConfirmComplaint', async (req, call, audit) => {
       const id = requireRole(callerIdentity(call as grpc.ServerUnaryCall<unknown, unknown>, rt.config.insecureLoopback), 'node');
