@@ -22,6 +22,12 @@ const CODES: Record<NodeErrorCode, grpc.status> = {
   UNAVAILABLE: grpc.status.UNAVAILABLE,
 };
 
+/** Whether a failed outgoing call (node to node) is worth another try: the peer may be reconnecting. */
+export function isTransient(err: unknown): boolean {
+  const code = (err as Partial<grpc.ServiceError>).code;
+  return code === grpc.status.UNAVAILABLE || code === grpc.status.CANCELLED || code === grpc.status.UNKNOWN || code === grpc.status.INTERNAL;
+}
+
 /** Map any error to a status; `internal` is true for errors nobody expected. */
 export function toStatus(err: unknown): { code: grpc.status; details: string; internal: boolean } {
   if (err instanceof NodeError) return { code: CODES[err.code], details: err.message, internal: false };
