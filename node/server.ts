@@ -15,7 +15,7 @@ import { parseHostPort, type NodeConfig } from './config.js';
 import { QueryBudget, RateLimiter } from './limits.js';
 import { createLogger, type Logger } from './log.js';
 import { NodeMetrics } from './metrics.js';
-import type { RpcContext } from './rpc.js';
+import { tolerantService, type RpcContext } from './rpc.js';
 import type { NodeRuntime } from './runtime.js';
 import { adminHandlers } from './services/admin.js';
 import { evaluatorHandlers } from './services/evaluator.js';
@@ -27,6 +27,8 @@ import { ClusterView } from './cluster-view.js';
 
 export const SERVICES = ['', 'splitkey.v1.Evaluator', 'splitkey.v1.Admin', 'splitkey.v1.Peer'];
 const QUERY_COUNTS = 'meta\x00queries';
+/** The role each service needs; rpc.ts checks it before it looks at a request's body. */
+const ROLES: RpcContext['roles'] = { 'splitkey.v1.Evaluator': 'client', 'splitkey.v1.Admin': 'admin', 'splitkey.v1.Peer': 'node' };
 
 async function serverCredentials(config: NodeConfig): Promise<grpc.ServerCredentials> {
   if (config.insecureLoopback) return grpc.ServerCredentials.createInsecure();
@@ -68,7 +70,15 @@ export class PvkmNode {
     const health = new HealthImplementation(Object.fromEntries(SERVICES.map((s) => [s, 'NOT_SERVING' as ServingStatus])));
     let node: PvkmNode | undefined;
     let audit: AuditLog | undefined;
-    const rpc: RpcContext = { log, metrics, audit: () => audit, draining: () => !node?.serving, inflight: { count: 0 } };
+    const rpc: RpcContext = {
+      log,
+      insecure: config.insecureLoopback,
+      roles: ROLES,
+      metrics,
+      audit: () => audit,
+      draining: () => !node?.serving,
+      inflight: { count: 0 },
+    };
     const runtime = {
       config,
       group,
@@ -90,9 +100,9 @@ export class PvkmNode {
       'grpc.enable_channelz': 0,
     });
     const proto = loadSplitkeyProto();
-    server.addService(proto.splitkey.v1.Evaluator.service, evaluatorHandlers(runtime));
-    server.addService(proto.splitkey.v1.Admin.service, adminHandlers(runtime));
-    server.addService(proto.splitkey.v1.Peer.service, peerHandlers(runtime));
+    server.addService(tolerantService(proto.splitkey.v1.Evaluator.service), evaluatorHandlers(runtime));
+    server.addService(tolerantService(proto.splitkey.v1.Admin.service), adminHandlers(runtime));
+    server.addService(tolerantService(proto.splitkey.v1.Peer.service), peerHandlers(runtime));
     health.addToServer(server);
 
     const { host, port: wanted } = parseHostPort(config.listen);

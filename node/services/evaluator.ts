@@ -7,7 +7,7 @@ import type { EvaluateResponse } from '../../proto/gen/splitkey/v1/EvaluateRespo
 import type { EvaluatorHandlers } from '../../proto/gen/splitkey/v1/Evaluator.js';
 import type { GetKeyInfoRequest__Output } from '../../proto/gen/splitkey/v1/GetKeyInfoRequest.js';
 import type { KeyInfo } from '../../proto/gen/splitkey/v1/KeyInfo.js';
-import { callerIdentity, requireTenant } from '../auth.js';
+import { callerIdentity, requireRole, requireTenant } from '../auth.js';
 import { invalidArgument, resourceExhausted } from '../errors.js';
 import { QueryBudget } from '../limits.js';
 import { unary } from '../rpc.js';
@@ -28,7 +28,7 @@ export function evaluatorHandlers(rt: NodeRuntime): EvaluatorHandlers {
   const { config } = rt;
   return {
     Evaluate: unary<EvaluateRequest__Output, EvaluateResponse>(rt.rpc, 'Evaluate', (req, call, audit) => {
-      const id = callerIdentity(call as grpc.ServerUnaryCall<unknown, unknown>, config.insecureLoopback);
+      const id = requireRole(callerIdentity(call as grpc.ServerUnaryCall<unknown, unknown>, config.insecureLoopback), 'client');
       audit.identity = id.uri;
       audit.key = req.keyName;
       audit.batch = req.blindedElements.length;
@@ -61,7 +61,7 @@ export function evaluatorHandlers(rt: NodeRuntime): EvaluatorHandlers {
       rt.rpc,
       'GetKeyInfo',
       (req, call) => {
-        const id = callerIdentity(call as grpc.ServerUnaryCall<unknown, unknown>, config.insecureLoopback);
+        const id = requireRole(callerIdentity(call as grpc.ServerUnaryCall<unknown, unknown>, config.insecureLoopback), 'client');
         checkName(req.keyName);
         requireTenant(id, req.keyName);
         return keyInfo(rt.store, req.keyName);
