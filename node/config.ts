@@ -31,6 +31,14 @@ export interface Limits {
   queryWarnAt: number;
   queryLimit: number;
   refuseOverBudget: boolean;
+  /** Evaluate work (see node/evaluate-pool.ts): worker threads, queued elements in all and per tenant. */
+  evaluateThreads: number;
+  maxQueuedElements: number;
+  maxQueuedElementsPerTenant: number;
+  /** Connections (see node/server.ts): TLS handshake and idle timeouts, open connections at most. */
+  handshakeTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxConnections: number;
 }
 
 /**
@@ -73,6 +81,12 @@ export const DEFAULT_LIMITS: Limits = {
   queryWarnAt: 1e12,
   queryLimit: 2e12,
   refuseOverBudget: false,
+  evaluateThreads: -1,
+  maxQueuedElements: 16_384,
+  maxQueuedElementsPerTenant: 4_096,
+  handshakeTimeoutMs: 10_000,
+  idleTimeoutMs: 120_000,
+  maxConnections: 512,
 };
 
 export class ConfigError extends Error {
@@ -145,6 +159,12 @@ export function parseNodeConfig(raw: unknown, base: string): NodeConfig {
     queryWarnAt: int(l, 'queryWarnAt', 1, Number.MAX_SAFE_INTEGER, d.queryWarnAt),
     queryLimit: int(l, 'queryLimit', 1, Number.MAX_SAFE_INTEGER, d.queryLimit),
     refuseOverBudget: l.refuseOverBudget === undefined ? d.refuseOverBudget : l.refuseOverBudget === true,
+    evaluateThreads: int(l, 'evaluateThreads', -1, 64, d.evaluateThreads),
+    maxQueuedElements: int(l, 'maxQueuedElements', 1, 1e9, d.maxQueuedElements),
+    maxQueuedElementsPerTenant: int(l, 'maxQueuedElementsPerTenant', 1, 1e9, d.maxQueuedElementsPerTenant),
+    handshakeTimeoutMs: int(l, 'handshakeTimeoutMs', 100, 600_000, d.handshakeTimeoutMs),
+    idleTimeoutMs: int(l, 'idleTimeoutMs', 100, 86_400_000, d.idleTimeoutMs),
+    maxConnections: int(l, 'maxConnections', 1, 1e6, d.maxConnections),
   };
   let metrics: NodeConfig['metrics'];
   if (c.metrics !== undefined) {
