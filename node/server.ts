@@ -23,6 +23,7 @@ import { peerHandlers } from './services/peer.js';
 import { ShareStore } from './store.js';
 import { LifecycleHandler } from './lifecycle.js';
 import { NodeListener } from './listener.js';
+import { EvaluatePool } from './evaluate-pool.js';
 import { PeerClients } from './peer-client.js';
 import { ClusterView } from './cluster-view.js';
 
@@ -57,6 +58,7 @@ export class PvkmNode {
     readonly metricsPort: number | undefined,
     private readonly server: grpc.Server,
     private readonly listener: NodeListener,
+    private readonly pool: EvaluatePool,
     private readonly health: HealthImplementation,
     private readonly runtime: NodeRuntime,
     private readonly audit: AuditLog,
@@ -108,15 +110,21 @@ export class PvkmNode {
       'grpc.max_connection_age_ms': MAX_CONNECTION_AGE_MS,
       'grpc.max_connection_age_grace_ms': MAX_CONNECTION_AGE_GRACE_MS,
     });
+    const credentials = await serverCredentials(config);
+    const pool = await EvaluatePool.start(
+      group,
+      { threads: config.limits.evaluateThreads, maxQueued: config.limits.maxQueuedElements, maxQueuedPerTenant: config.limits.maxQueuedElementsPerTenant },
+      log,
+    );
     const proto = loadSplitkeyProto();
-    server.addService(tolerantService(proto.splitkey.v1.Evaluator.service), evaluatorHandlers(runtime));
+    server.addService(tolerantService(proto.splitkey.v1.Evaluator.service), evaluatorHandlers(runtime, pool));
     server.addService(tolerantService(proto.splitkey.v1.Admin.service), adminHandlers(runtime));
     server.addService(tolerantService(proto.splitkey.v1.Peer.service), peerHandlers(runtime));
     health.addToServer(server);
 
     const { host, port: wanted } = parseHostPort(config.listen);
     let refusedLogged = 0;
-    const listener = await NodeListener.open(server, await serverCredentials(config), {
+    const listener = await NodeListener.open(server, credentials, {
       host,
       port: wanted,
       maxConnections: config.limits.maxConnections,
@@ -126,6 +134,9 @@ export class PvkmNode {
         refusedLogged = performance.now();
         log.warn({ alert: 'connection-cap', open }, `refusing connections: ${open} are open (limits.maxConnections)`);
       },
+    }).catch(async (e) => {
+      await pool.close();
+      throw e;
     });
     const port = listener.port;
     let metricsServer: HttpServer | undefined;
@@ -142,10 +153,11 @@ export class PvkmNode {
         const m = parseHostPort(config.metrics.listen, 'metrics.listen');
         ({ server: metricsServer, port: metricsPort } = await metrics.serve(m.host, m.port));
       }
-      node = new PvkmNode(config, port, metricsPort, server, listener, health, runtime, audit, metricsServer);
+      node = new PvkmNode(config, port, metricsPort, server, listener, pool, health, runtime, audit, metricsServer);
     } catch (e) {
       server.forceShutdown();
       listener.destroyAll();
+      await pool.close();
       metricsServer?.close();
       await runtime.store?.close().catch(() => undefined);
       throw e;
@@ -188,6 +200,7 @@ export class PvkmNode {
       });
     });
     this.listener.destroyAll();
+    await this.pool.close();
     await new Promise<void>((resolve) => (this.metricsServer ? this.metricsServer.close(() => resolve()) : resolve()));
     await this.audit.flush();
     await this.saveQueryCounts();
