@@ -9,8 +9,9 @@
  *   its own libsodium instance and the same crypto/ code. A worker gets a copy of k_i for one job
  *   only (transferred, zeroed by the worker when the job is done); it keeps no share.
  * - Requests wait in one queue per tenant. Whenever a worker is free it takes the oldest request
- *   of the next tenant in turn (round robin), so a tenant that floods the node delays another
- *   tenant's request by at most one job per worker, not by its whole backlog.
+ *   of the waiting tenant that was served least recently (a tenant never served, or not for a
+ *   long time, goes first), so a tenant that floods the node delays another tenant's request by
+ *   at most the jobs already running, never by its backlog.
  * - The queue is bounded in elements, in all and per tenant; a request that does not fit is
  *   refused at once with RESOURCE_EXHAUSTED (before any work, and before it spends rate tokens).
  * - A request whose caller has gone (deadline passed, cancelled) is dropped when its turn comes.
@@ -68,6 +69,8 @@ interface PoolWorker {
   task?: { id: number; task: Task; prepared: JobKey };
 }
 
+const MAX_REMEMBERED_TENANTS = 10_000;
+
 export function defaultEvaluateThreads(): number {
   return Math.max(1, Math.min(availableParallelism() - 1, 4));
 }
@@ -90,8 +93,9 @@ function fromWorker(result: Extract<EvaluateResult, { ok: false }>): Error {
 
 export class EvaluatePool {
   private readonly queues = new Map<string, Task[]>();
-  /** Tenants with waiting tasks, in the order they get their next turn. */
-  private readonly turns: string[] = [];
+  /** When each tenant was last served (a counter); tenants not here were never served. */
+  private readonly lastServed = new Map<string, number>();
+  private served = 0;
   private readonly queuedByTenant = new Map<string, number>();
   private queuedTotal = 0;
   private readonly workers: PoolWorker[] = [];
@@ -165,10 +169,7 @@ export class EvaluatePool {
         reject,
       };
       let queue = this.queues.get(tenant);
-      if (!queue) {
-        this.queues.set(tenant, (queue = []));
-        this.turns.push(tenant);
-      }
+      if (!queue) this.queues.set(tenant, (queue = []));
       queue.push(task);
       this.queuedByTenant.set(tenant, (this.queuedByTenant.get(tenant) ?? 0) + task.count);
       this.queuedTotal += task.count;
@@ -180,7 +181,6 @@ export class EvaluatePool {
     this.closed = true;
     for (const queue of this.queues.values()) for (const t of queue) t.reject(unavailable('node is stopping'));
     this.queues.clear();
-    this.turns.length = 0;
     this.queuedByTenant.clear();
     this.queuedTotal = 0;
     const workers = this.workers.splice(0);
@@ -188,14 +188,22 @@ export class EvaluatePool {
     await Promise.all(workers.map((w) => w.worker.terminate()));
   }
 
-  /** The next task in fair order, or undefined. */
+  /** The oldest task of the waiting tenant served least recently, or undefined. */
   private take(): Task | undefined {
-    const tenant = this.turns.shift();
+    let tenant: string | undefined;
+    let when = Infinity;
+    for (const t of this.queues.keys()) {
+      const last = this.lastServed.get(t) ?? -1;
+      if (last < when) [tenant, when] = [t, last];
+    }
     if (tenant === undefined) return undefined;
     const queue = this.queues.get(tenant)!;
     const task = queue.shift()!;
-    if (queue.length > 0) this.turns.push(tenant);
-    else this.queues.delete(tenant);
+    if (queue.length === 0) this.queues.delete(tenant);
+    this.lastServed.delete(tenant); // re-inserted last: the map stays in serving order
+    this.lastServed.set(tenant, this.served++);
+    // Forget the tenants served longest ago once there are many (they count as never served).
+    if (this.lastServed.size > MAX_REMEMBERED_TENANTS) this.lastServed.delete(this.lastServed.keys().next().value!);
     const left = (this.queuedByTenant.get(tenant) ?? 0) - task.count;
     if (left > 0) this.queuedByTenant.set(tenant, left);
     else this.queuedByTenant.delete(tenant);
