@@ -10,8 +10,10 @@
  *   "insecureLoopback": false,                   // dev only: plaintext, loopback bind only
  *   "seal": { "keyFile": "seal.key" }            // or { "keyEnv": "VAR" } | { "passphraseEnv": "VAR" } | { "passphraseFile": "f" }
  *   "metrics": { "listen": "127.0.0.1:9101" },   // optional Prometheus endpoint
- *   "limits": { "maxMessageBytes": 65536, "maxBatch": 1024, "ratePerSecond": 50000, "burst": 100000,
- *               "queryWarnAt": 1e12, "queryLimit": 2e12, "refuseOverBudget": false },
+ *   "limits": { "maxMessageBytes": 65536, "maxBatch": 1024, "ratePerSecond": 2000, "burst": 4096,
+ *               "queryWarnAt": 1e12, "queryLimit": 2e12, "refuseOverBudget": false,
+ *               "evaluateThreads": -1, "maxQueuedElements": 8192, "maxQueuedElementsPerTenant": 4096,
+ *               "handshakeTimeoutMs": 10000, "idleTimeoutMs": 120000, "maxConnections": 512 },
  *   "shutdownGraceMs": 10000,
  *   "cluster": "cluster.json",                   // the node's own cluster descriptor: peer addresses, minThreshold
  *   "allowImport": true,                         // false: refuse ImportShare (every key came from a DKG)
@@ -73,16 +75,25 @@ export interface NodeConfig {
   allowImport: boolean;
 }
 
+/**
+ * Evaluate costs two scalar multiplications per element plus a few per request. Measured with
+ * the node's own worker pool (node/evaluate-pool.ts) on the 2-vCPU Xeon VM of the benchmarks:
+ * about 1,750 elements per CPU-second at batch 1,024 and 1,600 at batch 64 while the machine
+ * was shared (load average 8–9); `npm run bench:crypto` on the idle machine: 4,061/s at batch 64,
+ * 2,071/s at batch 1. So one worker (the default on 2 cores) evaluates 2,000–4,000 elements/s:
+ * one identity may use about that much (bursts of four full batches), and the queue holds a
+ * second or two of a worker's work per tenant, a few seconds in all.
+ */
 export const DEFAULT_LIMITS: Limits = {
   maxMessageBytes: 64 * 1024,
   maxBatch: 1024,
-  ratePerSecond: 50_000,
-  burst: 100_000,
+  ratePerSecond: 2_000,
+  burst: 4_096,
   queryWarnAt: 1e12,
   queryLimit: 2e12,
   refuseOverBudget: false,
   evaluateThreads: -1,
-  maxQueuedElements: 16_384,
+  maxQueuedElements: 8_192,
   maxQueuedElementsPerTenant: 4_096,
   handshakeTimeoutMs: 10_000,
   idleTimeoutMs: 120_000,
