@@ -47,7 +47,7 @@ beforeAll(async () => {
   const Health = grpc.makeGenericClientConstructor(healthService, 'Health');
   health = new Health(`127.0.0.1:${port}`, grpc.credentials.createSsl(Buffer.from(cluster.ca.certPem), Buffer.from(pair.keyPem), Buffer.from(pair.certPem)), {
     'grpc.ssl_target_name_override': 'localhost',
-  }) as typeof health;
+  }) as unknown as typeof health;
   expect(await checkHealth()).toBe('SERVING');
 });
 
@@ -97,7 +97,7 @@ describe('connections', () => {
     const pair = await cluster.certFor({ role: 'client', tenant: 'acme', name: 'late' });
     const late = new Health(`127.0.0.1:${port}`, grpc.credentials.createSsl(Buffer.from(cluster.ca.certPem), Buffer.from(pair.keyPem), Buffer.from(pair.certPem)), {
       'grpc.ssl_target_name_override': 'localhost',
-    }) as typeof health;
+    }) as unknown as typeof health;
     try {
       const status = await new Promise<string>((resolve, reject) => late.check({ service: '' }, { deadline: Date.now() + 3000 }, (err, res) => (err ? reject(err) : resolve(String(res.status)))));
       expect(status).toBe('SERVING');

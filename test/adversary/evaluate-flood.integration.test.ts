@@ -15,6 +15,7 @@ import { AdminClient } from '../../client/admin.js';
 import { unaryCall, type NodeChannels } from '../../client/channels.js';
 import { blind, createSuite, loadGroup, scalarFromBigint, verifyPartial } from '../../crypto/index.js';
 import type { EvaluateResponse__Output } from '../../proto/gen/splitkey/v1/EvaluateResponse.js';
+import type { KeyStatusResponse__Output } from '../../proto/gen/splitkey/v1/KeyStatusResponse.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 
 const suite = createSuite(await loadGroup('sodium'));
@@ -76,7 +77,7 @@ beforeAll(async () => {
   const Health = grpc.makeGenericClientConstructor(healthService, 'Health');
   health = new Health(cluster.descriptor().nodes[0]!.address, grpc.credentials.createSsl(Buffer.from(cluster.ca.certPem), Buffer.from(pair.keyPem), Buffer.from(pair.certPem)), {
     'grpc.ssl_target_name_override': 'localhost',
-  }) as typeof health;
+  }) as unknown as typeof health;
   // Warm every path once (JIT, TLS sessions, the workers), then time a lone batch.
   await evaluate(flooder, 'acme/flood', big);
   await evaluate(other, 'other/key', big.slice(0, 1));
@@ -146,13 +147,9 @@ describe('one tenant floods a node with 1,024-element Evaluates', () => {
     await new Promise((r) => setTimeout(r, 300));
     const res = await evaluate(other, 'other/key', big.slice(0, 4));
     await flooding;
-    const keyInfo = await unaryCall<object, { info: { versions: { publicShares: { index: number; publicShare: Uint8Array }[] }[] } }>(
-      admin.channels.admin(1).KeyStatus.bind(admin.channels.admin(1)),
-      { keyName: 'other/key' },
-      admin.channels.callMetadata(),
-      5000,
-    ).promise;
-    const pk = keyInfo.info.versions[0]!.publicShares.find((p) => p.index === 1)!.publicShare;
+    const a = admin.channels.admin(1);
+    const keyInfo = await unaryCall<object, KeyStatusResponse__Output>(a.KeyStatus.bind(a), { keyName: 'other/key' }, admin.channels.callMetadata(), 5000).promise;
+    const pk = keyInfo.info!.versions[0]!.publicShares.find((p) => p.index === 1)!.publicShare;
     expect(() => verifyPartial(suite, new Uint8Array(pk), big.slice(0, 4), { index: 1, evaluatedElements: res.evaluatedElements, proof: res.proof })).not.toThrow();
   });
 });
