@@ -21,7 +21,12 @@ import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 const suite = createSuite(await loadGroup('sodium'));
 const rng = (n: number) => new Uint8Array(n).map(() => Math.floor(Math.random() * 256));
 const FLOOD_MS = 4000;
-const PROBE_P99_MS = 150;
+/**
+ * Probes must answer with p99 under 150 ms, or a quarter of a lone batch's time where the
+ * machine is so loaded that a batch takes longer than 0.6 s. Blocked behind the batches (as
+ * before), a probe's p99 is about a whole batch.
+ */
+const probeBound = () => Math.max(150, loneBatchMs / 4);
 
 let cluster: TestCluster;
 let admin: AdminClient;
@@ -93,7 +98,7 @@ afterAll(async () => {
 });
 
 describe('one tenant floods a node with 1,024-element Evaluates', () => {
-  it(`health, NodeStatus and KeyStatus answer with p99 < ${PROBE_P99_MS} ms; another tenant is served within about one batch`, async () => {
+  it('health, NodeStatus and KeyStatus answer with p99 < 150 ms (or a quarter batch); another tenant is served within about one batch', async () => {
     const until = performance.now() + FLOOD_MS;
     const flooding = flood(4, until);
     await new Promise((r) => setTimeout(r, 300)); // let the flood build its queue
@@ -128,8 +133,8 @@ describe('one tenant floods a node with 1,024-element Evaluates', () => {
     expect(result.other).toEqual([]);
     expect(result.ok).toBeGreaterThan(0);
     expect(healthMs.length).toBeGreaterThan(10);
-    expect(report.healthP99).toBeLessThan(PROBE_P99_MS);
-    expect(report.statusP99).toBeLessThan(PROBE_P99_MS);
+    expect(report.healthP99).toBeLessThan(probeBound());
+    expect(report.statusP99).toBeLessThan(probeBound());
     // The quiet tenant waits for at most the batch each worker is on, never the flood's backlog
     // (four batches in flight): bounded by two lone batches' time, measured on this machine now.
     expect(report.otherMax).toBeLessThan(2 * loneBatchMs + 300);
