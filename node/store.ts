@@ -67,6 +67,8 @@ export interface LoadedVersion {
 }
 
 const SEP = '\x00';
+/** Node indices are 1..255 (the node config's range). */
+const MAX_NODE_INDEX = 255;
 const versionKey = (name: string, version: number) => `v${SEP}${name}${SEP}${version.toString().padStart(10, '0')}`;
 const SEAL_META = `meta${SEP}seal`;
 const opKey = (name: string) => `op${SEP}${name}`;
@@ -233,10 +235,11 @@ export class ShareStore {
       checkKeyName(keyName, 'key_name');
       checkVersion(version, 'key_version');
       checkThreshold(threshold, nodeIndices.length);
-      checkIndices(nodeIndices, undefined, 'node_indices');
+      checkIndices(nodeIndices, MAX_NODE_INDEX, 'node_indices');
     } catch (e) {
       throw invalidArgument((e as Error).message);
     }
+    if (nodeIndices.length === 0) throw invalidArgument('node_indices must name at least one node, got none');
     if (nodeIndex !== this.nodeIndex) throw invalidArgument(`node_index ${nodeIndex} is not this node's index ${this.nodeIndex}`);
     if (!nodeIndices.includes(nodeIndex)) throw invalidArgument(`node_indices does not include this node's index ${nodeIndex}`);
     let commitments: Element[];
@@ -381,8 +384,17 @@ export class ShareStore {
     await this.compactKey(key);
   }
 
-  /** Erase a version's share (crypto-shredding). Returns false if it was already destroyed. */
+  /**
+   * Erase a version's share (crypto-shredding). Returns false if it was already destroyed. The
+   * version is always exact: 0 ("the newest" elsewhere) is refused, never resolved.
+   */
   async destroyVersion(keyName: string, version: number): Promise<boolean> {
+    try {
+      checkKeyName(keyName, 'key_name');
+      checkVersion(version, 'key_version');
+    } catch (e) {
+      throw invalidArgument((e as Error).message);
+    }
     const v = this.resolve(keyName, version);
     if (v.record.state === 'destroyed') return false;
     const record: VersionRecord = { ...v.record, state: 'destroyed' };
