@@ -300,7 +300,13 @@ export class ThresholdEvaluator {
       return newest;
     }
     let v = key.versions.find((x) => x.version === version);
-    if (!v) v = (await this.keyInfo(keyName, { refresh: true })).versions.find((x) => x.version === version);
+    let latest = key;
+    if (!v) {
+      latest = await this.keyInfo(keyName, { refresh: true });
+      v = latest.versions.find((x) => x.version === version);
+    }
+    const refused = latest.refused.find((r) => r.version === version);
+    if (!v && refused) throw new KeyError('KEY_INFO_DISAGREEMENT', `version ${version} of key ${keyName} is refused: ${refused.reason} (nodes ${refused.nodes.join(',')})`);
     if (!v) throw new KeyError('KEY_NOT_FOUND', `key ${keyName} has no version ${version}`);
     if (v.state === 'destroyed') throw new KeyError('KEY_DESTROYED', `version ${version} of key ${keyName} was destroyed: data under it cannot be decrypted`);
     return v;
