@@ -216,3 +216,36 @@ describe('order of checks and undecodable bodies', () => {
     expect(await adminCall(asClient, 1, 'PrepareOperation', {})).toMatch(/^PERMISSION_DENIED/);
   });
 });
+
+describe('Peer fields', () => {
+  /** One Peer RPC on node `index` as node `as` (a genuine node certificate of the cluster CA). */
+  async function peerCall(as: number, index: number, method: string, req: object): Promise<string> {
+    const pair = await cluster.certFor({ role: 'node', index: as });
+    const Peer = (await import('../../proto/load.js')).loadSplitkeyProto().splitkey.v1.Peer;
+    const address = cluster.descriptor().nodes.find((n) => n.index === index)!.address;
+    const c = new Peer(address, grpc.credentials.createSsl(Buffer.from(cluster.ca.certPem), Buffer.from(pair.keyPem), Buffer.from(pair.certPem)), { 'grpc.ssl_target_name_override': 'localhost' });
+    try {
+      const fn = ((c as unknown as Record<string, unknown>)[method] as (...a: unknown[]) => grpc.ClientUnaryCall).bind(c);
+      await unaryCall(fn, req, new grpc.Metadata(), 5000).promise;
+      return 'OK';
+    } catch (e) {
+      const err = e as grpc.ServiceError;
+      return `${grpc.status[err.code]}: ${err.details}`;
+    } finally {
+      c.close();
+    }
+  }
+
+  it('DeliverShare, ConfirmComplaint and SessionState check every field after the caller, before any effect', async () => {
+    const good = { keyName: 'acme/peer', sessionId: session(), dealer: 2, commitments: [Buffer.alloc(32, 1)], share: Buffer.alloc(32, 2) };
+    expect(await peerCall(2, 1, 'DeliverShare', { ...good, dealer: 3 })).toMatch(/^PERMISSION_DENIED: node 2 may not deliver shares as dealer 3/);
+    expect(await peerCall(2, 1, 'DeliverShare', { ...good, share: Buffer.alloc(31) })).toMatch(/^INVALID_ARGUMENT: share must be 32 bytes/);
+    expect(await peerCall(2, 1, 'DeliverShare', { ...good, commitments: [] })).toMatch(/^INVALID_ARGUMENT: commitments must hold 1\.\.255 entries, got 0/);
+    expect(await peerCall(2, 1, 'DeliverShare', { ...good, keyName: 'acme/../x' })).toMatch(/^INVALID_ARGUMENT: key_name/);
+    expect(await peerCall(2, 1, 'DeliverShare', { ...good, sessionId: '' })).toMatch(/^INVALID_ARGUMENT: session_id/);
+    expect(await peerCall(2, 1, 'ConfirmComplaint', { keyName: 'acme/peer', sessionId: 'xyz', dealer: 2 })).toMatch(/^INVALID_ARGUMENT: session_id/);
+    expect(await peerCall(2, 1, 'SessionState', { keyName: 'Acme/Peer', sessionId: session() })).toMatch(/^INVALID_ARGUMENT: key_name/);
+    // A well-formed question about an unknown session is answered, with nothing pending.
+    expect(await peerCall(2, 1, 'SessionState', { keyName: 'acme/peer', sessionId: session() })).toBe('OK');
+  });
+});
