@@ -2,6 +2,7 @@
 /** The `splitkey` command. Every subcommand has --help; errors are one line and a non-zero exit. */
 import { Command, CommanderError } from 'commander';
 import { registerAudit } from './commands/audit.js';
+import { registerCluster } from './commands/cluster.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDev } from './commands/dev.js';
 import { registerFiles } from './commands/files.js';
@@ -33,6 +34,7 @@ registerMaster(program);
 registerPki(program);
 registerAudit(program);
 registerReceipt(program);
+registerCluster(program);
 
 try {
   await program.parseAsync(process.argv);
