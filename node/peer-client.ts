@@ -8,6 +8,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import type { PeerClient } from '../proto/gen/splitkey/v1/Peer.js';
 import type { DeliverShareResponse__Output } from '../proto/gen/splitkey/v1/DeliverShareResponse.js';
@@ -52,7 +53,10 @@ export class PeerClients {
           return peer?.role === 'node' && peer.index === index ? undefined : new Error(`the server at ${address} is not node ${index}`);
         },
       });
-      options['grpc.ssl_target_name_override'] = 'localhost';
+      // SNI carries the peer's DNS name (routable by an SNI proxy); an IP cannot be sent as SNI
+      // (RFC 6066), so then the name is node-<j>.splitkey. The pinned identity decides.
+      const host = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+      if (isIP(host)) options['grpc.ssl_target_name_override'] = `node-${index}.splitkey`;
     } else {
       creds = grpc.credentials.createInsecure();
     }
