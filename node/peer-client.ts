@@ -80,9 +80,14 @@ export class PeerClients {
    * is tried three times over a few hundred milliseconds (a channel may be between reconnects)
    * and then reported unreachable.
    */
-  private async call<Res>(index: number, invoke: (c: PeerClient, md: grpc.Metadata, deadline: number, cb: (err: grpc.ServiceError | null, res?: Res) => void) => void, patient: boolean): Promise<Res> {
+  private async call<Res>(
+    index: number,
+    invoke: (c: PeerClient, md: grpc.Metadata, deadline: number, cb: (err: grpc.ServiceError | null, res?: Res) => void) => void,
+    patient: boolean,
+    timeoutMs = TIMEOUT_MS,
+  ): Promise<Res> {
     const c = await this.client(index);
-    const deadline = Date.now() + TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
     let backoff = 50;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -108,7 +113,9 @@ export class PeerClients {
   sessionState(index: number, req: { keyName: string; sessionId: string }): Promise<SessionStateResponse__Output> {
     // Patient: a peer that just restarted must be asked, not taken for unreachable (that would
     // refuse an abort or a commit that is safe).
-    return this.call<SessionStateResponse__Output>(index, (c, md, deadline, cb) => c.SessionState(req, md, { deadline }, cb), true);
+    // A second covers a peer's reconnect backoff (at most 500 ms); a peer down for longer is
+    // reported unreachable instead of holding every commit and abort for the full deadline.
+    return this.call<SessionStateResponse__Output>(index, (c, md, deadline, cb) => c.SessionState(req, md, { deadline }, cb), true, 1_000);
   }
 
   close(): void {
