@@ -60,6 +60,7 @@ export function registerDev(program: Command): void {
       await import('node:fs/promises').then((fs) => fs.mkdir(dir, { recursive: true }));
       const unlock = await lockDir(dir);
       let stopping = false;
+      let died = 0;
       try {
         const cluster = await DevCluster.create({ dir, nodes, threshold, metrics: opts.metrics });
         await cluster.start();
@@ -69,18 +70,22 @@ export function registerDev(program: Command): void {
         // A node that dies while the cluster runs is reported at once (the rest keep serving).
         for (const n of cluster.nodes.values()) {
           void n.exited?.then((code) => {
-            if (!stopping) info(`node ${n.index} exited unexpectedly (code ${code ?? n.child?.signalCode}); see ${join(dir, 'nodes', String(n.index), 'node.log')}`);
+            if (stopping) return;
+            died++;
+            info(`node ${n.index} exited unexpectedly (code ${code ?? n.child?.signalCode}); see ${join(dir, 'nodes', String(n.index), 'node.log')}`);
           });
         }
+        // Signal listeners do not keep the event loop alive; with every node dead nothing else
+        // would, and the process would end by itself instead of waiting for Ctrl-C.
+        const keepAlive = setInterval(() => undefined, 2 ** 30);
         await stopRequested;
+        clearInterval(keepAlive);
         stopping = true;
         info('stopping nodes…');
         const codes = await cluster.stop();
         const bad = [...codes].filter(([, c]) => c !== 0);
-        if (bad.length > 0) {
-          info(`nodes exited uncleanly: ${bad.map(([i, c]) => `${i} (${c})`).join(', ')}`);
-          process.exitCode = EXIT.failed;
-        }
+        if (bad.length > 0) info(`nodes exited uncleanly: ${bad.map(([i, c]) => `${i} (${c})`).join(', ')}`);
+        if (bad.length > 0 || died > 0) process.exitCode = EXIT.failed;
       } finally {
         stopping = true;
         await unlock();
