@@ -4,6 +4,7 @@
  * names both ("option '--threshold <t>' argument 'x' is invalid. …").
  */
 import { InvalidArgumentError } from 'commander';
+import { checkKeyName } from '../crypto/resource-key.js';
 import { CliError, EXIT } from './output.js';
 
 /** A whole number in [min, max], written in decimal digits only ("1e3", "0x10", "" are refused). */
@@ -33,14 +34,14 @@ export function nodeList(value: string): number[] {
 }
 
 export const KEY_NAME_RULE =
-  'a key name is tenant/label: the tenant is 1 to 63 lowercase letters, digits, ".", "_" or "-" (starting with a letter or digit), ' +
-  'the label is letters, digits, ".", "_", "-" or "/" (not starting with "/"), at most 255 bytes in all';
+  'a key name is tenant/label: lowercase letters, digits, ".", "_" and "-" in segments separated by single "/" ' +
+  '(each segment starts with a letter or digit; the tenant is at most 63 characters), no "..", at most 255 bytes in all';
 
-const KEY_NAME = /^[a-z0-9][a-z0-9._-]{0,62}\/[A-Za-z0-9._-][A-Za-z0-9._\-/]*$/;
-
-/** A key name argument, checked before anything connects. */
+/** A key name argument, checked (by the library's own rule) before anything connects. */
 export function checkKeyNameArg(name: string): string {
-  if (!KEY_NAME.test(name) || Buffer.byteLength(name) > 255) {
+  try {
+    checkKeyName(name);
+  } catch {
     throw new CliError(`${JSON.stringify(name)} is not a valid key name: ${KEY_NAME_RULE}`, EXIT.usage);
   }
   return name;

@@ -1,4 +1,5 @@
 /** `splitkey master init`: create the appliance's sealed master half. */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { createMasterFile, ENV_KEY, ENV_PASSPHRASE, unlockFromEnv, type MasterUnlock } from '../../client/master.js';
 import { CliError, EXIT, out } from '../output.js';
@@ -27,6 +28,7 @@ export function registerMaster(program: Command): void {
     .requiredOption('--out <file>', 'sealed master file to create')
     .option('--force', 'replace an existing file')
     .action(async (opts: { out: string; force?: boolean }) => {
+      if (!opts.force && existsSync(opts.out)) throw new CliError(`${opts.out} already exists; give --force to replace it (the master half in it is then lost for good)`, EXIT.usage);
       await createMasterFile(opts.out, await sealWith(), { overwrite: opts.force === true });
       out(opts.out);
     });
