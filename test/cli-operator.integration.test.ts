@@ -164,6 +164,15 @@ describe('splitkey CLI: what it says is what happened', () => {
     expect(dec.stderr).toMatch(/already exists; give --force/);
     expect((await splitkey(['decrypt', '--force', sealed, plain])).code).toBe(0);
     expect(await readFile(plain, 'utf8')).toBe('keep');
+    // rewrap as a filter: stdin to stdout.
+    const piped = join(dir, 'keep.piped.splk');
+    const sh = spawn('bash', ['-c', `"${process.execPath}" "${CLI}" rewrap - - < "${sealed}" > "${piped}"`], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let shErr = '';
+    sh.stderr.on('data', (d: Buffer) => (shErr += d.toString()));
+    expect(await new Promise((r) => sh.once('close', r)), shErr).toBe(0);
+    expect(shErr).toBe('rewrapped from version 1 to version 1\n');
+    expect((await splitkey(['decrypt', '--force', piped, plain])).code).toBe(0);
+    expect(await readFile(plain, 'utf8')).toBe('keep');
 
     const issue = ['cert', 'issue', '--role', 'admin', '--name', 'ops', '--ca-dir', join(dir, 'cluster'), '--out', join(dir, 'certs')];
     expect((await splitkey(issue)).code).toBe(0);
@@ -237,6 +246,18 @@ describe('splitkey CLI: what it says is what happened', () => {
     expect(again.stderr).toBe('');
   });
 
+  it('--output json on status, key list and key info', async () => {
+    const status = await splitkey(['status', '-o', 'json']);
+    const list = await splitkey(['key', 'list', '--output', 'json']);
+    const info = await splitkey(['key', 'info', 'demo/files', '-o', 'json']);
+    for (const r of [status, list, info]) expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(status.stdout) as { nodes: { node: number; state: string; keys: number }[] }).nodes.map((n) => [n.node, n.state])).toEqual([[1, 'serving'], [2, 'serving'], [3, 'serving']]);
+    const keys = (JSON.parse(list.stdout) as { keys: { keyName: string; versions: { version: number; state: string }[] }[] }).keys;
+    expect(keys.find((k) => k.keyName === 'demo/files')!.versions).toEqual([{ version: 1, state: 'active', nodes: 3 }]);
+    const v = (JSON.parse(info.stdout) as { versions: { version: number; threshold: number; nodes: number[]; publicKey: string }[] }).versions[0]!;
+    expect(v).toMatchObject({ version: 1, threshold: 2, nodes: [1, 2, 3] });
+    expect(v.publicKey).toMatch(/^[0-9a-f]{64}$/);
+  });
   it('commands end within 1 s of their output with a frozen node or a blackholed address; with fewer than t nodes the refusal names each', async () => {
     const held = new Set<Socket>();
     const blackhole: Server = createServer((s: Socket) => void held.add(s.on('error', () => undefined))); // accepts, never answers
@@ -289,16 +310,6 @@ describe('splitkey CLI: what it says is what happened', () => {
     expect(stderr).toBe('exit 141\n');
   });
 
-  it('--output json on status, key list and key info', async () => {
-    const [status, list, info] = await Promise.all([splitkey(['status', '-o', 'json']), splitkey(['key', 'list', '--output', 'json']), splitkey(['key', 'info', 'demo/files', '-o', 'json'])]);
-    for (const r of [status, list, info]) expect(r.code, r.stderr).toBe(0);
-    expect((JSON.parse(status.stdout) as { nodes: { node: number; state: string; keys: number }[] }).nodes.map((n) => [n.node, n.state])).toEqual([[1, 'serving'], [2, 'serving'], [3, 'serving']]);
-    const keys = (JSON.parse(list.stdout) as { keys: { keyName: string; versions: { version: number; state: string }[] }[] }).keys;
-    expect(keys.find((k) => k.keyName === 'demo/files')!.versions).toEqual([{ version: 1, state: 'active', nodes: 3 }]);
-    const v = (JSON.parse(info.stdout) as { versions: { version: number; threshold: number; nodes: number[]; publicKey: string }[] }).versions[0]!;
-    expect(v).toMatchObject({ version: 1, threshold: 2, nodes: [1, 2, 3] });
-    expect(v.publicKey).toMatch(/^[0-9a-f]{64}$/);
-  });
 });
 
 describe('splitkey dev --dir on an existing directory', () => {

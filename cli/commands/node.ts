@@ -1,4 +1,5 @@
 /** `splitkey node start --config FILE`: run one PVKM node until SIGTERM/SIGINT. */
+import * as grpc from '@grpc/grpc-js';
 import type { Command } from 'commander';
 import { loadNodeConfig } from '../../node/config.js';
 import { createLogger } from '../../node/log.js';
@@ -18,6 +19,16 @@ export function registerNode(program: Command): void {
       // Config, certificate and data must agree on the index before anything listens.
       await checkNodeIdentity(config, opts.config);
       const log = createLogger({ nodeIndex: config.index });
+      // gRPC's own diagnostics go to the node's log as JSON lines, not raw to stderr; a failed
+      // bind is reported below as one sentence, so its raw line is dropped.
+      grpc.setLogger({
+        error: (...args: unknown[]) => {
+          const text = args.map(String).join(' ');
+          if (!/No address added/.test(text)) log.warn({ grpc: text }, 'grpc');
+        },
+        info: () => undefined,
+        debug: () => undefined,
+      });
       // Signal handlers before anything else: a SIGTERM that arrives while the node starts, or
       // right after the "serving" line (a supervisor may react to it at once), still stops it
       // cleanly instead of killing it. `on`, not `once`: a repeated signal (one sent to the whole
