@@ -1,6 +1,4 @@
 /** CLI output conventions: results on stdout, diagnostics on stderr, errors as one clear line. */
-import { ConfigError as ClientConfigError, KeyError, ThresholdError } from '../client/errors.js';
-
 export const out = (line: string): void => void process.stdout.write(`${line}\n`);
 export const info = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -34,16 +32,11 @@ export class CliError extends Error {
 }
 
 /**
- * One line for any error. Library errors are already plain sentences; their stable codes are
- * for programs and stay out of the line, except for errors we do not know (kept for bug reports).
+ * One line for any error. Library errors are plain sentences already; their stable codes are for
+ * programs (and the exit code tells the kind), so they stay out of the line.
  */
 export function describeError(e: unknown): string {
-  if (e instanceof CliError || e instanceof ThresholdError || e instanceof KeyError || e instanceof ClientConfigError) return e.message;
-  if (e instanceof Error) {
-    const code = (e as { code?: unknown }).code;
-    return typeof code === 'string' && !e.message.includes(code) ? `${e.message} [${code}]` : e.message;
-  }
-  return String(e);
+  return e instanceof Error ? e.message : String(e);
 }
 
 /** Milliseconds since `start`, formatted. */
