@@ -298,6 +298,8 @@ export function registerKey(program: Command): void {
               publicShares: Object.fromEntries([...v.publicShares].map(([i, pk]) => [String(i), toHex(pk)])),
             })),
             failures: key.failures.map(failureJson),
+            refused: key.refused,
+            suspects: key.suspects,
           });
         } else {
           for (const v of key.versions) {
@@ -306,6 +308,8 @@ export function registerKey(program: Command): void {
             for (const [i, pk] of v.publicShares) out(`  pk_${i} ${toHex(pk)}`);
           }
           for (const f of key.failures) info(`warning: node ${f.index}: ${f.reason} (${f.detail})`);
+          for (const r of key.refused) info(`warning: version ${r.version} refused: ${r.reason} (nodes ${r.nodes.join(',')})`);
+          for (const x of key.suspects) info(`warning: node ${x.index} disagrees with the quorum on version ${x.version}: ${x.reason}`);
         }
       } finally {
         await client.close();
