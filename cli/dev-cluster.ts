@@ -10,13 +10,17 @@
  *   DIR/client.crt/.key                 a client of tenant "demo"
  *   DIR/admin.crt/.key                  an admin
  *   DIR/master.json                     a sealed master half
+ *   DIR/master.key                      what unseals it (dev only: 64 hex digits, 0600)
  *   DIR/env                             shell exports of all of the above; written only once
  *                                       every node is SERVING
+ *
+ * `create` on a directory that already holds a cluster (DIR/cluster.json) reuses it as it is:
+ * same CA, certificates, seal keys, master half, ports and data. Nothing is ever overwritten.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -83,20 +87,36 @@ export class DevCluster {
     };
   }
 
-  /** Write CA, certificates, seal keys, configs, master half and the descriptor. */
+  /** The node count and default threshold of the cluster in `dir`, if it holds one. */
+  static async existing(dir: string): Promise<{ nodes: number; threshold: number } | undefined> {
+    const path = join(resolve(dir), 'cluster.json');
+    if (!existsSync(path)) return undefined;
+    const d = JSON.parse(await readFile(path, 'utf8')) as { defaultThreshold?: number; nodes: { index: number }[] };
+    return { nodes: d.nodes.length, threshold: d.defaultThreshold ?? Math.floor(d.nodes.length / 2) + 1 };
+  }
+
+  /**
+   * Write CA, certificates, seal keys, configs, master half and the descriptor — or, when `dir`
+   * already holds a cluster, reuse all of it (see the layout above).
+   */
   static async create(options: DevClusterOptions): Promise<DevCluster> {
     const { dir, nodes: n, threshold } = options;
     if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error('--nodes must be between 1 and 64');
     if (!Number.isInteger(threshold) || threshold < 1 || threshold > n) throw new Error(`--threshold must be between 1 and ${n}`);
     const cluster = new DevCluster({ ...options, dir: resolve(dir) });
     const root = cluster.options.dir;
+    if (existsSync(join(root, 'cluster.json'))) return cluster.reuse();
+    for (const f of ['ca.key', 'master.json', 'nodes']) {
+      if (existsSync(join(root, f))) throw new Error(`${root} holds ${f} but no cluster.json: an incomplete cluster; remove the directory or use another one`);
+    }
     await mkdir(join(root, 'nodes'), { recursive: true });
     const ca = await createCa({ commonName: 'splitkey dev CA' });
     await writePemFiles(root, 'ca', ca);
     await writePemFiles(root, 'client', await issueCert(ca, { role: 'client', tenant: 'demo', name: 'appliance' }));
     await writePemFiles(root, 'admin', await issueCert(ca, { role: 'admin', name: 'dev' }));
     const masterKey = randomBytes(32);
-    await createMasterFile(join(root, 'master.json'), { key: masterKey }, { overwrite: true });
+    await writeFile(join(root, 'master.key'), masterKey.toString('hex'), { mode: 0o600, flag: 'wx' });
+    await createMasterFile(join(root, 'master.json'), { key: masterKey });
     cluster.env.SPLITKEY_MASTER_KEY = masterKey.toString('hex');
     masterKey.fill(0);
 
@@ -105,7 +125,7 @@ export class DevCluster {
       const nodeDir = join(root, 'nodes', String(index));
       await mkdir(join(nodeDir, 'data'), { recursive: true });
       await writePemFiles(nodeDir, 'node', await issueCert(ca, { role: 'node', index }));
-      await writeFile(join(nodeDir, 'seal.key'), randomBytes(32).toString('hex'), { mode: 0o600 });
+      await writeFile(join(nodeDir, 'seal.key'), randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
       const port = await freePort();
       const config = {
         index,
@@ -118,12 +138,29 @@ export class DevCluster {
         shutdownGraceMs: 5000,
         ...options.nodeConfig,
       };
-      await writeFile(join(nodeDir, 'config.json'), JSON.stringify(config, null, 2));
+      await writeFile(join(nodeDir, 'config.json'), JSON.stringify(config, null, 2), { flag: 'wx' });
       cluster.nodes.set(index, { index, port });
       endpoints.push({ index, address: `127.0.0.1:${port}`, domain: DOMAINS[(index - 1) % DOMAINS.length], identity: `splitkey://node/${index}` });
     }
-    await writeFile(join(root, 'cluster.json'), JSON.stringify({ name: 'dev', defaultThreshold: threshold, minThreshold: threshold, nodes: endpoints }, null, 2));
+    // Written last: its presence marks a complete cluster directory.
+    await writeFile(join(root, 'cluster.json'), JSON.stringify({ name: 'dev', defaultThreshold: threshold, minThreshold: threshold, nodes: endpoints }, null, 2), { flag: 'wx' });
     return cluster;
+  }
+
+  /** Take over the cluster already in the directory: its nodes, ports and master key. */
+  private async reuse(): Promise<DevCluster> {
+    const root = this.options.dir;
+    const descriptor = JSON.parse(await readFile(join(root, 'cluster.json'), 'utf8')) as { nodes: { index: number; address: string }[] };
+    for (const f of ['ca.crt', 'client.crt', 'client.key', 'admin.crt', 'admin.key', 'master.json']) {
+      if (!existsSync(join(root, f))) throw new Error(`${root} is missing ${f}; remove the directory or use another one`);
+    }
+    for (const { index, address } of descriptor.nodes) {
+      if (!existsSync(join(this.nodeDir(index), 'config.json'))) throw new Error(`${root} is missing nodes/${index}/config.json; remove the directory or use another one`);
+      this.nodes.set(index, { index, port: Number(address.slice(address.lastIndexOf(':') + 1)) });
+    }
+    const masterKey = join(root, 'master.key');
+    if (existsSync(masterKey)) this.env.SPLITKEY_MASTER_KEY = (await readFile(masterKey, 'utf8')).trim();
+    return this;
   }
 
   nodeDir(index: number): string {

@@ -1,6 +1,7 @@
 /**
- * Node configuration: a JSON file, validated field by field with clear errors. Relative paths
- * are resolved against the file's directory.
+ * Node configuration: a JSON file, validated against a strict schema (an unknown field, such
+ * as a typo, is refused with the known name it most likely meant). Relative paths are resolved
+ * against the file's directory.
  *
  * {
  *   "index": 1,                                  // Shamir index of this node, 1..255
@@ -23,6 +24,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { boolField, describeIssues, intField, stringField } from './config-issues.js';
 import type { SealSource } from './seal.js';
 
 export interface Limits {
@@ -105,25 +108,9 @@ export const DEFAULT_LIMITS: Limits = {
 export class ConfigError extends Error {
   readonly code = 'CONFIG_ERROR';
   constructor(field: string, reason: string) {
-    super(`config ${field}: ${reason}`);
+    super(field ? `config ${field}: ${reason}` : `config: ${reason}`);
     this.name = 'ConfigError';
   }
-}
-
-type Json = Record<string, unknown>;
-
-function int(obj: Json, field: string, min: number, max: number, fallback?: number): number {
-  const v = obj[field] ?? fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new ConfigError(field, `must be an integer in [${min}, ${max}]`);
-  }
-  return v;
-}
-
-function str(obj: Json, field: string): string {
-  const v = obj[field];
-  if (typeof v !== 'string' || v.length === 0) throw new ConfigError(field, 'must be a non-empty string');
-  return v;
 }
 
 /** Split "host:port" / "[v6]:port". */
@@ -136,81 +123,87 @@ export function parseHostPort(address: string, field = 'listen'): { host: string
 
 export const isLoopbackHost = (host: string): boolean => host === '127.0.0.1' || host === '::1';
 
+const hostPort = () => stringField().refine((v) => /^(?:\[[^\]]+\]|[^:[\]]+):\d{1,5}$/.test(v) && Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'must be host:port or [v6]:port');
+
+/** The file's shape: every field known, every unknown one refused (a typo must not be ignored). */
+export const NODE_CONFIG_SCHEMA = z
+  .object({
+    index: intField(1, 255),
+    listen: hostPort(),
+    dataDir: stringField(),
+    tls: z.object({ ca: stringField(), cert: stringField(), key: stringField() }).strict().optional(),
+    insecureLoopback: boolField().optional(),
+    seal: z
+      .object({ keyFile: stringField().optional(), keyEnv: stringField().optional(), passphraseEnv: stringField().optional(), passphraseFile: stringField().optional() })
+      .strict()
+      .refine((s) => Object.values(s).filter((v) => v !== undefined).length === 1, 'needs exactly one of keyFile, keyEnv, passphraseEnv and passphraseFile'),
+    metrics: z.object({ listen: hostPort() }).strict().optional(),
+    limits: z
+      .object({
+        maxMessageBytes: intField(1024, 64 * 1024 * 1024),
+        maxBatch: intField(1, 65535),
+        ratePerSecond: intField(1, 1e9),
+        burst: intField(1, 1e9),
+        queryWarnAt: intField(1, Number.MAX_SAFE_INTEGER),
+        queryLimit: intField(1, Number.MAX_SAFE_INTEGER),
+        refuseOverBudget: boolField(),
+        evaluateThreads: intField(-1, 64),
+        maxQueuedElements: intField(1, 1e9),
+        maxQueuedElementsPerTenant: intField(1, 1e9),
+        handshakeTimeoutMs: intField(100, 600_000),
+        idleTimeoutMs: intField(100, 86_400_000),
+        maxConnections: intField(1, 1e6),
+      })
+      .partial()
+      .strict()
+      .optional(),
+    shutdownGraceMs: intField(0, 600_000).optional(),
+    refreshSchedule: z.object({ intervalMinutes: intField(1, 525_600), cluster: stringField(), adminCert: stringField(), adminKey: stringField() }).strict().optional(),
+    /** The node's own cluster descriptor: peer addresses, minThreshold. */
+    cluster: stringField().optional(),
+    /** false: refuse ImportShare (every key came from a DKG). Default true. */
+    allowImport: boolField().optional(),
+  })
+  .strict();
+
 /** Validate a parsed config object; `base` resolves relative paths. */
 export function parseNodeConfig(raw: unknown, base: string): NodeConfig {
-  if (typeof raw !== 'object' || raw === null) throw new ConfigError('(root)', 'must be a JSON object');
-  const c = raw as Json;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('(root)', 'must be a JSON object');
+  const parsed = NODE_CONFIG_SCHEMA.safeParse(raw);
+  if (!parsed.success) {
+    const problems = describeIssues(NODE_CONFIG_SCHEMA, parsed.error);
+    throw new ConfigError('', problems.join('; '));
+  }
+  const c = parsed.data;
   const path = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   const insecureLoopback = c.insecureLoopback === true;
-  const listen = str(c, 'listen');
-  const { host } = parseHostPort(listen);
+  const { host } = parseHostPort(c.listen);
   if (insecureLoopback && !isLoopbackHost(host)) {
     throw new ConfigError('insecureLoopback', `plaintext is allowed only on 127.0.0.1 or ::1, not ${host}`);
   }
-  let tls: NodeConfig['tls'];
-  if (c.tls !== undefined) {
-    const t = c.tls as Json;
-    tls = { ca: path(str(t, 'ca')), cert: path(str(t, 'cert')), key: path(str(t, 'key')) };
-  } else if (!insecureLoopback) {
-    throw new ConfigError('tls', 'is required (mTLS is the default; insecureLoopback is for development only)');
-  }
-  const s = c.seal as Json | undefined;
-  let seal: SealSource;
-  if (!s || typeof s !== 'object') throw new ConfigError('seal', 'is required');
-  if (typeof s.keyFile === 'string') seal = { keyFile: path(s.keyFile) };
-  else if (typeof s.keyEnv === 'string') seal = { keyEnv: s.keyEnv };
-  else if (typeof s.passphraseEnv === 'string') seal = { passphraseEnv: s.passphraseEnv };
-  else if (typeof s.passphraseFile === 'string') seal = { passphraseFile: path(s.passphraseFile) };
-  else throw new ConfigError('seal', 'needs keyFile, keyEnv, passphraseEnv or passphraseFile');
-  const l = (c.limits ?? {}) as Json;
-  const d = DEFAULT_LIMITS;
-  const limits: Limits = {
-    maxMessageBytes: int(l, 'maxMessageBytes', 1024, 64 * 1024 * 1024, d.maxMessageBytes),
-    maxBatch: int(l, 'maxBatch', 1, 65535, d.maxBatch),
-    ratePerSecond: int(l, 'ratePerSecond', 1, 1e9, d.ratePerSecond),
-    burst: int(l, 'burst', 1, 1e9, d.burst),
-    queryWarnAt: int(l, 'queryWarnAt', 1, Number.MAX_SAFE_INTEGER, d.queryWarnAt),
-    queryLimit: int(l, 'queryLimit', 1, Number.MAX_SAFE_INTEGER, d.queryLimit),
-    refuseOverBudget: l.refuseOverBudget === undefined ? d.refuseOverBudget : l.refuseOverBudget === true,
-    evaluateThreads: int(l, 'evaluateThreads', -1, 64, d.evaluateThreads),
-    maxQueuedElements: int(l, 'maxQueuedElements', 1, 1e9, d.maxQueuedElements),
-    maxQueuedElementsPerTenant: int(l, 'maxQueuedElementsPerTenant', 1, 1e9, d.maxQueuedElementsPerTenant),
-    handshakeTimeoutMs: int(l, 'handshakeTimeoutMs', 100, 600_000, d.handshakeTimeoutMs),
-    idleTimeoutMs: int(l, 'idleTimeoutMs', 100, 86_400_000, d.idleTimeoutMs),
-    maxConnections: int(l, 'maxConnections', 1, 1e6, d.maxConnections),
-  };
-  let metrics: NodeConfig['metrics'];
-  if (c.metrics !== undefined) {
-    const m = c.metrics as Json;
-    parseHostPort(str(m, 'listen'), 'metrics.listen');
-    metrics = { listen: m.listen as string };
-  }
-  let refreshSchedule: RefreshSchedule | undefined;
-  if (c.refreshSchedule !== undefined) {
-    const r = c.refreshSchedule as Json;
-    if (!tls) throw new ConfigError('refreshSchedule', 'needs mTLS (the coordinator uses an admin certificate)');
-    refreshSchedule = {
-      intervalMinutes: int(r, 'intervalMinutes', 1, 525_600),
-      cluster: path(str(r, 'cluster')),
-      adminCert: path(str(r, 'adminCert')),
-      adminKey: path(str(r, 'adminKey')),
-    };
-  }
-  if (c.cluster !== undefined) str(c, 'cluster');
-  if (c.allowImport !== undefined && typeof c.allowImport !== 'boolean') throw new ConfigError('allowImport', 'must be true or false');
+  const tls = c.tls ? { ca: path(c.tls.ca), cert: path(c.tls.cert), key: path(c.tls.key) } : undefined;
+  if (!tls && !insecureLoopback) throw new ConfigError('tls', 'is required (mTLS is the default; insecureLoopback is for development only)');
+  const s = c.seal;
+  const seal: SealSource =
+    s.keyFile !== undefined ? { keyFile: path(s.keyFile) }
+    : s.keyEnv !== undefined ? { keyEnv: s.keyEnv }
+    : s.passphraseEnv !== undefined ? { passphraseEnv: s.passphraseEnv }
+    : { passphraseFile: path(s.passphraseFile!) };
+  if (c.refreshSchedule && !tls) throw new ConfigError('refreshSchedule', 'needs mTLS (the coordinator uses an admin certificate)');
+  const r = c.refreshSchedule;
   return {
-    refreshSchedule,
-    cluster: c.cluster === undefined ? undefined : path(c.cluster as string),
+    cluster: c.cluster === undefined ? undefined : path(c.cluster),
     allowImport: c.allowImport !== false,
-    index: int(c, 'index', 1, 255),
-    listen,
-    dataDir: path(str(c, 'dataDir')),
+    refreshSchedule: r ? { intervalMinutes: r.intervalMinutes, cluster: path(r.cluster), adminCert: path(r.adminCert), adminKey: path(r.adminKey) } : undefined,
+    index: c.index,
+    listen: c.listen,
+    dataDir: path(c.dataDir),
     tls,
     insecureLoopback,
     seal,
-    metrics,
-    limits,
-    shutdownGraceMs: int(c, 'shutdownGraceMs', 0, 600_000, 10_000),
+    metrics: c.metrics,
+    limits: { ...DEFAULT_LIMITS, ...c.limits },
+    shutdownGraceMs: c.shutdownGraceMs ?? 10_000,
   };
 }
 
@@ -221,5 +214,10 @@ export async function loadNodeConfig(file: string): Promise<NodeConfig> {
   } catch (e) {
     throw new ConfigError(file, `cannot be read as JSON: ${(e as Error).message}`);
   }
-  return parseNodeConfig(raw, dirname(resolve(file)));
+  try {
+    return parseNodeConfig(raw, dirname(resolve(file)));
+  } catch (e) {
+    if (e instanceof ConfigError) e.message = `node config ${file}: ${e.message.replace(/^config:? /, '')}`;
+    throw e;
+  }
 }

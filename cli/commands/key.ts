@@ -1,21 +1,22 @@
-/** `splitkey key …`: import (dealer split), list, info. */
+/** `splitkey key …`: import (dealer split), create, rotate, refresh, reshare, destroy, abort-op, list, info. */
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { fromHex, toHex } from '../../crypto/index.js';
 import { AdminClient } from '../../client/admin.js';
 import { NodeChannels } from '../../client/channels.js';
 import { resolveCredentials } from '../../client/client.js';
-import { checkFailureDomains, loadDescriptor, mergeDescriptors } from '../../client/descriptor.js';
+import { checkFailureDomains, mergeDescriptors } from '../../client/descriptor.js';
+import { KeyError, type NodeFailure } from '../../client/errors.js';
 import { KeyManager } from '../../client/key-manager.js';
 import type { OperationReport } from '../../client/lifecycle.js';
-import { adminFrom, clientFrom, withClusterFlags, type ClusterFlags } from '../context.js';
-import { CliError, info, out } from '../output.js';
-
-const parseList = (v: string): number[] => v.split(',').map((x) => {
-  const n = Number(x.trim());
-  if (!Number.isInteger(n) || n < 1) throw new CliError(`not a node index: ${JSON.stringify(x)}`);
-  return n;
-});
+import { loadClusterDescriptor } from '../config-files.js';
+import type { KeyStatusResponse__Output } from '../../proto/gen/splitkey/v1/KeyStatusResponse.js';
+import type { ListKeysResponse__Output } from '../../proto/gen/splitkey/v1/ListKeysResponse.js';
+import { adminFrom, clientFrom, DEFAULT_TIMEOUT_MS, withClusterFlags, type ClusterFlags } from '../context.js';
+import { adminCall, askNodes, describeFailures, requireAnswers } from '../node-failures.js';
+import { checkKeyNameArg, KEY_NAME_RULE, nodeList, thresholdValue, versionNumber } from '../options.js';
+import { CliError, EXIT, info, out, outJson, plural } from '../output.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -31,35 +32,52 @@ function report(r: OperationReport): void {
 async function withManager<T>(opts: ClusterFlags, fn: (m: KeyManager) => Promise<T>): Promise<T> {
   const admin = await adminFrom(opts);
   try {
-    return await fn(await KeyManager.create(admin, (line) => info(`  ${line}`)));
+    return await fn(await KeyManager.create(admin, (line) => info(`  ${line}`), { timeoutMs: opts.timeout }));
   } finally {
     admin.close();
   }
 }
+
+/** A threshold that fits the node set, or a sentence saying which would. */
+function checkThreshold(t: number, nodes: number): number {
+  if (t > nodes) throw new CliError(`--threshold ${t} is more than the ${plural(nodes, 'node')} that would hold the key; give at most ${nodes}`, EXIT.usage);
+  return t;
+}
+
+const STATE_NAMES: Record<string, string> = { KEY_STATE_ACTIVE: 'active', KEY_STATE_DECRYPT_ONLY: 'decrypt-only', KEY_STATE_DESTROYED: 'destroyed' };
+
+const nameHelp = `key name (tenant/label; ${KEY_NAME_RULE})`;
 
 export function registerKey(program: Command): void {
   const key = program.command('key').description('manage keys (names are tenant/label)');
 
   withClusterFlags(
     key
-      .command('import <name>')
+      .command('import')
+      .argument('<name>', nameHelp)
       .description('dealer import: split a known 32-byte secret scalar t-of-n over the nodes and send each node only its share; the dealer forgets the secret')
       .requiredOption('--secret-hex <hex>', "the scalar as RFC 9497 serializes it (32 bytes little-endian, like the vectors' skSm); '-' reads it from stdin, so it stays out of the process list")
-      .option('--threshold <t>', "threshold t (default: the descriptor's defaultThreshold, else a majority)", (v) => Number(v))
-      .option('--version <v>', 'version number (default: next free)', (v) => Number(v)),
+      .option('--threshold <t>', "threshold t (default: the descriptor's defaultThreshold, else a majority)", thresholdValue)
+      .option('--version <v>', 'version number, 1 or more (default: next free)', versionNumber),
     { admin: true, client: false },
   ).action(async (name: string, opts: ClusterFlags & { secretHex: string; threshold?: number; version?: number }) => {
+    checkKeyNameArg(name);
     const admin = await adminFrom(opts);
     try {
       const hex = opts.secretHex === '-' ? await readStdin() : opts.secretHex;
-      const secret = fromHex(hex.trim(), '--secret-hex');
-      if (secret.length !== 32) throw new CliError('--secret-hex must be 32 bytes (64 hex characters)');
+      let secret: Uint8Array;
+      try {
+        secret = fromHex(hex.trim(), '--secret-hex');
+      } catch {
+        throw new CliError('--secret-hex must be 64 hex digits (32 bytes)', EXIT.usage);
+      }
+      if (secret.length !== 32) throw new CliError('--secret-hex must be 64 hex digits (32 bytes)', EXIT.usage);
       const n = admin.channels.nodes.length;
-      const t = opts.threshold ?? admin.channels.descriptor.defaultThreshold ?? Math.floor(n / 2) + 1;
+      const t = checkThreshold(opts.threshold ?? admin.channels.descriptor.defaultThreshold ?? Math.floor(n / 2) + 1, n);
       const { version, publicKey } = await admin.importKey(name, secret, t, { version: opts.version });
       secret.fill(0);
       out(`imported ${name} version ${version}: ${t}-of-${n}, pkS ${toHex(publicKey)}`);
-      for (const p of checkFailureDomains(admin.channels.nodes, t)) process.stderr.write(`warning: ${p}\n`);
+      for (const p of checkFailureDomains(admin.channels.nodes, t)) info(`warning: ${p}`);
     } finally {
       admin.close();
     }
@@ -67,61 +85,86 @@ export function registerKey(program: Command): void {
 
   withClusterFlags(
     key
-      .command('create <name>')
+      .command('create')
+      .argument('<name>', nameHelp)
       .description('create a key by distributed key generation (Pedersen DKG with a complaint round): no one, not even the operator, ever knows it')
-      .option('--threshold <t>', "threshold t (default: the descriptor's defaultThreshold, else a majority)", (v) => Number(v))
-      .option('--nodes <list>', 'node indices, e.g. 1,2,3,4,5 (default: every node)', parseList),
+      .option('--threshold <t>', "threshold t (default: the descriptor's defaultThreshold, else a majority)", thresholdValue)
+      .option('--nodes <list>', 'node indices, e.g. 1,2,3,4,5 (default: every node)', nodeList),
     { admin: true, client: false },
-  ).action(async (name: string, opts: ClusterFlags & { threshold?: number; nodes?: number[] }) =>
-    withManager(opts, async (m) => {
-      const nodes = opts.nodes ?? m.admin.channels.nodes.map((n) => n.index);
-      const t = opts.threshold ?? m.admin.channels.descriptor.defaultThreshold ?? Math.floor(nodes.length / 2) + 1;
-      report(await m.createKey(name, t, nodes));
+  ).action(async (name: string, opts: ClusterFlags & { threshold?: number; nodes?: number[] }) => {
+    checkKeyNameArg(name);
+    await withManager(opts, async (m) => {
+      const known = m.admin.channels.nodes.map((n) => n.index);
+      const unknown = (opts.nodes ?? []).filter((i) => !known.includes(i));
+      if (unknown.length > 0) throw new CliError(`--nodes names ${unknown.join(',')}, which the cluster descriptor does not list (it has ${known.join(',')})`, EXIT.usage);
+      const nodes = opts.nodes ?? known;
+      const t = checkThreshold(opts.threshold ?? m.admin.channels.descriptor.defaultThreshold ?? Math.floor(nodes.length / 2) + 1, nodes.length);
+      try {
+        report(await m.createKey(name, t, nodes));
+      } catch (e) {
+        // The library reports an existing key with the code of a missing one; say what it is.
+        if (e instanceof KeyError && /already exists/.test(e.message)) {
+          throw new CliError(`key ${name} already exists; to add a version run: splitkey key rotate ${name}`);
+        }
+        throw e;
+      }
       for (const p of checkFailureDomains(m.admin.channels.nodes.filter((n) => nodes.includes(n.index)), t)) info(`warning: ${p}`);
-    }),
-  );
+    });
+  });
 
   withClusterFlags(
-    key.command('rotate <name>').description('add a new version by DKG; new encryptions use it, older versions stay decryptable (decrypt-only) until destroyed'),
+    key.command('rotate').argument('<name>', nameHelp).description('add a new version by DKG; new encryptions use it, older versions stay decryptable (decrypt-only) until destroyed'),
     { admin: true, client: false },
-  ).action(async (name: string, opts: ClusterFlags) => withManager(opts, async (m) => report(await m.rotate(name))));
+  ).action(async (name: string, opts: ClusterFlags) => {
+    checkKeyNameArg(name);
+    await withManager(opts, async (m) => report(await m.rotate(name)));
+  });
 
   withClusterFlags(
     key
-      .command('refresh <name>')
+      .command('refresh')
+      .argument('<name>', nameHelp)
       .description('proactive refresh: re-randomize every share (same pkS, new pk_i, epoch + 1, old shares erased)')
-      .option('--version <v>', 'only this version (default: every live version)', (v) => Number(v)),
+      .option('--version <v>', 'only this version, 1 or more (default: every live version)', versionNumber),
     { admin: true, client: false },
-  ).action(async (name: string, opts: ClusterFlags & { version?: number }) =>
-    withManager(opts, async (m) => {
-      for (const v of opts.version ? [opts.version] : await m.liveVersions(name)) report(await m.refresh(name, v));
-    }),
-  );
+  ).action(async (name: string, opts: ClusterFlags & { version?: number }) => {
+    checkKeyNameArg(name);
+    await withManager(opts, async (m) => {
+      const versions = opts.version !== undefined ? [opts.version] : await m.liveVersions(name);
+      if (versions.length === 0) throw new CliError(`no live version of ${name} is agreed by enough nodes; nothing refreshed`);
+      for (const v of versions) report(await m.refresh(name, v));
+    });
+  });
 
   withClusterFlags(
     key
-      .command('reshare <name>')
+      .command('reshare')
+      .argument('<name>', nameHelp)
       .description('move versions to a new node set and/or threshold with the same pkS; joining nodes get shares, leaving nodes erase theirs')
-      .option('--nodes <list>', 'new node indices, e.g. 1,2,4,6,7', parseList)
+      .option('--nodes <list>', 'new node indices, e.g. 1,2,4,6,7', nodeList)
       .option('--to-cluster <file>', "move to the nodes of another cluster descriptor (same CA; indices distinct from the current nodes')")
-      .requiredOption('--threshold <t>', 'new threshold', (v) => Number(v))
-      .option('--version <v>', 'only this version (default: every live version)', (v) => Number(v)),
+      .requiredOption('--threshold <t>', 'new threshold', thresholdValue)
+      .option('--version <v>', 'only this version, 1 or more (default: every live version)', versionNumber),
     { admin: true, client: false },
   ).action(async (name: string, opts: ClusterFlags & { nodes?: number[]; toCluster?: string; threshold: number; version?: number }) => {
-    if (!opts.nodes === !opts.toCluster) throw new CliError('give exactly one of --nodes and --to-cluster');
+    checkKeyNameArg(name);
+    if (!opts.nodes === !opts.toCluster) throw new CliError('give exactly one of --nodes and --to-cluster', EXIT.usage);
     const admin = await adminFrom(opts);
     let receivers = opts.nodes;
     let channels = admin.channels;
     if (opts.toCluster) {
-      const target = await loadDescriptor(opts.toCluster);
+      const target = await loadClusterDescriptor(opts.toCluster);
       const merged = mergeDescriptors(admin.channels.descriptor, target);
       receivers = target.nodes.map((n) => n.index);
       channels = new NodeChannels(merged, await resolveCredentials({ ca: opts.ca, cert: opts.adminCert, key: opts.adminKey }, merged, 'SPLITKEY_ADMIN'));
       admin.close();
     }
-    const manager = await KeyManager.create(new AdminClient(channels), (line) => info(`  ${line}`));
+    checkThreshold(opts.threshold, receivers!.length);
+    const manager = await KeyManager.create(new AdminClient(channels), (line) => info(`  ${line}`), { timeoutMs: opts.timeout });
     try {
-      for (const v of opts.version ? [opts.version] : await manager.liveVersions(name)) report(await manager.reshare(name, v, receivers!, opts.threshold));
+      const versions = opts.version !== undefined ? [opts.version] : await manager.liveVersions(name);
+      if (versions.length === 0) throw new CliError(`no live version of ${name} is agreed by enough nodes; nothing reshared`);
+      for (const v of versions) report(await manager.reshare(name, v, receivers!, opts.threshold));
       if (opts.toCluster) info(`done: point appliances at ${opts.toCluster}`);
     } finally {
       manager.admin.close();
@@ -130,15 +173,18 @@ export function registerKey(program: Command): void {
 
   withClusterFlags(
     key
-      .command('destroy <name>')
+      .command('destroy')
+      .argument('<name>', nameHelp)
       .description('erase every share of a version: data under it becomes undecryptable (crypto-shredding)')
-      .requiredOption('--version <v>', 'version to destroy', (v) => Number(v))
+      .requiredOption('--version <v>', 'version to destroy, 1 or more', versionNumber)
       .option('--receipt <file>', 'write the nodes’ signed destroy receipts here (check them with splitkey receipt verify FILE)')
       .option('--yes', 'do not ask for confirmation'),
     { admin: true, client: false },
   ).action(async (name: string, opts: ClusterFlags & { version: number; yes?: boolean; receipt?: string }) => {
+    checkKeyNameArg(name);
+    if (opts.receipt && existsSync(opts.receipt)) throw new CliError(`${opts.receipt} exists; choose another --receipt file`, EXIT.usage);
     if (!opts.yes) {
-      if (!process.stdin.isTTY) throw new CliError('refusing to destroy without confirmation: pass --yes');
+      if (!process.stdin.isTTY) throw new CliError('refusing to destroy without confirmation: pass --yes', EXIT.usage);
       const { createInterface } = await import('node:readline/promises');
       const rl = createInterface({ input: process.stdin, output: process.stderr });
       const answer = await rl.question(`Destroy ${name} version ${opts.version}? Data under it can never be decrypted again. Type the key name to confirm: `);
@@ -146,8 +192,12 @@ export function registerKey(program: Command): void {
       if (answer.trim() !== name) throw new CliError('not confirmed; nothing destroyed');
     }
     await withManager(opts, async (m) => {
+      // Who holds the version, as t nodes agree (else: every node may).
+      const agreed = (await m.versions(name)).find((v) => v.version === opts.version);
       const r = await m.destroy(name, opts.version);
-      out(`${name} version ${opts.version}: share erased on nodes ${r.destroyed.join(',') || '(none)'}`);
+      const members = agreed?.nodeIndices ?? m.admin.channels.nodes.map((n) => n.index);
+      const stillHolding = r.unreachable.filter((u) => members.includes(u.index));
+      if (r.destroyed.length > 0) out(`${name} version ${opts.version}: share erased on nodes ${r.destroyed.join(',')}`);
       if (opts.receipt) {
         const bundle = { kind: 'splitkey/v1/destroy-receipts', keyName: name, version: opts.version, receipts: r.receipts };
         await writeFile(opts.receipt, `${JSON.stringify(bundle, null, 2)}\n`, { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
@@ -155,51 +205,123 @@ export function registerKey(program: Command): void {
         });
         out(`receipts of nodes ${r.receipts.map((x) => x.node).join(',') || '(none)'} written to ${opts.receipt}`);
       }
-      for (const u of r.unreachable) info(`warning: node ${u.index} not reached (${u.reason}); run destroy again when it is back`);
-      if (r.destroyed.length === 0) throw new CliError('no node erased its share');
+      if (stillHolding.length > 0) {
+        const who = stillHolding.map((u) => `node ${u.index} (${u.reason})`).join(', ');
+        throw new CliError(
+          `${name} version ${opts.version} is not destroyed everywhere: ${who} not reached and may still hold its share; ` +
+            `run "splitkey key destroy ${name} --version ${opts.version} --yes" again when ${stillHolding.length === 1 ? 'it is' : 'they are'} back`,
+          r.destroyed.length > 0 ? EXIT.incomplete : EXIT.failed,
+        );
+      }
+      if (r.destroyed.length === 0) throw new CliError(`no node erased a share of ${name} version ${opts.version}: ${r.unreachable.map((u) => `node ${u.index}: ${u.reason}`).join('; ')}`);
     });
   });
 
   withClusterFlags(
-    key.command('abort-op <name>').description('resolve an operation left pending (e.g. by a crash): cancel it and keep the old state, or finish it if some node already committed'),
+    key
+      .command('abort-op')
+      .argument('<name>', nameHelp)
+      .description('resolve an operation left pending (e.g. by a crash): cancel it and keep the old state, or finish it if some node already committed'),
     { admin: true, client: false },
-  ).action(async (name: string, opts: ClusterFlags) =>
-    withManager(opts, async (m) => {
+  ).action(async (name: string, opts: ClusterFlags) => {
+    checkKeyNameArg(name);
+    await withManager(opts, async (m) => {
+      // The coordinator counts a silent node as "nothing pending"; ask first who answers at all.
+      const all = m.admin.channels.nodes.map((n) => n.index);
+      const { failures } = await askNodes(all, (i) => adminCall(m.admin, i, 'KeyStatus', { keyName: name }, opts.timeout ?? DEFAULT_TIMEOUT_MS));
+      const silent = failures.filter((f) => f.reason !== 'not found');
+      requireAnswers(m.admin.channels.nodes.length - silent.length, silent);
       const r = await m.abortOp(name);
-      out(r.outcome === 'none' ? `no pending operation on ${name}` : r.outcome === 'aborted' ? `aborted ${r.sessionId}; old state kept` : `${r.sessionId} was ready on every receiver; finished it everywhere`);
-      if (r.unreachable.length > 0) throw new CliError(`nodes ${r.unreachable.join(',')} did not answer; run key abort-op ${name} again when they are back`);
-    }),
-  );
+      const missed = silent.filter((f) => r.unreachable.includes(f.index));
+      const gone = missed.length > 0 ? describeFailures(missed) : r.unreachable.map((i) => `node ${i}`).join(', ');
+      if (r.outcome === 'none') {
+        if (r.unreachable.length > 0) throw new CliError(`no pending operation on ${name} on the nodes that answered, but ${gone} did not; run abort-op again when they are back`, EXIT.incomplete);
+        out(`no pending operation on ${name}`);
+        return;
+      }
+      out(r.outcome === 'aborted' ? `aborted ${r.sessionId}; old state kept` : `${r.sessionId} was ready on every receiver; finished it everywhere`);
+      if (r.unreachable.length > 0) throw new CliError(`${gone} did not answer; run key abort-op ${name} again when they are back`, EXIT.incomplete);
+    });
+  });
 
-  withClusterFlags(key.command('list').description('keys and versions on every node').option('--tenant <tenant>', 'only this tenant'), { admin: true, client: false }).action(
+  withClusterFlags(key.command('list').description('keys and their versions with states, from every node').option('--tenant <tenant>', 'only this tenant'), { admin: true, client: false, output: true }).action(
     async (opts: ClusterFlags & { tenant?: string }) => {
       const admin = await adminFrom(opts);
       try {
-        const { ok, failures } = await admin.each((i) => admin.listKeys(i, opts.tenant ?? ''));
-        const merged = new Map<string, Set<number>>();
-        for (const res of ok.values()) for (const k of res.keys) k.versions.forEach((v) => merged.set(k.keyName, (merged.get(k.keyName) ?? new Set()).add(v)));
-        for (const [name, versions] of [...merged].sort()) out(`${name}\tversions ${[...versions].sort((a, b) => a - b).join(',')}`);
-        for (const f of failures) process.stderr.write(`warning: node ${f.index}: ${f.reason} (${f.detail})\n`);
+        const timeout = opts.timeout ?? DEFAULT_TIMEOUT_MS;
+        const all = admin.channels.nodes.map((n) => n.index);
+        const { ok, failures } = await askNodes(all, (i) => adminCall<ListKeysResponse__Output>(admin, i, 'ListKeys', { tenant: opts.tenant ?? '' }, timeout));
+        requireAnswers(ok.size, failures);
+        const names = new Set<string>();
+        for (const res of ok.values()) for (const k of res.keys) names.add(k.keyName);
+        const keys = [];
+        for (const keyName of [...names].sort()) {
+          // Each version's state as the nodes report it: destroyed is one-way, so one voice wins;
+          // otherwise the state most nodes report.
+          const status = await askNodes([...ok.keys()], (i) => adminCall<KeyStatusResponse__Output>(admin, i, 'KeyStatus', { keyName }, timeout));
+          const states = new Map<number, string[]>();
+          for (const res of status.ok.values()) for (const v of res.info?.versions ?? []) states.set(v.version, [...(states.get(v.version) ?? []), STATE_NAMES[v.state] ?? v.state]);
+          for (const res of ok.values()) for (const k of res.keys) if (k.keyName === keyName) for (const v of k.versions) if (!states.has(v)) states.set(v, []);
+          const versions = [...states]
+            .sort((a, b) => a[0] - b[0])
+            .map(([version, said]) => ({ version, state: said.includes('destroyed') ? 'destroyed' : mostCommon(said) ?? 'unknown', nodes: said.length }));
+          keys.push({ keyName, versions });
+        }
+        if (opts.output === 'json') outJson({ keys, failures: failures.map(failureJson) });
+        else for (const k of keys) out(`${k.keyName}\t${k.versions.map((v) => `${v.version} (${v.state})`).join(', ')}`);
+        if (failures.length > 0) {
+          if (opts.output !== 'json') for (const f of failures) info(`warning: node ${f.index}: ${f.reason} (${f.detail})`);
+          throw new CliError(`incomplete: ${plural(failures.length, 'node')} of ${admin.channels.nodes.length} did not answer; keys only they hold are missing`, EXIT.incomplete);
+        }
       } finally {
         admin.close();
       }
     },
   );
 
-  withClusterFlags(key.command('info <name>').description('public information on a key as at least t nodes agree on it (pkS, pk_i, state, epoch)')).action(
+  withClusterFlags(key.command('info').argument('<name>', nameHelp).description('public information on a key as at least t nodes agree on it (pkS, pk_i, state, epoch)'), { output: true }).action(
     async (name: string, opts: ClusterFlags) => {
+      checkKeyNameArg(name);
       const client = await clientFrom(opts);
       try {
-        const info = await client.keyInfo(name);
-        for (const v of info.versions) {
-          out(`${name} version ${v.version}: ${v.state}, ${v.threshold}-of-${v.nodeIndices.length} on nodes ${v.nodeIndices.join(',')}, epoch ${v.epoch}`);
-          out(`  pkS  ${toHex(v.publicKey)}`);
-          for (const [i, pk] of v.publicShares) out(`  pk_${i} ${toHex(pk)}`);
+        const key = await client.keyInfo(name);
+        if (opts.output === 'json') {
+          outJson({
+            keyName: name,
+            versions: key.versions.map((v) => ({
+              version: v.version,
+              state: v.state,
+              threshold: v.threshold,
+              nodes: v.nodeIndices,
+              epoch: Number(v.epoch),
+              publicKey: toHex(v.publicKey),
+              publicShares: Object.fromEntries([...v.publicShares].map(([i, pk]) => [String(i), toHex(pk)])),
+            })),
+            failures: key.failures.map(failureJson),
+            refused: key.refused,
+            suspects: key.suspects,
+          });
+        } else {
+          for (const v of key.versions) {
+            out(`${name} version ${v.version}: ${v.state}, ${v.threshold}-of-${v.nodeIndices.length} on nodes ${v.nodeIndices.join(',')}, epoch ${v.epoch}`);
+            out(`  pkS  ${toHex(v.publicKey)}`);
+            for (const [i, pk] of v.publicShares) out(`  pk_${i} ${toHex(pk)}`);
+          }
+          for (const f of key.failures) info(`warning: node ${f.index}: ${f.reason} (${f.detail})`);
+          for (const r of key.refused) info(`warning: version ${r.version} refused: ${r.reason} (nodes ${r.nodes.join(',')})`);
+          for (const x of key.suspects) info(`warning: node ${x.index} disagrees with the quorum on version ${x.version}: ${x.reason}`);
         }
-        for (const f of info.failures) process.stderr.write(`warning: node ${f.index}: ${f.reason} (${f.detail})\n`);
       } finally {
         await client.close();
       }
     },
   );
+}
+
+const failureJson = (f: NodeFailure) => ({ node: f.index, reason: f.reason, detail: f.detail });
+
+function mostCommon(values: string[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
 }

@@ -1,9 +1,11 @@
 /** `splitkey node start --config FILE`: run one PVKM node until SIGTERM/SIGINT. */
+import * as grpc from '@grpc/grpc-js';
 import type { Command } from 'commander';
 import { loadNodeConfig } from '../../node/config.js';
 import { createLogger } from '../../node/log.js';
 import { PvkmNode } from '../../node/server.js';
-import { out } from '../output.js';
+import { checkNodeIdentity } from '../../node/startup-checks.js';
+import { CliError, out } from '../output.js';
 import { startRefreshScheduler } from '../refresh-scheduler.js';
 
 export function registerNode(program: Command): void {
@@ -14,7 +16,19 @@ export function registerNode(program: Command): void {
     .requiredOption('--config <file>', 'node config (JSON; see README "Node configuration")')
     .action(async (opts: { config: string }) => {
       const config = await loadNodeConfig(opts.config);
+      // Config, certificate and data must agree on the index before anything listens.
+      await checkNodeIdentity(config, opts.config);
       const log = createLogger({ nodeIndex: config.index });
+      // gRPC's own diagnostics go to the node's log as JSON lines, not raw to stderr; a failed
+      // bind is reported below as one sentence, so its raw line is dropped.
+      grpc.setLogger({
+        error: (...args: unknown[]) => {
+          const text = args.map(String).join(' ');
+          if (!/No address added/.test(text)) log.warn({ grpc: text }, 'grpc');
+        },
+        info: () => undefined,
+        debug: () => undefined,
+      });
       // Signal handlers before anything else: a SIGTERM that arrives while the node starts, or
       // right after the "serving" line (a supervisor may react to it at once), still stops it
       // cleanly instead of killing it. `on`, not `once`: a repeated signal (one sent to the whole
@@ -29,7 +43,12 @@ export function registerNode(program: Command): void {
       };
       process.on('SIGTERM', () => onSignal('SIGTERM'));
       process.on('SIGINT', () => onSignal('SIGINT'));
-      const node = await PvkmNode.start(config, { log });
+      let node: PvkmNode;
+      try {
+        node = await PvkmNode.start(config, { log });
+      } catch (e) {
+        throw bindError(e, config.listen, opts.config) ?? e;
+      }
       // One machine-readable line on stdout once SERVING (the dev cluster waits for it).
       out(JSON.stringify({ event: 'serving', index: config.index, port: node.port, metricsPort: node.metricsPort, pid: process.pid }));
       const stopSchedule = config.refreshSchedule ? await startRefreshScheduler(config, log) : undefined;
@@ -47,4 +66,18 @@ export function registerNode(program: Command): void {
       // after the process group's) would kill an already cleanly stopped node with a signal.
       process.exit();
     });
+}
+
+/** A failure to bind the gRPC port, as a sentence (gRPC reports it as "No address added …"). */
+function bindError(e: unknown, listen: string, configPath: string): CliError | undefined {
+  const text = e instanceof Error ? e.message : String(e);
+  if (!/No address added|EADDRINUSE|EADDRNOTAVAIL|EACCES/.test(text)) return undefined;
+  const why = /EADDRINUSE/.test(text)
+    ? 'the port is already in use (another node or program listens there)'
+    : /EADDRNOTAVAIL/.test(text)
+      ? 'that address is not one of this host\'s'
+      : /EACCES/.test(text)
+        ? 'permission denied (ports below 1024 need privileges)'
+        : 'the address cannot be bound';
+  return new CliError(`cannot listen on ${listen}: ${why}; change "listen" in ${configPath}`);
 }
