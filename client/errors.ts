@@ -31,7 +31,7 @@ export class ThresholdError extends Error {
     readonly failures: NodeFailure[],
   ) {
     super(
-      `${keyName}@${version}: ${valid} of the ${threshold} required nodes answered validly; ` +
+      `${version > 0 ? `${keyName}@${version}` : keyName}: ${valid} of the ${threshold} required nodes answered validly; ` +
         [...failures].sort((a, b) => a.index - b.index).map((f) => `node ${f.index}: ${f.reason}${f.detail ? ` (${f.detail})` : ''}`).join('; '),
     );
     this.name = 'ThresholdError';

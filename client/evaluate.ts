@@ -252,7 +252,8 @@ export class ThresholdEvaluator {
       if (failures.length === this.channels.nodes.length && !failures.every((f) => f.reason === 'not found')) throw new ThresholdError(keyName, 0, this.minThreshold, 0, failures);
       // Some nodes know the key but no record has t voices because others did not answer: that
       // is a threshold failure naming the missing nodes, not "not found".
-      const best = agreement.unconfirmed[0];
+      // The newest version some node reported: the one new data would use.
+      const best = agreement.unconfirmed[agreement.unconfirmed.length - 1];
       if (best && failures.some((f) => f.reason !== 'not found')) {
         const voices = claims.filter((c) => c.version === best.version);
         throw new ThresholdError(keyName, best.version, Math.max(this.minThreshold, voices[0]?.threshold ?? 0), voices.length, failures);

@@ -1,6 +1,12 @@
-/** `splitkey status`: each node's reachability, health, version, key count and latency. */
+/**
+ * `splitkey status`: each node's reachability, health, version, key count and latency, then every
+ * disagreement about key records: suspected liars (a claim that breaks the policy or contradicts
+ * t other nodes) and versions refused.
+ */
 import type { Command } from 'commander';
+import type { AdminClient } from '../../client/admin.js';
 import { reasonOf } from '../../client/evaluate.js';
+import { KeyManager } from '../../client/key-manager.js';
 import { adminFrom, withClusterFlags, type ClusterFlags } from '../context.js';
 import { CliError, EXIT, out, outJson, plural } from '../output.js';
 
@@ -11,11 +17,38 @@ type Row = { node: number; address: string } & (
   | { state: 'unreachable'; reason: string; detail: string }
 );
 
+/** A record some node reports that the quorum contradicts (a suspected liar) or a refused version. */
+interface Disagreement {
+  kind: 'suspect' | 'refused';
+  key: string;
+  version: number;
+  nodes: number[];
+  reason: string;
+}
+
+/**
+ * Every key's records by quorum (crypto/records.ts, with the descriptor's minThreshold): nodes
+ * whose claims break the policy or disagree with t others, and versions refused. At most 200 keys.
+ */
+async function keyDisagreements(admin: AdminClient): Promise<Disagreement[]> {
+  const { ok } = await admin.each((i) => admin.listKeys(i, ''));
+  const names = [...new Set([...ok.values()].flatMap((r) => r.keys.map((k) => k.keyName)))].sort().slice(0, 200);
+  const manager = await KeyManager.create(admin);
+  const out: Disagreement[] = [];
+  for (const key of names) {
+    const a = await manager.agreement(key);
+    for (const s of a.suspects) out.push({ kind: 'suspect', key, version: s.version, nodes: [s.index], reason: s.reason });
+    for (const r of a.refused) out.push({ kind: 'refused', key, version: r.version, nodes: r.nodes, reason: r.reason });
+  }
+  return out;
+}
+
 export function registerStatus(program: Command): void {
-  withClusterFlags(program.command('status').description("each node's reachability, health, software version, key count and latency"), { admin: true, client: false, output: true }).action(
+  withClusterFlags(program.command('status').description("each node's reachability, health, software version, key count and latency; suspected liars and refused key versions"), { admin: true, client: false, output: true }).action(
     async (opts: ClusterFlags) => {
       const admin = await adminFrom(opts);
       let rows: Row[];
+      let disagreements: Disagreement[] = [];
       try {
         rows = await Promise.all(
           admin.channels.nodes.map(async (n): Promise<Row> => {
@@ -39,11 +72,12 @@ export function registerStatus(program: Command): void {
             }
           }),
         );
+        disagreements = await keyDisagreements(admin);
       } finally {
         admin.close();
       }
       if (opts.output === 'json') {
-        outJson({ nodes: rows });
+        outJson({ nodes: rows, disagreements });
       } else {
         for (const r of rows) {
           if (r.state === 'unreachable') out(`node ${r.node}\t${r.address}\tunreachable\t${r.reason}: ${r.detail}`);
@@ -51,6 +85,11 @@ export function registerStatus(program: Command): void {
             const state = r.state === 'degraded' ? `degraded (${r.unavailable.join(', ')})` : r.state;
             out(`node ${r.node}\t${r.address}\t${state}\tv${r.softwareVersion}\t${plural(r.keys, 'key')}/${plural(r.versions, 'version')}\t${r.latencyMs.toFixed(1)} ms`);
           }
+        }
+      }
+      if (opts.output !== 'json') {
+        for (const d of disagreements) {
+          out(`${d.kind === 'suspect' ? 'suspect' : 'refused'}\t${d.key}@${d.version}\tnode${d.nodes.length > 1 ? 's' : ''} ${d.nodes.join(',')}\t${d.reason}`);
         }
       }
       const down = rows.filter((r) => r.state === 'unreachable').length;
