@@ -46,9 +46,9 @@ export class AdminClient {
     return unaryCall<object, ListKeysResponse__Output>(c.ListKeys.bind(c), { tenant }, this.channels.callMetadata(), TIMEOUT_MS).promise;
   }
 
-  keyStatus(index: number, keyName: string): Promise<KeyStatusResponse__Output> {
+  keyStatus(index: number, keyName: string, timeoutMs = TIMEOUT_MS): Promise<KeyStatusResponse__Output> {
     const c = this.channels.admin(index);
-    return unaryCall<object, KeyStatusResponse__Output>(c.KeyStatus.bind(c), { keyName }, this.channels.callMetadata(), TIMEOUT_MS).promise;
+    return unaryCall<object, KeyStatusResponse__Output>(c.KeyStatus.bind(c), { keyName }, this.channels.callMetadata(), timeoutMs).promise;
   }
 
   nodeStatus(index: number, timeoutMs = TIMEOUT_MS): Promise<NodeStatusResponse__Output> {

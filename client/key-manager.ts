@@ -49,8 +49,19 @@ export class KeyManager {
   }
 
   /** The agreed versions with the suspects and refused versions behind them. */
-  async agreement(keyName: string): Promise<{ versions: AgreedVersion[]; suspects: Suspect[]; refused: { version: number; reason: string; nodes: number[] }[] }> {
-    const { ok } = await this.admin.each((i) => this.admin.keyStatus(i, keyName));
+  async agreement(
+    keyName: string,
+    opts: { nodes?: number[]; timeoutMs?: number } = {},
+  ): Promise<{ versions: AgreedVersion[]; suspects: Suspect[]; refused: { version: number; reason: string; nodes: number[] }[] }> {
+    const ok = new Map<number, Awaited<ReturnType<AdminClient['keyStatus']>>>();
+    await Promise.all(
+      (opts.nodes ?? this.nodes).map((i) =>
+        this.admin.keyStatus(i, keyName, opts.timeoutMs).then(
+          (r) => void ok.set(i, r),
+          () => undefined,
+        ),
+      ),
+    );
     const claims: Claimed<VersionRecord>[] = [];
     for (const [node, res] of ok) {
       for (const v of res.info?.versions ?? ([] as KeyVersionInfo__Output[])) {

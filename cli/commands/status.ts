@@ -30,13 +30,14 @@ interface Disagreement {
  * Every key's records by quorum (crypto/records.ts, with the descriptor's minThreshold): nodes
  * whose claims break the policy or disagree with t others, and versions refused. At most 200 keys.
  */
-async function keyDisagreements(admin: AdminClient): Promise<Disagreement[]> {
-  const { ok } = await admin.each((i) => admin.listKeys(i, ''));
-  const names = [...new Set([...ok.values()].flatMap((r) => r.keys.map((k) => k.keyName)))].sort().slice(0, 200);
+async function keyDisagreements(admin: AdminClient, nodes: number[], timeoutMs: number): Promise<Disagreement[]> {
+  if (nodes.length === 0) return [];
+  const lists = await Promise.all(nodes.map((i) => admin.listKeys(i, '').catch(() => ({ keys: [] as { keyName: string }[] }))));
+  const names = [...new Set(lists.flatMap((r) => r.keys.map((k) => k.keyName)))].sort().slice(0, 200);
   const manager = await KeyManager.create(admin);
   const out: Disagreement[] = [];
   for (const key of names) {
-    const a = await manager.agreement(key);
+    const a = await manager.agreement(key, { nodes, timeoutMs });
     for (const s of a.suspects) out.push({ kind: 'suspect', key, version: s.version, nodes: [s.index], reason: s.reason });
     for (const r of a.refused) out.push({ kind: 'refused', key, version: r.version, nodes: r.nodes, reason: r.reason });
   }
@@ -72,7 +73,9 @@ export function registerStatus(program: Command): void {
             }
           }),
         );
-        disagreements = await keyDisagreements(admin);
+        // Only the nodes that answered, with the same deadline: a frozen node costs status one deadline, not two.
+        const answered = rows.filter((r) => r.state !== 'unreachable').map((r) => r.node);
+        disagreements = await keyDisagreements(admin, answered, opts.timeout ?? STATUS_TIMEOUT_MS);
       } finally {
         admin.close();
       }
