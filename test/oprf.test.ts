@@ -113,6 +113,7 @@ describe('DeriveKeyPair (§3.2.1)', () => {
       expect(() => deriveKeyPair(suite, bad, Uint8Array.of(1))).toThrow(`seed: expected 32 bytes, got ${bad.length}`);
     }
     expect(() => deriveKeyPair(suite, 'x'.repeat(32) as unknown as Uint8Array, Uint8Array.of(1))).toThrow(/^seed: /);
+    expect(() => deriveKeyPair(suite, undefined as unknown as Uint8Array, Uint8Array.of(1))).toThrow('seed: expected 32 bytes, got undefined');
   });
 
   it('hashes seed ‖ len ‖ info ‖ counter with the DeriveKeyPair DST, retrying from counter 0 while the scalar is zero', () => {
