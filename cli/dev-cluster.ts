@@ -113,15 +113,16 @@ export class DevCluster {
         dataDir: 'data',
         tls: { ca: '../../ca.crt', cert: 'node.crt', key: 'node.key' },
         seal: { keyFile: 'seal.key' },
+        cluster: '../../cluster.json',
         ...(options.metrics ? { metrics: { listen: `127.0.0.1:${await freePort()}` } } : {}),
         shutdownGraceMs: 5000,
         ...options.nodeConfig,
       };
       await writeFile(join(nodeDir, 'config.json'), JSON.stringify(config, null, 2));
       cluster.nodes.set(index, { index, port });
-      endpoints.push({ index, address: `127.0.0.1:${port}`, domain: DOMAINS[(index - 1) % DOMAINS.length] });
+      endpoints.push({ index, address: `127.0.0.1:${port}`, domain: DOMAINS[(index - 1) % DOMAINS.length], identity: `splitkey://node/${index}` });
     }
-    await writeFile(join(root, 'cluster.json'), JSON.stringify({ name: 'dev', defaultThreshold: threshold, nodes: endpoints }, null, 2));
+    await writeFile(join(root, 'cluster.json'), JSON.stringify({ name: 'dev', defaultThreshold: threshold, minThreshold: threshold, nodes: endpoints }, null, 2));
     return cluster;
   }
 

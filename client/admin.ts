@@ -16,6 +16,7 @@ import type { KeyStatusResponse__Output } from '../proto/gen/splitkey/v1/KeyStat
 import type { ListKeysResponse__Output } from '../proto/gen/splitkey/v1/ListKeysResponse.js';
 import type { NodeStatusResponse__Output } from '../proto/gen/splitkey/v1/NodeStatusResponse.js';
 import { NodeChannels, unaryCall } from './channels.js';
+import { minThresholdOf } from './descriptor.js';
 import { ConfigError, type NodeFailure } from './errors.js';
 import { reasonOf } from './evaluate.js';
 
@@ -74,7 +75,9 @@ export class AdminClient {
     const group = await loadGroup('sodium');
     const nodes = this.channels.nodes;
     const indices = nodes.map((n) => n.index).sort((a, b) => a - b);
-    if (threshold < 1 || threshold > indices.length) throw new ConfigError(`threshold must be in [1, ${indices.length}]`);
+    if (!Number.isInteger(threshold) || threshold < 1 || threshold > indices.length) throw new ConfigError(`threshold must be an integer in [1, ${indices.length}], got ${threshold}`);
+    const min = minThresholdOf(this.channels.descriptor);
+    if (threshold < min) throw new ConfigError(`threshold ${threshold} is below the cluster's minThreshold ${min} (cluster descriptor)`);
     const version = opts.version ?? (await this.nextVersion(keyName));
     const rng = (n: number) => new Uint8Array(randomBytes(n));
     // Shares are evaluated at the nodes' own indices, which need not be 1..n.

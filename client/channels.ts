@@ -1,10 +1,16 @@
-/** One gRPC channel per node, with mTLS credentials (or plaintext on loopback, if asked for). */
+/**
+ * One gRPC channel per node, with mTLS credentials (or plaintext on loopback, if asked for).
+ * Every channel is pinned: the server must present a certificate from the cluster CA whose URI
+ * SAN is exactly the identity the descriptor gives for that index (splitkey://node/<i>), so a
+ * certificate of another node, or of anything else the CA issued, is never taken for node i.
+ */
 import * as grpc from '@grpc/grpc-js';
 import { readFile } from 'node:fs/promises';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import type { AdminClient } from '../proto/gen/splitkey/v1/Admin.js';
 import type { EvaluatorClient } from '../proto/gen/splitkey/v1/Evaluator.js';
 import { loadSplitkeyProto } from '../proto/load.js';
-import type { ClusterDescriptor, NodeEndpoint } from './descriptor.js';
+import { nodeIdentity, type ClusterDescriptor, type NodeEndpoint } from './descriptor.js';
 import { ConfigError } from './errors.js';
 
 export interface TlsFiles {
@@ -35,22 +41,36 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
 export class NodeChannels {
   private readonly evaluators = new Map<number, EvaluatorClient>();
   private readonly admins = new Map<number, AdminClient>();
-  private readonly creds: grpc.ChannelCredentials;
+  private readonly creds = new Map<number, grpc.ChannelCredentials>();
   private readonly metadata = new grpc.Metadata();
   private readonly insecure: boolean;
 
   constructor(
     readonly descriptor: ClusterDescriptor,
-    credentials: Credentials,
+    private readonly credentials: Credentials,
   ) {
     this.insecure = !('tls' in credentials);
-    if ('tls' in credentials) {
-      this.creds = grpc.credentials.createSsl(credentials.tls.ca, credentials.tls.key, credentials.tls.cert);
-    } else {
+    if (!('tls' in credentials)) {
       if (!descriptor.insecureLoopback) throw new ConfigError('plaintext credentials need a descriptor with insecureLoopback: true');
-      this.creds = grpc.credentials.createInsecure();
       this.metadata.set('splitkey-identity', credentials.insecureIdentity);
     }
+  }
+
+  /** Credentials for the channel to node `index`, pinned to its identity. */
+  private credsFor(index: number): grpc.ChannelCredentials {
+    let c = this.creds.get(index);
+    if (c) return c;
+    const cr = this.credentials;
+    if ('tls' in cr) {
+      const expected = this.endpoint(index)?.identity ?? nodeIdentity(index);
+      c = grpc.credentials.createSsl(cr.tls.ca, cr.tls.key, cr.tls.cert, {
+        checkServerIdentity: (host, cert) => checkServerIdentity(host, cert) ?? pinnedIdentityError(cert, expected, this.endpoint(index)?.address ?? host),
+      });
+    } else {
+      c = grpc.credentials.createInsecure();
+    }
+    this.creds.set(index, c);
+    return c;
   }
 
   get nodes(): NodeEndpoint[] {
@@ -69,7 +89,7 @@ export class NodeChannels {
     let c = this.evaluators.get(index);
     if (!c) {
       const Ctor = loadSplitkeyProto().splitkey.v1.Evaluator;
-      c = new Ctor(this.address(index), this.creds, this.options(index));
+      c = new Ctor(this.address(index), this.credsFor(index), this.options(index));
       this.evaluators.set(index, c);
     }
     return c;
@@ -79,7 +99,7 @@ export class NodeChannels {
     let c = this.admins.get(index);
     if (!c) {
       const Ctor = loadSplitkeyProto().splitkey.v1.Admin;
-      c = new Ctor(this.address(index), this.creds, this.options(index));
+      c = new Ctor(this.address(index), this.credsFor(index), this.options(index));
       this.admins.set(index, c);
     }
     return c;
@@ -114,6 +134,21 @@ export class NodeChannels {
     this.evaluators.clear();
     this.admins.clear();
   }
+}
+
+/** The URI SANs in a peer certificate ("URI:splitkey://node/1, DNS:localhost"). */
+export function uriSans(cert: Pick<PeerCertificate, 'subjectaltname'>): string[] {
+  return (cert.subjectaltname ?? '')
+    .split(', ')
+    .filter((e) => e.startsWith('URI:'))
+    .map((e) => e.slice('URI:'.length));
+}
+
+/** undefined if the certificate carries exactly the expected splitkey identity, else the error. */
+export function pinnedIdentityError(cert: Pick<PeerCertificate, 'subjectaltname'>, expected: string, address: string): Error | undefined {
+  const ids = uriSans(cert).filter((u) => u.startsWith('splitkey://'));
+  if (ids.length === 1 && ids[0] === expected) return undefined;
+  return new Error(`the server at ${address} is ${ids.length === 1 ? ids[0] : 'not a splitkey node'}, not ${expected} (pinned identity from the cluster descriptor)`);
 }
 
 /** Promise wrapper for a unary call with a deadline; returns the call handle for cancellation. */

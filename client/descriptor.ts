@@ -1,9 +1,17 @@
 /**
- * The cluster descriptor (cluster.json): which nodes exist, where, and in which failure domain.
+ * The cluster descriptor (cluster.json), one of the two trust anchors given out of band (with the
+ * CA; DESIGN.md "Trust anchors"): which nodes exist, where, in which failure domain, the identity
+ * each must present, and the cluster's policy.
  *
  * { "name": "dev", "insecureLoopback": false,
  *   "defaultThreshold": 3,
- *   "nodes": [ { "index": 1, "address": "127.0.0.1:7001", "domain": "cloud-a" }, … ] }
+ *   "minThreshold": 3,                 // no key version with a smaller t is ever used
+ *   "nodes": [ { "index": 1, "address": "127.0.0.1:7001", "domain": "cloud-a",
+ *                "identity": "splitkey://node/1" }, … ] }
+ *
+ * `identity` defaults to splitkey://node/<index> and must be exactly that: every channel to the
+ * node (appliance, admin, peer) checks the certificate's URI SAN against it. `minThreshold`
+ * defaults to 2 (or 1 for a one-node cluster), so that no single node can vouch for a record.
  */
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from './errors.js';
@@ -12,14 +20,25 @@ export interface NodeEndpoint {
   index: number;
   address: string;
   domain?: string;
+  /** The URI SAN the node's certificate must carry: splitkey://node/<index>. */
+  identity?: string;
 }
+
+export const nodeIdentity = (index: number): string => `splitkey://node/${index}`;
 
 export interface ClusterDescriptor {
   name?: string;
   insecureLoopback?: boolean;
   /** Threshold used for new keys when none is given (written by `splitkey dev`). */
   defaultThreshold?: number;
+  /** Trust policy: no key version with a smaller threshold is used (see minThresholdOf). */
+  minThreshold?: number;
   nodes: NodeEndpoint[];
+}
+
+/** The policy's minimum threshold: as given, else 2 (1 for a one-node cluster). */
+export function minThresholdOf(d: ClusterDescriptor): number {
+  return d.minThreshold ?? Math.min(2, d.nodes.length);
 }
 
 export function parseDescriptor(raw: unknown, source = 'cluster descriptor'): ClusterDescriptor {
@@ -33,11 +52,26 @@ export function parseDescriptor(raw: unknown, source = 'cluster descriptor'): Cl
     if (seen.has(n.index)) throw new ConfigError(`${source}: node index ${n.index} appears twice`);
     seen.add(n.index);
     if (typeof n.address !== 'string' || !/^(\[[^\]]+\]|[^:[\]]+):\d{1,5}$/.test(n.address)) throw new ConfigError(`${source}: node ${n.index} address must be host:port`);
+    if (n.identity !== undefined && n.identity !== nodeIdentity(n.index)) {
+      throw new ConfigError(`${source}: node ${n.index} identity must be ${nodeIdentity(n.index)} (the URI SAN of its certificate), got ${JSON.stringify(n.identity)}`);
+    }
+  }
+  if (c.minThreshold !== undefined && (!Number.isInteger(c.minThreshold) || c.minThreshold < 1 || c.minThreshold > c.nodes.length)) {
+    throw new ConfigError(`${source}: minThreshold must be an integer in [1, ${c.nodes.length}]`);
   }
   if (c.defaultThreshold !== undefined && (!Number.isInteger(c.defaultThreshold) || c.defaultThreshold < 1 || c.defaultThreshold > c.nodes.length)) {
     throw new ConfigError(`${source}: defaultThreshold must be an integer in [1, ${c.nodes.length}]`);
   }
-  return { name: c.name, insecureLoopback: c.insecureLoopback === true, defaultThreshold: c.defaultThreshold, nodes: c.nodes.map((n) => ({ index: n.index, address: n.address, domain: n.domain })) };
+  if (c.minThreshold !== undefined && c.defaultThreshold !== undefined && c.defaultThreshold < c.minThreshold) {
+    throw new ConfigError(`${source}: defaultThreshold ${c.defaultThreshold} is below minThreshold ${c.minThreshold}`);
+  }
+  return {
+    name: c.name,
+    insecureLoopback: c.insecureLoopback === true,
+    defaultThreshold: c.defaultThreshold,
+    minThreshold: c.minThreshold,
+    nodes: c.nodes.map((n) => ({ index: n.index, address: n.address, domain: n.domain, identity: nodeIdentity(n.index) })),
+  };
 }
 
 export async function loadDescriptor(path: string): Promise<ClusterDescriptor> {
@@ -76,5 +110,6 @@ export function mergeDescriptors(a: ClusterDescriptor, b: ClusterDescriptor): Cl
     if (!same) nodes.push(n);
     else if (same.address !== n.address) throw new ConfigError(`node index ${n.index} is ${same.address} in one descriptor and ${n.address} in the other; indices must be unique across both`);
   }
-  return { name: b.name ?? a.name, insecureLoopback: a.insecureLoopback && b.insecureLoopback, defaultThreshold: b.defaultThreshold, nodes: nodes.sort((x, y) => x.index - y.index) };
+  const minThreshold = Math.max(minThresholdOf(a), minThresholdOf(b));
+  return { name: b.name ?? a.name, insecureLoopback: a.insecureLoopback && b.insecureLoopback, defaultThreshold: b.defaultThreshold, minThreshold, nodes: nodes.sort((x, y) => x.index - y.index) };
 }

@@ -14,7 +14,9 @@ import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import {
   VerifyError,
+  agreeOnVersions,
   blind,
+  claim,
   checkCommitments,
   combineUnblind,
   createSuite,
@@ -23,17 +25,23 @@ import {
   lagrangeCoefficients,
   loadGroup,
   publicShare,
+  regression,
+  remember,
   sumScaled,
   unblindWeights,
   type Element,
+  type Claimed,
   type Group,
+  type Remembered,
   type Scalar,
   type Suite,
+  type Suspect,
+  type VersionRecord,
 } from '../crypto/index.js';
 import type { EvaluateResponse__Output } from '../proto/gen/splitkey/v1/EvaluateResponse.js';
 import type { KeyInfo__Output } from '../proto/gen/splitkey/v1/KeyInfo.js';
-import type { KeyVersionInfo__Output } from '../proto/gen/splitkey/v1/KeyVersionInfo.js';
 import { NodeChannels, unaryCall } from './channels.js';
+import { minThresholdOf } from './descriptor.js';
 import { ConfigError, KeyError, ThresholdError, type NodeFailure, type NodeFailureReason } from './errors.js';
 import { HedgePolicy } from './hedge.js';
 import { ProofChecker, defaultCheckThreads, type CheckOutcome } from './proof-checker.js';
@@ -80,7 +88,7 @@ interface Speculation {
 
 export type VersionState = 'active' | 'decrypt-only' | 'destroyed';
 
-/** A key version as at least t nodes reported it identically, with pk_i computed locally. */
+/** A key version as at least t of its nodes reported it identically (t ≥ the policy's minimum), with pk_i computed locally. */
 export interface VerifiedVersion {
   version: number;
   threshold: number;
@@ -89,6 +97,8 @@ export interface VerifiedVersion {
   publicShares: Map<number, Element>;
   epoch: string;
   state: VersionState;
+  /** Nodes that reported exactly this record. */
+  holders: number[];
 }
 
 export interface VerifiedKey {
@@ -96,6 +106,10 @@ export interface VerifiedKey {
   versions: VerifiedVersion[];
   /** Nodes that did not answer key-info requests, with reasons. */
   failures: NodeFailure[];
+  /** Nodes whose claims disagree with the quorum or break the policy: suspected liars. */
+  suspects: Suspect[];
+  /** Versions refused: conflicting records, or a record going back on what was accepted before. */
+  refused: { version: number; reason: string; nodes: number[] }[];
 }
 
 const STATE: Record<string, VersionState> = {
@@ -130,12 +144,6 @@ export function reasonOf(err: unknown): { reason: NodeFailureReason; detail: str
   }
 }
 
-/** A canonical string of everything that must agree across nodes for one version. */
-function versionFingerprint(v: KeyVersionInfo__Output): string {
-  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-  return [v.version, v.threshold, v.nodeIndices.join(','), v.commitments.map(hex).join(','), v.epoch].join('|');
-}
-
 export class ThresholdEvaluator {
   private readonly keys = new Map<string, { key: VerifiedKey; at: number }>();
   private readonly suite: Suite;
@@ -162,63 +170,118 @@ export class ThresholdEvaluator {
   }
 
   /**
-   * Key information accepted only where at least t nodes report byte-identical public data
-   * (threshold, node set, commitments, epoch): at most t-1 lying nodes cannot forge it.
+   * Key information accepted only by quorum (crypto/records.ts): a version's record counts when
+   * its threshold is at least the descriptor's minThreshold and t of its own nodes report it
+   * identically. Conflicts and records that go back on what this client accepted before (another
+   * pkS, an older epoch, a lower t) refuse the version and name the nodes.
+   *
+   * Waits only as long as it must: once every version some node reported has t agreeing voices
+   * and no node still to answer could change that, the rest are not waited for.
    */
   async keyInfo(keyName: string, opts: { refresh?: boolean } = {}): Promise<VerifiedKey> {
     const cached = this.keys.get(keyName);
     if (cached && !opts.refresh && performance.now() - cached.at < this.options.keyInfoTtlMs) return cached.key;
     const failures: NodeFailure[] = [];
-    const answers = await Promise.all(
-      this.channels.nodes.map(async (n) => {
-        const c = this.channels.evaluator(n.index);
-        try {
-          return await unaryCall<{ keyName: string }, KeyInfo__Output>(c.GetKeyInfo.bind(c), { keyName }, this.channels.callMetadata(), this.options.timeoutMs).promise;
-        } catch (e) {
-          failures.push({ index: n.index, ...reasonOf(e) });
-          return undefined;
+    const claims: Claimed<VersionRecord>[] = [];
+    const nodes = this.channels.nodes;
+    const started = performance.now();
+    await new Promise<void>((resolve) => {
+      const waiting = new Map<number, () => void>();
+      let grace: NodeJS.Timeout | undefined;
+      const finish = () => {
+        clearTimeout(grace);
+        for (const [index, cancel] of waiting) {
+          cancel();
+          failures.push({ index, reason: 'timeout', detail: 'not waited for: the others already agreed' });
         }
-      }),
-    );
-    const groups = new Map<number, Map<string, { info: KeyVersionInfo__Output; count: number; destroyedBy: number }>>();
-    for (const a of answers) {
-      for (const v of a?.versions ?? []) {
-        const byPrint = groups.get(v.version) ?? new Map();
-        groups.set(v.version, byPrint);
-        const fp = versionFingerprint(v);
-        const entry = byPrint.get(fp) ?? { info: v, count: 0, destroyedBy: 0 };
-        entry.count++;
-        if (v.state === 'KEY_STATE_DESTROYED') entry.destroyedBy++;
-        byPrint.set(fp, entry);
+        waiting.clear();
+        resolve();
+      };
+      const settled = () => {
+        if (waiting.size === 0) return finish();
+        // Nodes still silent cannot form a record of their own (fewer than minThreshold) and t
+        // nodes already agree on something: give them a short grace, not the whole deadline.
+        if (grace || waiting.size >= this.minThreshold) return;
+        if (agreeOnVersions(claims, { minThreshold: this.minThreshold }).versions.length === 0) return;
+        grace = setTimeout(finish, Math.max(100, 2 * (performance.now() - started)));
+        grace.unref?.();
+      };
+      for (const n of nodes) {
+        const c = this.channels.evaluator(n.index);
+        const call = unaryCall<{ keyName: string }, KeyInfo__Output>(c.GetKeyInfo.bind(c), { keyName }, this.channels.callMetadata(), this.options.timeoutMs);
+        waiting.set(n.index, call.cancel);
+        call.promise.then(
+          (res) => {
+            if (!waiting.delete(n.index)) return;
+            for (const v of res.versions ?? []) {
+              claims.push(claim(n.index, { version: v.version, threshold: v.threshold, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch }, STATE[v.state] ?? 'decrypt-only'));
+            }
+            settled();
+          },
+          (e) => {
+            if (!waiting.delete(n.index)) return;
+            failures.push({ index: n.index, ...reasonOf(e) });
+            settled();
+          },
+        );
       }
-    }
+    });
+    const agreement = agreeOnVersions(claims, { minThreshold: this.minThreshold });
     const versions: VerifiedVersion[] = [];
-    for (const [, byPrint] of [...groups.entries()].sort((a, b) => a[0] - b[0])) {
-      const agreed = [...byPrint.values()].find((e) => e.count >= e.info.threshold && e.info.threshold >= 1);
-      if (!agreed) continue;
-      const v = agreed.info;
-      const commitments = checkCommitments(this.group, v.commitments, v.threshold);
-      const publicShares = new Map(v.nodeIndices.map((i) => [i, publicShare(this.group, commitments, i)] as const));
-      // A node that reports destroyed wins over ones that still say active: erasure is one-way.
-      const state: VersionState = agreed.destroyedBy > 0 ? 'destroyed' : (STATE[v.state] ?? 'decrypt-only');
-      versions.push({ version: v.version, threshold: v.threshold, nodeIndices: v.nodeIndices, publicKey: commitments[0]!, publicShares, epoch: v.epoch, state });
-    }
-    if (versions.length === 0) {
-      if (failures.length === this.channels.nodes.length) {
-        const allNotFound = failures.every((f) => f.reason === 'not found');
-        if (!allNotFound) throw new ThresholdError(keyName, 0, 1, 0, failures);
+    const refused: VerifiedKey['refused'] = agreement.conflicts.map((c) => ({ version: c.version, reason: c.reason, nodes: c.reporters }));
+    for (const v of agreement.versions) {
+      const slot = `${keyName}@${v.version}`;
+      const back = regression(this.accepted.get(slot), v);
+      if (back) {
+        refused.push({ version: v.version, reason: back, nodes: v.holders });
+        continue;
       }
-      // Some nodes know the key but fewer than t agree because others did not answer: that is a
-      // threshold failure naming the missing nodes, not "not found".
-      const best = [...groups.values()].flatMap((byPrint) => [...byPrint.values()]).sort((a, b) => b.count - a.count)[0];
+      let commitments: Element[];
+      try {
+        commitments = checkCommitments(this.group, v.commitments, v.threshold);
+      } catch (e) {
+        refused.push({ version: v.version, reason: `agreed commitments are malformed: ${(e as Error).message}`, nodes: v.holders });
+        continue;
+      }
+      this.accepted.set(slot, remember(v));
+      const publicShares = new Map(v.nodeIndices.map((i) => [i, publicShare(this.group, commitments, i)] as const));
+      versions.push({ version: v.version, threshold: v.threshold, nodeIndices: v.nodeIndices, publicKey: commitments[0]!, publicShares, epoch: v.epoch, state: v.state, holders: v.holders });
+    }
+    this.noteSuspects(agreement.suspects);
+    if (versions.length === 0 && refused.length === 0) {
+      if (failures.length === this.channels.nodes.length && !failures.every((f) => f.reason === 'not found')) throw new ThresholdError(keyName, 0, this.minThreshold, 0, failures);
+      // Some nodes know the key but no record has t voices because others did not answer: that
+      // is a threshold failure naming the missing nodes, not "not found".
+      const best = agreement.unconfirmed[0];
       if (best && failures.some((f) => f.reason !== 'not found')) {
-        throw new ThresholdError(keyName, best.info.version, best.info.threshold, best.count, failures);
+        const voices = claims.filter((c) => c.version === best.version);
+        throw new ThresholdError(keyName, best.version, Math.max(this.minThreshold, voices[0]?.threshold ?? 0), voices.length, failures);
+      }
+      if (agreement.unconfirmed.length > 0) {
+        throw new KeyError('KEY_NOT_FOUND', `key ${keyName}: ${agreement.unconfirmed.map((u) => u.reason).join('; ')} (nodes ${[...new Set(agreement.unconfirmed.flatMap((u) => u.reporters))].join(',')})`);
       }
       throw new KeyError('KEY_NOT_FOUND', `key ${keyName} not found on enough nodes`);
     }
-    const key = { keyName, versions, failures };
+    const key: VerifiedKey = { keyName, versions, failures, suspects: agreement.suspects, refused };
     this.keys.set(keyName, { key, at: performance.now() });
     return key;
+  }
+
+  /** The descriptor's policy: no version with a smaller threshold is used. */
+  private get minThreshold(): number {
+    return minThresholdOf(this.channels.descriptor);
+  }
+
+  /** What this client accepted per key version; it refuses to go back. */
+  private readonly accepted = new Map<string, Remembered>();
+
+  /** Claims that broke the policy or disagreed with the quorum, counted per node. */
+  readonly suspicion = new Map<number, { count: number; last: string }>();
+  private noteSuspects(suspects: readonly Suspect[]): void {
+    for (const s of suspects) {
+      const prev = this.suspicion.get(s.index);
+      this.suspicion.set(s.index, { count: (prev?.count ?? 0) + 1, last: `version ${s.version}: ${s.reason}` });
+    }
   }
 
   /** The version to use: newest active (version 0) or the exact one asked for. */

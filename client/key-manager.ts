@@ -3,7 +3,8 @@
  * resolving an operation left pending by a crash. The current state of a version is taken from
  * the nodes' KeyStatus answers only where at least t of them agree byte for byte.
  */
-import { checkKeyName, toHex, type OperationParams } from '../crypto/index.js';
+import { agreeOnVersions, checkKeyName, claim, toHex, type Claimed, type OperationParams, type RecordState, type Suspect, type VersionRecord } from '../crypto/index.js';
+import { minThresholdOf } from './descriptor.js';
 import type { KeyVersionInfo__Output } from '../proto/gen/splitkey/v1/KeyVersionInfo.js';
 import type { AdminClient } from './admin.js';
 import { KeyError } from './errors.js';
@@ -17,9 +18,12 @@ export interface AgreedVersion {
   commitments: string[];
   epoch: number;
   state: string;
-  /** Nodes that report exactly this state. */
+  /** Nodes that report exactly this record. */
   holders: number[];
 }
+
+const WIRE_STATE: Record<RecordState, string> = { active: 'KEY_STATE_ACTIVE', 'decrypt-only': 'KEY_STATE_DECRYPT_ONLY', destroyed: 'KEY_STATE_DESTROYED' };
+const STATE_OF: Record<string, RecordState> = { KEY_STATE_ACTIVE: 'active', KEY_STATE_DECRYPT_ONLY: 'decrypt-only', KEY_STATE_DESTROYED: 'destroyed' };
 
 export class KeyManager {
   private constructor(
@@ -35,31 +39,38 @@ export class KeyManager {
     return this.admin.channels.nodes.map((n) => n.index).sort((a, b) => a - b);
   }
 
-  /** Versions of a key as at least t nodes agree on them. */
+  /**
+   * Versions of a key by quorum (crypto/records.ts): t ≥ the descriptor's minThreshold and t of
+   * the version's own nodes report its record identically. The operator tooling never takes a
+   * version's state from one node's word: refresh and reshare start from this agreed record.
+   */
   async versions(keyName: string): Promise<AgreedVersion[]> {
+    return (await this.agreement(keyName)).versions;
+  }
+
+  /** The agreed versions with the suspects and refused versions behind them. */
+  async agreement(keyName: string): Promise<{ versions: AgreedVersion[]; suspects: Suspect[]; refused: { version: number; reason: string; nodes: number[] }[] }> {
     const { ok } = await this.admin.each((i) => this.admin.keyStatus(i, keyName));
-    const groups = new Map<string, AgreedVersion>();
+    const claims: Claimed<VersionRecord>[] = [];
     for (const [node, res] of ok) {
       for (const v of res.info?.versions ?? ([] as KeyVersionInfo__Output[])) {
-        const agreed: AgreedVersion = {
-          version: v.version,
-          t: v.threshold,
-          nodeIndices: v.nodeIndices,
-          commitments: v.commitments.map((c) => toHex(c)),
-          epoch: Number(v.epoch),
-          state: v.state,
-          holders: [],
-        };
-        const fp = JSON.stringify({ ...agreed, state: undefined, holders: undefined });
-        const g = groups.get(fp) ?? agreed;
-        if (v.state === 'KEY_STATE_DESTROYED') g.state = v.state;
-        g.holders.push(node);
-        groups.set(fp, g);
+        claims.push(claim(node, { version: v.version, threshold: v.threshold, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch }, STATE_OF[v.state] ?? 'decrypt-only'));
       }
     }
-    const byVersion = new Map<number, AgreedVersion>();
-    for (const g of groups.values()) if (g.holders.length >= g.t && !byVersion.has(g.version)) byVersion.set(g.version, g);
-    return [...byVersion.values()].sort((a, b) => a.version - b.version);
+    const a = agreeOnVersions(claims, { minThreshold: minThresholdOf(this.admin.channels.descriptor) });
+    return {
+      versions: a.versions.map((v) => ({
+        version: v.version,
+        t: v.threshold,
+        nodeIndices: v.nodeIndices,
+        commitments: v.commitments.map((c) => toHex(c)),
+        epoch: Number(v.epoch),
+        state: WIRE_STATE[v.state],
+        holders: v.holders,
+      })),
+      suspects: a.suspects,
+      refused: [...a.conflicts.map((c) => ({ version: c.version, reason: c.reason, nodes: c.reporters })), ...a.unconfirmed.map((u) => ({ version: u.version, reason: u.reason, nodes: u.reporters }))],
+    };
   }
 
   private async version(keyName: string, version: number): Promise<AgreedVersion> {
@@ -72,7 +83,7 @@ export class KeyManager {
   /** A new key by DKG among the given nodes (default: every node of the descriptor). */
   async createKey(keyName: string, t: number, nodes = this.nodes): Promise<OperationReport> {
     checkKeyName(keyName);
-    if ((await this.admin.nextVersion(keyName)) !== 1) throw new KeyError('KEY_NOT_FOUND', `key ${keyName} already exists; use key rotate`);
+    if ((await this.admin.nextVersion(keyName)) !== 1) throw new KeyError('KEY_EXISTS', `key ${keyName} already exists; use key rotate to add a version`);
     return this.dkg(keyName, 1, t, nodes, []);
   }
 
@@ -86,7 +97,14 @@ export class KeyManager {
     return this.dkg(keyName, next, t, nodes, versions.filter((v) => v.state === 'KEY_STATE_ACTIVE').map((v) => v.version));
   }
 
+  /** The cluster policy: no version below minThreshold, in the coordinator as in every node. */
+  private checkPolicy(t: number): void {
+    const min = minThresholdOf(this.admin.channels.descriptor);
+    if (t < min) throw new KeyError('POLICY_VIOLATION', `threshold ${t} is below the cluster's minThreshold ${min} (cluster descriptor)`);
+  }
+
   private dkg(keyName: string, version: number, t: number, nodes: number[], retire: number[]): Promise<OperationReport> {
+    this.checkPolicy(t);
     return this.coordinator.run({ kind: 'dkg', keyName, version, t, receivers: nodes, dealers: nodes, epoch: 1, retire });
   }
 
@@ -102,6 +120,7 @@ export class KeyManager {
 
   /** Move a version to a new node set and/or threshold, same pkS; dealers are its live members. */
   async reshare(keyName: string, version: number, nodes: number[], t: number): Promise<OperationReport> {
+    this.checkPolicy(t);
     const v = await this.version(keyName, version);
     const dealers = v.holders.filter((h) => v.nodeIndices.includes(h)).sort((a, b) => a - b);
     if (dealers.length < v.t) throw new LifecycleAbort(`only ${dealers.length} members of ${keyName}@${version} are reachable; need ${v.t}`);

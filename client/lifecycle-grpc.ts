@@ -2,7 +2,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { fromHex, type OperationParams } from '../crypto/index.js';
 import { NodeChannels, unaryCall } from './channels.js';
-import type { LifecycleTransport } from './lifecycle.js';
+import type { LifecycleTransport, OperationStatus } from './lifecycle.js';
 
 const TIMEOUT_MS = 10_000;
 
@@ -40,21 +40,15 @@ export class GrpcLifecycleTransport implements LifecycleTransport {
   }
 
   deal(node: number, keyName: string, sessionId: string) {
-    const receivers = this.channels.nodes.map((n) => ({ index: n.index, address: n.address }));
-    return this.call<{ delivered: number[]; failed: string[] }>(node, 'DealShares', { keyName, sessionId, receivers });
+    return this.call<{ delivered: number[]; failed: string[] }>(node, 'DealShares', { keyName, sessionId });
   }
 
-  status(node: number, keyName: string) {
-    return this.call<{ sessionId: string; phase: string; received: number[]; lastCommittedSession: string }>(node, 'OperationStatus', { keyName });
+  status(node: number, keyName: string): Promise<OperationStatus> {
+    return this.call<OperationStatus>(node, 'OperationStatus', { keyName });
   }
 
-  async reveal(node: number, keyName: string, sessionId: string, receiver: number) {
-    const receiverAddress = this.channels.endpoint(receiver)?.address ?? '';
-    return (await this.call<{ share: Uint8Array }>(node, 'RevealShare', { keyName, sessionId, receiver, receiverAddress })).share;
-  }
-
-  async acceptRevealed(node: number, keyName: string, sessionId: string, dealer: number, commitments: Uint8Array[], share: Uint8Array) {
-    await this.call(node, 'AcceptRevealedShare', { keyName, sessionId, dealer, commitments, share });
+  redeliver(node: number, keyName: string, sessionId: string, receiver: number) {
+    return this.call<{ accepted: boolean; complaint: string }>(node, 'RedeliverShare', { keyName, sessionId, receiver });
   }
 
   finalize(node: number, keyName: string, sessionId: string, qualified: number[], transcript: Uint8Array) {

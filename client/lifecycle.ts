@@ -1,20 +1,29 @@
 /**
  * The operator's coordinator for the key lifecycle: DKG (create, rotate), proactive refresh,
- * reshare, destroy. It never sees a share except a disputed one revealed in the complaint round
- * (which the protocol makes public). Steps:
+ * reshare, destroy. It is a messenger, not an authority: it relays public data (parameters,
+ * commitments, qualified set, transcript) and orders the steps; every node checks what it is told
+ * against its own view, and no share ever passes through the coordinator. Steps:
  *
- *   1 prepare   every participant validates the parameters and makes its dealing (persisted)
- *   2 deal      every dealer sends each receiver its share, node to node over mTLS
- *   3 complain  receivers report missing or bad shares; the accused dealer must reveal the share,
- *               which is checked publicly — a dealer that cannot is disqualified by name
- *   4 finalize  receivers combine the qualified dealings and check the transcript hash
+ *   1 prepare   every participant checks the parameters against its own store and policy and
+ *               makes its dealing (persisted); dealers answer with their broadcast commitments
+ *   2 deal      every dealer sends each receiver its share, node to node over pinned mTLS
+ *   3 complain  receivers report missing or bad shares and a digest of the commitments each
+ *               dealer delivered. A digest that differs from the dealer's broadcast names the
+ *               dealer as equivocating; a missing share makes the dealer deliver it again, directly
+ *               to the receiver — a dealer whose share is still refused is disqualified by name
+ *   4 finalize  every participant checks the qualified set itself (|Q| ≥ t; reshare: all dealers)
+ *               and recomputes the transcript from its own view
  *   5 canary    a blinded canary is evaluated through the new shares (every t-subset agrees, and
  *               for refresh/reshare equals the old shares' answer); any mismatch → abort
- *   6 commit    every participant makes the new state current in one atomic write
+ *   6 commit    receivers commit once each has seen every receiver ready with the same transcript
+ *               (they ask each other); dealers that leave commit — erase — only after every
+ *               receiver committed
  *
  * Any failure before commit aborts the session on every node and keeps the old state. Once a
- * node has committed, the coordinator rolls forward (commit is idempotent); `resolvePending`
- * finishes or cancels a session left behind by a crashed coordinator.
+ * node has committed, the coordinator rolls forward; `resolvePending` finishes or cancels a
+ * session left behind by a crashed coordinator, and the nodes refuse whichever of the two their
+ * own evidence contradicts. A reshare whose dealer is disqualified starts again without it while
+ * at least the old threshold of dealers remain.
  *
  * The transport is an interface, so tests run the protocol in memory and inject faults.
  */
@@ -24,6 +33,8 @@ import {
   blind,
   checkCommitments,
   combinePartials,
+  commitmentsDigest,
+  constantTimeEqual,
   createSuite,
   elementsEqual,
   loadGroup,
@@ -32,19 +43,30 @@ import {
   sumCommitments,
   toHex,
   transcriptHash,
-  verifyDealtShare,
   verifyProof,
   type Element,
   type Group,
   type OperationParams,
 } from '../crypto/index.js';
 
+/** A node's OperationStatus: public data only. */
+export interface OperationStatus {
+  sessionId: string;
+  phase: string;
+  received: number[];
+  lastCommittedSession: string;
+  receivedDigests?: { dealer: number; digest: Uint8Array }[];
+  transcript?: Uint8Array;
+  lastCommittedTranscript?: Uint8Array;
+  receivers?: number[];
+}
+
 export interface LifecycleTransport {
   prepare(node: number, params: OperationParams): Promise<Uint8Array[]>;
   deal(node: number, keyName: string, sessionId: string): Promise<{ delivered: number[]; failed: string[] }>;
-  status(node: number, keyName: string): Promise<{ sessionId: string; phase: string; received: number[]; lastCommittedSession: string }>;
-  reveal(node: number, keyName: string, sessionId: string, receiver: number): Promise<Uint8Array>;
-  acceptRevealed(node: number, keyName: string, sessionId: string, dealer: number, commitments: Uint8Array[], share: Uint8Array): Promise<void>;
+  status(node: number, keyName: string): Promise<OperationStatus>;
+  /** Ask dealer `node` to deliver its share to `receiver` again, directly; nothing comes back but the outcome. */
+  redeliver(node: number, keyName: string, sessionId: string, receiver: number): Promise<{ accepted: boolean; complaint: string }>;
   finalize(node: number, keyName: string, sessionId: string, qualified: number[], transcript: Uint8Array): Promise<{ publicShare: Uint8Array; commitments: Uint8Array[] }>;
   canary(node: number, keyName: string, sessionId: string, blinded: Uint8Array[], current: boolean): Promise<{ evaluated: Uint8Array[]; proof: Uint8Array }>;
   commit(node: number, keyName: string, sessionId: string): Promise<boolean>;
@@ -66,6 +88,8 @@ export interface OperationReport {
 
 export class LifecycleAbort extends Error {
   readonly code = 'LIFECYCLE_ABORTED';
+  /** Dealers to leave out of another attempt (reshare with a disqualified dealer). */
+  retryWithout?: { index: number; reason: string }[];
   constructor(
     message: string,
     readonly disqualified: { index: number; reason: string }[] = [],
@@ -104,8 +128,31 @@ export class LifecycleCoordinator {
     return new LifecycleCoordinator(transport, await loadGroup('sodium'), log);
   }
 
-  /** Run one operation to commit, or abort it everywhere and throw LifecycleAbort. */
+  /**
+   * Run one operation to commit, or abort it everywhere and throw LifecycleAbort. A reshare
+   * whose dealer was disqualified runs again (new session) without it, while at least the old
+   * threshold of dealers remain.
+   */
   async run(params: Omit<OperationParams, 'sessionId'> & { sessionId?: string }): Promise<OperationReport> {
+    let attempt: Omit<OperationParams, 'sessionId'> & { sessionId?: string } = params;
+    const excluded: { index: number; reason: string }[] = [];
+    for (;;) {
+      try {
+        const report = await this.runOnce(attempt);
+        return { ...report, disqualified: [...excluded, ...report.disqualified] };
+      } catch (e) {
+        const retry = e instanceof LifecycleAbort && e.retryWithout;
+        if (!retry || attempt.kind !== 'reshare') throw e;
+        const dealers = attempt.dealers.filter((d) => !retry.some((r) => r.index === d));
+        if (dealers.length < (attempt.old?.t ?? Infinity) || dealers.length === attempt.dealers.length) throw e;
+        excluded.push(...retry);
+        this.log(`reshare again without dealer(s) ${retry.map((r) => r.index).join(',')}: ${retry.map((r) => r.reason).join('; ')}`);
+        attempt = { ...attempt, sessionId: undefined, dealers };
+      }
+    }
+  }
+
+  private async runOnce(params: Omit<OperationParams, 'sessionId'> & { sessionId?: string }): Promise<OperationReport> {
     const p: OperationParams = { ...params, sessionId: params.sessionId ?? newSessionId() };
     const participants = [...new Set([...p.dealers, ...p.receivers])].sort((a, b) => a - b);
     try {
@@ -113,12 +160,14 @@ export class LifecycleCoordinator {
     } catch (e) {
       if (e instanceof CommittedSomewhere) throw e.cause;
       const aborted = await onAll(participants, (n) => this.transport.abort(n, p.keyName, p.sessionId));
-      const stuck = [...aborted.failed.keys()];
+      const stuck = [...aborted.failed].map(([n, r]) => `node ${n}: ${r}`);
       const why = e instanceof LifecycleAbort ? e.message : describe(e);
-      throw new LifecycleAbort(
-        `${p.kind} of ${p.keyName}@${p.version} aborted, old state kept: ${why}` + (stuck.length ? ` (nodes ${stuck.join(',')} unreachable: run key abort-op when they are back)` : ''),
+      const abort = new LifecycleAbort(
+        `${p.kind} of ${p.keyName}@${p.version} aborted, old state kept: ${why}` + (stuck.length ? ` (could not abort on ${stuck.join('; ')}: run key abort-op ${p.keyName} when they are back)` : ''),
         e instanceof LifecycleAbort ? e.disqualified : [],
       );
+      if (e instanceof LifecycleAbort) abort.retryWithout = e.retryWithout;
+      throw abort;
     }
   }
 
@@ -148,18 +197,28 @@ export class LifecycleCoordinator {
     const dealt = await onAll([...broadcast.keys()], (d) => t.deal(d, keyName, sessionId));
     for (const [d, reason] of dealt.failed) disqualified.set(d, `did not deal: ${reason}`);
 
-    // 3 complaints: every receiver must hold a valid share from every remaining dealer.
+    // 3 complaints: every receiver must hold a valid share from every remaining dealer, delivered
+    // with the dealer's broadcast commitments.
     const statuses = await onAll(p.receivers, (r) => t.status(r, keyName));
     if (statuses.failed.size > 0) throw new LifecycleAbort(`receivers unreachable: ${[...statuses.failed].map(([n, r]) => `node ${n} (${r})`).join(', ')}`);
+    const digests = new Map([...broadcast].map(([d, C]) => [d, commitmentsDigest(C)] as const));
     for (const [r, s] of statuses.ok) {
       if (s.sessionId !== sessionId) throw new LifecycleAbort(`node ${r} is not in session ${sessionId}`);
+      for (const { dealer, digest } of s.receivedDigests ?? []) {
+        const expected = digests.get(dealer);
+        if (expected && !disqualified.has(dealer) && !constantTimeEqual(expected, digest)) {
+          disqualified.set(dealer, `equivocation: dealer ${dealer} delivered node ${r} commitments that differ from the ones it broadcast`);
+          this.log(`dealer ${dealer} disqualified: it sent node ${r} another dealing than it broadcast`);
+        }
+      }
+    }
+    for (const [r, s] of statuses.ok) {
       for (const d of broadcast.keys()) {
         if (disqualified.has(d) || s.received.includes(d)) continue;
         try {
-          const share = await t.reveal(d, keyName, sessionId, r);
-          verifyDealtShare(this.group, broadcast.get(d)!, d, r, share);
-          await t.acceptRevealed(r, keyName, sessionId, d, broadcast.get(d)!, share);
-          this.log(`complaint of node ${r} against dealer ${d} resolved by a public reveal`);
+          const res = await t.redeliver(d, keyName, sessionId, r);
+          if (!res.accepted) throw new Error(res.complaint || 'refused');
+          this.log(`complaint of node ${r} against dealer ${d} resolved: share delivered again, directly`);
         } catch (e) {
           disqualified.set(d, `complaint of node ${r} upheld: ${describe(e)}`);
           this.log(`dealer ${d} disqualified: ${describe(e)}`);
@@ -168,12 +227,15 @@ export class LifecycleCoordinator {
     }
     const qualified = p.dealers.filter((d) => !disqualified.has(d) && broadcast.has(d));
     const named = [...disqualified].map(([index, reason]) => ({ index, reason }));
-    if (p.kind === 'reshare' && qualified.length !== p.dealers.length) throw new LifecycleAbort('a reshare dealer was disqualified', named);
-    if (p.kind === 'dkg' && qualified.length < p.t) throw new LifecycleAbort(`only ${qualified.length} qualified dealers, need t = ${p.t}`, named);
-    if (qualified.length === 0) throw new LifecycleAbort('no qualified dealer', named);
+    if (p.kind === 'reshare' && qualified.length !== p.dealers.length) {
+      const abort = new LifecycleAbort(`reshare dealer(s) ${named.map((d) => d.index).join(',')} disqualified`, named);
+      abort.retryWithout = named;
+      throw abort;
+    }
+    if (p.kind !== 'reshare' && qualified.length < p.t) throw new LifecycleAbort(`only ${qualified.length} qualified dealers, need t = ${p.t}`, named);
 
     // 4 finalize
-    const transcript = transcriptHash({ sessionId, kind: p.kind, keyName, version: p.version, t: p.t, receivers: p.receivers, qualified, dealings: broadcast });
+    const transcript = transcriptHash({ ...p, qualified, dealings: broadcast });
     const base = p.kind === 'refresh' ? p.old!.commitments.map((c) => Uint8Array.from(Buffer.from(c, 'hex'))) : undefined;
     const commitments = sumCommitments(this.group, qualified.map((d) => broadcast.get(d)!), base);
     const finals = await onAll(participants, (n) => t.finalize(n, keyName, sessionId, qualified, transcript));
@@ -189,11 +251,14 @@ export class LifecycleCoordinator {
     // 5 canary
     await this.canary(p, publicShares);
 
-    // 6 commit (roll forward once anyone has committed)
-    const committed = await onAll(participants, (n) => t.commit(n, keyName, sessionId));
+    // 6 commit: receivers first (each checks the others are ready), then dealers that leave
+    // (each checks every receiver committed). Roll forward once anyone has committed.
+    const leaving = participants.filter((n) => !p.receivers.includes(n));
+    const committed = await onAll(p.receivers, (n) => t.commit(n, keyName, sessionId));
     if (committed.failed.size > 0) {
       const retry = await onAll([...committed.failed.keys()], (n) => t.commit(n, keyName, sessionId));
       if (retry.failed.size > 0) {
+        if (retry.failed.size === p.receivers.length) throw new LifecycleAbort(`commit refused by every receiver: ${[...retry.failed].map(([n, r]) => `node ${n} (${r})`).join(', ')}`, named);
         throw new CommittedSomewhere(
           new LifecycleAbort(
             `${p.kind} ${sessionId} committed on some nodes but not on ${[...retry.failed.keys()].join(',')}; run \`splitkey key abort-op ${keyName}\` when they are back (it rolls forward)`,
@@ -201,6 +266,15 @@ export class LifecycleCoordinator {
           ),
         );
       }
+    }
+    const left = await onAll(leaving, (n) => t.commit(n, keyName, sessionId));
+    if (left.failed.size > 0) {
+      throw new CommittedSomewhere(
+        new LifecycleAbort(
+          `${p.kind} ${sessionId} committed on the new holders, but old holder(s) ${[...left.failed.keys()].join(',')} have not erased their share yet; run \`splitkey key abort-op ${keyName}\` when they are back`,
+          named,
+        ),
+      );
     }
     this.log(`committed ${p.kind} ${sessionId}: ${keyName}@${p.version} epoch ${p.epoch}`);
     return { sessionId, kind: p.kind, keyName, version: p.version, epoch: p.epoch, publicKey: commitments[0]!, publicShares, disqualified: named };
@@ -236,21 +310,49 @@ export class LifecycleCoordinator {
     if (toHex(combinePartials(this.group, oldEntries)) !== [...combined][0]) throw new LifecycleAbort('canary: the new shares do not evaluate like the old ones');
   }
 
-  /** Finish (roll forward) or cancel whatever session is pending on a key after a crash. */
-  async resolvePending(keyName: string, nodes: number[]): Promise<{ sessionId: string; outcome: 'none' | 'aborted' | 'committed' }> {
+  /**
+   * Finish (roll forward) or cancel whatever session is pending on a key after a crash. Rolls
+   * forward only when every receiver reports the session ready or committed with one transcript;
+   * otherwise aborts. Either way each node checks its own evidence and refuses what it
+   * contradicts, so one lying status cannot make honest nodes commit or erase.
+   */
+  async resolvePending(keyName: string, nodes: number[]): Promise<{ sessionId: string; outcome: 'none' | 'aborted' | 'committed'; unreachable: number[] }> {
     const statuses = await onAll(nodes, (n) => this.transport.status(n, keyName));
-    const pending = [...statuses.ok.values()].map((s) => s.sessionId).find((s) => s);
-    if (!pending) return { sessionId: '', outcome: 'none' };
-    const committedSomewhere = [...statuses.ok.values()].some((s) => s.lastCommittedSession === pending);
-    if (committedSomewhere) {
-      const res = await onAll(nodes, (n) => this.transport.commit(n, keyName, pending));
-      const failed = [...res.failed].filter(([, r]) => !/not pending/.test(r));
-      if (failed.length > 0) throw new LifecycleAbort(`could not finish session ${pending} on nodes ${failed.map(([n]) => n).join(',')}`);
-      return { sessionId: pending, outcome: 'committed' };
+    if (statuses.ok.size === 0) throw new LifecycleAbort(`no node answered: ${[...statuses.failed].map(([n, r]) => `node ${n} (${r})`).join(', ')}`);
+    // The session most nodes report pending (one node's word does not choose it).
+    const counts = new Map<string, { n: number; status: OperationStatus }>();
+    for (const s of statuses.ok.values()) if (s.sessionId) counts.set(s.sessionId, { n: (counts.get(s.sessionId)?.n ?? 0) + 1, status: s });
+    const pending = [...counts.values()].sort((a, b) => b.n - a.n)[0]?.status;
+    const unreachable = [...statuses.failed.keys()].sort((a, b) => a - b);
+    // Nothing pending on the nodes that answered: a silent node may still hold a prepared state
+    // of its own (harmless: nobody can commit without it); the caller reports it.
+    if (!pending) return { sessionId: '', outcome: 'none', unreachable };
+    const session = pending.sessionId;
+    const receivers = pending.receivers ?? [];
+    const view = (r: number) => {
+      const s = statuses.ok.get(r);
+      if (!s) return undefined;
+      if (s.sessionId === session && s.phase === 'ready') return toHex(s.transcript ?? new Uint8Array(0));
+      if (s.lastCommittedSession === session) return toHex(s.lastCommittedTranscript ?? new Uint8Array(0));
+      return undefined;
+    };
+    const transcripts = new Set(receivers.map(view));
+    const only = [...transcripts][0];
+    const allReady = receivers.length > 0 && transcripts.size === 1 && typeof only === 'string' && only.length > 0;
+    if (allReady) {
+      // Receivers first, then dealers that leave (they erase only after the receivers committed).
+      const order = [...receivers, ...nodes.filter((n) => !receivers.includes(n))];
+      const failed: string[] = [];
+      for (const group of [receivers, order.slice(receivers.length)]) {
+        const res = await onAll(group, (n) => this.transport.commit(n, keyName, session));
+        failed.push(...[...res.failed].filter(([, r]) => !/not pending/.test(r)).map(([n, r]) => `node ${n} (${r})`));
+      }
+      if (failed.length > 0) throw new LifecycleAbort(`could not finish session ${session} on ${failed.join(', ')}`);
+      return { sessionId: session, outcome: 'committed', unreachable };
     }
-    const res = await onAll(nodes, (n) => this.transport.abort(n, keyName, pending));
-    if (res.failed.size > 0) throw new LifecycleAbort(`could not abort session ${pending} on nodes ${[...res.failed.keys()].join(',')}`);
-    return { sessionId: pending, outcome: 'aborted' };
+    const res = await onAll(nodes, (n) => this.transport.abort(n, keyName, session));
+    if (res.failed.size > 0) throw new LifecycleAbort(`could not abort session ${session}: ${[...res.failed].map(([n, r]) => `node ${n} (${r})`).join(', ')}`);
+    return { sessionId: session, outcome: 'aborted', unreachable };
   }
 
   /** Erase a version's shares on every node; reports the nodes that could not be reached. */

@@ -13,7 +13,7 @@
  * commitments gives the new Feldman commitments (refresh adds the old ones).
  */
 import type { Rng } from './bytes.js';
-import { concatBytes, i2osp, lengthPrefixed, utf8 } from './bytes.js';
+import { concatBytes, fromHex, i2osp, lengthPrefixed, utf8 } from './bytes.js';
 import { ParameterError, VerifyError } from './errors.js';
 import type { Element, Group, Scalar } from './group.js';
 import { IDENTITY, elementsEqual, randomScalar, scalarFromBigint } from './group.js';
@@ -124,32 +124,68 @@ export function combineDealtShares(group: Group, shares: readonly Scalar[], oldS
   return acc;
 }
 
-/** Everything public that all participants must agree on before committing, hashed. */
-export function transcriptHash(input: {
+/** The public parameters a transcript binds (crypto/lifecycle.ts OperationParams, without the session's messages). */
+export interface TranscriptParams {
   sessionId: string;
   kind: DealingKind;
   keyName: string;
   version: number;
   t: number;
   receivers: readonly number[];
-  qualified: readonly number[];
-  dealings: ReadonlyMap<number, readonly Element[]>;
-}): Uint8Array {
+  dealers: readonly number[];
+  epoch: number;
+  old?: { t: number; nodeIndices: readonly number[]; commitments: readonly string[]; epoch: number };
+  retire?: readonly number[];
+}
+
+const u16list = (xs: readonly number[]): Uint8Array[] => [i2osp(xs.length, 2), ...xs.map((x) => i2osp(x, 2))];
+const u64 = (x: number): Uint8Array => {
+  if (!Number.isSafeInteger(x) || x < 0) throw new ParameterError('epoch', `must be an integer in [0, 2^53), got ${x}`);
+  return i2osp(x, 8);
+};
+
+/**
+ * Everything public that all participants must agree on before committing, hashed: every
+ * parameter of the session (key, version, session, kind, epoch, t, n, receivers, dealers, the old
+ * version's threshold, nodes, commitments and epoch, the retire list) and the qualified dealers'
+ * commitments. Every field has a fixed width or a length prefix, so the encoding is unambiguous.
+ */
+export function transcriptHash(input: TranscriptParams & { qualified: readonly number[]; dealings: ReadonlyMap<number, readonly Element[]> }): Uint8Array {
+  const old = input.old;
   const parts: Uint8Array[] = [
-    utf8('splitkey/v1/lifecycle-transcript'),
+    utf8('splitkey/v2/lifecycle-transcript'),
     lengthPrefixed(utf8(input.sessionId)),
     lengthPrefixed(utf8(input.kind)),
     lengthPrefixed(utf8(input.keyName)),
     i2osp(input.version, 4),
+    u64(input.epoch),
     i2osp(input.t, 2),
-    i2osp(input.receivers.length, 2),
-    ...input.receivers.map((r) => i2osp(r, 2)),
-    i2osp(input.qualified.length, 2),
+    ...u16list(input.receivers),
+    ...u16list(input.dealers),
+    i2osp(old ? 1 : 0, 1),
   ];
+  if (old) {
+    parts.push(i2osp(old.t, 2), ...u16list(old.nodeIndices), u64(old.epoch), i2osp(old.commitments.length, 2));
+    for (const c of old.commitments) {
+      if (c !== c.toLowerCase()) throw new ParameterError('old.commitments', 'must be lowercase hex');
+      parts.push(lengthPrefixed(fromHex(c, 'old.commitments')));
+    }
+  }
+  parts.push(...u16list(input.retire ?? []));
+  parts.push(...u16list(input.qualified));
   for (const d of input.qualified) {
     const C = input.dealings.get(d);
     if (!C) throw new ParameterError('dealings', `no commitments from qualified dealer ${d}`);
-    parts.push(i2osp(d, 2), ...C);
+    parts.push(i2osp(d, 2), i2osp(C.length, 2), ...C.map((c) => lengthPrefixed(c)));
   }
   return sha512(concatBytes(...parts)).subarray(0, 32);
+}
+
+/**
+ * A short public digest of one dealer's commitment vector. Receivers report the digest of what
+ * they were delivered, so that a dealer who sent different commitments to different receivers
+ * (equivocation) is named by comparing digests with its broadcast commitments.
+ */
+export function commitmentsDigest(commitments: readonly Uint8Array[]): Uint8Array {
+  return sha512(concatBytes(utf8('splitkey/v1/commitments-digest'), i2osp(commitments.length, 2), ...commitments.map((c) => lengthPrefixed(c)))).subarray(0, 32);
 }

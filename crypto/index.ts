@@ -11,3 +11,4 @@ export * from './threshold.js';
 export * as envelope from './envelope.js';
 export * from './dealing.js';
 export * from './lifecycle.js';
+export * from './records.js';

@@ -15,6 +15,7 @@ import { constantTimeEqual, fromHex, toHex } from './bytes.js';
 import {
   checkDealingCommitments,
   combineDealtShares,
+  commitmentsDigest,
   createDealing,
   reshareConstant,
   sumCommitments,
@@ -56,9 +57,13 @@ export interface ParticipantState {
   received: Record<string, { commitments: string[]; share: string }>;
   /** Dealers whose share failed verification, with the reason. */
   complaints: Record<string, string>;
-  /** Receivers whose share this dealer revealed in the complaint round (at most t-1). */
-  revealed?: number[];
-  /** Set once ready: the new share (secret), commitments, transcript, qualified dealers. */
+  /** Receivers this dealer delivered its share to again in the complaint round (to them only). */
+  redelivered?: number[];
+  /**
+   * Set once ready: the new share (secret), commitments, transcript, qualified dealers. A dealer
+   * that receives nothing (it leaves in a reshare) holds only the transcript: share '' and no
+   * commitments.
+   */
   ready?: { share: string; commitments: string[]; transcript: string; qualified: number[] };
 }
 
@@ -74,6 +79,27 @@ export class LifecycleError extends Error {
 
 const hexAll = (xs: readonly Uint8Array[]) => xs.map(toHex);
 const unhexAll = (xs: readonly string[]) => xs.map((x) => fromHex(x));
+
+/**
+ * The qualified set, checked by every participant itself: a subset of the dealers, at least t of
+ * them for DKG and refresh (so at least one honest dealer's randomness is in the result: with at
+ * most t-1 colluders nobody learns k), every dealer for reshare (its Lagrange weights are fixed by
+ * the dealer set).
+ */
+export function checkQualified(p: OperationParams, qualified: readonly number[]): void {
+  try {
+    checkIndices(qualified, undefined, 'qualified');
+  } catch (e) {
+    throw new LifecycleError('BAD_PARAMS', (e as Error).message);
+  }
+  if (qualified.some((d) => !p.dealers.includes(d))) throw new LifecycleError('BAD_PARAMS', 'a qualified dealer is not a dealer of the session');
+  if (p.kind === 'reshare' && qualified.join() !== [...p.dealers].sort((a, b) => a - b).join()) {
+    throw new LifecycleError('BAD_PARAMS', 'reshare needs every dealer qualified (Lagrange weights are fixed by the dealer set)');
+  }
+  if (p.kind !== 'reshare' && qualified.length < p.t) {
+    throw new LifecycleError('BAD_PARAMS', `only ${qualified.length} qualified dealers; a ${p.kind} needs at least t = ${p.t} so that no coalition of t-1 knows the result`);
+  }
+}
 
 /** Validate parameters the same way on every participant. */
 export function checkOperationParams(p: OperationParams): void {
@@ -122,18 +148,21 @@ export function shareFor(state: ParticipantState, receiver: number): { commitmen
 }
 
 /**
- * Complaint round, dealer side: reveal the share owed to `receiver`, who has confirmed (over an
- * authenticated channel) that it lacks a valid one. At most t-1 shares per session are revealed,
- * so the revealed shares never determine the dealer's polynomial. Returns the share and the new
- * state (which records the reveal).
+ * Complaint round, dealer side: the share owed to `receiver`, to be delivered again directly to
+ * that receiver (node to node over pinned mTLS), once the receiver itself confirmed it lacks a
+ * valid one. Nothing is revealed to anyone else — not to the coordinator, not to other nodes — so
+ * no number of complaints determines a share or a polynomial (a refresh polynomial, g(0) = 0,
+ * would be determined by t-1 public reveals).
  */
-export function revealShare(state: ParticipantState, receiver: number): { share: Uint8Array; state: ParticipantState } {
-  const revealed = state.revealed ?? [];
-  if (!revealed.includes(receiver) && revealed.length >= state.params.t - 1) {
-    throw new LifecycleError('CHECK_FAILED', `dealer ${state.self} already revealed ${revealed.length} shares (t-1) in this session`);
-  }
+export function redeliverShare(state: ParticipantState, receiver: number): { share: Uint8Array; state: ParticipantState } {
   const { share } = shareFor(state, receiver);
-  return { share, state: revealed.includes(receiver) ? state : { ...state, revealed: [...revealed, receiver] } };
+  const done = state.redelivered ?? [];
+  return { share, state: done.includes(receiver) ? state : { ...state, redelivered: [...done, receiver] } };
+}
+
+/** Digest of the commitments this receiver was delivered by each dealer (public; equivocation check). */
+export function receivedDigests(state: ParticipantState): Map<number, Uint8Array> {
+  return new Map(Object.entries(state.received).map(([d, r]) => [Number(d), commitmentsDigest(unhexAll(r.commitments))] as const));
 }
 
 /** Receiver side of a complaint: true if no valid share from `dealer` is held. */
@@ -178,19 +207,6 @@ export function receiveShare(group: Group, state: ParticipantState, dealer: numb
 }
 
 /**
- * Complaint round: the coordinator asks the accused dealer to reveal the disputed share and hands
- * it, publicly checked, to the complainer. `commitments` are the dealer's broadcast commitments.
- */
-export function acceptRevealedShare(group: Group, state: ParticipantState, dealer: number, commitments: Uint8Array[], share: Uint8Array): ParticipantState {
-  const cleared: ParticipantState = { ...state, received: { ...state.received }, complaints: { ...state.complaints } };
-  delete cleared.received[String(dealer)];
-  const next = receiveShare(group, cleared, dealer, commitments, share);
-  const complaint = next.complaints[String(dealer)];
-  if (complaint) throw new LifecycleError('CHECK_FAILED', `revealed share of dealer ${dealer} does not verify: ${complaint}`);
-  return next;
-}
-
-/**
  * Compute the new share from the qualified dealers, check the agreed transcript, the new public
  * share, and (refresh, reshare) that the new commitments keep pkS. → phase `ready`.
  */
@@ -200,11 +216,14 @@ export function finalizeParticipant(group: Group, state: ParticipantState, quali
     if (state.ready!.transcript === toHex(transcript) && state.ready!.qualified.join() === qualified.join()) return state;
     throw new LifecycleError('CONFLICT', `session ${p.sessionId} is already final with another transcript`);
   }
-  checkIndices(qualified, undefined, 'qualified');
-  if (qualified.some((d) => !p.dealers.includes(d))) throw new LifecycleError('BAD_PARAMS', 'a qualified dealer is not a dealer');
-  if (p.kind === 'reshare' && qualified.join() !== p.dealers.join()) throw new LifecycleError('BAD_PARAMS', 'reshare needs every dealer qualified (Lagrange weights are fixed)');
-  if (p.kind === 'dkg' && qualified.length < 1) throw new LifecycleError('BAD_PARAMS', 'no qualified dealer');
-  if (!p.receivers.includes(state.self)) throw new LifecycleError('NOT_A_RECEIVER', `node ${state.self} receives nothing`);
+  checkQualified(p, qualified);
+  if (!p.receivers.includes(state.self)) {
+    // A dealer that leaves (reshare) keeps only the transcript, to compare with the new holders'
+    // before it erases its old share.
+    if (!p.dealers.includes(state.self)) throw new LifecycleError('NOT_A_RECEIVER', `node ${state.self} takes no part in session ${p.sessionId}`);
+    if (transcript.length !== 32) throw new LifecycleError('BAD_PARAMS', 'transcript must be 32 bytes');
+    return { ...state, phase: 'ready', ready: { share: '', commitments: [], transcript: toHex(transcript), qualified } };
+  }
   const dealings = new Map<number, Element[]>();
   const shares: Scalar[] = [];
   for (const d of qualified) {
@@ -213,8 +232,10 @@ export function finalizeParticipant(group: Group, state: ParticipantState, quali
     dealings.set(d, unhexAll(r.commitments));
     shares.push(fromHex(r.share));
   }
-  const expected = transcriptHash({ sessionId: p.sessionId, kind: p.kind, keyName: p.keyName, version: p.version, t: p.t, receivers: p.receivers, qualified, dealings });
-  if (!constantTimeEqual(expected, transcript)) throw new LifecycleError('TRANSCRIPT_MISMATCH', 'this node saw different commitments than the coordinator');
+  const expected = transcriptHash({ ...p, qualified, dealings });
+  if (!constantTimeEqual(expected, transcript)) {
+    throw new LifecycleError('TRANSCRIPT_MISMATCH', `the transcript differs from this node's own view of session ${p.sessionId} (parameters, qualified dealers ${qualified.join(',')} or the commitments they delivered)`);
+  }
   const oldCommitments = p.kind === 'refresh' ? unhexAll(p.old!.commitments) : undefined;
   if (p.kind === 'refresh' && !oldShare) throw new LifecycleError('MISSING_SHARE', `node ${state.self} has no old share to refresh`);
   const newShare = combineDealtShares(group, shares, p.kind === 'refresh' ? oldShare : undefined);

@@ -57,7 +57,9 @@ export function randomPolynomial(group: Group, t: number, constant: Scalar, rng:
 /** f(x) by Horner's rule, in the backend's (constant-time, for sodium) scalar arithmetic. */
 export function evaluatePolynomial(group: Group, coefficients: readonly Scalar[], x: number): Scalar {
   const xs = scalarFromBigint(BigInt(x));
-  let acc = coefficients[coefficients.length - 1]!;
+  // A copy: with t = 1 the result would otherwise be the caller's constant itself, and wiping
+  // the coefficients afterwards (createDealing does) would wipe every share with it.
+  let acc: Scalar = coefficients[coefficients.length - 1]!.slice();
   for (let j = coefficients.length - 2; j >= 0; j--) acc = group.scalarAdd(group.scalarMul(acc, xs), coefficients[j]!);
   return acc;
 }

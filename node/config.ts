@@ -13,6 +13,8 @@
  *   "limits": { "maxMessageBytes": 65536, "maxBatch": 1024, "ratePerSecond": 50000, "burst": 100000,
  *               "queryWarnAt": 1e12, "queryLimit": 2e12, "refuseOverBudget": false },
  *   "shutdownGraceMs": 10000,
+ *   "cluster": "cluster.json",                   // the node's own cluster descriptor: peer addresses, minThreshold
+ *   "allowImport": true,                         // false: refuse ImportShare (every key came from a DKG)
  *   "refreshSchedule": { "intervalMinutes": 1440, "cluster": "cluster.json",   // optional: this node
  *                        "adminCert": "admin.crt", "adminKey": "admin.key" } //  coordinates refreshes
  * }
@@ -54,6 +56,13 @@ export interface NodeConfig {
   limits: Limits;
   shutdownGraceMs: number;
   refreshSchedule?: RefreshSchedule;
+  /**
+   * The cluster descriptor this node trusts for peer addresses and the policy's minThreshold
+   * (node/cluster-view.ts). Needed for lifecycle operations (DKG, refresh, reshare).
+   */
+  cluster?: string;
+  /** Whether ImportShare (a dealer split of a known secret) is allowed. Default true. */
+  allowImport: boolean;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -154,8 +163,12 @@ export function parseNodeConfig(raw: unknown, base: string): NodeConfig {
       adminKey: path(str(r, 'adminKey')),
     };
   }
+  if (c.cluster !== undefined) str(c, 'cluster');
+  if (c.allowImport !== undefined && typeof c.allowImport !== 'boolean') throw new ConfigError('allowImport', 'must be true or false');
   return {
     refreshSchedule,
+    cluster: c.cluster === undefined ? undefined : path(c.cluster as string),
+    allowImport: c.allowImport !== false,
     index: int(c, 'index', 1, 255),
     listen,
     dataDir: path(str(c, 'dataDir')),

@@ -3,11 +3,16 @@
  * DeliverShare RPC drive the pure participant state machine (crypto/lifecycle.ts); every
  * transition is persisted (sealed, synced) before the RPC answers. Steps on one key are
  * serialized by a per-key lock, so concurrent deliveries never lose an update.
+ *
+ * The coordinator is a messenger, not an authority (DESIGN.md "Trust anchors"): this node checks
+ * every claim about existing state against its own store, applies its own descriptor's
+ * minThreshold, computes the transcript from its own view, sends shares only node to node to the
+ * addresses of its own descriptor, and commits only on evidence it gathers itself from the other
+ * participants (Peer.SessionState).
  */
 import { randomBytes } from 'node:crypto';
 import {
   LifecycleError,
-  acceptRevealedShare,
   checkKeyName,
   evaluatePartial,
   finalizeParticipant,
@@ -15,7 +20,8 @@ import {
   prepareParticipant,
   publicShare,
   receiveShare,
-  revealShare,
+  receivedDigests,
+  redeliverShare,
   complainsAbout,
   shareFor,
   toHex,
@@ -110,7 +116,7 @@ export class LifecycleHandler {
         throw failedPrecondition(`operation ${existing.params.sessionId} is pending on ${params.keyName}; finish it or abort it first`);
       }
       if ((await this.store.lastSession(params.keyName)) === params.sessionId) throw alreadyExists(`session ${params.sessionId} is already committed`);
-      this.checkAgainstStore(params);
+      await this.checkAgainstStore(params);
       let state: ParticipantState;
       try {
         state = prepareParticipant(this.rt.group, params, this.rt.config.index, rng, this.oldShare(params));
@@ -123,8 +129,15 @@ export class LifecycleHandler {
     });
   }
 
-  /** What the store says must hold before an operation may start on this node. */
-  private checkAgainstStore(p: OperationParams): void {
+  /**
+   * What this node's own store and policy say must hold before an operation may start here. Any
+   * participant that holds the version — dealer, receiver, or both — compares the claimed old
+   * state (t, node set, commitments, epoch) with its own record; nobody joins a version below the
+   * policy's minThreshold.
+   */
+  private async checkAgainstStore(p: OperationParams): Promise<void> {
+    const min = await this.rt.cluster.minThreshold();
+    if (p.t < min) throw failedPrecondition(`threshold ${p.t} is below this cluster's minThreshold ${min}; this node takes no part`);
     let current;
     try {
       current = this.store.resolve(p.keyName, p.version);
@@ -135,19 +148,32 @@ export class LifecycleHandler {
       if (current) throw alreadyExists(`version ${p.version} of ${p.keyName} already exists`);
       return;
     }
-    const involved = p.dealers.includes(this.rt.config.index) || (p.kind === 'refresh' && p.receivers.includes(this.rt.config.index));
-    if (!involved) return; // a node that only joins (reshare) has nothing yet
-    if (!current) throw notFound(`this node holds no version ${p.version} of ${p.keyName}`);
-    if (current.record.state === 'destroyed') throw failedPrecondition(`version ${p.version} of ${p.keyName} was destroyed`);
+    const self = this.rt.config.index;
     const old = p.old!;
-    if (current.record.epoch !== old.epoch || current.record.commitments.join() !== old.commitments.join()) {
-      throw failedPrecondition(`this node's version ${p.version} of ${p.keyName} is at epoch ${current.record.epoch}, not the operation's epoch ${old.epoch}`);
+    const mustHold = p.dealers.includes(self) || (p.kind === 'refresh' && p.receivers.includes(self));
+    if (!current) {
+      if (mustHold) throw notFound(`this node holds no version ${p.version} of ${p.keyName}`);
+      // A node that joins (reshare) has nothing to compare; but a node the old record names as a
+      // holder must hold it.
+      if (old.nodeIndices.includes(self)) throw failedPrecondition(`the operation says this node holds ${p.keyName}@${p.version}, but it does not`);
+      return;
     }
-    if (!this.oldShare(p)) throw failedPrecondition(`this node's share of ${p.keyName}@${p.version} is unavailable`);
+    if (current.record.state === 'destroyed') throw failedPrecondition(`version ${p.version} of ${p.keyName} was destroyed`);
+    const r = current.record;
+    const differs: string[] = [];
+    if (r.threshold !== old.t) differs.push(`threshold ${old.t} (here ${r.threshold})`);
+    if (r.nodeIndices.join() !== old.nodeIndices.join()) differs.push(`nodes ${old.nodeIndices.join(',')} (here ${r.nodeIndices.join(',')})`);
+    if (r.epoch !== old.epoch) differs.push(`epoch ${old.epoch} (here ${r.epoch})`);
+    if (r.commitments.join() !== old.commitments.join()) differs.push('other commitments');
+    if (differs.length > 0) throw failedPrecondition(`the operation's old state of ${p.keyName}@${p.version} is not this node's: ${differs.join(', ')}`);
+    if (mustHold && !this.oldShare(p)) throw failedPrecondition(`this node's share of ${p.keyName}@${p.version} is unavailable`);
   }
 
-  /** Dealer: push each receiver its share over Peer.DeliverShare. */
-  async dealShares(keyName: string, sessionId: string, receivers: { index: number; address: string }[]): Promise<{ delivered: number[]; failed: string[] }> {
+  /**
+   * Dealer: push each receiver its share over Peer.DeliverShare, to the address of this node's own
+   * cluster descriptor (the receiver must present splitkey://node/<j>).
+   */
+  async dealShares(keyName: string, sessionId: string): Promise<{ delivered: number[]; failed: string[] }> {
     const state = await this.pending(keyName, sessionId);
     if (!state.dealing) throw invalidArgument(`node ${this.rt.config.index} does not deal in session ${sessionId}`);
     const delivered: number[] = [];
@@ -157,15 +183,7 @@ export class LifecycleHandler {
       state.params.receivers.map(async (j) => {
         const { commitments, share } = shareFor(state, j);
         try {
-          if (j === this.rt.config.index) {
-            const res = await this.deliverShare(keyName, sessionId, j, commitments, share);
-            if (!res.accepted) throw new Error(res.complaint);
-          } else {
-            const address = receivers.find((r) => r.index === j)?.address;
-            if (!address) throw new Error('no address given');
-            const res = await this.peers.deliverShare(j, address, { keyName, sessionId, dealer: this.rt.config.index, commitments, share });
-            if (!res.accepted) throw new Error(res.complaint);
-          }
+          await this.deliverTo(keyName, sessionId, j, commitments, share);
           delivered.push(j);
           if (first) {
             first = false;
@@ -179,6 +197,15 @@ export class LifecycleHandler {
       }),
     );
     return { delivered: delivered.sort((a, b) => a - b), failed };
+  }
+
+  /** Deliver one share to receiver `j` (locally for this node's own share). Throws the complaint if refused. */
+  private async deliverTo(keyName: string, sessionId: string, j: number, commitments: Uint8Array[], share: Uint8Array): Promise<void> {
+    const res =
+      j === this.rt.config.index
+        ? await this.deliverShare(keyName, sessionId, j, commitments, share)
+        : await this.peers.deliverShare(j, { keyName, sessionId, dealer: this.rt.config.index, commitments, share });
+    if (!res.accepted) throw new Error(res.complaint || 'refused');
   }
 
   /** Receiver: a dealer's share arrives (Peer service, or locally for the dealer's own share). */
@@ -198,7 +225,17 @@ export class LifecycleHandler {
     });
   }
 
-  async status(keyName: string): Promise<{ sessionId: string; phase: string; received: number[]; complaints: { dealer: number; reason: string }[]; lastCommittedSession: string }> {
+  async status(keyName: string): Promise<{
+    sessionId: string;
+    phase: string;
+    received: number[];
+    complaints: { dealer: number; reason: string }[];
+    lastCommittedSession: string;
+    receivedDigests: { dealer: number; digest: Uint8Array }[];
+    transcript: Uint8Array;
+    lastCommittedTranscript: Uint8Array;
+    receivers: number[];
+  }> {
     const state = await this.store.loadOperation(keyName);
     return {
       sessionId: state?.params.sessionId ?? '',
@@ -206,30 +243,50 @@ export class LifecycleHandler {
       received: Object.keys(state?.received ?? {}).map(Number).sort((a, b) => a - b),
       complaints: Object.entries(state?.complaints ?? {}).map(([dealer, reason]) => ({ dealer: Number(dealer), reason })),
       lastCommittedSession: await this.store.lastSession(keyName),
+      receivedDigests: state ? [...receivedDigests(state)].map(([dealer, digest]) => ({ dealer, digest })) : [],
+      transcript: state?.ready ? fromHex(state.ready.transcript) : new Uint8Array(0),
+      lastCommittedTranscript: fromHex(await this.store.lastTranscript(keyName)),
+      receivers: state?.params.receivers ?? [],
     };
   }
 
+  /** Where this node stands in a session (Peer.SessionState): public evidence for other participants. */
+  async sessionState(keyName: string, sessionId: string): Promise<{ phase: string; transcript: Uint8Array }> {
+    const state = await this.store.loadOperation(keyName);
+    if (state && state.params.sessionId === sessionId) {
+      return { phase: state.phase, transcript: state.ready ? fromHex(state.ready.transcript) : new Uint8Array(0) };
+    }
+    if ((await this.store.lastSession(keyName)) === sessionId) return { phase: 'committed', transcript: fromHex(await this.store.lastTranscript(keyName)) };
+    return { phase: 'none', transcript: new Uint8Array(0) };
+  }
+
   /**
-   * Complaint round, dealer side: reveal the share owed to `receiver` only once the receiver
-   * itself confirms (node-to-node, authenticated) that it lacks a valid one; at most t-1 reveals
-   * per session (crypto/lifecycle.ts revealShare).
+   * Complaint round, dealer side: deliver the share owed to `receiver` again, directly to it, once
+   * the receiver itself confirms (node to node, pinned mTLS) that it lacks a valid one. The share
+   * goes only to its receiver; the caller learns whether it was accepted.
    */
-  async revealShare(keyName: string, sessionId: string, receiver: number, receiverAddress: string): Promise<Uint8Array> {
+  async redeliverShare(keyName: string, sessionId: string, receiver: number): Promise<{ accepted: boolean; complaint: string }> {
     const state = await this.pending(keyName, sessionId);
     const self = this.rt.config.index;
-    const confirmed = receiver === self ? complainsAbout(state, self) : await this.peers.confirmComplaint(receiver, receiverAddress, { keyName, sessionId, dealer: self });
-    if (!confirmed) throw failedPrecondition(`node ${receiver} does not complain about dealer ${self}; nothing to reveal`);
-    return this.withLock(keyName, async () => {
+    if (!state.params.receivers.includes(receiver)) throw invalidArgument(`node ${receiver} is not a receiver of session ${sessionId}`);
+    if (!state.dealing) throw invalidArgument(`node ${self} does not deal in session ${sessionId}`);
+    const confirmed = receiver === self ? complainsAbout(state, self) : await this.peers.confirmComplaint(receiver, { keyName, sessionId, dealer: self });
+    if (!confirmed) return { accepted: true, complaint: '' };
+    const { share, state: next } = await this.withLock(keyName, async () => {
       const current = await this.pending(keyName, sessionId);
-      try {
-        const { share, state: next } = revealShare(current, receiver);
-        if (next !== current) await this.store.saveOperation(next, 'reveal');
-        this.rt.log.warn({ key: keyName, session: sessionId, receiver }, `share for node ${receiver} revealed in the complaint round`);
-        return share;
-      } catch (e) {
-        lifecycleError(e);
-      }
+      const r = redeliverShare(current, receiver);
+      if (r.state !== current) await this.store.saveOperation(r.state, 'redeliver');
+      return r;
     });
+    try {
+      await this.deliverTo(keyName, sessionId, receiver, next.dealing!.commitments.map((c) => fromHex(c)), share);
+      this.rt.log.warn({ key: keyName, session: sessionId, receiver }, `share for node ${receiver} delivered again after its complaint`);
+      return { accepted: true, complaint: '' };
+    } catch (e) {
+      return { accepted: false, complaint: (e as { details?: string }).details ?? (e as Error).message };
+    } finally {
+      share.fill(0);
+    }
   }
 
   /** Receiver side of a complaint: true if this node holds no valid share from `dealer`. */
@@ -237,21 +294,9 @@ export class LifecycleHandler {
     return complainsAbout(await this.pending(keyName, sessionId), dealer);
   }
 
-  acceptRevealed(keyName: string, sessionId: string, dealer: number, commitments: Uint8Array[], share: Uint8Array): Promise<void> {
-    return this.withLock(keyName, async () => {
-      const state = await this.pending(keyName, sessionId);
-      try {
-        await this.store.saveOperation(acceptRevealedShare(this.rt.group, state, dealer, commitments, share), 'accept');
-      } catch (e) {
-        lifecycleError(e);
-      }
-    });
-  }
-
   finalize(keyName: string, sessionId: string, qualified: number[], transcript: Uint8Array): Promise<{ publicShare: Uint8Array; commitments: Uint8Array[] }> {
     return this.withLock(keyName, async () => {
       const state = await this.pending(keyName, sessionId);
-      if (!state.params.receivers.includes(this.rt.config.index)) return { publicShare: new Uint8Array(0), commitments: [] };
       let next: ParticipantState;
       try {
         next = finalizeParticipant(this.rt.group, state, qualified, transcript, this.oldShare(state.params));
@@ -259,6 +304,7 @@ export class LifecycleHandler {
         lifecycleError(e);
       }
       if (next !== state) await this.store.saveOperation(next, 'finalize');
+      if (!state.params.receivers.includes(this.rt.config.index)) return { publicShare: new Uint8Array(0), commitments: [] };
       const commitments = next.ready!.commitments.map((c) => fromHex(c));
       return { publicShare: publicShare(this.rt.group, commitments, this.rt.config.index), commitments };
     });
@@ -284,6 +330,12 @@ export class LifecycleHandler {
     return { evaluated: res.evaluatedElements, proof: res.proof };
   }
 
+  /**
+   * Commit, on evidence this node gathers itself: it must be ready, and every receiver must report
+   * (Peer.SessionState, pinned mTLS, addresses from this node's descriptor) the same transcript,
+   * ready or committed; a dealer that leaves needs every receiver committed before it erases its
+   * old share. One node's word — "I committed" — makes no other node commit.
+   */
   commit(keyName: string, sessionId: string): Promise<boolean> {
     return this.withLock(keyName, async () => {
       const state = await this.store.loadOperation(keyName);
@@ -291,18 +343,64 @@ export class LifecycleHandler {
         if ((await this.store.lastSession(keyName)) === sessionId) return false;
         throw failedPrecondition(`session ${sessionId} is not pending on ${keyName}`);
       }
+      if (state.phase !== 'ready' || !state.ready) throw failedPrecondition(`session ${sessionId} is not ready on node ${this.rt.config.index}; it cannot commit`);
+      const self = this.rt.config.index;
+      const leaving = !state.params.receivers.includes(self);
+      const views = await this.receiverViews(state);
+      const problems: string[] = [];
+      for (const [j, v] of views) {
+        if (typeof v === 'string') problems.push(`node ${j}: ${v}`);
+        else if (toHex(v.transcript) !== state.ready.transcript) problems.push(`node ${j} is ${v.phase} with ${v.transcript.length ? 'another transcript' : 'no transcript'}`);
+        else if (leaving ? v.phase !== 'committed' : v.phase !== 'ready' && v.phase !== 'committed') problems.push(`node ${j} is ${v.phase}`);
+      }
+      if (problems.length > 0) {
+        throw failedPrecondition(
+          `node ${self} will not commit session ${sessionId} yet: ${leaving ? 'every new holder must have committed before this node erases its share' : 'every receiver must be ready with the same transcript'} (${problems.join('; ')})`,
+        );
+      }
       await this.store.commitOperation(state);
       this.rt.log.info({ key: keyName, version: state.params.version, session: sessionId, kind: state.params.kind, epoch: state.params.epoch }, 'lifecycle operation committed');
       return true;
     });
   }
 
+  /** Every other receiver's SessionState for this session, or why it could not be asked. */
+  private async receiverViews(state: ParticipantState): Promise<Map<number, { phase: string; transcript: Uint8Array } | string>> {
+    const { keyName, sessionId } = state.params;
+    const self = this.rt.config.index;
+    const out = new Map<number, { phase: string; transcript: Uint8Array } | string>();
+    await Promise.all(
+      state.params.receivers
+        .filter((j) => j !== self)
+        .map(async (j) => {
+          try {
+            out.set(j, await this.peers.sessionState(j, { keyName, sessionId }));
+          } catch (e) {
+            out.set(j, `not reachable (${(e as { details?: string }).details ?? (e as Error).message})`);
+          }
+        }),
+    );
+    return out;
+  }
+
+  /**
+   * Drop the pending operation. A ready node first asks the receivers: if any reports the session
+   * committed, or cannot be asked (it may have), the session must roll forward instead. A node
+   * that is not ready cannot have been counted by anyone's commit evidence, so it may always abort.
+   */
   abort(keyName: string, sessionId: string): Promise<string> {
     return this.withLock(keyName, async () => {
       const raw = await this.store.loadOperation(keyName).catch(() => undefined);
       const pendingSession = raw?.params.sessionId ?? (await this.rawPendingSession(keyName));
       if (!pendingSession) return '';
       if (sessionId && pendingSession !== sessionId) throw failedPrecondition(`the pending operation on ${keyName} is ${pendingSession}, not ${sessionId}`);
+      if (raw?.phase === 'ready' && raw.params.receivers.includes(this.rt.config.index)) {
+        const views = await this.receiverViews(raw);
+        const committed = [...views].filter(([, v]) => typeof v !== 'string' && v.phase === 'committed').map(([j]) => j);
+        const unknown = [...views].filter(([, v]) => typeof v === 'string').map(([j]) => j);
+        if (committed.length > 0) throw failedPrecondition(`session ${pendingSession} is committed on node(s) ${committed.join(',')}; it must roll forward (splitkey key abort-op finishes it), not abort`);
+        if (unknown.length > 0) throw failedPrecondition(`session ${pendingSession} is ready here and node(s) ${unknown.join(',')} cannot be asked whether they committed; retry when they are back`);
+      }
       await this.store.deleteOperation(keyName);
       this.rt.log.warn({ key: keyName, session: pendingSession }, 'lifecycle operation aborted; old state kept');
       return pendingSession;

@@ -1,41 +1,50 @@
 /**
- * Node-to-node calls (Peer service) made with this node's own certificate. The server must
- * present the certificate of the node we meant to reach (URI SAN splitkey://node/<index>), so a
- * wrong address can never receive a share meant for another node.
+ * Node-to-node calls (Peer service) made with this node's own certificate, to the addresses of
+ * this node's own cluster descriptor (node/cluster-view.ts) — never to an address a caller names.
+ * The server must present the certificate of the node we meant to reach (URI SAN
+ * splitkey://node/<index>), so a wrong address can never receive a share meant for another node.
+ * Share deliveries are retried with backoff within their deadline (a reset connection during a
+ * DKG does not abort the session).
  */
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
 import type { PeerClient } from '../proto/gen/splitkey/v1/Peer.js';
 import type { DeliverShareResponse__Output } from '../proto/gen/splitkey/v1/DeliverShareResponse.js';
+import type { SessionStateResponse__Output } from '../proto/gen/splitkey/v1/SessionStateResponse.js';
 import { loadSplitkeyProto } from '../proto/load.js';
 import { identityFromSan } from './auth.js';
+import type { ClusterView } from './cluster-view.js';
 import type { NodeConfig } from './config.js';
 
 /** Bounds the wait for a peer that is (re)connecting; a peer that stays down costs this much. */
 const TIMEOUT_MS = 2_000;
+/** Transient failures worth another try within the deadline. */
+const RETRYABLE = new Set([grpc.status.UNAVAILABLE, grpc.status.CANCELLED, grpc.status.UNKNOWN, grpc.status.INTERNAL]);
 
 export class PeerClients {
   private readonly clients = new Map<string, PeerClient>();
 
   private constructor(
     private readonly config: NodeConfig,
+    private readonly cluster: ClusterView,
     private readonly tls: { ca: Buffer; cert: Buffer; key: Buffer } | undefined,
   ) {}
 
-  static async create(config: NodeConfig): Promise<PeerClients> {
-    if (config.insecureLoopback || !config.tls) return new PeerClients(config, undefined);
+  static async create(config: NodeConfig, cluster: ClusterView): Promise<PeerClients> {
+    if (config.insecureLoopback || !config.tls) return new PeerClients(config, cluster, undefined);
     const [ca, cert, key] = await Promise.all([readFile(config.tls.ca), readFile(config.tls.cert), readFile(config.tls.key)]);
-    return new PeerClients(config, { ca, cert, key });
+    return new PeerClients(config, cluster, { ca, cert, key });
   }
 
-  private client(index: number, address: string): PeerClient {
+  private async client(index: number): Promise<PeerClient> {
+    const { address } = await this.cluster.peer(index);
     const id = `${index}@${address}`;
     let c = this.clients.get(id);
     if (c) return c;
     const Ctor = loadSplitkeyProto().splitkey.v1.Peer;
     let creds: grpc.ChannelCredentials;
-    const options: grpc.ChannelOptions = { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 1_000 };
+    const options: grpc.ChannelOptions = { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 1_000, 'grpc.enable_channelz': 0 };
     if (this.tls) {
       creds = grpc.credentials.createSsl(this.tls.ca, this.tls.key, this.tls.cert, {
         checkServerIdentity: (_host, cert) => {
@@ -53,28 +62,42 @@ export class PeerClients {
     return c;
   }
 
-  deliverShare(
-    index: number,
-    address: string,
-    req: { keyName: string; sessionId: string; dealer: number; commitments: Uint8Array[]; share: Uint8Array },
-  ): Promise<DeliverShareResponse__Output> {
-    const c = this.client(index, address);
+  private metadata(): grpc.Metadata {
     // Wait for a peer that is (re)connecting rather than failing at once; the deadline still bounds it.
     const md = new grpc.Metadata({ waitForReady: true });
     if (!this.tls) md.set('splitkey-identity', `splitkey://node/${this.config.index}`);
-    return new Promise((resolve, reject) =>
-      c.DeliverShare(req, md, { deadline: Date.now() + TIMEOUT_MS }, (err, res) => (err ? reject(err) : resolve(res!))),
-    );
+    return md;
   }
 
-  async confirmComplaint(index: number, address: string, req: { keyName: string; sessionId: string; dealer: number }): Promise<boolean> {
-    const c = this.client(index, address);
-    const md = new grpc.Metadata({ waitForReady: true });
-    if (!this.tls) md.set('splitkey-identity', `splitkey://node/${this.config.index}`);
-    const res = await new Promise<{ complains: boolean }>((resolve, reject) =>
-      c.ConfirmComplaint(req, md, { deadline: Date.now() + TIMEOUT_MS }, (err, r) => (err ? reject(err) : resolve(r!))),
-    );
+  /** One unary call with the deadline; transient failures are retried with backoff until it passes. */
+  private async call<Res>(index: number, invoke: (c: PeerClient, md: grpc.Metadata, deadline: number, cb: (err: grpc.ServiceError | null, res?: Res) => void) => void, retry: boolean): Promise<Res> {
+    const c = await this.client(index);
+    const deadline = Date.now() + TIMEOUT_MS;
+    let backoff = 50;
+    for (;;) {
+      try {
+        return await new Promise<Res>((resolve, reject) => invoke(c, this.metadata(), deadline, (err, res) => (err ? reject(err) : resolve(res!))));
+      } catch (e) {
+        const code = (e as grpc.ServiceError).code;
+        if (!retry || !RETRYABLE.has(code) || Date.now() + backoff >= deadline) throw e;
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 400);
+      }
+    }
+  }
+
+  deliverShare(index: number, req: { keyName: string; sessionId: string; dealer: number; commitments: Uint8Array[]; share: Uint8Array }): Promise<DeliverShareResponse__Output> {
+    // Delivery is idempotent on the receiver (the same dealing twice is a no-op), so a retry is safe.
+    return this.call<DeliverShareResponse__Output>(index, (c, md, deadline, cb) => c.DeliverShare(req, md, { deadline }, cb), true);
+  }
+
+  async confirmComplaint(index: number, req: { keyName: string; sessionId: string; dealer: number }): Promise<boolean> {
+    const res = await this.call<{ complains: boolean }>(index, (c, md, deadline, cb) => c.ConfirmComplaint(req, md, { deadline }, cb), true);
     return res.complains;
+  }
+
+  sessionState(index: number, req: { keyName: string; sessionId: string }): Promise<SessionStateResponse__Output> {
+    return this.call<SessionStateResponse__Output>(index, (c, md, deadline, cb) => c.SessionState(req, md, { deadline }, cb), true);
   }
 
   close(): void {

@@ -8,6 +8,7 @@ import type { RpcContext } from './rpc.js';
 import type { ShareStore } from './store.js';
 import type { LifecycleHandler } from './lifecycle.js';
 import type { PeerClients } from './peer-client.js';
+import type { ClusterView } from './cluster-view.js';
 
 export interface NodeRuntime {
   config: NodeConfig;
@@ -18,6 +19,8 @@ export interface NodeRuntime {
   store: ShareStore;
   lifecycle: LifecycleHandler;
   peers: PeerClients;
+  /** This node's own cluster descriptor: peer addresses and the policy's minThreshold. */
+  cluster: ClusterView;
   rateLimiter: RateLimiter;
   queryBudget: QueryBudget;
   startedAt: number;

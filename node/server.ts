@@ -23,6 +23,7 @@ import { peerHandlers } from './services/peer.js';
 import { ShareStore } from './store.js';
 import { LifecycleHandler } from './lifecycle.js';
 import { PeerClients } from './peer-client.js';
+import { ClusterView } from './cluster-view.js';
 
 export const SERVICES = ['', 'splitkey.v1.Evaluator', 'splitkey.v1.Admin', 'splitkey.v1.Peer'];
 const QUERY_COUNTS = 'meta\x00queries';
@@ -80,7 +81,7 @@ export class PvkmNode {
         (slot, count) => log.warn({ alert: 'query-budget', slot, count }, `key version ${slot} has answered ${count} evaluations; rotate it (RFC 9497 §7.2.3)`),
       ),
       startedAt: performance.now(),
-    } as Omit<NodeRuntime, 'store' | 'lifecycle' | 'peers'> as NodeRuntime;
+    } as Omit<NodeRuntime, 'store' | 'lifecycle' | 'peers' | 'cluster'> as NodeRuntime;
 
     const server = new grpc.Server({
       'grpc.max_receive_message_length': config.limits.maxMessageBytes,
@@ -107,7 +108,8 @@ export class PvkmNode {
     try {
       runtime.store = await ShareStore.open({ dir: config.dataDir, seal: config.seal, nodeIndex: config.index, group, log });
       audit = await AuditLog.open(runtime.store.db);
-      runtime.peers = await PeerClients.create(config);
+      runtime.cluster = new ClusterView(config.cluster);
+      runtime.peers = await PeerClients.create(config, runtime.cluster);
       runtime.lifecycle = new LifecycleHandler(runtime, runtime.peers);
       const counts = await runtime.store.db.get(QUERY_COUNTS);
       if (counts) for (const [slot, n] of Object.entries(JSON.parse(counts) as Record<string, number>)) runtime.queryBudget.restore(slot, n);

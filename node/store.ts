@@ -70,6 +70,7 @@ const versionKey = (name: string, version: number) => `v${SEP}${name}${SEP}${ver
 const SEAL_META = `meta${SEP}seal`;
 const opKey = (name: string) => `op${SEP}${name}`;
 const lastSessionKey = (name: string) => `meta${SEP}last-session${SEP}${name}`;
+const lastTranscriptKey = (name: string) => `meta${SEP}last-transcript${SEP}${name}`;
 const SEAL_CHECK = utf8('splitkey/v1/seal-check');
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const unhex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
@@ -297,6 +298,11 @@ export class ShareStore {
     return (await this.db.get(lastSessionKey(keyName))) ?? '';
   }
 
+  /** The transcript (hex) of the last session this node committed on the key ('' if unknown). */
+  async lastTranscript(keyName: string): Promise<string> {
+    return (await this.db.get(lastTranscriptKey(keyName))) ?? '';
+  }
+
   /**
    * Make a ready operation current in one synced batch: the version's new record (or its removal
    * for a node that leaves), retired versions marked decrypt-only, the pending state deleted.
@@ -326,6 +332,9 @@ export class ShareStore {
       share.fill(0);
       ops.push({ type: 'put', key, value: JSON.stringify(record) });
     } else {
+      // A dealer that leaves erases its share only from a ready state (node/lifecycle.ts checks
+      // that every new holder committed first).
+      if (state.phase !== 'ready') throw failedPrecondition(`operation ${p.sessionId} is not ready to commit on this node`);
       ops.push({ type: 'del', key });
     }
     for (const r of p.retire ?? []) {
@@ -334,6 +343,7 @@ export class ShareStore {
     }
     ops.push({ type: 'del', key: opKey(p.keyName) });
     ops.push({ type: 'put', key: lastSessionKey(p.keyName), value: p.sessionId });
+    if (state.ready) ops.push({ type: 'put', key: lastTranscriptKey(p.keyName), value: state.ready.transcript });
     crashPoint('commit:before-write');
     await this.db.batch(ops, { sync: true });
     crashPoint('commit:after-write');

@@ -197,14 +197,17 @@ describe('scheduled refresh', () => {
 });
 
 describe('complaint round on real nodes', () => {
-  it('a coordinator cannot make a dealer reveal a share its receiver holds validly', async () => {
+  it('a coordinator asking for a share again gets no share: only whether the receiver accepted it', async () => {
     const { GrpcLifecycleTransport } = await import('../client/lifecycle-grpc.js');
     const t = new GrpcLifecycleTransport(admin.channels);
     const params = { sessionId: 'cd'.repeat(16), kind: 'dkg' as const, keyName: 'acme/probe', version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: 1 };
     for (const n of params.receivers) await t.prepare(n, params);
     for (const n of params.dealers) expect((await t.deal(n, params.keyName, params.sessionId)).delivered).toEqual([1, 2, 3]);
-    const err = (await t.reveal(1, params.keyName, params.sessionId, 2).catch((e) => e)) as { details: string };
-    expect(err.details).toMatch(/node 2 does not complain about dealer 1/);
+    const res = (await t.redeliver(1, params.keyName, params.sessionId, 2)) as unknown as Record<string, unknown>;
+    expect(res).toEqual({ accepted: true, complaint: '' });
+    // A receiver outside the session is refused before anything is dialled.
+    const err = (await t.redeliver(1, params.keyName, params.sessionId, 9).catch((e: unknown) => e)) as { details: string };
+    expect(err.details).toMatch(/node 9 is not a receiver/);
     expect((await manager.abortOp(params.keyName)).outcome).toBe('aborted');
   });
 });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { LifecycleAbort, LifecycleCoordinator, type LifecycleTransport } from '../client/lifecycle.js';
 import {
-  acceptRevealedShare,
+  createDealing,
   evaluatePartial,
   finalizeParticipant,
   fromHex,
@@ -16,7 +16,8 @@ import {
   receiveShare,
   scalarFromBigint,
   shareFor,
-  revealShare,
+  redeliverShare,
+  receivedDigests,
   complainsAbout,
   createSuite,
   toHex,
@@ -41,8 +42,12 @@ class MemoryNet implements LifecycleTransport {
   states = new Map<number, ParticipantState>();
   committed = new Map<number, Committed>();
   silent = new Set<number>();
-  /** dealer → receiver whose share is corrupted (and how the dealer answers a reveal). */
+  /** dealer → receiver whose share is corrupted (and whether the dealer delivers it right when asked again). */
   corrupt = new Map<number, { receiver: number; revealHonestly: boolean }>();
+  /** dealer → receiver sent another, self-consistent dealing than the one broadcast (equivocation). */
+  equivocate = new Map<number, number>();
+  /** Shares that reached the coordinator: must stay empty. */
+  sharesSeenByCoordinator = 0;
   rng = deterministicRng('net');
 
   private node(n: number): void {
@@ -69,7 +74,12 @@ class MemoryNet implements LifecycleTransport {
       const { commitments, share } = shareFor(s, r);
       const bad = this.corrupt.get(n);
       const sent = bad?.receiver === r ? group.scalarAdd(share, scalarFromBigint(1n)) : share;
-      this.states.set(r, receiveShare(group, this.state(r), n, commitments, sent));
+      if (this.equivocate.get(n) === r) {
+        const other = createDealing(group, { kind: s.params.kind, t: s.params.t, receivers: s.params.receivers }, this.rng);
+        this.states.set(r, receiveShare(group, this.state(r), n, other.commitments, other.shares.get(r)!));
+      } else {
+        this.states.set(r, receiveShare(group, this.state(r), n, commitments, sent));
+      }
       delivered.push(r);
     }
     return { delivered, failed: [] };
@@ -77,26 +87,33 @@ class MemoryNet implements LifecycleTransport {
   async status(n: number) {
     this.node(n);
     const s = this.states.get(n);
-    return { sessionId: s?.params.sessionId ?? '', phase: s?.phase ?? '', received: Object.keys(s?.received ?? {}).map(Number), lastCommittedSession: '' };
+    return {
+      sessionId: s?.params.sessionId ?? '',
+      phase: s?.phase ?? '',
+      received: Object.keys(s?.received ?? {}).map(Number),
+      lastCommittedSession: '',
+      receivedDigests: s ? [...receivedDigests(s)].map(([dealer, digest]) => ({ dealer, digest })) : [],
+      receivers: s?.params.receivers ?? [],
+    };
   }
-  async reveal(n: number, _k: string, _s: string, receiver: number) {
+  async redeliver(n: number, _k: string, _s: string, receiver: number) {
     this.node(n);
-    if (!complainsAbout(this.state(receiver), n)) throw new Error(`node ${receiver} does not complain about dealer ${n}`);
-    const { share, state } = revealShare(this.state(n), receiver);
+    if (!complainsAbout(this.state(receiver), n)) return { accepted: true, complaint: '' };
+    const { share, state } = redeliverShare(this.state(n), receiver);
     this.states.set(n, state);
     const bad = this.corrupt.get(n);
-    return bad?.receiver === receiver && !bad.revealHonestly ? group.scalarAdd(share, scalarFromBigint(1n)) : share;
-  }
-  async acceptRevealed(n: number, _k: string, _s: string, dealer: number, commitments: Uint8Array[], share: Uint8Array) {
-    this.node(n);
-    this.states.set(n, acceptRevealedShare(group, this.state(n), dealer, commitments, share));
+    const sent = bad?.receiver === receiver && !bad.revealHonestly ? group.scalarAdd(share, scalarFromBigint(1n)) : share;
+    const next = receiveShare(group, this.state(receiver), n, shareFor(state, receiver).commitments, sent);
+    this.states.set(receiver, next);
+    const complaint = next.complaints[String(n)];
+    return { accepted: !complaint, complaint: complaint ?? '' };
   }
   async finalize(n: number, _k: string, _s: string, qualified: number[], transcript: Uint8Array) {
     this.node(n);
     const s = this.state(n);
-    if (!s.params.receivers.includes(n)) return { publicShare: new Uint8Array(0), commitments: [] };
     const next = finalizeParticipant(group, s, qualified, transcript, this.committed.get(n)?.share);
     this.states.set(n, next);
+    if (!s.params.receivers.includes(n)) return { publicShare: new Uint8Array(0), commitments: [] };
     const C = next.ready!.commitments.map((c) => fromHex(c));
     return { publicShare: publicShare(group, C, n), commitments: C };
   }
@@ -111,6 +128,14 @@ class MemoryNet implements LifecycleTransport {
   async commit(n: number) {
     this.node(n);
     const s = this.state(n);
+    // Like a real node: ready itself; receivers need every receiver ready (or committed) with
+    // the same transcript, a leaving dealer needs every receiver committed.
+    if (s.phase !== 'ready') throw new Error(`node ${n} is not ready`);
+    for (const r of s.params.receivers) {
+      const other = this.states.get(r);
+      const committedHere = !other && this.committed.has(r);
+      if (s.params.receivers.includes(n) ? !committedHere && other?.ready?.transcript !== s.ready!.transcript : !committedHere) throw new Error(`node ${r} is not ready`);
+    }
     if (s.params.receivers.includes(n)) {
       this.committed.set(n, { share: fromHex(s.ready!.share), commitments: s.ready!.commitments, epoch: s.params.epoch, t: s.params.t, nodeIndices: s.params.receivers });
     } else this.committed.delete(n);
@@ -186,20 +211,51 @@ describe('DKG state machine', () => {
   });
 });
 
-describe('complaint round cannot be abused to collect a polynomial', () => {
-  it('a dealer reveals only to a receiver that complains, and at most t-1 shares', async () => {
+describe('complaint round: no share reaches the coordinator', () => {
+  it('a missing share is delivered again to its receiver only; the coordinator learns the outcome, never the share', async () => {
     const net = new MemoryNet();
+    net.corrupt.set(3, { receiver: 1, revealHonestly: true });
     const p: OperationParams = { ...base, sessionId: 'ab'.repeat(16), kind: 'dkg', t: 3, receivers: all, dealers: all };
     for (const i of all) await net.prepare(i, p);
     for (const i of all) await net.deal(i);
-    // Every receiver holds a valid share from dealer 1: nothing to reveal.
-    await expect(net.reveal(1, 'acme/k', p.sessionId, 2)).rejects.toThrow(/does not complain/);
-    // Even with complaints, the third reveal (t-1 = 2) is refused.
-    let s = net.states.get(1)!;
-    s = revealShare(s, 2).state;
-    s = revealShare(s, 3).state;
-    expect(revealShare(s, 3).share).toBeInstanceOf(Uint8Array); // the same receiver again is fine
-    expect(() => revealShare(s, 4)).toThrow(/already revealed 2 shares/);
+    expect(complainsAbout(net.states.get(1)!, 3)).toBe(true);
+    const res = await net.redeliver(3, 'acme/k', p.sessionId, 1);
+    expect(res).toEqual({ accepted: true, complaint: '' });
+    expect(Object.keys(res)).not.toContain('share');
+    expect(complainsAbout(net.states.get(1)!, 3)).toBe(false);
+    // A receiver that holds a valid share: nothing is sent again.
+    expect(net.states.get(3)!.redelivered).toEqual([1]);
+    expect(await net.redeliver(3, 'acme/k', p.sessionId, 2)).toEqual({ accepted: true, complaint: '' });
+    expect(net.states.get(3)!.redelivered).toEqual([1]);
+  });
+
+  it('redelivery has no t-1 cap to run into (DKG with t = 1 completes even with a complaint)', async () => {
+    const net = new MemoryNet();
+    net.corrupt.set(2, { receiver: 1, revealHonestly: true });
+    const coordinator = await LifecycleCoordinator.create(net);
+    const report = await coordinator.run({ ...base, kind: "dkg", t: 1, receivers: [1, 2, 3], dealers: [1, 2, 3] });
+    expect(report.disqualified).toEqual([]);
+    expect(net.secret([1])).toBe(net.secret([3]));
+  });
+
+  it('scenario 6: a participant refuses a qualified set smaller than t, whatever the coordinator says', async () => {
+    const net = new MemoryNet();
+    const p: OperationParams = { ...base, sessionId: 'cd'.repeat(16), kind: 'dkg', t: 3, receivers: all, dealers: all };
+    for (const i of all) await net.prepare(i, p);
+    for (const i of all) await net.deal(i);
+    const { transcriptHash } = await import('../crypto/index.js');
+    const dealings = new Map([[1, net.states.get(2)!.received['1']!.commitments.map((c) => fromHex(c))]]);
+    const transcript = transcriptHash({ ...p, qualified: [1], dealings });
+    expect(() => finalizeParticipant(group, net.states.get(2)!, [1], transcript)).toThrow(/only 1 qualified dealers.*at least t = 3/);
+  });
+
+  it('scenario 7: an equivocating dealer is named and disqualified; its victim is not blamed and the DKG completes', async () => {
+    const net = new MemoryNet();
+    net.equivocate.set(4, 2);
+    const report = await dkg(net);
+    expect(report.disqualified.map((d) => d.index)).toEqual([4]);
+    expect(report.disqualified[0]!.reason).toMatch(/equivocation: dealer 4 delivered node 2/);
+    expect(net.secret([1, 2, 3])).toBe(net.secret([2, 4, 5]));
   });
 });
 

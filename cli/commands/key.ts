@@ -157,7 +157,8 @@ export function registerKey(program: Command): void {
   ).action(async (name: string, opts: ClusterFlags) =>
     withManager(opts, async (m) => {
       const r = await m.abortOp(name);
-      out(r.outcome === 'none' ? `no pending operation on ${name}` : r.outcome === 'aborted' ? `aborted ${r.sessionId}; old state kept` : `${r.sessionId} had committed on some nodes; finished it everywhere`);
+      out(r.outcome === 'none' ? `no pending operation on ${name}` : r.outcome === 'aborted' ? `aborted ${r.sessionId}; old state kept` : `${r.sessionId} was ready on every receiver; finished it everywhere`);
+      if (r.unreachable.length > 0) throw new CliError(`nodes ${r.unreachable.join(',')} did not answer; run key abort-op ${name} again when they are back`);
     }),
   );
 

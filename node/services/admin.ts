@@ -14,12 +14,10 @@ import { unary, type AuditScope } from '../rpc.js';
 import type { NodeRuntime } from '../runtime.js';
 import { keyInfo } from './key-info.js';
 import { paramsFromProto } from '../lifecycle.js';
-import { invalidArgument } from '../errors.js';
+import { failedPrecondition, invalidArgument } from '../errors.js';
 import { checkKeyName } from '../../crypto/index.js';
 import type { AbortOperationRequest__Output } from '../../proto/gen/splitkey/v1/AbortOperationRequest.js';
 import type { AbortOperationResponse } from '../../proto/gen/splitkey/v1/AbortOperationResponse.js';
-import type { AcceptRevealedShareRequest__Output } from '../../proto/gen/splitkey/v1/AcceptRevealedShareRequest.js';
-import type { AcceptRevealedShareResponse } from '../../proto/gen/splitkey/v1/AcceptRevealedShareResponse.js';
 import type { CanaryEvaluateRequest__Output } from '../../proto/gen/splitkey/v1/CanaryEvaluateRequest.js';
 import type { CanaryEvaluateResponse } from '../../proto/gen/splitkey/v1/CanaryEvaluateResponse.js';
 import type { CommitOperationRequest__Output } from '../../proto/gen/splitkey/v1/CommitOperationRequest.js';
@@ -34,8 +32,8 @@ import type { OperationStatusRequest__Output } from '../../proto/gen/splitkey/v1
 import type { OperationStatusResponse } from '../../proto/gen/splitkey/v1/OperationStatusResponse.js';
 import type { PrepareOperationRequest__Output } from '../../proto/gen/splitkey/v1/PrepareOperationRequest.js';
 import type { PrepareOperationResponse } from '../../proto/gen/splitkey/v1/PrepareOperationResponse.js';
-import type { RevealShareRequest__Output } from '../../proto/gen/splitkey/v1/RevealShareRequest.js';
-import type { RevealShareResponse } from '../../proto/gen/splitkey/v1/RevealShareResponse.js';
+import type { RedeliverShareRequest__Output } from '../../proto/gen/splitkey/v1/RedeliverShareRequest.js';
+import type { RedeliverShareResponse } from '../../proto/gen/splitkey/v1/RedeliverShareResponse.js';
 
 export const SOFTWARE_VERSION = '0.1.0';
 
@@ -50,6 +48,9 @@ export function adminHandlers(rt: NodeRuntime): AdminHandlers {
       admin(call, audit);
       audit.key = req.keyName;
       audit.version = req.keyVersion;
+      if (!rt.config.allowImport) throw failedPrecondition('this node refuses imports of known secrets ("allowImport": false): every key here comes from a DKG');
+      const min = await rt.cluster.minThreshold();
+      if (req.threshold < min) throw failedPrecondition(`threshold ${req.threshold} is below this cluster's minThreshold ${min}`);
       const res = await rt.store.importShare({
         keyName: req.keyName,
         version: req.keyVersion,
@@ -108,7 +109,7 @@ function checkName(name: string): void {
 /** The lifecycle RPCs: admin only, audited, delegated to node/lifecycle.ts. */
 function lifecycleHandlers(rt: NodeRuntime, admin: AdminCheck): Pick<
   AdminHandlers,
-  'PrepareOperation' | 'DealShares' | 'OperationStatus' | 'RevealShare' | 'AcceptRevealedShare' | 'FinalizeOperation' | 'CanaryEvaluate' | 'CommitOperation' | 'AbortOperation' | 'DestroyVersion'
+  'PrepareOperation' | 'DealShares' | 'OperationStatus' | 'RedeliverShare' | 'FinalizeOperation' | 'CanaryEvaluate' | 'CommitOperation' | 'AbortOperation' | 'DestroyVersion'
 > {
   const lc = () => rt.lifecycle;
   const scoped = (call: unknown, audit: AuditScope, keyName: string, version?: number) => {
@@ -126,7 +127,7 @@ function lifecycleHandlers(rt: NodeRuntime, admin: AdminCheck): Pick<
     }),
     DealShares: unary<DealSharesRequest__Output, DealSharesResponse>(rt.rpc, 'DealShares', async (req, call, audit) => {
       scoped(call, audit, req.keyName);
-      return lc().dealShares(req.keyName, req.sessionId, req.receivers);
+      return lc().dealShares(req.keyName, req.sessionId);
     }),
     OperationStatus: unary<OperationStatusRequest__Output, OperationStatusResponse>(
       rt.rpc,
@@ -137,15 +138,10 @@ function lifecycleHandlers(rt: NodeRuntime, admin: AdminCheck): Pick<
       },
       { audited: false },
     ),
-    RevealShare: unary<RevealShareRequest__Output, RevealShareResponse>(rt.rpc, 'RevealShare', async (req, call, audit) => {
+    RedeliverShare: unary<RedeliverShareRequest__Output, RedeliverShareResponse>(rt.rpc, 'RedeliverShare', async (req, call, audit) => {
       scoped(call, audit, req.keyName);
-      audit.detail = `reveal for ${req.receiver}`;
-      return { share: await lc().revealShare(req.keyName, req.sessionId, req.receiver, req.receiverAddress) };
-    }),
-    AcceptRevealedShare: unary<AcceptRevealedShareRequest__Output, AcceptRevealedShareResponse>(rt.rpc, 'AcceptRevealedShare', async (req, call, audit) => {
-      scoped(call, audit, req.keyName);
-      await lc().acceptRevealed(req.keyName, req.sessionId, req.dealer, req.commitments, req.share);
-      return {};
+      audit.detail = `redeliver to ${req.receiver} in ${req.sessionId}`;
+      return lc().redeliverShare(req.keyName, req.sessionId, req.receiver);
     }),
     FinalizeOperation: unary<FinalizeOperationRequest__Output, FinalizeOperationResponse>(rt.rpc, 'FinalizeOperation', async (req, call, audit) => {
       scoped(call, audit, req.keyName);

@@ -7,6 +7,8 @@ import type { DeliverShareRequest__Output } from '../../proto/gen/splitkey/v1/De
 import type { DeliverShareResponse } from '../../proto/gen/splitkey/v1/DeliverShareResponse.js';
 import type { ConfirmComplaintRequest__Output } from '../../proto/gen/splitkey/v1/ConfirmComplaintRequest.js';
 import type { ConfirmComplaintResponse } from '../../proto/gen/splitkey/v1/ConfirmComplaintResponse.js';
+import type { SessionStateRequest__Output } from '../../proto/gen/splitkey/v1/SessionStateRequest.js';
+import type { SessionStateResponse } from '../../proto/gen/splitkey/v1/SessionStateResponse.js';
 import { callerIdentity, requireRole } from '../auth.js';
 import { permissionDenied } from '../errors.js';
 import { unary } from '../rpc.js';
@@ -36,5 +38,16 @@ export function peerHandlers(rt: NodeRuntime): PeerHandlers {
       if (req.dealer !== id.index) throw permissionDenied(`node ${id.index} may not ask about complaints against dealer ${req.dealer}`);
       return { complains: await rt.lifecycle.complains(req.keyName, req.sessionId, req.dealer) };
     }),
+    SessionState: unary<SessionStateRequest__Output, SessionStateResponse>(
+      rt.rpc,
+      'SessionState',
+      async (req, call, audit) => {
+        const id = requireRole(callerIdentity(call as grpc.ServerUnaryCall<unknown, unknown>, rt.config.insecureLoopback), 'node');
+        audit.identity = id.uri;
+        audit.key = req.keyName;
+        return rt.lifecycle.sessionState(req.keyName, req.sessionId);
+      },
+      { audited: false },
+    ),
   };
 }

@@ -3,8 +3,6 @@ import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-load
 
 import type { AbortOperationRequest as _splitkey_v1_AbortOperationRequest, AbortOperationRequest__Output as _splitkey_v1_AbortOperationRequest__Output } from './splitkey/v1/AbortOperationRequest.js';
 import type { AbortOperationResponse as _splitkey_v1_AbortOperationResponse, AbortOperationResponse__Output as _splitkey_v1_AbortOperationResponse__Output } from './splitkey/v1/AbortOperationResponse.js';
-import type { AcceptRevealedShareRequest as _splitkey_v1_AcceptRevealedShareRequest, AcceptRevealedShareRequest__Output as _splitkey_v1_AcceptRevealedShareRequest__Output } from './splitkey/v1/AcceptRevealedShareRequest.js';
-import type { AcceptRevealedShareResponse as _splitkey_v1_AcceptRevealedShareResponse, AcceptRevealedShareResponse__Output as _splitkey_v1_AcceptRevealedShareResponse__Output } from './splitkey/v1/AcceptRevealedShareResponse.js';
 import type { AdminClient as _splitkey_v1_AdminClient, AdminDefinition as _splitkey_v1_AdminDefinition } from './splitkey/v1/Admin.js';
 import type { CanaryEvaluateRequest as _splitkey_v1_CanaryEvaluateRequest, CanaryEvaluateRequest__Output as _splitkey_v1_CanaryEvaluateRequest__Output } from './splitkey/v1/CanaryEvaluateRequest.js';
 import type { CanaryEvaluateResponse as _splitkey_v1_CanaryEvaluateResponse, CanaryEvaluateResponse__Output as _splitkey_v1_CanaryEvaluateResponse__Output } from './splitkey/v1/CanaryEvaluateResponse.js';
@@ -13,6 +11,7 @@ import type { CommitOperationResponse as _splitkey_v1_CommitOperationResponse, C
 import type { Complaint as _splitkey_v1_Complaint, Complaint__Output as _splitkey_v1_Complaint__Output } from './splitkey/v1/Complaint.js';
 import type { DealSharesRequest as _splitkey_v1_DealSharesRequest, DealSharesRequest__Output as _splitkey_v1_DealSharesRequest__Output } from './splitkey/v1/DealSharesRequest.js';
 import type { DealSharesResponse as _splitkey_v1_DealSharesResponse, DealSharesResponse__Output as _splitkey_v1_DealSharesResponse__Output } from './splitkey/v1/DealSharesResponse.js';
+import type { DealerDigest as _splitkey_v1_DealerDigest, DealerDigest__Output as _splitkey_v1_DealerDigest__Output } from './splitkey/v1/DealerDigest.js';
 import type { DestroyVersionRequest as _splitkey_v1_DestroyVersionRequest, DestroyVersionRequest__Output as _splitkey_v1_DestroyVersionRequest__Output } from './splitkey/v1/DestroyVersionRequest.js';
 import type { DestroyVersionResponse as _splitkey_v1_DestroyVersionResponse, DestroyVersionResponse__Output as _splitkey_v1_DestroyVersionResponse__Output } from './splitkey/v1/DestroyVersionResponse.js';
 import type { FinalizeOperationRequest as _splitkey_v1_FinalizeOperationRequest, FinalizeOperationRequest__Output as _splitkey_v1_FinalizeOperationRequest__Output } from './splitkey/v1/FinalizeOperationRequest.js';
@@ -32,11 +31,10 @@ import type { NodeStatusResponse as _splitkey_v1_NodeStatusResponse, NodeStatusR
 import type { OperationParams as _splitkey_v1_OperationParams, OperationParams__Output as _splitkey_v1_OperationParams__Output } from './splitkey/v1/OperationParams.js';
 import type { OperationStatusRequest as _splitkey_v1_OperationStatusRequest, OperationStatusRequest__Output as _splitkey_v1_OperationStatusRequest__Output } from './splitkey/v1/OperationStatusRequest.js';
 import type { OperationStatusResponse as _splitkey_v1_OperationStatusResponse, OperationStatusResponse__Output as _splitkey_v1_OperationStatusResponse__Output } from './splitkey/v1/OperationStatusResponse.js';
-import type { PeerAddress as _splitkey_v1_PeerAddress, PeerAddress__Output as _splitkey_v1_PeerAddress__Output } from './splitkey/v1/PeerAddress.js';
 import type { PrepareOperationRequest as _splitkey_v1_PrepareOperationRequest, PrepareOperationRequest__Output as _splitkey_v1_PrepareOperationRequest__Output } from './splitkey/v1/PrepareOperationRequest.js';
 import type { PrepareOperationResponse as _splitkey_v1_PrepareOperationResponse, PrepareOperationResponse__Output as _splitkey_v1_PrepareOperationResponse__Output } from './splitkey/v1/PrepareOperationResponse.js';
-import type { RevealShareRequest as _splitkey_v1_RevealShareRequest, RevealShareRequest__Output as _splitkey_v1_RevealShareRequest__Output } from './splitkey/v1/RevealShareRequest.js';
-import type { RevealShareResponse as _splitkey_v1_RevealShareResponse, RevealShareResponse__Output as _splitkey_v1_RevealShareResponse__Output } from './splitkey/v1/RevealShareResponse.js';
+import type { RedeliverShareRequest as _splitkey_v1_RedeliverShareRequest, RedeliverShareRequest__Output as _splitkey_v1_RedeliverShareRequest__Output } from './splitkey/v1/RedeliverShareRequest.js';
+import type { RedeliverShareResponse as _splitkey_v1_RedeliverShareResponse, RedeliverShareResponse__Output as _splitkey_v1_RedeliverShareResponse__Output } from './splitkey/v1/RedeliverShareResponse.js';
 import type { VersionHealth as _splitkey_v1_VersionHealth, VersionHealth__Output as _splitkey_v1_VersionHealth__Output } from './splitkey/v1/VersionHealth.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -48,8 +46,6 @@ export interface ProtoGrpcType {
     v1: {
       AbortOperationRequest: MessageTypeDefinition<_splitkey_v1_AbortOperationRequest, _splitkey_v1_AbortOperationRequest__Output>
       AbortOperationResponse: MessageTypeDefinition<_splitkey_v1_AbortOperationResponse, _splitkey_v1_AbortOperationResponse__Output>
-      AcceptRevealedShareRequest: MessageTypeDefinition<_splitkey_v1_AcceptRevealedShareRequest, _splitkey_v1_AcceptRevealedShareRequest__Output>
-      AcceptRevealedShareResponse: MessageTypeDefinition<_splitkey_v1_AcceptRevealedShareResponse, _splitkey_v1_AcceptRevealedShareResponse__Output>
       Admin: SubtypeConstructor<typeof grpc.Client, _splitkey_v1_AdminClient> & { service: _splitkey_v1_AdminDefinition }
       CanaryEvaluateRequest: MessageTypeDefinition<_splitkey_v1_CanaryEvaluateRequest, _splitkey_v1_CanaryEvaluateRequest__Output>
       CanaryEvaluateResponse: MessageTypeDefinition<_splitkey_v1_CanaryEvaluateResponse, _splitkey_v1_CanaryEvaluateResponse__Output>
@@ -58,6 +54,7 @@ export interface ProtoGrpcType {
       Complaint: MessageTypeDefinition<_splitkey_v1_Complaint, _splitkey_v1_Complaint__Output>
       DealSharesRequest: MessageTypeDefinition<_splitkey_v1_DealSharesRequest, _splitkey_v1_DealSharesRequest__Output>
       DealSharesResponse: MessageTypeDefinition<_splitkey_v1_DealSharesResponse, _splitkey_v1_DealSharesResponse__Output>
+      DealerDigest: MessageTypeDefinition<_splitkey_v1_DealerDigest, _splitkey_v1_DealerDigest__Output>
       DestroyVersionRequest: MessageTypeDefinition<_splitkey_v1_DestroyVersionRequest, _splitkey_v1_DestroyVersionRequest__Output>
       DestroyVersionResponse: MessageTypeDefinition<_splitkey_v1_DestroyVersionResponse, _splitkey_v1_DestroyVersionResponse__Output>
       FinalizeOperationRequest: MessageTypeDefinition<_splitkey_v1_FinalizeOperationRequest, _splitkey_v1_FinalizeOperationRequest__Output>
@@ -78,11 +75,10 @@ export interface ProtoGrpcType {
       OperationParams: MessageTypeDefinition<_splitkey_v1_OperationParams, _splitkey_v1_OperationParams__Output>
       OperationStatusRequest: MessageTypeDefinition<_splitkey_v1_OperationStatusRequest, _splitkey_v1_OperationStatusRequest__Output>
       OperationStatusResponse: MessageTypeDefinition<_splitkey_v1_OperationStatusResponse, _splitkey_v1_OperationStatusResponse__Output>
-      PeerAddress: MessageTypeDefinition<_splitkey_v1_PeerAddress, _splitkey_v1_PeerAddress__Output>
       PrepareOperationRequest: MessageTypeDefinition<_splitkey_v1_PrepareOperationRequest, _splitkey_v1_PrepareOperationRequest__Output>
       PrepareOperationResponse: MessageTypeDefinition<_splitkey_v1_PrepareOperationResponse, _splitkey_v1_PrepareOperationResponse__Output>
-      RevealShareRequest: MessageTypeDefinition<_splitkey_v1_RevealShareRequest, _splitkey_v1_RevealShareRequest__Output>
-      RevealShareResponse: MessageTypeDefinition<_splitkey_v1_RevealShareResponse, _splitkey_v1_RevealShareResponse__Output>
+      RedeliverShareRequest: MessageTypeDefinition<_splitkey_v1_RedeliverShareRequest, _splitkey_v1_RedeliverShareRequest__Output>
+      RedeliverShareResponse: MessageTypeDefinition<_splitkey_v1_RedeliverShareResponse, _splitkey_v1_RedeliverShareResponse__Output>
       VersionHealth: MessageTypeDefinition<_splitkey_v1_VersionHealth, _splitkey_v1_VersionHealth__Output>
     }
   }

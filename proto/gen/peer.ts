@@ -8,6 +8,8 @@ import type { DeliverShareResponse as _splitkey_v1_DeliverShareResponse, Deliver
 import type { HelloRequest as _splitkey_v1_HelloRequest, HelloRequest__Output as _splitkey_v1_HelloRequest__Output } from './splitkey/v1/HelloRequest.js';
 import type { HelloResponse as _splitkey_v1_HelloResponse, HelloResponse__Output as _splitkey_v1_HelloResponse__Output } from './splitkey/v1/HelloResponse.js';
 import type { PeerClient as _splitkey_v1_PeerClient, PeerDefinition as _splitkey_v1_PeerDefinition } from './splitkey/v1/Peer.js';
+import type { SessionStateRequest as _splitkey_v1_SessionStateRequest, SessionStateRequest__Output as _splitkey_v1_SessionStateRequest__Output } from './splitkey/v1/SessionStateRequest.js';
+import type { SessionStateResponse as _splitkey_v1_SessionStateResponse, SessionStateResponse__Output as _splitkey_v1_SessionStateResponse__Output } from './splitkey/v1/SessionStateResponse.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -23,6 +25,8 @@ export interface ProtoGrpcType {
       HelloRequest: MessageTypeDefinition<_splitkey_v1_HelloRequest, _splitkey_v1_HelloRequest__Output>
       HelloResponse: MessageTypeDefinition<_splitkey_v1_HelloResponse, _splitkey_v1_HelloResponse__Output>
       Peer: SubtypeConstructor<typeof grpc.Client, _splitkey_v1_PeerClient> & { service: _splitkey_v1_PeerDefinition }
+      SessionStateRequest: MessageTypeDefinition<_splitkey_v1_SessionStateRequest, _splitkey_v1_SessionStateRequest__Output>
+      SessionStateResponse: MessageTypeDefinition<_splitkey_v1_SessionStateResponse, _splitkey_v1_SessionStateResponse__Output>
     }
   }
 }

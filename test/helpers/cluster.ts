@@ -28,7 +28,7 @@ export interface TestCluster {
   stop: () => Promise<void>;
 }
 
-export async function startTestCluster(opts: { n: number; limits?: Partial<Limits>; metrics?: boolean }): Promise<TestCluster> {
+export async function startTestCluster(opts: { n: number; limits?: Partial<Limits>; metrics?: boolean; minThreshold?: number }): Promise<TestCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'splitkey-test-'));
   const ca = await createCa();
   await writeFile(join(dir, 'ca.crt'), ca.certPem);
@@ -48,6 +48,8 @@ export async function startTestCluster(opts: { n: number; limits?: Partial<Limit
           dataDir: 'data',
           tls: { ca: '../ca.crt', cert: 'node.crt', key: 'node.key' },
           seal: { keyFile: 'seal.key' },
+          // The node's own descriptor (peer addresses, minThreshold), written once the ports are known.
+          cluster: '../cluster.json',
           limits: { ...DEFAULT_LIMITS, ...opts.limits },
           ...(opts.metrics ? { metrics: { listen: '127.0.0.1:0' } } : {}),
           shutdownGraceMs: 2000,
@@ -58,18 +60,21 @@ export async function startTestCluster(opts: { n: number; limits?: Partial<Limit
   }
   const nodes: (PvkmNode | undefined)[] = new Array(opts.n).fill(undefined);
   const ports = new Map<number, number>();
+  const descriptor = (): ClusterDescriptor => ({
+    name: 'test',
+    ...(opts.minThreshold ? { minThreshold: opts.minThreshold } : {}),
+    nodes: configs.map((c) => ({ index: c.index, address: `127.0.0.1:${ports.get(c.index)}` })),
+  });
   const start = async (index: number) => {
     const config = { ...configs[index - 1]!, listen: `127.0.0.1:${ports.get(index) ?? 0}` };
     const node = await PvkmNode.start(config, { log: silentLogger() });
+    const moved = ports.get(index) !== node.port;
     ports.set(index, node.port);
     nodes[index - 1] = node;
+    if (moved && ports.size === configs.length) await writeFile(join(dir, 'cluster.json'), JSON.stringify(descriptor(), null, 2));
     return node;
   };
   await Promise.all(configs.map((c) => start(c.index)));
-  const descriptor = (): ClusterDescriptor => ({
-    name: 'test',
-    nodes: configs.map((c) => ({ index: c.index, address: `127.0.0.1:${ports.get(c.index)}` })),
-  });
   const channelsFor = async (spec: Parameters<typeof issueCert>[1]) => {
     const pair = await issueCert(ca, spec);
     return new NodeChannels(descriptor(), { tls: { ca: Buffer.from(ca.certPem), cert: Buffer.from(pair.certPem), key: Buffer.from(pair.keyPem) } });

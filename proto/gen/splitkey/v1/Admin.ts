@@ -4,8 +4,6 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { AbortOperationRequest as _splitkey_v1_AbortOperationRequest, AbortOperationRequest__Output as _splitkey_v1_AbortOperationRequest__Output } from '../../splitkey/v1/AbortOperationRequest.js';
 import type { AbortOperationResponse as _splitkey_v1_AbortOperationResponse, AbortOperationResponse__Output as _splitkey_v1_AbortOperationResponse__Output } from '../../splitkey/v1/AbortOperationResponse.js';
-import type { AcceptRevealedShareRequest as _splitkey_v1_AcceptRevealedShareRequest, AcceptRevealedShareRequest__Output as _splitkey_v1_AcceptRevealedShareRequest__Output } from '../../splitkey/v1/AcceptRevealedShareRequest.js';
-import type { AcceptRevealedShareResponse as _splitkey_v1_AcceptRevealedShareResponse, AcceptRevealedShareResponse__Output as _splitkey_v1_AcceptRevealedShareResponse__Output } from '../../splitkey/v1/AcceptRevealedShareResponse.js';
 import type { CanaryEvaluateRequest as _splitkey_v1_CanaryEvaluateRequest, CanaryEvaluateRequest__Output as _splitkey_v1_CanaryEvaluateRequest__Output } from '../../splitkey/v1/CanaryEvaluateRequest.js';
 import type { CanaryEvaluateResponse as _splitkey_v1_CanaryEvaluateResponse, CanaryEvaluateResponse__Output as _splitkey_v1_CanaryEvaluateResponse__Output } from '../../splitkey/v1/CanaryEvaluateResponse.js';
 import type { CommitOperationRequest as _splitkey_v1_CommitOperationRequest, CommitOperationRequest__Output as _splitkey_v1_CommitOperationRequest__Output } from '../../splitkey/v1/CommitOperationRequest.js';
@@ -28,8 +26,8 @@ import type { OperationStatusRequest as _splitkey_v1_OperationStatusRequest, Ope
 import type { OperationStatusResponse as _splitkey_v1_OperationStatusResponse, OperationStatusResponse__Output as _splitkey_v1_OperationStatusResponse__Output } from '../../splitkey/v1/OperationStatusResponse.js';
 import type { PrepareOperationRequest as _splitkey_v1_PrepareOperationRequest, PrepareOperationRequest__Output as _splitkey_v1_PrepareOperationRequest__Output } from '../../splitkey/v1/PrepareOperationRequest.js';
 import type { PrepareOperationResponse as _splitkey_v1_PrepareOperationResponse, PrepareOperationResponse__Output as _splitkey_v1_PrepareOperationResponse__Output } from '../../splitkey/v1/PrepareOperationResponse.js';
-import type { RevealShareRequest as _splitkey_v1_RevealShareRequest, RevealShareRequest__Output as _splitkey_v1_RevealShareRequest__Output } from '../../splitkey/v1/RevealShareRequest.js';
-import type { RevealShareResponse as _splitkey_v1_RevealShareResponse, RevealShareResponse__Output as _splitkey_v1_RevealShareResponse__Output } from '../../splitkey/v1/RevealShareResponse.js';
+import type { RedeliverShareRequest as _splitkey_v1_RedeliverShareRequest, RedeliverShareRequest__Output as _splitkey_v1_RedeliverShareRequest__Output } from '../../splitkey/v1/RedeliverShareRequest.js';
+import type { RedeliverShareResponse as _splitkey_v1_RedeliverShareResponse, RedeliverShareResponse__Output as _splitkey_v1_RedeliverShareResponse__Output } from '../../splitkey/v1/RedeliverShareResponse.js';
 
 export interface AdminClient extends grpc.Client {
   AbortOperation(argument: _splitkey_v1_AbortOperationRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_AbortOperationResponse__Output>): grpc.ClientUnaryCall;
@@ -40,15 +38,6 @@ export interface AdminClient extends grpc.Client {
   abortOperation(argument: _splitkey_v1_AbortOperationRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_splitkey_v1_AbortOperationResponse__Output>): grpc.ClientUnaryCall;
   abortOperation(argument: _splitkey_v1_AbortOperationRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_AbortOperationResponse__Output>): grpc.ClientUnaryCall;
   abortOperation(argument: _splitkey_v1_AbortOperationRequest, callback: grpc.requestCallback<_splitkey_v1_AbortOperationResponse__Output>): grpc.ClientUnaryCall;
-  
-  AcceptRevealedShare(argument: _splitkey_v1_AcceptRevealedShareRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_AcceptRevealedShareResponse__Output>): grpc.ClientUnaryCall;
-  AcceptRevealedShare(argument: _splitkey_v1_AcceptRevealedShareRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_splitkey_v1_AcceptRevealedShareResponse__Output>): grpc.ClientUnaryCall;
-  AcceptRevealedShare(argument: _splitkey_v1_AcceptRevealedShareRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_AcceptRevealedShareResponse__Output>): grpc.ClientUnaryCall;
-  AcceptRevealedShare(argument: _splitkey_v1_AcceptRevealedShareRequest, callback: grpc.requestCallback<_splitkey_v1_AcceptRevealedShareResponse__Output>): grpc.ClientUnaryCall;
-  acceptRevealedShare(argument: _splitkey_v1_AcceptRevealedShareRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_AcceptRevealedShareResponse__Output>): grpc.ClientUnaryCall;
-  acceptRevealedShare(argument: _splitkey_v1_AcceptRevealedShareRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_splitkey_v1_AcceptRevealedShareResponse__Output>): grpc.ClientUnaryCall;
-  acceptRevealedShare(argument: _splitkey_v1_AcceptRevealedShareRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_AcceptRevealedShareResponse__Output>): grpc.ClientUnaryCall;
-  acceptRevealedShare(argument: _splitkey_v1_AcceptRevealedShareRequest, callback: grpc.requestCallback<_splitkey_v1_AcceptRevealedShareResponse__Output>): grpc.ClientUnaryCall;
   
   CanaryEvaluate(argument: _splitkey_v1_CanaryEvaluateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_CanaryEvaluateResponse__Output>): grpc.ClientUnaryCall;
   CanaryEvaluate(argument: _splitkey_v1_CanaryEvaluateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_splitkey_v1_CanaryEvaluateResponse__Output>): grpc.ClientUnaryCall;
@@ -149,21 +138,19 @@ export interface AdminClient extends grpc.Client {
   prepareOperation(argument: _splitkey_v1_PrepareOperationRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_PrepareOperationResponse__Output>): grpc.ClientUnaryCall;
   prepareOperation(argument: _splitkey_v1_PrepareOperationRequest, callback: grpc.requestCallback<_splitkey_v1_PrepareOperationResponse__Output>): grpc.ClientUnaryCall;
   
-  RevealShare(argument: _splitkey_v1_RevealShareRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_RevealShareResponse__Output>): grpc.ClientUnaryCall;
-  RevealShare(argument: _splitkey_v1_RevealShareRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_splitkey_v1_RevealShareResponse__Output>): grpc.ClientUnaryCall;
-  RevealShare(argument: _splitkey_v1_RevealShareRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_RevealShareResponse__Output>): grpc.ClientUnaryCall;
-  RevealShare(argument: _splitkey_v1_RevealShareRequest, callback: grpc.requestCallback<_splitkey_v1_RevealShareResponse__Output>): grpc.ClientUnaryCall;
-  revealShare(argument: _splitkey_v1_RevealShareRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_RevealShareResponse__Output>): grpc.ClientUnaryCall;
-  revealShare(argument: _splitkey_v1_RevealShareRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_splitkey_v1_RevealShareResponse__Output>): grpc.ClientUnaryCall;
-  revealShare(argument: _splitkey_v1_RevealShareRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_RevealShareResponse__Output>): grpc.ClientUnaryCall;
-  revealShare(argument: _splitkey_v1_RevealShareRequest, callback: grpc.requestCallback<_splitkey_v1_RevealShareResponse__Output>): grpc.ClientUnaryCall;
+  RedeliverShare(argument: _splitkey_v1_RedeliverShareRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_RedeliverShareResponse__Output>): grpc.ClientUnaryCall;
+  RedeliverShare(argument: _splitkey_v1_RedeliverShareRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_splitkey_v1_RedeliverShareResponse__Output>): grpc.ClientUnaryCall;
+  RedeliverShare(argument: _splitkey_v1_RedeliverShareRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_RedeliverShareResponse__Output>): grpc.ClientUnaryCall;
+  RedeliverShare(argument: _splitkey_v1_RedeliverShareRequest, callback: grpc.requestCallback<_splitkey_v1_RedeliverShareResponse__Output>): grpc.ClientUnaryCall;
+  redeliverShare(argument: _splitkey_v1_RedeliverShareRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_RedeliverShareResponse__Output>): grpc.ClientUnaryCall;
+  redeliverShare(argument: _splitkey_v1_RedeliverShareRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_splitkey_v1_RedeliverShareResponse__Output>): grpc.ClientUnaryCall;
+  redeliverShare(argument: _splitkey_v1_RedeliverShareRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_RedeliverShareResponse__Output>): grpc.ClientUnaryCall;
+  redeliverShare(argument: _splitkey_v1_RedeliverShareRequest, callback: grpc.requestCallback<_splitkey_v1_RedeliverShareResponse__Output>): grpc.ClientUnaryCall;
   
 }
 
 export interface AdminHandlers extends grpc.UntypedServiceImplementation {
   AbortOperation: grpc.handleUnaryCall<_splitkey_v1_AbortOperationRequest__Output, _splitkey_v1_AbortOperationResponse>;
-  
-  AcceptRevealedShare: grpc.handleUnaryCall<_splitkey_v1_AcceptRevealedShareRequest__Output, _splitkey_v1_AcceptRevealedShareResponse>;
   
   CanaryEvaluate: grpc.handleUnaryCall<_splitkey_v1_CanaryEvaluateRequest__Output, _splitkey_v1_CanaryEvaluateResponse>;
   
@@ -187,13 +174,12 @@ export interface AdminHandlers extends grpc.UntypedServiceImplementation {
   
   PrepareOperation: grpc.handleUnaryCall<_splitkey_v1_PrepareOperationRequest__Output, _splitkey_v1_PrepareOperationResponse>;
   
-  RevealShare: grpc.handleUnaryCall<_splitkey_v1_RevealShareRequest__Output, _splitkey_v1_RevealShareResponse>;
+  RedeliverShare: grpc.handleUnaryCall<_splitkey_v1_RedeliverShareRequest__Output, _splitkey_v1_RedeliverShareResponse>;
   
 }
 
 export interface AdminDefinition extends grpc.ServiceDefinition {
   AbortOperation: MethodDefinition<_splitkey_v1_AbortOperationRequest, _splitkey_v1_AbortOperationResponse, _splitkey_v1_AbortOperationRequest__Output, _splitkey_v1_AbortOperationResponse__Output>
-  AcceptRevealedShare: MethodDefinition<_splitkey_v1_AcceptRevealedShareRequest, _splitkey_v1_AcceptRevealedShareResponse, _splitkey_v1_AcceptRevealedShareRequest__Output, _splitkey_v1_AcceptRevealedShareResponse__Output>
   CanaryEvaluate: MethodDefinition<_splitkey_v1_CanaryEvaluateRequest, _splitkey_v1_CanaryEvaluateResponse, _splitkey_v1_CanaryEvaluateRequest__Output, _splitkey_v1_CanaryEvaluateResponse__Output>
   CommitOperation: MethodDefinition<_splitkey_v1_CommitOperationRequest, _splitkey_v1_CommitOperationResponse, _splitkey_v1_CommitOperationRequest__Output, _splitkey_v1_CommitOperationResponse__Output>
   DealShares: MethodDefinition<_splitkey_v1_DealSharesRequest, _splitkey_v1_DealSharesResponse, _splitkey_v1_DealSharesRequest__Output, _splitkey_v1_DealSharesResponse__Output>
@@ -205,5 +191,5 @@ export interface AdminDefinition extends grpc.ServiceDefinition {
   NodeStatus: MethodDefinition<_splitkey_v1_NodeStatusRequest, _splitkey_v1_NodeStatusResponse, _splitkey_v1_NodeStatusRequest__Output, _splitkey_v1_NodeStatusResponse__Output>
   OperationStatus: MethodDefinition<_splitkey_v1_OperationStatusRequest, _splitkey_v1_OperationStatusResponse, _splitkey_v1_OperationStatusRequest__Output, _splitkey_v1_OperationStatusResponse__Output>
   PrepareOperation: MethodDefinition<_splitkey_v1_PrepareOperationRequest, _splitkey_v1_PrepareOperationResponse, _splitkey_v1_PrepareOperationRequest__Output, _splitkey_v1_PrepareOperationResponse__Output>
-  RevealShare: MethodDefinition<_splitkey_v1_RevealShareRequest, _splitkey_v1_RevealShareResponse, _splitkey_v1_RevealShareRequest__Output, _splitkey_v1_RevealShareResponse__Output>
+  RedeliverShare: MethodDefinition<_splitkey_v1_RedeliverShareRequest, _splitkey_v1_RedeliverShareResponse, _splitkey_v1_RedeliverShareRequest__Output, _splitkey_v1_RedeliverShareResponse__Output>
 }

@@ -8,6 +8,8 @@ import type { DeliverShareRequest as _splitkey_v1_DeliverShareRequest, DeliverSh
 import type { DeliverShareResponse as _splitkey_v1_DeliverShareResponse, DeliverShareResponse__Output as _splitkey_v1_DeliverShareResponse__Output } from '../../splitkey/v1/DeliverShareResponse.js';
 import type { HelloRequest as _splitkey_v1_HelloRequest, HelloRequest__Output as _splitkey_v1_HelloRequest__Output } from '../../splitkey/v1/HelloRequest.js';
 import type { HelloResponse as _splitkey_v1_HelloResponse, HelloResponse__Output as _splitkey_v1_HelloResponse__Output } from '../../splitkey/v1/HelloResponse.js';
+import type { SessionStateRequest as _splitkey_v1_SessionStateRequest, SessionStateRequest__Output as _splitkey_v1_SessionStateRequest__Output } from '../../splitkey/v1/SessionStateRequest.js';
+import type { SessionStateResponse as _splitkey_v1_SessionStateResponse, SessionStateResponse__Output as _splitkey_v1_SessionStateResponse__Output } from '../../splitkey/v1/SessionStateResponse.js';
 
 export interface PeerClient extends grpc.Client {
   ConfirmComplaint(argument: _splitkey_v1_ConfirmComplaintRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_ConfirmComplaintResponse__Output>): grpc.ClientUnaryCall;
@@ -37,6 +39,15 @@ export interface PeerClient extends grpc.Client {
   hello(argument: _splitkey_v1_HelloRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_HelloResponse__Output>): grpc.ClientUnaryCall;
   hello(argument: _splitkey_v1_HelloRequest, callback: grpc.requestCallback<_splitkey_v1_HelloResponse__Output>): grpc.ClientUnaryCall;
   
+  SessionState(argument: _splitkey_v1_SessionStateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_SessionStateResponse__Output>): grpc.ClientUnaryCall;
+  SessionState(argument: _splitkey_v1_SessionStateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_splitkey_v1_SessionStateResponse__Output>): grpc.ClientUnaryCall;
+  SessionState(argument: _splitkey_v1_SessionStateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_SessionStateResponse__Output>): grpc.ClientUnaryCall;
+  SessionState(argument: _splitkey_v1_SessionStateRequest, callback: grpc.requestCallback<_splitkey_v1_SessionStateResponse__Output>): grpc.ClientUnaryCall;
+  sessionState(argument: _splitkey_v1_SessionStateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_SessionStateResponse__Output>): grpc.ClientUnaryCall;
+  sessionState(argument: _splitkey_v1_SessionStateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_splitkey_v1_SessionStateResponse__Output>): grpc.ClientUnaryCall;
+  sessionState(argument: _splitkey_v1_SessionStateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_SessionStateResponse__Output>): grpc.ClientUnaryCall;
+  sessionState(argument: _splitkey_v1_SessionStateRequest, callback: grpc.requestCallback<_splitkey_v1_SessionStateResponse__Output>): grpc.ClientUnaryCall;
+  
 }
 
 export interface PeerHandlers extends grpc.UntypedServiceImplementation {
@@ -46,10 +57,13 @@ export interface PeerHandlers extends grpc.UntypedServiceImplementation {
   
   Hello: grpc.handleUnaryCall<_splitkey_v1_HelloRequest__Output, _splitkey_v1_HelloResponse>;
   
+  SessionState: grpc.handleUnaryCall<_splitkey_v1_SessionStateRequest__Output, _splitkey_v1_SessionStateResponse>;
+  
 }
 
 export interface PeerDefinition extends grpc.ServiceDefinition {
   ConfirmComplaint: MethodDefinition<_splitkey_v1_ConfirmComplaintRequest, _splitkey_v1_ConfirmComplaintResponse, _splitkey_v1_ConfirmComplaintRequest__Output, _splitkey_v1_ConfirmComplaintResponse__Output>
   DeliverShare: MethodDefinition<_splitkey_v1_DeliverShareRequest, _splitkey_v1_DeliverShareResponse, _splitkey_v1_DeliverShareRequest__Output, _splitkey_v1_DeliverShareResponse__Output>
   Hello: MethodDefinition<_splitkey_v1_HelloRequest, _splitkey_v1_HelloResponse, _splitkey_v1_HelloRequest__Output, _splitkey_v1_HelloResponse__Output>
+  SessionState: MethodDefinition<_splitkey_v1_SessionStateRequest, _splitkey_v1_SessionStateResponse, _splitkey_v1_SessionStateRequest__Output, _splitkey_v1_SessionStateResponse__Output>
 }

@@ -1,16 +1,14 @@
 // Original file: proto/splitkey/v1/admin.proto
 
 
-export interface RevealShareRequest {
+export interface RedeliverShareRequest {
   'keyName'?: (string);
   'sessionId'?: (string);
   'receiver'?: (number);
-  'receiverAddress'?: (string);
 }
 
-export interface RevealShareRequest__Output {
+export interface RedeliverShareRequest__Output {
   'keyName': (string);
   'sessionId': (string);
   'receiver': (number);
-  'receiverAddress': (string);
 }

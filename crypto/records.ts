@@ -1,0 +1,174 @@
+/**
+ * Quorum agreement on key-version records (DESIGN.md "Trust anchors"). What one node says about a
+ * version — its threshold, node set, Feldman commitments, epoch, state — is a *claim*. A record
+ * becomes *agreed* only when
+ *
+ *   - its threshold is at least the cluster policy's `minThreshold` (given out of band, in the
+ *     cluster descriptor), and
+ *   - at least `t` of the record's own nodes report it identically.
+ *
+ * With at most `minThreshold − 1` liars no forged record gathers `t ≥ minThreshold` voices. Two
+ * different records that both gather `t` voices are a conflict: the version is refused and every
+ * reporter is named. Reporters that disagree with an agreed record are named as dissenters
+ * (suspected liars, or nodes restored from an old backup). "Destroyed" holds only when fewer than
+ * `t` of the agreeing nodes could still answer, so one voice cannot deny a version.
+ *
+ * The two kinds are kept apart in the types: only `agreeOnVersions` makes an `Agreed` record.
+ */
+import { toHex } from './bytes.js';
+
+export type RecordState = 'active' | 'decrypt-only' | 'destroyed';
+
+/** The public record of one key version, as every node should hold it. */
+export interface VersionRecord {
+  version: number;
+  threshold: number;
+  nodeIndices: number[];
+  /** Feldman commitments C_0..C_{t-1}; C_0 = pkS. */
+  commitments: Uint8Array[];
+  /** Share epoch as a decimal string (uint64 on the wire). */
+  epoch: string;
+}
+
+declare const claimedBrand: unique symbol;
+declare const agreedBrand: unique symbol;
+
+/** What one node reported: a claim, not yet evidence of anything. */
+export type Claimed<T> = T & { readonly [claimedBrand]: true; readonly reporter: number; readonly state: RecordState };
+
+/** A record that at least t of its nodes reported identically, with t ≥ minThreshold. */
+export type Agreed<T> = T & {
+  readonly [agreedBrand]: true;
+  /** The state t nodes support: destroyed only when fewer than t could still answer. */
+  readonly state: RecordState;
+  /** Nodes that reported exactly this record (any state). */
+  readonly holders: number[];
+  /** Of those, the nodes that report it destroyed. */
+  readonly destroyedBy: number[];
+};
+
+export function claim(reporter: number, record: VersionRecord, state: RecordState): Claimed<VersionRecord> {
+  return { ...record, reporter, state } as Claimed<VersionRecord>;
+}
+
+export interface TrustPolicy {
+  /** No version with a smaller threshold is ever used. */
+  minThreshold: number;
+}
+
+/** A node whose claim disagrees with what the quorum says, or that claims something impossible. */
+export interface Suspect {
+  index: number;
+  version: number;
+  reason: string;
+}
+
+export interface Agreement {
+  versions: Agreed<VersionRecord>[];
+  /** Versions refused because two different records each gathered t voices. */
+  conflicts: { version: number; reporters: number[]; reason: string }[];
+  /** Versions some node reports that no quorum supports (forged, or not yet committed). */
+  unconfirmed: { version: number; reporters: number[]; reason: string }[];
+  suspects: Suspect[];
+}
+
+/** The part of a record that must be byte-identical across nodes (state excluded). */
+export function recordFingerprint(r: VersionRecord): string {
+  return [r.version, r.threshold, r.nodeIndices.join(','), r.commitments.map((c) => toHex(c)).join(','), r.epoch].join('|');
+}
+
+function shapeProblem(r: VersionRecord, policy: TrustPolicy): string | undefined {
+  if (!Number.isInteger(r.threshold) || r.threshold < 1) return `threshold ${r.threshold} is not a positive integer`;
+  if (r.threshold < policy.minThreshold) return `threshold ${r.threshold} is below the cluster's minimum ${policy.minThreshold}`;
+  if (r.threshold > r.nodeIndices.length) return `threshold ${r.threshold} exceeds its ${r.nodeIndices.length} nodes`;
+  if (new Set(r.nodeIndices).size !== r.nodeIndices.length || r.nodeIndices.some((i) => !Number.isInteger(i) || i < 1 || i > 255)) return 'node set has a bad or repeated index';
+  if (r.commitments.length !== r.threshold) return `${r.commitments.length} commitments for threshold ${r.threshold}`;
+  if (!/^\d{1,16}$/.test(r.epoch) || Number(r.epoch) < 1) return `epoch ${r.epoch} is out of range`;
+  return undefined;
+}
+
+/**
+ * Agree on every version any node reports. `claims` holds every claim of every node that
+ * answered (a node that did not answer simply has none).
+ */
+export function agreeOnVersions(claims: readonly Claimed<VersionRecord>[], policy: TrustPolicy): Agreement {
+  if (!Number.isInteger(policy.minThreshold) || policy.minThreshold < 1) throw new RangeError(`minThreshold must be a positive integer, got ${policy.minThreshold}`);
+  const byVersion = new Map<number, Claimed<VersionRecord>[]>();
+  for (const c of claims) byVersion.set(c.version, [...(byVersion.get(c.version) ?? []), c]);
+  const out: Agreement = { versions: [], conflicts: [], unconfirmed: [], suspects: [] };
+  for (const [version, reports] of [...byVersion].sort((a, b) => a[0] - b[0])) {
+    const groups = new Map<string, Claimed<VersionRecord>[]>();
+    for (const r of reports) {
+      // One voice per node per version: a node that reports the version twice is suspect.
+      if (reports.filter((x) => x.reporter === r.reporter).length > 1) continue;
+      const fp = recordFingerprint(r);
+      groups.set(fp, [...(groups.get(fp) ?? []), r]);
+    }
+    for (const r of reports) {
+      if (reports.filter((x) => x.reporter === r.reporter).length > 1 && !out.suspects.some((s) => s.index === r.reporter && s.version === version)) {
+        out.suspects.push({ index: r.reporter, version, reason: 'reported two records for one version' });
+      }
+    }
+    const eligible: Claimed<VersionRecord>[][] = [];
+    for (const members of groups.values()) {
+      const r = members[0]!;
+      const problem = shapeProblem(r, policy);
+      if (problem) {
+        for (const m of members) out.suspects.push({ index: m.reporter, version, reason: problem });
+        continue;
+      }
+      // Only the record's own nodes vote for it.
+      const voices = members.filter((m) => r.nodeIndices.includes(m.reporter));
+      if (voices.length >= r.threshold) eligible.push(voices);
+    }
+    const reporters = [...new Set(reports.map((r) => r.reporter))].sort((a, b) => a - b);
+    if (eligible.length > 1) {
+      out.conflicts.push({ version, reporters, reason: `${eligible.length} different records of version ${version} each have t voices` });
+      continue;
+    }
+    if (eligible.length === 0) {
+      out.unconfirmed.push({ version, reporters, reason: `no record of version ${version} is reported identically by t of its nodes (t ≥ ${policy.minThreshold})` });
+      continue;
+    }
+    const voices = eligible[0]!;
+    const r = voices[0]!;
+    const agreedPrint = recordFingerprint(r);
+    for (const other of reports) {
+      if (recordFingerprint(other) !== agreedPrint && !out.suspects.some((s) => s.index === other.reporter && s.version === version)) {
+        out.suspects.push({ index: other.reporter, version, reason: `reports a record of version ${version} that differs from the one ${voices.length} nodes agree on` });
+      }
+    }
+    const destroyedBy = voices.filter((m) => m.state === 'destroyed').map((m) => m.reporter);
+    const live = voices.filter((m) => m.state !== 'destroyed');
+    const active = live.filter((m) => m.state === 'active');
+    // Destroyed only when fewer than t holders could still answer. Active or decrypt-only (which
+    // only decides whether new data may use the version) by majority of the live holders.
+    const state: RecordState = live.length < r.threshold ? 'destroyed' : 2 * active.length >= live.length ? 'active' : 'decrypt-only';
+    const record: VersionRecord = { version, threshold: r.threshold, nodeIndices: [...r.nodeIndices], commitments: r.commitments.map((c) => Uint8Array.from(c)), epoch: r.epoch };
+    out.versions.push({ ...record, state, holders: voices.map((m) => m.reporter).sort((a, b) => a - b), destroyedBy } as unknown as Agreed<VersionRecord>);
+  }
+  return out;
+}
+
+/** What a client accepted once for one version: it refuses to go back. */
+export interface Remembered {
+  publicKey: string;
+  threshold: number;
+  epoch: bigint;
+}
+
+/**
+ * Refuse an agreed record that goes back on what was accepted before: another pkS for the same
+ * version, an older epoch, or a lower threshold. Returns the reason, or undefined if acceptable.
+ */
+export function regression(before: Remembered | undefined, now: VersionRecord): string | undefined {
+  if (!before) return undefined;
+  if (toHex(now.commitments[0]!) !== before.publicKey) return `version ${now.version} now has another public key than the one accepted before`;
+  if (BigInt(now.epoch) < before.epoch) return `version ${now.version} went back from epoch ${before.epoch} to ${now.epoch}`;
+  if (now.threshold < before.threshold) return `version ${now.version} went down from threshold ${before.threshold} to ${now.threshold}`;
+  return undefined;
+}
+
+export function remember(r: VersionRecord): Remembered {
+  return { publicKey: toHex(r.commitments[0]!), threshold: r.threshold, epoch: BigInt(r.epoch) };
+}

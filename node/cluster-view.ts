@@ -1,0 +1,72 @@
+/**
+ * The node's own view of its cluster: the cluster descriptor file named by its config
+ * (`"cluster": "cluster.json"`). It is the only source of peer addresses — a coordinator never
+ * tells a node where to send a share — and of the policy's minThreshold, below which the node
+ * takes part in no key version. The file is re-read when it changes, so peers can be added (for
+ * a reshare to new nodes) without a restart.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { failedPrecondition } from './errors.js';
+
+export interface PeerEndpoint {
+  index: number;
+  address: string;
+}
+
+interface View {
+  peers: Map<number, PeerEndpoint>;
+  minThreshold: number;
+}
+
+export class ClusterView {
+  private cached?: { mtimeMs: number; size: number; view: View };
+
+  constructor(private readonly path: string | undefined) {}
+
+  private async load(): Promise<View> {
+    if (!this.path) throw failedPrecondition('this node has no "cluster" descriptor in its config, so it knows no peer addresses; add "cluster": "cluster.json" and restart it');
+    let st;
+    try {
+      st = await stat(this.path);
+    } catch (e) {
+      throw failedPrecondition(`cannot read this node's cluster descriptor ${this.path}: ${(e as Error).message}`);
+    }
+    if (this.cached && this.cached.mtimeMs === st.mtimeMs && this.cached.size === st.size) return this.cached.view;
+    const view = parseView(await readFile(this.path, 'utf8'), this.path);
+    this.cached = { mtimeMs: st.mtimeMs, size: st.size, view };
+    return view;
+  }
+
+  /** Where to reach node `index`, from this node's own descriptor. */
+  async peer(index: number): Promise<PeerEndpoint> {
+    const p = (await this.load()).peers.get(index);
+    if (!p) throw failedPrecondition(`node ${index} is not in this node's cluster descriptor ${this.path}; add it there first`);
+    return p;
+  }
+
+  /** The policy's minimum threshold (as in client/descriptor.ts: given, else 2, or 1 for one node). */
+  async minThreshold(): Promise<number> {
+    if (!this.path) return 2;
+    return (await this.load()).minThreshold;
+  }
+}
+
+function parseView(text: string, path: string): View {
+  let raw: { nodes?: unknown; minThreshold?: unknown };
+  try {
+    raw = JSON.parse(text) as typeof raw;
+  } catch (e) {
+    throw failedPrecondition(`cluster descriptor ${path} is not JSON: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(raw.nodes) || raw.nodes.length === 0) throw failedPrecondition(`cluster descriptor ${path} has no "nodes"`);
+  const peers = new Map<number, PeerEndpoint>();
+  for (const n of raw.nodes as { index?: unknown; address?: unknown }[]) {
+    if (!Number.isInteger(n.index) || (n.index as number) < 1 || (n.index as number) > 255 || typeof n.address !== 'string' || peers.has(n.index as number)) {
+      throw failedPrecondition(`cluster descriptor ${path}: every node needs a distinct index in [1, 255] and an address`);
+    }
+    peers.set(n.index as number, { index: n.index as number, address: n.address });
+  }
+  const min = raw.minThreshold;
+  if (min !== undefined && (!Number.isInteger(min) || (min as number) < 1)) throw failedPrecondition(`cluster descriptor ${path}: minThreshold must be a positive integer`);
+  return { peers, minThreshold: (min as number | undefined) ?? Math.min(2, peers.size) };
+}

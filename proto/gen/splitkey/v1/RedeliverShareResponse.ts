@@ -1,0 +1,12 @@
+// Original file: proto/splitkey/v1/admin.proto
+
+
+export interface RedeliverShareResponse {
+  'accepted'?: (boolean);
+  'complaint'?: (string);
+}
+
+export interface RedeliverShareResponse__Output {
+  'accepted': (boolean);
+  'complaint': (string);
+}

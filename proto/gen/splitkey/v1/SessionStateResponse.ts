@@ -1,0 +1,12 @@
+// Original file: proto/splitkey/v1/peer.proto
+
+
+export interface SessionStateResponse {
+  'phase'?: (string);
+  'transcript'?: (Buffer | Uint8Array | string);
+}
+
+export interface SessionStateResponse__Output {
+  'phase': (string);
+  'transcript': (Buffer);
+}

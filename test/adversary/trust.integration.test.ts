@@ -1,0 +1,230 @@
+/**
+ * The adversarial tier (issue 10, DESIGN.md "Trust anchors"): a lying node and a malicious
+ * coordinator act against real nodes (in-process gRPC servers over mTLS, LevelDB in temp dirs)
+ * and the real client. Each test names the scenario of the issue it closes. The cluster policy
+ * says minThreshold 3; the key is 3-of-5, imported from a known secret so that every output can
+ * be compared with RFC 9497 Evaluate(k, input).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdminClient } from '../../client/admin.js';
+import { NodeChannels } from '../../client/channels.js';
+import { SplitkeyClient } from '../../client/client.js';
+import { ThresholdError } from '../../client/errors.js';
+import { ThresholdEvaluator } from '../../client/evaluate.js';
+import { KeyManager } from '../../client/key-manager.js';
+import { GrpcLifecycleTransport } from '../../client/lifecycle-grpc.js';
+import type { ClusterDescriptor } from '../../client/descriptor.js';
+import { createSuite, evaluate, fromHex, loadGroup, randomScalar, toHex, transcriptHash, utf8, type OperationParams } from '../../crypto/index.js';
+import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
+import { startLyingNode, type Lie, type LyingNode } from '../helpers/lying-node.js';
+import { deterministicRng } from '../helpers/rng.js';
+
+const group = await loadGroup('sodium');
+const suite = createSuite(group);
+const KEY = 'acme/trust';
+const input = utf8('volume-7');
+const secret = randomScalar(group, deterministicRng('adversary'));
+const expected = toHex(evaluate(suite, secret, input));
+
+let cluster: TestCluster;
+let admin: AdminClient;
+let clientPem: { ca: Buffer; cert: Buffer; key: Buffer };
+const liars: LyingNode[] = [];
+
+/** Answers the client refused, by node: what `onWarning` reported. */
+const refusedAnswers: { index: number; reason: string }[] = [];
+
+async function clientWith(descriptor: ClusterDescriptor): Promise<SplitkeyClient> {
+  const evaluator = await ThresholdEvaluator.create(new NodeChannels(descriptor, { tls: clientPem }), { timeoutMs: 2000, hedgeDelayMs: 50, checkThreads: 0 });
+  return new SplitkeyClient(evaluator, new Uint8Array(32).fill(9), 0, 1024, (w) => refusedAnswers.push(...w.nodes.map((f) => ({ index: f.index, reason: f.reason }))));
+}
+
+/** The client's descriptor with node `index` replaced by a liar telling `lie`. */
+async function behindLiar(lie: Lie, index = 1): Promise<{ client: SplitkeyClient; liar: LyingNode }> {
+  const d = cluster.descriptor();
+  const upstream = d.nodes.find((n) => n.index === index)!.address;
+  const liar = await startLyingNode({ ca: cluster.ca, index, upstream, tenant: 'acme', lie });
+  liars.push(liar);
+  const client = await clientWith({ ...d, nodes: d.nodes.map((n) => (n.index === index ? { ...n, address: liar.address } : n)) });
+  return { client, liar };
+}
+
+beforeAll(async () => {
+  cluster = await startTestCluster({ n: 5, minThreshold: 3 });
+  const pair = await cluster.certFor({ role: 'client', tenant: 'acme', name: 'app' });
+  clientPem = { ca: Buffer.from(cluster.ca.certPem), cert: Buffer.from(pair.certPem), key: Buffer.from(pair.keyPem) };
+  admin = new AdminClient(await cluster.adminChannels());
+  await admin.importKey(KEY, secret, 3);
+});
+
+afterAll(async () => {
+  await Promise.all(liars.map((l) => l.close()));
+  admin?.close();
+  await cluster?.stop();
+});
+
+describe('a lying node cannot choose, rewrite or deny a key (client side)', () => {
+  it('scenario 1: a forged version (t = 1, the liar’s own key) is never used; the liar is named', async () => {
+    const { client, liar } = await behindLiar('forge-version');
+    try {
+      const info = await client.keyInfo(KEY);
+      expect(info.versions.map((v) => v.version)).toEqual([1]);
+      expect(info.suspects).toContainEqual({ index: 1, version: 2, reason: "threshold 1 is below the cluster's minimum 3" });
+      const { version } = await client.deriveKey(KEY, 'r');
+      expect(version).toBe(1);
+      expect(toHex(await client.oprf(KEY, input))).toBe(expected);
+      expect(liar.answeredWithX).toBe(0);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('scenario 2: a rewritten record of the existing version loses to the quorum; output is RFC Evaluate(k, ·)', async () => {
+    const { client, liar } = await behindLiar('rewrite');
+    try {
+      const info = await client.keyInfo(KEY);
+      expect(info.versions).toHaveLength(1);
+      expect(info.versions[0]!.threshold).toBe(3);
+      expect(info.versions[0]!.holders).toEqual([2, 3, 4, 5]);
+      expect(info.suspects.map((s) => s.index)).toEqual([1]);
+      // Node 1 is still a member of the agreed record, so it may be asked; its answers under x
+      // then fail their proofs against the agreed pk_1 and are refused by name.
+      refusedAnswers.length = 0;
+      for (let i = 0; i < 6; i++) expect(toHex(await client.oprf(KEY, input))).toBe(expected);
+      expect(refusedAnswers.filter((r) => r.index === 1 && r.reason === 'invalid proof')).toHaveLength(liar.answeredWithX);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('scenario 3: one node saying "destroyed" does not deny a version four honest nodes serve', async () => {
+    const { client } = await behindLiar('destroyed');
+    try {
+      const info = await client.keyInfo(KEY);
+      expect(info.versions[0]!.state).toBe('active');
+      expect(toHex(await client.oprf(KEY, input))).toBe(expected);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('scenario 8: a channel is pinned to the node’s identity — another node’s certificate at its address is refused', async () => {
+    const d = cluster.descriptor();
+    const addressOf2 = d.nodes.find((n) => n.index === 2)!.address;
+    const client = await clientWith({ ...d, nodes: [{ index: 1, address: addressOf2 }, ...d.nodes.filter((n) => n.index === 2 || n.index === 3)] });
+    try {
+      const err = (await client.oprf(KEY, input).catch((e) => e)) as ThresholdError;
+      expect(err).toBeInstanceOf(ThresholdError);
+      expect(err.failures.find((f) => f.index === 1)!.detail).toMatch(/splitkey:\/\/node\/2, not splitkey:\/\/node\/1/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('the operator tooling agrees by quorum with the policy too (a version with t below minThreshold is never listed)', async () => {
+    const m = await KeyManager.create(admin);
+    const a = await m.agreement(KEY);
+    expect(a.versions.map((v) => [v.version, v.t, v.holders])).toEqual([[1, 3, [1, 2, 3, 4, 5]]]);
+  });
+});
+
+describe('a malicious coordinator cannot hijack, commit early, or learn k (node side)', () => {
+  const t = () => new GrpcLifecycleTransport(admin.channels, 5_000);
+  const session = (c: string) => c.repeat(32);
+  const errorOf = async (p: Promise<unknown>) => ((await p.then(() => undefined, (e: unknown) => e)) as { details?: string } | undefined)?.details ?? '';
+
+  async function oldState() {
+    const v = (await (await KeyManager.create(admin)).versions(KEY))[0]!;
+    return { t: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch };
+  }
+
+  it('scenario 4: a forged "old state" in a reshare is refused by every participant that holds the version', async () => {
+    const real = await oldState();
+    const x = randomScalar(group, deterministicRng('forged'));
+    const forged = { t: 1, nodeIndices: [1], commitments: [toHex(group.mulBase(x))], epoch: real.epoch };
+    const p: OperationParams = { sessionId: session('a'), kind: 'reshare', keyName: KEY, version: 1, t: 3, receivers: [1, 2, 3, 4, 5], dealers: [1], epoch: real.epoch + 1, old: forged };
+    // Node 1 (dealer), and nodes 2..5 (receivers that hold the version) all compare with their own record.
+    for (const n of [1, 2, 3, 4, 5]) expect(await errorOf(t().prepare(n, p)), `node ${n}`).toMatch(/not this node's|below this cluster's minThreshold/);
+    const sameT = { ...p, sessionId: session('b'), dealers: [1, 2, 3], old: { ...real, commitments: [toHex(group.mulBase(x)), ...real.commitments.slice(1)] } };
+    for (const n of [1, 2, 3, 4, 5]) expect(await errorOf(t().prepare(n, sameT)), `node ${n}`).toMatch(/old state of acme\/trust@1 is not this node's: other commitments/);
+    // Nothing was left pending anywhere.
+    for (const n of [1, 2, 3, 4, 5]) expect((await t().status(n, KEY)).sessionId).toBe('');
+  });
+
+  it('scenario 5: no node commits without evidence that every receiver is ready with the same transcript', async () => {
+    const name = 'acme/early';
+    const p: OperationParams = { sessionId: session('c'), kind: 'dkg', keyName: name, version: 1, t: 3, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: 1 };
+    const broadcast = new Map<number, Uint8Array[]>();
+    for (const n of [1, 2, 3]) broadcast.set(n, await t().prepare(n, p));
+    for (const n of [1, 2, 3]) await t().deal(n, name, p.sessionId);
+    // Not ready at all.
+    expect(await errorOf(t().commit(1, name, p.sessionId))).toMatch(/not ready on node 1/);
+    const transcript = transcriptHash({ ...p, qualified: [1, 2, 3], dealings: broadcast });
+    await t().finalize(1, name, p.sessionId, [1, 2, 3], transcript);
+    await t().finalize(2, name, p.sessionId, [1, 2, 3], transcript);
+    // Node 1 is ready, but node 3 is not: node 1 will not commit on the coordinator's word.
+    expect(await errorOf(t().commit(1, name, p.sessionId))).toMatch(/every receiver must be ready with the same transcript \(node 3 is prepared/);
+    await t().finalize(3, name, p.sessionId, [1, 2, 3], transcript);
+    expect(await t().commit(1, name, p.sessionId)).toBe(true);
+    // Node 1 committed; node 2 (ready) refuses to abort: it must roll forward.
+    expect(await errorOf(t().abort(2, name, p.sessionId))).toMatch(/committed on node\(s\) 1; it must roll forward/);
+    const m = await KeyManager.create(admin);
+    expect((await m.abortOp(name)).outcome).toBe('committed');
+    expect((await m.versions(name)).map((v) => v.holders)).toEqual([[1, 2, 3]]);
+  });
+
+  it('scenario 5: a dealer that leaves erases its share only after every new holder committed', async () => {
+    const real = await oldState();
+    const p: OperationParams = { sessionId: session('d'), kind: 'reshare', keyName: KEY, version: 1, t: 3, receivers: [2, 3, 4, 5], dealers: [1, 2, 3], epoch: real.epoch + 1, old: real };
+    const broadcast = new Map<number, Uint8Array[]>();
+    for (const n of [1, 2, 3, 4, 5]) {
+      const C = await t().prepare(n, p);
+      if (p.dealers.includes(n)) broadcast.set(n, C);
+    }
+    for (const n of p.dealers) await t().deal(n, KEY, p.sessionId);
+    const transcript = transcriptHash({ ...p, qualified: [1, 2, 3], dealings: broadcast });
+    for (const n of [1, 2, 3, 4, 5]) await t().finalize(n, KEY, p.sessionId, [1, 2, 3], transcript);
+    expect(await errorOf(t().commit(1, KEY, p.sessionId))).toMatch(/every new holder must have committed before this node erases its share/);
+    expect(cluster.nodes[0]!.store.currentShare(KEY, 1)).toBeDefined();
+    // The honest way round: receivers first, then the leaving dealer. Outputs unchanged.
+    for (const n of [2, 3, 4, 5]) expect(await t().commit(n, KEY, p.sessionId)).toBe(true);
+    expect(await t().commit(1, KEY, p.sessionId)).toBe(true);
+    expect(cluster.nodes[0]!.store.currentShare(KEY, 1)).toBeUndefined();
+    const client = await clientWith(cluster.descriptor());
+    try {
+      expect(toHex(await client.oprf(KEY, input))).toBe(expected);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('scenario 6: nodes refuse a qualified set smaller than t (a DKG one dealer would know)', async () => {
+    const name = 'acme/onedealer';
+    const p: OperationParams = { sessionId: session('e'), kind: 'dkg', keyName: name, version: 1, t: 3, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: 1 };
+    const broadcast = new Map<number, Uint8Array[]>();
+    for (const n of [1, 2, 3]) broadcast.set(n, await t().prepare(n, p));
+    for (const n of [1, 2, 3]) await t().deal(n, name, p.sessionId);
+    const transcript = transcriptHash({ ...p, qualified: [1], dealings: broadcast });
+    for (const n of [1, 2, 3]) expect(await errorOf(t().finalize(n, name, p.sessionId, [1], transcript))).toMatch(/only 1 qualified dealers; a dkg needs at least t = 3/);
+    // A share asked for again never reaches the coordinator.
+    const res = (await t().redeliver(1, name, p.sessionId, 2)) as unknown as Record<string, unknown>;
+    expect(Object.keys(res).sort()).toEqual(['accepted', 'complaint']);
+    expect((await (await KeyManager.create(admin)).abortOp(name)).outcome).toBe('aborted');
+  });
+
+  it('a DKG below the policy’s minThreshold is refused by the nodes themselves', async () => {
+    const p: OperationParams = { sessionId: session('f'), kind: 'dkg', keyName: 'acme/weak', version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: 1 };
+    for (const n of [1, 2, 3]) expect(await errorOf(t().prepare(n, p))).toMatch(/threshold 2 is below this cluster's minThreshold 3/);
+  });
+
+  it('the transcript a node checks binds the epoch, dealers, old state and retire list', async () => {
+    const p: OperationParams = { sessionId: session('0'), kind: 'dkg', keyName: 'acme/x', version: 2, t: 2, receivers: [1, 2], dealers: [1, 2], epoch: 1, retire: [1] };
+    const dealings = new Map([[1, [group.mulBase(fromHex('01'.padEnd(64, '0'))), group.mulBase(fromHex('02'.padEnd(64, '0')))]]]);
+    const h = (q: OperationParams) => toHex(transcriptHash({ ...q, qualified: [1], dealings }));
+    const base = h(p);
+    expect(h({ ...p, epoch: 2 })).not.toBe(base);
+    expect(h({ ...p, dealers: [1] })).not.toBe(base);
+    expect(h({ ...p, retire: [] })).not.toBe(base);
+    expect(h({ ...p, old: { t: 2, nodeIndices: [1, 2], commitments: [], epoch: 1 } })).not.toBe(base);
+  });
+});

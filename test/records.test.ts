@@ -1,0 +1,129 @@
+/**
+ * Quorum agreement on key-version records (crypto/records.ts, DESIGN.md "Trust anchors"): a
+ * node's record is a claim; only t ≥ minThreshold identical voices of the version's own nodes
+ * make it agreed. Pure: records are built from a real dealing's commitments.
+ */
+import { describe, expect, it } from 'vitest';
+import { agreeOnVersions, claim, createDealing, loadGroup, regression, remember, type RecordState, type VersionRecord } from '../crypto/index.js';
+import { deterministicRng } from './helpers/rng.js';
+
+const group = await loadGroup('sodium');
+const rng = deterministicRng('records');
+const nodes = [1, 2, 3, 4, 5];
+const commitments = (t: number) => createDealing(group, { kind: 'dkg', t, receivers: nodes }, rng).commitments;
+
+const honest: VersionRecord = { version: 1, threshold: 3, nodeIndices: nodes, commitments: commitments(3), epoch: '1' };
+const policy = { minThreshold: 3 };
+const everyone = (r: VersionRecord, state: RecordState = 'active', who = nodes) => who.map((i) => claim(i, r, state));
+
+describe('agreeOnVersions', () => {
+  it('t identical voices of the version’s own nodes make a record agreed, with its holders', () => {
+    const a = agreeOnVersions(everyone(honest, 'active', [1, 2, 3]), policy);
+    expect(a.versions).toHaveLength(1);
+    expect(a.versions[0]!.holders).toEqual([1, 2, 3]);
+    expect(a.versions[0]!.state).toBe('active');
+    expect(a.suspects).toEqual([]);
+  });
+
+  it('t - 1 voices are not enough: the version is unconfirmed, not agreed', () => {
+    const a = agreeOnVersions(everyone(honest, 'active', [1, 2]), policy);
+    expect(a.versions).toEqual([]);
+    expect(a.unconfirmed.map((u) => u.version)).toEqual([1]);
+  });
+
+  it('scenario 1: a forged extra version with t = 1, held by the liar alone, is refused and the liar named', () => {
+    const forged: VersionRecord = { version: 2, threshold: 1, nodeIndices: [1], commitments: commitments(1), epoch: '1' };
+    const a = agreeOnVersions([...everyone(honest), claim(1, forged, 'active')], policy);
+    expect(a.versions.map((v) => v.version)).toEqual([1]);
+    expect(a.suspects).toEqual([{ index: 1, version: 2, reason: "threshold 1 is below the cluster's minimum 3" }]);
+  });
+
+  it('scenario 2: a rewritten record of an existing version loses to the quorum; the liar is named', () => {
+    const rewritten: VersionRecord = { version: 1, threshold: 1, nodeIndices: [1], commitments: commitments(1), epoch: '1' };
+    const a = agreeOnVersions([claim(1, rewritten, 'active'), ...everyone(honest, 'active', [2, 3, 4, 5])], policy);
+    expect(a.versions).toHaveLength(1);
+    expect(a.versions[0]!.commitments).toEqual(honest.commitments);
+    expect(a.versions[0]!.holders).toEqual([2, 3, 4, 5]);
+    expect(a.suspects.map((s) => s.index)).toEqual([1]);
+  });
+
+  it('a rewritten record at the policy threshold still needs t voices: two liars with t = 3 are unconfirmed', () => {
+    const rewritten: VersionRecord = { ...honest, commitments: commitments(3) };
+    const a = agreeOnVersions([...everyone(rewritten, 'active', [1, 2]), ...everyone(honest, 'active', [3, 4, 5])], policy);
+    expect(a.versions[0]!.commitments).toEqual(honest.commitments);
+    expect(a.suspects.map((s) => s.index).sort()).toEqual([1, 2]);
+  });
+
+  it('two records that both gather t voices are a conflict: the version is refused, every reporter named', () => {
+    const other: VersionRecord = { ...honest, threshold: 2, commitments: commitments(2) };
+    const a = agreeOnVersions([...everyone(other, 'active', [1, 2]), ...everyone(honest, 'active', [3, 4, 5])], { minThreshold: 2 });
+    expect(a.versions).toEqual([]);
+    expect(a.conflicts).toEqual([{ version: 1, reporters: [1, 2, 3, 4, 5], reason: '2 different records of version 1 each have t voices' }]);
+  });
+
+  it('only the version’s own nodes vote: outsiders reporting it add no voice', () => {
+    const small: VersionRecord = { ...honest, nodeIndices: [1, 2, 3] };
+    const a = agreeOnVersions([claim(1, small, 'active'), claim(2, small, 'active'), claim(4, small, 'active'), claim(5, small, 'active')], policy);
+    expect(a.versions).toEqual([]);
+  });
+
+  it('scenario 3: one voice saying destroyed does not deny a version four nodes still serve', () => {
+    const a = agreeOnVersions([claim(1, honest, 'destroyed'), ...everyone(honest, 'active', [2, 3, 4, 5])], policy);
+    expect(a.versions[0]!.state).toBe('active');
+    expect(a.versions[0]!.destroyedBy).toEqual([1]);
+  });
+
+  it('destroyed is a fact once fewer than t holders could still answer', () => {
+    const a = agreeOnVersions([...everyone(honest, 'destroyed', [1, 2, 3]), ...everyone(honest, 'active', [4, 5])], policy);
+    expect(a.versions[0]!.state).toBe('destroyed');
+    const b = agreeOnVersions(everyone(honest, 'destroyed', [1, 2, 3]), policy);
+    expect(b.versions[0]!.state).toBe('destroyed');
+  });
+
+  it('active or decrypt-only by majority of the live holders (one liar cannot flip it)', () => {
+    const rotated = agreeOnVersions([claim(1, honest, 'active'), ...everyone(honest, 'decrypt-only', [2, 3, 4, 5])], policy);
+    expect(rotated.versions[0]!.state).toBe('decrypt-only');
+    const newest = agreeOnVersions([claim(1, honest, 'decrypt-only'), ...everyone(honest, 'active', [2, 3])], policy);
+    expect(newest.versions[0]!.state).toBe('active');
+  });
+
+  it('refuses malformed claims by name: commitments not matching t, a threshold above n, a bad epoch', () => {
+    const bad = [
+      claim(1, { ...honest, commitments: honest.commitments.slice(0, 2) }, 'active'),
+      claim(2, { ...honest, threshold: 6 }, 'active'),
+      claim(3, { ...honest, epoch: '0' }, 'active'),
+    ];
+    const a = agreeOnVersions([...bad, ...everyone(honest, 'active', [4, 5])], policy);
+    expect(a.versions).toEqual([]);
+    expect(a.suspects.map((s) => [s.index, s.reason])).toEqual([
+      [1, '2 commitments for threshold 3'],
+      [2, 'threshold 6 exceeds its 5 nodes'],
+      [3, 'epoch 0 is out of range'],
+    ]);
+  });
+
+  it('a node reporting one version twice gets no voice and is named', () => {
+    const a = agreeOnVersions([claim(1, honest, 'active'), claim(1, { ...honest, epoch: '2' }, 'active'), ...everyone(honest, 'active', [2, 3])], policy);
+    expect(a.versions).toEqual([]);
+    expect(a.suspects.map((s) => s.index)).toEqual([1]);
+  });
+
+  it('refuses a policy without a positive minThreshold', () => {
+    expect(() => agreeOnVersions([], { minThreshold: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('a client refuses to go back on what it accepted', () => {
+  const before = remember({ ...honest, epoch: '3' });
+  it('accepts the same record and a newer epoch', () => {
+    expect(regression(before, { ...honest, epoch: '3' })).toBeUndefined();
+    expect(regression(before, { ...honest, epoch: '4' })).toBeUndefined();
+    expect(regression(undefined, honest)).toBeUndefined();
+  });
+  it('refuses an older epoch, a lower threshold, another pkS', () => {
+    expect(regression(before, { ...honest, epoch: '2' })).toMatch(/went back from epoch 3 to 2/);
+    const lower = { ...honest, epoch: '3', threshold: 2, commitments: [honest.commitments[0]!, honest.commitments[1]!] };
+    expect(regression(before, lower)).toMatch(/went down from threshold 3 to 2/);
+    expect(regression(before, { ...honest, epoch: '3', commitments: commitments(3) })).toMatch(/another public key/);
+  });
+});
