@@ -17,6 +17,7 @@ export const PURE_TESTS = [
   'test/resource-key.test.ts',
   'test/envelope.test.ts',
   'test/lifecycle.test.ts',
+  'test/records.test.ts',
 ];
 
 export default defineConfig({
