@@ -16,6 +16,7 @@ export const PURE_TESTS = [
   'test/threshold.property.test.ts',
   'test/resource-key.test.ts',
   'test/envelope.test.ts',
+  'test/envelope-refusals.test.ts',
   'test/lifecycle.test.ts',
   'test/records.test.ts',
 ];
