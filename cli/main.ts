@@ -2,6 +2,7 @@
 /** The `splitkey` command. Every subcommand has --help; errors are one line and a non-zero exit. */
 import { Command, CommanderError } from 'commander';
 import { registerAudit } from './commands/audit.js';
+import { registerCluster } from './commands/cluster.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDev } from './commands/dev.js';
 import { registerFiles } from './commands/files.js';
@@ -10,6 +11,7 @@ import { registerMaster } from './commands/master.js';
 import { registerNode } from './commands/node.js';
 import { registerOprf } from './commands/oprf.js';
 import { registerPki } from './commands/pki.js';
+import { registerReceipt } from './commands/receipt.js';
 import { registerStatus } from './commands/status.js';
 import { CliError, describeError } from './output.js';
 
@@ -31,6 +33,8 @@ registerStatus(program);
 registerMaster(program);
 registerPki(program);
 registerAudit(program);
+registerReceipt(program);
+registerCluster(program);
 
 try {
   await program.parseAsync(process.argv);

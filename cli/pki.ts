@@ -65,8 +65,13 @@ export interface CertSpec {
   index?: number;
   /** Node only: DNS names / IP addresses for SANs. Default: localhost, 127.0.0.1, ::1. */
   hosts?: string[];
+  /** Admin only: capabilities (create, refresh, reshare, destroy, import). Default: all of them. */
+  capabilities?: string[];
   validDays?: number;
 }
+
+/** Admin capabilities (node/auth.ts enforces them). */
+export const ADMIN_CAPABILITIES = ['create', 'refresh', 'reshare', 'destroy', 'import'] as const;
 
 const LABEL_RE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 // RFC 1123 hostname labels (lower/upper case), optional single leading wildcard label not allowed.
@@ -106,6 +111,7 @@ interface ValidatedSpec {
   tenant?: string;
   name?: string;
   index?: number;
+  capabilities?: string[];
   hosts: { type: 'dns' | 'ip'; value: string }[];
   validDays: number;
 }
@@ -120,6 +126,7 @@ function validateSpec(spec: CertSpec): ValidatedSpec {
       if (spec.name === undefined) throw new Error('invalid name: required for role client');
       if (spec.index !== undefined) throw new Error('invalid index: only allowed for role node');
       if (spec.hosts !== undefined) throw new Error('invalid hosts: only allowed for role node');
+      if (spec.capabilities !== undefined) throw new Error('invalid capabilities: only allowed for role admin');
       return { role, tenant: checkLabel('tenant', spec.tenant), name: checkLabel('name', spec.name), hosts: [], validDays };
     }
     case 'admin': {
@@ -127,7 +134,15 @@ function validateSpec(spec: CertSpec): ValidatedSpec {
       if (spec.name === undefined) throw new Error('invalid name: required for role admin');
       if (spec.index !== undefined) throw new Error('invalid index: only allowed for role node');
       if (spec.hosts !== undefined) throw new Error('invalid hosts: only allowed for role node');
-      return { role, name: checkLabel('name', spec.name), hosts: [], validDays };
+      let capabilities: string[] | undefined;
+      if (spec.capabilities !== undefined) {
+        if (!Array.isArray(spec.capabilities) || spec.capabilities.length === 0) throw new Error(`invalid capabilities: give at least one of ${ADMIN_CAPABILITIES.join(', ')}`);
+        for (const c of spec.capabilities) {
+          if (!(ADMIN_CAPABILITIES as readonly string[]).includes(c)) throw new Error(`invalid capability ${JSON.stringify(c)}: must be one of ${ADMIN_CAPABILITIES.join(', ')}`);
+        }
+        capabilities = ADMIN_CAPABILITIES.filter((c) => spec.capabilities!.includes(c));
+      }
+      return { role, name: checkLabel('name', spec.name), hosts: [], validDays, capabilities };
     }
     case 'node': {
       if (spec.tenant !== undefined) throw new Error('invalid tenant: not allowed for role node');
@@ -160,7 +175,7 @@ function uriOf(v: ValidatedSpec): string {
     case 'client':
       return `splitkey://client/${v.tenant}/${v.name}`;
     case 'admin':
-      return `splitkey://admin/${v.name}`;
+      return `splitkey://admin/${v.name}${v.capabilities && v.capabilities.length < ADMIN_CAPABILITIES.length ? `?caps=${v.capabilities.join(',')}` : ''}`;
     case 'node':
       return `splitkey://node/${v.index}`;
   }

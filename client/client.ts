@@ -86,6 +86,11 @@ export class SplitkeyClient {
   ) {}
 
   /** Public information on a key as at least t nodes agree on it. */
+  /** Per node since this client started: answers refused for a bad proof, and record claims that broke the policy or the quorum. */
+  nodeCounters(): Map<number, { invalidProofs: number; recordConflicts: number; last: string }> {
+    return new Map(this.evaluator.nodeCounters);
+  }
+
   keyInfo(keyName: string): Promise<VerifiedKey> {
     return this.evaluator.keyInfo(keyName, { refresh: true });
   }

@@ -275,13 +275,19 @@ export class ThresholdEvaluator {
   /** What this client accepted per key version; it refuses to go back. */
   private readonly accepted = new Map<string, Remembered>();
 
-  /** Claims that broke the policy or disagreed with the quorum, counted per node. */
-  readonly suspicion = new Map<number, { count: number; last: string }>();
+  /**
+   * Per node: answers whose proof failed, and record claims that broke the policy or disagreed
+   * with the quorum, since this client started (the library's metrics of lying nodes).
+   */
+  readonly nodeCounters = new Map<number, { invalidProofs: number; recordConflicts: number; last: string }>();
+  private count(index: number, kind: 'invalidProofs' | 'recordConflicts', why: string): void {
+    const c = this.nodeCounters.get(index) ?? { invalidProofs: 0, recordConflicts: 0, last: '' };
+    c[kind]++;
+    c.last = why;
+    this.nodeCounters.set(index, c);
+  }
   private noteSuspects(suspects: readonly Suspect[]): void {
-    for (const s of suspects) {
-      const prev = this.suspicion.get(s.index);
-      this.suspicion.set(s.index, { count: (prev?.count ?? 0) + 1, last: `version ${s.version}: ${s.reason}` });
-    }
+    for (const s of suspects) this.count(s.index, 'recordConflicts', `version ${s.version}: ${s.reason}`);
   }
 
   /** The version to use: newest active (version 0) or the exact one asked for. */
@@ -294,7 +300,13 @@ export class ThresholdEvaluator {
       return newest;
     }
     let v = key.versions.find((x) => x.version === version);
-    if (!v) v = (await this.keyInfo(keyName, { refresh: true })).versions.find((x) => x.version === version);
+    let latest = key;
+    if (!v) {
+      latest = await this.keyInfo(keyName, { refresh: true });
+      v = latest.versions.find((x) => x.version === version);
+    }
+    const refused = latest.refused.find((r) => r.version === version);
+    if (!v && refused) throw new KeyError('KEY_INFO_DISAGREEMENT', `version ${version} of key ${keyName} is refused: ${refused.reason} (nodes ${refused.nodes.join(',')})`);
     if (!v) throw new KeyError('KEY_NOT_FOUND', `key ${keyName} has no version ${version}`);
     if (v.state === 'destroyed') throw new KeyError('KEY_DESTROYED', `version ${version} of key ${keyName} was destroyed: data under it cannot be decrypted`);
     return v;
@@ -437,6 +449,7 @@ export class ThresholdEvaluator {
         pending.set(index, call.cancel);
         const refuse = (problem: NodeFailure): void => {
           failures.push(problem);
+          if (problem.reason === 'invalid proof') this.count(problem.index, 'invalidProofs', problem.detail);
           this.penalize(index);
           ask();
         };

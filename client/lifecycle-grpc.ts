@@ -2,7 +2,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { fromHex, type OperationParams } from '../crypto/index.js';
 import { NodeChannels, unaryCall } from './channels.js';
-import type { LifecycleTransport, OperationStatus } from './lifecycle.js';
+import type { DestroyAnswer, LifecycleTransport, OperationStatus } from './lifecycle.js';
 
 const TIMEOUT_MS = 10_000;
 
@@ -68,7 +68,8 @@ export class GrpcLifecycleTransport implements LifecycleTransport {
     return (await this.call<{ abortedSession: string }>(node, 'AbortOperation', { keyName, sessionId })).abortedSession;
   }
 
-  async destroy(node: number, keyName: string, version: number) {
-    return (await this.call<{ destroyedNow: boolean }>(node, 'DestroyVersion', { keyName, keyVersion: version })).destroyedNow;
+  async destroy(node: number, keyName: string, version: number): Promise<DestroyAnswer> {
+    const r = await this.call<{ destroyedNow: boolean; receipt: Uint8Array; signature: Uint8Array; certificate: string }>(node, 'DestroyVersion', { keyName, keyVersion: version });
+    return { destroyedNow: r.destroyedNow, receipt: { node, receipt: Buffer.from(r.receipt).toString('base64'), signature: Buffer.from(r.signature).toString('base64'), certificate: r.certificate } };
   }
 }

@@ -59,6 +59,7 @@ export interface OperationStatus {
   transcript?: Uint8Array;
   lastCommittedTranscript?: Uint8Array;
   receivers?: number[];
+  dealers?: number[];
 }
 
 export interface LifecycleTransport {
@@ -71,7 +72,23 @@ export interface LifecycleTransport {
   canary(node: number, keyName: string, sessionId: string, blinded: Uint8Array[], current: boolean): Promise<{ evaluated: Uint8Array[]; proof: Uint8Array }>;
   commit(node: number, keyName: string, sessionId: string): Promise<boolean>;
   abort(node: number, keyName: string, sessionId: string): Promise<string>;
-  destroy(node: number, keyName: string, version: number): Promise<boolean>;
+  destroy(node: number, keyName: string, version: number): Promise<DestroyAnswer>;
+}
+
+/** One node's signed statement that it erased its share (client/receipt.ts verifies it). */
+export interface SignedReceipt {
+  node: number;
+  /** The receipt JSON, base64. */
+  receipt: string;
+  /** ECDSA signature over it by the node's TLS key, base64 ('' in insecure-loopback mode). */
+  signature: string;
+  /** The node's certificate, PEM. */
+  certificate: string;
+}
+
+export interface DestroyAnswer {
+  destroyedNow: boolean;
+  receipt?: SignedReceipt;
 }
 
 export interface OperationReport {
@@ -229,7 +246,10 @@ export class LifecycleCoordinator {
     const named = [...disqualified].map(([index, reason]) => ({ index, reason }));
     if (p.kind === 'reshare' && qualified.length !== p.dealers.length) {
       const abort = new LifecycleAbort(`reshare dealer(s) ${named.map((d) => d.index).join(',')} disqualified`, named);
-      abort.retryWithout = named;
+      // Start again without dealers caught misbehaving (they answered, so they also abort this
+      // session). A dealer that did not answer is not left behind: it may hold this session
+      // pending and its old share; the reshare aborts and is run again when it is back.
+      if (named.every((d) => !/^did not deal/.test(d.reason))) abort.retryWithout = named;
       throw abort;
     }
     if (p.kind !== 'reshare' && qualified.length < p.t) throw new LifecycleAbort(`only ${qualified.length} qualified dealers, need t = ${p.t}`, named);
@@ -329,6 +349,7 @@ export class LifecycleCoordinator {
     if (!pending) return { sessionId: '', outcome: 'none', unreachable };
     const session = pending.sessionId;
     const receivers = pending.receivers ?? [];
+    const participants = [...new Set([...receivers, ...(pending.dealers ?? [])])];
     const view = (r: number) => {
       const s = statuses.ok.get(r);
       if (!s) return undefined;
@@ -336,7 +357,8 @@ export class LifecycleCoordinator {
       if (s.lastCommittedSession === session) return toHex(s.lastCommittedTranscript ?? new Uint8Array(0));
       return undefined;
     };
-    const transcripts = new Set(receivers.map(view));
+    // Roll forward only if every participant (the leaving dealers too) is ready or committed with one transcript.
+    const transcripts = new Set(participants.map(view));
     const only = [...transcripts][0];
     const allReady = receivers.length > 0 && transcripts.size === 1 && typeof only === 'string' && only.length > 0;
     if (allReady) {
@@ -356,9 +378,13 @@ export class LifecycleCoordinator {
   }
 
   /** Erase a version's shares on every node; reports the nodes that could not be reached. */
-  async destroy(keyName: string, version: number, nodes: number[]): Promise<{ destroyed: number[]; unreachable: { index: number; reason: string }[] }> {
+  async destroy(keyName: string, version: number, nodes: number[]): Promise<{ destroyed: number[]; unreachable: { index: number; reason: string }[]; receipts: SignedReceipt[] }> {
     const res = await onAll(nodes, (n) => this.transport.destroy(n, keyName, version));
-    return { destroyed: [...res.ok.keys()].sort((a, b) => a - b), unreachable: [...res.failed].map(([index, reason]) => ({ index, reason })) };
+    return {
+      destroyed: [...res.ok.keys()].sort((a, b) => a - b),
+      unreachable: [...res.failed].map(([index, reason]) => ({ index, reason })),
+      receipts: [...res.ok.values()].flatMap((a) => (a.receipt ? [a.receipt] : [])).sort((a, b) => a.node - b.node),
+    };
   }
 }
 

@@ -57,6 +57,8 @@ export interface ParticipantState {
   received: Record<string, { commitments: string[]; share: string }>;
   /** Dealers whose share failed verification, with the reason. */
   complaints: Record<string, string>;
+  /** The largest query count of the version any dealer reported with its share (budget carried across reshare). */
+  carriedQueries?: number;
   /** Receivers this dealer delivered its share to again in the complaint round (to them only). */
   redelivered?: number[];
   /**

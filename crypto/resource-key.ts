@@ -19,12 +19,27 @@ export const MAX_KEY_NAME_LENGTH = 255;
 export const MAX_RESOURCE_ID_LENGTH = 0xffff;
 const SALT = utf8('splitkey/v1/resource-key');
 
-/** Key names are `tenant/label`: lowercase tenant, label of [A-Za-z0-9._-/], at most 255 bytes. */
-const KEY_NAME = /^[a-z0-9][a-z0-9._-]{0,62}\/[A-Za-z0-9._-][A-Za-z0-9._\-/]*$/;
+/**
+ * Key names are `tenant/label`: the tenant as in client certificates, then one or more label
+ * segments separated by single slashes. Every segment starts with a lowercase letter or digit and
+ * holds only lowercase letters, digits, '.', '_' and '-'; ".." appears nowhere, so no name reads
+ * as a path that climbs out of its tenant. At most 255 bytes.
+ */
+const KEY_NAME = /^[a-z0-9][a-z0-9._-]{0,62}(?:\/[a-z0-9][a-z0-9._-]*)+$/;
+
+/** A name as it arrived, quoted and cut short, for error messages. */
+function quoted(value: unknown): string {
+  if (typeof value !== 'string') return typeof value;
+  const s = JSON.stringify(value);
+  return s.length > 80 ? `${s.slice(0, 77)}…"` : s;
+}
 
 export function checkKeyName(keyName: string, field = 'keyName'): void {
-  if (typeof keyName !== 'string' || !KEY_NAME.test(keyName) || utf8(keyName).length > MAX_KEY_NAME_LENGTH) {
-    throw new ParameterError(field, 'must look like tenant/label (lowercase tenant, ≤ 255 bytes)');
+  if (typeof keyName !== 'string' || !KEY_NAME.test(keyName) || keyName.includes('..') || utf8(keyName).length > MAX_KEY_NAME_LENGTH) {
+    throw new ParameterError(
+      field,
+      `must look like tenant/label (lowercase letters, digits, '.', '_', '-'; segments separated by single '/'; no '..'; at most ${MAX_KEY_NAME_LENGTH} bytes), got ${quoted(keyName)}`,
+    );
   }
 }
 

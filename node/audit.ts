@@ -1,15 +1,19 @@
 /**
  * The node's audit log: every Evaluate (identity, key, version, batch size, status — never
- * elements) and every admin action, appended to a hash chain in LevelDB:
- *   hash_n = SHA-256(hash_{n-1} ‖ canonical JSON of entry n without its hash), hash_0 = 0^32.
- * A head record (last sequence number and hash) is kept so that deleting entries at the end is
- * caught as well as editing or deleting them in the middle.
+ * elements) and every admin action with its details (session, kind, redelivery target), appended
+ * to a keyed chain in LevelDB:
+ *   mac_n = HMAC-SHA256(K_audit, mac_{n-1} ‖ canonical JSON of entry n without its mac), mac_0 = 0^32,
+ * where K_audit is derived from the node's seal key (node/store.ts auditKey), so someone who can
+ * write the disk but does not hold the seal key cannot forge or recompute the chain. A head record
+ * (last sequence number and MAC) is kept so that deleting entries at the end is caught as well as
+ * editing or deleting them in the middle. Logs written before the chain was keyed (head without
+ * "mac") are verified as the old unkeyed SHA-256 chain and reported as such.
  *
  * Entries are group-committed: appends are queued and written in one batch every few
  * milliseconds (or by `flush()`), so the hot path never waits on the disk. A crash can lose the
  * last unflushed entries; the chain on disk stays valid.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { Level } from 'level';
 
 export interface AuditFields {
@@ -35,9 +39,17 @@ const HEAD = `meta${SEP}audit-head`;
 const ZERO = '0'.repeat(64);
 const entryKey = (seq: number) => `${PREFIX}${seq.toString(16).padStart(16, '0')}`;
 
-function hashEntry(prev: string, entry: Omit<AuditEntry, 'hash'>): string {
+function hashEntry(prev: string, entry: Omit<AuditEntry, 'hash'>, key: Uint8Array | undefined): string {
   const canonical = JSON.stringify(entry, Object.keys(entry).sort());
-  return createHash('sha256').update(Buffer.from(prev, 'hex')).update(canonical).digest('hex');
+  const h = key ? createHmac('sha256', key) : createHash('sha256');
+  return h.update(Buffer.from(prev, 'hex')).update(canonical).digest('hex');
+}
+
+/** The head record: last sequence number and link; `mac` marks a keyed chain. */
+interface Head {
+  seq: number;
+  hash: string;
+  mac?: 'hmac-sha256';
 }
 
 export class AuditLog {
@@ -51,18 +63,25 @@ export class AuditLog {
     private head: string,
     private readonly clock: () => Date,
     private readonly flushDelayMs: number,
+    private readonly key: Uint8Array | undefined,
   ) {}
 
-  static async open(db: Level<string, string>, opts: { clock?: () => Date; flushDelayMs?: number } = {}): Promise<AuditLog> {
-    const head = await db.get(HEAD);
-    const { seq, hash } = head ? (JSON.parse(head) as { seq: number; hash: string }) : { seq: 0, hash: ZERO };
-    return new AuditLog(db, seq, hash, opts.clock ?? (() => new Date()), opts.flushDelayMs ?? 5);
+  /**
+   * `key`: the audit MAC key. A new log is always keyed; a log begun unkeyed by an older version
+   * continues unkeyed (its head says so) and `verifyAuditLog` reports it.
+   */
+  static async open(db: Level<string, string>, opts: { key?: Uint8Array; clock?: () => Date; flushDelayMs?: number } = {}): Promise<AuditLog> {
+    const raw = await db.get(HEAD);
+    const head: Head = raw ? (JSON.parse(raw) as Head) : { seq: 0, hash: ZERO, mac: opts.key ? 'hmac-sha256' : undefined };
+    const key = head.mac ? opts.key : undefined;
+    if (head.mac && !opts.key) throw new Error('the audit log is keyed: open it with the audit key');
+    return new AuditLog(db, head.seq, head.hash, opts.clock ?? (() => new Date()), opts.flushDelayMs ?? 5, key ? Uint8Array.from(key) : undefined);
   }
 
   append(fields: AuditFields): void {
     const body = { ...fields, seq: this.seq + 1, time: this.clock().toISOString(), prev: this.head };
     for (const k of Object.keys(body) as (keyof typeof body)[]) if (body[k] === undefined) delete body[k];
-    const hash = hashEntry(this.head, body);
+    const hash = hashEntry(this.head, body, this.key);
     this.seq = body.seq;
     this.head = hash;
     this.queue.push({ ...body, hash });
@@ -78,7 +97,8 @@ export class AuditLog {
     if (entries.length > 0) {
       const last = entries[entries.length - 1]!;
       const ops = entries.map((e) => ({ type: 'put' as const, key: entryKey(e.seq), value: JSON.stringify(e) }));
-      ops.push({ type: 'put', key: HEAD, value: JSON.stringify({ seq: last.seq, hash: last.hash }) });
+      const head: Head = { seq: last.seq, hash: last.hash, ...(this.key ? { mac: 'hmac-sha256' as const } : {}) };
+      ops.push({ type: 'put', key: HEAD, value: JSON.stringify(head) });
       this.writing = this.writing.then(() => this.db.batch(ops));
     }
     await this.writing;
@@ -88,12 +108,23 @@ export class AuditLog {
 export interface AuditVerifyResult {
   ok: boolean;
   entries: number;
+  /** True if the chain is MAC'd with the seal-derived key; false for an old unkeyed chain. */
+  keyed: boolean;
   /** The first entry that is missing, edited or out of chain, with why. */
   firstBroken?: { seq: number; reason: string };
 }
 
-/** Walk the chain from the start and report the first entry that breaks it. */
-export async function verifyAuditLog(db: Level<string, string>): Promise<AuditVerifyResult> {
+/** Walk the chain from the start and report the first entry that breaks it. `key`: the audit MAC key. */
+export async function verifyAuditLog(db: Level<string, string>, key?: Uint8Array): Promise<AuditVerifyResult> {
+  const rawHead = await db.get(HEAD);
+  const keyed = rawHead ? (JSON.parse(rawHead) as Head).mac === 'hmac-sha256' : true;
+  if (keyed && !key) throw new Error('the audit log is keyed with the seal key: give the node config so the key can be derived');
+  const macKey = keyed ? key : undefined;
+  const result = await walk(db, macKey);
+  return { ...result, keyed };
+}
+
+async function walk(db: Level<string, string>, macKey: Uint8Array | undefined): Promise<Omit<AuditVerifyResult, 'keyed'>> {
   let expectedSeq = 1;
   let prev = ZERO;
   let count = 0;
@@ -108,14 +139,14 @@ export async function verifyAuditLog(db: Level<string, string>): Promise<AuditVe
     if (entry.seq !== expectedSeq) return { ok: false, entries: count, firstBroken: { seq: expectedSeq, reason: 'entry is missing' } };
     if (entry.prev !== prev) return { ok: false, entries: count, firstBroken: { seq: entry.seq, reason: 'previous-hash link does not match' } };
     const { hash, ...body } = entry;
-    if (hashEntry(prev, body) !== hash) return { ok: false, entries: count, firstBroken: { seq: entry.seq, reason: 'entry was modified (hash mismatch)' } };
+    if (hashEntry(prev, body, macKey) !== hash) return { ok: false, entries: count, firstBroken: { seq: entry.seq, reason: macKey ? 'entry was modified or forged (MAC mismatch)' : 'entry was modified (hash mismatch)' } };
     prev = hash;
     expectedSeq++;
     count++;
   }
   const head = await db.get(HEAD);
   if (head) {
-    const h = JSON.parse(head) as { seq: number; hash: string };
+    const h = JSON.parse(head) as Head;
     if (h.seq !== count || h.hash !== prev) {
       return { ok: false, entries: count, firstBroken: { seq: count + 1, reason: `entries after ${count} are missing (head says ${h.seq})` } };
     }

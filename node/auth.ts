@@ -10,20 +10,34 @@
 import type { ServerUnaryCall } from '@grpc/grpc-js';
 import { permissionDenied, unauthenticated } from './errors.js';
 
+/**
+ * What an admin certificate allows (least privilege). An admin URI may carry them as a query,
+ * splitkey://admin/<name>?caps=refresh,destroy; without one it is a full admin (every
+ * capability). Reading state (ListKeys, KeyStatus, NodeStatus, OperationStatus) needs none.
+ *   create   DKG of a new key or version (key create, key rotate)
+ *   refresh  proactive refresh (the refresh scheduler needs only this)
+ *   reshare  move a version to other nodes or another threshold
+ *   destroy  erase shares (crypto-shredding)
+ *   import   install a known secret (the one way an operator can know k)
+ */
+export const CAPABILITIES = ['create', 'refresh', 'reshare', 'destroy', 'import'] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
 export type Identity =
   | { role: 'client'; tenant: string; name: string; uri: string }
-  | { role: 'admin'; name: string; uri: string }
+  | { role: 'admin'; name: string; uri: string; capabilities: readonly Capability[] }
   | { role: 'node'; index: number; uri: string };
 
 const LABEL = '[a-z0-9][a-z0-9._-]{0,62}';
-const URI = new RegExp(`^splitkey://(?:client/(${LABEL})/(${LABEL})|admin/(${LABEL})|node/([1-9][0-9]{0,4}))$`);
+const CAPS = `(?:${CAPABILITIES.join('|')})`;
+const URI = new RegExp(`^splitkey://(?:client/(${LABEL})/(${LABEL})|admin/(${LABEL})(?:\\?caps=(${CAPS}(?:,${CAPS})*))?|node/([1-9][0-9]{0,4}))$`);
 
 export function parseIdentityUri(uri: string): Identity | undefined {
   const m = URI.exec(uri);
   if (!m) return undefined;
   if (m[1] && m[2]) return { role: 'client', tenant: m[1], name: m[2], uri };
-  if (m[3]) return { role: 'admin', name: m[3], uri };
-  const index = Number(m[4]);
+  if (m[3]) return { role: 'admin', name: m[3], uri, capabilities: m[4] ? [...new Set(m[4].split(',') as Capability[])] : CAPABILITIES };
+  const index = Number(m[5]);
   return index <= 65535 ? { role: 'node', index, uri } : undefined;
 }
 
@@ -51,6 +65,11 @@ export function callerIdentity(call: ServerUnaryCall<unknown, unknown>, insecure
   const id = identityFromSan(auth?.sslPeerCertificate?.subjectaltname);
   if (!id) throw unauthenticated('no splitkey identity in the client certificate');
   return id;
+}
+
+/** The admin must hold `cap`; PERMISSION_DENIED names what is missing. */
+export function requireCapability(id: Extract<Identity, { role: 'admin' }>, cap: Capability): void {
+  if (!id.capabilities.includes(cap)) throw permissionDenied(`admin ${id.name} lacks the ${cap} capability (its certificate allows ${id.capabilities.join(', ') || 'nothing'})`);
 }
 
 export function requireRole<R extends Identity['role']>(id: Identity, role: R): Extract<Identity, { role: R }> {

@@ -10,8 +10,10 @@
  *   "insecureLoopback": false,                   // dev only: plaintext, loopback bind only
  *   "seal": { "keyFile": "seal.key" }            // or { "keyEnv": "VAR" } | { "passphraseEnv": "VAR" } | { "passphraseFile": "f" }
  *   "metrics": { "listen": "127.0.0.1:9101" },   // optional Prometheus endpoint
- *   "limits": { "maxMessageBytes": 65536, "maxBatch": 1024, "ratePerSecond": 50000, "burst": 100000,
- *               "queryWarnAt": 1e12, "queryLimit": 2e12, "refuseOverBudget": false },
+ *   "limits": { "maxMessageBytes": 65536, "maxBatch": 1024, "ratePerSecond": 2000, "burst": 4096,
+ *               "queryWarnAt": 1e12, "queryLimit": 2e12, "refuseOverBudget": false,
+ *               "evaluateThreads": -1, "maxQueuedElements": 8192, "maxQueuedElementsPerTenant": 4096,
+ *               "handshakeTimeoutMs": 10000, "idleTimeoutMs": 120000, "maxConnections": 512 },
  *   "shutdownGraceMs": 10000,
  *   "cluster": "cluster.json",                   // the node's own cluster descriptor: peer addresses, minThreshold
  *   "allowImport": true,                         // false: refuse ImportShare (every key came from a DKG)
@@ -31,6 +33,14 @@ export interface Limits {
   queryWarnAt: number;
   queryLimit: number;
   refuseOverBudget: boolean;
+  /** Evaluate work (see node/evaluate-pool.ts): worker threads, queued elements in all and per tenant. */
+  evaluateThreads: number;
+  maxQueuedElements: number;
+  maxQueuedElementsPerTenant: number;
+  /** Connections (see node/server.ts): TLS handshake and idle timeouts, open connections at most. */
+  handshakeTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxConnections: number;
 }
 
 /**
@@ -65,14 +75,29 @@ export interface NodeConfig {
   allowImport: boolean;
 }
 
+/**
+ * Evaluate costs two scalar multiplications per element plus a few per request. Measured with
+ * the node's own worker pool (node/evaluate-pool.ts) on the 2-vCPU Xeon VM of the benchmarks:
+ * about 1,750 elements per CPU-second at batch 1,024 and 1,600 at batch 64 while the machine
+ * was shared (load average 8–9); `npm run bench:crypto` on the idle machine: 4,061/s at batch 64,
+ * 2,071/s at batch 1. So one worker (the default on 2 cores) evaluates 2,000–4,000 elements/s:
+ * one identity may use about that much (bursts of four full batches), and the queue holds a
+ * second or two of a worker's work per tenant, a few seconds in all.
+ */
 export const DEFAULT_LIMITS: Limits = {
   maxMessageBytes: 64 * 1024,
   maxBatch: 1024,
-  ratePerSecond: 50_000,
-  burst: 100_000,
+  ratePerSecond: 2_000,
+  burst: 4_096,
   queryWarnAt: 1e12,
   queryLimit: 2e12,
   refuseOverBudget: false,
+  evaluateThreads: -1,
+  maxQueuedElements: 8_192,
+  maxQueuedElementsPerTenant: 4_096,
+  handshakeTimeoutMs: 10_000,
+  idleTimeoutMs: 120_000,
+  maxConnections: 512,
 };
 
 export class ConfigError extends Error {
@@ -145,6 +170,12 @@ export function parseNodeConfig(raw: unknown, base: string): NodeConfig {
     queryWarnAt: int(l, 'queryWarnAt', 1, Number.MAX_SAFE_INTEGER, d.queryWarnAt),
     queryLimit: int(l, 'queryLimit', 1, Number.MAX_SAFE_INTEGER, d.queryLimit),
     refuseOverBudget: l.refuseOverBudget === undefined ? d.refuseOverBudget : l.refuseOverBudget === true,
+    evaluateThreads: int(l, 'evaluateThreads', -1, 64, d.evaluateThreads),
+    maxQueuedElements: int(l, 'maxQueuedElements', 1, 1e9, d.maxQueuedElements),
+    maxQueuedElementsPerTenant: int(l, 'maxQueuedElementsPerTenant', 1, 1e9, d.maxQueuedElementsPerTenant),
+    handshakeTimeoutMs: int(l, 'handshakeTimeoutMs', 100, 600_000, d.handshakeTimeoutMs),
+    idleTimeoutMs: int(l, 'idleTimeoutMs', 100, 86_400_000, d.idleTimeoutMs),
+    maxConnections: int(l, 'maxConnections', 1, 1e6, d.maxConnections),
   };
   let metrics: NodeConfig['metrics'];
   if (c.metrics !== undefined) {

@@ -32,6 +32,7 @@ import type { OperationParams__Output } from '../proto/gen/splitkey/v1/Operation
 import { crashPoint } from './crash.js';
 import { NodeError, alreadyExists, failedPrecondition, invalidArgument, notFound } from './errors.js';
 import type { PeerClients } from './peer-client.js';
+import { QueryBudget } from './limits.js';
 import type { NodeRuntime } from './runtime.js';
 
 const rng = (n: number) => new Uint8Array(randomBytes(n));
@@ -69,6 +70,11 @@ export function paramsFromProto(p: OperationParams__Output | null): OperationPar
     params.old = { t: p.oldThreshold, nodeIndices: p.oldNodeIndices, commitments: p.oldCommitments.map((c) => toHex(c)), epoch: Number(p.oldEpoch) };
   }
   return params;
+}
+
+/** Every node taking part in a session: receivers and dealers. */
+function participantsOf(state: ParticipantState): number[] {
+  return [...new Set([...state.params.receivers, ...state.params.dealers])].sort((a, b) => a - b);
 }
 
 export class LifecycleHandler {
@@ -183,7 +189,7 @@ export class LifecycleHandler {
       state.params.receivers.map(async (j) => {
         const { commitments, share } = shareFor(state, j);
         try {
-          await this.deliverTo(keyName, sessionId, j, commitments, share);
+          await this.deliverTo(keyName, sessionId, j, commitments, share, state.params.version);
           delivered.push(j);
           if (first) {
             first = false;
@@ -200,16 +206,21 @@ export class LifecycleHandler {
   }
 
   /** Deliver one share to receiver `j` (locally for this node's own share). Throws the complaint if refused. */
-  private async deliverTo(keyName: string, sessionId: string, j: number, commitments: Uint8Array[], share: Uint8Array): Promise<void> {
+  private async deliverTo(keyName: string, sessionId: string, j: number, commitments: Uint8Array[], share: Uint8Array, version?: number): Promise<void> {
     const res =
       j === this.rt.config.index
         ? await this.deliverShare(keyName, sessionId, j, commitments, share)
-        : await this.peers.deliverShare(j, { keyName, sessionId, dealer: this.rt.config.index, commitments, share });
+        : await this.peers.deliverShare(j, { keyName, sessionId, dealer: this.rt.config.index, commitments, share, queriesAnswered: String(version === undefined ? 0 : this.queriesOf(keyName, version)) });
     if (!res.accepted) throw new Error(res.complaint || 'refused');
   }
 
+  /** How many evaluations this node answered with a version. */
+  private queriesOf(keyName: string, version: number): number {
+    return this.rt.queryBudget.get(QueryBudget.slot(keyName, version));
+  }
+
   /** Receiver: a dealer's share arrives (Peer service, or locally for the dealer's own share). */
-  deliverShare(keyName: string, sessionId: string, dealer: number, commitments: Uint8Array[], share: Uint8Array): Promise<{ accepted: boolean; complaint: string }> {
+  deliverShare(keyName: string, sessionId: string, dealer: number, commitments: Uint8Array[], share: Uint8Array, queriesAnswered = 0): Promise<{ accepted: boolean; complaint: string }> {
     return this.withLock(keyName, async () => {
       const state = await this.pending(keyName, sessionId);
       let next: ParticipantState;
@@ -217,6 +228,9 @@ export class LifecycleHandler {
         next = receiveShare(this.rt.group, state, dealer, commitments, share);
       } catch (e) {
         lifecycleError(e);
+      }
+      if (Number.isSafeInteger(queriesAnswered) && queriesAnswered > (next.carriedQueries ?? 0) && next.received[String(dealer)]) {
+        next = { ...next, carriedQueries: queriesAnswered };
       }
       if (next !== state) await this.store.saveOperation(next, 'deliver');
       const complaint = next.complaints[String(dealer)];
@@ -235,6 +249,7 @@ export class LifecycleHandler {
     transcript: Uint8Array;
     lastCommittedTranscript: Uint8Array;
     receivers: number[];
+    dealers: number[];
   }> {
     const state = await this.store.loadOperation(keyName);
     return {
@@ -247,6 +262,7 @@ export class LifecycleHandler {
       transcript: state?.ready ? fromHex(state.ready.transcript) : new Uint8Array(0),
       lastCommittedTranscript: fromHex(await this.store.lastTranscript(keyName)),
       receivers: state?.params.receivers ?? [],
+      dealers: state?.params.dealers ?? [],
     };
   }
 
@@ -279,7 +295,7 @@ export class LifecycleHandler {
       return r;
     });
     try {
-      await this.deliverTo(keyName, sessionId, receiver, next.dealing!.commitments.map((c) => fromHex(c)), share);
+      await this.deliverTo(keyName, sessionId, receiver, next.dealing!.commitments.map((c) => fromHex(c)), share, next.params.version);
       this.rt.log.warn({ key: keyName, session: sessionId, receiver }, `share for node ${receiver} delivered again after its complaint`);
       return { accepted: true, complaint: '' };
     } catch (e) {
@@ -331,10 +347,11 @@ export class LifecycleHandler {
   }
 
   /**
-   * Commit, on evidence this node gathers itself: it must be ready, and every receiver must report
-   * (Peer.SessionState, pinned mTLS, addresses from this node's descriptor) the same transcript,
-   * ready or committed; a dealer that leaves needs every receiver committed before it erases its
-   * old share. One node's word — "I committed" — makes no other node commit.
+   * Commit, on evidence this node gathers itself: it must be ready, and every other participant
+   * (receivers and dealers) must report (Peer.SessionState, pinned mTLS, addresses from this
+   * node's descriptor) the same transcript, ready or committed; a dealer that leaves needs every
+   * receiver committed before it erases its old share. One node's word — "I committed" — makes
+   * no other node commit.
    */
   commit(keyName: string, sessionId: string): Promise<boolean> {
     return this.withLock(keyName, async () => {
@@ -346,7 +363,7 @@ export class LifecycleHandler {
       if (state.phase !== 'ready' || !state.ready) throw failedPrecondition(`session ${sessionId} is not ready on node ${this.rt.config.index}; it cannot commit`);
       const self = this.rt.config.index;
       const leaving = !state.params.receivers.includes(self);
-      const views = await this.receiverViews(state);
+      const views = await this.peerViews(state, leaving ? state.params.receivers : participantsOf(state));
       const problems: string[] = [];
       for (const [j, v] of views) {
         if (typeof v === 'string') problems.push(`node ${j}: ${v}`);
@@ -355,22 +372,25 @@ export class LifecycleHandler {
       }
       if (problems.length > 0) {
         throw failedPrecondition(
-          `node ${self} will not commit session ${sessionId} yet: ${leaving ? 'every new holder must have committed before this node erases its share' : 'every receiver must be ready with the same transcript'} (${problems.join('; ')})`,
+          `node ${self} will not commit session ${sessionId} yet: ${leaving ? 'every new holder must have committed before this node erases its share' : 'every participant must be ready with the same transcript'} (${problems.join('; ')})`,
         );
       }
       await this.store.commitOperation(state);
+      const slot = QueryBudget.slot(keyName, state.params.version);
+      const carried = Math.max(state.carriedQueries ?? 0, state.params.dealers.includes(self) ? this.queriesOf(keyName, state.params.version) : 0);
+      if (carried > this.rt.queryBudget.get(slot)) this.rt.queryBudget.restore(slot, carried);
       this.rt.log.info({ key: keyName, version: state.params.version, session: sessionId, kind: state.params.kind, epoch: state.params.epoch }, 'lifecycle operation committed');
       return true;
     });
   }
 
-  /** Every other receiver's SessionState for this session, or why it could not be asked. */
-  private async receiverViews(state: ParticipantState): Promise<Map<number, { phase: string; transcript: Uint8Array } | string>> {
+  /** The SessionState of each of `nodes` (this node left out), or why it could not be asked. */
+  private async peerViews(state: ParticipantState, nodes: readonly number[]): Promise<Map<number, { phase: string; transcript: Uint8Array } | string>> {
     const { keyName, sessionId } = state.params;
     const self = this.rt.config.index;
     const out = new Map<number, { phase: string; transcript: Uint8Array } | string>();
     await Promise.all(
-      state.params.receivers
+      nodes
         .filter((j) => j !== self)
         .map(async (j) => {
           try {
@@ -384,9 +404,10 @@ export class LifecycleHandler {
   }
 
   /**
-   * Drop the pending operation. A ready node first asks the receivers: if any reports the session
-   * committed, or cannot be asked (it may have), the session must roll forward instead. A node
-   * that is not ready cannot have been counted by anyone's commit evidence, so it may always abort.
+   * Drop the pending operation. A ready node first asks the other participants: if any reports
+   * the session committed, or cannot be asked (it may have), the session must roll forward
+   * instead. A node that is not ready cannot have been counted by anyone's commit evidence, so it
+   * may always abort.
    */
   abort(keyName: string, sessionId: string): Promise<string> {
     return this.withLock(keyName, async () => {
@@ -394,8 +415,8 @@ export class LifecycleHandler {
       const pendingSession = raw?.params.sessionId ?? (await this.rawPendingSession(keyName));
       if (!pendingSession) return '';
       if (sessionId && pendingSession !== sessionId) throw failedPrecondition(`the pending operation on ${keyName} is ${pendingSession}, not ${sessionId}`);
-      if (raw?.phase === 'ready' && raw.params.receivers.includes(this.rt.config.index)) {
-        const views = await this.receiverViews(raw);
+      if (raw?.phase === 'ready') {
+        const views = await this.peerViews(raw, participantsOf(raw));
         const committed = [...views].filter(([, v]) => typeof v !== 'string' && v.phase === 'committed').map(([j]) => j);
         const unknown = [...views].filter(([, v]) => typeof v === 'string').map(([j]) => j);
         if (committed.length > 0) throw failedPrecondition(`session ${pendingSession} is committed on node(s) ${committed.join(',')}; it must roll forward (splitkey key abort-op finishes it), not abort`);

@@ -85,6 +85,11 @@ export class QueryBudget {
     return next;
   }
 
+  /** Give back `n` charged queries that were not answered after all. */
+  refund(slot: string, n: number): void {
+    this.counts.set(slot, Math.max(0, this.get(slot) - n));
+  }
+
   entries(): [string, number][] {
     return [...this.counts.entries()];
   }

@@ -14,13 +14,12 @@ import type { DeliverShareResponse__Output } from '../proto/gen/splitkey/v1/Deli
 import type { SessionStateResponse__Output } from '../proto/gen/splitkey/v1/SessionStateResponse.js';
 import { loadSplitkeyProto } from '../proto/load.js';
 import { identityFromSan } from './auth.js';
+import { isTransient } from './rpc.js';
 import type { ClusterView } from './cluster-view.js';
 import type { NodeConfig } from './config.js';
 
 /** Bounds the wait for a peer that is (re)connecting; a peer that stays down costs this much. */
 const TIMEOUT_MS = 2_000;
-/** Transient failures worth another try within the deadline. */
-const RETRYABLE = new Set([grpc.status.UNAVAILABLE, grpc.status.CANCELLED, grpc.status.UNKNOWN, grpc.status.INTERNAL]);
 
 export class PeerClients {
   private readonly clients = new Map<string, PeerClient>();
@@ -44,7 +43,7 @@ export class PeerClients {
     if (c) return c;
     const Ctor = loadSplitkeyProto().splitkey.v1.Peer;
     let creds: grpc.ChannelCredentials;
-    const options: grpc.ChannelOptions = { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 1_000, 'grpc.enable_channelz': 0 };
+    const options: grpc.ChannelOptions = { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 500, 'grpc.enable_channelz': 0 };
     if (this.tls) {
       creds = grpc.credentials.createSsl(this.tls.ca, this.tls.key, this.tls.cert, {
         checkServerIdentity: (_host, cert) => {
@@ -62,31 +61,37 @@ export class PeerClients {
     return c;
   }
 
-  private metadata(): grpc.Metadata {
-    // Wait for a peer that is (re)connecting rather than failing at once; the deadline still bounds it.
-    const md = new grpc.Metadata({ waitForReady: true });
+  private metadata(waitForReady: boolean): grpc.Metadata {
+    // Deliveries wait for a peer that is (re)connecting rather than failing at once (the deadline
+    // still bounds it); evidence questions fail fast on a peer that refuses connections.
+    const md = new grpc.Metadata({ waitForReady });
     if (!this.tls) md.set('splitkey-identity', `splitkey://node/${this.config.index}`);
     return md;
   }
 
   /** One unary call with the deadline; transient failures are retried with backoff until it passes. */
-  private async call<Res>(index: number, invoke: (c: PeerClient, md: grpc.Metadata, deadline: number, cb: (err: grpc.ServiceError | null, res?: Res) => void) => void, retry: boolean): Promise<Res> {
+  /**
+   * One unary call with the deadline. `patient`: transient failures are tried again with backoff
+   * until the deadline and the call waits for a (re)connecting peer. Otherwise a peer that is down
+   * is tried three times over a few hundred milliseconds (a channel may be between reconnects)
+   * and then reported unreachable.
+   */
+  private async call<Res>(index: number, invoke: (c: PeerClient, md: grpc.Metadata, deadline: number, cb: (err: grpc.ServiceError | null, res?: Res) => void) => void, patient: boolean): Promise<Res> {
     const c = await this.client(index);
     const deadline = Date.now() + TIMEOUT_MS;
     let backoff = 50;
-    for (;;) {
+    for (let attempt = 1; ; attempt++) {
       try {
-        return await new Promise<Res>((resolve, reject) => invoke(c, this.metadata(), deadline, (err, res) => (err ? reject(err) : resolve(res!))));
+        return await new Promise<Res>((resolve, reject) => invoke(c, this.metadata(patient), deadline, (err, res) => (err ? reject(err) : resolve(res!))));
       } catch (e) {
-        const code = (e as grpc.ServiceError).code;
-        if (!retry || !RETRYABLE.has(code) || Date.now() + backoff >= deadline) throw e;
+        if (!isTransient(e) || Date.now() + backoff >= deadline || (!patient && attempt >= 3)) throw e;
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, 400);
       }
     }
   }
 
-  deliverShare(index: number, req: { keyName: string; sessionId: string; dealer: number; commitments: Uint8Array[]; share: Uint8Array }): Promise<DeliverShareResponse__Output> {
+  deliverShare(index: number, req: { keyName: string; sessionId: string; dealer: number; commitments: Uint8Array[]; share: Uint8Array; queriesAnswered?: string }): Promise<DeliverShareResponse__Output> {
     // Delivery is idempotent on the receiver (the same dealing twice is a no-op), so a retry is safe.
     return this.call<DeliverShareResponse__Output>(index, (c, md, deadline, cb) => c.DeliverShare(req, md, { deadline }, cb), true);
   }
@@ -97,6 +102,8 @@ export class PeerClients {
   }
 
   sessionState(index: number, req: { keyName: string; sessionId: string }): Promise<SessionStateResponse__Output> {
+    // Patient: a peer that just restarted must be asked, not taken for unreachable (that would
+    // refuse an abort or a commit that is safe).
     return this.call<SessionStateResponse__Output>(index, (c, md, deadline, cb) => c.SessionState(req, md, { deadline }, cb), true);
   }
 

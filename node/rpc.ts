@@ -1,12 +1,14 @@
 /**
  * The one place where domain errors become gRPC statuses, and the wrapper every unary handler
- * goes through: drain check, timing, metrics, audit entry, error mapping. Messages are precise
- * and never carry secrets; unexpected errors are logged and answered with a generic INTERNAL.
+ * goes through: drain check, the caller's role (first, whatever the body), the body's decoding,
+ * timing, metrics, audit entry, error mapping. Messages are precise and never carry secrets;
+ * unexpected errors are logged and answered with a generic INTERNAL.
  */
 import * as grpc from '@grpc/grpc-js';
 import { DeserializeError, InvalidInputError, ParameterError, VerifyError } from '../crypto/index.js';
 import type { AuditFields, AuditLog } from './audit.js';
-import { NodeError, unavailable, type NodeErrorCode } from './errors.js';
+import { callerIdentity, requireRole, type Identity } from './auth.js';
+import { NodeError, invalidArgument, unavailable, type NodeErrorCode } from './errors.js';
 import type { Logger } from './log.js';
 import type { NodeMetrics } from './metrics.js';
 import { SealError } from './seal.js';
@@ -22,6 +24,12 @@ const CODES: Record<NodeErrorCode, grpc.status> = {
   UNAVAILABLE: grpc.status.UNAVAILABLE,
 };
 
+/** Whether a failed outgoing call (node to node) is worth another try: the peer may be reconnecting. */
+export function isTransient(err: unknown): boolean {
+  const code = (err as Partial<grpc.ServiceError>).code;
+  return code === grpc.status.UNAVAILABLE || code === grpc.status.CANCELLED || code === grpc.status.UNKNOWN || code === grpc.status.INTERNAL;
+}
+
 /** Map any error to a status; `internal` is true for errors nobody expected. */
 export function toStatus(err: unknown): { code: grpc.status; details: string; internal: boolean } {
   if (err instanceof NodeError) return { code: CODES[err.code], details: err.message, internal: false };
@@ -32,8 +40,43 @@ export function toStatus(err: unknown): { code: grpc.status; details: string; in
   return { code: grpc.status.INTERNAL, details: 'internal error', internal: true };
 }
 
+/**
+ * A request body that protobuf could not decode. The service's deserializer returns it instead of
+ * throwing (grpc-js would answer INTERNAL before any handler ran); `unary` refuses it with
+ * INVALID_ARGUMENT once the caller's role has been checked.
+ */
+export class UndecodableRequest {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {}
+}
+
+/** The service definition with deserializers that never throw (see UndecodableRequest). */
+export function tolerantService<T extends grpc.ServiceDefinition>(service: T): T {
+  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const [name, def] of Object.entries(service as grpc.ServiceDefinition)) {
+    const decode = def.requestDeserialize;
+    out[name] = {
+      ...def,
+      requestDeserialize: (bytes: Buffer) => {
+        try {
+          return decode(bytes);
+        } catch (e) {
+          return new UndecodableRequest(def.path, e instanceof Error ? e.message : String(e));
+        }
+      },
+    };
+  }
+  return out as T;
+}
+
 export interface RpcContext {
   log: Logger;
+  /** Plaintext development mode: callers name themselves in metadata (auth.ts). */
+  insecure: boolean;
+  /** The role each service needs, by full service name ("splitkey.v1.Admin"). */
+  roles: Record<string, Identity['role']>;
   metrics: NodeMetrics;
   audit: () => AuditLog | undefined;
   /** True while the node is not (yet, or any more) serving. */
@@ -73,16 +116,29 @@ export function unary<Req, Res>(
       if (status.code === grpc.status.RESOURCE_EXHAUSTED) ctx.metrics.rateLimited.inc();
       const audit = ctx.audit();
       if (opts.audited && audit && !scope.skip) {
-        audit.append({ identity: scope.identity ?? 'unauthenticated', action: method, key: scope.key, version: scope.version, batch: scope.batch, status: grpc.status[status.code] });
+        audit.append({ identity: scope.identity ?? 'unauthenticated', action: method, key: scope.key, version: scope.version, batch: scope.batch, status: grpc.status[status.code], detail: scope.detail });
       }
       ctx.inflight.count--;
       if (ctx.inflight.count === 0) ctx.inflight.idle?.();
     };
     try {
       if (ctx.draining()) throw unavailable('node is not serving (starting up or draining)');
+      authorize(ctx, call, scope);
+      const req: unknown = call.request;
+      if (req instanceof UndecodableRequest) throw invalidArgument(`the request body of ${req.path} could not be decoded as protobuf: ${req.reason}`);
       Promise.resolve(handler(call.request, call, scope)).then((res) => finish(undefined, res), finish);
     } catch (e) {
       finish(e);
     }
   };
+}
+
+/** The caller's role, before anything in the body is looked at. */
+function authorize(ctx: RpcContext, call: grpc.ServerUnaryCall<unknown, unknown>, scope: AuditScope): void {
+  const service = call.getPath().split('/')[1] ?? '';
+  const role = ctx.roles[service];
+  if (!role) return;
+  const id = callerIdentity(call, ctx.insecure);
+  scope.identity = id.uri;
+  requireRole(id, role);
 }

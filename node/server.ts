@@ -15,18 +15,24 @@ import { parseHostPort, type NodeConfig } from './config.js';
 import { QueryBudget, RateLimiter } from './limits.js';
 import { createLogger, type Logger } from './log.js';
 import { NodeMetrics } from './metrics.js';
-import type { RpcContext } from './rpc.js';
+import { tolerantService, type RpcContext } from './rpc.js';
 import type { NodeRuntime } from './runtime.js';
 import { adminHandlers } from './services/admin.js';
 import { evaluatorHandlers } from './services/evaluator.js';
 import { peerHandlers } from './services/peer.js';
 import { ShareStore } from './store.js';
 import { LifecycleHandler } from './lifecycle.js';
+import { NodeListener } from './listener.js';
+import { EvaluatePool } from './evaluate-pool.js';
 import { PeerClients } from './peer-client.js';
 import { ClusterView } from './cluster-view.js';
 
 export const SERVICES = ['', 'splitkey.v1.Evaluator', 'splitkey.v1.Admin', 'splitkey.v1.Peer'];
 const QUERY_COUNTS = 'meta\x00queries';
+const MAX_CONNECTION_AGE_MS = 30 * 60_000;
+const MAX_CONNECTION_AGE_GRACE_MS = 30_000;
+/** The role each service needs; rpc.ts checks it before it looks at a request's body. */
+const ROLES: RpcContext['roles'] = { 'splitkey.v1.Evaluator': 'client', 'splitkey.v1.Admin': 'admin', 'splitkey.v1.Peer': 'node' };
 
 async function serverCredentials(config: NodeConfig): Promise<grpc.ServerCredentials> {
   if (config.insecureLoopback) return grpc.ServerCredentials.createInsecure();
@@ -51,6 +57,8 @@ export class PvkmNode {
     readonly port: number,
     readonly metricsPort: number | undefined,
     private readonly server: grpc.Server,
+    private readonly listener: NodeListener,
+    private readonly pool: EvaluatePool,
     private readonly health: HealthImplementation,
     private readonly runtime: NodeRuntime,
     private readonly audit: AuditLog,
@@ -68,7 +76,15 @@ export class PvkmNode {
     const health = new HealthImplementation(Object.fromEntries(SERVICES.map((s) => [s, 'NOT_SERVING' as ServingStatus])));
     let node: PvkmNode | undefined;
     let audit: AuditLog | undefined;
-    const rpc: RpcContext = { log, metrics, audit: () => audit, draining: () => !node?.serving, inflight: { count: 0 } };
+    const rpc: RpcContext = {
+      log,
+      insecure: config.insecureLoopback,
+      roles: ROLES,
+      metrics,
+      audit: () => audit,
+      draining: () => !node?.serving,
+      inflight: { count: 0 },
+    };
     const runtime = {
       config,
       group,
@@ -88,26 +104,45 @@ export class PvkmNode {
       'grpc.max_concurrent_streams': 1000,
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.enable_channelz': 0,
+      // No connection lives forever: idle ones close after idleTimeoutMs, every one after
+      // MAX_CONNECTION_AGE_MS (calls in flight get a grace period); clients reconnect.
+      'grpc.max_connection_idle_ms': config.limits.idleTimeoutMs,
+      'grpc.max_connection_age_ms': MAX_CONNECTION_AGE_MS,
+      'grpc.max_connection_age_grace_ms': MAX_CONNECTION_AGE_GRACE_MS,
     });
+    const credentials = await serverCredentials(config);
+    const pool = await EvaluatePool.start(
+      group,
+      { threads: config.limits.evaluateThreads, maxQueued: config.limits.maxQueuedElements, maxQueuedPerTenant: config.limits.maxQueuedElementsPerTenant },
+      log,
+    );
     const proto = loadSplitkeyProto();
-    server.addService(proto.splitkey.v1.Evaluator.service, evaluatorHandlers(runtime));
-    server.addService(proto.splitkey.v1.Admin.service, adminHandlers(runtime));
-    server.addService(proto.splitkey.v1.Peer.service, peerHandlers(runtime));
+    server.addService(tolerantService(proto.splitkey.v1.Evaluator.service), evaluatorHandlers(runtime, pool));
+    server.addService(tolerantService(proto.splitkey.v1.Admin.service), adminHandlers(runtime));
+    server.addService(tolerantService(proto.splitkey.v1.Peer.service), peerHandlers(runtime));
     health.addToServer(server);
 
     const { host, port: wanted } = parseHostPort(config.listen);
-    const address = host.includes(':') ? `[${host}]:${wanted}` : `${host}:${wanted}`;
-    const port = await new Promise<number>(async (resolve, reject) => {
-      try {
-        server.bindAsync(address, await serverCredentials(config), (err, p) => (err ? reject(err) : resolve(p)));
-      } catch (e) {
-        reject(e);
-      }
+    let refusedLogged = 0;
+    const listener = await NodeListener.open(server, credentials, {
+      host,
+      port: wanted,
+      maxConnections: config.limits.maxConnections,
+      handshakeTimeoutMs: config.limits.handshakeTimeoutMs,
+      onRefused: (open) => {
+        if (performance.now() - refusedLogged < 10_000) return;
+        refusedLogged = performance.now();
+        log.warn({ alert: 'connection-cap', open }, `refusing connections: ${open} are open (limits.maxConnections)`);
+      },
+    }).catch(async (e) => {
+      await pool.close();
+      throw e;
     });
+    const port = listener.port;
     let metricsServer: HttpServer | undefined;
     try {
       runtime.store = await ShareStore.open({ dir: config.dataDir, seal: config.seal, nodeIndex: config.index, group, log });
-      audit = await AuditLog.open(runtime.store.db);
+      audit = await AuditLog.open(runtime.store.db, { key: runtime.store.auditKey() });
       runtime.cluster = new ClusterView(config.cluster);
       runtime.peers = await PeerClients.create(config, runtime.cluster);
       runtime.lifecycle = new LifecycleHandler(runtime, runtime.peers);
@@ -118,9 +153,11 @@ export class PvkmNode {
         const m = parseHostPort(config.metrics.listen, 'metrics.listen');
         ({ server: metricsServer, port: metricsPort } = await metrics.serve(m.host, m.port));
       }
-      node = new PvkmNode(config, port, metricsPort, server, health, runtime, audit, metricsServer);
+      node = new PvkmNode(config, port, metricsPort, server, listener, pool, health, runtime, audit, metricsServer);
     } catch (e) {
       server.forceShutdown();
+      listener.destroyAll();
+      await pool.close();
       metricsServer?.close();
       await runtime.store?.close().catch(() => undefined);
       throw e;
@@ -151,6 +188,7 @@ export class PvkmNode {
     const deadline = setTimeout(() => inflight.idle?.(), graceMs);
     if (inflight.count > 0) await new Promise<void>((resolve) => (inflight.idle = resolve));
     clearTimeout(deadline);
+    this.listener.stopAccepting();
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => {
         this.server.forceShutdown();
@@ -161,6 +199,8 @@ export class PvkmNode {
         resolve();
       });
     });
+    this.listener.destroyAll();
+    await this.pool.close();
     await new Promise<void>((resolve) => (this.metricsServer ? this.metricsServer.close(() => resolve()) : resolve()));
     await this.audit.flush();
     await this.saveQueryCounts();

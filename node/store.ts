@@ -32,6 +32,7 @@ import {
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from './errors.js';
 import { crashPoint } from './crash.js';
 import type { ParticipantState } from '../crypto/lifecycle.js';
+import { hkdfSync } from 'node:crypto';
 import type { Logger } from './log.js';
 import { SealError, loadSealKey, needsSalt, newSalt, open, seal, type SealSource } from './seal.js';
 
@@ -66,6 +67,8 @@ export interface LoadedVersion {
 }
 
 const SEP = '\x00';
+/** Node indices are 1..255 (the node config's range). */
+const MAX_NODE_INDEX = 255;
 const versionKey = (name: string, version: number) => `v${SEP}${name}${SEP}${version.toString().padStart(10, '0')}`;
 const SEAL_META = `meta${SEP}seal`;
 const opKey = (name: string) => `op${SEP}${name}`;
@@ -74,6 +77,10 @@ const lastTranscriptKey = (name: string) => `meta${SEP}last-transcript${SEP}${na
 const SEAL_CHECK = utf8('splitkey/v1/seal-check');
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const unhex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
+
+function deriveAuditKey(sealKey: Uint8Array): Uint8Array {
+  return new Uint8Array(hkdfSync('sha256', sealKey, utf8('splitkey/v1/audit-mac'), new Uint8Array(0), 32));
+}
 
 /** Associated data of a sealed share: its slot, so it cannot be moved to another. */
 export function shareAad(keyName: string, version: number, nodeIndex: number, epoch: number): Uint8Array {
@@ -115,6 +122,25 @@ export class ShareStore {
     } catch (e) {
       await db.close();
       throw e;
+    }
+  }
+
+  /**
+   * The audit log's MAC key: HKDF-SHA256 of the seal key (salt "splitkey/v1/audit-mac"), so
+   * that whoever can write the disk but does not hold the seal key cannot recompute the chain.
+   */
+  auditKey(): Uint8Array {
+    return deriveAuditKey(this.sealKey);
+  }
+
+  /** The audit MAC key of a data directory whose node is stopped (for `splitkey audit verify`). */
+  static async auditKeyOf(db: Level<string, string>, source: SealSource): Promise<Uint8Array> {
+    if ((await db.get(SEAL_META)) === undefined) throw new SealError('this data directory has no seal record');
+    const key = await ShareStore.resolveSealKey(db, source);
+    try {
+      return deriveAuditKey(key);
+    } finally {
+      key.fill(0);
     }
   }
 
@@ -209,10 +235,11 @@ export class ShareStore {
       checkKeyName(keyName, 'key_name');
       checkVersion(version, 'key_version');
       checkThreshold(threshold, nodeIndices.length);
-      checkIndices(nodeIndices, undefined, 'node_indices');
+      checkIndices(nodeIndices, MAX_NODE_INDEX, 'node_indices');
     } catch (e) {
       throw invalidArgument((e as Error).message);
     }
+    if (nodeIndices.length === 0) throw invalidArgument('node_indices must name at least one node, got none');
     if (nodeIndex !== this.nodeIndex) throw invalidArgument(`node_index ${nodeIndex} is not this node's index ${this.nodeIndex}`);
     if (!nodeIndices.includes(nodeIndex)) throw invalidArgument(`node_indices does not include this node's index ${nodeIndex}`);
     let commitments: Element[];
@@ -357,8 +384,17 @@ export class ShareStore {
     await this.compactKey(key);
   }
 
-  /** Erase a version's share (crypto-shredding). Returns false if it was already destroyed. */
+  /**
+   * Erase a version's share (crypto-shredding). Returns false if it was already destroyed. The
+   * version is always exact: 0 ("the newest" elsewhere) is refused, never resolved.
+   */
   async destroyVersion(keyName: string, version: number): Promise<boolean> {
+    try {
+      checkKeyName(keyName, 'key_name');
+      checkVersion(version, 'key_version');
+    } catch (e) {
+      throw invalidArgument((e as Error).message);
+    }
     const v = this.resolve(keyName, version);
     if (v.record.state === 'destroyed') return false;
     const record: VersionRecord = { ...v.record, state: 'destroyed' };

@@ -35,7 +35,7 @@ describe('crash points: DKG create and rotate', () => {
     // Crashes before commit abort; crashes at commit roll forward.
     expect(created).toBeGreaterThan(0);
     expect(created).toBeLessThan(n);
-  }, 300_000);
+  }, 480_000);
 
   it('rotate: version 1 keeps its outputs; version 2 is whole everywhere or absent', async () => {
     const name = 'demo/rotate';
@@ -54,5 +54,5 @@ describe('crash points: DKG create and rotate', () => {
       }
     }
     expect(h.crashes).toBeGreaterThan(0);
-  }, 300_000);
+  }, 480_000);
 });

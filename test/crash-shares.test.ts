@@ -32,7 +32,7 @@ describe('crash points: refresh, reshare, destroy, abort', () => {
         view = after;
       }
     }
-  }, 300_000);
+  }, 480_000);
 
   it('reshare: between {1,2,3,4,5} and {1,2,3,4,6}, joining and leaving nodes crash anywhere; outputs never change', async () => {
     const name = 'demo/reshare';
@@ -51,7 +51,7 @@ describe('crash points: refresh, reshare, destroy, abort', () => {
         expect(await h.output(name)).toBe(out);
       }
     }
-  }, 300_000);
+  }, 480_000);
 
   it('destroy: after a crash and a second destroy, the version is destroyed on every node; others untouched', async () => {
     const name = 'demo/destroy';
@@ -68,7 +68,7 @@ describe('crash points: refresh, reshare, destroy, abort', () => {
         await expect(h.output(name, rotated.version)).rejects.toThrow(/destroyed/);
       }
     }
-  }, 300_000);
+  }, 480_000);
 
   it('abort: a crash while an operation is being aborted leaves the old state after abort-op', async () => {
     const name = 'demo/abort';
@@ -93,5 +93,5 @@ describe('crash points: refresh, reshare, destroy, abort', () => {
     expect(h.crashes).toBeGreaterThan(0);
     // Every scenario of this file and of crash-dkg.test.ts together: ≥ 200 crash points.
     expect(h.scenarios).toBe(45 + 54 + 10 + 8);
-  }, 300_000);
+  }, 480_000);
 });

@@ -1,6 +1,6 @@
 /** Cluster descriptors: validation, merging for a reshare to another cluster, failure-domain rules. */
 import { describe, expect, it } from 'vitest';
-import { checkFailureDomains, mergeDescriptors, parseDescriptor } from '../client/descriptor.js';
+import { checkFailureDomains, mergeDescriptors, minThresholdOf, parseDescriptor } from '../client/descriptor.js';
 import { ConfigError } from '../client/errors.js';
 
 const node = (index: number, domain?: string) => ({ index, address: `10.0.0.${index}:7001`, domain });
@@ -13,6 +13,19 @@ describe('cluster descriptor', () => {
     expect(() => parseDescriptor({ nodes: [{ index: 1, address: 'nohost' }] })).toThrow(/host:port/);
     expect(() => parseDescriptor({ nodes: [node(1)], defaultThreshold: 2 })).toThrow(/defaultThreshold/);
     expect(parseDescriptor({ nodes: [{ index: 2, address: '[::1]:7002' }] }).nodes[0]!.address).toBe('[::1]:7002');
+  });
+
+  it('carries the trust policy: pinned identities and minThreshold (default 2, or 1 for one node)', () => {
+    const d = parseDescriptor({ nodes: [node(1), { ...node(2), identity: 'splitkey://node/2' }], minThreshold: 2 });
+    expect(d.nodes.map((n) => n.identity)).toEqual(['splitkey://node/1', 'splitkey://node/2']);
+    expect(minThresholdOf(d)).toBe(2);
+    expect(minThresholdOf(parseDescriptor({ nodes: [node(1), node(2), node(3)] }))).toBe(2);
+    expect(minThresholdOf(parseDescriptor({ nodes: [node(1)] }))).toBe(1);
+    expect(() => parseDescriptor({ nodes: [{ ...node(1), identity: 'splitkey://node/2' }] })).toThrow(/identity must be splitkey:\/\/node\/1/);
+    expect(() => parseDescriptor({ nodes: [node(1), node(2)], minThreshold: 3 })).toThrow(/minThreshold must be an integer in \[1, 2\]/);
+    expect(() => parseDescriptor({ nodes: [node(1), node(2), node(3)], minThreshold: 3, defaultThreshold: 2 })).toThrow(/defaultThreshold 2 is below minThreshold 3/);
+    // Merging two clusters keeps the stricter policy.
+    expect(mergeDescriptors(parseDescriptor({ nodes: [node(1), node(2), node(3)], minThreshold: 3 }), parseDescriptor({ nodes: [node(4), node(5)] })).minThreshold).toBe(3);
   });
 
   it('merges two clusters for a reshare, refusing one index at two addresses', () => {

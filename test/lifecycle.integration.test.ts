@@ -121,8 +121,13 @@ describe('DKG', () => {
 
   it('reshare replaces a dead node (5 → 6) with the same outputs and full 5-node service', async () => {
     await cluster.stopNode(5);
+    const queries = async (n: number) => Number((await admin.keyStatus(n, KEY)).health.find((h) => h.version === 1)!.queries);
+    const answeredBefore = Math.max(...(await Promise.all([1, 2, 3, 4].map(queries))));
+    expect(answeredBefore).toBeGreaterThan(0);
     const report = await manager.reshare(KEY, 1, [1, 2, 3, 4, 6], 3);
     expect(report.epoch).toBe(3);
+    // The query budget (RFC 9497 §7.2.3) is carried to the node that joins, not restarted at zero.
+    expect(await queries(6)).toBe(answeredBefore);
     const k = reconstruct(1, [1, 2, 3, 4, 6]);
     expect(toHex(evaluate(suite, k, input))).toBe(expected);
     for (const subset of [[4, 6, 1], [2, 3, 6]]) {

@@ -75,7 +75,8 @@ class MemoryNet implements LifecycleTransport {
       const bad = this.corrupt.get(n);
       const sent = bad?.receiver === r ? group.scalarAdd(share, scalarFromBigint(1n)) : share;
       if (this.equivocate.get(n) === r) {
-        const other = createDealing(group, { kind: s.params.kind, t: s.params.t, receivers: s.params.receivers }, this.rng);
+        // Another polynomial with the same prescribed constant: self-consistent, passes every check of the receiver.
+        const other = createDealing(group, { kind: s.params.kind, t: s.params.t, receivers: s.params.receivers, dealers: s.params.dealers, self: n, oldShare: this.committed.get(n)?.share }, this.rng);
         this.states.set(r, receiveShare(group, this.state(r), n, other.commitments, other.shares.get(r)!));
       } else {
         this.states.set(r, receiveShare(group, this.state(r), n, commitments, sent));
@@ -149,7 +150,7 @@ class MemoryNet implements LifecycleTransport {
     return had;
   }
   async destroy() {
-    return true;
+    return { destroyedNow: true };
   }
   secret(nodes: number[]) {
     return toHex(interpolateSecret(group, nodes.map((i) => ({ index: i, value: this.committed.get(i)!.share }))));
@@ -277,6 +278,20 @@ describe('refresh and reshare state machines', () => {
     expect(net.secret([6, 7])).toBe(k);
     expect(net.secret([2, 7])).toBe(k);
     expect(toHex(moved.publicKey)).toBe(toHex(created.publicKey));
+  });
+
+  it('reshare completes with any t honest old holders: an equivocating dealer is dropped and the reshare runs again without it', async () => {
+    const net = new MemoryNet();
+    await dkg(net);
+    const k = net.secret([1, 2, 3]);
+    const old = { t: 3, nodeIndices: all, commitments: net.committed.get(1)!.commitments, epoch: 1 };
+    net.equivocate.set(2, 4);
+    const coordinator = await LifecycleCoordinator.create(net);
+    const report = await coordinator.run({ ...base, kind: "reshare", t: 3, receivers: all, dealers: [1, 2, 3, 4], epoch: 2, old });
+    expect(report.disqualified.map((d) => d.index)).toEqual([2]);
+    expect(report.disqualified[0]!.reason).toMatch(/equivocation: dealer 2 delivered node 4/);
+    expect(net.secret([1, 4, 5])).toBe(k);
+    expect(net.committed.get(1)!.epoch).toBe(2);
   });
 
   it('a reshare dealer that deals something else than its weighted old share is caught and the reshare aborts', async () => {

@@ -11,6 +11,8 @@ import { AdminClient } from '../client/admin.js';
 import { NodeChannels, unaryCall } from '../client/channels.js';
 import { blind, createSuite, fromHex, loadGroup, verifyPartial } from '../crypto/index.js';
 import { verifyAuditLog } from '../node/audit.js';
+import { ShareStore } from '../node/store.js';
+import { createHash } from 'node:crypto';
 import { ConfigError, parseNodeConfig } from '../node/config.js';
 import { storeVersionKey } from '../node/store.js';
 import type { EvaluateResponse__Output } from '../proto/gen/splitkey/v1/EvaluateResponse.js';
@@ -186,20 +188,44 @@ describe('audit log', () => {
     const config = cluster.configs[1]!;
     await cluster.stopNode(2);
     const db = new Level<string, string>(config.dataDir, { valueEncoding: 'utf8' });
-    const ok = await verifyAuditLog(db);
-    expect(ok.ok).toBe(true);
+    await db.open();
+    const key = await ShareStore.auditKeyOf(db, config.seal);
+    const ok = await verifyAuditLog(db, key);
+    expect(ok).toMatchObject({ ok: true, keyed: true });
     expect(ok.entries).toBeGreaterThan(3);
+    await expect(verifyAuditLog(db)).rejects.toThrow(/keyed with the seal key/);
     const keys = await db.keys({ gte: 'audit\x00', lt: 'audit\x00\xff' }).all();
     const third = keys[2]!;
     const original = (await db.get(third)) as string;
     await db.put(third, original.replace(/"status":"[A-Z_]+"/, '"status":"FORGED"'));
-    expect(await verifyAuditLog(db)).toMatchObject({ ok: false, firstBroken: { seq: 3, reason: expect.stringMatching(/modified/) } });
-    await db.put(third, original);
-    await db.del(third);
-    expect(await verifyAuditLog(db)).toMatchObject({ ok: false, firstBroken: { seq: 3, reason: expect.stringMatching(/missing/) } });
-    await db.put(third, original);
-    await db.del(keys[keys.length - 1]!);
-    expect(await verifyAuditLog(db)).toMatchObject({ ok: false, firstBroken: { seq: keys.length } });
+    expect(await verifyAuditLog(db, key)).toMatchObject({ ok: false, firstBroken: { seq: 3, reason: expect.stringMatching(/modified/) } });
+    // Whoever can write the disk but lacks the seal key cannot recompute the chain (the unkeyed
+    // SHA-256 chain of before could be): rewrite entry 3 onwards and the head with SHA-256.
+    let prev = JSON.parse(original).prev as string;
+    for (const k of keys.slice(2)) {
+      const entry = JSON.parse(k === third ? original.replace(/"status":"[A-Z_]+"/, '"status":"FORGED"') : ((await db.get(k)) as string));
+      const { hash: _old, ...body } = { ...entry, prev };
+      const hash = createHash('sha256').update(Buffer.from(prev, 'hex')).update(JSON.stringify(body, Object.keys(body).sort())).digest('hex');
+      await db.put(k, JSON.stringify({ ...body, hash }));
+      prev = hash;
+    }
+    await db.put('meta\x00audit-head', JSON.stringify({ seq: keys.length, hash: prev, mac: 'hmac-sha256' }));
+    expect(await verifyAuditLog(db, key)).toMatchObject({ ok: false, firstBroken: { seq: 3, reason: expect.stringMatching(/MAC mismatch/) } });
     await db.close();
+  });
+
+  it('keeps the details of lifecycle actions (session, kind) in the keyed chain', async () => {
+    const config = cluster.configs[0]!;
+    await cluster.stopNode(1);
+    const db = new Level<string, string>(config.dataDir, { valueEncoding: 'utf8' });
+    await db.open();
+    try {
+      const entries = (await db.values({ gte: 'audit\x00', lt: 'audit\x00\xff' }).all()).map((v) => JSON.parse(v) as { action: string; detail?: string });
+      const withDetail = entries.filter((e) => e.detail);
+      expect(withDetail.length).toBeGreaterThan(0);
+    } finally {
+      await db.close();
+      await cluster.start(1);
+    }
   });
 });

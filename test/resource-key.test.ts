@@ -20,7 +20,7 @@ import {
 
 const master = new Uint8Array(32).fill(0x11);
 const out = new Uint8Array(64).fill(0x22);
-const label = fc.stringMatching(/^[A-Za-z0-9._-]{1,20}$/);
+const label = fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,19}$/).filter((l) => !l.includes('..'));
 const triple = fc.record({
   name: label.map((l) => `acme/${l}`),
   version: fc.integer({ min: 1, max: 2 ** 32 - 1 }),

@@ -1,4 +1,5 @@
 /** `splitkey key …`: import (dealer split), list, info. */
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { fromHex, toHex } from '../../crypto/index.js';
 import { AdminClient } from '../../client/admin.js';
@@ -132,9 +133,10 @@ export function registerKey(program: Command): void {
       .command('destroy <name>')
       .description('erase every share of a version: data under it becomes undecryptable (crypto-shredding)')
       .requiredOption('--version <v>', 'version to destroy', (v) => Number(v))
+      .option('--receipt <file>', 'write the nodes’ signed destroy receipts here (check them with splitkey receipt verify FILE)')
       .option('--yes', 'do not ask for confirmation'),
     { admin: true, client: false },
-  ).action(async (name: string, opts: ClusterFlags & { version: number; yes?: boolean }) => {
+  ).action(async (name: string, opts: ClusterFlags & { version: number; yes?: boolean; receipt?: string }) => {
     if (!opts.yes) {
       if (!process.stdin.isTTY) throw new CliError('refusing to destroy without confirmation: pass --yes');
       const { createInterface } = await import('node:readline/promises');
@@ -146,6 +148,13 @@ export function registerKey(program: Command): void {
     await withManager(opts, async (m) => {
       const r = await m.destroy(name, opts.version);
       out(`${name} version ${opts.version}: share erased on nodes ${r.destroyed.join(',') || '(none)'}`);
+      if (opts.receipt) {
+        const bundle = { kind: 'splitkey/v1/destroy-receipts', keyName: name, version: opts.version, receipts: r.receipts };
+        await writeFile(opts.receipt, `${JSON.stringify(bundle, null, 2)}\n`, { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
+          throw new CliError(e.code === 'EEXIST' ? `${opts.receipt} exists; choose another --receipt file` : `cannot write ${opts.receipt}: ${e.message}`);
+        });
+        out(`receipts of nodes ${r.receipts.map((x) => x.node).join(',') || '(none)'} written to ${opts.receipt}`);
+      }
       for (const u of r.unreachable) info(`warning: node ${u.index} not reached (${u.reason}); run destroy again when it is back`);
       if (r.destroyed.length === 0) throw new CliError('no node erased its share');
     });

@@ -29,14 +29,15 @@ export function registerPki(program: Command): void {
     .option('--tenant <tenant>', 'tenant (role client)')
     .option('--name <name>', 'name (roles client and admin)')
     .option('--index <n>', 'Shamir index (role node)', (v) => Number(v))
+    .option('--caps <list>', 'role admin: comma-separated capabilities (create,refresh,reshare,destroy,import); default all. The refresh scheduler needs only refresh', (v) => v.split(',').map((c) => c.trim()))
     .option('--host <host...>', 'DNS names / IPs of a node (default localhost, 127.0.0.1, ::1)')
     .option('--days <n>', 'validity in days', (v) => Number(v), 365)
     .requiredOption('--ca-dir <dir>', 'directory holding ca.crt and ca.key')
     .requiredOption('--out <dir>', 'output directory')
     .option('--base <name>', 'file base name (default: the role)')
-    .action(async (opts: { role: Role; tenant?: string; name?: string; index?: number; host?: string[]; days: number; caDir: string; out: string; base?: string }) => {
+    .action(async (opts: { role: Role; tenant?: string; name?: string; index?: number; host?: string[]; caps?: string[]; days: number; caDir: string; out: string; base?: string }) => {
       const ca = { certPem: await readPem(join(opts.caDir, 'ca.crt')), keyPem: await readPem(join(opts.caDir, 'ca.key')) };
-      const pair = await issueCert(ca, { role: opts.role, tenant: opts.tenant, name: opts.name, index: opts.index, hosts: opts.host, validDays: opts.days });
+      const pair = await issueCert(ca, { role: opts.role, tenant: opts.tenant, name: opts.name, index: opts.index, hosts: opts.host, capabilities: opts.caps, validDays: opts.days });
       const paths = await writePemFiles(opts.out, opts.base ?? opts.role, pair);
       out(paths.certPath);
     });

@@ -8,14 +8,16 @@ import type { KeyStatusResponse } from '../../proto/gen/splitkey/v1/KeyStatusRes
 import type { ListKeysRequest__Output } from '../../proto/gen/splitkey/v1/ListKeysRequest.js';
 import type { ListKeysResponse } from '../../proto/gen/splitkey/v1/ListKeysResponse.js';
 import type { NodeStatusResponse } from '../../proto/gen/splitkey/v1/NodeStatusResponse.js';
-import { callerIdentity, requireRole } from '../auth.js';
+import { callerIdentity, requireCapability, requireRole, type Capability, type Identity } from '../auth.js';
 import { QueryBudget } from '../limits.js';
 import { unary, type AuditScope } from '../rpc.js';
+import { ReceiptSigner } from '../receipt.js';
 import type { NodeRuntime } from '../runtime.js';
 import { keyInfo } from './key-info.js';
 import { paramsFromProto } from '../lifecycle.js';
 import { failedPrecondition, invalidArgument } from '../errors.js';
-import { checkKeyName } from '../../crypto/index.js';
+import * as check from '../validate.js';
+import type { OperationParams__Output } from '../../proto/gen/splitkey/v1/OperationParams.js';
 import type { AbortOperationRequest__Output } from '../../proto/gen/splitkey/v1/AbortOperationRequest.js';
 import type { AbortOperationResponse } from '../../proto/gen/splitkey/v1/AbortOperationResponse.js';
 import type { CanaryEvaluateRequest__Output } from '../../proto/gen/splitkey/v1/CanaryEvaluateRequest.js';
@@ -45,9 +47,17 @@ export function adminHandlers(rt: NodeRuntime): AdminHandlers {
   };
   return {
     ImportShare: unary<ImportShareRequest__Output, ImportShareResponse>(rt.rpc, 'ImportShare', async (req, call, audit) => {
-      admin(call, audit);
+      requireCapability(admin(call, audit), 'import');
       audit.key = req.keyName;
       audit.version = req.keyVersion;
+      audit.detail = `import of a known secret, ${req.threshold}-of-${req.nodeIndices.length}`;
+      check.keyName(req.keyName);
+      check.version(req.keyVersion);
+      const nodeIndices = check.nodeIndices(req.nodeIndices, 'node_indices');
+      const t = check.threshold(req.threshold, nodeIndices.length);
+      check.byteList(req.commitments, 32, 'commitments', t, t, 'threshold');
+      check.nodeIndex(req.nodeIndex, 'node_index');
+      check.bytes(req.share, 32, 'share');
       if (!rt.config.allowImport) throw failedPrecondition('this node refuses imports of known secrets ("allowImport": false): every key here comes from a DKG');
       const min = await rt.cluster.minThreshold();
       if (req.threshold < min) throw failedPrecondition(`threshold ${req.threshold} is below this cluster's minThreshold ${min}`);
@@ -65,12 +75,14 @@ export function adminHandlers(rt: NodeRuntime): AdminHandlers {
     }),
     ListKeys: unary<ListKeysRequest__Output, ListKeysResponse>(rt.rpc, 'ListKeys', (req, call, audit) => {
       admin(call, audit);
+      check.tenantFilter(req.tenant);
       const names = rt.store.keyNames().filter((n) => !req.tenant || n.startsWith(`${req.tenant}/`));
       return { keys: names.map((keyName) => ({ keyName, versions: rt.store.versions(keyName).map((v) => v.record.version) })) };
     }),
     KeyStatus: unary<KeyStatusRequest__Output, KeyStatusResponse>(rt.rpc, 'KeyStatus', (req, call, audit) => {
       admin(call, audit);
       audit.key = req.keyName;
+      check.keyName(req.keyName);
       const info = keyInfo(rt.store, req.keyName);
       const health = rt.store.versions(req.keyName).map((v) => ({
         version: v.record.version,
@@ -96,37 +108,87 @@ export function adminHandlers(rt: NodeRuntime): AdminHandlers {
   };
 }
 
-type AdminCheck = (call: unknown, audit: AuditScope) => unknown;
+type AdminCheck = (call: unknown, audit: AuditScope) => Extract<Identity, { role: 'admin' }>;
 
-function checkName(name: string): void {
-  try {
-    checkKeyName(name, 'key_name');
-  } catch (e) {
-    throw invalidArgument((e as Error).message);
-  }
+const KIND_CAPABILITY: Record<string, Capability> = { dkg: 'create', refresh: 'refresh', reshare: 'reshare' };
+
+const KINDS = ['dkg', 'refresh', 'reshare'];
+
+function checkKind(kind: string | undefined): void {
+  if (kind === undefined || !KINDS.includes(kind)) throw invalidArgument(`params.kind must be dkg, refresh or reshare, got ${check.shown(kind)}`);
 }
 
-/** The lifecycle RPCs: admin only, audited, delegated to node/lifecycle.ts. */
+/** Every field of the operation parameters, before node/lifecycle.ts reads any of them. */
+function checkParams(p: OperationParams__Output | null): void {
+  if (!p) throw invalidArgument('params is required, got nothing');
+  const f = (name: string) => `params.${name}`;
+  check.sessionId(p.sessionId, f('session_id'));
+  checkKind(p.kind);
+  check.keyName(p.keyName, f('key_name'));
+  check.version(p.keyVersion, f('key_version'));
+  const receivers = check.nodeIndices(p.receivers, f('receivers'));
+  check.threshold(p.threshold, receivers.length, f('threshold'));
+  check.nodeIndices(p.dealers, f('dealers'));
+  check.epoch(p.epoch, f('epoch'));
+  const retired = new Set<number>();
+  p.retire.forEach((r, j) => {
+    check.version(r, `${f('retire')}[${j}]`);
+    if (r === p.keyVersion) throw invalidArgument(`params.retire names key_version ${r} itself`);
+    if (retired.has(r)) throw invalidArgument(`params.retire names version ${r} twice`);
+    retired.add(r);
+  });
+  if (p.kind === 'dkg') {
+    if (p.oldThreshold !== 0 || p.oldNodeIndices.length > 0 || p.oldCommitments.length > 0 || String(p.oldEpoch) !== '0') {
+      throw invalidArgument('params.old_threshold, old_node_indices, old_commitments and old_epoch must be empty for dkg');
+    }
+    return;
+  }
+  const oldNodes = check.nodeIndices(p.oldNodeIndices, f('old_node_indices'));
+  const oldT = check.threshold(p.oldThreshold, oldNodes.length, f('old_threshold'));
+  check.byteList(p.oldCommitments, 32, f('old_commitments'), oldT, oldT, 'old_threshold');
+  check.epoch(p.oldEpoch, f('old_epoch'));
+}
+
+/** The lifecycle RPCs: admin only, audited, every field checked, then node/lifecycle.ts. */
 function lifecycleHandlers(rt: NodeRuntime, admin: AdminCheck): Pick<
   AdminHandlers,
   'PrepareOperation' | 'DealShares' | 'OperationStatus' | 'RedeliverShare' | 'FinalizeOperation' | 'CanaryEvaluate' | 'CommitOperation' | 'AbortOperation' | 'DestroyVersion'
 > {
   const lc = () => rt.lifecycle;
+  const receipts = new ReceiptSigner(rt.config);
   const scoped = (call: unknown, audit: AuditScope, keyName: string, version?: number) => {
-    admin(call, audit);
+    const id = admin(call, audit);
     audit.key = keyName;
     audit.version = version;
-    checkName(keyName);
+    check.keyName(keyName);
+    return id;
+  };
+  /**
+   * A step of the pending session needs the capability of that session's kind; then its session
+   * id is checked (`optional`: may be empty, for abort).
+   */
+  const sessionStep = async (call: unknown, audit: AuditScope, keyName: string, sessionId: string, optional = false) => {
+    const id = scoped(call, audit, keyName);
+    const pending = await rt.store.loadOperation(keyName).catch(() => undefined);
+    const cap = pending ? KIND_CAPABILITY[pending.params.kind] : undefined;
+    if (cap) requireCapability(id, cap);
+    else if (!id.capabilities.some((c) => c === 'create' || c === 'refresh' || c === 'reshare')) requireCapability(id, 'create');
+    (optional ? check.optionalSessionId : check.sessionId)(sessionId);
   };
   return {
     PrepareOperation: unary<PrepareOperationRequest__Output, PrepareOperationResponse>(rt.rpc, 'PrepareOperation', async (req, call, audit) => {
+      const id = admin(call, audit);
+      audit.key = req.params?.keyName;
+      checkKind(req.params?.kind);
+      requireCapability(id, KIND_CAPABILITY[req.params!.kind]!);
+      checkParams(req.params);
       const params = paramsFromProto(req.params);
-      scoped(call, audit, params.keyName, params.version);
+      audit.version = params.version;
       audit.detail = `${params.kind} ${params.sessionId}`;
       return { commitments: await lc().prepareOperation(params) };
     }),
     DealShares: unary<DealSharesRequest__Output, DealSharesResponse>(rt.rpc, 'DealShares', async (req, call, audit) => {
-      scoped(call, audit, req.keyName);
+      await sessionStep(call, audit, req.keyName, req.sessionId);
       return lc().dealShares(req.keyName, req.sessionId);
     }),
     OperationStatus: unary<OperationStatusRequest__Output, OperationStatusResponse>(
@@ -139,33 +201,41 @@ function lifecycleHandlers(rt: NodeRuntime, admin: AdminCheck): Pick<
       { audited: false },
     ),
     RedeliverShare: unary<RedeliverShareRequest__Output, RedeliverShareResponse>(rt.rpc, 'RedeliverShare', async (req, call, audit) => {
-      scoped(call, audit, req.keyName);
+      await sessionStep(call, audit, req.keyName, req.sessionId);
+      check.nodeIndex(req.receiver, 'receiver');
       audit.detail = `redeliver to ${req.receiver} in ${req.sessionId}`;
       return lc().redeliverShare(req.keyName, req.sessionId, req.receiver);
     }),
     FinalizeOperation: unary<FinalizeOperationRequest__Output, FinalizeOperationResponse>(rt.rpc, 'FinalizeOperation', async (req, call, audit) => {
-      scoped(call, audit, req.keyName);
+      await sessionStep(call, audit, req.keyName, req.sessionId);
+      check.nodeIndices(req.qualified, 'qualified');
+      check.bytes(req.transcript, 32, 'transcript');
       return lc().finalize(req.keyName, req.sessionId, req.qualified, req.transcript);
     }),
     CanaryEvaluate: unary<CanaryEvaluateRequest__Output, CanaryEvaluateResponse>(rt.rpc, 'CanaryEvaluate', async (req, call, audit) => {
-      scoped(call, audit, req.keyName);
+      await sessionStep(call, audit, req.keyName, req.sessionId);
+      check.byteList(req.blindedElements, 32, 'blinded_elements', 1, 16);
       const res = await lc().canary(req.keyName, req.sessionId, req.blindedElements, req.current);
       return { nodeIndex: rt.config.index, evaluatedElements: res.evaluated, proof: res.proof };
     }),
     CommitOperation: unary<CommitOperationRequest__Output, CommitOperationResponse>(rt.rpc, 'CommitOperation', async (req, call, audit) => {
-      scoped(call, audit, req.keyName);
+      await sessionStep(call, audit, req.keyName, req.sessionId);
       audit.detail = req.sessionId;
       return { committedNow: await lc().commit(req.keyName, req.sessionId) };
     }),
     AbortOperation: unary<AbortOperationRequest__Output, AbortOperationResponse>(rt.rpc, 'AbortOperation', async (req, call, audit) => {
-      scoped(call, audit, req.keyName);
+      await sessionStep(call, audit, req.keyName, req.sessionId, true);
       return { abortedSession: await lc().abort(req.keyName, req.sessionId) };
     }),
     DestroyVersion: unary<DestroyVersionRequest__Output, DestroyVersionResponse>(rt.rpc, 'DestroyVersion', async (req, call, audit) => {
-      scoped(call, audit, req.keyName, req.keyVersion);
+      requireCapability(scoped(call, audit, req.keyName, req.keyVersion), 'destroy');
+      // Never "the newest": a destructive call names its version exactly.
+      check.version(req.keyVersion);
+      audit.detail = 'destroy: erase this node\'s share';
       const destroyedNow = await rt.store.destroyVersion(req.keyName, req.keyVersion);
       if (destroyedNow) rt.log.warn({ key: req.keyName, version: req.keyVersion }, 'version destroyed: share erased');
-      return { destroyedNow };
+      const record = rt.store.resolve(req.keyName, req.keyVersion).record;
+      return { destroyedNow, ...(await receipts.sign(record)) };
     }),
   };
 }

@@ -10,7 +10,8 @@ import type { ConfirmComplaintResponse } from '../../proto/gen/splitkey/v1/Confi
 import type { SessionStateRequest__Output } from '../../proto/gen/splitkey/v1/SessionStateRequest.js';
 import type { SessionStateResponse } from '../../proto/gen/splitkey/v1/SessionStateResponse.js';
 import { callerIdentity, requireRole } from '../auth.js';
-import { permissionDenied } from '../errors.js';
+import { invalidArgument, permissionDenied } from '../errors.js';
+import * as check from '../validate.js';
 import { unary } from '../rpc.js';
 import type { NodeRuntime } from '../runtime.js';
 import { SOFTWARE_VERSION } from './admin.js';
@@ -29,14 +30,20 @@ export function peerHandlers(rt: NodeRuntime): PeerHandlers {
       audit.key = req.keyName;
       audit.detail = `share from dealer ${req.dealer}`;
       if (req.dealer !== id.index) throw permissionDenied(`node ${id.index} may not deliver shares as dealer ${req.dealer}`);
-      return rt.lifecycle.deliverShare(req.keyName, req.sessionId, req.dealer, req.commitments, req.share);
+      const keyName = check.keyName(req.keyName);
+      const session = check.sessionId(req.sessionId);
+      const commitments = check.byteList(req.commitments, 32, 'commitments', 1, 255);
+      const share = check.bytes(req.share, 32, 'share');
+      const queries = Number(req.queriesAnswered);
+      if (!Number.isSafeInteger(queries) || queries < 0) throw invalidArgument(`queries_answered must be an integer in [0, 2^53), got ${req.queriesAnswered}`);
+      return rt.lifecycle.deliverShare(keyName, session, req.dealer, commitments, share, queries);
     }),
     ConfirmComplaint: unary<ConfirmComplaintRequest__Output, ConfirmComplaintResponse>(rt.rpc, 'ConfirmComplaint', async (req, call, audit) => {
       const id = requireRole(callerIdentity(call as grpc.ServerUnaryCall<unknown, unknown>, rt.config.insecureLoopback), 'node');
       audit.identity = id.uri;
       audit.key = req.keyName;
       if (req.dealer !== id.index) throw permissionDenied(`node ${id.index} may not ask about complaints against dealer ${req.dealer}`);
-      return { complains: await rt.lifecycle.complains(req.keyName, req.sessionId, req.dealer) };
+      return { complains: await rt.lifecycle.complains(check.keyName(req.keyName), check.sessionId(req.sessionId), req.dealer) };
     }),
     SessionState: unary<SessionStateRequest__Output, SessionStateResponse>(
       rt.rpc,
@@ -45,7 +52,7 @@ export function peerHandlers(rt: NodeRuntime): PeerHandlers {
         const id = requireRole(callerIdentity(call as grpc.ServerUnaryCall<unknown, unknown>, rt.config.insecureLoopback), 'node');
         audit.identity = id.uri;
         audit.key = req.keyName;
-        return rt.lifecycle.sessionState(req.keyName, req.sessionId);
+        return rt.lifecycle.sessionState(check.keyName(req.keyName), check.sessionId(req.sessionId));
       },
       { audited: false },
     ),

@@ -13,6 +13,7 @@ import { ThresholdError } from '../../client/errors.js';
 import { ThresholdEvaluator } from '../../client/evaluate.js';
 import { KeyManager } from '../../client/key-manager.js';
 import { GrpcLifecycleTransport } from '../../client/lifecycle-grpc.js';
+import { verifyReceipts, type ReceiptBundle } from '../../client/receipt.js';
 import type { ClusterDescriptor } from '../../client/descriptor.js';
 import { createSuite, evaluate, fromHex, loadGroup, randomScalar, toHex, transcriptHash, utf8, type OperationParams } from '../../crypto/index.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
@@ -92,6 +93,11 @@ describe('a lying node cannot choose, rewrite or deny a key (client side)', () =
       refusedAnswers.length = 0;
       for (let i = 0; i < 6; i++) expect(toHex(await client.oprf(KEY, input))).toBe(expected);
       expect(refusedAnswers.filter((r) => r.index === 1 && r.reason === 'invalid proof')).toHaveLength(liar.answeredWithX);
+      // The library's per-node counters: record conflicts and proof failures of the liar only.
+      const counters = client.nodeCounters();
+      expect([...counters.keys()]).toEqual([1]);
+      expect(counters.get(1)!.recordConflicts).toBeGreaterThanOrEqual(1);
+      expect(counters.get(1)!.invalidProofs).toBe(liar.answeredWithX);
     } finally {
       await client.close();
     }
@@ -131,7 +137,10 @@ describe('a lying node cannot choose, rewrite or deny a key (client side)', () =
 describe('a malicious coordinator cannot hijack, commit early, or learn k (node side)', () => {
   const t = () => new GrpcLifecycleTransport(admin.channels, 5_000);
   const session = (c: string) => c.repeat(32);
-  const errorOf = async (p: Promise<unknown>) => ((await p.then(() => undefined, (e: unknown) => e)) as { details?: string } | undefined)?.details ?? '';
+  const errorOf = async (p: Promise<unknown>) => {
+    const e = (await p.then(() => undefined, (err: unknown) => err)) as { details?: string; message?: string } | undefined;
+    return e?.details ?? e?.message ?? '';
+  };
 
   async function oldState() {
     const v = (await (await KeyManager.create(admin)).versions(KEY))[0]!;
@@ -151,7 +160,7 @@ describe('a malicious coordinator cannot hijack, commit early, or learn k (node 
     for (const n of [1, 2, 3, 4, 5]) expect((await t().status(n, KEY)).sessionId).toBe('');
   });
 
-  it('scenario 5: no node commits without evidence that every receiver is ready with the same transcript', async () => {
+  it('scenario 5: no node commits without evidence that every participant is ready with the same transcript', async () => {
     const name = 'acme/early';
     const p: OperationParams = { sessionId: session('c'), kind: 'dkg', keyName: name, version: 1, t: 3, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: 1 };
     const broadcast = new Map<number, Uint8Array[]>();
@@ -163,7 +172,7 @@ describe('a malicious coordinator cannot hijack, commit early, or learn k (node 
     await t().finalize(1, name, p.sessionId, [1, 2, 3], transcript);
     await t().finalize(2, name, p.sessionId, [1, 2, 3], transcript);
     // Node 1 is ready, but node 3 is not: node 1 will not commit on the coordinator's word.
-    expect(await errorOf(t().commit(1, name, p.sessionId))).toMatch(/every receiver must be ready with the same transcript \(node 3 is prepared/);
+    expect(await errorOf(t().commit(1, name, p.sessionId))).toMatch(/every participant must be ready with the same transcript \(node 3 is prepared/);
     await t().finalize(3, name, p.sessionId, [1, 2, 3], transcript);
     expect(await t().commit(1, name, p.sessionId)).toBe(true);
     // Node 1 committed; node 2 (ready) refuses to abort: it must roll forward.
@@ -217,6 +226,32 @@ describe('a malicious coordinator cannot hijack, commit early, or learn k (node 
     for (const n of [1, 2, 3]) expect(await errorOf(t().prepare(n, p))).toMatch(/threshold 2 is below this cluster's minThreshold 3/);
   });
 
+  it('scenario 9: a refresh-only admin (the scheduler) can refresh, and cannot destroy, import or create', async () => {
+    const pair = await cluster.certFor({ role: 'admin', name: 'scheduler', capabilities: ['refresh'] });
+    const channels = new NodeChannels(cluster.descriptor(), { tls: { ca: clientPem.ca, cert: Buffer.from(pair.certPem), key: Buffer.from(pair.keyPem) } });
+    const limited = new AdminClient(channels);
+    try {
+      const tr = new GrpcLifecycleTransport(channels, 5_000);
+      expect(await errorOf(tr.destroy(2, KEY, 1))).toMatch(/admin scheduler lacks the destroy capability \(its certificate allows refresh\)/);
+      expect(await errorOf(limited.importKey('acme/known', secret, 3))).toMatch(/lacks the import capability/);
+      const dkg: OperationParams = { sessionId: session('9'), kind: 'dkg', keyName: 'acme/sched', version: 1, t: 3, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: 1 };
+      expect(await errorOf(tr.prepare(1, dkg))).toMatch(/lacks the create capability/);
+      const m = await KeyManager.create(limited);
+      const before = toHex((await m.versions(KEY))[0]!.commitments[0] ? fromHex((await m.versions(KEY))[0]!.commitments[0]!) : new Uint8Array());
+      const report = await m.refresh(KEY, 1);
+      expect(toHex(report.publicKey)).toBe(before);
+      expect(cluster.nodes[1]!.store.currentShare(KEY, 1)).toBeDefined();
+    } finally {
+      limited.close();
+    }
+    const client = await clientWith(cluster.descriptor());
+    try {
+      expect(toHex(await client.oprf(KEY, input))).toBe(expected);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('the transcript a node checks binds the epoch, dealers, old state and retire list', async () => {
     const p: OperationParams = { sessionId: session('0'), kind: 'dkg', keyName: 'acme/x', version: 2, t: 2, receivers: [1, 2], dealers: [1, 2], epoch: 1, retire: [1] };
     const dealings = new Map([[1, [group.mulBase(fromHex('01'.padEnd(64, '0'))), group.mulBase(fromHex('02'.padEnd(64, '0')))]]]);
@@ -226,5 +261,37 @@ describe('a malicious coordinator cannot hijack, commit early, or learn k (node 
     expect(h({ ...p, dealers: [1] })).not.toBe(base);
     expect(h({ ...p, retire: [] })).not.toBe(base);
     expect(h({ ...p, old: { t: 2, nodeIndices: [1, 2], commitments: [], epoch: 1 } })).not.toBe(base);
+  });
+});
+
+describe('verifiable crypto-shredding', () => {
+  it('destroy yields a receipt signed by every node that erased its share; verify says whether fewer than t holders remain', async () => {
+    const name = 'acme/shred';
+    await admin.importKey(name, randomScalar(group, deterministicRng('shred')), 3);
+    await cluster.stopNode(5);
+    try {
+      const m = await KeyManager.create(admin);
+      const r = await m.destroy(name, 1);
+      expect(r.destroyed).toEqual([1, 2, 3, 4]);
+      const bundle: ReceiptBundle = { kind: 'splitkey/v1/destroy-receipts', keyName: name, version: 1, receipts: r.receipts };
+      const ok = verifyReceipts(bundle, cluster.ca.certPem);
+      expect(ok).toMatchObject({ erased: [1, 2, 3, 4], remaining: [5], threshold: 3, shredded: true, problems: [] });
+      // Two receipts are not enough: three holders may still answer.
+      expect(verifyReceipts({ ...bundle, receipts: r.receipts.slice(0, 2) }, cluster.ca.certPem)).toMatchObject({ remaining: [3, 4, 5], shredded: false });
+      // A forged or misattributed receipt counts for nothing and is named.
+      const flipped = { ...r.receipts[0]!, signature: Buffer.from(Buffer.from(r.receipts[0]!.signature, 'base64').map((b, i) => (i === 10 ? b ^ 1 : b))).toString('base64') };
+      const borrowed = { ...r.receipts[1]!, certificate: r.receipts[2]!.certificate };
+      const other = (await (async () => {
+        const { createCa } = await import('../../cli/pki.js');
+        return createCa();
+      })());
+      const bad = verifyReceipts({ ...bundle, receipts: [flipped, borrowed, r.receipts[2]!, r.receipts[3]!] }, cluster.ca.certPem);
+      expect(bad.erased).toEqual([3, 4]);
+      expect(bad.shredded).toBe(false);
+      expect(bad.problems).toEqual(['node 1: signature does not verify', 'node 2: certificate is splitkey://node/3, not splitkey://node/2']);
+      expect(verifyReceipts(bundle, other.certPem).problems.every((p) => /not issued by this CA/.test(p))).toBe(true);
+    } finally {
+      await cluster.start(5);
+    }
   });
 });

@@ -1,5 +1,6 @@
 // Original file: proto/splitkey/v1/peer.proto
 
+import type { Long } from '@grpc/proto-loader';
 
 export interface DeliverShareRequest {
   'keyName'?: (string);
@@ -7,6 +8,7 @@ export interface DeliverShareRequest {
   'dealer'?: (number);
   'commitments'?: (Buffer | Uint8Array | string)[];
   'share'?: (Buffer | Uint8Array | string);
+  'queriesAnswered'?: (number | string | Long);
 }
 
 export interface DeliverShareRequest__Output {
@@ -15,4 +17,5 @@ export interface DeliverShareRequest__Output {
   'dealer': (number);
   'commitments': (Buffer)[];
   'share': (Buffer);
+  'queriesAnswered': (string);
 }

@@ -3,8 +3,14 @@
 
 export interface DestroyVersionResponse {
   'destroyedNow'?: (boolean);
+  'receipt'?: (Buffer | Uint8Array | string);
+  'signature'?: (Buffer | Uint8Array | string);
+  'certificate'?: (string);
 }
 
 export interface DestroyVersionResponse__Output {
   'destroyedNow': (boolean);
+  'receipt': (Buffer);
+  'signature': (Buffer);
+  'certificate': (string);
 }

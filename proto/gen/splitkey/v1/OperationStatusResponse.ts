@@ -13,6 +13,7 @@ export interface OperationStatusResponse {
   'transcript'?: (Buffer | Uint8Array | string);
   'lastCommittedTranscript'?: (Buffer | Uint8Array | string);
   'receivers'?: (number)[];
+  'dealers'?: (number)[];
 }
 
 export interface OperationStatusResponse__Output {
@@ -25,4 +26,5 @@ export interface OperationStatusResponse__Output {
   'transcript': (Buffer);
   'lastCommittedTranscript': (Buffer);
   'receivers': (number)[];
+  'dealers': (number)[];
 }

@@ -1,0 +1,77 @@
+/**
+ * `splitkey cluster plan|init|probe`: from a topology file to deployable bundles, and the
+ * container probe. Each action loads its modules only when it runs (a probe every few seconds
+ * must not load what `init` needs).
+ */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { CliError, info, out } from '../output.js';
+
+async function loadTopologyFile(file: string) {
+  const { parseTopology, TopologyError } = await import('../topology/topology.js');
+  let source: string;
+  try {
+    source = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new CliError(`cannot read the topology file ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return parseTopology(source, file);
+  } catch (e) {
+    if (e instanceof TopologyError) throw new CliError(e.message, 2);
+    throw e;
+  }
+}
+
+export function registerCluster(program: Command): void {
+  const cluster = program.command('cluster').description('plan and lay out a multi-cloud cluster from a topology file; the container probe');
+
+  cluster
+    .command('plan')
+    .description('check a topology: no cloud may hold t shares, losing any cloud must leave t nodes; prints the cloud × node matrix')
+    .argument('<topology>', 'topology file (YAML; see deploy/README.md)')
+    .action(async (file: string) => {
+      const t = await loadTopologyFile(file);
+      const { checkLayout, renderMatrix } = await import('../topology/topology.js');
+      out(renderMatrix(t));
+      const problems = checkLayout(t);
+      if (problems.length > 0) {
+        throw new CliError(`the layout of ${file} is not sound: ${problems.join('; ')}. Move nodes between clouds or change the threshold`, 2);
+      }
+      out('layout ok');
+    });
+
+  cluster
+    .command('init')
+    .description('write node bundles, client descriptor, admin/refresh/tenant credentials and per-cloud deployment files; never overwrites, adds what is missing')
+    .argument('<topology>', 'topology file (YAML)')
+    .requiredOption('--out <dir>', 'output directory (may exist: existing files are kept)')
+    .action(async (file: string, opts: { out: string }) => {
+      const t = await loadTopologyFile(file);
+      const { initCluster } = await import('../topology/bundle.js');
+      const { TopologyError } = await import('../topology/topology.js');
+      let report;
+      try {
+        report = await initCluster(t, opts.out);
+      } catch (e) {
+        if (e instanceof TopologyError) throw new CliError(e.message, 2);
+        throw e;
+      }
+      for (const f of report.written) out(`wrote ${f}`);
+      for (const f of report.differs) info(`kept ${f}: it differs from what ${file} gives now; delete it and run init again to replace it`);
+      info(`${report.written.length} files written, ${report.kept.length} existing files kept`);
+    });
+
+  cluster
+    .command('probe')
+    .description("container probe: grpc.health.v1 over mTLS with the node's own certificate; exit 0 when SERVING")
+    .requiredOption('--config <file>', 'the node config (its certificate, key, CA and port are used)')
+    .option('--live', 'liveness: a draining node (NOT_SERVING) also counts as alive')
+    .option('--timeout <ms>', 'deadline in milliseconds', '3000')
+    .action(async (opts: { config: string; live?: boolean; timeout: string }) => {
+      const { probeNode } = await import('../topology/probe.js');
+      const r = await probeNode(opts.config, { live: opts.live === true, timeoutMs: Number(opts.timeout) });
+      out(r.status);
+      if (!r.ok) throw new CliError(`node is not ${opts.live ? 'alive' : 'serving'}: ${r.status}`);
+    });
+}

@@ -1,0 +1,34 @@
+/** `splitkey receipt verify FILE`: check the signed destroy receipts `key destroy --receipt FILE` wrote. */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { verifyReceipts, type ReceiptBundle } from '../../client/receipt.js';
+import { CliError, out } from '../output.js';
+
+export function registerReceipt(program: Command): void {
+  program
+    .command('receipt')
+    .description('destroy receipts (verifiable crypto-shredding)')
+    .command('verify <file>')
+    .description('check every node’s signed receipt against the cluster CA and say whether fewer than t holders of the version remain (exit 0 only then)')
+    .option('--ca <file>', 'cluster CA certificate (default $SPLITKEY_CA)')
+    .action(async (file: string, opts: { ca?: string }) => {
+      const caPath = opts.ca ?? process.env.SPLITKEY_CA;
+      if (!caPath) throw new CliError('give the cluster CA with --ca FILE or $SPLITKEY_CA');
+      let bundle: ReceiptBundle;
+      let ca: Buffer;
+      try {
+        bundle = JSON.parse(await readFile(file, 'utf8')) as ReceiptBundle;
+        ca = await readFile(caPath);
+      } catch (e) {
+        throw new CliError(`cannot read ${(e as Error).message}`);
+      }
+      if (bundle?.kind !== 'splitkey/v1/destroy-receipts') throw new CliError(`${file} is not a destroy-receipt bundle (written by splitkey key destroy --receipt FILE)`);
+      const v = verifyReceipts(bundle, ca);
+      for (const p of v.problems) out(`refused: ${p}`);
+      out(`${v.keyName} version ${v.version}: ${v.threshold}-of-${v.nodeIndices.length} on nodes ${v.nodeIndices.join(',') || '(unknown)'}`);
+      out(`  erased (valid receipts): ${v.erased.join(',') || 'none'}`);
+      out(`  may still hold a share:  ${v.remaining.join(',') || 'none'}`);
+      if (!v.shredded) throw new CliError(`NOT shredded: ${v.remaining.length} holders remain (t = ${v.threshold}); destroy again when they are reachable`, 1);
+      out(`shredded: ${v.remaining.length} holders remain, fewer than t = ${v.threshold}: nobody can evaluate version ${v.version} again`);
+    });
+}

@@ -1,0 +1,86 @@
+/**
+ * Verifying destroy receipts (verifiable crypto-shredding). A receipt bundle holds one signed
+ * statement per node that erased its share of a version (node/receipt.ts). Each is checked on
+ * its own — certificate issued by the cluster CA and valid at signing time, URI SAN exactly
+ * splitkey://node/<i> for the node it speaks for, ECDSA signature over the statement — and all
+ * must describe the same version (key, version, t, node set, pkS). The version is shredded when
+ * fewer than t of its holders have not given a valid receipt.
+ */
+import { X509Certificate, verify } from 'node:crypto';
+import type { SignedReceipt } from './lifecycle.js';
+
+export interface ReceiptBundle {
+  kind: 'splitkey/v1/destroy-receipts';
+  keyName: string;
+  version: number;
+  receipts: SignedReceipt[];
+}
+
+export interface ReceiptVerdict {
+  keyName: string;
+  version: number;
+  threshold: number;
+  nodeIndices: number[];
+  /** Holders with a valid receipt. */
+  erased: number[];
+  /** Holders without one: they may still hold a share. */
+  remaining: number[];
+  /** Fewer than t holders remain: nobody can evaluate the version any more. */
+  shredded: boolean;
+  /** Receipts refused, with why. */
+  problems: string[];
+}
+
+interface Statement {
+  kind: string;
+  keyName: string;
+  version: number;
+  node: number;
+  threshold: number;
+  nodeIndices: number[];
+  publicKey: string;
+  epoch: number;
+  signedAtMs: number;
+}
+
+const uriSansOf = (cert: X509Certificate): string[] =>
+  (cert.subjectAltName ?? '')
+    .split(', ')
+    .filter((e) => e.startsWith('URI:'))
+    .map((e) => e.slice(4));
+
+export function verifyReceipts(bundle: ReceiptBundle, caPem: string | Buffer): ReceiptVerdict {
+  const ca = new X509Certificate(caPem);
+  const problems: string[] = [];
+  const valid: Statement[] = [];
+  for (const r of bundle.receipts ?? []) {
+    const who = `node ${r.node}`;
+    try {
+      const bytes = Buffer.from(r.receipt, 'base64');
+      const s = JSON.parse(bytes.toString('utf8')) as Statement;
+      if (s.kind !== 'splitkey/v1/destroy-receipt') throw new Error(`not a destroy receipt (${JSON.stringify(s.kind)})`);
+      if (s.node !== r.node) throw new Error(`the statement speaks for node ${s.node}`);
+      if (!r.signature || !r.certificate) throw new Error('unsigned (insecure-loopback node): proves nothing');
+      const cert = new X509Certificate(r.certificate);
+      if (!cert.verify(ca.publicKey)) throw new Error('certificate not issued by this CA');
+      const at = new Date(s.signedAtMs);
+      if (!(at >= new Date(cert.validFrom) && at <= new Date(cert.validTo))) throw new Error('signed outside the certificate validity');
+      const ids = uriSansOf(cert).filter((u) => u.startsWith('splitkey://'));
+      if (ids.length !== 1 || ids[0] !== `splitkey://node/${s.node}`) throw new Error(`certificate is ${ids.join(', ') || 'no splitkey identity'}, not splitkey://node/${s.node}`);
+      if (!verify('sha256', bytes, cert.publicKey, Buffer.from(r.signature, 'base64'))) throw new Error('signature does not verify');
+      if (s.keyName !== bundle.keyName || s.version !== bundle.version) throw new Error(`receipt is for ${s.keyName}@${s.version}`);
+      valid.push(s);
+    } catch (e) {
+      problems.push(`${who}: ${(e as Error).message}`);
+    }
+  }
+  // Every valid statement must describe the same version.
+  const ref = valid[0];
+  const same = valid.filter((s) => ref && s.threshold === ref.threshold && s.nodeIndices.join() === ref.nodeIndices.join() && s.publicKey === ref.publicKey);
+  for (const s of valid) if (!same.includes(s)) problems.push(`node ${s.node}: describes another record of the version than node ${ref!.node}`);
+  const nodeIndices = ref?.nodeIndices ?? [];
+  const threshold = ref?.threshold ?? 0;
+  const erased = [...new Set(same.map((s) => s.node).filter((n) => nodeIndices.includes(n)))].sort((a, b) => a - b);
+  const remaining = nodeIndices.filter((n) => !erased.includes(n));
+  return { keyName: bundle.keyName, version: bundle.version, threshold, nodeIndices, erased, remaining, shredded: ref !== undefined && remaining.length < threshold, problems };
+}
