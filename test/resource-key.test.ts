@@ -64,18 +64,23 @@ describe('resource key', () => {
 });
 
 describe('field checks (DESIGN.md: key names are tenant/label)', () => {
-  it('key names: lowercase tenant of 1..63, a label of [A-Za-z0-9._-/] not starting with "/", at most 255 bytes', () => {
-    const good = ['a/b', '0/x', 'acme/disks', 'a.b_c-d/X.y_z-1/sub/dir', `a${'b'.repeat(62)}/x`, 'acme/.hidden', 'acme/-', 'acme/_', 'acme/9/', `a/${'x'.repeat(253)}`];
+  it('key names: tenant of 1..63, then "/"-separated segments of [a-z0-9._-] starting with [a-z0-9], no "..", at most 255 bytes', () => {
+    const good = ['a/b', '0/x', 'acme/disks', 'a.b_c-d/x.y_z-1/sub/dir', `a${'b'.repeat(62)}/x`, 'acme/9', 'acme/a.b', `a/${'x'.repeat(253)}`];
     const bad = [
-      'Acme/x', 'acme', '/x', 'acme/', '.acme/x', '-a/x', '_a/x', `a${'b'.repeat(63)}/x`, 'acme//x', 'acme/x y', 'acme/é', 'acme/x\n',
-      ' acme/x', 'acme/x ', 'a b/x', 'acme/x!', 'ac\\me/x', `a/${'x'.repeat(254)}`, '',
+      'Acme/x', 'acme/X', 'acme', '/x', 'acme/', '.acme/x', '-a/x', '_a/x', `a${'b'.repeat(63)}/x`, 'acme//x', 'acme/x/', 'acme/.hidden',
+      'acme/-', 'acme/x y', 'acme/é', 'acme/x\n', ' acme/x', 'acme/x ', 'a b/x', 'acme/x!', 'ac\\me/x', 'acme/a..b', 'a..b/x',
+      `a/${'x'.repeat(254)}`, '',
     ];
     for (const name of good) expect(() => checkKeyName(name), name).not.toThrow();
     for (const name of bad) {
-      expect(() => checkKeyName(name), JSON.stringify(name)).toThrow('keyName: must look like tenant/label (lowercase tenant, ≤ 255 bytes)');
+      expect(() => checkKeyName(name), JSON.stringify(name)).toThrow(ParameterError);
+      expect(() => checkKeyName(name), JSON.stringify(name)).toThrow(/^keyName: must look like tenant\/label \(.*at most 255 bytes\), got "/);
     }
-    expect(() => checkKeyName(42 as unknown as string, 'name')).toThrow(/^name: /);
-    expect(() => checkKeyName('Acme/x', 'name')).toThrow(ParameterError);
+    expect(() => checkKeyName(42 as unknown as string, 'name')).toThrow(/^name: .*, got number$/);
+    expect(() => checkKeyName('Acme/x', 'name')).toThrow(/, got "Acme\/x"$/);
+    // A long name is quoted cut short: 77 characters of its JSON form, then an ellipsis.
+    expect(() => checkKeyName(`A/${'x'.repeat(100)}`)).toThrow(new RegExp(`, got "A/x{74}…"$`));
+    expect(() => checkKeyName(`A/${'x'.repeat(75)}`)).toThrow(new RegExp(`, got "A/x{75}"$`));
     expect(MAX_KEY_NAME_LENGTH).toBe(255);
   });
 
