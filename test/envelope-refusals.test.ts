@@ -176,6 +176,7 @@ describe('keys, rng and Aead are checked, not trusted', () => {
     const shortOpen: Aead = { ...nodeAesGcm, open: (k, n, c, a) => nodeAesGcm.open(k, n, c, a).subarray(1) };
     refused(() => unwrapDek(h, key, shortOpen), 'BAD_FIELD', 'wrappedDek', 'unwrapped key has 31 bytes');
     refused(() => unwrapDek(h, key2, nodeAesGcm), 'WRONG_KEY', 'wrappedDek', 'does not open: wrong resource key or modified header');
+    refused(() => unwrapDek({ ...h, wrappedDek: h.wrappedDek.subarray(1) }, key, nodeAesGcm), 'BAD_FIELD', 'wrappedDek', 'expected 60 bytes, got 59');
   });
 });
 
@@ -251,6 +252,8 @@ describe('geometry at the limits (docs/envelope.md § Limits)', () => {
     expect(() => countSegments(MAX_SEGMENTS * SEG + 1, SEG)).toThrow(new RangeError(`plaintextLength ${MAX_SEGMENTS * SEG + 1} needs ${MAX_SEGMENTS + 1} segments, limit ${MAX_SEGMENTS}`));
     expect(() => countSegments(1.5, SEG)).toThrow(new RangeError('plaintextLength: expected a non-negative safe integer, got 1.5'));
     expect(ciphertextLength(MAX_SEGMENTS * SEG, SEG)).toBe(MAX_SEGMENTS * FULL);
+    // Lengths stay exact: a total past 2^53 - 1 is refused, not rounded.
+    expect(() => ciphertextLength(Number.MAX_SAFE_INTEGER, MAX_SEGMENT_SIZE)).toThrow(/^ciphertextLength: expected a non-negative safe integer, got /);
   });
 
   it('segment offsets: 0..MAX_SEGMENTS (one past the last segment is the end of the data)', () => {
@@ -259,6 +262,7 @@ describe('geometry at the limits (docs/envelope.md § Limits)', () => {
       expect(() => segmentOffset(bad, SEG)).toThrow(new RangeError(`segment index: expected an integer in 0..${MAX_SEGMENTS}, got ${bad}`));
     }
     expect(() => segmentOffset(1, 1023)).toThrow(RangeError);
+    expect(() => segmentOffset(MAX_SEGMENTS, MAX_SEGMENT_SIZE)).toThrow(/^segment offset: expected a non-negative safe integer, got /);
   });
 
   it('ranges: empty ranges read nothing, ranges past the last possible segment are refused', () => {

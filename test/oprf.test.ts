@@ -12,6 +12,8 @@ import {
   IDENTITY,
   InvalidInputError,
   MAX_INPUT_LENGTH,
+  MODE_OPRF,
+  MODE_VOPRF,
   ParameterError,
   blind,
   blindEvaluate,
@@ -20,17 +22,33 @@ import {
   evaluate,
   finalize,
   finalizeHash,
+  fromHex,
   loadGroup,
   nobleGroup,
   scalarFromBigint,
   scalarIsZero,
   unblind,
+  type Mode,
   type Suite,
 } from '../crypto/index.js';
+import { rfcSuite } from './helpers/rfc-vectors.js';
 import { deterministicRng } from './helpers/rng.js';
 
 const sodium = await loadGroup('sodium');
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+describe('a suite made here reproduces RFC 9497 Appendix A.1 Evaluate', () => {
+  it('OPRF and VOPRF, first vector of each (contextString and DSTs from createSuite)', () => {
+    for (const mode of [MODE_OPRF, MODE_VOPRF] as Mode[]) {
+      const data = rfcSuite(mode);
+      const suite = createSuite(sodium, mode);
+      expect(suite.mode).toBe(mode);
+      const v = data.vectors[0]!;
+      expect(hex(evaluate(suite, fromHex(data.skSm), fromHex(v.Input)))).toBe(v.Output);
+      expect(hex(deriveKeyPair(suite, fromHex(data.seed), fromHex(data.keyInfo)).skS)).toBe(data.skSm);
+    }
+  });
+});
 
 describe('input length (Finalize frames the input with two bytes)', () => {
   it('65535 bytes are accepted, 65536 refused by blind, evaluate and finalize with the field named', () => {

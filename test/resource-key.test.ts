@@ -77,6 +77,8 @@ describe('field checks (DESIGN.md: key names are tenant/label)', () => {
       expect(() => checkKeyName(name), JSON.stringify(name)).toThrow(/^keyName: must look like tenant\/label \(.*at most 255 bytes\), got "/);
     }
     expect(() => checkKeyName(42 as unknown as string, 'name')).toThrow(/^name: .*, got number$/);
+    // Not a string, even one that prints as a good name.
+    expect(() => checkKeyName({ toString: () => 'acme/x' } as unknown as string)).toThrow(/, got object$/);
     expect(() => checkKeyName('Acme/x', 'name')).toThrow(/, got "Acme\/x"$/);
     // A long name is quoted cut short: 77 characters of its JSON form, then an ellipsis.
     expect(() => checkKeyName(`A/${'x'.repeat(100)}`)).toThrow(new RegExp(`, got "A/x{74}…"$`));
