@@ -6,6 +6,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import type { AdminClient } from '../proto/gen/splitkey/v1/Admin.js';
 import type { EvaluatorClient } from '../proto/gen/splitkey/v1/Evaluator.js';
@@ -64,7 +65,8 @@ export class NodeChannels {
     if ('tls' in cr) {
       const expected = this.endpoint(index)?.identity ?? nodeIdentity(index);
       c = grpc.credentials.createSsl(cr.tls.ca, cr.tls.key, cr.tls.cert, {
-        checkServerIdentity: (host, cert) => checkServerIdentity(host, cert) ?? pinnedIdentityError(cert, expected, this.endpoint(index)?.address ?? host),
+        // The pinned identity decides; a DNS name in the descriptor must also be in the certificate.
+        checkServerIdentity: (host, cert) => (isIP(host) || host === sniName(index) ? undefined : checkServerIdentity(host, cert)) ?? pinnedIdentityError(cert, expected, this.endpoint(index)?.address ?? host),
       });
     } else {
       c = grpc.credentials.createInsecure();
@@ -105,11 +107,13 @@ export class NodeChannels {
     return c;
   }
 
-  /** Loopback IPs are verified as "localhost" (TLS SNI cannot carry an IP address). */
+  /**
+   * TLS SNI carries the node's DNS name from the descriptor, so an SNI-routing L4 proxy can route
+   * it. SNI cannot carry an IP address (RFC 6066): for an IP the name is node-<i>.splitkey.
+   */
   private options(index: number): grpc.ChannelOptions {
     const host = this.address(index).replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    const loopback = /^127\./.test(host) || host === '::1';
-    return loopback && !this.insecure ? { ...CHANNEL_OPTIONS, 'grpc.ssl_target_name_override': 'localhost' } : CHANNEL_OPTIONS;
+    return isIP(host) && !this.insecure ? { ...CHANNEL_OPTIONS, 'grpc.ssl_target_name_override': sniName(index) } : CHANNEL_OPTIONS;
   }
 
   private address(index: number): string {
@@ -135,6 +139,9 @@ export class NodeChannels {
     this.admins.clear();
   }
 }
+
+/** The TLS server name sent to a node dialled by IP address. */
+export const sniName = (index: number): string => `node-${index}.splitkey`;
 
 /** The URI SANs in a peer certificate ("URI:splitkey://node/1, DNS:localhost"). */
 export function uriSans(cert: Pick<PeerCertificate, 'subjectaltname'>): string[] {

@@ -11,7 +11,7 @@
  *   "seal": { "keyFile": "seal.key" }            // or { "keyEnv": "VAR" } | { "passphraseEnv": "VAR" } | { "passphraseFile": "f" }
  *   "metrics": { "listen": "127.0.0.1:9101" },   // optional Prometheus endpoint
  *   "limits": { "maxMessageBytes": 65536, "maxBatch": 1024, "ratePerSecond": 2000, "burst": 4096,
- *               "queryWarnAt": 1e12, "queryLimit": 2e12, "refuseOverBudget": false,
+ *               "queryWarnAt": 4294967296, "queryLimit": 1099511627776, "refuseOverBudget": true,
  *               "evaluateThreads": -1, "maxQueuedElements": 8192, "maxQueuedElementsPerTenant": 4096,
  *               "handshakeTimeoutMs": 10000, "idleTimeoutMs": 120000, "maxConnections": 512 },
  *   "shutdownGraceMs": 10000,
@@ -89,9 +89,11 @@ export const DEFAULT_LIMITS: Limits = {
   maxBatch: 1024,
   ratePerSecond: 2_000,
   burst: 4_096,
-  queryWarnAt: 1e12,
-  queryLimit: 2e12,
-  refuseOverBudget: false,
+  // RFC 9497 §7.2.3: warn at 2^32 evaluations of one key version, refuse past 2^40 (rotate
+  // before then; `key rotate` makes a new version with a fresh budget).
+  queryWarnAt: 2 ** 32,
+  queryLimit: 2 ** 40,
+  refuseOverBudget: true,
   evaluateThreads: -1,
   maxQueuedElements: 8_192,
   maxQueuedElementsPerTenant: 4_096,

@@ -378,7 +378,10 @@ export class LifecycleHandler {
       await this.store.commitOperation(state);
       const slot = QueryBudget.slot(keyName, state.params.version);
       const carried = Math.max(state.carriedQueries ?? 0, state.params.dealers.includes(self) ? this.queriesOf(keyName, state.params.version) : 0);
-      if (carried > this.rt.queryBudget.get(slot)) this.rt.queryBudget.restore(slot, carried);
+      if (carried > this.rt.queryBudget.get(slot)) {
+        this.rt.queryBudget.restore(slot, carried);
+        await this.rt.queryBudget.reserve(slot, 0);
+      }
       this.rt.log.info({ key: keyName, version: state.params.version, session: sessionId, kind: state.params.kind, epoch: state.params.epoch }, 'lifecycle operation committed');
       return true;
     });

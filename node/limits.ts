@@ -46,13 +46,45 @@ export interface QueryBudgetConfig {
   refuse: boolean;
 }
 
+/**
+ * Evaluations answered per key version (RFC 9497 §7.2.3: every answer gives the caller one more
+ * sample of k_i·B for a B of its choice, and the cost of a static Diffie-Hellman attack on k falls
+ * as the number of samples grows — a version should be rotated long before an attacker could
+ * gather enough). Counted durably: before a count passes what is on disk, the node writes (synced)
+ * a reservation `RESERVE_CHUNK` ahead, so a crash or a kill never gives the budget back; a restart
+ * starts from the reservation (overcounting by at most one chunk).
+ */
+export const RESERVE_CHUNK = 65_536;
+
 export class QueryBudget {
   private readonly counts = new Map<string, number>();
+  private readonly reserved = new Map<string, number>();
   private readonly warned = new Set<string>();
+  private persisting: Promise<void> = Promise.resolve();
   constructor(
     private readonly config: QueryBudgetConfig,
     private readonly onWarn: (slot: string, count: number) => void,
+    /** Writes every reservation, synced. Without it, counts live in memory only (tests). */
+    private readonly persist?: (reserved: Record<string, number>) => Promise<void>,
   ) {}
+
+  /**
+   * Make sure the durable reservation of `slot` covers `n` more queries; resolves once it is on
+   * disk. Cheap when it already does (no I/O for RESERVE_CHUNK queries at a time).
+   */
+  async reserve(slot: string, n: number): Promise<void> {
+    if (!this.persist || this.get(slot) + n <= (this.reserved.get(slot) ?? 0)) return;
+    this.reserved.set(slot, this.get(slot) + n + RESERVE_CHUNK);
+    const snapshot = Object.fromEntries(this.reserved);
+    this.persisting = this.persisting.then(() => this.persist!(snapshot));
+    await this.persisting;
+  }
+
+  /** Restore a durable reservation (at start): counting resumes from it. */
+  restoreReserved(slot: string, upTo: number): void {
+    this.reserved.set(slot, upTo);
+    if (upTo > this.get(slot)) this.counts.set(slot, upTo);
+  }
 
   static slot(keyName: string, version: number): string {
     return `${keyName}@${version}`;

@@ -8,6 +8,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import type { PeerClient } from '../proto/gen/splitkey/v1/Peer.js';
 import type { DeliverShareResponse__Output } from '../proto/gen/splitkey/v1/DeliverShareResponse.js';
@@ -52,7 +53,10 @@ export class PeerClients {
           return peer?.role === 'node' && peer.index === index ? undefined : new Error(`the server at ${address} is not node ${index}`);
         },
       });
-      options['grpc.ssl_target_name_override'] = 'localhost';
+      // SNI carries the peer's DNS name (routable by an SNI proxy); an IP cannot be sent as SNI
+      // (RFC 6066), so then the name is node-<j>.splitkey. The pinned identity decides.
+      const host = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+      if (isIP(host)) options['grpc.ssl_target_name_override'] = `node-${index}.splitkey`;
     } else {
       creds = grpc.credentials.createInsecure();
     }
@@ -76,9 +80,14 @@ export class PeerClients {
    * is tried three times over a few hundred milliseconds (a channel may be between reconnects)
    * and then reported unreachable.
    */
-  private async call<Res>(index: number, invoke: (c: PeerClient, md: grpc.Metadata, deadline: number, cb: (err: grpc.ServiceError | null, res?: Res) => void) => void, patient: boolean): Promise<Res> {
+  private async call<Res>(
+    index: number,
+    invoke: (c: PeerClient, md: grpc.Metadata, deadline: number, cb: (err: grpc.ServiceError | null, res?: Res) => void) => void,
+    patient: boolean,
+    timeoutMs = TIMEOUT_MS,
+  ): Promise<Res> {
     const c = await this.client(index);
-    const deadline = Date.now() + TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
     let backoff = 50;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -104,7 +113,9 @@ export class PeerClients {
   sessionState(index: number, req: { keyName: string; sessionId: string }): Promise<SessionStateResponse__Output> {
     // Patient: a peer that just restarted must be asked, not taken for unreachable (that would
     // refuse an abort or a commit that is safe).
-    return this.call<SessionStateResponse__Output>(index, (c, md, deadline, cb) => c.SessionState(req, md, { deadline }, cb), true);
+    // A second covers a peer's reconnect backoff (at most 500 ms); a peer down for longer is
+    // reported unreachable instead of holding every commit and abort for the full deadline.
+    return this.call<SessionStateResponse__Output>(index, (c, md, deadline, cb) => c.SessionState(req, md, { deadline }, cb), true, 1_000);
   }
 
   close(): void {

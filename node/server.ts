@@ -29,6 +29,7 @@ import { ClusterView } from './cluster-view.js';
 
 export const SERVICES = ['', 'splitkey.v1.Evaluator', 'splitkey.v1.Admin', 'splitkey.v1.Peer'];
 const QUERY_COUNTS = 'meta\x00queries';
+const QUERY_RESERVED = 'meta\x00queries-reserved';
 const MAX_CONNECTION_AGE_MS = 30 * 60_000;
 const MAX_CONNECTION_AGE_GRACE_MS = 30_000;
 /** The role each service needs; rpc.ts checks it before it looks at a request's body. */
@@ -95,6 +96,7 @@ export class PvkmNode {
       queryBudget: new QueryBudget(
         { warnAt: config.limits.queryWarnAt, limit: config.limits.queryLimit, refuse: config.limits.refuseOverBudget },
         (slot, count) => log.warn({ alert: 'query-budget', slot, count }, `key version ${slot} has answered ${count} evaluations; rotate it (RFC 9497 §7.2.3)`),
+        (reserved) => runtime.store.db.put(QUERY_RESERVED, JSON.stringify(reserved), { sync: true }),
       ),
       startedAt: performance.now(),
     } as Omit<NodeRuntime, 'store' | 'lifecycle' | 'peers' | 'cluster'> as NodeRuntime;
@@ -148,6 +150,8 @@ export class PvkmNode {
       runtime.lifecycle = new LifecycleHandler(runtime, runtime.peers);
       const counts = await runtime.store.db.get(QUERY_COUNTS);
       if (counts) for (const [slot, n] of Object.entries(JSON.parse(counts) as Record<string, number>)) runtime.queryBudget.restore(slot, n);
+      const reserved = await runtime.store.db.get(QUERY_RESERVED);
+      if (reserved) for (const [slot, n] of Object.entries(JSON.parse(reserved) as Record<string, number>)) runtime.queryBudget.restoreReserved(slot, n);
       let metricsPort: number | undefined;
       if (config.metrics) {
         const m = parseHostPort(config.metrics.listen, 'metrics.listen');

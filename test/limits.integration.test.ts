@@ -55,6 +55,19 @@ describe('limits', () => {
     expect(await evaluate(b, 'acme/b', 5)).toBe('OK');
   });
 
+  it('the count is durable before it is answered: a synced reservation on disk covers every answered query (a kill gives nothing back)', async () => {
+    const reserved = JSON.parse((await cluster.nodes[0]!.store.db.get('meta\x00queries-reserved'))!) as Record<string, number>;
+    expect(reserved['acme/a@1']).toBeGreaterThanOrEqual(30);
+    expect(reserved['acme/b@1']).toBeGreaterThanOrEqual(5);
+    // A node restarted from that record resumes counting at the reservation, not at zero.
+    const { QueryBudget, RESERVE_CHUNK } = await import('../node/limits.js');
+    const after = new QueryBudget({ warnAt: 10, limit: 30, refuse: true }, () => undefined);
+    after.restoreReserved('acme/a@1', reserved['acme/a@1']!);
+    expect(after.get('acme/a@1')).toBeGreaterThanOrEqual(30);
+    expect(after.get('acme/a@1')).toBeLessThanOrEqual(30 + RESERVE_CHUNK);
+    expect(() => after.check('acme/a@1', 1)).toThrow(/query budget of acme\/a@1 is spent/);
+  });
+
   it("an identity's token bucket refuses a burst beyond its size, before any work, and another identity is not affected", async () => {
     // Identity "one" spent 30 of its 40 tokens above (refill 1/s).
     expect(await evaluate(a, 'acme/b', 15)).toMatch(/^RESOURCE_EXHAUSTED: rate limit: splitkey:\/\/client\/acme\/one/);

@@ -49,6 +49,7 @@ export function evaluatorHandlers(rt: NodeRuntime, pool: EvaluatePool): Evaluato
       const slot = QueryBudget.slot(req.keyName, requested.record.version);
       // Reserved now, so requests in the queue cannot overspend it together; refunded on failure.
       rt.queryBudget.check(slot, batch);
+      await rt.queryBudget.reserve(slot, batch);
       rt.queryBudget.charge(slot, batch);
       let outcome;
       try {

@@ -127,6 +127,29 @@ describe('a lying node cannot choose, rewrite or deny a key (client side)', () =
     }
   });
 
+  it('TLS SNI carries a name, never an IP (no DEP0123): node-<i>.splitkey for a node dialled by IP', async () => {
+    const { createServer } = await import('node:tls');
+    const pair = await cluster.certFor({ role: 'node', index: 4 });
+    const seen: string[] = [];
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name + ': ' + w.message);
+    process.on('warning', onWarning);
+    const server = createServer({ key: pair.keyPem, cert: pair.certPem, ALPNProtocols: ['h2'] }, (sock) => sock.destroy());
+    server.on('secureConnection', (sock) => seen.push((sock as unknown as { servername: string }).servername));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const client = await clientWith({ name: 'sni', nodes: [{ index: 4, address: `127.0.0.1:${port}` }] });
+    try {
+      await client.keyInfo(KEY).catch(() => undefined);
+      expect(seen[0]).toBe('node-4.splitkey');
+      expect(warnings.filter((w) => /DEP0123/.test(w))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      await client.close();
+      server.close();
+    }
+  });
+
   it('the operator tooling agrees by quorum with the policy too (a version with t below minThreshold is never listed)', async () => {
     const m = await KeyManager.create(admin);
     const a = await m.agreement(KEY);
