@@ -82,7 +82,7 @@ describe('field checks (DESIGN.md: key names are tenant/label)', () => {
     expect(() => checkKeyName('Acme/x', 'name')).toThrow(/, got "Acme\/x"$/);
     // A long name is quoted cut short: 77 characters of its JSON form, then an ellipsis.
     expect(() => checkKeyName(`A/${'x'.repeat(100)}`)).toThrow(new RegExp(`, got "A/x{74}…"$`));
-    expect(() => checkKeyName(`A/${'x'.repeat(75)}`)).toThrow(new RegExp(`, got "A/x{75}"$`));
+    expect(() => checkKeyName(`A/${'x'.repeat(76)}`)).toThrow(new RegExp(`, got "A/x{76}"$`)); // exactly 80 characters quoted: whole
     expect(MAX_KEY_NAME_LENGTH).toBe(255);
   });
 
