@@ -433,13 +433,18 @@ describe('geometry and limits', () => {
 });
 
 describe('random access', () => {
-  const plaintext = makeBytes(10 * SEG + 300, 'random-access');
-  const envelope = seal(plaintext, 'ra');
-  const { header, body } = splitEnvelope(envelope);
-  const dek = unwrapDek(header, resourceKey, nodeAesGcm);
-  const total = countSegments(plaintextLength(body.length, SEG), SEG);
+  // Built inside each test, so that mutation testing attributes the work to the test.
+  const fixture = () => {
+    const plaintext = makeBytes(10 * SEG + 300, 'random-access');
+    const envelope = seal(plaintext, 'ra');
+    const { header, body } = splitEnvelope(envelope);
+    const dek = unwrapDek(header, resourceKey, nodeAesGcm);
+    const total = countSegments(plaintextLength(body.length, SEG), SEG);
+    return { plaintext, envelope, header, body, dek, total };
+  };
 
   it('opens each segment alone', () => {
+    const { plaintext, envelope, header, body, dek, total } = fixture();
     expect(total).toBe(11);
     for (let i = 0; i < total; i++) {
       const chunk = body.subarray(segmentOffset(i, SEG), segmentOffset(i, SEG) + FULL);
@@ -449,6 +454,7 @@ describe('random access', () => {
   });
 
   it('a middle segment cannot pass as the last one, nor the last as a middle one', () => {
+    const { plaintext, envelope, header, body, dek, total } = fixture();
     const middle = body.subarray(segmentOffset(4, SEG), segmentOffset(5, SEG));
     expectEnvelopeError(() => openSegment(nodeAesGcm, dek, header, 4, true, middle), ['TRUNCATED']);
     expectEnvelopeError(() => openSegment(nodeAesGcm, dek, header, 3, false, middle), ['AUTH_FAILED']);
@@ -457,6 +463,7 @@ describe('random access', () => {
   });
 
   it('locateRange + openRange returns exactly the requested slice (property)', () => {
+    const { plaintext, envelope, header, body, dek, total } = fixture();
     fc.assert(
       fc.property(fc.nat({ max: plaintext.length }), fc.nat({ max: 3 * SEG }), (offset, wanted) => {
         const length = Math.min(wanted, plaintext.length - offset);
@@ -470,6 +477,7 @@ describe('random access', () => {
   });
 
   it('openRange refuses ranges past the end', () => {
+    const { plaintext, envelope, header, body, dek, total } = fixture();
     const past = locateRange(plaintext.length - 1, 2, SEG);
     const read = body.subarray(past.cipherOffset);
     expect(() => openRange(nodeAesGcm, dek, header, past, read, total)).toThrow(RangeError);
@@ -479,14 +487,19 @@ describe('random access', () => {
 });
 
 describe('tampering is detected', () => {
-  const plaintext = makeBytes(3 * SEG + 500, 'victim');
-  const envelope = seal(plaintext, 'victim');
-  const { head, body } = splitEnvelope(envelope);
+  // Built inside each test, so that mutation testing attributes the work to the test.
+  const fixture = () => {
+    const plaintext = makeBytes(3 * SEG + 500, 'victim');
+    const envelope = seal(plaintext, 'victim');
+    const { head, body } = splitEnvelope(envelope);
+    return { plaintext, envelope, head, body };
+  };
   const segmentsOf = (b: Uint8Array): Uint8Array[] =>
     Array.from({ length: Math.ceil(b.length / FULL) }, (_, i) => b.subarray(i * FULL, (i + 1) * FULL));
   const open = (bytes: Uint8Array): Uint8Array => openAll(bytes, resourceKey, nodeAesGcm);
 
   it('truncation anywhere in the body', () => {
+    const { plaintext, envelope, head, body } = fixture();
     for (let cut = 0; cut < body.length; cut++) {
       const atBoundary = cut % FULL === 0;
       expectEnvelopeError(
@@ -497,6 +510,7 @@ describe('tampering is detected', () => {
   });
 
   it('truncation at a segment boundary names the missing last segment', () => {
+    const { plaintext, envelope, head, body } = fixture();
     for (const n of [1, 2, 3]) {
       const e = expectEnvelopeError(() => open(concatBytes(head, body.subarray(0, n * FULL))), ['TRUNCATED']);
       expect(e.field).toBe(`segment ${n - 1}`);
@@ -504,6 +518,7 @@ describe('tampering is detected', () => {
   });
 
   it('reordering, duplicating, dropping or appending segments', () => {
+    const { plaintext, envelope, head, body } = fixture();
     const [s0, s1, s2, s3] = segmentsOf(body) as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
     const variants = [
       [s1, s0, s2, s3],
@@ -521,6 +536,7 @@ describe('tampering is detected', () => {
   });
 
   it('splicing from another file under the same resource key', () => {
+    const { plaintext, envelope, head, body } = fixture();
     const other = splitEnvelope(seal(makeBytes(plaintext.length, 'other'), 'other'));
     expect(other.head.length).toBe(head.length);
     const mine = segmentsOf(body);
@@ -535,6 +551,7 @@ describe('tampering is detected', () => {
   });
 
   it('every single bit flip of a small file, header and body', () => {
+    const { plaintext, envelope, head, body } = fixture();
     const small = seal(makeBytes(40, 'small'), 'small');
     const keyHex = bytesToHex(resourceKey);
     const codes = new Set<EnvelopeErrorCode>();
@@ -552,6 +569,7 @@ describe('tampering is detected', () => {
   });
 
   it('wrong resource key', () => {
+    const { plaintext, envelope, head, body } = fixture();
     const e = expectEnvelopeError(() => openAll(envelope, otherKey, nodeAesGcm), ['WRONG_KEY']);
     expect(e.field).toBe('wrappedDek');
     expect(e.message).not.toContain(bytesToHex(otherKey));
@@ -559,6 +577,7 @@ describe('tampering is detected', () => {
   });
 
   it('each header field changed', () => {
+    const { plaintext, envelope, head, body } = fixture();
     const { header } = splitEnvelope(envelope);
     const changes: Array<Partial<EnvelopeHeader>> = [
       { keyName: 'acme/disk2' },
@@ -577,6 +596,7 @@ describe('tampering is detected', () => {
   });
 
   it('each immutable field changed and the DEK rewrapped by a key holder still fails on the segments', () => {
+    const { plaintext, envelope, head, body } = fixture();
     const { header } = splitEnvelope(envelope);
     const dek = unwrapDek(header, resourceKey, nodeAesGcm);
     const rng = makeRng('attacker');
@@ -595,22 +615,29 @@ describe('tampering is detected', () => {
 });
 
 describe('rewrap', () => {
-  const plaintext = makeBytes(4 * SEG + 1, 'rewrap');
-  const envelope = seal(plaintext, 'rewrap');
-  const { header, head, body } = splitEnvelope(envelope);
-  const rewrapped = rewrapHeader(header, resourceKey, 2, resourceKeyV2, nodeAesGcm, makeRng('rewrap2'));
-  const newHead = encodeHeader(rewrapped);
-  const moved = concatBytes(newHead, body);
+  // Built inside each test, so that mutation testing attributes the work to the test.
+  const fixture = () => {
+    const plaintext = makeBytes(4 * SEG + 1, 'rewrap');
+    const envelope = seal(plaintext, 'rewrap');
+    const { header, head, body } = splitEnvelope(envelope);
+    const rewrapped = rewrapHeader(header, resourceKey, 2, resourceKeyV2, nodeAesGcm, makeRng('rewrap2'));
+    const newHead = encodeHeader(rewrapped);
+    const moved = concatBytes(newHead, body);
+    return { plaintext, envelope, header, head, body, rewrapped, newHead, moved };
+  };
 
   it('keeps the segments valid under the new key', () => {
+    const { plaintext, envelope, header, head, body, rewrapped, newHead, moved } = fixture();
     expect(bytesToHex(openAll(moved, resourceKeyV2, nodeAesGcm))).toBe(bytesToHex(plaintext));
   });
 
   it('the old key no longer opens the rewrapped envelope', () => {
+    const { plaintext, envelope, header, head, body, rewrapped, newHead, moved } = fixture();
     expectEnvelopeError(() => openAll(moved, resourceKey, nodeAesGcm), ['WRONG_KEY']);
   });
 
   it('changes only the key version and the wrapped DEK', () => {
+    const { plaintext, envelope, header, head, body, rewrapped, newHead, moved } = fixture();
     expect({ ...rewrapped, keyVersion: 1, wrappedDek: header.wrappedDek }).toEqual(header);
     expect(rewrapped.keyVersion).toBe(2);
     expect(newHead.length).toBe(head.length);
@@ -625,6 +652,7 @@ describe('rewrap', () => {
   });
 
   it('needs the old key', () => {
+    const { plaintext, envelope, header, head, body, rewrapped, newHead, moved } = fixture();
     expectEnvelopeError(
       () => rewrapHeader(header, otherKey, 2, resourceKeyV2, nodeAesGcm, makeRng('x')),
       ['WRONG_KEY'],
@@ -637,9 +665,14 @@ describe('rewrap', () => {
 });
 
 describe('segment arguments', () => {
-  const { header, dek } = createHeader(params, resourceKey, nodeAesGcm, makeRng('args'));
+  // Built inside each test, so that mutation testing attributes the work to the test.
+  const fixture = () => {
+    const { header, dek } = createHeader(params, resourceKey, nodeAesGcm, makeRng('args'));
+    return { header, dek };
+  };
 
   it('sealSegment enforces full non-last segments and a non-empty last segment after the first', () => {
+    const { header, dek } = fixture();
     expect(() => sealSegment(nodeAesGcm, dek, header, 0, false, new Uint8Array(SEG - 1))).toThrow(RangeError);
     expect(() => sealSegment(nodeAesGcm, dek, header, 1, true, new Uint8Array(0))).toThrow(RangeError);
     expect(() => sealSegment(nodeAesGcm, dek, header, 1, true, new Uint8Array(SEG + 1))).toThrow(RangeError);
@@ -650,6 +683,7 @@ describe('segment arguments', () => {
   });
 
   it('openSegment rejects wrong lengths before decrypting', () => {
+    const { header, dek } = fixture();
     expectEnvelopeError(() => openSegment(nodeAesGcm, dek, header, 0, true, new Uint8Array(15)), ['TRUNCATED']);
     expectEnvelopeError(() => openSegment(nodeAesGcm, dek, header, 1, true, new Uint8Array(16)), ['TRUNCATED']);
     expectEnvelopeError(() => openSegment(nodeAesGcm, dek, header, 0, false, new Uint8Array(FULL - 1)), ['TRUNCATED']);

@@ -2,7 +2,21 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GENERATOR, loadGroup, nobleGroup, randomScalar, scalarFromBigint, scalarToBigint, GROUP_ORDER } from '../crypto/index.js';
+import {
+  GENERATOR,
+  GROUP_ORDER,
+  IDENTITY,
+  ParameterError,
+  decodeElement,
+  decodeScalar,
+  elementsEqual,
+  loadGroup,
+  nobleGroup,
+  randomScalar,
+  scalarFromBigint,
+  scalarIsZero,
+  scalarToBigint,
+} from '../crypto/index.js';
 
 const sodium = await loadGroup('sodium');
 const noble = nobleGroup;
@@ -73,5 +87,93 @@ describe('group backends are byte-identical', () => {
     expect(hex(sodium.mulBase(one))).toBe(hex(GENERATOR));
     expect(() => sodium.mul(new Uint8Array(32), GENERATOR)).toThrow(/zero/);
     expect(() => noble.mulBase(new Uint8Array(32))).toThrow(/zero/);
+  });
+});
+
+describe('decoding, scalars and randomScalar on both backends', () => {
+  const ORDER_MINUS_1 = scalarFromBigint(GROUP_ORDER - 1n);
+
+  for (const group of [noble, sodium]) {
+    it(`${group.name}: the identity is canonical and decodeElement names it; bad lengths are named`, () => {
+      expect(group.isCanonicalElement(IDENTITY)).toBe(true);
+      expect(group.isCanonicalElement(GENERATOR)).toBe(true);
+      expect(() => decodeElement(group, IDENTITY, 'pkS')).toThrow('pkS: is the identity element');
+      expect(() => decodeElement(group, new Uint8Array(31), 'pkS')).toThrow('pkS: expected 32 bytes, got 31');
+      expect(() => decodeElement(group, [...GENERATOR] as unknown as Uint8Array, 'pkS')).toThrow('pkS: expected a byte string');
+      expect(() => decodeElement(group, Uint8Array.of(2, ...new Uint8Array(31)), 'pkS')).toThrow('pkS: not a canonical ristretto255 encoding');
+      expect(decodeElement(group, GENERATOR, 'pkS')).toBe(GENERATOR);
+    });
+
+    it(`${group.name}: zero scalars are refused where the result would be the identity or undefined`, () => {
+      const zero = new Uint8Array(32);
+      expect(() => group.mul(zero, GENERATOR)).toThrow('mul: scalar is zero');
+      expect(() => group.mulBase(zero)).toThrow('mulBase: scalar is zero');
+      expect(() => group.scalarInvert(zero)).toThrow('scalarInvert: scalar is zero');
+      expect(() => group.mul(zero, GENERATOR)).toThrow(ParameterError);
+      expect(hex(group.mul(scalarFromBigint(1n), GENERATOR))).toBe(hex(GENERATOR));
+      expect(hex(group.scalarInvert(ORDER_MINUS_1))).toBe(hex(ORDER_MINUS_1));
+    });
+
+    it(`${group.name}: randomScalar wipes the rng output, refuses short or non-byte output and gives up after 8 zeros`, () => {
+      const given: Uint8Array[] = [];
+      const rng = (n: number) => {
+        const out = new Uint8Array(n).fill(7);
+        given.push(out);
+        return out;
+      };
+      const s = randomScalar(group, rng);
+      expect(hex(s)).toBe(hex(group.reduceWide(new Uint8Array(64).fill(7))));
+      expect(given).toHaveLength(1);
+      expect(given[0]!.every((b) => b === 0)).toBe(true);
+      expect(() => randomScalar(group, (n) => new Uint8Array(n - 1).fill(1))).toThrow('rng: must return the number of bytes requested');
+      expect(() => randomScalar(group, (n) => new Uint8Array(n + 1).fill(1))).toThrow(ParameterError);
+      expect(() => randomScalar(group, (n) => Array.from({ length: n }, () => 1) as unknown as Uint8Array)).toThrow(/rng/);
+      let calls = 0;
+      expect(() => randomScalar(group, (n) => (calls++, new Uint8Array(n)))).toThrow('rng: returned zero scalars repeatedly');
+      expect(calls).toBe(8);
+      // The order itself reduces to zero, so it is retried too; the 8th attempt still counts.
+      calls = 0;
+      const orderWide = new Uint8Array(64);
+      orderWide.set(scalarFromBigint(GROUP_ORDER - 1n));
+      orderWide[0]! += 1;
+      const sevenZeros = (n: number) => (++calls < 8 ? orderWide.slice() : Uint8Array.from({ length: n }, (_, i) => (i === 0 ? 5 : 0)));
+      expect(scalarToBigint(randomScalar(group, sevenZeros))).toBe(5n);
+    });
+  }
+
+  it('decodeScalar: below the order, optionally non-zero, names the field', () => {
+    expect(hex(decodeScalar(ORDER_MINUS_1, 'skS'))).toBe(hex(ORDER_MINUS_1));
+    expect(() => decodeScalar(scalarFromBigint(0n), 'skS', { nonZero: true })).toThrow('skS: scalar is zero');
+    expect(scalarToBigint(decodeScalar(scalarFromBigint(0n), 'skS'))).toBe(0n);
+    expect(scalarToBigint(decodeScalar(scalarFromBigint(1n), 'skS', { nonZero: true }))).toBe(1n);
+    const order = new Uint8Array(32);
+    order.set(ORDER_MINUS_1);
+    order[0]! += 1;
+    expect(() => decodeScalar(order, 'skS')).toThrow('skS: scalar is not below the group order');
+    expect(() => decodeScalar(new Uint8Array(33), 'skS')).toThrow('skS: expected 32 bytes, got 33');
+  });
+
+  it('scalarFromBigint reduces any integer into [0, order); scalarIsZero, elementsEqual', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(GROUP_ORDER * 3n), max: GROUP_ORDER * 3n }), (v) => {
+        const expected = ((v % GROUP_ORDER) + GROUP_ORDER) % GROUP_ORDER;
+        expect(scalarToBigint(scalarFromBigint(v))).toBe(expected);
+      }),
+    );
+    expect(scalarToBigint(scalarFromBigint(-1n))).toBe(GROUP_ORDER - 1n);
+    expect(scalarToBigint(scalarFromBigint(GROUP_ORDER))).toBe(0n);
+    expect(scalarIsZero(new Uint8Array(32))).toBe(true);
+    expect(scalarIsZero(scalarFromBigint(1n << 250n))).toBe(false);
+    expect(elementsEqual(GENERATOR, GENERATOR.slice())).toBe(true);
+    expect(elementsEqual(GENERATOR, IDENTITY)).toBe(false);
+    expect(elementsEqual(GENERATOR, GENERATOR.subarray(0, 31))).toBe(false);
+    expect(elementsEqual(IDENTITY.subarray(0, 31), IDENTITY)).toBe(false);
+  });
+
+  it('loadGroup picks the backend by name, sodium by default', async () => {
+    expect((await loadGroup('noble')).name).toBe('noble');
+    expect((await loadGroup()).name).toBe('sodium');
+    expect(await loadGroup('sodium')).toBe(sodium);
+    expect(IDENTITY.every((b) => b === 0) && IDENTITY.length === 32).toBe(true);
   });
 });

@@ -309,3 +309,58 @@ describe('refresh and reshare state machines', () => {
     expect(net.secret([1, 2, 3])).toBe(k);
   });
 });
+
+describe('participant checks, each by name (a check deleted makes a test fail)', () => {
+  const p = (over: Partial<OperationParams> = {}): OperationParams => ({ ...base, sessionId: 'ef'.repeat(16), kind: 'dkg', t: 3, receivers: all, dealers: all, ...over });
+
+  it('the qualified set: indices, a subset of the dealers, |Q| ≥ t for DKG and refresh, every dealer for reshare', async () => {
+    const { checkQualified, LifecycleError } = await import('../crypto/index.js');
+    const code = (fn: () => void) => {
+      try {
+        fn();
+        return 'ok';
+      } catch (e) {
+        expect(e).toBeInstanceOf(LifecycleError);
+        return `${(e as { code: string }).code}: ${(e as Error).message}`;
+      }
+    };
+    expect(code(() => checkQualified(p(), [1, 2, 3]))).toBe('ok');
+    expect(code(() => checkQualified(p(), [1, 2]))).toMatch(/^BAD_PARAMS: only 2 qualified dealers; a dkg needs at least t = 3/);
+    expect(code(() => checkQualified(p({ kind: 'refresh' }), [1, 2]))).toMatch(/^BAD_PARAMS: only 2 qualified dealers; a refresh needs/);
+    expect(code(() => checkQualified(p(), [1, 2, 9]))).toMatch(/^BAD_PARAMS: a qualified dealer is not a dealer/);
+    expect(code(() => checkQualified(p(), [1, 1, 2]))).toMatch(/^BAD_PARAMS: .*qualified/);
+    expect(code(() => checkQualified(p(), [0, 1, 2]))).toMatch(/^BAD_PARAMS: .*qualified/);
+    const reshare = p({ kind: 'reshare', dealers: [3, 1, 2] });
+    expect(code(() => checkQualified(reshare, [1, 2, 3]))).toBe('ok');
+    expect(code(() => checkQualified(reshare, [1, 2]))).toMatch(/^BAD_PARAMS: reshare needs every dealer qualified/);
+  });
+
+  it('createDealing refuses a threshold out of range and a reshare dealer outside the dealer set', () => {
+    const rng = deterministicRng('dealing-checks');
+    expect(() => createDealing(group, { kind: 'dkg', t: 0, receivers: [1, 2, 3] }, rng)).toThrow(/t.*must be in \[1, 3\]/);
+    expect(() => createDealing(group, { kind: 'dkg', t: 4, receivers: [1, 2, 3] }, rng)).toThrow(/t.*must be in \[1, 3\]/);
+    expect(createDealing(group, { kind: 'dkg', t: 3, receivers: [1, 2, 3] }, rng).commitments).toHaveLength(3);
+    const share = scalarFromBigint(7n);
+    expect(() => createDealing(group, { kind: 'reshare', t: 2, receivers: [1, 2], dealers: [1, 2], self: 3, oldShare: share }, rng)).toThrow(/dealer 3 is not in the dealer set/);
+    expect(() => createDealing(group, { kind: 'reshare', t: 2, receivers: [1, 2], dealers: [1, 2] }, rng)).toThrow(/needs dealers, self and the old share/);
+  });
+
+  it('a refresh dealing commits to a zero constant; a DKG dealing to a non-identity one', () => {
+    const rng = deterministicRng('constants');
+    const { IDENTITY, elementsEqual } = { IDENTITY: new Uint8Array(32), elementsEqual: (a: Uint8Array, b: Uint8Array) => toHex(a) === toHex(b) };
+    expect(elementsEqual(createDealing(group, { kind: 'refresh', t: 2, receivers: [1, 2] }, rng).commitments[0]!, IDENTITY)).toBe(true);
+    expect(elementsEqual(createDealing(group, { kind: 'dkg', t: 2, receivers: [1, 2] }, rng).commitments[0]!, IDENTITY)).toBe(false);
+  });
+
+  it('finalize: a dealer that leaves records only the transcript; a node outside the session is refused', () => {
+    const rng = deterministicRng('leaving');
+    const reshareParams = p({ kind: 'reshare', t: 2, receivers: [2, 3], dealers: [1, 2], epoch: 2, old: { t: 2, nodeIndices: [1, 2, 3], commitments: [], epoch: 1 } });
+    const leaving = { params: reshareParams, self: 1, phase: 'prepared' as const, received: {}, complaints: {} };
+    const ready = finalizeParticipant(group, leaving, [1, 2], new Uint8Array(32).fill(5));
+    expect(ready.phase).toBe('ready');
+    expect(ready.ready).toEqual({ share: '', commitments: [], transcript: '05'.repeat(32), qualified: [1, 2] });
+    expect(() => finalizeParticipant(group, leaving, [1, 2], new Uint8Array(31))).toThrow(/transcript must be 32 bytes/);
+    expect(() => finalizeParticipant(group, { ...leaving, self: 9 }, [1, 2], new Uint8Array(32))).toThrow(/node 9 takes no part/);
+    void rng;
+  });
+});

@@ -4,7 +4,7 @@
  * make it agreed. Pure: records are built from a real dealing's commitments.
  */
 import { describe, expect, it } from 'vitest';
-import { agreeOnVersions, claim, createDealing, loadGroup, regression, remember, type RecordState, type VersionRecord } from '../crypto/index.js';
+import { agreeOnVersions, claim, createDealing, loadGroup, recordFingerprint, regression, remember, type RecordState, type VersionRecord } from '../crypto/index.js';
 import { deterministicRng } from './helpers/rng.js';
 
 const group = await loadGroup('sodium');
@@ -125,5 +125,64 @@ describe('a client refuses to go back on what it accepted', () => {
     const lower = { ...honest, epoch: '3', threshold: 2, commitments: [honest.commitments[0]!, honest.commitments[1]!] };
     expect(regression(before, lower)).toMatch(/went down from threshold 3 to 2/);
     expect(regression(before, { ...honest, epoch: '3', commitments: commitments(3) })).toMatch(/another public key/);
+  });
+});
+
+describe('record shape checks, each named (a claim that breaks one is never counted)', () => {
+  const only = (r: VersionRecord) => agreeOnVersions(everyone(r), policy);
+  it.each([
+    [{ ...honest, threshold: 0, commitments: [] }, /threshold 0 is not a positive integer/],
+    [{ ...honest, threshold: 2.5 }, /threshold 2.5 is not a positive integer/],
+    [{ ...honest, nodeIndices: [1, 2, 2, 4, 5] }, /node set has a bad or repeated index/],
+    [{ ...honest, nodeIndices: [0, 1, 2, 3, 4] }, /node set has a bad or repeated index/],
+    [{ ...honest, nodeIndices: [1, 2, 3, 4, 256] }, /node set has a bad or repeated index/],
+    [{ ...honest, nodeIndices: [1, 2, 3, 4, 4.5] }, /node set has a bad or repeated index/],
+    [{ ...honest, epoch: '12345678901234567' }, /epoch 12345678901234567 is out of range/],
+    [{ ...honest, epoch: '-1' }, /epoch -1 is out of range/],
+    [{ ...honest, epoch: '1e3' }, /epoch 1e3 is out of range/],
+  ])('refuses %#', (record, reason) => {
+    const a = only(record as VersionRecord);
+    expect(a.versions).toEqual([]);
+    expect(a.suspects.length).toBeGreaterThan(0);
+    for (const s of a.suspects) expect(s.reason).toMatch(reason);
+  });
+
+  it('a threshold equal to the node count and an epoch of 16 digits are accepted', () => {
+    const all5 = { ...honest, threshold: 5, commitments: commitments(5), epoch: '1234567890123456' };
+    expect(only(all5).versions).toHaveLength(1);
+  });
+
+  it('the fingerprint keeps fields apart: node sets and commitments that concatenate alike are different records', () => {
+    const a: VersionRecord = { ...honest, nodeIndices: [1, 2, 3, 4, 5] };
+    const b: VersionRecord = { ...honest, nodeIndices: [1, 2, 3, 45] };
+    expect(recordFingerprint(a)).not.toBe(recordFingerprint(b));
+    const swapped = { ...honest, commitments: [honest.commitments[1]!, honest.commitments[0]!, honest.commitments[2]!] };
+    expect(recordFingerprint(swapped)).not.toBe(recordFingerprint(honest));
+    expect(recordFingerprint({ ...honest, epoch: '2' })).not.toBe(recordFingerprint(honest));
+    expect(recordFingerprint({ ...honest, version: 2 })).not.toBe(recordFingerprint(honest));
+  });
+
+  it('a dissenter is named once per version, however it dissents', () => {
+    const other = { ...honest, epoch: '2' };
+    const a = agreeOnVersions([...everyone(honest, 'active', [1, 2, 3]), claim(4, other, 'active'), claim(5, other, 'destroyed')], policy);
+    expect(a.suspects.map((s) => s.index)).toEqual([4, 5]);
+    expect(a.versions[0]!.holders).toEqual([1, 2, 3]);
+    expect(a.versions[0]!.destroyedBy).toEqual([]);
+  });
+
+  it('agreed records are copies: changing one later does not change the claims', () => {
+    const claims = everyone({ ...honest, nodeIndices: [...nodes], commitments: honest.commitments.map((c) => Uint8Array.from(c)) });
+    const firstByte = claims[0]!.commitments[0]![0];
+    const a = agreeOnVersions(claims, policy);
+    a.versions[0]!.commitments[0]![0] ^= 1;
+    a.versions[0]!.nodeIndices.push(9);
+    expect(claims[0]!.commitments[0]![0]).toBe(firstByte);
+    expect(claims[0]!.nodeIndices).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('versions come out in ascending order whatever order the claims arrive in', () => {
+    const v2: VersionRecord = { ...honest, version: 2, commitments: commitments(3) };
+    const a = agreeOnVersions([...everyone(v2), ...everyone(honest)], policy);
+    expect(a.versions.map((v) => v.version)).toEqual([1, 2]);
   });
 });

@@ -3,7 +3,20 @@ import fc from 'fast-check';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
-import { ParameterError, deriveResourceKey, resourceKeyInfo, toHex, utf8 } from '../crypto/index.js';
+import {
+  MASTER_HALF_LENGTH,
+  MAX_KEY_NAME_LENGTH,
+  MAX_RESOURCE_ID_LENGTH,
+  ParameterError,
+  RESOURCE_KEY_LENGTH,
+  checkKeyName,
+  checkResourceId,
+  checkVersion,
+  deriveResourceKey,
+  resourceKeyInfo,
+  toHex,
+  utf8,
+} from '../crypto/index.js';
 
 const master = new Uint8Array(32).fill(0x11);
 const out = new Uint8Array(64).fill(0x22);
@@ -47,5 +60,55 @@ describe('resource key', () => {
     expect(() => deriveResourceKey(master, out, 'acme/x', 0, utf8('id'))).toThrow(/version/);
     expect(() => deriveResourceKey(master, out, 'acme/x', 1, new Uint8Array(0))).toThrow(/resourceId/);
     expect(() => deriveResourceKey(master, out, 'acme/x', 1, new Uint8Array(65536))).toThrow(/resourceId/);
+  });
+});
+
+describe('field checks (DESIGN.md: key names are tenant/label)', () => {
+  it('key names: tenant of 1..63, then "/"-separated segments of [a-z0-9._-] starting with [a-z0-9], no "..", at most 255 bytes', () => {
+    const good = ['a/b', '0/x', 'acme/disks', 'a.b_c-d/x.y_z-1/sub/dir', `a${'b'.repeat(62)}/x`, 'acme/9', 'acme/a.b', `a/${'x'.repeat(253)}`];
+    const bad = [
+      'Acme/x', 'acme/X', 'acme', '/x', 'acme/', '.acme/x', '-a/x', '_a/x', `a${'b'.repeat(63)}/x`, 'acme//x', 'acme/x/', 'acme/.hidden',
+      'acme/-', 'acme/x y', 'acme/é', 'acme/x\n', ' acme/x', 'acme/x ', 'a b/x', 'acme/x!', 'ac\\me/x', 'acme/a..b', 'a..b/x',
+      `a/${'x'.repeat(254)}`, '',
+    ];
+    for (const name of good) expect(() => checkKeyName(name), name).not.toThrow();
+    for (const name of bad) {
+      expect(() => checkKeyName(name), JSON.stringify(name)).toThrow(ParameterError);
+      expect(() => checkKeyName(name), JSON.stringify(name)).toThrow(/^keyName: must look like tenant\/label \(.*at most 255 bytes\), got "/);
+    }
+    expect(() => checkKeyName(42 as unknown as string, 'name')).toThrow(/^name: .*, got number$/);
+    // Not a string, even one that prints as a good name.
+    expect(() => checkKeyName({ toString: () => 'acme/x' } as unknown as string)).toThrow(/, got object$/);
+    expect(() => checkKeyName('Acme/x', 'name')).toThrow(/, got "Acme\/x"$/);
+    // A long name is quoted cut short: 77 characters of its JSON form, then an ellipsis.
+    expect(() => checkKeyName(`A/${'x'.repeat(100)}`)).toThrow(new RegExp(`, got "A/x{74}…"$`));
+    expect(() => checkKeyName(`A/${'x'.repeat(76)}`)).toThrow(new RegExp(`, got "A/x{76}"$`)); // exactly 80 characters quoted: whole
+    expect(MAX_KEY_NAME_LENGTH).toBe(255);
+  });
+
+  it('versions: integers in [1, 2^32-1]', () => {
+    for (const v of [1, 2 ** 32 - 1]) expect(() => checkVersion(v)).not.toThrow();
+    for (const v of [0, -1, 2 ** 32, 1.5, Number.NaN]) expect(() => checkVersion(v)).toThrow(`version: must be an integer in [1, 2^32-1], got ${v}`);
+    expect(() => checkVersion(0, 'toVersion')).toThrow(/^toVersion: /);
+    expect([...resourceKeyInfo('a/b', 2 ** 32 - 1, Uint8Array.of(1)).subarray(5, 9)]).toEqual([255, 255, 255, 255]);
+  });
+
+  it('resource ids: byte strings of 1..65535 bytes', () => {
+    expect(MAX_RESOURCE_ID_LENGTH).toBe(65535);
+    for (const n of [1, 65535]) expect(() => checkResourceId(new Uint8Array(n))).not.toThrow();
+    for (const n of [0, 65536]) expect(() => checkResourceId(new Uint8Array(n))).toThrow(`resourceId: must be 1..65535 bytes, got ${n}`);
+    expect(() => checkResourceId('id' as unknown as Uint8Array)).toThrow('resourceId: expected a byte string');
+    expect(() => checkResourceId(new Uint8Array(0), 'id')).toThrow(/^id: /);
+  });
+
+  it('deriveResourceKey: halves of exactly 32 and 64 bytes, byte strings only', () => {
+    expect([MASTER_HALF_LENGTH, RESOURCE_KEY_LENGTH]).toEqual([32, 32]);
+    expect(deriveResourceKey(master, out, 'acme/x', 1, utf8('id'))).toHaveLength(32);
+    expect(() => deriveResourceKey(new Uint8Array(33), out, 'acme/x', 1, utf8('id'))).toThrow('masterHalf: expected 32 bytes');
+    expect(() => deriveResourceKey([...master] as unknown as Uint8Array, out, 'acme/x', 1, utf8('id'))).toThrow('masterHalf: expected 32 bytes');
+    expect(() => deriveResourceKey(master, new Uint8Array(65), 'acme/x', 1, utf8('id'))).toThrow('oprfOutput: expected 64 bytes');
+    expect(() => deriveResourceKey(master, [...out] as unknown as Uint8Array, 'acme/x', 1, utf8('id'))).toThrow('oprfOutput: expected 64 bytes');
+    // The inputs are left as they were.
+    expect(master.every((b) => b === 0x11) && out.every((b) => b === 0x22)).toBe(true);
   });
 });
