@@ -31,7 +31,7 @@ import { createS3Client, EnvelopeObjects, type S3Location } from '../client/s3.j
 import { locateRange } from '../crypto/envelope.js';
 
 const BIG_MIB = Number(process.env.SPLITKEY_S3_BIG_MIB ?? 32);
-const MAX_RSS_MIB = 200;
+const MAX_RSS_MIB = 256;
 const AWS_CLI = ['/usr/bin/aws', 'aws'].find((c) => spawnSync(c, ['--version']).status === 0);
 
 let dir: string;
