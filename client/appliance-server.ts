@@ -9,10 +9,17 @@
  * (and root) can reach the socket — any other uid gets EACCES at connect() — so a call arriving
  * on a socket is a call from that uid, and is audited as such. A uid not on the allow-list has
  * no socket at all.
+ *
+ * Volume sockets (for systemd-cryptsetup, which reads a keyfile from an AF_UNIX socket when the
+ * crypttab key path is one): `DIR/volumes/<name>.sock`, root only (0600 in a 0700 directory).
+ * A connection gets the raw 32-byte key of that volume's splitkey token (checked against its
+ * keyslot first) and end-of-stream; on any failure the connection is closed with nothing written,
+ * and the error is audited.
  * @module
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, rm } from 'node:fs/promises';
+import { createServer, type Server as NetServer } from 'node:net';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -46,6 +53,8 @@ export interface ApplianceServerOptions {
   allowUids: number[];
   /** Called for every call (the CLI writes JSON lines). */
   audit?: (entry: AuditEntry) => void;
+  /** Volume key sockets DIR/volumes/<name>.sock for systemd-cryptsetup (root only). */
+  volumes?: { name: string; device: string }[];
 }
 
 /** Path of the socket of `uid`. */
@@ -70,6 +79,7 @@ const bytes = (b: Uint8Array | Buffer | undefined): Uint8Array => (b ? new Uint8
 export class ApplianceServer {
   private readonly servers: grpc.Server[] = [];
   private readonly health: HealthImplementation[] = [];
+  private readonly volumeServers: NetServer[] = [];
 
   constructor(
     private client: SplitkeyClient,
@@ -186,6 +196,39 @@ export class ApplianceServer {
       this.health.push(health);
       paths.push(path);
     }
+    if (this.opts.volumes?.length) {
+      const vdir = join(this.opts.socketDir, 'volumes');
+      await mkdir(vdir, { recursive: true, mode: 0o700 });
+      await chmod(vdir, 0o700);
+      for (const { name, device } of this.opts.volumes) {
+        if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new RangeError(`--volume: the name "${name}" may use only letters, digits, '.', '_' and '-'`);
+        const path = join(vdir, `${name}.sock`);
+        await rm(path, { force: true });
+        const server = createServer((socket) => {
+          socket.on('error', () => undefined);
+          const started = { time: new Date().toISOString(), uid: 0, method: `VolumeKey:${name}` };
+          import('./volume.js')
+            .then(({ unlockKey }) => unlockKey(this.client, device))
+            .then(
+              ({ key, token }) => {
+                this.opts.audit?.({ ...started, keyName: token.key_name, keyVersion: token.key_version, count: 1, ok: true });
+                socket.end(Buffer.from(key), () => key.fill(0));
+              },
+              (e: unknown) => {
+                this.opts.audit?.({ ...started, ok: false, error: e instanceof Error ? e.message : String(e) });
+                socket.destroy();
+              },
+            );
+        });
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(path, () => resolve());
+        });
+        await chmod(path, 0o600);
+        this.volumeServers.push(server);
+        paths.push(path);
+      }
+    }
     return paths;
   }
 
@@ -211,6 +254,7 @@ export class ApplianceServer {
           }),
       ),
     );
+    await Promise.all(this.volumeServers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     await this.client.close();
   }
 }

@@ -6,7 +6,8 @@
  * message. Needs `npm run build`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -19,6 +20,8 @@ import type { AdminClient } from '../client/admin.js';
 import { socketPathFor } from '../client/appliance-server.js';
 import { connect, type SplitkeyClient } from '../client/client.js';
 import { KeyManager } from '../client/key-manager.js';
+import { testKey } from '../client/luks.js';
+import { formatSplitkeyVolume } from '../client/volume.js';
 import { PROTO_OPTIONS, protoDir } from '../proto/load.js';
 import type { ProtoGrpcType } from '../proto/gen/appliance.js';
 import type { ApplianceClient } from '../proto/gen/splitkey/v1/Appliance.js';
@@ -49,6 +52,8 @@ let admin: AdminClient;
 let client: SplitkeyClient;
 let appliance: ChildProcess;
 let socketDir: string;
+let image: string;
+const HAVE_CRYPTSETUP = spawnSync('cryptsetup', ['--version']).status === 0;
 
 function run(cmd: string, args: string[], opts: { uid?: number; gid?: number; cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(cmd, args, { ...opts, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -80,7 +85,15 @@ beforeAll(async () => {
     masterUnlock: { key: Buffer.from(env.SPLITKEY_MASTER_KEY!, 'hex') },
   });
   socketDir = join(dir, 'run');
-  appliance = spawn(process.execPath, [cliEntry(), 'appliance', '--socket-dir', socketDir, '--allow-uid', `0,${CALLER_UID}`, '--audit', join(dir, 'audit.jsonl')], {
+  const volumeArgs: string[] = [];
+  if (HAVE_CRYPTSETUP) {
+    image = join(dir, 'data.img');
+    await writeFile(image, '');
+    await truncate(image, 32 * 2 ** 20);
+    await formatSplitkeyVolume(client, image, { keyName: 'demo/app' });
+    volumeArgs.push('--volume', `data=${image}`);
+  }
+  appliance = spawn(process.execPath, [cliEntry(), 'appliance', '--socket-dir', socketDir, '--allow-uid', `0,${CALLER_UID}`, '--audit', join(dir, 'audit.jsonl'), ...volumeArgs], {
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -170,5 +183,20 @@ describe.skipIf(!IS_ROOT)('splitkey appliance (Unix sockets per uid, 2-of-3 clus
     } finally {
       c.close();
     }
+  }, 20_000);
+
+  it.skipIf(!HAVE_CRYPTSETUP)('the volume socket hands a systemd-cryptsetup-style reader the key that unlocks the volume; root only', async () => {
+    const path = join(socketDir, 'volumes', 'data.sock');
+    const key = await new Promise<Buffer>((res, rej) => {
+      const chunks: Buffer[] = [];
+      netConnect(path)
+        .on('data', (d: Buffer) => chunks.push(d))
+        .on('end', () => res(Buffer.concat(chunks)))
+        .on('error', rej);
+    });
+    expect(key.length).toBe(32);
+    expect(await testKey(image, key)).toBe(0);
+    const stranger = await run(PYTHON, ['-c', `import socket,sys\ns=socket.socket(socket.AF_UNIX)\ntry:\n  s.connect(sys.argv[1]); print("connected")\nexcept OSError as e: print(type(e).__name__)`, path], { uid: CALLER_UID, gid: CALLER_UID });
+    expect(stranger.stdout.trim()).toBe('PermissionError');
   }, 20_000);
 });
