@@ -16,7 +16,7 @@ import { KeyManager } from '../client/key-manager.js';
 import type { AdminClient } from '../client/admin.js';
 import { adminFrom } from '../cli/context.js';
 import { findToken, hasDeviceMapper, readMetadata, runCryptsetup, testKey, writeToken } from '../client/luks.js';
-import { formatSplitkeyVolume, rotateVolume, unlockKey } from '../client/volume.js';
+import { formatSplitkeyVolume, rotateVolume, unlockKey, volumeStatus } from '../client/volume.js';
 
 const HAVE_CRYPTSETUP = spawnSync('cryptsetup', ['--version']).status === 0;
 if (!HAVE_CRYPTSETUP) console.warn('volume tests skipped: cryptsetup is not installed (Debian: apt-get install cryptsetup-bin)');
@@ -106,7 +106,7 @@ describe.skipIf(!HAVE_CRYPTSETUP)('splitkey volume (LUKS2 on image files, 2-of-3
     await expect(formatSplitkeyVolume(client, img, { keyName: 'demo/disk' })).rejects.toThrow(/already holds a LUKS header: formatting destroys its data; pass --force/);
 
     await manager.rotate('demo/disk');
-    expect((await ok(['volume', 'status', img])).stdout).toMatch(/version 1 \(decrypt-only\); version 2 is newer/);
+    expect(await volumeStatus(client, img)).toMatchObject({ versionState: 'decrypt-only', newestActive: 2 });
     expect((await ok(['volume', 'rotate', img])).stderr).toMatch(/rotated .* from version 1 to version 2 \(keyslot 1\)/);
     expect(await keyslotsOf(img)).toEqual([1]);
     const v1 = await client.deriveKey('demo/disk', token.resource_id, { version: 1 });
@@ -143,7 +143,7 @@ describe.skipIf(!HAVE_CRYPTSETUP)('splitkey volume (LUKS2 on image files, 2-of-3
     // The retried rotation reuses the keyslot added before the first crash.
     await expect(rotateVolume(client, img, { onStep: crash('token') })).rejects.toThrow(/simulated crash after token/);
     expect((await keyslotsOf(img)).length).toBe(2);
-    expect((await ok(['volume', 'open', img, '--test'])).stderr).toContain('demo/other version 2 unlocks');
+    expect((await unlockKey(client, img)).token.key_version).toBe(2);
     expect((await ok(['volume', 'status', img])).stdout).toMatch(/problem: +a rotation was interrupted/);
     expect((await ok(['volume', 'rotate', img])).stderr).toMatch(/finished an interrupted rotation .*version 1 → 2/);
     expect((await keyslotsOf(img)).length).toBe(1);
@@ -177,7 +177,7 @@ describe.skipIf(!HAVE_CRYPTSETUP)('splitkey volume (LUKS2 on image files, 2-of-3
     expect(wrong.stderr).toMatch(/^splitkey: cryptsetup luksAddKey of .* failed: No key available with this passphrase/);
     const r = await ok(['volume', 'enroll', img, '--key', 'demo/other'], 'correct horse\n');
     expect(r.stderr).toMatch(/enrolled .*: keyslot 1 under demo\/other version 2, resource luks\//);
-    expect((await ok(['volume', 'open', img, '--test'])).stderr).toContain('unlocks keyslot 1');
+    expect((await unlockKey(client, img)).keyslot).toBe(1);
     const { enrollVolume } = await import('../client/volume.js');
     await expect(enrollVolume(client, img, Buffer.from('correct horse'), { keyName: 'demo/other' })).rejects.toThrow(/already enrolled with splitkey/);
   }, 30_000);
