@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminFrom } from '../cli/context.js';
 import { cliEntry, DevCluster } from '../cli/dev-cluster.js';
@@ -53,6 +54,11 @@ let client: SplitkeyClient;
 let appliance: ChildProcess;
 let socketDir: string;
 let image: string;
+const stderrLines: string[] = [];
+/** Waiters on the appliance's stderr: each returns true once its line came (and is dropped then). */
+const lineWaiters: ((line: string) => boolean)[] = [];
+const nextLine = (pred: (line: string) => boolean) =>
+  new Promise<string>((resolve) => lineWaiters.push((line) => pred(line) && (resolve(line), true)));
 const HAVE_CRYPTSETUP = spawnSync('cryptsetup', ['--version']).status === 0;
 
 function run(cmd: string, args: string[], opts: { uid?: number; gid?: number; cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -95,7 +101,11 @@ beforeAll(async () => {
   }
   appliance = spawn(process.execPath, [cliEntry(), 'appliance', '--socket-dir', socketDir, '--allow-uid', `0,${CALLER_UID}`, '--audit', join(dir, 'audit.jsonl'), ...volumeArgs], {
     env,
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  createInterface({ input: appliance.stderr! }).on('line', (line) => {
+    stderrLines.push(line);
+    for (const w of lineWaiters.splice(0).filter((w) => !w(line))) lineWaiters.push(w);
   });
   await new Promise<void>((res, rej) => {
     appliance.once('exit', (code) => rej(new Error(`splitkey appliance exited with ${code} before serving`)));
@@ -152,7 +162,7 @@ describe.skipIf(!IS_ROOT)('splitkey appliance (Unix sockets per uid, 2-of-3 clus
     expect((await tryConnect(socketPathFor(socketDir, CALLER_UID), CALLER_UID)).stdout.trim()).toBe('connected');
   }, 20_000);
 
-  it('Encrypt/Decrypt and GenerateDataKey round-trip; errors carry their gRPC codes', async () => {
+  it('Encrypt/Decrypt and GenerateDataKey round-trip; errors carry their gRPC codes; SIGHUP reload; health SERVING', async () => {
     const dirOf = protoDir();
     const def = protoLoader.loadSync(join(dirOf, 'splitkey', 'v1', 'appliance.proto'), { ...PROTO_OPTIONS, includeDirs: [dirOf] });
     const proto = grpc.loadPackageDefinition(def) as unknown as ProtoGrpcType;
@@ -177,9 +187,21 @@ describe.skipIf(!IS_ROOT)('splitkey appliance (Unix sockets per uid, 2-of-3 clus
       const keys = await call.DeriveKeys({ keyName: 'demo/app', resourceIds: [Buffer.from('a'), Buffer.from('vol-1')] });
       expect(Buffer.from(keys.keys[1]!).equals(Buffer.from((await client.deriveKey('demo/app', 'vol-1')).key))).toBe(true);
       await expect(call.DeriveKey({ keyName: 'demo/nope', resourceId: Buffer.from('x') })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+      // SIGHUP reloads the master half (a new client is swapped in); calls keep working.
+      const reloaded = nextLine((l) => l.includes('"reload'));
+      appliance.kill('SIGHUP');
+      expect(await reloaded).toBe(JSON.stringify({ event: 'reloaded' }));
+      expect(Buffer.from((await call.DeriveKey({ keyName: 'demo/app', resourceId: Buffer.from('vol-1') })).key).equals(Buffer.from((await client.deriveKey('demo/app', 'vol-1')).key))).toBe(true);
       const tampered = Buffer.from(enc.envelope);
       tampered[tampered.length - 1]! ^= 1;
       await expect(call.Decrypt({ envelope: tampered })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+      // grpc.health.v1 on the same socket.
+      const hdef = protoLoader.loadSync(healthProtoPath, PROTO_OPTIONS);
+      const health = grpc.loadPackageDefinition(hdef) as unknown as { grpc: { health: { v1: { Health: new (addr: string, creds: grpc.ChannelCredentials) => grpc.Client & { check: (req: { service: string }, cb: grpc.requestCallback<{ status: string }>) => void } } } } };
+      const h = new health.grpc.health.v1.Health(`unix://${resolve(socketPathFor(socketDir, 0))}`, grpc.credentials.createInsecure());
+      const status = await new Promise<{ status: string }>((res, rej) => h.check({ service: 'splitkey.v1.Appliance' }, (e, r) => (e ? rej(e) : res(r!))));
+      h.close();
+      expect(status.status).toBe('SERVING');
     } finally {
       c.close();
     }

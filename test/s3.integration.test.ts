@@ -185,7 +185,7 @@ describe('S3 objects (contract suite; s3rver on loopback unless SPLITKEY_S3_ENDP
     expect(get.maxRssKiB / 1024).toBeLessThan(MAX_RSS_MIB);
     expect(await objects.metadata(loc('big'))).toMatchObject({ keyName: 'demo/objects', version: 1, resourceId: `${bucket}/${prefix}/big` });
     await Promise.all([rm(plain), rm(back)]);
-  }, 60_000);
+  }, Math.max(60_000, BIG_MIB * 1500));
 
   it('100 random ranges equal the plaintext, fetching only the segments that hold them', async () => {
     const plain = randomBytes(3 * 2 ** 20 + 12345);
