@@ -68,7 +68,13 @@ function loadApplianceProto(): ProtoGrpcType {
 
 function statusOf(e: unknown): grpc.status {
   if (e instanceof KeyError) return e.code === 'KEY_NOT_FOUND' ? grpc.status.NOT_FOUND : grpc.status.FAILED_PRECONDITION;
-  if (e instanceof ThresholdError) return grpc.status.UNAVAILABLE;
+  if (e instanceof ThresholdError) {
+    // Every node refusing the caller's tenant is an answer, not an outage.
+    const asked = e.failures.filter((f) => f.reason !== 'not asked');
+    if (asked.length > 0 && asked.every((f) => f.reason === 'permission denied')) return grpc.status.PERMISSION_DENIED;
+    if (asked.length > 0 && asked.every((f) => f.reason === 'not found')) return grpc.status.NOT_FOUND;
+    return grpc.status.UNAVAILABLE;
+  }
   if (e instanceof TypeError || e instanceof RangeError || e instanceof EnvelopeError) return grpc.status.INVALID_ARGUMENT;
   if (e instanceof Error && /tenant|permission/i.test(e.message)) return grpc.status.PERMISSION_DENIED;
   return grpc.status.INTERNAL;

@@ -187,6 +187,7 @@ describe.skipIf(!IS_ROOT)('splitkey appliance (Unix sockets per uid, 2-of-3 clus
       const keys = await call.DeriveKeys({ keyName: 'demo/app', resourceIds: [Buffer.from('a'), Buffer.from('vol-1')] });
       expect(Buffer.from(keys.keys[1]!).equals(Buffer.from((await client.deriveKey('demo/app', 'vol-1')).key))).toBe(true);
       await expect(call.DeriveKey({ keyName: 'demo/nope', resourceId: Buffer.from('x') })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+      await expect(call.DeriveKey({ keyName: 'acme/secrets', resourceId: Buffer.from('x') })).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED });
       // SIGHUP reloads the master half (a new client is swapped in); calls keep working.
       const reloaded = nextLine((l) => l.includes('"reload'));
       appliance.kill('SIGHUP');
