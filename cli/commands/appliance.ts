@@ -2,7 +2,7 @@
 import { appendFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { clientFrom, withClusterFlags, type ClusterFlags } from '../context.js';
-import { CliError, info, out } from '../output.js';
+import { CliError, EXIT, info, out } from '../output.js';
 
 export function registerAppliance(program: Command): void {
   withClusterFlags(
@@ -15,10 +15,10 @@ export function registerAppliance(program: Command): void {
       .option('--volume <name=device>', 'serve the key of a splitkey volume on DIR/volumes/NAME.sock for systemd-cryptsetup (repeatable)', (v: string, all: string[] = []) => [...all, v]),
     { master: true },
   ).action(async (opts: ClusterFlags & { socketDir: string; allowUid: number[]; audit?: string; volume?: string[] }) => {
-    if (opts.allowUid.some((u) => !Number.isInteger(u) || u < 0)) throw new CliError(`--allow-uid must list non-negative integer uids, got "${opts.allowUid.join(',')}"`);
+    if (opts.allowUid.some((u) => !Number.isInteger(u) || u < 0)) throw new CliError(`--allow-uid must list non-negative integer uids, got "${opts.allowUid.join(',')}"`, EXIT.usage);
     const volumes = (opts.volume ?? []).map((v) => {
       const i = v.indexOf('=');
-      if (i <= 0 || i === v.length - 1) throw new CliError(`--volume must be NAME=DEVICE (for example data=/dev/sdb), got "${v}"`);
+      if (i <= 0 || i === v.length - 1) throw new CliError(`--volume must be NAME=DEVICE (for example data=/dev/sdb), got "${v}"`, EXIT.usage);
       return { name: v.slice(0, i), device: v.slice(i + 1) };
     });
     const { ApplianceServer } = await import('../../client/appliance-server.js');

@@ -1,7 +1,8 @@
 /** `splitkey s3 put|get|rewrap|head`: envelope-encrypted objects through the S3 API (client/s3.ts). */
 import { Option, type Command } from 'commander';
 import { clientFrom, withClusterFlags, type ClusterFlags } from '../context.js';
-import { info, out } from '../output.js';
+import { existsSync } from 'node:fs';
+import { CliError, EXIT, info, out } from '../output.js';
 
 interface S3Flags extends ClusterFlags {
   endpoint?: string;
@@ -59,14 +60,16 @@ export function registerS3(program: Command): void {
     s3
       .command('get <url> <out>')
       .description("download and decrypt s3://BUCKET/KEY to OUT ('-' = stdout); nothing is left at OUT unless the whole object authenticates")
-      .option('--range <offset:length>', 'only these plaintext bytes, fetching only the segments that hold them'),
-  ).action(async (url: string, output: string, opts: S3Flags & { range?: string }) => {
+      .option('--range <offset:length>', 'only these plaintext bytes, fetching only the segments that hold them')
+      .option('--force', 'replace OUT if it exists'),
+  ).action(async (url: string, output: string, opts: S3Flags & { range?: string; force?: boolean }) => {
+    const m = opts.range === undefined ? undefined : /^(\d+):(\d+)$/.exec(opts.range);
+    if (opts.range !== undefined && !m) throw new CliError(`--range must be OFFSET:LENGTH in bytes (for example 1048576:4096), got "${opts.range}"`, EXIT.usage);
+    if (output !== '-' && !opts.force && existsSync(output)) throw new CliError(`${output} already exists; give --force to replace it`, EXIT.usage);
     const s = await session(opts);
     try {
       const loc = s.parse(url);
-      if (opts.range) {
-        const m = /^(\d+):(\d+)$/.exec(opts.range);
-        if (!m) throw new Error(`--range must be OFFSET:LENGTH in bytes, got "${opts.range}"`);
+      if (m) {
         const reader = await s.objects.openObject(loc, { resourceId: opts.resource });
         try {
           const bytes = await reader.read(Number(m[1]), Number(m[2]));

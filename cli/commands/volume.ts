@@ -1,7 +1,7 @@
 /** `splitkey volume format|enroll|open|close|status|rotate`: LUKS2 volumes keyed by splitkey (client/volume.ts). */
 import type { Command } from 'commander';
 import { clientFrom, withClusterFlags, type ClusterFlags } from '../context.js';
-import { CliError, info, out } from '../output.js';
+import { CliError, EXIT, info, out } from '../output.js';
 
 /** The existing passphrase for `enroll`: one line from a TTY (not echoed) or all of stdin minus one trailing newline. */
 async function readExistingPassphrase(): Promise<Uint8Array> {
@@ -30,7 +30,7 @@ async function readExistingPassphrase(): Promise<Uint8Array> {
   for await (const chunk of stdin) chunks.push(chunk as Buffer);
   let all = Buffer.concat(chunks);
   if (all.at(-1) === 0x0a) all = all.subarray(0, all.length - 1);
-  if (all.length === 0) throw new CliError('no existing passphrase on standard input: pipe it in or run `volume enroll` from a terminal');
+  if (all.length === 0) throw new CliError('no existing passphrase on standard input: pipe it in or run `volume enroll` from a terminal', EXIT.usage);
   return new Uint8Array(all);
 }
 
@@ -85,7 +85,7 @@ export function registerVolume(program: Command): void {
       .option('--test', 'check the key with `cryptsetup open --test-passphrase`; map nothing'),
     { master: true },
   ).action(async (device: string, name: string | undefined, opts: ClusterFlags & { test?: boolean }) => {
-    if (!opts.test && !name) throw new CliError('volume open: give a mapping NAME (the volume appears at /dev/mapper/NAME), or --test to only check the key');
+    if (!opts.test && !name) throw new CliError('volume open: give a mapping NAME (the volume appears at /dev/mapper/NAME), or --test to only check the key', EXIT.usage);
     const { openSplitkeyVolume } = await import('../../client/volume.js');
     const client = await clientFrom(opts);
     try {
