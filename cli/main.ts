@@ -56,6 +56,9 @@ const COMMANDS: [names: string[], load: () => Promise<Register>][] = [
   [['audit'], async () => (await import('./commands/audit.js')).registerAudit],
   [['receipt'], async () => (await import('./commands/receipt.js')).registerReceipt],
   [['cluster'], async () => (await import('./commands/cluster.js')).registerCluster],
+  [['volume'], async () => (await import('./commands/volume.js')).registerVolume],
+  [['s3'], async () => (await import('./commands/s3.js')).registerS3],
+  [['appliance'], async () => (await import('./commands/appliance.js')).registerAppliance],
 ];
 const word = process.argv.slice(2).find((a) => !a.startsWith('-'));
 const chosen = COMMANDS.filter(([names]) => word !== undefined && names.includes(word));

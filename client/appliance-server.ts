@@ -1,0 +1,266 @@
+/**
+ * The appliance as a service (DESIGN.md § "What is protected"): the gRPC `Appliance` service
+ * (proto/splitkey/v1/appliance.proto) over Unix sockets, backed by one warm SplitkeyClient that
+ * holds the unsealed master half and coalesces concurrent requests.
+ *
+ * Who is calling. Node cannot read SO_PEERCRED, so the kernel's own permission check is used
+ * instead: every allowed uid gets its own socket, `DIR/uid-<uid>/appliance.sock`, in a directory
+ * owned by that uid with mode 0700 (DIR itself 0711: traversable, not listable). Only that uid
+ * (and root) can reach the socket — any other uid gets EACCES at connect() — so a call arriving
+ * on a socket is a call from that uid, and is audited as such. A uid not on the allow-list has
+ * no socket at all.
+ *
+ * Volume sockets (for systemd-cryptsetup, which reads a keyfile from an AF_UNIX socket when the
+ * crypttab key path is one): `DIR/volumes/<name>.sock`, root only (0600 in a 0700 directory).
+ * A connection gets the raw 32-byte key of that volume's splitkey token (checked against its
+ * keyslot first) and end-of-stream; on any failure the connection is closed with nothing written,
+ * and the error is audited.
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { chmod, chown, lstat, mkdir, rm } from 'node:fs/promises';
+import { createServer, type Server as NetServer } from 'node:net';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { HealthImplementation } from 'grpc-health-check';
+import { EnvelopeError, openAll, sealAll, decodeHeader } from '../crypto/envelope.js';
+import { PROTO_OPTIONS, protoDir } from '../proto/load.js';
+import type { ProtoGrpcType } from '../proto/gen/appliance.js';
+import type { ApplianceHandlers } from '../proto/gen/splitkey/v1/Appliance.js';
+import { nodeAesGcm } from './aead-node.js';
+import type { SplitkeyClient } from './client.js';
+import { KeyError, ThresholdError } from './errors.js';
+
+/** Largest blob Encrypt/Decrypt accept: larger data belongs in `splitkey encrypt` or GenerateDataKey. */
+export const MAX_BLOB = 1024 * 1024;
+
+export interface AuditEntry {
+  time: string;
+  uid: number;
+  method: string;
+  keyName?: string;
+  keyVersion?: number;
+  count?: number;
+  ok: boolean;
+  error?: string;
+}
+
+export interface ApplianceServerOptions {
+  /** Parent directory of the per-uid socket directories (created 0711). */
+  socketDir: string;
+  /** Uids allowed to call; each gets DIR/uid-<uid>/appliance.sock. */
+  allowUids: number[];
+  /** Called for every call (the CLI writes JSON lines). */
+  audit?: (entry: AuditEntry) => void;
+  /** Volume key sockets DIR/volumes/<name>.sock for systemd-cryptsetup (root only). */
+  volumes?: { name: string; device: string }[];
+}
+
+/** Path of the socket of `uid`. */
+export const socketPathFor = (socketDir: string, uid: number): string => join(socketDir, `uid-${uid}`, 'appliance.sock');
+
+function loadApplianceProto(): ProtoGrpcType {
+  const dir = protoDir();
+  const definition = protoLoader.loadSync(join(dir, 'splitkey', 'v1', 'appliance.proto'), { ...PROTO_OPTIONS, includeDirs: [dir] });
+  return grpc.loadPackageDefinition(definition) as unknown as ProtoGrpcType;
+}
+
+function statusOf(e: unknown): grpc.status {
+  if (e instanceof KeyError) return e.code === 'KEY_NOT_FOUND' ? grpc.status.NOT_FOUND : grpc.status.FAILED_PRECONDITION;
+  if (e instanceof ThresholdError) {
+    // Every node refusing the caller's tenant is an answer, not an outage.
+    const asked = e.failures.filter((f) => f.reason !== 'not asked');
+    if (asked.length > 0 && asked.every((f) => f.reason === 'permission denied')) return grpc.status.PERMISSION_DENIED;
+    if (asked.length > 0 && asked.every((f) => f.reason === 'not found')) return grpc.status.NOT_FOUND;
+    return grpc.status.UNAVAILABLE;
+  }
+  if (e instanceof TypeError || e instanceof RangeError || e instanceof EnvelopeError) return grpc.status.INVALID_ARGUMENT;
+  if (e instanceof Error && /tenant|permission/i.test(e.message)) return grpc.status.PERMISSION_DENIED;
+  return grpc.status.INTERNAL;
+}
+
+const bytes = (b: Uint8Array | Buffer | undefined): Uint8Array => (b ? new Uint8Array(b) : new Uint8Array(0));
+
+export class ApplianceServer {
+  private readonly servers: grpc.Server[] = [];
+  private readonly health: HealthImplementation[] = [];
+  private readonly volumeServers: NetServer[] = [];
+
+  constructor(
+    private client: SplitkeyClient,
+    private readonly opts: ApplianceServerOptions,
+  ) {}
+
+  /** Swap in a new client (a reloaded master half); the old one is closed once idle. */
+  async replaceClient(next: SplitkeyClient): Promise<void> {
+    const old = this.client;
+    this.client = next;
+    await old.close();
+  }
+
+  private handlers(uid: number): ApplianceHandlers {
+    const audit = (entry: Omit<AuditEntry, 'time' | 'uid'>) => this.opts.audit?.({ time: new Date().toISOString(), uid, ...entry });
+    const unary =
+      <Req, Res>(method: string, run: (req: Req) => Promise<{ res: Res; keyName?: string; keyVersion?: number; count?: number }>) =>
+      (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => {
+        run(call.request).then(
+          ({ res, ...what }) => {
+            audit({ method, ...what, ok: true });
+            callback(null, res);
+          },
+          (e: unknown) => {
+            const message = e instanceof Error ? e.message : String(e);
+            audit({ method, keyName: (call.request as { keyName?: string }).keyName, ok: false, error: message });
+            callback({ code: statusOf(e), details: message });
+          },
+        );
+      };
+    return {
+      DeriveKey: unary('DeriveKey', async (req) => {
+        const { key, version } = await this.client.deriveKey(req.keyName, bytes(req.resourceId), { version: req.keyVersion });
+        return { res: { key: Buffer.from(key), keyVersion: version }, keyName: req.keyName, keyVersion: version, count: 1 };
+      }),
+      DeriveKeys: unary('DeriveKeys', async (req) => {
+        if (req.resourceIds.length === 0) throw new RangeError('resource_ids is empty: give at least one resource id');
+        const keys = await this.client.deriveKeys(req.keyName, req.resourceIds.map(bytes), { version: req.keyVersion });
+        const version = keys[0]!.version;
+        return { res: { keys: keys.map((k) => Buffer.from(k.key)), keyVersion: version }, keyName: req.keyName, keyVersion: version, count: keys.length };
+      }),
+      Encrypt: unary('Encrypt', async (req) => {
+        if (req.plaintext.length > MAX_BLOB) throw new RangeError(`plaintext is ${req.plaintext.length} bytes, more than ${MAX_BLOB}: use GenerateDataKey or splitkey encrypt for large data`);
+        const resourceId = bytes(req.resourceId);
+        const { key, version } = await this.client.deriveKey(req.keyName, resourceId);
+        try {
+          const envelope = sealAll({ keyName: req.keyName, keyVersion: version, resourceId }, key, bytes(req.plaintext), nodeAesGcm, (n) => new Uint8Array(randomBytes(n)));
+          return { res: { envelope: Buffer.from(envelope), keyVersion: version }, keyName: req.keyName, keyVersion: version, count: 1 };
+        } finally {
+          key.fill(0);
+        }
+      }),
+      Decrypt: unary('Decrypt', async (req) => {
+        if (req.envelope.length > MAX_BLOB + 65536) throw new RangeError(`envelope is ${req.envelope.length} bytes: Decrypt takes small envelopes only; use splitkey decrypt for files`);
+        const envelope = bytes(req.envelope);
+        const { header } = decodeHeader(envelope);
+        const { key } = await this.client.deriveKey(header.keyName, header.resourceId, { version: header.keyVersion });
+        try {
+          const plaintext = openAll(envelope, key, nodeAesGcm);
+          return {
+            res: { plaintext: Buffer.from(plaintext), keyName: header.keyName, keyVersion: header.keyVersion, resourceId: Buffer.from(header.resourceId) },
+            keyName: header.keyName,
+            keyVersion: header.keyVersion,
+            count: 1,
+          };
+        } finally {
+          key.fill(0);
+        }
+      }),
+      GenerateDataKey: unary('GenerateDataKey', async (req) => {
+        const resourceId = bytes(req.resourceId);
+        const { key, version } = await this.client.deriveKey(req.keyName, resourceId);
+        const dataKey = new Uint8Array(randomBytes(32));
+        try {
+          const wrapped = sealAll({ keyName: req.keyName, keyVersion: version, resourceId }, key, dataKey, nodeAesGcm, (n) => new Uint8Array(randomBytes(n)));
+          return { res: { plaintext: Buffer.from(dataKey), wrapped: Buffer.from(wrapped), keyVersion: version }, keyName: req.keyName, keyVersion: version, count: 1 };
+        } finally {
+          key.fill(0);
+          dataKey.fill(0);
+        }
+      }),
+    };
+  }
+
+  /** Prepare DIR/uid-<uid>/ (owner uid, 0700) for every allowed uid and bind its socket. */
+  async start(): Promise<string[]> {
+    const proto = loadApplianceProto();
+    await mkdir(this.opts.socketDir, { recursive: true, mode: 0o711 });
+    await chmod(this.opts.socketDir, 0o711);
+    const paths: string[] = [];
+    for (const uid of this.opts.allowUids) {
+      if (!Number.isInteger(uid) || uid < 0) throw new RangeError(`--allow-uid: expected non-negative integer uids, got ${uid}`);
+      const dir = join(this.opts.socketDir, `uid-${uid}`);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      if (process.getuid?.() === 0) await chown(dir, uid, -1);
+      await chmod(dir, 0o700);
+      const st = await lstat(dir);
+      if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) {
+        throw new Error(`${dir} must be a directory owned by uid ${uid} with mode 0700 (it is uid ${st.uid}, mode ${(st.mode & 0o777).toString(8)}): run the appliance as root or prepare it so`);
+      }
+      const path = socketPathFor(this.opts.socketDir, uid);
+      await rm(path, { force: true }); // a socket left by a previous run
+      const server = new grpc.Server();
+      server.addService(proto.splitkey.v1.Appliance.service, this.handlers(uid));
+      const health = new HealthImplementation({ '': 'NOT_SERVING', 'splitkey.v1.Appliance': 'NOT_SERVING' });
+      health.addToServer(server);
+      await new Promise<void>((resolve, reject) => server.bindAsync(`unix://${path}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
+      // The directory is the gate; the socket itself must be writable by its uid to connect.
+      if (process.getuid?.() === 0) await chown(path, uid, -1);
+      await chmod(path, 0o600);
+      health.setStatus('', 'SERVING');
+      health.setStatus('splitkey.v1.Appliance', 'SERVING');
+      this.servers.push(server);
+      this.health.push(health);
+      paths.push(path);
+    }
+    if (this.opts.volumes?.length) {
+      const vdir = join(this.opts.socketDir, 'volumes');
+      await mkdir(vdir, { recursive: true, mode: 0o700 });
+      await chmod(vdir, 0o700);
+      for (const { name, device } of this.opts.volumes) {
+        if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new RangeError(`--volume: the name "${name}" may use only letters, digits, '.', '_' and '-'`);
+        const path = join(vdir, `${name}.sock`);
+        await rm(path, { force: true });
+        const server = createServer((socket) => {
+          socket.on('error', () => undefined);
+          const started = { time: new Date().toISOString(), uid: 0, method: `VolumeKey:${name}` };
+          import('./volume.js')
+            .then(({ unlockKey }) => unlockKey(this.client, device))
+            .then(
+              ({ key, token }) => {
+                this.opts.audit?.({ ...started, keyName: token.key_name, keyVersion: token.key_version, count: 1, ok: true });
+                socket.end(Buffer.from(key), () => key.fill(0));
+              },
+              (e: unknown) => {
+                this.opts.audit?.({ ...started, ok: false, error: e instanceof Error ? e.message : String(e) });
+                socket.destroy();
+              },
+            );
+        });
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(path, () => resolve());
+        });
+        await chmod(path, 0o600);
+        this.volumeServers.push(server);
+        paths.push(path);
+      }
+    }
+    return paths;
+  }
+
+  /** NOT_SERVING, drain for up to `graceMs`, then force. */
+  async stop(graceMs = 2000): Promise<void> {
+    for (const h of this.health) {
+      h.setStatus('', 'NOT_SERVING');
+      h.setStatus('splitkey.v1.Appliance', 'NOT_SERVING');
+    }
+    await Promise.all(
+      this.servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            const force = setTimeout(() => {
+              s.forceShutdown();
+              resolve();
+            }, graceMs);
+            force.unref();
+            s.tryShutdown(() => {
+              clearTimeout(force);
+              resolve();
+            });
+          }),
+      ),
+    );
+    await Promise.all(this.volumeServers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    await this.client.close();
+  }
+}
