@@ -174,7 +174,7 @@ describe('record shape checks, each named (a claim that breaks one is never coun
     const claims = everyone({ ...honest, nodeIndices: [...nodes], commitments: honest.commitments.map((c) => Uint8Array.from(c)) });
     const firstByte = claims[0]!.commitments[0]![0];
     const a = agreeOnVersions(claims, policy);
-    a.versions[0]!.commitments[0]![0] ^= 1;
+    a.versions[0]!.commitments[0]![0]! ^= 1;
     a.versions[0]!.nodeIndices.push(9);
     expect(claims[0]!.commitments[0]![0]).toBe(firstByte);
     expect(claims[0]!.nodeIndices).toEqual([1, 2, 3, 4, 5]);
