@@ -219,9 +219,19 @@ describe('splitkey CLI: what it says is what happened', () => {
     await importKey('demo/partial');
     await cluster.kill(3);
     try {
-      const r = await splitkey(['key', 'destroy', 'demo/partial', '--version', '1', '--yes']);
-      expect(r.stdout).toBe('demo/partial version 1: share erased on nodes 1,2\n');
+      const receipt = join(dir, 'partial.receipt.json');
+      const r = await splitkey(['key', 'destroy', 'demo/partial', '--version', '1', '--yes', '--receipt', receipt]);
+      expect(r.stdout).toBe(`demo/partial version 1: share erased on nodes 1,2\nreceipts of nodes 1,2 written to ${receipt}\n`);
       expect(r.code).toBe(3);
+      // The signed receipts prove it: two of three holders erased, fewer than t = 2 remain.
+      const verified = await splitkey(['receipt', 'verify', receipt]);
+      expect(verified.stdout).toMatch(/erased \(valid receipts\): 1,2\n.*may still hold a share: {2}3\nshredded: 1 holders remain, fewer than t = 2/s);
+      expect(verified.code).toBe(0);
+      const bundle = JSON.parse(await readFile(receipt, 'utf8')) as { receipts: unknown[] };
+      await writeFile(`${receipt}.one`, JSON.stringify({ ...bundle, receipts: bundle.receipts.slice(0, 1) }));
+      const notYet = await splitkey(['receipt', 'verify', `${receipt}.one`]);
+      expect(notYet.code).toBe(1);
+      expect(notYet.stderr).toMatch(/NOT shredded: 2 holders remain \(t = 2\)/);
       expect(r.stderr).toMatch(/not destroyed everywhere: node 3 .* may still hold its share; run "splitkey key destroy demo\/partial --version 1 --yes" again/);
 
       // Node 3 is stopped: its data holds shares of index 3 and no one has it open.
