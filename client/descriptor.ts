@@ -36,9 +36,13 @@ export interface ClusterDescriptor {
   nodes: NodeEndpoint[];
 }
 
-/** The policy's minimum threshold: as given, else 2 (1 for a one-node cluster). */
+/**
+ * The policy's minimum threshold: as given; else the descriptor's defaultThreshold; else 2 (1 for
+ * a one-node cluster). The quorum rule holds against minThreshold − 1 liars, so a production
+ * descriptor states it (`splitkey cluster init` and `splitkey dev` write it).
+ */
 export function minThresholdOf(d: ClusterDescriptor): number {
-  return d.minThreshold ?? Math.min(2, d.nodes.length);
+  return d.minThreshold ?? d.defaultThreshold ?? Math.min(2, d.nodes.length);
 }
 
 export function parseDescriptor(raw: unknown, source = 'cluster descriptor'): ClusterDescriptor {

@@ -202,7 +202,11 @@ export class ThresholdEvaluator {
         // Nodes still silent cannot form a record of their own (fewer than minThreshold) and t
         // nodes already agree on something: give them a short grace, not the whole deadline.
         if (grace || waiting.size >= this.minThreshold) return;
-        if (agreeOnVersions(claims, { minThreshold: this.minThreshold }).versions.length === 0) return;
+        // Stop waiting only when everything reported so far is settled: every version agreed, no
+        // conflict, nothing destroyed (never decided while holders are still silent).
+        const sofar = agreeOnVersions(claims, { minThreshold: this.minThreshold });
+        if (sofar.versions.length === 0 || sofar.unconfirmed.length > 0 || sofar.conflicts.length > 0) return;
+        if (sofar.versions.some((v) => v.state === 'destroyed' || v.destroyedBy.length > 0)) return;
         grace = setTimeout(finish, Math.max(100, 2 * (performance.now() - started)));
         grace.unref?.();
       };

@@ -57,8 +57,8 @@ export interface ParticipantState {
   received: Record<string, { commitments: string[]; share: string }>;
   /** Dealers whose share failed verification, with the reason. */
   complaints: Record<string, string>;
-  /** The largest query count of the version any dealer reported with its share (budget carried across reshare). */
-  carriedQueries?: number;
+  /** The query count of the version each dealer reported with its share (budget carried across reshare). */
+  carriedReports?: Record<string, number>;
   /** Receivers this dealer delivered its share to again in the complaint round (to them only). */
   redelivered?: number[];
   /**
@@ -112,6 +112,9 @@ export function checkOperationParams(p: OperationParams): void {
     checkIndices(p.dealers, undefined, 'dealers');
     if (p.dealers.length === 0) throw new ParameterError('dealers', 'must not be empty');
     if (!Number.isInteger(p.epoch) || p.epoch < 1) throw new ParameterError('epoch', 'must be ≥ 1');
+    // Retiring versions is part of rotation only: a refresh or reshare (e.g. by a refresh-only
+    // scheduler) must not mark the newest version decrypt-only.
+    if (p.kind !== 'dkg' && (p.retire?.length ?? 0) > 0) throw new ParameterError('retire', `only a DKG (rotation) retires versions, not a ${p.kind}`);
     if (p.kind === 'dkg' && p.dealers.some((d) => !p.receivers.includes(d))) throw new ParameterError('dealers', 'DKG dealers must be receivers');
     if (p.kind !== 'dkg') {
       if (!p.old) throw new ParameterError('old', `${p.kind} needs the old version`);

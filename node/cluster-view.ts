@@ -52,7 +52,7 @@ export class ClusterView {
 }
 
 function parseView(text: string, path: string): View {
-  let raw: { nodes?: unknown; minThreshold?: unknown };
+  let raw: { nodes?: unknown; minThreshold?: unknown; defaultThreshold?: unknown };
   try {
     raw = JSON.parse(text) as typeof raw;
   } catch (e) {
@@ -68,5 +68,6 @@ function parseView(text: string, path: string): View {
   }
   const min = raw.minThreshold;
   if (min !== undefined && (!Number.isInteger(min) || (min as number) < 1)) throw failedPrecondition(`cluster descriptor ${path}: minThreshold must be a positive integer`);
-  return { peers, minThreshold: (min as number | undefined) ?? Math.min(2, peers.size) };
+  const fallback = Number.isInteger(raw.defaultThreshold) && (raw.defaultThreshold as number) >= 1 ? (raw.defaultThreshold as number) : Math.min(2, peers.size);
+  return { peers, minThreshold: (min as number | undefined) ?? fallback };
 }

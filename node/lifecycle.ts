@@ -229,8 +229,8 @@ export class LifecycleHandler {
       } catch (e) {
         lifecycleError(e);
       }
-      if (Number.isSafeInteger(queriesAnswered) && queriesAnswered > (next.carriedQueries ?? 0) && next.received[String(dealer)]) {
-        next = { ...next, carriedQueries: queriesAnswered };
+      if (Number.isSafeInteger(queriesAnswered) && queriesAnswered > 0 && next.received[String(dealer)] && next.carriedReports?.[String(dealer)] !== queriesAnswered) {
+        next = { ...next, carriedReports: { ...next.carriedReports, [String(dealer)]: queriesAnswered } };
       }
       if (next !== state) await this.store.saveOperation(next, 'deliver');
       const complaint = next.complaints[String(dealer)];
@@ -377,7 +377,11 @@ export class LifecycleHandler {
       }
       await this.store.commitOperation(state);
       const slot = QueryBudget.slot(keyName, state.params.version);
-      const carried = Math.max(state.carriedQueries ?? 0, state.params.dealers.includes(self) ? this.queriesOf(keyName, state.params.version) : 0);
+      // The t-th largest of the dealers' reports (t of the old version): at most t − 1 liars cannot
+      // inflate it past an honest dealer's count, so one liar cannot exhaust the budget everywhere.
+      const reports = Object.values(state.carriedReports ?? {}).sort((a, b) => b - a);
+      const quorumCount = reports[(state.params.old?.t ?? state.params.t) - 1] ?? 0;
+      const carried = Math.max(quorumCount, state.params.dealers.includes(self) ? this.queriesOf(keyName, state.params.version) : 0);
       if (carried > this.rt.queryBudget.get(slot)) {
         this.rt.queryBudget.restore(slot, carried);
         await this.rt.queryBudget.reserve(slot, 0);

@@ -335,6 +335,14 @@ describe('participant checks, each by name (a check deleted makes a test fail)',
     expect(code(() => checkQualified(reshare, [1, 2]))).toMatch(/^BAD_PARAMS: reshare needs every dealer qualified/);
   });
 
+  it('only a DKG retires versions: a refresh or reshare with a retire list is refused (a refresh-only admin cannot demote the newest version)', async () => {
+    const { checkOperationParams } = await import('../crypto/index.js');
+    const old = { t: 3, nodeIndices: all, commitments: [], epoch: 1 };
+    expect(() => checkOperationParams(p({ kind: 'refresh', epoch: 2, old, retire: [2] }))).toThrow(/only a DKG \(rotation\) retires versions, not a refresh/);
+    expect(() => checkOperationParams(p({ kind: 'reshare', epoch: 2, old, retire: [2] }))).toThrow(/not a reshare/);
+    expect(() => checkOperationParams(p({ retire: [1] }))).not.toThrow();
+  });
+
   it('createDealing refuses a threshold out of range and a reshare dealer outside the dealer set', () => {
     const rng = deterministicRng('dealing-checks');
     expect(() => createDealing(group, { kind: 'dkg', t: 0, receivers: [1, 2, 3] }, rng)).toThrow(/t.*must be in \[1, 3\]/);
