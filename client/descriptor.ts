@@ -11,7 +11,8 @@
  *
  * `identity` defaults to splitkey://node/<index> and must be exactly that: every channel to the
  * node (appliance, admin, peer) checks the certificate's URI SAN against it. `minThreshold`
- * defaults to 2 (or 1 for a one-node cluster), so that no single node can vouch for a record.
+ * defaults to `defaultThreshold`, else 2 (1 for a one-node cluster), so that no single node can
+ * vouch for a record; the quorum rule holds against minThreshold − 1 liars.
  */
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from './errors.js';
