@@ -40,6 +40,7 @@ import {
 } from '../crypto/index.js';
 import type { EvaluateResponse__Output } from '../proto/gen/splitkey/v1/EvaluateResponse.js';
 import type { KeyInfo__Output } from '../proto/gen/splitkey/v1/KeyInfo.js';
+import type { KeyVersionInfo__Output } from '../proto/gen/splitkey/v1/KeyVersionInfo.js';
 import { NodeChannels, unaryCall } from './channels.js';
 import { minThresholdOf } from './descriptor.js';
 import { ConfigError, KeyError, ThresholdError, type NodeFailure, type NodeFailureReason } from './errors.js';
@@ -117,6 +118,11 @@ const STATE: Record<string, VersionState> = {
   KEY_STATE_DECRYPT_ONLY: 'decrypt-only',
   KEY_STATE_DESTROYED: 'destroyed',
 };
+
+/** One node's wire record of a version as a claim (crypto/records.ts); shared with the operator tooling. */
+export function claimOf(reporter: number, v: KeyVersionInfo__Output): Claimed<VersionRecord> {
+  return claim(reporter, { version: v.version, threshold: v.threshold, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch }, STATE[v.state] ?? 'decrypt-only');
+}
 
 export function reasonOf(err: unknown): { reason: NodeFailureReason; detail: string } {
   const e = err as Partial<grpc.ServiceError>;
@@ -217,9 +223,7 @@ export class ThresholdEvaluator {
         call.promise.then(
           (res) => {
             if (!waiting.delete(n.index)) return;
-            for (const v of res.versions ?? []) {
-              claims.push(claim(n.index, { version: v.version, threshold: v.threshold, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch }, STATE[v.state] ?? 'decrypt-only'));
-            }
+            for (const v of res.versions ?? []) claims.push(claimOf(n.index, v));
             settled();
           },
           (e) => {

@@ -3,8 +3,9 @@
  * resolving an operation left pending by a crash. The current state of a version is taken from
  * the nodes' KeyStatus answers only where at least t of them agree byte for byte.
  */
-import { agreeOnVersions, checkKeyName, claim, toHex, type Claimed, type OperationParams, type RecordState, type Suspect, type VersionRecord } from '../crypto/index.js';
+import { agreeOnVersions, checkKeyName, toHex, type Claimed, type OperationParams, type RecordState, type Suspect, type VersionRecord } from '../crypto/index.js';
 import { minThresholdOf } from './descriptor.js';
+import { claimOf } from './evaluate.js';
 import type { KeyVersionInfo__Output } from '../proto/gen/splitkey/v1/KeyVersionInfo.js';
 import type { AdminClient } from './admin.js';
 import { KeyError } from './errors.js';
@@ -23,7 +24,6 @@ export interface AgreedVersion {
 }
 
 const WIRE_STATE: Record<RecordState, string> = { active: 'KEY_STATE_ACTIVE', 'decrypt-only': 'KEY_STATE_DECRYPT_ONLY', destroyed: 'KEY_STATE_DESTROYED' };
-const STATE_OF: Record<string, RecordState> = { KEY_STATE_ACTIVE: 'active', KEY_STATE_DECRYPT_ONLY: 'decrypt-only', KEY_STATE_DESTROYED: 'destroyed' };
 
 export class KeyManager {
   private constructor(
@@ -65,7 +65,7 @@ export class KeyManager {
     const claims: Claimed<VersionRecord>[] = [];
     for (const [node, res] of ok) {
       for (const v of res.info?.versions ?? ([] as KeyVersionInfo__Output[])) {
-        claims.push(claim(node, { version: v.version, threshold: v.threshold, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch }, STATE_OF[v.state] ?? 'decrypt-only'));
+        claims.push(claimOf(node, v));
       }
     }
     const a = agreeOnVersions(claims, { minThreshold: minThresholdOf(this.admin.channels.descriptor) });

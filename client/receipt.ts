@@ -7,6 +7,7 @@
  * fewer than t of its holders have not given a valid receipt.
  */
 import { X509Certificate, verify } from 'node:crypto';
+import { uriSans } from './channels.js';
 import type { SignedReceipt } from './lifecycle.js';
 
 export interface ReceiptBundle {
@@ -43,11 +44,6 @@ interface Statement {
   signedAtMs: number;
 }
 
-const uriSansOf = (cert: X509Certificate): string[] =>
-  (cert.subjectAltName ?? '')
-    .split(', ')
-    .filter((e) => e.startsWith('URI:'))
-    .map((e) => e.slice(4));
 
 export function verifyReceipts(bundle: ReceiptBundle, caPem: string | Buffer): ReceiptVerdict {
   const ca = new X509Certificate(caPem);
@@ -65,7 +61,7 @@ export function verifyReceipts(bundle: ReceiptBundle, caPem: string | Buffer): R
       if (!cert.verify(ca.publicKey)) throw new Error('certificate not issued by this CA');
       const at = new Date(s.signedAtMs);
       if (!(at >= new Date(cert.validFrom) && at <= new Date(cert.validTo))) throw new Error('signed outside the certificate validity');
-      const ids = uriSansOf(cert).filter((u) => u.startsWith('splitkey://'));
+      const ids = uriSans({ subjectaltname: cert.subjectAltName ?? '' }).filter((u) => u.startsWith('splitkey://'));
       if (ids.length !== 1 || ids[0] !== `splitkey://node/${s.node}`) throw new Error(`certificate is ${ids.join(', ') || 'no splitkey identity'}, not splitkey://node/${s.node}`);
       if (!verify('sha256', bytes, cert.publicKey, Buffer.from(r.signature, 'base64'))) throw new Error('signature does not verify');
       if (s.keyName !== bundle.keyName || s.version !== bundle.version) throw new Error(`receipt is for ${s.keyName}@${s.version}`);

@@ -59,8 +59,6 @@ export interface ParticipantState {
   complaints: Record<string, string>;
   /** The query count of the version each dealer reported with its share (budget carried across reshare). */
   carriedReports?: Record<string, number>;
-  /** Receivers this dealer delivered its share to again in the complaint round (to them only). */
-  redelivered?: number[];
   /**
    * Set once ready: the new share (secret), commitments, transcript, qualified dealers. A dealer
    * that receives nothing (it leaves in a reshare) holds only the transcript: share '' and no
@@ -144,25 +142,17 @@ export function prepareParticipant(group: Group, params: OperationParams, self: 
   return state;
 }
 
-/** The share this dealer sends to `receiver`. */
+/**
+ * The share this dealer sends to `receiver` — in the deal step, and again in the complaint round,
+ * directly to that receiver once it confirmed it lacks a valid one. Nothing is revealed to anyone
+ * else (not the coordinator, not other nodes), so no number of complaints determines a share or a
+ * polynomial (a refresh polynomial, g(0) = 0, would be determined by t-1 public reveals).
+ */
 export function shareFor(state: ParticipantState, receiver: number): { commitments: Uint8Array[]; share: Uint8Array } {
   if (!state.dealing) throw new LifecycleError('NOT_A_DEALER', `node ${state.self} is not a dealer`);
   const s = state.dealing.shares[String(receiver)];
   if (!s) throw new LifecycleError('BAD_PARAMS', `node ${receiver} is not a receiver`);
   return { commitments: unhexAll(state.dealing.commitments), share: fromHex(s) };
-}
-
-/**
- * Complaint round, dealer side: the share owed to `receiver`, to be delivered again directly to
- * that receiver (node to node over pinned mTLS), once the receiver itself confirmed it lacks a
- * valid one. Nothing is revealed to anyone else — not to the coordinator, not to other nodes — so
- * no number of complaints determines a share or a polynomial (a refresh polynomial, g(0) = 0,
- * would be determined by t-1 public reveals).
- */
-export function redeliverShare(state: ParticipantState, receiver: number): { share: Uint8Array; state: ParticipantState } {
-  const { share } = shareFor(state, receiver);
-  const done = state.redelivered ?? [];
-  return { share, state: done.includes(receiver) ? state : { ...state, redelivered: [...done, receiver] } };
 }
 
 /** Digest of the commitments this receiver was delivered by each dealer (public; equivocation check). */

@@ -21,7 +21,6 @@ import {
   publicShare,
   receiveShare,
   receivedDigests,
-  redeliverShare,
   complainsAbout,
   shareFor,
   toHex,
@@ -288,14 +287,9 @@ export class LifecycleHandler {
     if (!state.dealing) throw invalidArgument(`node ${self} does not deal in session ${sessionId}`);
     const confirmed = receiver === self ? complainsAbout(state, self) : await this.peers.confirmComplaint(receiver, { keyName, sessionId, dealer: self });
     if (!confirmed) return { accepted: true, complaint: '' };
-    const { share, state: next } = await this.withLock(keyName, async () => {
-      const current = await this.pending(keyName, sessionId);
-      const r = redeliverShare(current, receiver);
-      if (r.state !== current) await this.store.saveOperation(r.state, 'redeliver');
-      return r;
-    });
+    const { commitments, share } = shareFor(state, receiver);
     try {
-      await this.deliverTo(keyName, sessionId, receiver, next.dealing!.commitments.map((c) => fromHex(c)), share, next.params.version);
+      await this.deliverTo(keyName, sessionId, receiver, commitments, share, state.params.version);
       this.rt.log.warn({ key: keyName, session: sessionId, receiver }, `share for node ${receiver} delivered again after its complaint`);
       return { accepted: true, complaint: '' };
     } catch (e) {

@@ -9,7 +9,6 @@
  * values would lose precision), session ids 16 bytes in lowercase hex.
  */
 import { checkKeyName } from '../crypto/index.js';
-import { parseHostPort } from './config.js';
 import { invalidArgument } from './errors.js';
 
 export const MAX_NODE_INDEX = 255;
@@ -110,23 +109,4 @@ export function byteList(values: readonly Uint8Array[], length: number, field: s
   }
   values.forEach((v, j) => bytes(v, length, `${field}[${j}]`));
   return [...values];
-}
-
-/** Names that grpc-js reads as a URI scheme in a target ("unix:/path", "dns:host"). */
-const SCHEMES = new Set(['unix', 'unix-abstract', 'dns', 'ipv4', 'ipv6', 'vsock', 'xds']);
-const HOST = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
-
-/** host:port or [v6]:port; never a unix socket path or another scheme. */
-export function peerAddress(value: string, field: string): string {
-  let host: string;
-  try {
-    ({ host } = parseHostPort(value, field));
-  } catch {
-    host = '';
-  }
-  const v6 = value.startsWith('[');
-  if (!host || (!v6 && (!HOST.test(host) || SCHEMES.has(host.toLowerCase()))) || (v6 && !/^[0-9a-fA-F:.]+$/.test(host))) {
-    throw invalidArgument(`${field} must be host:port or [v6]:port, got ${shown(value)}`);
-  }
-  return value;
 }
