@@ -65,6 +65,13 @@ export interface ParticipantState {
    * commitments.
    */
   ready?: { share: string; commitments: string[]; transcript: string; qualified: number[] };
+  /**
+   * A ready node's persisted intent, written before it asks the others for the last time: it is
+   * about to commit, or about to abort. Each node writes its own intent before it reads anyone
+   * else's, so of two honest nodes racing a commit against an abort at least one sees the other's
+   * intent and refuses (node/lifecycle.ts).
+   */
+  intent?: 'committing' | 'aborting';
 }
 
 export class LifecycleError extends Error {

@@ -44,6 +44,12 @@ export class ClusterView {
     return p;
   }
 
+  /** Every node index of the descriptor (empty for a node without one). */
+  async indices(): Promise<number[]> {
+    if (!this.path) return [];
+    return [...(await this.load()).peers.keys()].sort((a, b) => a - b);
+  }
+
   /** The policy's minimum threshold (as in client/descriptor.ts: given, else 2, or 1 for one node). */
   async minThreshold(): Promise<number> {
     if (!this.path) return 2;

@@ -151,6 +151,7 @@ export class LifecycleHandler {
     }
     if (p.kind === 'dkg') {
       if (current) throw alreadyExists(`version ${p.version} of ${p.keyName} already exists`);
+      await this.checkVersionUnused(p.keyName, p.version);
       return;
     }
     const self = this.rt.config.index;
@@ -172,6 +173,35 @@ export class LifecycleHandler {
     if (r.commitments.join() !== old.commitments.join()) differs.push('other commitments');
     if (differs.length > 0) throw failedPrecondition(`the operation's old state of ${p.keyName}@${p.version} is not this node's: ${differs.join(', ')}`);
     if (mustHold && !this.oldShare(p)) throw failedPrecondition(`this node's share of ${p.keyName}@${p.version} is unavailable`);
+  }
+
+  /**
+   * Before a DKG creates a version: this node's own tombstones, then every node of its own
+   * descriptor (node to node, pinned mTLS), must say the number was never used. A node that holds,
+   * destroyed or left it — or cannot be asked (it might) — stops the DKG here. A lying node can
+   * only veto (named in the error); it cannot make a used number look free while one honest
+   * holder answers.
+   */
+  private async checkVersionUnused(keyName: string, version: number): Promise<void> {
+    const self = this.rt.config.index;
+    if (this.store.history(keyName, version) !== 'none') throw alreadyExists(`version ${version} of ${keyName} existed on this node (it left it); a version number is never reused`);
+    const others = (await this.rt.cluster.indices()).filter((j) => j !== self);
+    const used: string[] = [];
+    const unknown: string[] = [];
+    await Promise.all(
+      others.map(async (j) => {
+        try {
+          const h = await this.peers.versionHistory(j, { keyName, keyVersion: version });
+          if (h !== 'none') used.push(`node ${j} (${h})`);
+        } catch (e) {
+          unknown.push(`node ${j} (${(e as { details?: string }).details ?? (e as Error).message})`);
+        }
+      }),
+    );
+    if (used.length > 0) throw alreadyExists(`version ${version} of ${keyName} is or was in use: ${used.sort().join(', ')}; a version number is never reused`);
+    if (unknown.length > 0) {
+      throw failedPrecondition(`before creating ${keyName}@${version} every node of the cluster must confirm the number is unused, and ${unknown.sort().join(', ')} cannot be asked; retry when they are back`);
+    }
   }
 
   /**
@@ -269,7 +299,8 @@ export class LifecycleHandler {
   async sessionState(keyName: string, sessionId: string): Promise<{ phase: string; transcript: Uint8Array }> {
     const state = await this.store.loadOperation(keyName);
     if (state && state.params.sessionId === sessionId) {
-      return { phase: state.phase, transcript: state.ready ? fromHex(state.ready.transcript) : new Uint8Array(0) };
+      const phase = state.phase === 'ready' && state.intent ? state.intent : state.phase;
+      return { phase, transcript: state.ready ? fromHex(state.ready.transcript) : new Uint8Array(0) };
     }
     if ((await this.store.lastSession(keyName)) === sessionId) return { phase: 'committed', transcript: fromHex(await this.store.lastTranscript(keyName)) };
     return { phase: 'none', transcript: new Uint8Array(0) };
@@ -357,19 +388,25 @@ export class LifecycleHandler {
       if (state.phase !== 'ready' || !state.ready) throw failedPrecondition(`session ${sessionId} is not ready on node ${this.rt.config.index}; it cannot commit`);
       const self = this.rt.config.index;
       const leaving = !state.params.receivers.includes(self);
+      // Intent first, questions after (see ParticipantState.intent): an abort racing this commit
+      // on another honest node either sees "committing" here or is seen as "aborting" there.
+      const intending: ParticipantState = { ...state, intent: 'committing' };
+      if (state.intent !== 'committing') await this.store.saveOperation(intending, 'commit-intent');
       const views = await this.peerViews(state, leaving ? state.params.receivers : participantsOf(state));
       const problems: string[] = [];
+      const goodPhases = leaving ? ['committed'] : ['ready', 'committing', 'committed'];
       for (const [j, v] of views) {
         if (typeof v === 'string') problems.push(`node ${j}: ${v}`);
         else if (toHex(v.transcript) !== state.ready.transcript) problems.push(`node ${j} is ${v.phase} with ${v.transcript.length ? 'another transcript' : 'no transcript'}`);
-        else if (leaving ? v.phase !== 'committed' : v.phase !== 'ready' && v.phase !== 'committed') problems.push(`node ${j} is ${v.phase}`);
+        else if (!goodPhases.includes(v.phase)) problems.push(`node ${j} is ${v.phase}`);
       }
       if (problems.length > 0) {
+        await this.store.saveOperation({ ...state, intent: undefined }, 'commit-refused');
         throw failedPrecondition(
           `node ${self} will not commit session ${sessionId} yet: ${leaving ? 'every new holder must have committed before this node erases its share' : 'every participant must be ready with the same transcript'} (${problems.join('; ')})`,
         );
       }
-      await this.store.commitOperation(state);
+      await this.store.commitOperation(intending);
       const slot = QueryBudget.slot(keyName, state.params.version);
       // The t-th largest of the dealers' reports (t of the old version): at most t − 1 liars cannot
       // inflate it past an honest dealer's count, so one liar cannot exhaust the budget everywhere.
@@ -417,11 +454,19 @@ export class LifecycleHandler {
       if (!pendingSession) return '';
       if (sessionId && pendingSession !== sessionId) throw failedPrecondition(`the pending operation on ${keyName} is ${pendingSession}, not ${sessionId}`);
       if (raw?.phase === 'ready') {
+        // Intent first, questions after (see commit).
+        if (raw.intent !== 'aborting') await this.store.saveOperation({ ...raw, intent: 'aborting' }, 'abort-intent');
         const views = await this.peerViews(raw, participantsOf(raw));
         const committed = [...views].filter(([, v]) => typeof v !== 'string' && v.phase === 'committed').map(([j]) => j);
+        const committing = [...views].filter(([, v]) => typeof v !== 'string' && v.phase === 'committing').map(([j]) => j);
         const unknown = [...views].filter(([, v]) => typeof v === 'string').map(([j]) => j);
-        if (committed.length > 0) throw failedPrecondition(`session ${pendingSession} is committed on node(s) ${committed.join(',')}; it must roll forward (splitkey key abort-op finishes it), not abort`);
-        if (unknown.length > 0) throw failedPrecondition(`session ${pendingSession} is ready here and node(s) ${unknown.join(',')} cannot be asked whether they committed; retry when they are back`);
+        const refuse = async (why: string): Promise<never> => {
+          await this.store.saveOperation({ ...raw, intent: undefined }, 'abort-refused');
+          throw failedPrecondition(why);
+        };
+        if (committed.length > 0) await refuse(`session ${pendingSession} is committed on node(s) ${committed.join(',')}; it must roll forward (splitkey key abort-op finishes it), not abort`);
+        if (committing.length > 0) await refuse(`session ${pendingSession} is being committed by node(s) ${committing.join(',')}; retry: it rolls forward or they give up`);
+        if (unknown.length > 0) await refuse(`session ${pendingSession} is ready here and node(s) ${unknown.join(',')} cannot be asked whether they committed; retry when they are back`);
       }
       await this.store.deleteOperation(keyName);
       this.rt.log.warn({ key: keyName, session: pendingSession }, 'lifecycle operation aborted; old state kept');

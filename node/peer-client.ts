@@ -118,6 +118,12 @@ export class PeerClients {
     return this.call<SessionStateResponse__Output>(index, (c, md, deadline, cb) => c.SessionState(req, md, { deadline }, cb), true, 1_000);
   }
 
+  async versionHistory(index: number, req: { keyName: string; keyVersion: number }): Promise<string> {
+    // Before a DKG only: not latency-critical, so a loaded or distant peer gets the full deadline.
+    const res = await this.call<{ history: string }>(index, (c, md, deadline, cb) => c.VersionHistory(req, md, { deadline }, cb), true);
+    return res.history;
+  }
+
   close(): void {
     for (const c of this.clients.values()) c.close();
     this.clients.clear();

@@ -74,6 +74,8 @@ const SEAL_META = `meta${SEP}seal`;
 const opKey = (name: string) => `op${SEP}${name}`;
 const lastSessionKey = (name: string) => `meta${SEP}last-session${SEP}${name}`;
 const lastTranscriptKey = (name: string) => `meta${SEP}last-transcript${SEP}${name}`;
+/** A version this node held and left (reshare to other nodes): its number is never reused. */
+const leftKey = (name: string, version: number) => `left${SEP}${name}${SEP}${version.toString().padStart(10, '0')}`;
 const SEAL_CHECK = utf8('splitkey/v1/seal-check');
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const unhex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
@@ -97,8 +99,13 @@ export interface ImportShareInput {
   share: Uint8Array;
 }
 
+/** What this node knows of a version number (Peer.VersionHistory answers with it). */
+export type VersionHistory = 'none' | 'held' | 'destroyed' | 'left';
+
 export class ShareStore {
   private readonly keys = new Map<string, Map<number, LoadedVersion>>();
+  /** `${keyName}\0${version}` of every version this node left by reshare (tombstones). */
+  private readonly left = new Set<string>();
   private readonly suite: Suite;
 
   private constructor(
@@ -168,6 +175,20 @@ export class ShareStore {
     for await (const [, value] of this.db.iterator({ gte: `v${SEP}`, lt: `v${SEP}\xff` })) {
       this.install(this.load(JSON.parse(value) as VersionRecord));
     }
+    for await (const [, value] of this.db.iterator({ gte: `left${SEP}`, lt: `left${SEP}\xff` })) {
+      const t = JSON.parse(value) as { keyName: string; version: number };
+      this.left.add(`${t.keyName}${SEP}${t.version}`);
+    }
+  }
+
+  /**
+   * Whether this node holds, destroyed or left a version. A version number that any node has
+   * ever used is never created again by a DKG (node/lifecycle.ts asks every peer).
+   */
+  history(keyName: string, version: number): VersionHistory {
+    const v = this.keys.get(keyName)?.get(version);
+    if (v) return v.record.state === 'destroyed' ? 'destroyed' : 'held';
+    return this.left.has(`${keyName}${SEP}${version}`) ? 'left' : 'none';
   }
 
   /** Unseal and check one record; failures are recorded, not thrown. */
@@ -203,7 +224,7 @@ export class ShareStore {
   }
 
   keyNames(): string[] {
-    return [...this.keys.keys()].sort();
+    return [...this.keys].filter(([, vs]) => vs.size > 0).map(([name]) => name).sort();
   }
 
   /** The version to evaluate: an exact version, or (0) the newest active one. */
@@ -361,8 +382,10 @@ export class ShareStore {
     } else {
       // A dealer that leaves erases its share only from a ready state (node/lifecycle.ts checks
       // that every new holder committed first).
+      // It keeps a tombstone: the version number stays taken here (no later DKG may reuse it).
       if (state.phase !== 'ready') throw failedPrecondition(`operation ${p.sessionId} is not ready to commit on this node`);
       ops.push({ type: 'del', key });
+      ops.push({ type: 'put', key: leftKey(p.keyName, p.version), value: JSON.stringify({ keyName: p.keyName, version: p.version, session: p.sessionId, epoch: p.epoch, nodeIndices: p.receivers, atMs: clock() }) });
     }
     for (const r of p.retire ?? []) {
       const v = this.keys.get(p.keyName)?.get(r);
@@ -376,7 +399,10 @@ export class ShareStore {
     crashPoint('commit:after-write');
     existing?.share?.fill(0);
     if (record) this.install(this.load(record));
-    else this.keys.get(p.keyName)?.delete(p.version);
+    else {
+      this.keys.get(p.keyName)?.delete(p.version);
+      this.left.add(`${p.keyName}${SEP}${p.version}`);
+    }
     for (const r of p.retire ?? []) {
       const v = this.keys.get(p.keyName)?.get(r);
       if (v && v.record.state === 'active') v.record = { ...v.record, state: 'decrypt-only' };

@@ -9,6 +9,8 @@ import type { ConfirmComplaintRequest__Output } from '../../proto/gen/splitkey/v
 import type { ConfirmComplaintResponse } from '../../proto/gen/splitkey/v1/ConfirmComplaintResponse.js';
 import type { SessionStateRequest__Output } from '../../proto/gen/splitkey/v1/SessionStateRequest.js';
 import type { SessionStateResponse } from '../../proto/gen/splitkey/v1/SessionStateResponse.js';
+import type { VersionHistoryRequest__Output } from '../../proto/gen/splitkey/v1/VersionHistoryRequest.js';
+import type { VersionHistoryResponse } from '../../proto/gen/splitkey/v1/VersionHistoryResponse.js';
 import { callerIdentity, requireRole } from '../auth.js';
 import { invalidArgument, permissionDenied } from '../errors.js';
 import * as check from '../validate.js';
@@ -53,6 +55,17 @@ export function peerHandlers(rt: NodeRuntime): PeerHandlers {
         audit.identity = id.uri;
         audit.key = req.keyName;
         return rt.lifecycle.sessionState(check.keyName(req.keyName), check.sessionId(req.sessionId));
+      },
+      { audited: false },
+    ),
+    VersionHistory: unary<VersionHistoryRequest__Output, VersionHistoryResponse>(
+      rt.rpc,
+      'VersionHistory',
+      async (req, call, audit) => {
+        const id = requireRole(callerIdentity(call as grpc.ServerUnaryCall<unknown, unknown>, rt.config.insecureLoopback), 'node');
+        audit.identity = id.uri;
+        audit.key = req.keyName;
+        return { history: rt.store.history(check.keyName(req.keyName), check.version(req.keyVersion)) };
       },
       { audited: false },
     ),

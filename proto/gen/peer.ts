@@ -10,6 +10,8 @@ import type { HelloResponse as _splitkey_v1_HelloResponse, HelloResponse__Output
 import type { PeerClient as _splitkey_v1_PeerClient, PeerDefinition as _splitkey_v1_PeerDefinition } from './splitkey/v1/Peer.js';
 import type { SessionStateRequest as _splitkey_v1_SessionStateRequest, SessionStateRequest__Output as _splitkey_v1_SessionStateRequest__Output } from './splitkey/v1/SessionStateRequest.js';
 import type { SessionStateResponse as _splitkey_v1_SessionStateResponse, SessionStateResponse__Output as _splitkey_v1_SessionStateResponse__Output } from './splitkey/v1/SessionStateResponse.js';
+import type { VersionHistoryRequest as _splitkey_v1_VersionHistoryRequest, VersionHistoryRequest__Output as _splitkey_v1_VersionHistoryRequest__Output } from './splitkey/v1/VersionHistoryRequest.js';
+import type { VersionHistoryResponse as _splitkey_v1_VersionHistoryResponse, VersionHistoryResponse__Output as _splitkey_v1_VersionHistoryResponse__Output } from './splitkey/v1/VersionHistoryResponse.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -27,6 +29,8 @@ export interface ProtoGrpcType {
       Peer: SubtypeConstructor<typeof grpc.Client, _splitkey_v1_PeerClient> & { service: _splitkey_v1_PeerDefinition }
       SessionStateRequest: MessageTypeDefinition<_splitkey_v1_SessionStateRequest, _splitkey_v1_SessionStateRequest__Output>
       SessionStateResponse: MessageTypeDefinition<_splitkey_v1_SessionStateResponse, _splitkey_v1_SessionStateResponse__Output>
+      VersionHistoryRequest: MessageTypeDefinition<_splitkey_v1_VersionHistoryRequest, _splitkey_v1_VersionHistoryRequest__Output>
+      VersionHistoryResponse: MessageTypeDefinition<_splitkey_v1_VersionHistoryResponse, _splitkey_v1_VersionHistoryResponse__Output>
     }
   }
 }

@@ -230,6 +230,56 @@ describe('a malicious coordinator cannot hijack, commit early, or learn k (node 
     }
   });
 
+  it('a version number is never created twice: a node that left keeps a tombstone, and every node of the cluster is asked before a DKG', async () => {
+    // After the reshare above, node 1 left acme/trust@1 (nodes 2..5 hold it). A coordinator that
+    // tries to create "v1" again — on the node that left, or on nodes that never held a key —
+    // is refused by the nodes themselves, naming who holds or held the number.
+    const again: OperationParams = { sessionId: session('7'), kind: 'dkg', keyName: KEY, version: 1, t: 3, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: 1 };
+    expect(cluster.nodes[0]!.store.history(KEY, 1)).toBe('left');
+    expect(await errorOf(t().prepare(1, again))).toMatch(/existed on this node \(it left it\); a version number is never reused/);
+    const name = 'acme/taken';
+    await (await KeyManager.create(admin)).createKey(name, 3, [1, 2, 3]);
+    const elsewhere: OperationParams = { sessionId: session('8'), kind: 'dkg', keyName: name, version: 1, t: 3, receivers: [3, 4, 5], dealers: [3, 4, 5], epoch: 1 };
+    for (const n of [4, 5]) expect(await errorOf(t().prepare(n, elsewhere)), `node ${n}`).toMatch(/acme\/taken is or was in use: node 1 \(held\), node 2 \(held\), node 3 \(held\)/);
+    // A node that cannot be asked might hold the number: the DKG waits for it.
+    await cluster.stopNode(2);
+    try {
+      const fresh: OperationParams = { ...elsewhere, sessionId: session('9'), keyName: 'acme/fresh', receivers: [3, 4, 5], dealers: [3, 4, 5] };
+      expect(await errorOf(t().prepare(4, fresh))).toMatch(/every node of the cluster must confirm the number is unused, and node 2 .* cannot be asked/);
+      expect((await t().status(4, 'acme/fresh')).sessionId).toBe('');
+    } finally {
+      await cluster.start(2);
+    }
+    // Nothing was left pending, and a fresh number still works.
+    for (const n of [1, 2, 3, 4, 5]) expect((await t().status(n, name)).sessionId).toBe('');
+    expect((await (await KeyManager.create(admin)).createKey('acme/fresh', 3, [3, 4, 5])).version).toBe(1);
+  });
+
+  it('a commit racing an abort never both pass (each node persists its intent before it asks the others)', async () => {
+    // The coordinator tells node 1 to commit and nodes 2, 3 to abort at the same moment, several
+    // times. Whatever each answers, afterwards the session is either committed on every receiver
+    // or on none: never a key on one node and not on the others.
+    for (let round = 0; round < 6; round++) {
+      const name = `acme/race-${round}`;
+      const p: OperationParams = { sessionId: `${round}`.repeat(32), kind: 'dkg', keyName: name, version: 1, t: 3, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: 1 };
+      const broadcast = new Map<number, Uint8Array[]>();
+      for (const n of [1, 2, 3]) broadcast.set(n, await t().prepare(n, p));
+      for (const n of [1, 2, 3]) await t().deal(n, name, p.sessionId);
+      const transcript = transcriptHash({ ...p, qualified: [1, 2, 3], dealings: broadcast });
+      for (const n of [1, 2, 3]) await t().finalize(n, name, p.sessionId, [1, 2, 3], transcript);
+      const committer = (round % 3) + 1;
+      await Promise.allSettled([1, 2, 3].map((n) => (n === committer ? t().commit(n, name, p.sessionId) : t().abort(n, name, p.sessionId))));
+      const holders = () => [1, 2, 3].filter((n) => cluster.nodes[n - 1]!.store.currentShare(name, 1) !== undefined);
+      const pendingOn = async () => (await Promise.all([1, 2, 3].map(async (n) => ((await t().status(n, name)).sessionId ? n : 0)))).filter(Boolean);
+      // Committed somewhere ⇒ no other receiver dropped the session (it can still roll forward).
+      const committed = holders();
+      if (committed.length > 0) expect(await pendingOn(), `round ${round}: committed on ${committed.join(',')}`).toEqual([1, 2, 3].filter((n) => !committed.includes(n)));
+      await (await KeyManager.create(admin)).abortOp(name);
+      expect([[], [1, 2, 3]], `round ${round}: holders ${holders().join(',')}`).toContainEqual(holders());
+      expect(await pendingOn()).toEqual([]);
+    }
+  });
+
   it('scenario 6: nodes refuse a qualified set smaller than t (a DKG one dealer would know)', async () => {
     const name = 'acme/onedealer';
     const p: OperationParams = { sessionId: session('e'), kind: 'dkg', keyName: name, version: 1, t: 3, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: 1 };

@@ -27,6 +27,7 @@ export const OPERATION_POINTS = [
   'deal:after-first',
   'finalize:before-write',
   'finalize:after-write',
+  'commit-intent:after-write',
   'commit:before-write',
   'commit:after-write',
 ];

@@ -10,6 +10,8 @@ import type { HelloRequest as _splitkey_v1_HelloRequest, HelloRequest__Output as
 import type { HelloResponse as _splitkey_v1_HelloResponse, HelloResponse__Output as _splitkey_v1_HelloResponse__Output } from '../../splitkey/v1/HelloResponse.js';
 import type { SessionStateRequest as _splitkey_v1_SessionStateRequest, SessionStateRequest__Output as _splitkey_v1_SessionStateRequest__Output } from '../../splitkey/v1/SessionStateRequest.js';
 import type { SessionStateResponse as _splitkey_v1_SessionStateResponse, SessionStateResponse__Output as _splitkey_v1_SessionStateResponse__Output } from '../../splitkey/v1/SessionStateResponse.js';
+import type { VersionHistoryRequest as _splitkey_v1_VersionHistoryRequest, VersionHistoryRequest__Output as _splitkey_v1_VersionHistoryRequest__Output } from '../../splitkey/v1/VersionHistoryRequest.js';
+import type { VersionHistoryResponse as _splitkey_v1_VersionHistoryResponse, VersionHistoryResponse__Output as _splitkey_v1_VersionHistoryResponse__Output } from '../../splitkey/v1/VersionHistoryResponse.js';
 
 export interface PeerClient extends grpc.Client {
   ConfirmComplaint(argument: _splitkey_v1_ConfirmComplaintRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_ConfirmComplaintResponse__Output>): grpc.ClientUnaryCall;
@@ -48,6 +50,15 @@ export interface PeerClient extends grpc.Client {
   sessionState(argument: _splitkey_v1_SessionStateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_SessionStateResponse__Output>): grpc.ClientUnaryCall;
   sessionState(argument: _splitkey_v1_SessionStateRequest, callback: grpc.requestCallback<_splitkey_v1_SessionStateResponse__Output>): grpc.ClientUnaryCall;
   
+  VersionHistory(argument: _splitkey_v1_VersionHistoryRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_VersionHistoryResponse__Output>): grpc.ClientUnaryCall;
+  VersionHistory(argument: _splitkey_v1_VersionHistoryRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_splitkey_v1_VersionHistoryResponse__Output>): grpc.ClientUnaryCall;
+  VersionHistory(argument: _splitkey_v1_VersionHistoryRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_VersionHistoryResponse__Output>): grpc.ClientUnaryCall;
+  VersionHistory(argument: _splitkey_v1_VersionHistoryRequest, callback: grpc.requestCallback<_splitkey_v1_VersionHistoryResponse__Output>): grpc.ClientUnaryCall;
+  versionHistory(argument: _splitkey_v1_VersionHistoryRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_VersionHistoryResponse__Output>): grpc.ClientUnaryCall;
+  versionHistory(argument: _splitkey_v1_VersionHistoryRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_splitkey_v1_VersionHistoryResponse__Output>): grpc.ClientUnaryCall;
+  versionHistory(argument: _splitkey_v1_VersionHistoryRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_splitkey_v1_VersionHistoryResponse__Output>): grpc.ClientUnaryCall;
+  versionHistory(argument: _splitkey_v1_VersionHistoryRequest, callback: grpc.requestCallback<_splitkey_v1_VersionHistoryResponse__Output>): grpc.ClientUnaryCall;
+  
 }
 
 export interface PeerHandlers extends grpc.UntypedServiceImplementation {
@@ -59,6 +70,8 @@ export interface PeerHandlers extends grpc.UntypedServiceImplementation {
   
   SessionState: grpc.handleUnaryCall<_splitkey_v1_SessionStateRequest__Output, _splitkey_v1_SessionStateResponse>;
   
+  VersionHistory: grpc.handleUnaryCall<_splitkey_v1_VersionHistoryRequest__Output, _splitkey_v1_VersionHistoryResponse>;
+  
 }
 
 export interface PeerDefinition extends grpc.ServiceDefinition {
@@ -66,4 +79,5 @@ export interface PeerDefinition extends grpc.ServiceDefinition {
   DeliverShare: MethodDefinition<_splitkey_v1_DeliverShareRequest, _splitkey_v1_DeliverShareResponse, _splitkey_v1_DeliverShareRequest__Output, _splitkey_v1_DeliverShareResponse__Output>
   Hello: MethodDefinition<_splitkey_v1_HelloRequest, _splitkey_v1_HelloResponse, _splitkey_v1_HelloRequest__Output, _splitkey_v1_HelloResponse__Output>
   SessionState: MethodDefinition<_splitkey_v1_SessionStateRequest, _splitkey_v1_SessionStateResponse, _splitkey_v1_SessionStateRequest__Output, _splitkey_v1_SessionStateResponse__Output>
+  VersionHistory: MethodDefinition<_splitkey_v1_VersionHistoryRequest, _splitkey_v1_VersionHistoryResponse, _splitkey_v1_VersionHistoryRequest__Output, _splitkey_v1_VersionHistoryResponse__Output>
 }
