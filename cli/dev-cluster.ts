@@ -113,7 +113,7 @@ export class DevCluster {
     const ca = await createCa({ commonName: 'splitkey dev CA' });
     await writePemFiles(root, 'ca', ca);
     await writePemFiles(root, 'client', await issueCert(ca, { role: 'client', tenant: 'demo', name: 'appliance' }));
-    await writePemFiles(root, 'admin', await issueCert(ca, { role: 'admin', name: 'dev' }));
+    await writePemFiles(root, 'admin', await issueCert(ca, { role: 'admin', name: 'dev', capabilities: ['create', 'refresh', 'reshare', 'destroy', 'import'] }));
     const masterKey = randomBytes(32);
     await writeFile(join(root, 'master.key'), masterKey.toString('hex'), { mode: 0o600, flag: 'wx' });
     await createMasterFile(join(root, 'master.json'), { key: masterKey });

@@ -65,13 +65,17 @@ export interface CertSpec {
   index?: number;
   /** Node only: DNS names / IP addresses for SANs. Default: localhost, 127.0.0.1, ::1. */
   hosts?: string[];
-  /** Admin only: capabilities (create, refresh, reshare, destroy, import). Default: all of them. */
+  /** Admin only: capabilities (create, refresh, reshare, destroy, import). Default: all but import. */
   capabilities?: string[];
   validDays?: number;
 }
 
 /** Admin capabilities (node/auth.ts enforces them). */
 export const ADMIN_CAPABILITIES = ['create', 'refresh', 'reshare', 'destroy', 'import'] as const;
+/**
+ * What an admin certificate allows when none are asked for: everything but `import`, the one
+ * capability by which an operator can know a key (it installs a secret someone chose). */
+export const DEFAULT_ADMIN_CAPABILITIES = ['create', 'refresh', 'reshare', 'destroy'] as const;
 
 const LABEL_RE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 // RFC 1123 hostname labels (lower/upper case), optional single leading wildcard label not allowed.
@@ -134,7 +138,7 @@ function validateSpec(spec: CertSpec): ValidatedSpec {
       if (spec.name === undefined) throw new Error('invalid name: required for role admin');
       if (spec.index !== undefined) throw new Error('invalid index: only allowed for role node');
       if (spec.hosts !== undefined) throw new Error('invalid hosts: only allowed for role node');
-      let capabilities: string[] | undefined;
+      let capabilities: string[] = [...DEFAULT_ADMIN_CAPABILITIES];
       if (spec.capabilities !== undefined) {
         if (!Array.isArray(spec.capabilities) || spec.capabilities.length === 0) throw new Error(`invalid capabilities: give at least one of ${ADMIN_CAPABILITIES.join(', ')}`);
         for (const c of spec.capabilities) {
@@ -175,7 +179,8 @@ function uriOf(v: ValidatedSpec): string {
     case 'client':
       return `splitkey://client/${v.tenant}/${v.name}`;
     case 'admin':
-      return `splitkey://admin/${v.name}${v.capabilities && v.capabilities.length < ADMIN_CAPABILITIES.length ? `?caps=${v.capabilities.join(',')}` : ''}`;
+      // Always explicit: a node gives an admin URI without ?caps= no capability at all.
+      return `splitkey://admin/${v.name}?caps=${(v.capabilities ?? DEFAULT_ADMIN_CAPABILITIES).join(',')}`;
     case 'node':
       return `splitkey://node/${v.index}`;
   }

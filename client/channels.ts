@@ -8,6 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import { sanUris } from '../crypto/san.js';
 import type { AdminClient } from '../proto/gen/splitkey/v1/Admin.js';
 import type { EvaluatorClient } from '../proto/gen/splitkey/v1/Evaluator.js';
 import { loadSplitkeyProto } from '../proto/load.js';
@@ -145,10 +146,7 @@ export const sniName = (index: number): string => `node-${index}.splitkey`;
 
 /** The URI SANs in a peer certificate ("URI:splitkey://node/1, DNS:localhost"). */
 export function uriSans(cert: Pick<PeerCertificate, 'subjectaltname'>): string[] {
-  return (cert.subjectaltname ?? '')
-    .split(', ')
-    .filter((e) => e.startsWith('URI:'))
-    .map((e) => e.slice('URI:'.length));
+  return sanUris(cert.subjectaltname);
 }
 
 /** undefined if the certificate carries exactly the expected splitkey identity, else the error. */

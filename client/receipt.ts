@@ -3,10 +3,12 @@
  * statement per node that erased its share of a version (node/receipt.ts). Each is checked on
  * its own — certificate issued by the cluster CA and valid at signing time, URI SAN exactly
  * splitkey://node/<i> for the node it speaks for, ECDSA signature over the statement — and all
- * must describe the same version (key, version, t, node set, pkS). The version is shredded when
- * fewer than t of its holders have not given a valid receipt.
+ * must describe the record the operator's tooling agreed on with t nodes before the destroy (the
+ * bundle's `record`: t, node set, pkS, epoch) — never a record one node's receipt claims. The
+ * version is shredded when fewer than t of the agreed holders have not given a valid receipt.
  */
 import { X509Certificate, verify } from 'node:crypto';
+import { DESTROY_RECEIPT_KIND, receiptRecordDiffers, type DestroyReceipt, type ReceiptRecord } from '../crypto/index.js';
 import { uriSans } from './channels.js';
 import type { SignedReceipt } from './lifecycle.js';
 
@@ -14,7 +16,20 @@ export interface ReceiptBundle {
   kind: 'splitkey/v1/destroy-receipts';
   keyName: string;
   version: number;
+  /** The version as at least t nodes agreed before the destroy; without it there is no verdict. */
+  record?: ReceiptRecord;
   receipts: SignedReceipt[];
+}
+
+/** A bundle for `splitkey receipt verify`: the agreed record (if t nodes agreed) and the receipts. */
+export function receiptBundle(
+  keyName: string,
+  version: number,
+  agreed: { t: number; nodeIndices: number[]; commitments: string[]; epoch: number } | undefined,
+  receipts: SignedReceipt[],
+): ReceiptBundle {
+  const record = agreed && { threshold: agreed.t, nodeIndices: [...agreed.nodeIndices], publicKey: agreed.commitments[0] ?? '', epoch: agreed.epoch };
+  return { kind: 'splitkey/v1/destroy-receipts', keyName, version, ...(record ? { record } : {}), receipts };
 }
 
 export interface ReceiptVerdict {
@@ -32,29 +47,16 @@ export interface ReceiptVerdict {
   problems: string[];
 }
 
-interface Statement {
-  kind: string;
-  keyName: string;
-  version: number;
-  node: number;
-  threshold: number;
-  nodeIndices: number[];
-  publicKey: string;
-  epoch: number;
-  signedAtMs: number;
-}
-
-
 export function verifyReceipts(bundle: ReceiptBundle, caPem: string | Buffer): ReceiptVerdict {
   const ca = new X509Certificate(caPem);
   const problems: string[] = [];
-  const valid: Statement[] = [];
+  const valid: DestroyReceipt[] = [];
   for (const r of bundle.receipts ?? []) {
     const who = `node ${r.node}`;
     try {
       const bytes = Buffer.from(r.receipt, 'base64');
-      const s = JSON.parse(bytes.toString('utf8')) as Statement;
-      if (s.kind !== 'splitkey/v1/destroy-receipt') throw new Error(`not a destroy receipt (${JSON.stringify(s.kind)})`);
+      const s = JSON.parse(bytes.toString('utf8')) as DestroyReceipt;
+      if (s.kind !== DESTROY_RECEIPT_KIND) throw new Error(`not a destroy receipt (${JSON.stringify(s.kind)})`);
       if (s.node !== r.node) throw new Error(`the statement speaks for node ${s.node}`);
       if (!r.signature || !r.certificate) throw new Error('unsigned (insecure-loopback node): proves nothing');
       const cert = new X509Certificate(r.certificate);
@@ -70,13 +72,14 @@ export function verifyReceipts(bundle: ReceiptBundle, caPem: string | Buffer): R
       problems.push(`${who}: ${(e as Error).message}`);
     }
   }
-  // Every valid statement must describe the same version.
-  const ref = valid[0];
-  const same = valid.filter((s) => ref && s.threshold === ref.threshold && s.nodeIndices.join() === ref.nodeIndices.join() && s.publicKey === ref.publicKey);
-  for (const s of valid) if (!same.includes(s)) problems.push(`node ${s.node}: describes another record of the version than node ${ref!.node}`);
+  // Every valid statement must describe the agreed record; one node's word never sets it.
+  const ref = bundle.record;
+  if (!ref) problems.push('the bundle names no agreed record of the version (splitkey key destroy --receipt writes the one t nodes agreed on), so no verdict');
+  const same = ref ? valid.filter((s) => receiptRecordDiffers(s, ref).length === 0) : [];
+  for (const s of valid) if (ref && !same.includes(s)) problems.push(`node ${s.node}: describes another record than the agreed one: ${receiptRecordDiffers(s, ref).join(', ')}`);
   const nodeIndices = ref?.nodeIndices ?? [];
   const threshold = ref?.threshold ?? 0;
   const erased = [...new Set(same.map((s) => s.node).filter((n) => nodeIndices.includes(n)))].sort((a, b) => a - b);
   const remaining = nodeIndices.filter((n) => !erased.includes(n));
-  return { keyName: bundle.keyName, version: bundle.version, threshold, nodeIndices, erased, remaining, shredded: ref !== undefined && remaining.length < threshold, problems };
+  return { keyName: bundle.keyName, version: bundle.version, threshold, nodeIndices, erased, remaining, shredded: ref !== undefined && threshold > 0 && remaining.length < threshold, problems };
 }

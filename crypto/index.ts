@@ -12,3 +12,5 @@ export * as envelope from './envelope.js';
 export * from './dealing.js';
 export * from './lifecycle.js';
 export * from './records.js';
+export * from './receipt.js';
+export * from './san.js';

@@ -8,12 +8,14 @@
  * rejectUnauthorized); this module only reads the role.
  */
 import type { ServerUnaryCall } from '@grpc/grpc-js';
+import { sanUris } from '../crypto/san.js';
 import { permissionDenied, unauthenticated } from './errors.js';
 
 /**
- * What an admin certificate allows (least privilege). An admin URI may carry them as a query,
- * splitkey://admin/<name>?caps=refresh,destroy; without one it is a full admin (every
- * capability). Reading state (ListKeys, KeyStatus, NodeStatus, OperationStatus) needs none.
+ * What an admin certificate allows (least privilege). An admin URI names them as a query,
+ * splitkey://admin/<name>?caps=refresh,destroy; a URI without one allows no change at all (it
+ * predates capabilities, or was issued by other tooling: reissue it). Reading state (ListKeys,
+ * KeyStatus, NodeStatus, OperationStatus) needs none.
  *   create   DKG of a new key or version (key create, key rotate)
  *   refresh  proactive refresh (the refresh scheduler needs only this)
  *   reshare  move a version to other nodes or another threshold
@@ -25,7 +27,7 @@ export type Capability = (typeof CAPABILITIES)[number];
 
 export type Identity =
   | { role: 'client'; tenant: string; name: string; uri: string }
-  | { role: 'admin'; name: string; uri: string; capabilities: readonly Capability[] }
+  | { role: 'admin'; name: string; uri: string; capabilities: readonly Capability[]; namesCapabilities: boolean }
   | { role: 'node'; index: number; uri: string };
 
 const LABEL = '[a-z0-9][a-z0-9._-]{0,62}';
@@ -36,17 +38,16 @@ export function parseIdentityUri(uri: string): Identity | undefined {
   const m = URI.exec(uri);
   if (!m) return undefined;
   if (m[1] && m[2]) return { role: 'client', tenant: m[1], name: m[2], uri };
-  if (m[3]) return { role: 'admin', name: m[3], uri, capabilities: m[4] ? [...new Set(m[4].split(',') as Capability[])] : CAPABILITIES };
+  if (m[3]) return { role: 'admin', name: m[3], uri, capabilities: m[4] ? [...new Set(m[4].split(',') as Capability[])] : [], namesCapabilities: m[4] !== undefined };
   const index = Number(m[5]);
   return index <= 65535 ? { role: 'node', index, uri } : undefined;
 }
 
 /** The identity in a certificate's subjectaltname string ("URI:splitkey://…, DNS:…"): exactly one. */
 export function identityFromSan(san: string | undefined): Identity | undefined {
-  if (!san) return undefined;
-  const uris = san.split(', ').filter((e) => e.startsWith('URI:splitkey://'));
+  const uris = sanUris(san).filter((u) => u.startsWith('splitkey://'));
   if (uris.length !== 1) return undefined;
-  return parseIdentityUri(uris[0]!.slice('URI:'.length));
+  return parseIdentityUri(uris[0]!);
 }
 
 /**
@@ -69,6 +70,9 @@ export function callerIdentity(call: ServerUnaryCall<unknown, unknown>, insecure
 
 /** The admin must hold `cap`; PERMISSION_DENIED names what is missing. */
 export function requireCapability(id: Extract<Identity, { role: 'admin' }>, cap: Capability): void {
+  if (!id.namesCapabilities) {
+    throw permissionDenied(`admin ${id.name}'s certificate names no capabilities (${id.uri} has no ?caps=), so it may only read; reissue it: splitkey cert issue --role admin --name ${id.name} --caps ${cap}[,...]`);
+  }
   if (!id.capabilities.includes(cap)) throw permissionDenied(`admin ${id.name} lacks the ${cap} capability (its certificate allows ${id.capabilities.join(', ') || 'nothing'})`);
 }
 

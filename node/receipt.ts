@@ -6,23 +6,9 @@
  */
 import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { DESTROY_RECEIPT_KIND, type DestroyReceipt } from '../crypto/index.js';
 import type { NodeConfig } from './config.js';
 import type { VersionRecord } from './store.js';
-
-/** The signed statement (JSON, fields in this order). */
-export interface DestroyReceipt {
-  kind: 'splitkey/v1/destroy-receipt';
-  keyName: string;
-  version: number;
-  node: number;
-  threshold: number;
-  nodeIndices: number[];
-  /** pkS (C_0), hex. */
-  publicKey: string;
-  epoch: number;
-  /** When this receipt was signed; the erasure happened at or before it. */
-  signedAtMs: number;
-}
 
 export class ReceiptSigner {
   private key?: Promise<{ key: KeyObject; certificate: string } | undefined>;
@@ -39,7 +25,7 @@ export class ReceiptSigner {
   /** A receipt for a destroyed version record of this node. */
   async sign(record: VersionRecord, clock: () => number = Date.now): Promise<{ receipt: Uint8Array; signature: Uint8Array; certificate: string }> {
     const body: DestroyReceipt = {
-      kind: 'splitkey/v1/destroy-receipt',
+      kind: DESTROY_RECEIPT_KIND,
       keyName: record.keyName,
       version: record.version,
       node: this.config.index,

@@ -92,6 +92,6 @@ describe('crash points: refresh, reshare, destroy, abort', () => {
     }
     expect(h.crashes).toBeGreaterThan(0);
     // Every scenario of this file and of crash-dkg.test.ts together: ≥ 200 crash points.
-    expect(h.scenarios).toBe(45 + 54 + 10 + 8);
+    expect(h.scenarios).toBe(50 + 60 + 10 + 8);
   }, 480_000);
 });

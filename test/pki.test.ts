@@ -1,4 +1,5 @@
 import { describe, it, expect, beforeAll } from 'vitest';
+import { parseSubjectAltName, sanUris } from '../crypto/san.js';
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
 import * as tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
@@ -140,7 +141,9 @@ describe('issueCert', () => {
 
   it('issues an admin cert', () => {
     const c = new X509Certificate(admin.certPem);
-    expect(c.subjectAltName).toBe('URI:splitkey://admin/alice');
+    // Node quotes a SAN value holding a comma (CVE-2021-44532); the parser reads it back.
+    expect(c.subjectAltName).toBe('URI:"splitkey://admin/alice?caps=create\\u002crefresh\\u002creshare\\u002cdestroy"');
+    expect(sanUris(c.subjectAltName)).toEqual(['splitkey://admin/alice?caps=create,refresh,reshare,destroy']);
     expect(c.keyUsage).toEqual(['1.3.6.1.5.5.7.3.2']);
     expect(c.checkIssued(new X509Certificate(ca.certPem))).toBe(true);
   });
@@ -208,7 +211,7 @@ describe('issueCert', () => {
 describe('identityUri', () => {
   it('formats the three roles', () => {
     expect(identityUri({ role: 'client', tenant: 't1', name: 'svc.a_b-c' })).toBe('splitkey://client/t1/svc.a_b-c');
-    expect(identityUri({ role: 'admin', name: 'alice' })).toBe('splitkey://admin/alice');
+    expect(identityUri({ role: 'admin', name: 'alice' })).toBe('splitkey://admin/alice?caps=create,refresh,reshare,destroy');
     expect(identityUri({ role: 'node', index: 3 })).toBe('splitkey://node/3');
   });
 });
@@ -227,7 +230,7 @@ describe('mutual TLS over loopback', () => {
     const r = await handshake({ cert: node1, ca: ca.certPem }, { cert: admin, ca: ca.certPem, host: 'localhost', servername: 'localhost' });
     expect(r.clientError).toBeUndefined();
     expect(r.ok).toBe(true);
-    expect(r.serverSawSan).toBe('URI:splitkey://admin/alice');
+    expect(sanUris(r.serverSawSan)).toEqual(['splitkey://admin/alice?caps=create,refresh,reshare,destroy']);
   });
 
   it('node-to-node: a node cert works as a client cert', async () => {
@@ -295,5 +298,37 @@ describe('writePemFiles / readPem', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('admin capabilities as the node reads them (node/auth.ts)', () => {
+  it('an admin URI without ?caps= may only read: every change is refused with how to reissue it', async () => {
+    const { parseIdentityUri, requireCapability } = await import('../node/auth.js');
+    const legacy = parseIdentityUri('splitkey://admin/old');
+    expect(legacy).toMatchObject({ role: 'admin', capabilities: [], namesCapabilities: false });
+    for (const cap of ['create', 'refresh', 'reshare', 'destroy', 'import'] as const) {
+      expect(() => requireCapability(legacy as Parameters<typeof requireCapability>[0], cap)).toThrow(/names no capabilities .* reissue it: splitkey cert issue --role admin --name old --caps/);
+    }
+    const issued = parseIdentityUri(identityUri({ role: 'admin', name: 'ops' }))!;
+    expect(() => requireCapability(issued as Parameters<typeof requireCapability>[0], 'destroy')).not.toThrow();
+    // import (knowing a key) is never granted by default, only on purpose.
+    expect(() => requireCapability(issued as Parameters<typeof requireCapability>[0], 'import')).toThrow(/lacks the import capability/);
+    const importer = parseIdentityUri(identityUri({ role: 'admin', name: 'ops', capabilities: ['import'] }))!;
+    expect(() => requireCapability(importer as Parameters<typeof requireCapability>[0], 'import')).not.toThrow();
+  });
+});
+
+describe('subjectAltName parsing (crypto/san.ts)', () => {
+  it('reads plain and JSON-quoted entries, and leaves out what it cannot read', () => {
+    expect(parseSubjectAltName('DNS:localhost, IP Address:127.0.0.1, URI:splitkey://node/3')).toEqual([
+      { type: 'DNS', value: 'localhost' },
+      { type: 'IP Address', value: '127.0.0.1' },
+      { type: 'URI', value: 'splitkey://node/3' },
+    ]);
+    expect(sanUris('URI:"splitkey://admin/a?caps=create\\u002cimport", DNS:x')).toEqual(['splitkey://admin/a?caps=create,import']);
+    // A quoted value cannot smuggle a second entry: the separator inside it stays escaped.
+    expect(sanUris('URI:"splitkey://admin/a\\u002c URI:splitkey://node/1"')).toEqual(['splitkey://admin/a, URI:splitkey://node/1']);
+    expect(parseSubjectAltName('URI:"broken, DNS:y')).toEqual([{ type: 'DNS', value: 'y' }]);
+    expect(parseSubjectAltName(undefined)).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@
  * SANs, capabilities), re-runs that add what is missing and never overwrite, and the container
  * probe against a healthy and a stopping node.
  */
+import { sanUris } from '../crypto/san.js';
 import { X509Certificate } from 'node:crypto';
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -156,8 +157,8 @@ describe('cluster init', () => {
   });
 
   it('issues a full admin, a refresh-only admin and a client per tenant', async () => {
-    const san = async (p: string) => new X509Certificate(await readFile(join(out, p))).subjectAltName;
-    expect(await san('admin/admin.crt')).toBe('URI:splitkey://admin/operator');
+    const san = async (p: string) => `URI:${sanUris(new X509Certificate(await readFile(join(out, p))).subjectAltName).join(', URI:')}`;
+    expect(await san('admin/admin.crt')).toBe('URI:splitkey://admin/operator?caps=create,refresh,reshare,destroy');
     expect(await san('admin/refresh.crt')).toBe('URI:splitkey://admin/refresh-scheduler?caps=refresh');
     expect(await san('clouds/c0/nodes/1/refresh.crt')).toBe('URI:splitkey://admin/refresh-scheduler?caps=refresh');
     expect(await san('tenants/acme/client.crt')).toBe('URI:splitkey://client/acme/appliance');

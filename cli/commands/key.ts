@@ -10,6 +10,7 @@ import { checkFailureDomains, mergeDescriptors } from '../../client/descriptor.j
 import { KeyError, type NodeFailure } from '../../client/errors.js';
 import { KeyManager } from '../../client/key-manager.js';
 import type { OperationReport } from '../../client/lifecycle.js';
+import { receiptBundle } from '../../client/receipt.js';
 import { loadClusterDescriptor } from '../config-files.js';
 import type { KeyStatusResponse__Output } from '../../proto/gen/splitkey/v1/KeyStatusResponse.js';
 import type { ListKeysResponse__Output } from '../../proto/gen/splitkey/v1/ListKeysResponse.js';
@@ -199,7 +200,7 @@ export function registerKey(program: Command): void {
       const stillHolding = r.unreachable.filter((u) => members.includes(u.index));
       if (r.destroyed.length > 0) out(`${name} version ${opts.version}: share erased on nodes ${r.destroyed.join(',')}`);
       if (opts.receipt) {
-        const bundle = { kind: 'splitkey/v1/destroy-receipts', keyName: name, version: opts.version, receipts: r.receipts };
+        const bundle = receiptBundle(name, opts.version, agreed, r.receipts);
         await writeFile(opts.receipt, `${JSON.stringify(bundle, null, 2)}\n`, { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
           throw new CliError(e.code === 'EEXIST' ? `${opts.receipt} exists; choose another --receipt file` : `cannot write ${opts.receipt}: ${e.message}`);
         });

@@ -30,7 +30,7 @@ export function registerPki(program: Command): void {
     .option('--tenant <tenant>', 'tenant (role client)')
     .option('--name <name>', 'name (roles client and admin)')
     .option('--index <n>', 'Shamir index (role node), 1 to 255', integer('The node index', 1, 255))
-    .option('--caps <list>', 'role admin: comma-separated capabilities (create,refresh,reshare,destroy,import); default all. The refresh scheduler needs only refresh', (v) => v.split(',').map((c) => c.trim()))
+    .option('--caps <list>', 'role admin: comma-separated capabilities (create,refresh,reshare,destroy,import); default all but import (installing a known secret is the one way anyone can know a key: grant it only on purpose). The refresh scheduler needs only refresh', (v) => v.split(',').map((c) => c.trim()))
     .option('--host <host...>', 'DNS names / IPs of a node (default localhost, 127.0.0.1, ::1)')
     .option('--days <n>', 'validity in days', integer('The validity in days', 1, 36_500), 365)
     .requiredOption('--ca-dir <dir>', 'directory holding ca.crt and ca.key')

@@ -28,6 +28,7 @@ export function registerReceipt(program: Command): void {
       out(`${v.keyName} version ${v.version}: ${v.threshold}-of-${v.nodeIndices.length} on nodes ${v.nodeIndices.join(',') || '(unknown)'}`);
       out(`  erased (valid receipts): ${v.erased.join(',') || 'none'}`);
       out(`  may still hold a share:  ${v.remaining.join(',') || 'none'}`);
+      if (!bundle.record) throw new CliError(`no verdict: ${file} names no agreed record of the version; it was not written by splitkey key destroy --receipt with t agreeing nodes`, 1);
       if (!v.shredded) throw new CliError(`NOT shredded: ${v.remaining.length} holders remain (t = ${v.threshold}); destroy again when they are reachable`, 1);
       out(`shredded: ${v.remaining.length} holders remain, fewer than t = ${v.threshold}: nobody can evaluate version ${v.version} again`);
     });

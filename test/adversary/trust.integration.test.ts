@@ -5,6 +5,9 @@
  * says minThreshold 3; the key is 3-of-5, imported from a known secret so that every output can
  * be compared with RFC 9497 Evaluate(k, input).
  */
+import { createPrivateKey, sign } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient } from '../../client/admin.js';
 import { NodeChannels } from '../../client/channels.js';
@@ -13,9 +16,9 @@ import { ThresholdError } from '../../client/errors.js';
 import { ThresholdEvaluator } from '../../client/evaluate.js';
 import { KeyManager } from '../../client/key-manager.js';
 import { GrpcLifecycleTransport } from '../../client/lifecycle-grpc.js';
-import { verifyReceipts, type ReceiptBundle } from '../../client/receipt.js';
+import { receiptBundle, verifyReceipts, type ReceiptBundle } from '../../client/receipt.js';
 import type { ClusterDescriptor } from '../../client/descriptor.js';
-import { createSuite, evaluate, fromHex, loadGroup, randomScalar, toHex, transcriptHash, utf8, type OperationParams } from '../../crypto/index.js';
+import { createSuite, evaluate, receiptRecordDiffers, fromHex, loadGroup, randomScalar, toHex, transcriptHash, utf8, type OperationParams } from '../../crypto/index.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { startLyingNode, type Lie, type LyingNode } from '../helpers/lying-node.js';
 import { deterministicRng } from '../helpers/rng.js';
@@ -344,11 +347,25 @@ describe('verifiable crypto-shredding', () => {
     await cluster.stopNode(5);
     try {
       const m = await KeyManager.create(admin);
+      const agreed = (await m.versions(name)).find((v) => v.version === 1);
       const r = await m.destroy(name, 1);
       expect(r.destroyed).toEqual([1, 2, 3, 4]);
-      const bundle: ReceiptBundle = { kind: 'splitkey/v1/destroy-receipts', keyName: name, version: 1, receipts: r.receipts };
+      const bundle: ReceiptBundle = receiptBundle(name, 1, agreed, r.receipts);
       const ok = verifyReceipts(bundle, cluster.ca.certPem);
       expect(ok).toMatchObject({ erased: [1, 2, 3, 4], remaining: [5], threshold: 3, shredded: true, problems: [] });
+      // A node's own receipt cannot redefine the version: node 1 signs (with its real key) a
+      // statement that the version was 1-of-1 on node 1 alone. Checked against the agreed record,
+      // it is refused and the verdict does not change; without an agreed record there is none.
+      const nodeKey = createPrivateKey(await readFile(join(cluster.dir, 'node-1', 'node.key')));
+      const lie = { ...JSON.parse(Buffer.from(r.receipts[0]!.receipt, 'base64').toString('utf8')), threshold: 1, nodeIndices: [1] };
+      const lieBytes = Buffer.from(JSON.stringify(lie));
+      const lying = { ...r.receipts[0]!, receipt: lieBytes.toString('base64'), signature: sign('sha256', lieBytes, nodeKey).toString('base64') };
+      const alone = verifyReceipts({ ...bundle, receipts: [lying] }, cluster.ca.certPem);
+      expect(alone).toMatchObject({ erased: [], remaining: [1, 2, 3, 4, 5], shredded: false });
+      expect(alone.problems).toEqual(['node 1: describes another record than the agreed one: threshold 1 (agreed 3), nodes 1 (agreed 1,2,3,4,5)']);
+      const stale = { ...JSON.parse(Buffer.from(r.receipts[1]!.receipt, 'base64').toString('utf8')) };
+      expect(receiptRecordDiffers({ ...stale, epoch: stale.epoch + 1 }, bundle.record!)).toEqual([`epoch ${stale.epoch + 1} (agreed ${stale.epoch})`]);
+      expect(verifyReceipts({ ...bundle, record: undefined }, cluster.ca.certPem)).toMatchObject({ shredded: false, problems: [expect.stringMatching(/names no agreed record/)] });
       // Two receipts are not enough: three holders may still answer.
       expect(verifyReceipts({ ...bundle, receipts: r.receipts.slice(0, 2) }, cluster.ca.certPem)).toMatchObject({ remaining: [3, 4, 5], shredded: false });
       // A forged or misattributed receipt counts for nothing and is named.

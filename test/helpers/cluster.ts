@@ -90,7 +90,8 @@ export async function startTestCluster(opts: { n: number; limits?: Partial<Limit
     configs,
     descriptor,
     clientChannels: (tenant, name = 'app') => channelsFor({ role: 'client', tenant, name }),
-    adminChannels: () => channelsFor({ role: 'admin', name: 'ops' }),
+    // The tests import known secrets (to compare with RFC 9497 Evaluate), so their admin may.
+    adminChannels: () => channelsFor({ role: 'admin', name: 'ops', capabilities: ['create', 'refresh', 'reshare', 'destroy', 'import'] }),
     certFor: (spec) => issueCert(ca, spec),
     start,
     stopNode,
