@@ -6,14 +6,20 @@
  *
  * Cluster: 5 nodes, minThreshold 2 (so two disjoint t = 2 groups fit in one cluster).
  */
+import { createPrivateKey, sign } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient } from '../../client/admin.js';
+import { NodeChannels } from '../../client/channels.js';
+import { receiptBundle, verifyReceipts } from '../../client/receipt.js';
 import { KeyManager } from '../../client/key-manager.js';
 import { GrpcLifecycleTransport } from '../../client/lifecycle-grpc.js';
-import { loadGroup, transcriptHash, type OperationParams } from '../../crypto/index.js';
+import { DESTROY_RECEIPT_KIND, loadGroup, randomScalar, transcriptHash, type OperationParams } from '../../crypto/index.js';
+import { deterministicRng } from '../helpers/rng.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 
-await loadGroup('sodium');
+const group = await loadGroup('sodium');
 
 let cluster: TestCluster;
 let admin: AdminClient;
@@ -141,3 +147,40 @@ describe('attack review: commit/abort intent', () => {
   });
 });
 
+
+describe('attack review: import and receipts', () => {
+  it('F4: an import-capable admin forks an existing DKG version: ImportShare checks neither tombstones nor other nodes (VersionHistory)', async () => {
+    const name = 'acme/fork-import';
+    const m = await KeyManager.create(admin);
+    await m.createKey(name, 2, [1, 2, 3]);
+    const pair = await cluster.certFor({ role: 'admin', name: 'importer', capabilities: ['import'] });
+    const d = cluster.descriptor();
+    const sub = new NodeChannels({ ...d, nodes: d.nodes.filter((n) => n.index >= 4) }, { tls: { ca: Buffer.from(cluster.ca.certPem), cert: Buffer.from(pair.certPem), key: Buffer.from(pair.keyPem) } });
+    const importer = new AdminClient(sub);
+    try {
+      const res = await settle(importer.importKey(name, randomScalar(group, deterministicRng('fork-import')), 2, { version: 1 }));
+      const agreed = await m.agreement(name);
+      // "installs a key it knows" is not promised away; rewriting a version that exists is.
+      expect(agreed.refused, `import: ${JSON.stringify(res.ok ? 'ok' : res.e)}; records: ${JSON.stringify([...records(name, 1)])}`).toEqual([]);
+    } finally {
+      importer.close();
+    }
+  });
+
+  it('F5: receipt verify trusts the record written in the bundle: one lying node + a bundle naming its 1-of-1 record says "shredded" for a live version', async () => {
+    const name = 'acme/live';
+    const m = await KeyManager.create(admin);
+    await m.createKey(name, 2, [1, 2, 3]);
+    const v = (await m.versions(name))[0]!;
+    const nodeKey = createPrivateKey(await readFile(join(cluster.dir, 'node-1', 'node.key')));
+    const certificate = await readFile(join(cluster.dir, 'node-1', 'node.crt'), 'utf8');
+    const statement = { kind: DESTROY_RECEIPT_KIND, keyName: name, version: 1, node: 1, threshold: 1, nodeIndices: [1], publicKey: v.commitments[0]!, epoch: v.epoch, signedAtMs: Date.now() };
+    const bytes = Buffer.from(JSON.stringify(statement));
+    const receipt = { node: 1, receipt: bytes.toString('base64'), signature: sign('sha256', bytes, nodeKey).toString('base64'), certificate };
+    const bundle = receiptBundle(name, 1, { t: 1, nodeIndices: [1], commitments: v.commitments, epoch: v.epoch }, [receipt as never]);
+    const verdict = verifyReceipts(bundle, cluster.ca.certPem);
+    // The version is live on nodes 1, 2, 3 (t = 2, minThreshold 2); no verdict may say otherwise.
+    expect(verdict.shredded, JSON.stringify(verdict)).toBe(false);
+    expect(cluster.nodes[1]!.store.currentShare(name, 1)).toBeDefined();
+  });
+});
