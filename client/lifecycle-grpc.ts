@@ -43,8 +43,8 @@ export class GrpcLifecycleTransport implements LifecycleTransport {
     return this.call<{ delivered: number[]; failed: string[] }>(node, 'DealShares', { keyName, sessionId });
   }
 
-  status(node: number, keyName: string): Promise<OperationStatus> {
-    return this.call<OperationStatus>(node, 'OperationStatus', { keyName });
+  status(node: number, keyName: string, sessionId = ''): Promise<OperationStatus> {
+    return this.call<OperationStatus>(node, 'OperationStatus', { keyName, sessionId });
   }
 
   redeliver(node: number, keyName: string, sessionId: string, receiver: number) {

@@ -65,7 +65,8 @@ export interface OperationStatus {
 export interface LifecycleTransport {
   prepare(node: number, params: OperationParams): Promise<Uint8Array[]>;
   deal(node: number, keyName: string, sessionId: string): Promise<{ delivered: number[]; failed: string[] }>;
-  status(node: number, keyName: string): Promise<OperationStatus>;
+  /** With `sessionId`: the last-committed fields describe that session if the node committed it. */
+  status(node: number, keyName: string, sessionId?: string): Promise<OperationStatus>;
   /** Ask dealer `node` to deliver its share to `receiver` again, directly; nothing comes back but the outcome. */
   redeliver(node: number, keyName: string, sessionId: string, receiver: number): Promise<{ accepted: boolean; complaint: string }>;
   finalize(node: number, keyName: string, sessionId: string, qualified: number[], transcript: Uint8Array): Promise<{ publicShare: Uint8Array; commitments: Uint8Array[] }>;
@@ -350,8 +351,11 @@ export class LifecycleCoordinator {
     const session = pending.sessionId;
     const receivers = pending.receivers ?? [];
     const participants = [...new Set([...receivers, ...(pending.dealers ?? [])])];
+    // Asked again about this session: a node that committed it answers so, even if other sessions
+    // on the key committed since (its "last" session is then another one).
+    const about = await onAll(nodes, (n) => this.transport.status(n, keyName, session));
     const view = (r: number) => {
-      const s = statuses.ok.get(r);
+      const s = about.ok.get(r) ?? statuses.ok.get(r);
       if (!s) return undefined;
       if (s.sessionId === session && s.phase === 'ready') return toHex(s.transcript ?? new Uint8Array(0));
       if (s.lastCommittedSession === session) return toHex(s.lastCommittedTranscript ?? new Uint8Array(0));

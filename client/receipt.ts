@@ -47,7 +47,13 @@ export interface ReceiptVerdict {
   problems: string[];
 }
 
-export function verifyReceipts(bundle: ReceiptBundle, caPem: string | Buffer): ReceiptVerdict {
+/**
+ * `minThreshold` comes from the cluster descriptor (given out of band, never from the bundle):
+ * the bundle's record is believed only if its threshold is at least that and at least that many
+ * valid receipts from its own holders describe it exactly — so at least one honest node vouches
+ * for it when at most minThreshold − 1 nodes lie.
+ */
+export function verifyReceipts(bundle: ReceiptBundle, caPem: string | Buffer, opts: { minThreshold: number }): ReceiptVerdict {
   const ca = new X509Certificate(caPem);
   const problems: string[] = [];
   const valid: DestroyReceipt[] = [];
@@ -77,9 +83,18 @@ export function verifyReceipts(bundle: ReceiptBundle, caPem: string | Buffer): R
   if (!ref) problems.push('the bundle names no agreed record of the version (splitkey key destroy --receipt writes the one t nodes agreed on), so no verdict');
   const same = ref ? valid.filter((s) => receiptRecordDiffers(s, ref).length === 0) : [];
   for (const s of valid) if (ref && !same.includes(s)) problems.push(`node ${s.node}: describes another record than the agreed one: ${receiptRecordDiffers(s, ref).join(', ')}`);
+  const vouching = ref ? new Set(same.map((s) => s.node).filter((n) => ref.nodeIndices.includes(n))).size : 0;
+  let vouched = ref !== undefined;
+  if (ref && ref.threshold < opts.minThreshold) {
+    problems.push(`the bundle's record says t = ${ref.threshold}, below the cluster's minThreshold ${opts.minThreshold}: not a record of this cluster, no verdict`);
+    vouched = false;
+  } else if (ref && vouching < opts.minThreshold) {
+    problems.push(`only ${vouching} valid receipts from its holders describe the bundle's record; at least minThreshold = ${opts.minThreshold} must vouch for it before it decides anything`);
+    vouched = false;
+  }
   const nodeIndices = ref?.nodeIndices ?? [];
   const threshold = ref?.threshold ?? 0;
   const erased = [...new Set(same.map((s) => s.node).filter((n) => nodeIndices.includes(n)))].sort((a, b) => a - b);
   const remaining = nodeIndices.filter((n) => !erased.includes(n));
-  return { keyName: bundle.keyName, version: bundle.version, threshold, nodeIndices, erased, remaining, shredded: ref !== undefined && threshold > 0 && remaining.length < threshold, problems };
+  return { keyName: bundle.keyName, version: bundle.version, threshold, nodeIndices, erased, remaining, shredded: vouched && threshold > 0 && remaining.length < threshold, problems };
 }

@@ -125,6 +125,11 @@ export function checkOperationParams(p: OperationParams): void {
       if (!p.old) throw new ParameterError('old', `${p.kind} needs the old version`);
       if (p.dealers.some((d) => !p.old!.nodeIndices.includes(d))) throw new ParameterError('dealers', 'dealers must hold a share of the old version');
       if (p.kind === 'reshare' && p.dealers.length < p.old.t) throw new ParameterError('dealers', `reshare needs at least the old threshold ${p.old.t} of dealers`);
+      // Old holders the session leaves out keep the old record and share. t of them would still
+      // agree on it beside the new one (a forked version, and a node meant to be evicted keeps its
+      // share): at most old t − 1 (e.g. nodes that are down for good) may stay out.
+      const out = p.old.nodeIndices.filter((i) => !p.dealers.includes(i) && !p.receivers.includes(i));
+      if (out.length >= p.old.t) throw new ParameterError('dealers', `old holders ${out.join(',')} take no part; at most ${p.old.t - 1} (old t − 1) may stay out, or they would keep an agreed old record`);
       if (p.kind === 'refresh' && (p.t !== p.old.t || p.receivers.join() !== p.old.nodeIndices.join())) {
         throw new ParameterError('receivers', 'refresh keeps the node set and threshold');
       }

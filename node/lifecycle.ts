@@ -120,7 +120,7 @@ export class LifecycleHandler {
         }
         throw failedPrecondition(`operation ${existing.params.sessionId} is pending on ${params.keyName}; finish it or abort it first`);
       }
-      if ((await this.store.lastSession(params.keyName)) === params.sessionId) throw alreadyExists(`session ${params.sessionId} is already committed`);
+      if (await this.store.committedSession(params.keyName, params.sessionId)) throw alreadyExists(`session ${params.sessionId} is already committed`);
       await this.checkAgainstStore(params);
       let state: ParticipantState;
       try {
@@ -151,7 +151,8 @@ export class LifecycleHandler {
     }
     if (p.kind === 'dkg') {
       if (current) throw alreadyExists(`version ${p.version} of ${p.keyName} already exists`);
-      await this.checkVersionUnused(p.keyName, p.version);
+      // The session's own pending state on other participants (prepared before this one) is fine.
+      await this.checkVersionUnused(p.keyName, p.version, (h) => h.history === 'pending' && h.sessionId === p.sessionId);
       return;
     }
     const self = this.rt.config.index;
@@ -176,15 +177,21 @@ export class LifecycleHandler {
   }
 
   /**
-   * Before a DKG creates a version: this node's own tombstones, then every node of its own
-   * descriptor (node to node, pinned mTLS), must say the number was never used. A node that holds,
-   * destroyed or left it — or cannot be asked (it might) — stops the DKG here. A lying node can
-   * only veto (named in the error); it cannot make a used number look free while one honest
-   * holder answers.
+   * Before a DKG creates a version (and again at its commit), and before an import: this node's
+   * own store, then every node of its own descriptor (node to node, pinned mTLS), must say the
+   * number is unused — neither held, destroyed, left, nor pending in another session — except
+   * for what `accept` allows (the session's own pending state, the same imported record). One
+   * "used", or a node that cannot be asked (it might), refuses. A lying node can only veto (named
+   * in the error); it cannot make a used number look free while one honest holder answers. As
+   * every participant persists its pending state before it asks, two racing DKGs of one number
+   * cannot both commit.
    */
-  private async checkVersionUnused(keyName: string, version: number): Promise<void> {
+  private async checkVersionUnused(keyName: string, version: number, accept: (h: { history: string; sessionId: string; publicKey: Uint8Array }) => boolean = () => false): Promise<void> {
     const self = this.rt.config.index;
-    if (this.store.history(keyName, version) !== 'none') throw alreadyExists(`version ${version} of ${keyName} existed on this node (it left it); a version number is never reused`);
+    const own = await this.store.versionHistory(keyName, version);
+    if (own.history !== 'none' && !accept(own)) {
+      throw alreadyExists(`version ${version} of ${keyName} is ${own.history === 'left' ? 'one this node held and left' : `${own.history} on this node`}${own.sessionId ? ` (session ${own.sessionId})` : ''}; a version number is never reused`);
+    }
     const others = (await this.rt.cluster.indices()).filter((j) => j !== self);
     const used: string[] = [];
     const unknown: string[] = [];
@@ -192,7 +199,7 @@ export class LifecycleHandler {
       others.map(async (j) => {
         try {
           const h = await this.peers.versionHistory(j, { keyName, keyVersion: version });
-          if (h !== 'none') used.push(`node ${j} (${h})`);
+          if (h.history !== 'none' && !accept(h)) used.push(`node ${j} (${h.history})`);
         } catch (e) {
           unknown.push(`node ${j} (${(e as { details?: string }).details ?? (e as Error).message})`);
         }
@@ -200,8 +207,17 @@ export class LifecycleHandler {
     );
     if (used.length > 0) throw alreadyExists(`version ${version} of ${keyName} is or was in use: ${used.sort().join(', ')}; a version number is never reused`);
     if (unknown.length > 0) {
-      throw failedPrecondition(`before creating ${keyName}@${version} every node of the cluster must confirm the number is unused, and ${unknown.sort().join(', ')} cannot be asked; retry when they are back`);
+      throw failedPrecondition(`${keyName}@${version}: every node of the cluster must confirm the number is not in use elsewhere, and ${unknown.sort().join(', ')} cannot be asked; retry when they are back`);
     }
+  }
+
+  /**
+   * An import may not fork a version: every node must hold nothing of the number, or exactly this
+   * record (an import is repeated node by node).
+   */
+  checkImport(keyName: string, version: number, publicKey: Uint8Array): Promise<void> {
+    const same = (h: { history: string; publicKey: Uint8Array }) => h.history === 'held' && h.publicKey.length === publicKey.length && h.publicKey.every((b, i) => b === publicKey[i]);
+    return this.checkVersionUnused(keyName, version, same);
   }
 
   /**
@@ -268,7 +284,7 @@ export class LifecycleHandler {
     });
   }
 
-  async status(keyName: string): Promise<{
+  async status(keyName: string, askedSession = ''): Promise<{
     sessionId: string;
     phase: string;
     received: number[];
@@ -281,15 +297,18 @@ export class LifecycleHandler {
     dealers: number[];
   }> {
     const state = await this.store.loadOperation(keyName);
+    const asked = await this.store.committedSession(keyName, askedSession);
+    const lastSession = asked ? askedSession : await this.store.lastSession(keyName);
+    const lastTranscript = asked ? asked.transcript : await this.store.lastTranscript(keyName);
     return {
       sessionId: state?.params.sessionId ?? '',
       phase: state?.phase ?? '',
       received: Object.keys(state?.received ?? {}).map(Number).sort((a, b) => a - b),
       complaints: Object.entries(state?.complaints ?? {}).map(([dealer, reason]) => ({ dealer: Number(dealer), reason })),
-      lastCommittedSession: await this.store.lastSession(keyName),
+      lastCommittedSession: lastSession,
       receivedDigests: state ? [...receivedDigests(state)].map(([dealer, digest]) => ({ dealer, digest })) : [],
       transcript: state?.ready ? fromHex(state.ready.transcript) : new Uint8Array(0),
-      lastCommittedTranscript: fromHex(await this.store.lastTranscript(keyName)),
+      lastCommittedTranscript: fromHex(lastTranscript),
       receivers: state?.params.receivers ?? [],
       dealers: state?.params.dealers ?? [],
     };
@@ -302,7 +321,8 @@ export class LifecycleHandler {
       const phase = state.phase === 'ready' && state.intent ? state.intent : state.phase;
       return { phase, transcript: state.ready ? fromHex(state.ready.transcript) : new Uint8Array(0) };
     }
-    if ((await this.store.lastSession(keyName)) === sessionId) return { phase: 'committed', transcript: fromHex(await this.store.lastTranscript(keyName)) };
+    const committed = await this.store.committedSession(keyName, sessionId);
+    if (committed) return { phase: 'committed', transcript: fromHex(committed.transcript) };
     return { phase: 'none', transcript: new Uint8Array(0) };
   }
 
@@ -382,7 +402,7 @@ export class LifecycleHandler {
     return this.withLock(keyName, async () => {
       const state = await this.store.loadOperation(keyName);
       if (!state || state.params.sessionId !== sessionId) {
-        if ((await this.store.lastSession(keyName)) === sessionId) return false;
+        if (await this.store.committedSession(keyName, sessionId)) return false;
         throw failedPrecondition(`session ${sessionId} is not pending on ${keyName}`);
       }
       if (state.phase !== 'ready' || !state.ready) throw failedPrecondition(`session ${sessionId} is not ready on node ${this.rt.config.index}; it cannot commit`);
@@ -394,6 +414,12 @@ export class LifecycleHandler {
       if (state.intent !== 'committing') await this.store.saveOperation(intending, 'commit-intent');
       const views = await this.peerViews(state, leaving ? state.params.receivers : participantsOf(state));
       const problems: string[] = [];
+      if (state.params.kind === 'dkg') {
+        // Asked again after the intent: another DKG of this number prepared meanwhile (by any
+        // coordinator, on any nodes) is seen here, or sees this one.
+        const ours = (h: { history: string; sessionId: string }) => h.sessionId === sessionId && (h.history === 'pending' || h.history === 'held');
+        await this.checkVersionUnused(keyName, state.params.version, ours).catch((e: Error & { details?: string }) => problems.push(e.details ?? e.message));
+      }
       const goodPhases = leaving ? ['committed'] : ['ready', 'committing', 'committed'];
       for (const [j, v] of views) {
         if (typeof v === 'string') problems.push(`node ${j}: ${v}`);

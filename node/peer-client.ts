@@ -13,6 +13,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { PeerClient } from '../proto/gen/splitkey/v1/Peer.js';
 import type { DeliverShareResponse__Output } from '../proto/gen/splitkey/v1/DeliverShareResponse.js';
 import type { SessionStateResponse__Output } from '../proto/gen/splitkey/v1/SessionStateResponse.js';
+import type { VersionHistoryResponse__Output } from '../proto/gen/splitkey/v1/VersionHistoryResponse.js';
 import { loadSplitkeyProto } from '../proto/load.js';
 import { identityFromSan } from './auth.js';
 import { isTransient } from './rpc.js';
@@ -118,10 +119,10 @@ export class PeerClients {
     return this.call<SessionStateResponse__Output>(index, (c, md, deadline, cb) => c.SessionState(req, md, { deadline }, cb), true, 1_000);
   }
 
-  async versionHistory(index: number, req: { keyName: string; keyVersion: number }): Promise<string> {
-    // Before a DKG only: not latency-critical, so a loaded or distant peer gets the full deadline.
-    const res = await this.call<{ history: string }>(index, (c, md, deadline, cb) => c.VersionHistory(req, md, { deadline }, cb), true);
-    return res.history;
+  versionHistory(index: number, req: { keyName: string; keyVersion: number }): Promise<VersionHistoryResponse__Output> {
+    // Before and at the commit of a DKG, and before an import: not latency-critical, so a loaded or
+    // distant peer gets the full deadline.
+    return this.call<VersionHistoryResponse__Output>(index, (c, md, deadline, cb) => c.VersionHistory(req, md, { deadline }, cb), true);
   }
 
   close(): void {

@@ -74,6 +74,8 @@ const SEAL_META = `meta${SEP}seal`;
 const opKey = (name: string) => `op${SEP}${name}`;
 const lastSessionKey = (name: string) => `meta${SEP}last-session${SEP}${name}`;
 const lastTranscriptKey = (name: string) => `meta${SEP}last-transcript${SEP}${name}`;
+/** Every session this node committed on a key (public: transcript, version, epoch), kept for good. */
+const sessionKey = (name: string, sessionId: string) => `meta${SEP}session${SEP}${name}${SEP}${sessionId}`;
 /** A version this node held and left (reshare to other nodes): its number is never reused. */
 const leftKey = (name: string, version: number) => `left${SEP}${name}${SEP}${version.toString().padStart(10, '0')}`;
 const SEAL_CHECK = utf8('splitkey/v1/seal-check');
@@ -100,7 +102,7 @@ export interface ImportShareInput {
 }
 
 /** What this node knows of a version number (Peer.VersionHistory answers with it). */
-export type VersionHistory = 'none' | 'held' | 'destroyed' | 'left';
+export type VersionHistory = 'none' | 'pending' | 'held' | 'destroyed' | 'left';
 
 export class ShareStore {
   private readonly keys = new Map<string, Map<number, LoadedVersion>>();
@@ -189,6 +191,21 @@ export class ShareStore {
     const v = this.keys.get(keyName)?.get(version);
     if (v) return v.record.state === 'destroyed' ? 'destroyed' : 'held';
     return this.left.has(`${keyName}${SEP}${version}`) ? 'left' : 'none';
+  }
+
+  /**
+   * What this node knows of a version, a pending session on it included: the answer of
+   * Peer.VersionHistory. A pending operation that does not open counts as pending (unknown).
+   */
+  async versionHistory(keyName: string, version: number): Promise<{ history: VersionHistory; sessionId: string; publicKey: Uint8Array }> {
+    const h = this.history(keyName, version);
+    const v = this.keys.get(keyName)?.get(version);
+    const publicKey = v ? v.publicKey : new Uint8Array(0);
+    if (h !== 'none' && h !== 'left') return { history: h, sessionId: v?.record.session ?? '', publicKey };
+    const op = await this.loadOperation(keyName).catch(() => 'unreadable' as const);
+    if (op === 'unreadable') return { history: 'pending', sessionId: '', publicKey };
+    if (op && op.params.version === version) return { history: 'pending', sessionId: op.params.sessionId, publicKey };
+    return { history: h, sessionId: '', publicKey };
   }
 
   /** Unseal and check one record; failures are recorded, not thrown. */
@@ -346,6 +363,16 @@ export class ShareStore {
     return (await this.db.get(lastSessionKey(keyName))) ?? '';
   }
 
+  /** A session this node committed on the key (however many committed since), or undefined. */
+  async committedSession(keyName: string, sessionId: string): Promise<{ transcript: string; version: number; epoch: number } | undefined> {
+    if (!sessionId) return undefined;
+    const raw = await this.db.get(sessionKey(keyName, sessionId));
+    if (raw !== undefined) return JSON.parse(raw) as { transcript: string; version: number; epoch: number };
+    // Sessions committed before per-session records existed: only the last one is known.
+    if ((await this.lastSession(keyName)) === sessionId) return { transcript: await this.lastTranscript(keyName), version: 0, epoch: 0 };
+    return undefined;
+  }
+
   /** The transcript (hex) of the last session this node committed on the key ('' if unknown). */
   async lastTranscript(keyName: string): Promise<string> {
     return (await this.db.get(lastTranscriptKey(keyName))) ?? '';
@@ -393,6 +420,7 @@ export class ShareStore {
     }
     ops.push({ type: 'del', key: opKey(p.keyName) });
     ops.push({ type: 'put', key: lastSessionKey(p.keyName), value: p.sessionId });
+    ops.push({ type: 'put', key: sessionKey(p.keyName, p.sessionId), value: JSON.stringify({ transcript: state.ready?.transcript ?? '', version: p.version, epoch: p.epoch, kind: p.kind }) });
     if (state.ready) ops.push({ type: 'put', key: lastTranscriptKey(p.keyName), value: state.ready.transcript });
     crashPoint('commit:before-write');
     await this.db.batch(ops, { sync: true });
@@ -445,10 +473,11 @@ export class ShareStore {
     let versions = 0;
     const unavailable: string[] = [];
     for (const [name, vs] of this.keys) {
+      if (vs.size === 0) continue;
       versions += vs.size;
       for (const v of vs.values()) if (v.unavailable) unavailable.push(`${name}@${v.record.version}`);
     }
-    return { keys: this.keys.size, versions, unavailable };
+    return { keys: this.keyNames().length, versions, unavailable };
   }
 
   async close(): Promise<void> {

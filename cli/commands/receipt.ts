@@ -1,6 +1,7 @@
 /** `splitkey receipt verify FILE`: check the signed destroy receipts `key destroy --receipt FILE` wrote. */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { loadDescriptor, minThresholdOf } from '../../client/descriptor.js';
 import { verifyReceipts, type ReceiptBundle } from '../../client/receipt.js';
 import { CliError, out } from '../output.js';
 
@@ -11,9 +12,13 @@ export function registerReceipt(program: Command): void {
     .command('verify <file>')
     .description('check every node’s signed receipt against the cluster CA and say whether fewer than t holders of the version remain (exit 0 only then)')
     .option('--ca <file>', 'cluster CA certificate (default $SPLITKEY_CA)')
-    .action(async (file: string, opts: { ca?: string }) => {
+    .option('--cluster <file>', 'cluster descriptor: its minThreshold decides how many receipts must vouch for the record (default $SPLITKEY_CLUSTER)')
+    .action(async (file: string, opts: { ca?: string; cluster?: string }) => {
       const caPath = opts.ca ?? process.env.SPLITKEY_CA;
       if (!caPath) throw new CliError('give the cluster CA with --ca FILE or $SPLITKEY_CA');
+      const clusterPath = opts.cluster ?? process.env.SPLITKEY_CLUSTER;
+      if (!clusterPath) throw new CliError('give the cluster descriptor with --cluster FILE or $SPLITKEY_CLUSTER (its minThreshold is the trust policy the receipts are checked against)');
+      const minThreshold = minThresholdOf(await loadDescriptor(clusterPath));
       let bundle: ReceiptBundle;
       let ca: Buffer;
       try {
@@ -23,7 +28,7 @@ export function registerReceipt(program: Command): void {
         throw new CliError(`cannot read ${(e as Error).message}`);
       }
       if (bundle?.kind !== 'splitkey/v1/destroy-receipts') throw new CliError(`${file} is not a destroy-receipt bundle (written by splitkey key destroy --receipt FILE)`);
-      const v = verifyReceipts(bundle, ca);
+      const v = verifyReceipts(bundle, ca, { minThreshold });
       for (const p of v.problems) out(`refused: ${p}`);
       out(`${v.keyName} version ${v.version}: ${v.threshold}-of-${v.nodeIndices.length} on nodes ${v.nodeIndices.join(',') || '(unknown)'}`);
       out(`  erased (valid receipts): ${v.erased.join(',') || 'none'}`);

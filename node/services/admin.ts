@@ -61,6 +61,7 @@ export function adminHandlers(rt: NodeRuntime): AdminHandlers {
       if (!rt.config.allowImport) throw failedPrecondition('this node refuses imports of known secrets ("allowImport": false): every key here comes from a DKG');
       const min = await rt.cluster.minThreshold();
       if (req.threshold < min) throw failedPrecondition(`threshold ${req.threshold} is below this cluster's minThreshold ${min}`);
+      await rt.lifecycle.checkImport(req.keyName, req.keyVersion, req.commitments[0]!);
       const res = await rt.store.importShare({
         keyName: req.keyName,
         version: req.keyVersion,
@@ -196,7 +197,7 @@ function lifecycleHandlers(rt: NodeRuntime, admin: AdminCheck): Pick<
       'OperationStatus',
       async (req, call, audit) => {
         scoped(call, audit, req.keyName);
-        return lc().status(req.keyName);
+        return lc().status(req.keyName, req.sessionId ? check.sessionId(req.sessionId) : '');
       },
       { audited: false },
     ),

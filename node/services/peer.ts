@@ -65,7 +65,7 @@ export function peerHandlers(rt: NodeRuntime): PeerHandlers {
         const id = requireRole(callerIdentity(call as grpc.ServerUnaryCall<unknown, unknown>, rt.config.insecureLoopback), 'node');
         audit.identity = id.uri;
         audit.key = req.keyName;
-        return { history: rt.store.history(check.keyName(req.keyName), check.version(req.keyVersion)) };
+        return rt.store.versionHistory(check.keyName(req.keyName), check.version(req.keyVersion));
       },
       { audited: false },
     ),

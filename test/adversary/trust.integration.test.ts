@@ -239,7 +239,7 @@ describe('a malicious coordinator cannot hijack, commit early, or learn k (node 
     // is refused by the nodes themselves, naming who holds or held the number.
     const again: OperationParams = { sessionId: session('7'), kind: 'dkg', keyName: KEY, version: 1, t: 3, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: 1 };
     expect(cluster.nodes[0]!.store.history(KEY, 1)).toBe('left');
-    expect(await errorOf(t().prepare(1, again))).toMatch(/existed on this node \(it left it\); a version number is never reused/);
+    expect(await errorOf(t().prepare(1, again))).toMatch(/is one this node held and left; a version number is never reused/);
     const name = 'acme/taken';
     await (await KeyManager.create(admin)).createKey(name, 3, [1, 2, 3]);
     const elsewhere: OperationParams = { sessionId: session('8'), kind: 'dkg', keyName: name, version: 1, t: 3, receivers: [3, 4, 5], dealers: [3, 4, 5], epoch: 1 };
@@ -248,7 +248,7 @@ describe('a malicious coordinator cannot hijack, commit early, or learn k (node 
     await cluster.stopNode(2);
     try {
       const fresh: OperationParams = { ...elsewhere, sessionId: session('9'), keyName: 'acme/fresh', receivers: [3, 4, 5], dealers: [3, 4, 5] };
-      expect(await errorOf(t().prepare(4, fresh))).toMatch(/every node of the cluster must confirm the number is unused, and node 2 .* cannot be asked/);
+      expect(await errorOf(t().prepare(4, fresh))).toMatch(/every node of the cluster must confirm the number is not in use elsewhere, and node 2 .* cannot be asked/);
       expect((await t().status(4, 'acme/fresh')).sessionId).toBe('');
     } finally {
       await cluster.start(2);
@@ -351,7 +351,7 @@ describe('verifiable crypto-shredding', () => {
       const r = await m.destroy(name, 1);
       expect(r.destroyed).toEqual([1, 2, 3, 4]);
       const bundle: ReceiptBundle = receiptBundle(name, 1, agreed, r.receipts);
-      const ok = verifyReceipts(bundle, cluster.ca.certPem);
+      const ok = verifyReceipts(bundle, cluster.ca.certPem, { minThreshold: 3 });
       expect(ok).toMatchObject({ erased: [1, 2, 3, 4], remaining: [5], threshold: 3, shredded: true, problems: [] });
       // A node's own receipt cannot redefine the version: node 1 signs (with its real key) a
       // statement that the version was 1-of-1 on node 1 alone. Checked against the agreed record,
@@ -360,14 +360,20 @@ describe('verifiable crypto-shredding', () => {
       const lie = { ...JSON.parse(Buffer.from(r.receipts[0]!.receipt, 'base64').toString('utf8')), threshold: 1, nodeIndices: [1] };
       const lieBytes = Buffer.from(JSON.stringify(lie));
       const lying = { ...r.receipts[0]!, receipt: lieBytes.toString('base64'), signature: sign('sha256', lieBytes, nodeKey).toString('base64') };
-      const alone = verifyReceipts({ ...bundle, receipts: [lying] }, cluster.ca.certPem);
+      const alone = verifyReceipts({ ...bundle, receipts: [lying] }, cluster.ca.certPem, { minThreshold: 3 });
       expect(alone).toMatchObject({ erased: [], remaining: [1, 2, 3, 4, 5], shredded: false });
-      expect(alone.problems).toEqual(['node 1: describes another record than the agreed one: threshold 1 (agreed 3), nodes 1 (agreed 1,2,3,4,5)']);
+      expect(alone.problems).toEqual([
+        'node 1: describes another record than the agreed one: threshold 1 (agreed 3), nodes 1 (agreed 1,2,3,4,5)',
+        "only 0 valid receipts from its holders describe the bundle's record; at least minThreshold = 3 must vouch for it before it decides anything",
+      ]);
+      // Nor can the bundle's author: a record below the policy, vouched for by its one liar, decides nothing.
+      const liarRecord = { threshold: 1, nodeIndices: [1], publicKey: bundle.record!.publicKey, epoch: bundle.record!.epoch };
+      expect(verifyReceipts({ ...bundle, record: liarRecord, receipts: [lying] }, cluster.ca.certPem, { minThreshold: 3 })).toMatchObject({ shredded: false, problems: [expect.stringMatching(/t = 1, below the cluster's minThreshold 3/)] });
       const stale = { ...JSON.parse(Buffer.from(r.receipts[1]!.receipt, 'base64').toString('utf8')) };
       expect(receiptRecordDiffers({ ...stale, epoch: stale.epoch + 1 }, bundle.record!)).toEqual([`epoch ${stale.epoch + 1} (agreed ${stale.epoch})`]);
-      expect(verifyReceipts({ ...bundle, record: undefined }, cluster.ca.certPem)).toMatchObject({ shredded: false, problems: [expect.stringMatching(/names no agreed record/)] });
+      expect(verifyReceipts({ ...bundle, record: undefined }, cluster.ca.certPem, { minThreshold: 3 })).toMatchObject({ shredded: false, problems: [expect.stringMatching(/names no agreed record/)] });
       // Two receipts are not enough: three holders may still answer.
-      expect(verifyReceipts({ ...bundle, receipts: r.receipts.slice(0, 2) }, cluster.ca.certPem)).toMatchObject({ remaining: [3, 4, 5], shredded: false });
+      expect(verifyReceipts({ ...bundle, receipts: r.receipts.slice(0, 2) }, cluster.ca.certPem, { minThreshold: 3 })).toMatchObject({ remaining: [3, 4, 5], shredded: false });
       // A forged or misattributed receipt counts for nothing and is named.
       const flipped = { ...r.receipts[0]!, signature: Buffer.from(Buffer.from(r.receipts[0]!.signature, 'base64').map((b, i) => (i === 10 ? b ^ 1 : b))).toString('base64') };
       const borrowed = { ...r.receipts[1]!, certificate: r.receipts[2]!.certificate };
@@ -375,11 +381,18 @@ describe('verifiable crypto-shredding', () => {
         const { createCa } = await import('../../cli/pki.js');
         return createCa();
       })());
-      const bad = verifyReceipts({ ...bundle, receipts: [flipped, borrowed, r.receipts[2]!, r.receipts[3]!] }, cluster.ca.certPem);
+      const bad = verifyReceipts({ ...bundle, receipts: [flipped, borrowed, r.receipts[2]!, r.receipts[3]!] }, cluster.ca.certPem, { minThreshold: 3 });
       expect(bad.erased).toEqual([3, 4]);
       expect(bad.shredded).toBe(false);
-      expect(bad.problems).toEqual(['node 1: signature does not verify', 'node 2: certificate is splitkey://node/3, not splitkey://node/2']);
-      expect(verifyReceipts(bundle, other.certPem).problems.every((p) => /not issued by this CA/.test(p))).toBe(true);
+      expect(bad.problems).toEqual([
+        'node 1: signature does not verify',
+        'node 2: certificate is splitkey://node/3, not splitkey://node/2',
+        "only 2 valid receipts from its holders describe the bundle's record; at least minThreshold = 3 must vouch for it before it decides anything",
+      ]);
+      const foreign = verifyReceipts(bundle, other.certPem, { minThreshold: 3 });
+      expect(foreign.problems.filter((p) => /^node \d+:/.test(p))).toHaveLength(4);
+      expect(foreign.problems.filter((p) => /^node \d+:/.test(p)).every((p) => /not issued by this CA/.test(p))).toBe(true);
+      expect(foreign.shredded).toBe(false);
     } finally {
       await cluster.start(5);
     }

@@ -3,8 +3,10 @@
 
 export interface OperationStatusRequest {
   'keyName'?: (string);
+  'sessionId'?: (string);
 }
 
 export interface OperationStatusRequest__Output {
   'keyName': (string);
+  'sessionId': (string);
 }
