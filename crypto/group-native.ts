@@ -57,7 +57,7 @@ export function buildNativeGroup(b: NativeBinding): Group {
   };
   return {
     name: 'native' satisfies BackendName,
-    library: `${b.library} (native)`,
+    library: b.library,
     isCanonicalElement: (bytes) => bytes.length === 32 && b.isCanonical(bytes),
     mul: (k, P) => b.mul(requireNonZero(k, 'mul'), P),
     mulBase: (k) => b.mulBase(requireNonZero(k, 'mulBase')),

@@ -18,7 +18,7 @@ import { ristretto255, ristretto255_hasher } from '@noble/curves/ed25519.js';
 import { expand_message_xmd } from '@noble/curves/abstract/hash-to-curve.js';
 import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
 import { sha512 } from '@noble/hashes/sha2.js';
-import sodium from 'libsodium-wrappers-sumo';
+import type Sodium from 'libsodium-wrappers-sumo';
 import type { Rng } from './bytes.js';
 import { DeserializeError, ParameterError } from './errors.js';
 import { buildNativeGroup } from './group-native.js';
@@ -42,7 +42,7 @@ export type BackendName = 'noble' | 'sodium' | 'native';
 
 export interface Group {
   readonly name: BackendName;
-  /** The library doing the arithmetic, for status output and metrics (`libsodium (wasm)`). */
+  /** The library doing the arithmetic, for status output and metrics (`libdecaf`, `libsodium wasm`). */
   readonly library: string;
   /** True if `bytes` is a canonical encoding of some element (the identity included). */
   isCanonicalElement(bytes: Uint8Array): boolean;
@@ -228,8 +228,7 @@ export const nobleGroup: Group = {
 
 let sodiumGroup: Group | undefined;
 
-function buildSodiumGroup(): Group {
-  const s = sodium;
+function buildSodiumGroup(s: typeof Sodium): Group {
   // noble's expand_message_xmd (RFC 9380 §5.3.1) over libsodium's SHA-512: about twice as fast
   // as over noble's, byte for byte the same (test/group.test.ts compares the backends).
   const hash = Object.assign((msg: Uint8Array) => s.crypto_hash_sha512(msg), { outputLen: 64, blockLen: 128 });
@@ -240,7 +239,7 @@ function buildSodiumGroup(): Group {
   };
   const group: Group = {
     name: 'sodium',
-    library: 'libsodium (wasm)',
+    library: 'libsodium wasm',
     isCanonicalElement: (bytes) => isAllZero(bytes) || s.crypto_core_ristretto255_is_valid_point(bytes),
     mul: (k, P) => s.crypto_scalarmult_ristretto255(requireNonZero(k, 'mul'), P),
     mulBase: (k) => s.crypto_scalarmult_ristretto255_base(requireNonZero(k, 'mulBase')),
@@ -261,11 +260,15 @@ function buildSodiumGroup(): Group {
   return group;
 }
 
-/** The libsodium backend, once its wasm module has loaded. */
+/**
+ * The libsodium backend, once its wasm module has loaded. The module is imported here, not at the
+ * top: a process on the native backend (or a CLI printing help) never loads the wasm.
+ */
 export async function loadSodiumGroup(): Promise<Group> {
   if (!sodiumGroup) {
+    const sodium = (await import('libsodium-wrappers-sumo')).default;
     await sodium.ready;
-    sodiumGroup = buildSodiumGroup();
+    sodiumGroup = buildSodiumGroup(sodium);
   }
   return sodiumGroup;
 }
@@ -279,6 +282,11 @@ export function loadNativeGroup(): { group?: Group; reason?: string } {
   if (!binding) return { reason: reason ?? 'not available' };
   nativeGroup = buildNativeGroup(binding);
   return { group: nativeGroup };
+}
+
+/** How status output and metrics name a backend: `native (libdecaf)`, `sodium (libsodium wasm)`. */
+export function describeGroup(group: Pick<Group, 'name' | 'library'>): string {
+  return `${group.name} (${group.library})`;
 }
 
 /** The backend `loadGroup()` picks: SPLITKEY_BACKEND if set, else native when built, else sodium. */

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { fromHex, toHex } from '../../crypto/index.js';
+import { fromHex, toHex } from '../../crypto/bytes.js';
 import { AdminClient } from '../../client/admin.js';
 import { NodeChannels } from '../../client/channels.js';
 import { resolveCredentials } from '../../client/client.js';
