@@ -1,7 +1,7 @@
 /** `splitkey receipt verify FILE`: check the signed destroy receipts `key destroy --receipt FILE` wrote. */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { verifyReceipts, type ReceiptBundle } from '../../client/receipt.js';
+import type { ReceiptBundle } from '../../client/receipt.js';
 import { CliError, out } from '../output.js';
 
 export function registerReceipt(program: Command): void {
@@ -23,6 +23,7 @@ export function registerReceipt(program: Command): void {
         throw new CliError(`cannot read ${(e as Error).message}`);
       }
       if (bundle?.kind !== 'splitkey/v1/destroy-receipts') throw new CliError(`${file} is not a destroy-receipt bundle (written by splitkey key destroy --receipt FILE)`);
+      const { verifyReceipts } = await import('../../client/receipt.js');
       const v = verifyReceipts(bundle, ca);
       for (const p of v.problems) out(`refused: ${p}`);
       out(`${v.keyName} version ${v.version}: ${v.threshold}-of-${v.nodeIndices.length} on nodes ${v.nodeIndices.join(',') || '(unknown)'}`);
