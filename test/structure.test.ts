@@ -19,7 +19,7 @@ const importsOf = (file: string): string[] =>
   [...readFileSync(join(root, file), 'utf8').matchAll(/^\s*(?:import|export)[^'"]*from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
 
 describe('layering', () => {
-  it('crypto/ imports only @noble/*, libsodium-wrappers-sumo and itself', () => {
+  it('crypto/ imports only @noble/*, libsodium-wrappers-sumo and itself (and node:module to load the native addon)', () => {
     const addonLoader = join('crypto', 'native-addon.ts');
     for (const f of sources('crypto')) {
       const allowed = (i: string) =>
