@@ -204,7 +204,8 @@ describe('decoding, scalars and randomScalar on every backend', () => {
   it('loadGroup picks the backend by name, native by default where built, sodium otherwise', async () => {
     expect((await loadGroup('noble')).name).toBe('noble');
     expect(await loadGroup('sodium')).toBe(sodium);
-    const expected = process.env.SPLITKEY_BACKEND === 'sodium' || !nativeGroup ? 'sodium' : 'native';
+    const forced = process.env.SPLITKEY_BACKEND === 'sodium' || process.env.SPLITKEY_BACKEND === 'wasm';
+    const expected = forced || !nativeGroup ? 'sodium' : 'native';
     expect(defaultBackend()).toBe(expected);
     expect((await loadGroup()).name).toBe(expected);
     if (nativeGroup) expect(await loadGroup('native')).toBe(nativeGroup);
