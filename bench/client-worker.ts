@@ -88,7 +88,7 @@ async function timedLoops(
 
 /** Count every group operation (client side) and every Evaluate RPC issued while `fn` runs. */
 async function countOps(client: SplitkeyClient, fn: () => Promise<unknown>): Promise<{ ops: Record<string, number>; evaluateCalls: number }> {
-  const group = (await loadGroup('sodium')) as unknown as Record<string, unknown>;
+  const group = (await loadGroup()) as unknown as Record<string, unknown>;
   const ops: Record<string, number> = {};
   const saved = new Map<string, unknown>();
   for (const [name, value] of Object.entries(group)) {

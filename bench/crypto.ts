@@ -32,6 +32,7 @@ import {
   evaluatePartial,
   finalize,
   loadGroup,
+  loadNativeGroup,
   nobleGroup,
   publicShare,
   randomScalar,
@@ -47,7 +48,8 @@ import {
 } from '../crypto/index.js';
 import { benchSeconds, environment, formatRate, formatTable, measure, seededRng, type Measurement } from './stats.js';
 
-const BACKENDS: readonly BackendName[] = ['noble', 'sodium'];
+/** noble (reference), libsodium wasm and, where its addon is built, native libdecaf. */
+const BACKENDS: readonly BackendName[] = ['noble', 'sodium', ...(loadNativeGroup().group ? (['native'] as const) : [])];
 const SEED = 'splitkey/bench/crypto/v1';
 const ROTATE = 16; // distinct scalars / points / inputs cycled through by the single-op loops
 const BATCH = 64;
@@ -172,7 +174,7 @@ const CASES: readonly Case[] = [
   },
 ];
 
-/** Both backends must give the RFC 9497 output on the fixtures before anything is timed. */
+/** Every backend must give the RFC 9497 output on the fixtures before anything is timed. */
 function checkBackends(suites: Record<BackendName, Suite>, f: Fixtures): void {
   for (const name of BACKENDS) {
     const out = clientVerifyCombine(suites[name], f.client);
@@ -187,6 +189,8 @@ interface CaseResult {
   results: Record<BackendName, Measurement>;
   /** sodium ops/s ÷ noble ops/s. */
   ratio: number;
+  /** native ops/s ÷ sodium ops/s, where native is built. */
+  nativeVsSodium?: number;
 }
 
 async function main(): Promise<void> {
@@ -205,17 +209,26 @@ async function main(): Promise<void> {
       process.stderr.write(`  ${c.label} [${name}]…\n`);
       perBackend[name] = measure(c.prepare(suites[name], fixtures), seconds);
     }
-    results.push({ id: c.id, label: c.label, elements: c.elements, results: perBackend, ratio: perBackend.sodium.opsPerSec / perBackend.noble.opsPerSec });
+    const native = perBackend.native;
+    results.push({
+      id: c.id,
+      label: c.label,
+      elements: c.elements,
+      results: perBackend,
+      ratio: perBackend.sodium.opsPerSec / perBackend.noble.opsPerSec,
+      ...(native ? { nativeVsSodium: native.opsPerSec / perBackend.sodium.opsPerSec } : {}),
+    });
   }
 
   const rows: string[][] = [];
   const pct = (m: Measurement): string => `${(m.rsd * 100).toFixed(1)}%`;
   for (const r of results) {
-    const { noble, sodium } = r.results;
+    const { noble, sodium, native } = r.results as Record<string, Measurement | undefined> as { noble: Measurement; sodium: Measurement; native?: Measurement };
     const suffix = r.elements > 1 ? ' (per batch)' : '';
-    rows.push([r.label + suffix, formatRate(noble.opsPerSec), pct(noble), formatRate(sodium.opsPerSec), pct(sodium), `${r.ratio.toFixed(2)}×`]);
+    const nativeCols = (m: number): string[] => (native ? [formatRate(native.opsPerSec * m), m === 1 ? pct(native) : '', `${r.nativeVsSodium!.toFixed(2)}×`] : []);
+    rows.push([r.label + suffix, formatRate(noble.opsPerSec), pct(noble), formatRate(sodium.opsPerSec), pct(sodium), `${r.ratio.toFixed(2)}×`, ...nativeCols(1)]);
     if (r.elements > 1) {
-      rows.push([`${r.label} (per element)`, formatRate(noble.opsPerSec * r.elements), '', formatRate(sodium.opsPerSec * r.elements), '', `${r.ratio.toFixed(2)}×`]);
+      rows.push([`${r.label} (per element)`, formatRate(noble.opsPerSec * r.elements), '', formatRate(sodium.opsPerSec * r.elements), '', `${r.ratio.toFixed(2)}×`, ...nativeCols(r.elements)]);
     }
   }
   const totalSeconds = (performance.now() - started) / 1000;
@@ -223,7 +236,8 @@ async function main(): Promise<void> {
   console.log(`splitkey crypto benchmark — ${env.date}`);
   console.log(`node ${env.node}, ${env.platform}, ${env.cpu} (${env.cpuCount} CPUs), load ${env.loadAverage1m.toFixed(2)}, ${seconds} s per measurement`);
   console.log();
-  console.log(formatTable(['operation', 'noble ops/s', '±', 'sodium ops/s', '±', 'sodium/noble'], rows));
+  const nativeHeads = BACKENDS.includes('native') ? ['native ops/s', '±', 'native/sodium'] : [];
+  console.log(formatTable(['operation', 'noble ops/s', '±', 'sodium ops/s', '±', 'sodium/noble', ...nativeHeads], rows));
   console.log();
   console.log(`total ${totalSeconds.toFixed(1)} s`);
 

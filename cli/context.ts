@@ -13,12 +13,12 @@
  * library is asked (its errors speak of connect() options, which a CLI user never sees).
  */
 import { Option, type Command } from 'commander';
-import { AdminClient } from '../client/admin.js';
-import { NodeChannels } from '../client/channels.js';
-import { connect, resolveCredentials, type SplitkeyClient } from '../client/client.js';
+// The client library (gRPC, the group backend) is imported when a command connects, not when it
+// is registered: `--help` and usage errors load none of it.
+import type { AdminClient } from '../client/admin.js';
+import type { SplitkeyClient } from '../client/client.js';
 import type { ClusterDescriptor } from '../client/descriptor.js';
-import { ENV_KEY, ENV_PASSPHRASE, type MasterUnlock } from '../client/master.js';
-import { loadClusterDescriptor } from './config-files.js';
+import type { MasterUnlock } from '../client/master.js';
 import { outputFormat, timeoutValue } from './options.js';
 import { CliError, EXIT, type OutputFormat } from './output.js';
 import { promptHidden } from './prompt.js';
@@ -63,13 +63,14 @@ export function withClusterFlags(cmd: Command, opts: { admin?: boolean; client?:
 
 async function descriptorFrom(flags: ClusterFlags): Promise<ClusterDescriptor> {
   if (!flags.cluster) throw new CliError('no cluster descriptor: give --cluster FILE or set SPLITKEY_CLUSTER (splitkey dev writes it to DIR/env)', EXIT.usage);
-  return loadClusterDescriptor(flags.cluster);
+  return (await import('./config-files.js')).loadClusterDescriptor(flags.cluster);
 }
 
 const insecureIdentity = (d: ClusterDescriptor) => (d.insecureLoopback && process.env.SPLITKEY_INSECURE_IDENTITY ? process.env.SPLITKEY_INSECURE_IDENTITY : undefined);
 
 /** How the master half is unlocked: the environment, else a passphrase typed on the terminal. */
 async function masterUnlock(): Promise<MasterUnlock | undefined> {
+  const { ENV_KEY, ENV_PASSPHRASE } = await import('../client/master.js');
   if (process.env[ENV_PASSPHRASE] || process.env[ENV_KEY]) return undefined; // the library reads them
   if (!process.stdin.isTTY) {
     throw new CliError(`the master half is locked: set ${ENV_PASSPHRASE} (passphrase) or ${ENV_KEY} (64 hex digits), or run on a terminal to type the passphrase`, EXIT.usage);
@@ -86,6 +87,7 @@ export async function clientFrom(flags: ClusterFlags, opts: { master?: boolean }
     throw new CliError('client credentials missing: give --ca, --cert and --cert-key, or set SPLITKEY_CA, SPLITKEY_CERT and SPLITKEY_KEY', EXIT.usage);
   }
   if (opts.master && !flags.master) throw new CliError('no master half: give --master FILE or set SPLITKEY_MASTER', EXIT.usage);
+  const { connect } = await import('../client/client.js');
   return connect({
     cluster: descriptor,
     ca: flags.ca,
@@ -106,6 +108,11 @@ export async function adminFrom(flags: ClusterFlags): Promise<AdminClient> {
   if (!identity && (!flags.ca || !flags.adminCert || !flags.adminKey)) {
     throw new CliError('admin credentials missing: give --ca, --admin-cert and --admin-key, or set SPLITKEY_CA, SPLITKEY_ADMIN_CERT and SPLITKEY_ADMIN_KEY', EXIT.usage);
   }
+  const [{ resolveCredentials }, { NodeChannels }, { AdminClient }] = await Promise.all([
+    import('../client/client.js'),
+    import('../client/channels.js'),
+    import('../client/admin.js'),
+  ]);
   const creds = await resolveCredentials({ ca: flags.ca, cert: flags.adminCert, key: flags.adminKey, insecureIdentity: identity }, descriptor, 'SPLITKEY_ADMIN');
   return new AdminClient(new NodeChannels(descriptor, creds));
 }

@@ -8,7 +8,10 @@
  * node keeps a TLS handshake pending until its deadline; nothing we print depends on it).
  */
 import { Command, CommanderError } from 'commander';
+import { COMMANDS, registerHelpIndex } from './command-index.js';
 import { CliError, describeError, EXIT } from './output.js';
+
+const VERSION = '0.1.0';
 
 /** Output closed early (`splitkey … | head`): stop quietly, as a SIGPIPE would. */
 function onOutputError(e: NodeJS.ErrnoException): void {
@@ -26,43 +29,51 @@ function flushed(stream: NodeJS.WriteStream): Promise<void> {
   });
 }
 
+const args = process.argv.slice(2);
+const wantsVersion = args.some((a) => a === '-V' || a === '--version');
+
+/**
+ * `--version`: the version, then the group backend this machine would use (the native addon is
+ * only located, which is cheap; no wasm is loaded).
+ */
+async function versionText(): Promise<string> {
+  if (!wantsVersion) return VERSION;
+  const { loadNativeBinding, requestedBackend } = await import('../crypto/native-addon.js');
+  let backend: string;
+  try {
+    const native = loadNativeBinding();
+    const requested = requestedBackend();
+    if (requested === 'sodium') backend = 'sodium (libsodium wasm; SPLITKEY_BACKEND=sodium)';
+    else if (native.binding) backend = `native (${native.binding.library})`;
+    else backend = `sodium (libsodium wasm; native addon unavailable: ${native.reason})`;
+  } catch (e) {
+    backend = `invalid: ${(e as Error).message}`;
+  }
+  return `${VERSION}\ngroup backend: ${backend}`;
+}
+
 const program = new Command()
   .name('splitkey')
   .description('threshold key management: per-resource keys from a sealed master half and a threshold RFC 9497 VOPRF')
   // Program options only before the subcommand, so a subcommand's own `--version N` (a key
   // version) is never taken for the program's version flag.
-  .version('0.1.0', '-V, --version', 'print the version of splitkey (before any command)')
+  .version(await versionText(), '-V, --version', 'print the version of splitkey (before any command)')
   .enablePositionalOptions()
   // Usage errors stay one line (the hint on the same line), like every other error.
   .configureOutput({ outputError: (str, write) => write(`${str.trimEnd()} (run with --help for usage)\n`) })
   .exitOverride();
 
 /**
- * Commands by top-level name, in help order. Only the module of the command being run is
- * loaded (a client command never loads the node's server, LevelDB or metrics; `splitkey` alone
- * or an unknown word loads them all, for the full help and the suggestion).
+ * Only the module of the command being run is loaded (a client command never loads the node's
+ * server, LevelDB or metrics). The root help (`splitkey`, `splitkey --help`) is printed from the
+ * static index without loading any command module; an unknown word or `help` loads them all,
+ * for the suggestion and the command's help.
  */
-type Register = (program: Command) => void;
-const COMMANDS: [names: string[], load: () => Promise<Register>][] = [
-  [['demo'], async () => (await import('./commands/demo.js')).registerDemo],
-  [['dev'], async () => (await import('./commands/dev.js')).registerDev],
-  [['node'], async () => (await import('./commands/node.js')).registerNode],
-  [['key'], async () => (await import('./commands/key.js')).registerKey],
-  [['oprf'], async () => (await import('./commands/oprf.js')).registerOprf],
-  [['encrypt', 'decrypt', 'rewrap'], async () => (await import('./commands/files.js')).registerFiles],
-  [['status'], async () => (await import('./commands/status.js')).registerStatus],
-  [['master'], async () => (await import('./commands/master.js')).registerMaster],
-  [['ca', 'cert'], async () => (await import('./commands/pki.js')).registerPki],
-  [['audit'], async () => (await import('./commands/audit.js')).registerAudit],
-  [['receipt'], async () => (await import('./commands/receipt.js')).registerReceipt],
-  [['cluster'], async () => (await import('./commands/cluster.js')).registerCluster],
-  [['volume'], async () => (await import('./commands/volume.js')).registerVolume],
-  [['s3'], async () => (await import('./commands/s3.js')).registerS3],
-  [['appliance'], async () => (await import('./commands/appliance.js')).registerAppliance],
-];
-const word = process.argv.slice(2).find((a) => !a.startsWith('-'));
+const word = args.find((a) => !a.startsWith('-'));
 const chosen = COMMANDS.filter(([names]) => word !== undefined && names.includes(word));
-for (const register of await Promise.all((chosen.length > 0 ? chosen : COMMANDS).map(([, load]) => load()))) register(program);
+const rootHelpOnly = word === undefined;
+if (rootHelpOnly) registerHelpIndex(program);
+else for (const register of await Promise.all((chosen.length > 0 ? chosen : COMMANDS).map(([, load]) => load()))) register(program);
 
 let code: number = EXIT.ok;
 try {

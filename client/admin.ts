@@ -72,7 +72,7 @@ export class AdminClient {
   async importKey(keyName: string, secret: Uint8Array, threshold: number, opts: { version?: number } = {}): Promise<{ version: number; publicKey: Uint8Array }> {
     checkKeyName(keyName);
     decodeScalar(secret, 'secret', { nonZero: true });
-    const group = await loadGroup('sodium');
+    const group = await loadGroup();
     const nodes = this.channels.nodes;
     const indices = nodes.map((n) => n.index).sort((a, b) => a - b);
     if (!Number.isInteger(threshold) || threshold < 1 || threshold > indices.length) throw new ConfigError(`threshold must be an integer in [1, ${indices.length}], got ${threshold}`);

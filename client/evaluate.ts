@@ -172,7 +172,7 @@ export class ThresholdEvaluator {
     if (!Number.isInteger(o.checkThreads) || o.checkThreads < 0 || o.checkThreads > 64) {
       throw new ConfigError(`checkThreads must be an integer from 0 to 64, got ${o.checkThreads}`);
     }
-    return new ThresholdEvaluator(channels, await loadGroup('sodium'), o);
+    return new ThresholdEvaluator(channels, await loadGroup(), o);
   }
 
   /**

@@ -143,7 +143,7 @@ export class LifecycleCoordinator {
   ) {}
 
   static async create(transport: LifecycleTransport, log: (line: string) => void = () => undefined): Promise<LifecycleCoordinator> {
-    return new LifecycleCoordinator(transport, await loadGroup('sodium'), log);
+    return new LifecycleCoordinator(transport, await loadGroup(), log);
   }
 
   /**

@@ -10,7 +10,7 @@
  * where the compiled worker is missing) everything runs inline on the calling thread, with the
  * same functions and the same results.
  *
- * Workers start with the checker but take jobs only once their libsodium is loaded (about
+ * Workers start with the checker but take jobs only once their group backend is loaded (about
  * 100 ms): until then checks run inline, so a short-lived process (a CLI command) never waits
  * for a thread to start. A worker that dies takes no answer with it: its jobs are checked
  * inline, and the pool goes on with the workers it has left.
@@ -177,7 +177,7 @@ export class ProofChecker {
   }
 
   private spawn(script: URL): void {
-    const worker = new Worker(script);
+    const worker = new Worker(script, { workerData: { backend: this.group.name } });
     const entry: PoolWorker = { worker, pending: new Map(), ready: false };
     let started = (): void => undefined;
     this.started.push(new Promise<void>((resolve) => (started = resolve)));

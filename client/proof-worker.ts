@@ -4,16 +4,17 @@
  * job carries combine weights, scales the verified elements for the combination. Runs the same
  * crypto/ functions as the inline path; nothing here decides what is valid.
  */
-import { parentPort } from 'node:worker_threads';
-import { createSuite, loadGroup, scaleElements, verifyPartial } from '../crypto/index.js';
+import { parentPort, workerData } from 'node:worker_threads';
+import { createSuite, loadGroup, scaleElements, verifyPartial, type BackendName } from '../crypto/index.js';
 import { packElements, unpackElements, type CheckJob, type CheckResult } from './proof-job.js';
 
 const port = parentPort;
 if (!port) throw new Error('proof-worker.js runs as a worker thread only');
 
-// Jobs posted before libsodium is ready wait in the port until this listener exists; the pool
-// sends none before the 'ready' message below.
-const suite = createSuite(await loadGroup('sodium'));
+// Jobs posted before the group backend is ready wait in the port until this listener exists; the
+// pool sends none before the 'ready' message below. The backend is the checker's own (native when
+// built, libsodium wasm otherwise).
+const suite = createSuite(await loadGroup((workerData as { backend?: BackendName } | undefined)?.backend));
 
 port.on('message', (job: CheckJob) => {
   let result: CheckResult;

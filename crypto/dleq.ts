@@ -8,7 +8,7 @@ import type { Rng } from './bytes.js';
 import { concatBytes, lengthPrefixed, utf8 } from './bytes.js';
 import { DeserializeError, ParameterError } from './errors.js';
 import type { Element, Group, Scalar } from './group.js';
-import { GENERATOR, IDENTITY, SCALAR_LENGTH, decodeScalar, elementsEqual, randomScalar } from './group.js';
+import { GENERATOR, SCALAR_LENGTH, decodeScalar, elementsEqual, randomScalar } from './group.js';
 import type { Suite } from './suite.js';
 
 export const PROOF_LENGTH = 2 * SCALAR_LENGTH;
@@ -29,7 +29,11 @@ function checkBatch(C: Element[], D: Element[]): void {
   if (C.length > 0xffff) throw new ParameterError('batch', 'more than 65535 elements');
 }
 
-/** ComputeComposites (§2.2.1): M = Σ d_i·C[i], Z = Σ d_i·D[i], with d_i hashed from the transcript. */
+/**
+ * ComputeComposites (§2.2.1): M = Σ d_i·C[i], Z = Σ d_i·D[i], with d_i hashed from the transcript.
+ * Each sum is one multi-scalar multiplication (the native backend decodes every point once and
+ * pairs the terms); the weights and elements are public.
+ */
 export function computeComposites(
   suite: Suite,
   B: Element,
@@ -39,21 +43,10 @@ export function computeComposites(
 ): { M: Element; Z: Element } {
   const { group } = suite;
   const d = compositeWeights(suite, B, C, D);
-  // The sums start from their first term rather than from the identity: an addition costs a
-  // decode of both operands and an encode (a quarter of a scalar multiplication with libsodium).
-  let M: Element | undefined;
-  let Z: Element | undefined;
-  for (let i = 0; i < C.length; i++) {
-    const m = group.mul(d[i]!, C[i]!);
-    M = M === undefined ? m : group.add(m, M);
-    if (k === undefined) {
-      const z = group.mul(d[i]!, D[i]!);
-      Z = Z === undefined ? z : group.add(z, Z);
-    }
-  }
-  // ComputeCompositesFast: the prover knows k, so Z = k·M.
-  if (k !== undefined) Z = group.mul(k, M!);
-  return { M: M ?? IDENTITY, Z: Z ?? IDENTITY };
+  const M = group.multiScalarMul(d, C);
+  // ComputeCompositesFast: the prover knows k, so Z = k·M (constant time: k is the node's share).
+  const Z = k !== undefined ? group.mul(k, M) : group.multiScalarMul(d, D);
+  return { M, Z };
 }
 
 function compositeWeights(suite: Suite, B: Element, C: Element[], D: Element[]): Scalar[] {
@@ -122,16 +115,6 @@ export function decodeProof(bytes: Uint8Array, field = 'proof'): Proof {
   };
 }
 
-/** s·P + c·Q, skipping a zero scalar (libsodium refuses to produce the identity). */
-function linear(group: Group, s: Scalar, P: Element, c: Scalar, Q: Element): Element {
-  const sZero = s.every((b) => b === 0);
-  const cZero = c.every((b) => b === 0);
-  if (sZero && cZero) return IDENTITY;
-  if (sZero) return group.mul(c, Q);
-  if (cZero) return mulPoint(group, s, P);
-  return group.add(mulPoint(group, s, P), group.mul(c, Q));
-}
-
 /** k·P, through the faster fixed-base path when P is the generator (A = G in splitkey). */
 function mulPoint(group: Group, k: Scalar, P: Element): Element {
   return elementsEqual(P, GENERATOR) ? group.mulBase(k) : group.mul(k, P);
@@ -153,8 +136,10 @@ export function verifyProof(
   const { c, s } = decodeProof(proof);
   const { group } = suite;
   const { M, Z } = computeComposites(suite, B, C, D);
-  const t2 = linear(group, s, A, c, B);
-  const t3 = linear(group, s, M, c, Z);
+  // Everything here is public (the proof, the elements, pk_i), so t2 = s·G + c·B may run in
+  // variable time; t3 = s·M + c·Z is one double-scalar multiplication.
+  const t2 = elementsEqual(A, GENERATOR) ? group.mulBaseAddVartime(s, c, B) : group.multiScalarMul([s, c], [A, B]);
+  const t3 = group.multiScalarMul([s, c], [M, Z]);
   const expected = challenge(suite, B, M, Z, t2, t3);
   return elementsEqual(expected, c);
 }

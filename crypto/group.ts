@@ -1,23 +1,28 @@
 /**
  * The prime-order group ristretto255 (RFC 9496) as RFC 9497 §4.1 uses it, behind one small
- * interface with two backends:
+ * interface with three backends:
  *
  * - `noble`: @noble/curves' `ristretto255` — the reference. Its variable-base multiply is not
  *   constant-time (its README says so), so it is used for checking, not for secret scalars.
  * - `sodium`: libsodium (wasm, libsodium-wrappers-sumo) — constant-time scalar multiplication and
- *   scalar arithmetic, several times faster here. The default for work on secret scalars.
+ *   scalar arithmetic, several times faster than noble. Always available: the fallback.
+ * - `native`: libdecaf through the optional N-API addon in native/ (group-native.ts) — constant
+ *   time like libsodium, 2–3× faster again, with multi-point operations on internal points.
+ *   The default wherever the addon is built; `SPLITKEY_BACKEND=sodium` forces the fallback.
  *
- * Both speak bytes: an element is its 32-byte canonical encoding, a scalar its 32-byte
- * little-endian canonical encoding (RFC 9497 §4.1 SerializeElement / SerializeScalar). The two
+ * All speak bytes: an element is its 32-byte canonical encoding, a scalar its 32-byte
+ * little-endian canonical encoding (RFC 9497 §4.1 SerializeElement / SerializeScalar). The
  * backends are byte-identical (test/group.test.ts proves it on random inputs).
  */
 import { ristretto255, ristretto255_hasher } from '@noble/curves/ed25519.js';
 import { expand_message_xmd } from '@noble/curves/abstract/hash-to-curve.js';
 import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
 import { sha512 } from '@noble/hashes/sha2.js';
-import sodium from 'libsodium-wrappers-sumo';
+import type Sodium from 'libsodium-wrappers-sumo';
 import type { Rng } from './bytes.js';
 import { DeserializeError, ParameterError } from './errors.js';
+import { buildNativeGroup } from './group-native.js';
+import { loadNativeBinding, requestedBackend } from './native-addon.js';
 
 /** 32-byte canonical encoding of a non-identity ristretto255 element (or the identity where said). */
 export type Element = Uint8Array;
@@ -33,10 +38,12 @@ export const GENERATOR: Element = ristretto255.Point.BASE.toBytes();
 /** The identity element's (only) encoding. */
 export const IDENTITY: Element = new Uint8Array(ELEMENT_LENGTH);
 
-export type BackendName = 'noble' | 'sodium';
+export type BackendName = 'noble' | 'sodium' | 'native';
 
 export interface Group {
   readonly name: BackendName;
+  /** The library doing the arithmetic, for status output and metrics (`libdecaf`, `libsodium wasm`). */
+  readonly library: string;
   /** True if `bytes` is a canonical encoding of some element (the identity included). */
   isCanonicalElement(bytes: Uint8Array): boolean;
   /** k·P. Throws if k is zero (the result would be the identity). */
@@ -45,6 +52,17 @@ export interface Group {
   mulBase(k: Scalar): Element;
   add(P: Element, Q: Element): Element;
   sub(P: Element, Q: Element): Element;
+  /**
+   * Σ w_i·P_i (zero weights and no terms allowed; the identity encoding if the sum is the
+   * identity). Constant time in the weights on `sodium` and `native`: safe for secret weights.
+   * `native` decodes each point once and pairs terms in double-scalar multiplications.
+   */
+  multiScalarMul(weights: readonly Scalar[], points: readonly Element[]): Element;
+  /**
+   * a·G + b·P for PUBLIC a, b and P only: `native` runs it in variable time (proof
+   * verification). Zero scalars allowed.
+   */
+  mulBaseAddVartime(a: Scalar, b: Scalar, P: Element): Element;
   /** RFC 9380 hash_to_ristretto255 with expand_message_xmd(SHA-512) and the given DST. */
   hashToGroup(msg: Uint8Array, dst: Uint8Array): Element;
   /** RFC 9497 §4.1 HashToScalar: expand_message_xmd to 64 bytes, reduced mod the order. */
@@ -136,6 +154,33 @@ export function randomScalar(group: Group, rng: Rng): Scalar {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Multi-point operations from single ones, for the backends without a fused operation.
+
+function genericMultiScalarMul(group: Pick<Group, 'mul' | 'add'>, weights: readonly Scalar[], points: readonly Element[]): Element {
+  if (weights.length !== points.length) {
+    throw new ParameterError('multiScalarMul', `${weights.length} weights for ${points.length} points`);
+  }
+  // Zero weights are skipped (a zero product is the identity, which libsodium refuses to make);
+  // whether a weight is zero is the only branch on the weights.
+  let acc: Element | undefined;
+  for (let i = 0; i < points.length; i++) {
+    if (isAllZero(weights[i]!)) continue;
+    const term = group.mul(weights[i]!, points[i]!);
+    acc = acc === undefined ? term : group.add(acc, term);
+  }
+  return acc ?? new Uint8Array(ELEMENT_LENGTH);
+}
+
+function genericMulBaseAdd(group: Pick<Group, 'mul' | 'mulBase' | 'add'>, a: Scalar, b: Scalar, P: Element): Element {
+  const aZero = isAllZero(a);
+  const bZero = isAllZero(b);
+  if (aZero && bZero) return new Uint8Array(ELEMENT_LENGTH);
+  if (aZero) return group.mul(b, P);
+  if (bZero) return group.mulBase(a);
+  return group.add(group.mulBase(a), group.mul(b, P));
+}
+
+// ---------------------------------------------------------------------------------------------
 // noble backend (reference).
 
 const { Point } = ristretto255;
@@ -152,6 +197,7 @@ function nonZero(k: bigint, op: string): bigint {
 
 export const nobleGroup: Group = {
   name: 'noble',
+  library: '@noble/curves',
   isCanonicalElement(bytes) {
     try {
       Point.fromBytes(bytes);
@@ -164,6 +210,8 @@ export const nobleGroup: Group = {
   mulBase: (k) => Point.BASE.multiply(nonZero(nobleScalar(k), 'mulBase')).toBytes(),
   add: (P, Q) => Point.fromBytes(P).add(Point.fromBytes(Q)).toBytes(),
   sub: (P, Q) => Point.fromBytes(P).subtract(Point.fromBytes(Q)).toBytes(),
+  multiScalarMul: (weights, points) => genericMultiScalarMul(nobleGroup, weights, points),
+  mulBaseAddVartime: (a, b, P) => genericMulBaseAdd(nobleGroup, a, b, P),
   hashToGroup: (msg, dst) => ristretto255_hasher.hashToCurve(msg, { DST: dst }).toBytes(),
   hashToScalar: (msg, dst) => scalarFromBigint(ristretto255_hasher.hashToScalar(msg, { DST: dst })),
   sha512: (msg) => sha512(msg),
@@ -180,8 +228,7 @@ export const nobleGroup: Group = {
 
 let sodiumGroup: Group | undefined;
 
-function buildSodiumGroup(): Group {
-  const s = sodium;
+function buildSodiumGroup(s: typeof Sodium): Group {
   // noble's expand_message_xmd (RFC 9380 §5.3.1) over libsodium's SHA-512: about twice as fast
   // as over noble's, byte for byte the same (test/group.test.ts compares the backends).
   const hash = Object.assign((msg: Uint8Array) => s.crypto_hash_sha512(msg), { outputLen: 64, blockLen: 128 });
@@ -190,13 +237,16 @@ function buildSodiumGroup(): Group {
     if (isAllZero(k)) throw new ParameterError(op, 'scalar is zero');
     return k;
   };
-  return {
+  const group: Group = {
     name: 'sodium',
+    library: 'libsodium wasm',
     isCanonicalElement: (bytes) => isAllZero(bytes) || s.crypto_core_ristretto255_is_valid_point(bytes),
     mul: (k, P) => s.crypto_scalarmult_ristretto255(requireNonZero(k, 'mul'), P),
     mulBase: (k) => s.crypto_scalarmult_ristretto255_base(requireNonZero(k, 'mulBase')),
     add: (P, Q) => s.crypto_core_ristretto255_add(P, Q),
     sub: (P, Q) => s.crypto_core_ristretto255_sub(P, Q),
+    multiScalarMul: (weights, points) => genericMultiScalarMul(group, weights, points),
+    mulBaseAddVartime: (a, b, P) => genericMulBaseAdd(group, a, b, P),
     hashToGroup: (msg, dst) => s.crypto_core_ristretto255_from_hash(expandHash64(msg, dst)),
     hashToScalar: (msg, dst) => s.crypto_core_ristretto255_scalar_reduce(expandHash64(msg, dst)),
     sha512: (msg) => s.crypto_hash_sha512(msg),
@@ -207,18 +257,54 @@ function buildSodiumGroup(): Group {
     scalarNeg: (a) => s.crypto_core_ristretto255_scalar_negate(a),
     scalarInvert: (a) => s.crypto_core_ristretto255_scalar_invert(requireNonZero(a, 'scalarInvert')),
   };
+  return group;
 }
 
-/** The libsodium backend, once its wasm module has loaded. */
+/**
+ * The libsodium backend, once its wasm module has loaded. The module is imported here, not at the
+ * top: a process on the native backend (or a CLI printing help) never loads the wasm.
+ */
 export async function loadSodiumGroup(): Promise<Group> {
   if (!sodiumGroup) {
+    const sodium = (await import('libsodium-wrappers-sumo')).default;
     await sodium.ready;
-    sodiumGroup = buildSodiumGroup();
+    sodiumGroup = buildSodiumGroup(sodium);
   }
   return sodiumGroup;
 }
 
-/** A backend by name; `sodium` (the default) is the one to use for secret scalars. */
-export async function loadGroup(name: BackendName = 'sodium'): Promise<Group> {
-  return name === 'noble' ? nobleGroup : loadSodiumGroup();
+let nativeGroup: Group | undefined;
+
+/** The libdecaf backend, or undefined with the reason when the addon is not built or not loadable. */
+export function loadNativeGroup(): { group?: Group; reason?: string } {
+  if (nativeGroup) return { group: nativeGroup };
+  const { binding, reason } = loadNativeBinding();
+  if (!binding) return { reason: reason ?? 'not available' };
+  nativeGroup = buildNativeGroup(binding);
+  return { group: nativeGroup };
+}
+
+/** How status output and metrics name a backend: `native (libdecaf)`, `sodium (libsodium wasm)`. */
+export function describeGroup(group: Pick<Group, 'name' | 'library'>): string {
+  return `${group.name} (${group.library})`;
+}
+
+/** The backend `loadGroup()` picks: SPLITKEY_BACKEND if set, else native when built, else sodium. */
+export function defaultBackend(): 'native' | 'sodium' {
+  return requestedBackend() ?? (loadNativeGroup().group ? 'native' : 'sodium');
+}
+
+/**
+ * A backend by name. Without a name: `defaultBackend()` — the native one when its addon is built,
+ * libsodium's wasm build otherwise (both constant time for secret scalars; noble only by name).
+ * Asking for `native` where it is not built throws, naming the reason.
+ */
+export async function loadGroup(name: BackendName = defaultBackend()): Promise<Group> {
+  if (name === 'noble') return nobleGroup;
+  if (name === 'native') {
+    const { group, reason } = loadNativeGroup();
+    if (!group) throw new ParameterError('backend', `native backend unavailable: ${reason}`);
+    return group;
+  }
+  return loadSodiumGroup();
 }

@@ -66,11 +66,9 @@ function responseLambdas(suite: Suite, responses: readonly PartialResponse[]): {
   return { lambdas: lagrangeCoefficients(suite.group, responses.map((r) => r.index)), size };
 }
 
-/** Σ_i w_i·P_i from the first term on (no addition to the identity). */
+/** Σ_i w_i·P_i as one multi-scalar multiplication (constant time in the weights). */
 function weightedSum(group: Group, weights: readonly Scalar[], points: readonly Element[]): Element {
-  let acc = group.mul(weights[0]!, points[0]!);
-  for (let i = 1; i < points.length; i++) acc = group.add(acc, group.mul(weights[i]!, points[i]!));
-  return acc;
+  return group.multiScalarMul(weights, points);
 }
 
 /**

@@ -13,7 +13,7 @@ import { packElements, unpackElements, type EvaluateJob, type EvaluateResult } f
 const port = parentPort;
 if (!port) throw new Error('evaluate-worker.js runs as a worker thread only');
 
-const suite = createSuite(await loadGroup((workerData as { backend?: BackendName } | undefined)?.backend ?? 'sodium'), MODE_VOPRF);
+const suite = createSuite(await loadGroup((workerData as { backend?: BackendName } | undefined)?.backend), MODE_VOPRF);
 const rng = (n: number) => new Uint8Array(randomBytes(n));
 
 port.on('message', (job: EvaluateJob) => {

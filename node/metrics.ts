@@ -1,7 +1,7 @@
 /** Prometheus metrics (prom-client), served on their own port at /metrics. */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export class NodeMetrics {
   readonly registry = new Registry();
@@ -16,6 +16,13 @@ export class NodeMetrics {
   readonly batchSize = new Histogram({ name: 'splitkey_evaluate_batch_size', help: 'Blinded elements per Evaluate', buckets: [1, 2, 4, 8, 16, 64, 256, 1024], registers: [this.registry] });
   readonly rateLimited = new Counter({ name: 'splitkey_rate_limited_total', help: 'Requests refused with RESOURCE_EXHAUSTED (rate limit, query budget, batch or message size)', registers: [this.registry] });
   readonly queries = new Counter({ name: 'splitkey_key_queries_total', help: 'Evaluated elements by key version', labelNames: ['key', 'version'] as const, registers: [this.registry] });
+
+  readonly groupBackend = new Gauge({
+    name: 'splitkey_group_backend_info',
+    help: 'The group arithmetic this node evaluates with (1 for the backend in use): native = libdecaf addon, sodium = libsodium wasm fallback',
+    labelNames: ['backend', 'library'] as const,
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'splitkey_' });

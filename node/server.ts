@@ -72,8 +72,9 @@ export class PvkmNode {
 
   static async start(config: NodeConfig, opts: StartOptions = {}): Promise<PvkmNode> {
     const log = opts.log ?? createLogger({ nodeIndex: config.index });
-    const group = opts.group ?? (await loadGroup('sodium'));
+    const group = opts.group ?? (await loadGroup());
     const metrics = new NodeMetrics();
+    metrics.groupBackend.set({ backend: group.name, library: group.library }, 1);
     const health = new HealthImplementation(Object.fromEntries(SERVICES.map((s) => [s, 'NOT_SERVING' as ServingStatus])));
     let node: PvkmNode | undefined;
     let audit: AuditLog | undefined;

@@ -1,4 +1,7 @@
-/** The two ristretto255 backends (noble, libsodium) agree byte for byte on random inputs. */
+/**
+ * The ristretto255 backends (noble, libsodium wasm and, when built, libdecaf native) agree byte for
+ * byte on random inputs, including the multi-point operations.
+ */
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +13,7 @@ import {
   decodeElement,
   decodeScalar,
   elementsEqual,
+  defaultBackend,
   loadGroup,
   nobleGroup,
   randomScalar,
@@ -18,35 +22,60 @@ import {
   scalarToBigint,
 } from '../crypto/index.js';
 
-const sodium = await loadGroup('sodium');
+import { backends, fastBackends, nativeGroup, sodiumGroup as sodium } from './helpers/backends.js';
+
 const noble = nobleGroup;
 const seed64 = fc.uint8Array({ minLength: 64, maxLength: 64 });
 const scalarOf = (bytes: Uint8Array) => noble.reduceWide(bytes);
 const nonZeroScalar = seed64.map(scalarOf).filter((s) => s.some((b) => b !== 0));
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-describe('group backends are byte-identical', () => {
+for (const fast of fastBackends) {
+describe(`${fast.name} is byte-identical to noble`, () => {
   it('base and variable-base multiplication, add, sub', () => {
     fc.assert(
       fc.property(nonZeroScalar, nonZeroScalar, (a, b) => {
         const P = noble.mulBase(a);
-        expect(hex(sodium.mulBase(a))).toBe(hex(P));
-        expect(hex(sodium.mul(b, P))).toBe(hex(noble.mul(b, P)));
+        expect(hex(fast.mulBase(a))).toBe(hex(P));
+        expect(hex(fast.mul(b, P))).toBe(hex(noble.mul(b, P)));
         const Q = noble.mulBase(b);
-        expect(hex(sodium.add(P, Q))).toBe(hex(noble.add(P, Q)));
-        expect(hex(sodium.sub(P, Q))).toBe(hex(noble.sub(P, Q)));
+        expect(hex(fast.add(P, Q))).toBe(hex(noble.add(P, Q)));
+        expect(hex(fast.sub(P, Q))).toBe(hex(noble.sub(P, Q)));
       }),
       { numRuns: 100 },
     );
   });
 
+  it('multi-scalar multiplication and a·G + b·P, zero weights and the identity included', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(seed64.map(scalarOf), nonZeroScalar), { minLength: 1, maxLength: 7 }), (terms) => {
+        const weights = terms.map(([w]) => w);
+        const points = terms.map(([, p]) => noble.mulBase(p));
+        expect(hex(fast.multiScalarMul(weights, points))).toBe(hex(noble.multiScalarMul(weights, points)));
+        const [a, b] = [weights[0]!, weights[weights.length - 1]!];
+        expect(hex(fast.mulBaseAddVartime(a, b, points[0]!))).toBe(hex(noble.mulBaseAddVartime(a, b, points[0]!)));
+      }),
+      { numRuns: 100 },
+    );
+    const P = noble.mulBase(scalarFromBigint(7n));
+    const one = scalarFromBigint(1n);
+    const minusOne = scalarFromBigint(-1n);
+    const zero = new Uint8Array(32);
+    expect(hex(fast.multiScalarMul([one, minusOne], [P, P]))).toBe(hex(IDENTITY));
+    expect(hex(fast.multiScalarMul([zero], [P]))).toBe(hex(IDENTITY));
+    expect(hex(fast.mulBaseAddVartime(zero, zero, P))).toBe(hex(IDENTITY));
+    expect(hex(fast.mulBaseAddVartime(one, minusOne, GENERATOR))).toBe(hex(IDENTITY));
+    expect(hex(fast.multiScalarMul([], []))).toBe(hex(IDENTITY));
+    expect(() => fast.multiScalarMul([one], [P, P])).toThrow(ParameterError);
+  });
+
   it('hash-to-group, hash-to-scalar (any DST, up to an oversize one) and SHA-512', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ minLength: 1, maxLength: 300 }), (msg, dst) => {
-        expect(hex(sodium.hashToGroup(msg, dst))).toBe(hex(noble.hashToGroup(msg, dst)));
-        expect(hex(sodium.hashToScalar(msg, dst))).toBe(hex(noble.hashToScalar(msg, dst)));
-        expect(hex(sodium.sha512(msg))).toBe(hex(noble.sha512(msg)));
-        expect(hex(sodium.sha512(msg))).toBe(createHash('sha512').update(msg).digest('hex'));
+        expect(hex(fast.hashToGroup(msg, dst))).toBe(hex(noble.hashToGroup(msg, dst)));
+        expect(hex(fast.hashToScalar(msg, dst))).toBe(hex(noble.hashToScalar(msg, dst)));
+        expect(hex(fast.sha512(msg))).toBe(hex(noble.sha512(msg)));
+        expect(hex(fast.sha512(msg))).toBe(createHash('sha512').update(msg).digest('hex'));
       }),
       { numRuns: 200 },
     );
@@ -55,14 +84,14 @@ describe('group backends are byte-identical', () => {
   it('scalar arithmetic', () => {
     fc.assert(
       fc.property(seed64, nonZeroScalar, (wide, b) => {
-        const a = sodium.reduceWide(wide);
+        const a = fast.reduceWide(wide);
         expect(hex(a)).toBe(hex(noble.reduceWide(wide)));
-        expect(hex(sodium.scalarAdd(a, b))).toBe(hex(noble.scalarAdd(a, b)));
-        expect(hex(sodium.scalarSub(a, b))).toBe(hex(noble.scalarSub(a, b)));
-        expect(hex(sodium.scalarMul(a, b))).toBe(hex(noble.scalarMul(a, b)));
-        expect(hex(sodium.scalarNeg(a))).toBe(hex(noble.scalarNeg(a)));
-        expect(hex(sodium.scalarInvert(b))).toBe(hex(noble.scalarInvert(b)));
-        expect((scalarToBigint(sodium.scalarInvert(b)) * scalarToBigint(b)) % GROUP_ORDER).toBe(1n);
+        expect(hex(fast.scalarAdd(a, b))).toBe(hex(noble.scalarAdd(a, b)));
+        expect(hex(fast.scalarSub(a, b))).toBe(hex(noble.scalarSub(a, b)));
+        expect(hex(fast.scalarMul(a, b))).toBe(hex(noble.scalarMul(a, b)));
+        expect(hex(fast.scalarNeg(a))).toBe(hex(noble.scalarNeg(a)));
+        expect(hex(fast.scalarInvert(b))).toBe(hex(noble.scalarInvert(b)));
+        expect((scalarToBigint(fast.scalarInvert(b)) * scalarToBigint(b)) % GROUP_ORDER).toBe(1n);
       }),
       { numRuns: 200 },
     );
@@ -72,7 +101,7 @@ describe('group backends are byte-identical', () => {
     const s = scalarFromBigint(123456789n);
     const padded = new Uint8Array(64);
     padded.set(s);
-    expect(hex(randomScalar(sodium, () => padded.slice()))).toBe(hex(s));
+    expect(hex(randomScalar(fast, () => padded.slice()))).toBe(hex(s));
     let calls = 0;
     const zeroThenOne = (n: number) => {
       const out = new Uint8Array(n);
@@ -84,16 +113,18 @@ describe('group backends are byte-identical', () => {
 
   it('the generator and zero-scalar refusals', () => {
     const one = scalarFromBigint(1n);
-    expect(hex(sodium.mulBase(one))).toBe(hex(GENERATOR));
-    expect(() => sodium.mul(new Uint8Array(32), GENERATOR)).toThrow(/zero/);
+    expect(hex(fast.mulBase(one))).toBe(hex(GENERATOR));
+    expect(() => fast.mul(new Uint8Array(32), GENERATOR)).toThrow(/zero/);
     expect(() => noble.mulBase(new Uint8Array(32))).toThrow(/zero/);
   });
 });
 
-describe('decoding, scalars and randomScalar on both backends', () => {
+}
+
+describe('decoding, scalars and randomScalar on every backend', () => {
   const ORDER_MINUS_1 = scalarFromBigint(GROUP_ORDER - 1n);
 
-  for (const group of [noble, sodium]) {
+  for (const group of backends) {
     it(`${group.name}: the identity is canonical and decodeElement names it; bad lengths are named`, () => {
       expect(group.isCanonicalElement(IDENTITY)).toBe(true);
       expect(group.isCanonicalElement(GENERATOR)).toBe(true);
@@ -170,10 +201,15 @@ describe('decoding, scalars and randomScalar on both backends', () => {
     expect(elementsEqual(IDENTITY.subarray(0, 31), IDENTITY)).toBe(false);
   });
 
-  it('loadGroup picks the backend by name, sodium by default', async () => {
+  it('loadGroup picks the backend by name, native by default where built, sodium otherwise', async () => {
     expect((await loadGroup('noble')).name).toBe('noble');
-    expect((await loadGroup()).name).toBe('sodium');
     expect(await loadGroup('sodium')).toBe(sodium);
+    const forced = process.env.SPLITKEY_BACKEND === 'sodium' || process.env.SPLITKEY_BACKEND === 'wasm';
+    const expected = forced || !nativeGroup ? 'sodium' : 'native';
+    expect(defaultBackend()).toBe(expected);
+    expect((await loadGroup()).name).toBe(expected);
+    if (nativeGroup) expect(await loadGroup('native')).toBe(nativeGroup);
+    else await expect(loadGroup('native')).rejects.toThrow(/native backend unavailable/);
     expect(IDENTITY.every((b) => b === 0) && IDENTITY.length === 32).toBe(true);
   });
 });

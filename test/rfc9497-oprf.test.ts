@@ -1,6 +1,6 @@
 /**
  * RFC 9497 Appendix A.1 (ristretto255-SHA512): every OPRF (mode 0x00) and VOPRF (mode 0x01)
- * vector, byte for byte, on both group backends. Blind and the proof's r are injected through rng.
+ * vector, byte for byte, on every group backend (noble, libsodium wasm, native libdecaf when built). Blind and the proof's r are injected through rng.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -20,9 +20,10 @@ import {
   verifyProof,
   type Mode,
 } from '../crypto/index.js';
+import { backendNames } from './helpers/backends.js';
 import { rfcSuite, scalarRng, splitHex } from './helpers/rfc-vectors.js';
 
-for (const backend of ['noble', 'sodium'] as const) {
+for (const backend of backendNames) {
   for (const mode of [MODE_OPRF, MODE_VOPRF] as Mode[]) {
     describe(`RFC 9497 ${mode === MODE_OPRF ? 'OPRF' : 'VOPRF'} ristretto255-SHA512 on ${backend}`, async () => {
       const group = await loadGroup(backend);

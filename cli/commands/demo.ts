@@ -8,13 +8,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { AdminClient } from '../../client/admin.js';
-import { NodeChannels, readTlsFiles } from '../../client/channels.js';
-import { connect } from '../../client/client.js';
-import { loadDescriptor } from '../../client/descriptor.js';
-import { ThresholdError } from '../../client/errors.js';
-import { KeyManager } from '../../client/key-manager.js';
-import { DevCluster } from '../dev-cluster.js';
 import { CliError, elapsed, info } from '../output.js';
 
 const sha256 = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
@@ -33,6 +26,16 @@ export function registerDemo(program: Command): void {
     .option('--size <MiB>', 'size of the sample file', (v) => Number(v), 16)
     .option('--keep', 'keep the temp directory')
     .action(async (opts: { size: number; keep?: boolean }) => {
+      // The client library and the dev cluster load when the demo runs, not for --help.
+      const [{ AdminClient }, { NodeChannels, readTlsFiles }, { connect }, { loadDescriptor }, { ThresholdError }, { KeyManager }, { DevCluster }] = await Promise.all([
+        import('../../client/admin.js'),
+        import('../../client/channels.js'),
+        import('../../client/client.js'),
+        import('../../client/descriptor.js'),
+        import('../../client/errors.js'),
+        import('../../client/key-manager.js'),
+        import('../dev-cluster.js'),
+      ]);
       const total = performance.now();
       const dir = await mkdtemp(join(tmpdir(), 'splitkey-demo-'));
       info(`splitkey demo in ${dir}`);

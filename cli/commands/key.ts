@@ -2,20 +2,15 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { fromHex, toHex } from '../../crypto/index.js';
-import { AdminClient } from '../../client/admin.js';
-import { NodeChannels } from '../../client/channels.js';
-import { resolveCredentials } from '../../client/client.js';
-import { checkFailureDomains, mergeDescriptors } from '../../client/descriptor.js';
-import { KeyError, type NodeFailure } from '../../client/errors.js';
-import { KeyManager } from '../../client/key-manager.js';
+import { fromHex, toHex } from '../../crypto/bytes.js';
+import type { NodeFailure } from '../../client/errors.js';
+import type { KeyManager } from '../../client/key-manager.js';
 import type { OperationReport } from '../../client/lifecycle.js';
-import { receiptBundle } from '../../client/receipt.js';
-import { loadClusterDescriptor } from '../config-files.js';
 import type { KeyStatusResponse__Output } from '../../proto/gen/splitkey/v1/KeyStatusResponse.js';
 import type { ListKeysResponse__Output } from '../../proto/gen/splitkey/v1/ListKeysResponse.js';
+/** The client library, loaded when a key command runs (not for --help or a usage error). */
+const lib = () => import('./key-lib.js');
 import { adminFrom, clientFrom, DEFAULT_TIMEOUT_MS, withClusterFlags, type ClusterFlags } from '../context.js';
-import { adminCall, askNodes, describeFailures, requireAnswers } from '../node-failures.js';
 import { checkKeyNameArg, KEY_NAME_RULE, nodeList, thresholdValue, versionNumber } from '../options.js';
 import { CliError, EXIT, info, out, outJson, plural } from '../output.js';
 
@@ -31,9 +26,10 @@ function report(r: OperationReport): void {
 }
 
 async function withManager<T>(opts: ClusterFlags, fn: (m: KeyManager) => Promise<T>): Promise<T> {
+  const L = await lib();
   const admin = await adminFrom(opts);
   try {
-    return await fn(await KeyManager.create(admin, (line) => info(`  ${line}`), { timeoutMs: opts.timeout }));
+    return await fn(await L.KeyManager.create(admin, (line) => info(`  ${line}`), { timeoutMs: opts.timeout }));
   } finally {
     admin.close();
   }
@@ -62,6 +58,7 @@ export function registerKey(program: Command): void {
       .option('--version <v>', 'version number, 1 or more (default: next free)', versionNumber),
     { admin: true, client: false },
   ).action(async (name: string, opts: ClusterFlags & { secretHex: string; threshold?: number; version?: number }) => {
+    const L = await lib();
     checkKeyNameArg(name);
     const admin = await adminFrom(opts);
     try {
@@ -78,7 +75,7 @@ export function registerKey(program: Command): void {
       const { version, publicKey } = await admin.importKey(name, secret, t, { version: opts.version });
       secret.fill(0);
       out(`imported ${name} version ${version}: ${t}-of-${n}, pkS ${toHex(publicKey)}`);
-      for (const p of checkFailureDomains(admin.channels.nodes, t)) info(`warning: ${p}`);
+      for (const p of L.checkFailureDomains(admin.channels.nodes, t)) info(`warning: ${p}`);
     } finally {
       admin.close();
     }
@@ -93,6 +90,7 @@ export function registerKey(program: Command): void {
       .option('--nodes <list>', 'node indices, e.g. 1,2,3,4,5 (default: every node)', nodeList),
     { admin: true, client: false },
   ).action(async (name: string, opts: ClusterFlags & { threshold?: number; nodes?: number[] }) => {
+    const L = await lib();
     checkKeyNameArg(name);
     await withManager(opts, async (m) => {
       const known = m.admin.channels.nodes.map((n) => n.index);
@@ -104,12 +102,12 @@ export function registerKey(program: Command): void {
         report(await m.createKey(name, t, nodes));
       } catch (e) {
         // The library reports an existing key with the code of a missing one; say what it is.
-        if (e instanceof KeyError && /already exists/.test(e.message)) {
+        if (e instanceof L.KeyError && /already exists/.test(e.message)) {
           throw new CliError(`key ${name} already exists; to add a version run: splitkey key rotate ${name}`);
         }
         throw e;
       }
-      for (const p of checkFailureDomains(m.admin.channels.nodes.filter((n) => nodes.includes(n.index)), t)) info(`warning: ${p}`);
+      for (const p of L.checkFailureDomains(m.admin.channels.nodes.filter((n) => nodes.includes(n.index)), t)) info(`warning: ${p}`);
     });
   });
 
@@ -148,20 +146,21 @@ export function registerKey(program: Command): void {
       .option('--version <v>', 'only this version, 1 or more (default: every live version)', versionNumber),
     { admin: true, client: false },
   ).action(async (name: string, opts: ClusterFlags & { nodes?: number[]; toCluster?: string; threshold: number; version?: number }) => {
+    const L = await lib();
     checkKeyNameArg(name);
     if (!opts.nodes === !opts.toCluster) throw new CliError('give exactly one of --nodes and --to-cluster', EXIT.usage);
     const admin = await adminFrom(opts);
     let receivers = opts.nodes;
     let channels = admin.channels;
     if (opts.toCluster) {
-      const target = await loadClusterDescriptor(opts.toCluster);
-      const merged = mergeDescriptors(admin.channels.descriptor, target);
+      const target = await L.loadClusterDescriptor(opts.toCluster);
+      const merged = L.mergeDescriptors(admin.channels.descriptor, target);
       receivers = target.nodes.map((n) => n.index);
-      channels = new NodeChannels(merged, await resolveCredentials({ ca: opts.ca, cert: opts.adminCert, key: opts.adminKey }, merged, 'SPLITKEY_ADMIN'));
+      channels = new L.NodeChannels(merged, await L.resolveCredentials({ ca: opts.ca, cert: opts.adminCert, key: opts.adminKey }, merged, 'SPLITKEY_ADMIN'));
       admin.close();
     }
     checkThreshold(opts.threshold, receivers!.length);
-    const manager = await KeyManager.create(new AdminClient(channels), (line) => info(`  ${line}`), { timeoutMs: opts.timeout });
+    const manager = await L.KeyManager.create(new L.AdminClient(channels), (line) => info(`  ${line}`), { timeoutMs: opts.timeout });
     try {
       const versions = opts.version !== undefined ? [opts.version] : await manager.liveVersions(name);
       if (versions.length === 0) throw new CliError(`no live version of ${name} is agreed by enough nodes; nothing reshared`);
@@ -200,7 +199,7 @@ export function registerKey(program: Command): void {
       const stillHolding = r.unreachable.filter((u) => members.includes(u.index));
       if (r.destroyed.length > 0) out(`${name} version ${opts.version}: share erased on nodes ${r.destroyed.join(',')}`);
       if (opts.receipt) {
-        const bundle = receiptBundle(name, opts.version, agreed, r.receipts);
+        const bundle = (await lib()).receiptBundle(name, opts.version, agreed, r.receipts);
         await writeFile(opts.receipt, `${JSON.stringify(bundle, null, 2)}\n`, { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
           throw new CliError(e.code === 'EEXIST' ? `${opts.receipt} exists; choose another --receipt file` : `cannot write ${opts.receipt}: ${e.message}`);
         });
@@ -225,16 +224,17 @@ export function registerKey(program: Command): void {
       .description('resolve an operation left pending (e.g. by a crash): cancel it and keep the old state, or finish it if some node already committed'),
     { admin: true, client: false },
   ).action(async (name: string, opts: ClusterFlags) => {
+    const L = await lib();
     checkKeyNameArg(name);
     await withManager(opts, async (m) => {
       // The coordinator counts a silent node as "nothing pending"; ask first who answers at all.
       const all = m.admin.channels.nodes.map((n) => n.index);
-      const { failures } = await askNodes(all, (i) => adminCall(m.admin, i, 'KeyStatus', { keyName: name }, opts.timeout ?? DEFAULT_TIMEOUT_MS));
+      const { failures } = await L.askNodes(all, (i) => L.adminCall(m.admin, i, 'KeyStatus', { keyName: name }, opts.timeout ?? DEFAULT_TIMEOUT_MS));
       const silent = failures.filter((f) => f.reason !== 'not found');
-      requireAnswers(m.admin.channels.nodes.length - silent.length, silent);
+      L.requireAnswers(m.admin.channels.nodes.length - silent.length, silent);
       const r = await m.abortOp(name);
       const missed = silent.filter((f) => r.unreachable.includes(f.index));
-      const gone = missed.length > 0 ? describeFailures(missed) : r.unreachable.map((i) => `node ${i}`).join(', ');
+      const gone = missed.length > 0 ? L.describeFailures(missed) : r.unreachable.map((i) => `node ${i}`).join(', ');
       if (r.outcome === 'none') {
         if (r.unreachable.length > 0) throw new CliError(`no pending operation on ${name} on the nodes that answered, but ${gone} did not; run abort-op again when they are back`, EXIT.incomplete);
         out(`no pending operation on ${name}`);
@@ -247,19 +247,20 @@ export function registerKey(program: Command): void {
 
   withClusterFlags(key.command('list').description('keys and their versions with states, from every node').option('--tenant <tenant>', 'only this tenant'), { admin: true, client: false, output: true }).action(
     async (opts: ClusterFlags & { tenant?: string }) => {
+      const L = await lib();
       const admin = await adminFrom(opts);
       try {
         const timeout = opts.timeout ?? DEFAULT_TIMEOUT_MS;
         const all = admin.channels.nodes.map((n) => n.index);
-        const { ok, failures } = await askNodes(all, (i) => adminCall<ListKeysResponse__Output>(admin, i, 'ListKeys', { tenant: opts.tenant ?? '' }, timeout));
-        requireAnswers(ok.size, failures);
+        const { ok, failures } = await L.askNodes(all, (i) => L.adminCall<ListKeysResponse__Output>(admin, i, 'ListKeys', { tenant: opts.tenant ?? '' }, timeout));
+        L.requireAnswers(ok.size, failures);
         const names = new Set<string>();
         for (const res of ok.values()) for (const k of res.keys) names.add(k.keyName);
         const keys = [];
         for (const keyName of [...names].sort()) {
           // Each version's state as the nodes report it: destroyed is one-way, so one voice wins;
           // otherwise the state most nodes report.
-          const status = await askNodes([...ok.keys()], (i) => adminCall<KeyStatusResponse__Output>(admin, i, 'KeyStatus', { keyName }, timeout));
+          const status = await L.askNodes([...ok.keys()], (i) => L.adminCall<KeyStatusResponse__Output>(admin, i, 'KeyStatus', { keyName }, timeout));
           const states = new Map<number, string[]>();
           for (const res of status.ok.values()) for (const v of res.info?.versions ?? []) states.set(v.version, [...(states.get(v.version) ?? []), STATE_NAMES[v.state] ?? v.state]);
           for (const res of ok.values()) for (const k of res.keys) if (k.keyName === keyName) for (const v of k.versions) if (!states.has(v)) states.set(v, []);

@@ -1,12 +1,7 @@
 /** `splitkey node start --config FILE`: run one PVKM node until SIGTERM/SIGINT. */
-import * as grpc from '@grpc/grpc-js';
 import type { Command } from 'commander';
-import { loadNodeConfig } from '../../node/config.js';
-import { createLogger } from '../../node/log.js';
-import { PvkmNode } from '../../node/server.js';
-import { checkNodeIdentity } from '../../node/startup-checks.js';
+import type { PvkmNode } from '../../node/server.js';
 import { CliError, out } from '../output.js';
-import { startRefreshScheduler } from '../refresh-scheduler.js';
 
 export function registerNode(program: Command): void {
   const node = program.command('node').description('run a PVKM node');
@@ -15,6 +10,15 @@ export function registerNode(program: Command): void {
     .description('start a node from its config file; stops cleanly on SIGTERM/SIGINT (NOT_SERVING, drain, shutdown, close store)')
     .requiredOption('--config <file>', 'node config (JSON; see README "Node configuration")')
     .action(async (opts: { config: string }) => {
+      // The node (gRPC, LevelDB, the group backend) loads when it starts, not for --help.
+      const [grpc, { loadNodeConfig }, { createLogger }, { PvkmNode }, { checkNodeIdentity }, { startRefreshScheduler }] = await Promise.all([
+        import('@grpc/grpc-js'),
+        import('../../node/config.js'),
+        import('../../node/log.js'),
+        import('../../node/server.js'),
+        import('../../node/startup-checks.js'),
+        import('../refresh-scheduler.js'),
+      ]);
       const config = await loadNodeConfig(opts.config);
       // Config, certificate and data must agree on the index before anything listens.
       await checkNodeIdentity(config, opts.config);

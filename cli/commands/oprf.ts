@@ -1,6 +1,6 @@
 /** `splitkey oprf`: print the 64-byte RFC 9497 VOPRF output for an input, in hex, and nothing else. */
 import type { Command } from 'commander';
-import { fromHex, toHex } from '../../crypto/index.js';
+import { fromHex, toHex } from '../../crypto/bytes.js';
 import { clientFrom, withClusterFlags, type ClusterFlags } from '../context.js';
 import { checkKeyNameArg, KEY_NAME_RULE, versionNumber } from '../options.js';
 import { CliError, EXIT, out } from '../output.js';

@@ -1,8 +1,7 @@
 /** `splitkey receipt verify FILE`: check the signed destroy receipts `key destroy --receipt FILE` wrote. */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { loadDescriptor, minThresholdOf } from '../../client/descriptor.js';
-import { verifyReceipts, type ReceiptBundle } from '../../client/receipt.js';
+import type { ReceiptBundle } from '../../client/receipt.js';
 import { CliError, out } from '../output.js';
 
 export function registerReceipt(program: Command): void {
@@ -18,6 +17,7 @@ export function registerReceipt(program: Command): void {
       if (!caPath) throw new CliError('give the cluster CA with --ca FILE or $SPLITKEY_CA');
       const clusterPath = opts.cluster ?? process.env.SPLITKEY_CLUSTER;
       if (!clusterPath) throw new CliError('give the cluster descriptor with --cluster FILE or $SPLITKEY_CLUSTER (its minThreshold is the trust policy the receipts are checked against)');
+      const { loadDescriptor, minThresholdOf } = await import('../../client/descriptor.js');
       const minThreshold = minThresholdOf(await loadDescriptor(clusterPath));
       let bundle: ReceiptBundle;
       let ca: Buffer;
@@ -28,6 +28,7 @@ export function registerReceipt(program: Command): void {
         throw new CliError(`cannot read ${(e as Error).message}`);
       }
       if (bundle?.kind !== 'splitkey/v1/destroy-receipts') throw new CliError(`${file} is not a destroy-receipt bundle (written by splitkey key destroy --receipt FILE)`);
+      const { verifyReceipts } = await import('../../client/receipt.js');
       const v = verifyReceipts(bundle, ca, { minThreshold });
       for (const p of v.problems) out(`refused: ${p}`);
       out(`${v.keyName} version ${v.version}: ${v.threshold}-of-${v.nodeIndices.length} on nodes ${v.nodeIndices.join(',') || '(unknown)'}`);

@@ -5,15 +5,13 @@
  */
 import type { Command } from 'commander';
 import type { AdminClient } from '../../client/admin.js';
-import { reasonOf } from '../../client/evaluate.js';
-import { KeyManager } from '../../client/key-manager.js';
 import { adminFrom, withClusterFlags, type ClusterFlags } from '../context.js';
 import { CliError, EXIT, out, outJson, plural } from '../output.js';
 
 const STATUS_TIMEOUT_MS = 2000;
 
 type Row = { node: number; address: string } & (
-  | { state: 'serving' | 'draining' | 'degraded'; softwareVersion: string; keys: number; versions: number; unavailable: string[]; latencyMs: number }
+  | { state: 'serving' | 'draining' | 'degraded'; softwareVersion: string; groupBackend: string; keys: number; versions: number; unavailable: string[]; latencyMs: number }
   | { state: 'unreachable'; reason: string; detail: string }
 );
 
@@ -34,6 +32,7 @@ async function keyDisagreements(admin: AdminClient, nodes: number[], timeoutMs: 
   if (nodes.length === 0) return [];
   const lists = await Promise.all(nodes.map((i) => admin.listKeys(i, '').catch(() => ({ keys: [] as { keyName: string }[] }))));
   const names = [...new Set(lists.flatMap((r) => r.keys.map((k) => k.keyName)))].sort().slice(0, 200);
+  const { KeyManager } = await import('../../client/key-manager.js');
   const manager = await KeyManager.create(admin);
   const out: Disagreement[] = [];
   for (const key of names) {
@@ -45,9 +44,10 @@ async function keyDisagreements(admin: AdminClient, nodes: number[], timeoutMs: 
 }
 
 export function registerStatus(program: Command): void {
-  withClusterFlags(program.command('status').description("each node's reachability, health, software version, key count and latency; suspected liars and refused key versions"), { admin: true, client: false, output: true }).action(
+  withClusterFlags(program.command('status').description("each node's reachability, health, software version and group backend, key count and latency; suspected liars and refused key versions"), { admin: true, client: false, output: true }).action(
     async (opts: ClusterFlags) => {
       const admin = await adminFrom(opts);
+      const { reasonOf } = await import('../../client/evaluate.js');
       let rows: Row[];
       let disagreements: Disagreement[] = [];
       try {
@@ -62,6 +62,7 @@ export function registerStatus(program: Command): void {
                 address: n.address,
                 state,
                 softwareVersion: s.softwareVersion,
+                groupBackend: s.groupBackend || 'unknown',
                 keys: s.keyCount,
                 versions: s.versionCount,
                 unavailable: s.unavailable,
@@ -86,7 +87,7 @@ export function registerStatus(program: Command): void {
           if (r.state === 'unreachable') out(`node ${r.node}\t${r.address}\tunreachable\t${r.reason}: ${r.detail}`);
           else {
             const state = r.state === 'degraded' ? `degraded (${r.unavailable.join(', ')})` : r.state;
-            out(`node ${r.node}\t${r.address}\t${state}\tv${r.softwareVersion}\t${plural(r.keys, 'key')}/${plural(r.versions, 'version')}\t${r.latencyMs.toFixed(1)} ms`);
+            out(`node ${r.node}\t${r.address}\t${state}\tv${r.softwareVersion} ${r.groupBackend}\t${plural(r.keys, 'key')}/${plural(r.versions, 'version')}\t${r.latencyMs.toFixed(1)} ms`);
           }
         }
       }

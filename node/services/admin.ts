@@ -8,6 +8,7 @@ import type { KeyStatusResponse } from '../../proto/gen/splitkey/v1/KeyStatusRes
 import type { ListKeysRequest__Output } from '../../proto/gen/splitkey/v1/ListKeysRequest.js';
 import type { ListKeysResponse } from '../../proto/gen/splitkey/v1/ListKeysResponse.js';
 import type { NodeStatusResponse } from '../../proto/gen/splitkey/v1/NodeStatusResponse.js';
+import { describeGroup } from '../../crypto/group.js';
 import { callerIdentity, requireCapability, requireRole, type Capability, type Identity } from '../auth.js';
 import { QueryBudget } from '../limits.js';
 import { unary, type AuditScope } from '../rpc.js';
@@ -103,6 +104,7 @@ export function adminHandlers(rt: NodeRuntime): AdminHandlers {
         versionCount: counts.versions,
         draining: rt.rpc.draining(),
         unavailable: counts.unavailable,
+        groupBackend: describeGroup(rt.group),
       };
     }),
     ...lifecycleHandlers(rt, admin),

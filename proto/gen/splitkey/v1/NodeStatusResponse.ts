@@ -10,6 +10,7 @@ export interface NodeStatusResponse {
   'versionCount'?: (number);
   'draining'?: (boolean);
   'unavailable'?: (string)[];
+  'groupBackend'?: (string);
 }
 
 export interface NodeStatusResponse__Output {
@@ -20,4 +21,5 @@ export interface NodeStatusResponse__Output {
   'versionCount': (number);
   'draining': (boolean);
   'unavailable': (string)[];
+  'groupBackend': (string);
 }
