@@ -359,5 +359,6 @@ async function writeAtomic(path: string, data: string, mode: number): Promise<vo
 
 /** Read a PEM file as UTF-8 text. */
 export async function readPem(path: string): Promise<string> {
-  return readFile(path, 'utf8');
+  // writePemFiles ends files with a newline; the PEM in memory has none.
+  return (await readFile(path, 'utf8')).replace(/\n$/, '');
 }
