@@ -24,12 +24,14 @@ import type { NodeTls, TlsBytes } from './tls-material.js';
  * Peers sit in other clouds: over a 150 ms one-way link the first call on a new connection
  * (TCP, TLS 1.3, HTTP/2 preface, the call) needs about 4 round trips, 1.2 s
  * (test/netns/wan-latency.test.ts), so the bounds leave room for that plus a reconnect backoff.
+ * Longer bounds are not free: every delivery to, and question about, a crashed peer waits this
+ * long (test/crash-dkg.test.ts took 204 s → 278 s for its rotate loop with 5 s / 3 s).
  */
-const TIMEOUT_MS = 5_000;
+const TIMEOUT_MS = 4_000;
 /** Channels built before a TLS reload stay open this long for the calls already on them. */
 const RETIRE_MS = 60_000;
 /** SessionState questions: a fresh connection over the WAN (1.2 s) plus a reconnect backoff (0.5 s), with headroom. */
-const STATE_TIMEOUT_MS = 3_000;
+const STATE_TIMEOUT_MS = 2_500;
 
 export class PeerClients {
   private readonly clients = new Map<string, PeerClient>();
