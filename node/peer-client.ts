@@ -25,7 +25,7 @@ import type { NodeTls, TlsBytes } from './tls-material.js';
  * (TCP, TLS 1.3, HTTP/2 preface, the call) needs about 4 round trips, 1.2 s
  * (test/netns/wan-latency.test.ts), so the bounds leave room for that plus a reconnect backoff.
  * Longer bounds are not free: every delivery to, and question about, a crashed peer waits this
- * long (test/crash-dkg.test.ts took 204 s → 278 s for its rotate loop with 5 s / 3 s).
+ * long, so they stay near twice what the WAN needs.
  */
 const TIMEOUT_MS = 4_000;
 /** Channels built before a TLS reload stay open this long for the calls already on them. */
