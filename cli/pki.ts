@@ -343,8 +343,10 @@ export async function writePemFiles(
   const keyPath = join(dir, `${base}.key`);
   // Write to a fresh temp file created with the final mode, then rename over the target, so an
   // existing file is never rewritten in place with looser permissions.
-  await writeAtomic(keyPath, pair.keyPem, 0o600);
-  await writeAtomic(certPath, pair.certPem, 0o644);
+  // A final newline, so that `cat ca1.crt ca2.crt > bundle.crt` makes a valid bundle.
+  const line = (pem: string) => (pem.endsWith('\n') ? pem : `${pem}\n`);
+  await writeAtomic(keyPath, line(pair.keyPem), 0o600);
+  await writeAtomic(certPath, line(pair.certPem), 0o644);
   return { certPath, keyPath };
 }
 
@@ -362,5 +364,6 @@ async function writeAtomic(path: string, data: string, mode: number): Promise<vo
 
 /** Read a PEM file as UTF-8 text. */
 export async function readPem(path: string): Promise<string> {
-  return readFile(path, 'utf8');
+  // writePemFiles ends files with a newline; the PEM in memory has none.
+  return (await readFile(path, 'utf8')).replace(/\n$/, '');
 }

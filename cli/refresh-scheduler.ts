@@ -31,22 +31,34 @@ export async function refreshAll(manager: KeyManager, nodeIndex: number, log: Lo
   return { refreshed, failed };
 }
 
-/** Start the timer; returns a function that stops it. */
+/**
+ * Start the timer; returns a function that stops it. Each pass reads the descriptor, the CA
+ * bundle and the admin certificate afresh, so a renewed certificate or a CA rollover (README
+ * "Certificate renewal and CA rollover") needs no restart here either.
+ */
 export async function startRefreshScheduler(config: NodeConfig, log: Logger): Promise<() => void> {
   const schedule = config.refreshSchedule!;
-  const descriptor = await loadDescriptor(schedule.cluster);
-  const admin = new AdminClient(new NodeChannels(descriptor, await readTlsFiles({ ca: config.tls!.ca, cert: schedule.adminCert, key: schedule.adminKey })));
-  const manager = await KeyManager.create(admin);
+  const pass = async () => {
+    const descriptor = await loadDescriptor(schedule.cluster);
+    const admin = new AdminClient(new NodeChannels(descriptor, await readTlsFiles({ ca: config.tls!.ca, cert: schedule.adminCert, key: schedule.adminKey })));
+    try {
+      await refreshAll(await KeyManager.create(admin), config.index, log);
+    } finally {
+      admin.close();
+    }
+  };
+  // The files must be readable now: a broken schedule is reported at start, not a day later.
+  await loadDescriptor(schedule.cluster);
+  await readTlsFiles({ ca: config.tls!.ca, cert: schedule.adminCert, key: schedule.adminKey });
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    refreshAll(manager, config.index, log).finally(() => (running = false));
+    pass()
+      .catch((e: Error) => log.error({ err: e.message }, 'scheduled refresh pass failed; old shares stay in force'))
+      .finally(() => (running = false));
   }, schedule.intervalMinutes * 60_000);
   timer.unref();
   log.info({ everyMinutes: schedule.intervalMinutes }, 'refresh schedule active on this node');
-  return () => {
-    clearInterval(timer);
-    admin.close();
-  };
+  return () => clearInterval(timer);
 }

@@ -26,7 +26,10 @@ export type Credentials = { tls: { ca: Buffer; cert: Buffer; key: Buffer } } | {
 export async function readTlsFiles(files: TlsFiles): Promise<Credentials> {
   try {
     const [ca, cert, key] = await Promise.all([readFile(files.ca), readFile(files.cert), readFile(files.key)]);
-    return { tls: { ca, cert, key } };
+    // A CA bundle made with `cat` of files without a final newline glues "END CERTIFICATE" and
+    // "BEGIN CERTIFICATE" on one line, which TLS would not parse past the first CA.
+    const bundle = Buffer.from(ca.toString('latin1').replace(/-----END CERTIFICATE-----[ \t]*(?=-----BEGIN)/g, '-----END CERTIFICATE-----\n'), 'latin1');
+    return { tls: { ca: bundle, cert, key } };
   } catch (e) {
     throw new ConfigError(`cannot read TLS files: ${(e as Error).message}`);
   }

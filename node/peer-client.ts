@@ -7,7 +7,6 @@
  * DKG does not abort the session).
  */
 import { X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import type { PeerClient } from '../proto/gen/splitkey/v1/Peer.js';
@@ -19,23 +18,49 @@ import { identityFromSan } from './auth.js';
 import { isTransient } from './rpc.js';
 import type { ClusterView } from './cluster-view.js';
 import type { NodeConfig } from './config.js';
+import type { NodeTls, TlsBytes } from './tls-material.js';
 
-/** Bounds the wait for a peer that is (re)connecting; a peer that stays down costs this much. */
-const TIMEOUT_MS = 2_000;
+/**
+ * Bounds the wait for a peer that is (re)connecting; a peer that stays down costs this much.
+ * Peers sit in other clouds: over a 150 ms one-way link the first call on a new connection
+ * (TCP, TLS 1.3, HTTP/2 preface, the call) needs about 4 round trips, 1.2 s
+ * (test/netns/wan-latency.test.ts), so the bounds leave room for that plus a reconnect backoff.
+ * Longer bounds are not free: every delivery to, and question about, a crashed peer waits this
+ * long, so they stay near twice what the WAN needs.
+ */
+const TIMEOUT_MS = 4_000;
+/** Channels built before a TLS reload stay open this long for the calls already on them. */
+const RETIRE_MS = 60_000;
+/** SessionState questions: a fresh connection over the WAN (1.2 s) plus a reconnect backoff (0.5 s), with headroom. */
+const STATE_TIMEOUT_MS = 2_500;
 
 export class PeerClients {
   private readonly clients = new Map<string, PeerClient>();
+  private tls: TlsBytes | undefined;
 
   private constructor(
     private readonly config: NodeConfig,
     private readonly cluster: ClusterView,
-    private readonly tls: { ca: Buffer; cert: Buffer; key: Buffer } | undefined,
-  ) {}
+    tls: NodeTls | undefined,
+  ) {
+    this.tls = tls?.bytes;
+    tls?.onReload((bytes) => this.reload(bytes));
+  }
 
-  static async create(config: NodeConfig, cluster: ClusterView): Promise<PeerClients> {
-    if (config.insecureLoopback || !config.tls) return new PeerClients(config, cluster, undefined);
-    const [ca, cert, key] = await Promise.all([readFile(config.tls.ca), readFile(config.tls.cert), readFile(config.tls.key)]);
-    return new PeerClients(config, cluster, { ca, cert, key });
+  /** Without `tls` (insecure loopback) the calls are plaintext and name this node in metadata. */
+  static create(config: NodeConfig, cluster: ClusterView, tls: NodeTls | undefined): PeerClients {
+    return new PeerClients(config, cluster, config.insecureLoopback ? undefined : tls);
+  }
+
+  /**
+   * New certificate, key or CA bundle: later calls use channels built from them. The old
+   * channels are closed after a minute, so calls already on them finish.
+   */
+  private reload(bytes: TlsBytes): void {
+    this.tls = bytes;
+    const old = [...this.clients.values()];
+    this.clients.clear();
+    setTimeout(() => old.forEach((c) => c.close()), RETIRE_MS).unref();
   }
 
   private async client(index: number): Promise<PeerClient> {
@@ -74,7 +99,6 @@ export class PeerClients {
     return md;
   }
 
-  /** One unary call with the deadline; transient failures are retried with backoff until it passes. */
   /**
    * One unary call with the deadline. `patient`: transient failures are tried again with backoff
    * until the deadline and the call waits for a (re)connecting peer. Otherwise a peer that is down
@@ -114,9 +138,10 @@ export class PeerClients {
   sessionState(index: number, req: { keyName: string; sessionId: string }): Promise<SessionStateResponse__Output> {
     // Patient: a peer that just restarted must be asked, not taken for unreachable (that would
     // refuse an abort or a commit that is safe).
-    // A second covers a peer's reconnect backoff (at most 500 ms); a peer down for longer is
-    // reported unreachable instead of holding every commit and abort for the full deadline.
-    return this.call<SessionStateResponse__Output>(index, (c, md, deadline, cb) => c.SessionState(req, md, { deadline }, cb), true, 1_000);
+    // STATE_TIMEOUT_MS covers a new connection across clouds and a peer's reconnect backoff (at
+    // most 500 ms); a peer down for longer is reported unreachable instead of holding every commit
+    // and abort for the full deadline.
+    return this.call<SessionStateResponse__Output>(index, (c, md, deadline, cb) => c.SessionState(req, md, { deadline }, cb), true, STATE_TIMEOUT_MS);
   }
 
   versionHistory(index: number, req: { keyName: string; keyVersion: number }): Promise<VersionHistoryResponse__Output> {

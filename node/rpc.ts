@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { DeserializeError, InvalidInputError, ParameterError, VerifyError } from '../crypto/index.js';
 import type { AuditFields, AuditLog } from './audit.js';
 import { callerIdentity, requireRole, type Identity } from './auth.js';
-import { NodeError, invalidArgument, unavailable, type NodeErrorCode } from './errors.js';
+import { NodeError, invalidArgument, unauthenticated, unavailable, type NodeErrorCode } from './errors.js';
 import type { Logger } from './log.js';
 import type { NodeMetrics } from './metrics.js';
 import { SealError } from './seal.js';
@@ -82,6 +82,12 @@ export interface RpcContext {
   /** True while the node is not (yet, or any more) serving. */
   draining: () => boolean;
   inflight: { count: number; idle?: () => void };
+  /**
+   * mTLS: whether the caller's certificate is issued by a CA trusted now (tls-material.ts). The
+   * handshake checked the trust of its time; after a reload dropped a CA, open connections of
+   * its certificates are refused here.
+   */
+  trusts?: (cert: { raw?: Buffer; fingerprint256?: string } | undefined) => boolean;
 }
 
 /** What a handler tells the wrapper for the audit entry (filled in as it learns it). */
@@ -140,5 +146,8 @@ function authorize(ctx: RpcContext, call: grpc.ServerUnaryCall<unknown, unknown>
   if (!role) return;
   const id = callerIdentity(call, ctx.insecure);
   scope.identity = id.uri;
+  if (ctx.trusts && !ctx.trusts(call.getAuthContext()?.sslPeerCertificate)) {
+    throw unauthenticated('the client certificate is not issued by a CA this node trusts any more (its CA bundle was reloaded); get a certificate from the current CA');
+  }
   requireRole(id, role);
 }

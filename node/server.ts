@@ -4,7 +4,6 @@
  * new calls refused with UNAVAILABLE, in-flight calls drained, tryShutdown, forceShutdown after
  * the grace period, audit flushed, store closed.
  */
-import { readFile } from 'node:fs/promises';
 import type { Server as HttpServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
@@ -26,6 +25,7 @@ import { NodeListener } from './listener.js';
 import { EvaluatePool } from './evaluate-pool.js';
 import { PeerClients } from './peer-client.js';
 import { ClusterView } from './cluster-view.js';
+import { NodeTls, type TlsSummary } from './tls-material.js';
 
 export const SERVICES = ['', 'splitkey.v1.Evaluator', 'splitkey.v1.Admin', 'splitkey.v1.Peer'];
 const QUERY_COUNTS = 'meta\x00queries';
@@ -35,13 +35,6 @@ const MAX_CONNECTION_AGE_GRACE_MS = 30_000;
 /** The role each service needs; rpc.ts checks it before it looks at a request's body. */
 const ROLES: RpcContext['roles'] = { 'splitkey.v1.Evaluator': 'client', 'splitkey.v1.Admin': 'admin', 'splitkey.v1.Peer': 'node' };
 
-async function serverCredentials(config: NodeConfig): Promise<grpc.ServerCredentials> {
-  if (config.insecureLoopback) return grpc.ServerCredentials.createInsecure();
-  const tls = config.tls!;
-  const [ca, cert, key] = await Promise.all([readFile(tls.ca), readFile(tls.cert), readFile(tls.key)]);
-  // checkClientCertificate = true: a connection without a certificate from the cluster CA is refused.
-  return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], true);
-}
 
 export interface StartOptions {
   log?: Logger;
@@ -64,6 +57,7 @@ export class PvkmNode {
     private readonly runtime: NodeRuntime,
     private readonly audit: AuditLog,
     private readonly metricsServer: HttpServer | undefined,
+    private readonly tls: NodeTls | undefined,
   ) {}
 
   get log(): Logger {
@@ -78,6 +72,7 @@ export class PvkmNode {
     const health = new HealthImplementation(Object.fromEntries(SERVICES.map((s) => [s, 'NOT_SERVING' as ServingStatus])));
     let node: PvkmNode | undefined;
     let audit: AuditLog | undefined;
+    const tls = config.insecureLoopback || !config.tls ? undefined : await NodeTls.load(config.tls, config.index);
     const rpc: RpcContext = {
       log,
       insecure: config.insecureLoopback,
@@ -86,6 +81,7 @@ export class PvkmNode {
       audit: () => audit,
       draining: () => !node?.serving,
       inflight: { count: 0 },
+      trusts: tls ? (cert) => tls.trusts(cert) : undefined,
     };
     const runtime = {
       config,
@@ -113,7 +109,7 @@ export class PvkmNode {
       'grpc.max_connection_age_ms': MAX_CONNECTION_AGE_MS,
       'grpc.max_connection_age_grace_ms': MAX_CONNECTION_AGE_GRACE_MS,
     });
-    const credentials = await serverCredentials(config);
+    const credentials = tls?.serverCredentials ?? grpc.ServerCredentials.createInsecure();
     const pool = await EvaluatePool.start(
       group,
       { threads: config.limits.evaluateThreads, maxQueued: config.limits.maxQueuedElements, maxQueuedPerTenant: config.limits.maxQueuedElementsPerTenant },
@@ -147,7 +143,7 @@ export class PvkmNode {
       runtime.store = await ShareStore.open({ dir: config.dataDir, seal: config.seal, nodeIndex: config.index, group, log });
       audit = await AuditLog.open(runtime.store.db, { key: runtime.store.auditKey() });
       runtime.cluster = new ClusterView(config.cluster);
-      runtime.peers = await PeerClients.create(config, runtime.cluster);
+      runtime.peers = PeerClients.create(config, runtime.cluster, tls);
       runtime.lifecycle = new LifecycleHandler(runtime, runtime.peers);
       const counts = await runtime.store.db.get(QUERY_COUNTS);
       if (counts) for (const [slot, n] of Object.entries(JSON.parse(counts) as Record<string, number>)) runtime.queryBudget.restore(slot, n);
@@ -158,7 +154,7 @@ export class PvkmNode {
         const m = parseHostPort(config.metrics.listen, 'metrics.listen');
         ({ server: metricsServer, port: metricsPort } = await metrics.serve(m.host, m.port));
       }
-      node = new PvkmNode(config, port, metricsPort, server, listener, pool, health, runtime, audit, metricsServer);
+      node = new PvkmNode(config, port, metricsPort, server, listener, pool, health, runtime, audit, metricsServer, tls);
     } catch (e) {
       server.forceShutdown();
       listener.destroyAll();
@@ -212,6 +208,19 @@ export class PvkmNode {
     this.runtime.peers.close();
     await this.runtime.store.close();
     this.log.info('node stopped');
+  }
+
+  /**
+   * Reload the certificate, key and CA bundle from the config's files without a restart (SIGHUP):
+   * new connections use them at once, peer channels are rebuilt, and callers on open connections
+   * whose CA is no longer trusted are refused from their next call. On a bad file nothing changes
+   * and this throws a TlsReloadError naming the problem.
+   */
+  async reloadTls(): Promise<TlsSummary> {
+    if (!this.tls) throw new Error('this node runs without TLS (insecureLoopback); there is nothing to reload');
+    const summary = await this.tls.reload();
+    this.log.info({ event: 'tls-reloaded', certificate: summary.certificate, notAfter: summary.notAfter, cas: summary.cas }, 'TLS material reloaded');
+    return summary;
   }
 
   /** Test and CLI hooks. */

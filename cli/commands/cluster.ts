@@ -1,10 +1,11 @@
 /**
- * `splitkey cluster plan|init|probe`: from a topology file to deployable bundles, and the
- * container probe. Each action loads its modules only when it runs (a probe every few seconds
+ * `splitkey cluster plan|init|probe|wan-delay`: from a topology file to deployable bundles, the
+ * container probe, and a WAN-like relay for staging labs. Each action loads its modules only when it runs (a probe every few seconds
  * must not load what `init` needs).
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { integer } from '../options.js';
 import { CliError, info, out } from '../output.js';
 
 async function loadTopologyFile(file: string) {
@@ -73,5 +74,28 @@ export function registerCluster(program: Command): void {
       const r = await probeNode(opts.config, { live: opts.live === true, timeoutMs: Number(opts.timeout) });
       out(r.status);
       if (!r.ok) throw new CliError(`node is not ${opts.live ? 'alive' : 'serving'}: ${r.status}`);
+    });
+
+  cluster
+    .command('wan-delay')
+    .description('staging and test labs: relay TCP routes with a one-way delay (and a bandwidth cap), like a WAN link; runs until SIGTERM')
+    .requiredOption('--route <listen=target...>', 'LISTEN_HOST:PORT=TARGET_HOST:PORT, repeatable')
+    .requiredOption('--delay-ms <ms>', 'one-way delay added in each direction', integer('The delay', 0, 60_000))
+    .option('--rate-kbps <n>', 'bandwidth cap per connection and direction, in kilobytes per second', integer('The rate', 1, 10_000_000))
+    .action(async (opts: { route: string[]; delayMs: number; rateKbps?: number }) => {
+      const { openWanDelay, parseRoute } = await import('../topology/wan-delay.js');
+      let routes;
+      try {
+        routes = opts.route.map(parseRoute);
+      } catch (e) {
+        throw new CliError((e as Error).message, 2);
+      }
+      const proxies = await openWanDelay(routes, { delayMs: opts.delayMs, bytesPerSecond: opts.rateKbps ? opts.rateKbps * 1000 : undefined });
+      out(JSON.stringify({ event: 'relaying', delayMs: opts.delayMs, routes: proxies.map((p) => `${p.route.listen.host}:${p.port}=${p.route.target.host}:${p.route.target.port}`) }));
+      await new Promise<void>((resolve) => {
+        process.once('SIGTERM', resolve);
+        process.once('SIGINT', resolve);
+      });
+      await Promise.all(proxies.map((p) => p.close()));
     });
 }

@@ -7,7 +7,7 @@ export function registerNode(program: Command): void {
   const node = program.command('node').description('run a PVKM node');
   node
     .command('start')
-    .description('start a node from its config file; stops cleanly on SIGTERM/SIGINT (NOT_SERVING, drain, shutdown, close store)')
+    .description('start a node from its config file; stops cleanly on SIGTERM/SIGINT (NOT_SERVING, drain, shutdown, close store); SIGHUP reloads its certificate, key and CA bundle')
     .requiredOption('--config <file>', 'node config (JSON; see README "Node configuration")')
     .action(async (opts: { config: string }) => {
       // The node (gRPC, LevelDB, the group backend) loads when it starts, not for --help.
@@ -47,9 +47,23 @@ export function registerNode(program: Command): void {
       };
       process.on('SIGTERM', () => onSignal('SIGTERM'));
       process.on('SIGINT', () => onSignal('SIGINT'));
+      // SIGHUP: reload the certificate, key and CA bundle (a CA rollover, a renewed certificate)
+      // without a restart. One line on stdout says what is in force now, or why nothing changed.
+      // Registered now: SIGHUP's default action would kill a node that is still starting.
+      let started: PvkmNode | undefined;
+      process.on('SIGHUP', () => {
+        if (!started) return void log.warn('SIGHUP before the node serves: nothing to reload yet (it reads the files as it starts)');
+        started.reloadTls().then(
+          (s) => out(JSON.stringify({ event: 'tls-reloaded', certificate: s.certificate, notAfter: s.notAfter, cas: s.cas.map((c) => c.fingerprint) })),
+          (e: Error) => {
+            log.error({ err: e.message }, 'TLS reload refused; the previous certificate, key and CA bundle stay in force');
+            out(JSON.stringify({ event: 'tls-reload-failed', error: e.message }));
+          },
+        );
+      });
       let node: PvkmNode;
       try {
-        node = await PvkmNode.start(config, { log });
+        node = started = await PvkmNode.start(config, { log });
       } catch (e) {
         throw bindError(e, config.listen, opts.config) ?? e;
       }

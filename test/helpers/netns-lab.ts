@@ -8,6 +8,11 @@
  *     the node process started from its bundle unchanged (its dataDir /var/lib/splitkey is a
  *     per-node directory bind-mounted in the process's own mount namespace).
  *   a client namespace: the operator CLI and appliances, resolving nodes by the same names.
+ *   optional WAN latency (`wanDelayMs`): every link between two locations (the clouds and the
+ *     client subnet) passes a `splitkey cluster wan-delay` relay in the router namespace, set up
+ *     before any node starts. In location L, a node of another location resolves to a relay
+ *     address in L's subnet (.200 + index) that forwards to the node with the delay; nodes of L
+ *     itself resolve to their own addresses. So a round trip between clouds costs 2 × delay.
  *
  * Needs root (network namespaces). `destroy()` removes every namespace, process and hosts file,
  * also after a failure; a process exit hook does the same if a test run is interrupted.
@@ -37,6 +42,11 @@ const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: '
 const gateway = (cidr: string): string => cidr.replace(/\.\d+\/\d+$/, '.1');
 const prefixLength = (cidr: string): string => cidr.split('/')[1]!;
 
+export interface LabOptions {
+  /** One-way delay on every inter-location link, in ms; 0 or absent: no relays. */
+  wanDelayMs?: number;
+}
+
 export interface LabNode {
   index: number;
   ns: string;
@@ -49,6 +59,7 @@ export class NetnsLab {
   readonly client: string;
   readonly nodes = new Map<number, LabNode>();
   private readonly namespaces: string[] = [];
+  private relay: ChildProcess | undefined;
   private readonly onExit = () => this.destroySync();
 
   private constructor(
@@ -56,22 +67,43 @@ export class NetnsLab {
     readonly bundles: string,
     private readonly cli: string,
     prefix: string,
+    private readonly options: LabOptions,
   ) {
     this.router = `${prefix}-router`;
     this.client = `${prefix}-client`;
   }
 
-  /** Build the namespaces and links (no node started yet). */
-  static create(t: Topology, bundles: string, cli: string): NetnsLab {
-    const lab = new NetnsLab(t, bundles, cli, `sk${process.pid}`);
+  /** Build the namespaces and links, and the WAN relays if asked (no node started yet). */
+  static async create(t: Topology, bundles: string, cli: string, options: LabOptions = {}): Promise<NetnsLab> {
+    const lab = new NetnsLab(t, bundles, cli, `sk${process.pid}`, options);
     process.once('exit', lab.onExit);
     try {
-      lab.build();
+      const routes = lab.build();
+      if (routes.length > 0) await lab.startRelays(routes);
     } catch (e) {
       lab.destroySync();
       throw e;
     }
     return lab;
+  }
+
+  /** One relay process in the router namespace for every inter-location route. */
+  private async startRelays(routes: string[]): Promise<void> {
+    const args = ['netns', 'exec', this.router, process.execPath, this.cli, 'cluster', 'wan-delay', '--delay-ms', String(this.options.wanDelayMs)];
+    for (const r of routes) args.push('--route', r);
+    const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+    this.relay = child;
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    await new Promise<void>((resolve, reject) => {
+      const fail = (code: number | null) => reject(new Error(`the WAN relay exited with code ${code}: ${stderr}`));
+      child.once('exit', fail);
+      createInterface({ input: child.stdout! }).once('line', (line) => {
+        child.off('exit', fail);
+        if (line.includes('"event":"relaying"')) resolve();
+        else reject(new Error(`the WAN relay said ${line}`));
+      });
+    });
   }
 
   private addNamespace(ns: string, hosts: string): void {
@@ -94,15 +126,32 @@ export class NetnsLab {
     ip('-n', ns, 'route', 'add', 'default', 'via', gw);
   }
 
-  private build(): void {
+  /** Returns the relay routes (LISTEN=TARGET) the WAN delay needs; none without a delay. */
+  private build(): string[] {
     const t = this.topology;
     const nodes = allNodes(t);
     const address = (n: (typeof nodes)[number]) => {
       if (!n.cloud.cidr) throw new Error(`cloud ${n.cloud.name} has no cidr in the topology; the lab needs one per cloud`);
       return n.ip ?? `${n.cloud.cidr.replace(/\.\d+\/\d+$/, '')}.${10 + n.index}`;
     };
-    const hosts = `127.0.0.1 localhost\n${nodes.map((n) => `${address(n)} ${[n.host, ...n.altNames].join(' ')}`).join('\n')}\n`;
-    this.addNamespace(this.router, hosts);
+    const base = (cidr: string) => cidr.replace(/\.\d+\/\d+$/, '');
+    const delayed = (this.options.wanDelayMs ?? 0) > 0;
+    const routes: string[] = [];
+    /** The hosts file for location `cidr` (a cloud's, or the client subnet's) on bridge `br`. */
+    const hostsFor = (cidr: string | undefined, br: string | undefined): string => {
+      const lines = nodes.map((n) => {
+        let a = address(n);
+        if (delayed && cidr !== undefined && n.cloud.cidr !== cidr) {
+          const relay = `${base(cidr)}.${200 + n.index}`;
+          ip('-n', this.router, 'addr', 'add', `${relay}/${prefixLength(cidr)}`, 'dev', br!);
+          routes.push(`${relay}:${t.port}=${a}:${t.port}`);
+          a = relay;
+        }
+        return `${a} ${[n.host, ...n.altNames].join(' ')}`;
+      });
+      return `127.0.0.1 localhost\n${lines.join('\n')}\n`;
+    };
+    this.addNamespace(this.router, hostsFor(undefined, undefined));
     ip('netns', 'exec', this.router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
     const bridge = (name: string, gw: string, len: string) => {
       ip('-n', this.router, 'link', 'add', name, 'type', 'bridge');
@@ -111,16 +160,18 @@ export class NetnsLab {
     };
     t.clouds.forEach((c, i) => bridge(`br${i}`, gateway(c.cidr ?? ''), prefixLength(c.cidr ?? '/24')));
     bridge('brc', `${CLIENT_CIDR}.1`, '24');
+    const cloudHosts = t.clouds.map((c, i) => hostsFor(c.cidr, `br${i}`));
     for (const n of nodes) {
       const ns = `${this.router.replace(/-router$/, '')}-n${n.index}`;
-      this.addNamespace(ns, hosts);
+      this.addNamespace(ns, cloudHosts[t.clouds.indexOf(n.cloud)]!);
       const cloud = t.clouds.indexOf(n.cloud);
       this.link(ns, `br${cloud}`, `v${n.index}`, address(n), prefixLength(n.cloud.cidr!), gateway(n.cloud.cidr!));
       this.nodes.set(n.index, { index: n.index, ns });
       mkdirSync(join(this.bundles, 'lab-data', String(n.index)), { recursive: true });
     }
-    this.addNamespace(this.client, hosts);
+    this.addNamespace(this.client, hostsFor(`${CLIENT_CIDR}.0/24`, 'brc'));
     this.link(this.client, 'brc', 'vc', `${CLIENT_CIDR}.2`, '24', `${CLIENT_CIDR}.1`);
+    return routes;
   }
 
   /** Start node `index` inside its namespace from its bundle; resolves once it is SERVING. */
@@ -162,11 +213,11 @@ export class NetnsLab {
     return code;
   }
 
-  /** Run the splitkey CLI in the client namespace. */
-  run(args: string[], env: Record<string, string>, input?: string): Promise<{ status: number | null; stdout: string; stderr: string; ms: number }> {
+  /** Run any program in the client namespace. */
+  exec(argv: string[], env: Record<string, string>, input?: string): Promise<{ status: number | null; stdout: string; stderr: string; ms: number }> {
     const start = performance.now();
     return new Promise((resolve) => {
-      const child = spawn('ip', ['netns', 'exec', this.client, process.execPath, this.cli, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn('ip', ['netns', 'exec', this.client, ...argv], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -176,6 +227,12 @@ export class NetnsLab {
     });
   }
 
+  /** Run the splitkey CLI in the client namespace. */
+  run(args: string[], env: Record<string, string>, input?: string): Promise<{ status: number | null; stdout: string; stderr: string; ms: number }> {
+    return this.exec([process.execPath, this.cli, ...args], env, input);
+  }
+
+
   /** Stop every node, then remove namespaces and hosts files. */
   async destroy(): Promise<void> {
     await Promise.all([...this.nodes.keys()].map((i) => this.stopNode(i).catch(() => undefined)));
@@ -184,6 +241,7 @@ export class NetnsLab {
 
   private destroySync(): void {
     for (const n of this.nodes.values()) if (n.child && n.child.exitCode === null && n.child.signalCode === null) n.child.kill('SIGKILL');
+    if (this.relay && this.relay.exitCode === null && this.relay.signalCode === null) this.relay.kill('SIGKILL');
     for (const ns of this.namespaces.splice(0).reverse()) {
       try {
         ip('netns', 'del', ns);

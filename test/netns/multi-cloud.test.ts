@@ -47,7 +47,7 @@ describe.skipIf(skip !== undefined)('three clouds in network namespaces (2/2/1, 
       SPLITKEY_MASTER_KEY: randomBytes(32).toString('hex'),
       NODE_OPTIONS: '',
     };
-    lab = NetnsLab.create(topology, out, CLI);
+    lab = await NetnsLab.create(topology, out, CLI);
     const start = performance.now();
     await Promise.all([1, 2, 3, 4, 5].map((i) => lab!.startNode(i)));
     timings['start 5 nodes'] = Math.round(performance.now() - start);
