@@ -59,6 +59,7 @@ const COMMANDS: [names: string[], load: () => Promise<Register>][] = [
   [['volume'], async () => (await import('./commands/volume.js')).registerVolume],
   [['s3'], async () => (await import('./commands/s3.js')).registerS3],
   [['appliance'], async () => (await import('./commands/appliance.js')).registerAppliance],
+  [['chaos'], async () => (await import('./commands/chaos.js')).registerChaos],
 ];
 const word = process.argv.slice(2).find((a) => !a.startsWith('-'));
 const chosen = COMMANDS.filter(([names]) => word !== undefined && names.includes(word));

@@ -1,0 +1,357 @@
+/**
+ * One chaos run: set the target up, create the run's keys, compute the reference outputs with
+ * every node healthy, then run the workload, the fault schedule and the lifecycle operations
+ * together; heal everything, probe every reference output once more, take the nodes' records,
+ * and judge the history.
+ *
+ * Timing: all times in the history are milliseconds since the workload started. A node counts
+ * as faulty from just before its fault is injected until its heal is complete, and an operation
+ * records the fewest honest nodes reachable at any moment while it ran.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { connect, type SplitkeyClient } from '../../client/client.js';
+import type { AdminClient } from '../../client/admin.js';
+import { checkHistory, type Results } from './checks/index.js';
+import type { FaultRecord, History, LifecycleRecord, OpRecord } from './history.js';
+import { PlanError, type ChaosPlan } from './plan.js';
+import { createPrng } from './prng.js';
+import { buildSchedule, type ScheduledFault } from './schedule.js';
+import { openAdmin, takeSnapshot } from './snapshot.js';
+import type { ChaosTarget, ClusterAccess } from './targets/target.js';
+import { buildReference, fingerprint, nextOp, openWithReference, plaintextOf, refId, resourceName, runOp, type OpOutcome, type Reference } from './workload.js';
+
+export interface RunOptions {
+  outDir: string;
+  /** Overrides the plan's random seed (and seeds the workload's choices). */
+  seed?: number;
+  log?: (line: string) => void;
+}
+
+export interface RunOutcome {
+  history: History;
+  results: Results;
+  schedule: ScheduledFault[];
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
+
+/** A plan with the seed applied: the random schedule's seed, if the plan has one. */
+export function withSeed(plan: ChaosPlan, seed: number | undefined): ChaosPlan {
+  if (seed === undefined || !plan.faults.random) return plan;
+  return { ...plan, faults: { ...plan.faults, random: { ...plan.faults.random, seed } } };
+}
+
+/** Refuse before anything starts: a fault the target cannot inject. */
+export function checkTargetSupports(plan: ChaosPlan, schedule: readonly ScheduledFault[], target: ChaosTarget): void {
+  const problems = [...new Set(schedule.map((f) => f.kind))].flatMap((k) => {
+    const why = target.unsupported(k);
+    return why ? [`faults: ${why}`] : [];
+  });
+  if (problems.length > 0) throw new PlanError(problems);
+}
+
+class Run {
+  readonly ops: OpRecord[] = [];
+  readonly faults: FaultRecord[] = [];
+  readonly lifecycle: LifecycleRecord[] = [];
+  readonly destroyed: string[] = [];
+  private readonly faulty = new Map<number, number>();
+  private readonly inflight = new Set<{ least: number }>();
+  private t0 = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly retryAfterHeal: LifecycleRecord[] = [];
+
+  constructor(
+    readonly plan: ChaosPlan,
+    readonly target: ChaosTarget,
+    readonly access: ClusterAccess,
+    readonly client: SplitkeyClient,
+    readonly admin: AdminClient,
+    readonly ref: Reference,
+    readonly keys: string[],
+    readonly scratch: string | undefined,
+    readonly workDir: string,
+    readonly seed: number,
+    readonly log: (line: string) => void,
+  ) {}
+
+  now(): number {
+    return Math.round(performance.now() - this.t0);
+  }
+
+  private honest(): number {
+    return this.plan.target.nodes - this.faulty.size;
+  }
+
+  private mark(nodes: number[], delta: 1 | -1): void {
+    for (const n of nodes) {
+      const c = (this.faulty.get(n) ?? 0) + delta;
+      if (c <= 0) this.faulty.delete(n);
+      else this.faulty.set(n, c);
+    }
+    for (const op of this.inflight) op.least = Math.min(op.least, this.honest());
+  }
+
+  /** Fault actions run one at a time, in schedule order (a heal and an injection on the same node never race). */
+  private serial<T>(action: () => Promise<T>): Promise<T> {
+    const p = this.queue.then(action);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  private scheduleFault(f: ScheduledFault): Promise<void> {
+    const rec: FaultRecord = { type: 'fault', id: f.id, kind: f.kind, nodes: f.nodes, ...(f.lie ? { lie: f.lie } : {}), plannedAt: f.at, healed: false };
+    this.faults.push(rec);
+    const injected = sleep(f.at - this.now()).then(() =>
+      this.serial(async () => {
+        this.mark(f.nodes, 1);
+        rec.injectedAt = this.now();
+        try {
+          rec.detail = await this.target.inject(f);
+          this.log(`${rec.injectedAt} ms: ${f.id} ${f.kind} node ${f.nodes.join(',')}: ${rec.detail}`);
+          return true;
+        } catch (e) {
+          rec.error = `inject: ${(e as Error).message}`;
+          this.log(`${rec.injectedAt} ms: ${f.id} ${f.kind} failed: ${rec.error}`);
+          return true; // heal still runs: undo whatever part was done
+        } finally {
+          if (f.kind === 'restart') {
+            rec.healedAt = this.now();
+            rec.healed = !rec.error && !/did not start/.test(rec.detail ?? '');
+            if (rec.healed) this.mark(f.nodes, -1);
+          }
+        }
+      }),
+    );
+    this.healers.push({ f, rec, injected });
+    return injected.then(() => undefined);
+  }
+
+  private readonly healers: { f: ScheduledFault; rec: FaultRecord; injected: Promise<boolean> }[] = [];
+
+  /** Heal one fault (once). */
+  private heal(h: { f: ScheduledFault; rec: FaultRecord; injected: Promise<boolean> }): Promise<void> {
+    if (h.f.kind === 'restart' || h.rec.healedAt !== undefined) return Promise.resolve();
+    return h.injected.then(() =>
+      this.serial(async () => {
+        if (h.rec.healedAt !== undefined) return;
+        try {
+          const detail = await this.target.heal(h.f);
+          h.rec.healed = !/did not start/.test(detail);
+          h.rec.detail = `${h.rec.detail ?? ''}; heal: ${detail}`;
+          if (!h.rec.healed) h.rec.error = `heal: ${detail}`;
+        } catch (e) {
+          h.rec.error = `heal: ${(e as Error).message}`;
+        }
+        h.rec.healedAt = this.now();
+        if (h.rec.healed) this.mark(h.f.nodes, -1);
+        this.log(`${h.rec.healedAt} ms: ${h.f.id} healed${h.rec.error ? ` with error: ${h.rec.error}` : ''}`);
+      }),
+    );
+  }
+
+  private async lifecycleOp(op: ChaosPlan['lifecycle'][number], retry = false): Promise<LifecycleRecord> {
+    const key = op.op === 'destroy' ? this.scratch! : this.keys[0]!;
+    const args =
+      op.op === 'destroy'
+        ? ['key', 'destroy', key, '--version', '1', '--yes']
+        : op.op === 'reshare'
+          ? ['key', 'reshare', key, '--nodes', (op.nodes ?? this.access.descriptor.nodes.map((n) => n.index)).join(',')]
+          : ['key', op.op, key];
+    const start = this.now();
+    const r = await this.target.runCli(args);
+    const rec: LifecycleRecord = {
+      type: 'lifecycle',
+      op: retry ? `${op.op} (again after heal)` : op.op,
+      key,
+      ...(op.op === 'destroy' ? { version: 1 } : {}),
+      start,
+      end: this.now(),
+      ok: r.status === 0,
+      detail: `exit ${r.status}: ${(r.status === 0 ? r.stdout : r.stderr).trim().split('\n').slice(-2).join(' | ').slice(0, 400)}`,
+    };
+    if (op.op === 'destroy' && (r.status === 0 || r.status === 3)) this.destroyed.push(`${key}@1`);
+    if (r.status === 3 && !retry) this.retryAfterHeal.push({ ...rec, op: op.op, ...(op.nodes ? { nodes: op.nodes } : {}) } as LifecycleRecord);
+    this.lifecycle.push(rec);
+    this.log(`${rec.start} ms: ${rec.op} ${key}: ${rec.detail}`);
+    return rec;
+  }
+
+  private record(id: number, kind: OpRecord['kind'], key: string, resource: string, start: number, least: number, o: OpOutcome, phase: OpRecord['phase']): OpRecord {
+    const rec: OpRecord = {
+      type: 'op',
+      id,
+      kind,
+      key,
+      version: o.version,
+      resource,
+      start,
+      end: this.now(),
+      ok: o.ok,
+      phase,
+      reachable: least,
+      nodesAsked: this.access.clientDescriptor.nodes.map((n) => n.index),
+      ...(o.output !== undefined ? { output: o.output } : {}),
+      ...(o.expected !== undefined ? { expected: o.expected } : {}),
+      ...(o.code ? { code: o.code, error: o.error, failures: o.failures } : {}),
+      ...(this.destroyed.includes(`${key}@${o.version}`) ? { expectRefusal: true } : {}),
+    };
+    this.ops.push(rec);
+    return rec;
+  }
+
+  private readonly deferred: { rec: OpRecord; envelope: NonNullable<OpOutcome['deferred']> }[] = [];
+
+  private async workload(): Promise<void> {
+    const w = this.plan.workload;
+    const prng = createPrng(this.seed ^ 0x5eed);
+    const interval = 1000 / w.rate;
+    const running = new Set<Promise<void>>();
+    let id = 0;
+    for (let next = 0; next < w.durationMs; next += interval) {
+      await sleep(next - this.now());
+      if (running.size >= w.concurrency) continue; // the load backs off rather than queueing
+      const op = nextOp(prng, this.keys, w.resources, w.mix, 1);
+      const opId = ++id;
+      const tracker = { least: this.honest() };
+      this.inflight.add(tracker);
+      const start = this.now();
+      const p = runOp(this.client, this.ref, op, this.workDir, opId).then((o) => {
+        this.inflight.delete(tracker);
+        const rec = this.record(opId, op.kind, op.key, op.resource, start, tracker.least, o, 'workload');
+        if (o.deferred) this.deferred.push({ rec, envelope: o.deferred });
+      });
+      running.add(p);
+      void p.finally(() => running.delete(p));
+    }
+    await Promise.all(running);
+  }
+
+  /** Until every node answers its status (or `ms` pass). */
+  private async settle(ms: number): Promise<void> {
+    const until = performance.now() + ms;
+    while (performance.now() < until) {
+      const { failures } = await this.admin.each((i) => this.admin.nodeStatus(i, 1_000));
+      if (failures.length === 0) return;
+      await sleep(250);
+    }
+  }
+
+  /** Every reference output once more, and the outputs of versions made during the run. */
+  private async finalProbes(): Promise<void> {
+    let id = this.ops.length + 1000;
+    for (const [name] of [...this.ref.keys]) {
+      const [keyVersion, resource] = name.split('/').length === 3 ? [name.slice(0, name.lastIndexOf('/')), name.slice(name.lastIndexOf('/') + 1)] : ['', ''];
+      const [key, v] = keyVersion.split('@');
+      if (this.destroyed.includes(keyVersion)) continue;
+      const start = this.now();
+      const o = await runOp(this.client, this.ref, { kind: 'derive', key: key!, version: Number(v), resource: resource! }, this.workDir, ++id);
+      this.record(id, 'derive', key!, resource!, start, this.honest(), o, 'final');
+    }
+    // Versions made during the run: their reference is what the healed cluster gives now.
+    const fresh = new Set([...this.ops.filter((o) => o.ok && o.expected === undefined).map((o) => `${o.key}@${o.version}`), ...this.deferred.map((d) => `${d.envelope.key}@${d.envelope.version}`)]);
+    for (const kv of fresh) {
+      const [key, v] = kv.split('@');
+      const ids = Array.from({ length: this.plan.workload.resources }, (_, i) => resourceName(i + 1));
+      try {
+        const derived = await this.client.deriveKeys(key!, ids, { version: Number(v) });
+        derived.forEach((d, i) => this.ref.keys.set(refId(key!, d.version, ids[i]!), d.key));
+      } catch (e) {
+        this.log(`no reference for ${kv} after the heal: ${(e as Error).message}`);
+      }
+    }
+    for (const o of this.ops) {
+      if (o.ok && o.expected === undefined && o.kind === 'derive') {
+        const k = this.ref.keys.get(refId(o.key, o.version, o.resource));
+        if (k) o.expected = fingerprint(k);
+      }
+    }
+    for (const d of this.deferred) {
+      const opened = await openWithReference(this.ref, d.envelope.path, `${d.envelope.path}.check`);
+      if (!('missing' in opened)) {
+        d.rec.output = opened.output;
+        d.rec.expected = fingerprint(plaintextOf(d.rec.resource));
+      }
+    }
+  }
+
+  async execute(schedule: ScheduledFault[]): Promise<{ before: History['snapshots'][number]; after: History['snapshots'][number] }> {
+    const allKeys = [...this.keys, ...(this.scratch ? [this.scratch] : [])];
+    this.t0 = performance.now();
+    const before = await takeSnapshot(this.admin, allKeys, 'before', 0);
+    this.t0 = performance.now();
+    for (const f of schedule) void this.scheduleFault(f);
+    const timedHeals = schedule.map((f, i) => sleep(f.healAt).then(() => this.heal(this.healers[i]!)));
+    const lifecycle = this.plan.lifecycle.map((l) => sleep(l.at).then(() => this.lifecycleOp(l)));
+    await this.workload();
+    // Past the workload: heal what is still faulty, at once.
+    for (const h of this.healers) void this.heal(h);
+    await Promise.all([...timedHeals.map((p) => p.catch(() => undefined)), ...lifecycle]);
+    await this.queue;
+    await this.settle(20_000);
+    for (const l of this.retryAfterHeal.splice(0)) await this.lifecycleOp({ at: 0, op: l.op as 'destroy', ...((l as unknown as { nodes?: number[] }).nodes ? { nodes: (l as unknown as { nodes: number[] }).nodes } : {}) }, true);
+    await this.finalProbes();
+    const after = await takeSnapshot(this.admin, allKeys, 'after', this.now());
+    return { before, after };
+  }
+}
+
+/** Run a plan against a target; the target is torn down before this returns. */
+export async function runPlan(plan: ChaosPlan, target: ChaosTarget, opts: RunOptions): Promise<RunOutcome> {
+  const log = opts.log ?? (() => undefined);
+  const seeded = withSeed(plan, opts.seed);
+  const schedule = buildSchedule(seeded);
+  checkTargetSupports(seeded, schedule, target);
+  const seed = opts.seed ?? seeded.faults.random?.seed ?? 1;
+  const workDir = join(opts.outDir, 'work');
+  await mkdir(workDir, { recursive: true });
+  const startedAt = new Date().toISOString();
+  const byzantine = [...new Set(schedule.filter((f) => f.kind === 'byzantine').flatMap((f) => f.nodes))];
+  let client: SplitkeyClient | undefined;
+  let admin: AdminClient | undefined;
+  try {
+    log(`setting up the ${target.kind} target (${seeded.target.nodes} nodes, t = ${seeded.target.threshold})`);
+    const access = await target.setup({ outDir: opts.outDir, byzantine });
+    const keys = Array.from({ length: seeded.workload.keys }, (_, i) => `${access.tenant}/chaos-${i + 1}`);
+    const scratch = seeded.lifecycle.some((l) => l.op === 'destroy') ? `${access.tenant}/chaos-scratch` : undefined;
+    for (const key of [...keys, ...(scratch ? [scratch] : [])]) {
+      const r = await target.runCli(['key', 'create', key]);
+      if (r.status !== 0) throw new Error(`key create ${key} failed before any fault: ${r.stderr.trim()}`);
+    }
+    const common = { ca: access.files.ca, cert: access.files.cert, key: access.files.key, master: access.files.master, masterUnlock: { key: Buffer.from(access.masterKeyHex, 'hex') }, coalesceWindowMs: 0 };
+    // The reference: every node healthy, the real nodes (never a byzantine stand-in).
+    const healthy = await connect({ ...common, cluster: access.descriptor });
+    const ref = await buildReference(healthy, keys, seeded.workload.resources, workDir).finally(() => healthy.close());
+    log(`reference: ${ref.keys.size} resource keys, ${ref.envelopes.length} envelopes`);
+    client = await connect({ ...common, cluster: access.clientDescriptor, timeoutMs: seeded.workload.timeoutMs });
+    admin = await openAdmin(access.descriptor, access.files);
+    const run = new Run(seeded, target, access, client, admin, ref, keys, scratch, workDir, seed, log);
+    const { before, after } = await run.execute(schedule);
+    const history: History = {
+      meta: {
+        plan: seeded.name,
+        target: target.kind,
+        n: seeded.target.nodes,
+        t: seeded.target.threshold,
+        ...(seeded.faults.random ? { seed } : {}),
+        allowQuorumLoss: seeded.allowQuorumLoss,
+        bounds: seeded.bounds,
+        startedAt,
+        durationMs: run.now(),
+        destroyed: run.destroyed,
+      },
+      ops: run.ops.sort((a, b) => a.start - b.start || a.id - b.id),
+      faults: run.faults,
+      lifecycle: run.lifecycle,
+      snapshots: [before, after],
+    };
+    return { history, results: checkHistory(history, seeded.checks), schedule };
+  } finally {
+    await client?.close().catch(() => undefined);
+    admin?.channels.close();
+    await target.collectLogs(join(opts.outDir, 'nodes')).catch(() => undefined);
+    await target.teardown().catch((e: Error) => log(`teardown: ${e.message}`));
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
