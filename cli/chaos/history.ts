@@ -49,6 +49,8 @@ export interface FaultRecord {
   /** Planned and actual times (ms since the workload started). */
   plannedAt: number;
   injectedAt?: number;
+  /** The heal began (a restart: the injection itself), and it finished. */
+  healStartedAt?: number;
   healedAt?: number;
   /** The heal finished: the node serves again (or the network is restored). */
   healed: boolean;

@@ -169,6 +169,7 @@ export function parsePlan(input: unknown): ChaosPlan {
   if (t > n) problems.push(`target.threshold: ${t} is more than target.nodes ${n}`);
   plan.faults.steps.forEach((s, i) => {
     for (const node of s.nodes) if (node > n) problems.push(`faults.steps.${i}.nodes: node ${node} does not exist (the target has ${n})`);
+    if (s.at >= plan.workload.durationMs) problems.push(`faults.steps.${i}.at: ${s.at} ms is not within the workload (durationMs ${plan.workload.durationMs})`);
     if (s.fault === 'byzantine' && !s.lie) problems.push(`faults.steps.${i}.lie: a byzantine fault needs lie (${LIES.join(', ')})`);
     if (s.fault === 'bandwidth' && !s.rate) problems.push(`faults.steps.${i}.rate: a bandwidth fault needs rate, e.g. "1mbit"`);
     if (s.fault === 'latency' && s.delayMs === undefined) problems.push(`faults.steps.${i}.delayMs: a latency fault needs delayMs`);
@@ -176,6 +177,7 @@ export function parsePlan(input: unknown): ChaosPlan {
   const rnd = plan.faults.random;
   if (rnd && rnd.minDurationMs > rnd.maxDurationMs) problems.push('faults.random: minDurationMs is more than maxDurationMs');
   plan.lifecycle.forEach((s, i) => {
+    if (s.at >= plan.workload.durationMs) problems.push(`lifecycle.${i}.at: ${s.at} ms is not within the workload (durationMs ${plan.workload.durationMs})`);
     for (const node of s.nodes ?? []) if (node > n) problems.push(`lifecycle.${i}.nodes: node ${node} does not exist`);
     if (s.nodes && s.nodes.length < t) problems.push(`lifecycle.${i}.nodes: fewer than t = ${t} nodes`);
   });

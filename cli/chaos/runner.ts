@@ -59,8 +59,6 @@ class Run {
   private readonly faulty = new Map<number, number>();
   private readonly inflight = new Set<{ least: number }>();
   private t0 = 0;
-  private queue: Promise<unknown> = Promise.resolve();
-  private readonly retryAfterHeal: LifecycleRecord[] = [];
 
   constructor(
     readonly plan: ChaosPlan,
@@ -91,91 +89,140 @@ class Run {
       else this.faulty.set(n, c);
     }
     for (const op of this.inflight) op.least = Math.min(op.least, this.honest());
+    if (delta < 0) for (const w of this.budgetWaiters.splice(0)) w();
   }
 
-  /** Fault actions run one at a time, in schedule order (a heal and an injection on the same node never race). */
-  private serial<T>(action: () => Promise<T>): Promise<T> {
-    const p = this.queue.then(action);
-    this.queue = p.catch(() => undefined);
+  /**
+   * Fault actions on one node run in schedule order (a heal and an injection on the same node
+   * never race); actions on different nodes run independently.
+   */
+  private onNodes<T>(nodes: readonly number[], action: () => Promise<T>): Promise<T> {
+    const p = Promise.all(nodes.map((n) => this.nodeQueues.get(n) ?? Promise.resolve())).then(action);
+    const settled = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    for (const n of nodes) this.nodeQueues.set(n, settled);
     return p;
   }
 
-  private scheduleFault(f: ScheduledFault): Promise<void> {
+  private readonly nodeQueues = new Map<number, Promise<void>>();
+  private budgetWaiters: (() => void)[] = [];
+
+  /**
+   * The n − t rule at run time: a heal can take longer than planned (a restart drains first), so
+   * an injection waits until taking its nodes keeps at most n − t faulty (unless the plan allows
+   * quorum loss). Waits at most `maxMs`, then goes ahead and says so.
+   */
+  private async budgetFor(nodes: readonly number[], maxMs = 30_000): Promise<number> {
+    const { nodes: n, threshold: t } = this.plan.target;
+    const budget = this.plan.allowQuorumLoss ? n : n - t;
+    const start = performance.now();
+    const fits = () => new Set([...this.faulty.keys(), ...nodes]).size <= budget;
+    while (!fits() && performance.now() - start < maxMs) {
+      await new Promise<void>((resolve) => {
+        this.budgetWaiters.push(resolve);
+        setTimeout(resolve, 500);
+      });
+    }
+    return Math.round(performance.now() - start);
+  }
+
+  private scheduleFault(f: ScheduledFault): void {
     const rec: FaultRecord = { type: 'fault', id: f.id, kind: f.kind, nodes: f.nodes, ...(f.lie ? { lie: f.lie } : {}), plannedAt: f.at, healed: false };
     this.faults.push(rec);
-    const injected = sleep(f.at - this.now()).then(() =>
-      this.serial(async () => {
+    const entry = { f, rec, injected: false };
+    this.entries.push(entry);
+    void sleep(f.at - this.now()).then(() =>
+      this.onNodes(f.nodes, async () => {
+        const waited = await this.budgetFor(f.nodes);
         this.mark(f.nodes, 1);
         rec.injectedAt = this.now();
+        entry.injected = true;
         try {
-          rec.detail = await this.target.inject(f);
+          rec.detail = `${waited > 50 ? `waited ${waited} ms for earlier faults to heal (n − t); ` : ''}${await this.target.inject(f)}`;
           this.log(`${rec.injectedAt} ms: ${f.id} ${f.kind} node ${f.nodes.join(',')}: ${rec.detail}`);
-          return true;
         } catch (e) {
-          rec.error = `inject: ${(e as Error).message}`;
+          rec.error = `inject: ${(e as Error).message}`; // the heal still runs: it undoes whatever part was done
           this.log(`${rec.injectedAt} ms: ${f.id} ${f.kind} failed: ${rec.error}`);
-          return true; // heal still runs: undo whatever part was done
-        } finally {
-          if (f.kind === 'restart') {
-            rec.healedAt = this.now();
-            rec.healed = !rec.error && !/did not start/.test(rec.detail ?? '');
-            if (rec.healed) this.mark(f.nodes, -1);
-          }
+        }
+        if (f.kind === 'restart') {
+          rec.healStartedAt = rec.injectedAt;
+          rec.healedAt = this.now();
+          rec.healed = !rec.error && !/did not start/.test(rec.detail ?? '');
+          if (rec.healed) this.mark(f.nodes, -1);
         }
       }),
     );
-    this.healers.push({ f, rec, injected });
-    return injected.then(() => undefined);
+    this.healTimers.push(sleep(f.healAt - this.now()).then(() => this.heal(entry)));
   }
 
-  private readonly healers: { f: ScheduledFault; rec: FaultRecord; injected: Promise<boolean> }[] = [];
+  private readonly entries: { f: ScheduledFault; rec: FaultRecord; injected: boolean }[] = [];
+  private readonly healTimers: Promise<void>[] = [];
 
-  /** Heal one fault (once). */
-  private heal(h: { f: ScheduledFault; rec: FaultRecord; injected: Promise<boolean> }): Promise<void> {
-    if (h.f.kind === 'restart' || h.rec.healedAt !== undefined) return Promise.resolve();
-    return h.injected.then(() =>
-      this.serial(async () => {
-        if (h.rec.healedAt !== undefined) return;
-        try {
-          const detail = await this.target.heal(h.f);
-          h.rec.healed = !/did not start/.test(detail);
-          h.rec.detail = `${h.rec.detail ?? ''}; heal: ${detail}`;
-          if (!h.rec.healed) h.rec.error = `heal: ${detail}`;
-        } catch (e) {
-          h.rec.error = `heal: ${(e as Error).message}`;
-        }
-        h.rec.healedAt = this.now();
-        if (h.rec.healed) this.mark(h.f.nodes, -1);
-        this.log(`${h.rec.healedAt} ms: ${h.f.id} healed${h.rec.error ? ` with error: ${h.rec.error}` : ''}`);
-      }),
-    );
+  /** Heal one fault (once), after its injection on the same nodes. */
+  private heal(e: { f: ScheduledFault; rec: FaultRecord; injected: boolean }): Promise<void> {
+    if (e.f.kind === 'restart') return Promise.resolve();
+    return this.onNodes(e.f.nodes, async () => {
+      if (!e.injected || e.rec.healStartedAt !== undefined) return;
+      e.rec.healStartedAt = this.now();
+      try {
+        const detail = await this.target.heal(e.f);
+        e.rec.healed = !/did not start/.test(detail);
+        e.rec.detail = `${e.rec.detail ?? ''}; heal: ${detail}`;
+        if (!e.rec.healed) e.rec.error = `heal: ${detail}`;
+      } catch (err) {
+        e.rec.error = `heal: ${(err as Error).message}`;
+      }
+      e.rec.healedAt = this.now();
+      if (e.rec.healed) this.mark(e.f.nodes, -1);
+      this.log(`${e.rec.healedAt} ms: ${e.f.id} healed${e.rec.error ? ` with error: ${e.rec.error}` : ''}`);
+    });
   }
 
-  private async lifecycleOp(op: ChaosPlan['lifecycle'][number], retry = false): Promise<LifecycleRecord> {
-    const key = op.op === 'destroy' ? this.scratch! : this.keys[0]!;
-    const args =
-      op.op === 'destroy'
-        ? ['key', 'destroy', key, '--version', '1', '--yes']
-        : op.op === 'reshare'
-          ? ['key', 'reshare', key, '--nodes', (op.nodes ?? this.access.descriptor.nodes.map((n) => n.index)).join(',')]
-          : ['key', op.op, key];
+  /** Run one operator command and record it. */
+  private async operator(label: string, key: string, args: string[], version?: number): Promise<LifecycleRecord> {
     const start = this.now();
     const r = await this.target.runCli(args);
     const rec: LifecycleRecord = {
       type: 'lifecycle',
-      op: retry ? `${op.op} (again after heal)` : op.op,
+      op: label,
       key,
-      ...(op.op === 'destroy' ? { version: 1 } : {}),
+      ...(version !== undefined ? { version } : {}),
       start,
       end: this.now(),
       ok: r.status === 0,
-      detail: `exit ${r.status}: ${(r.status === 0 ? r.stdout : r.stderr).trim().split('\n').slice(-2).join(' | ').slice(0, 400)}`,
+      detail: `exit ${r.status}: ${(r.status === 0 ? r.stdout : r.stderr).replace(/\.? ?Resolution note: [^)]*/g, '').trim().split('\n').slice(-2).join(' | ').slice(0, 400)}`,
     };
-    if (op.op === 'destroy' && (r.status === 0 || r.status === 3)) this.destroyed.push(`${key}@1`);
-    if (r.status === 3 && !retry) this.retryAfterHeal.push({ ...rec, op: op.op, ...(op.nodes ? { nodes: op.nodes } : {}) } as LifecycleRecord);
     this.lifecycle.push(rec);
     this.log(`${rec.start} ms: ${rec.op} ${key}: ${rec.detail}`);
     return rec;
+  }
+
+  /**
+   * A lifecycle operation of the plan: rotate, refresh and reshare act on the first workload key,
+   * destroy on a scratch key made for it. A refusal is allowed (a DKG needs every member); what
+   * must hold is that it leaves the old or the new state whole, which agreement and durability
+   * check after the heal.
+   */
+  private async lifecycleOp(op: ChaosPlan['lifecycle'][number]): Promise<void> {
+    const { threshold: t } = this.plan.target;
+    const key = op.op === 'destroy' ? this.scratch! : this.keys[0]!;
+    const nodes = (op.nodes ?? this.access.descriptor.nodes.map((n) => n.index)).join(',');
+    const args = op.op === 'destroy' ? ['key', 'destroy', key, '--version', '1', '--yes'] : op.op === 'reshare' ? ['key', 'reshare', key, '--nodes', nodes, '--threshold', String(t)] : ['key', op.op, key];
+    const rec = await this.operator(op.op, key, args, op.op === 'destroy' ? 1 : undefined);
+    const status = Number(/^exit (\d+)/.exec(rec.detail ?? '')?.[1]);
+    if (op.op === 'destroy' && (status === 0 || status === 3)) this.destroyed.push(`${key}@1`);
+    if (!rec.ok) this.afterHeal.push({ label: op.op, key, args, again: op.op === 'destroy' && status === 3 });
+  }
+
+  /** What an operator does once the faults are healed: resolve operations left pending, finish an incomplete destroy. */
+  private readonly afterHeal: { label: string; key: string; args: string[]; again: boolean }[] = [];
+
+  private async finishLifecycle(): Promise<void> {
+    const pending = this.afterHeal.splice(0);
+    for (const key of new Set(pending.filter((p) => !p.again).map((p) => p.key))) await this.operator('abort-op (after heal)', key, ['key', 'abort-op', key]);
+    for (const p of pending.filter((x) => x.again)) await this.operator(`${p.label} (again after heal)`, p.key, p.args, 1);
   }
 
   private record(id: number, kind: OpRecord['kind'], key: string, resource: string, start: number, least: number, o: OpOutcome, phase: OpRecord['phase']): OpRecord {
@@ -281,16 +328,15 @@ class Run {
     this.t0 = performance.now();
     const before = await takeSnapshot(this.admin, allKeys, 'before', 0);
     this.t0 = performance.now();
-    for (const f of schedule) void this.scheduleFault(f);
-    const timedHeals = schedule.map((f, i) => sleep(f.healAt).then(() => this.heal(this.healers[i]!)));
+    for (const f of schedule) this.scheduleFault(f);
     const lifecycle = this.plan.lifecycle.map((l) => sleep(l.at).then(() => this.lifecycleOp(l)));
     await this.workload();
-    // Past the workload: heal what is still faulty, at once.
-    for (const h of this.healers) void this.heal(h);
-    await Promise.all([...timedHeals.map((p) => p.catch(() => undefined)), ...lifecycle]);
-    await this.queue;
+    // Past the workload: heal what is still faulty, at once (each after its injection).
+    await Promise.all(this.entries.map((e) => this.heal(e)));
+    await Promise.all([...this.healTimers, ...lifecycle]);
+    await Promise.all(this.nodeQueues.values());
     await this.settle(20_000);
-    for (const l of this.retryAfterHeal.splice(0)) await this.lifecycleOp({ at: 0, op: l.op as 'destroy', ...((l as unknown as { nodes?: number[] }).nodes ? { nodes: (l as unknown as { nodes: number[] }).nodes } : {}) }, true);
+    await this.finishLifecycle();
     await this.finalProbes();
     const after = await takeSnapshot(this.admin, allKeys, 'after', this.now());
     return { before, after };

@@ -6,11 +6,16 @@
 import type { FaultRecord, History, OpRecord } from '../history.js';
 import { checkResult, type CheckResult } from './verdict.js';
 
-/** Milliseconds from the heal to the end of the first successful operation started after it. */
+/**
+ * Milliseconds from the start of the heal (the operator's action: restart, SIGCONT, restore) to
+ * the end of the first successful operation started after it. It includes the time a node takes
+ * to serve again.
+ */
 export function recoveryTime(f: FaultRecord, ops: readonly OpRecord[]): number | undefined {
-  if (f.healedAt === undefined) return undefined;
-  const after = ops.filter((o) => o.ok && !o.expectRefusal && o.start >= f.healedAt!).sort((a, b) => a.end - b.end)[0];
-  return after ? after.end - f.healedAt : undefined;
+  const from = f.healStartedAt ?? f.healedAt;
+  if (from === undefined) return undefined;
+  const after = ops.filter((o) => o.ok && !o.expectRefusal && o.start >= from).sort((a, b) => a.end - b.end)[0];
+  return after ? after.end - from : undefined;
 }
 
 export function checkLiveness(h: History): CheckResult {
@@ -37,7 +42,7 @@ export function checkLiveness(h: History): CheckResult {
       continue;
     }
     worst = Math.max(worst, r);
-    if (r > bounds.recoveryMs) problems.push(`after fault ${f.id} (${f.kind} of node ${f.nodes.join(',')}) was healed at ${f.healedAt} ms, the first success came ${r} ms later, past the bound of ${bounds.recoveryMs} ms`);
+    if (r > bounds.recoveryMs) problems.push(`after fault ${f.id} (${f.kind} of node ${f.nodes.join(',')}) was healed at ${f.healStartedAt ?? f.healedAt} ms, the first success came ${r} ms later, past the bound of ${bounds.recoveryMs} ms`);
   }
   const figures = { counted: counted.length, failed: failed.length, successRatePermille: Math.floor(rate * 1000), worstRecoveryMs: worst, unmeasuredRecoveries: unmeasured };
   if (problems.length > 0) return checkResult('liveness', 'invalid', problems[0]!, problems, figures);
