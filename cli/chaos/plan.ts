@@ -83,10 +83,11 @@ const target = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('lab'),
+      /** A topology file (the deployment issue's format); default: the shipped deploy/topology.example.yaml (2/2/1 over three clouds). */
+      topology: z.string().optional(),
+      /** Must match the topology (checked when the lab is built). */
       nodes: z.number().int().min(1).max(64).default(5),
       threshold: z.number().int().min(1).max(64).default(3),
-      /** Clouds of the lab; nodes are spread over them round-robin. */
-      clouds: z.number().int().min(1).max(8).default(3),
     })
     .strict(),
   z
@@ -127,8 +128,13 @@ const bounds = z
   .object({
     /** Success rate required while at least t honest nodes are reachable. */
     successRate: z.number().min(0).max(1).default(0.999),
-    /** After a heal, the first success must come within this many milliseconds. */
-    recoveryMs: ms.default(10_000),
+    /** After a heal, the first success must come within this many milliseconds (node restart included). */
+    recoveryMs: ms.default(15_000),
+    /**
+     * A healed node counts as reachable again only this long after it serves: the client's
+     * reconnect backoff. Requests in that window count against liveness only if t other nodes were up.
+     */
+    rejoinMs: ms.default(2_000),
   })
   .strict();
 

@@ -19,7 +19,7 @@ import { createPrng } from './prng.js';
 import { buildSchedule, type ScheduledFault } from './schedule.js';
 import { openAdmin, takeSnapshot } from './snapshot.js';
 import type { ChaosTarget, ClusterAccess } from './targets/target.js';
-import { buildReference, fingerprint, nextOp, openWithReference, plaintextOf, refId, resourceName, runOp, type OpOutcome, type Reference } from './workload.js';
+import { attributionOf, buildReference, fingerprint, nextOp, openWithReference, plaintextOf, refId, resourceName, runOp, type OpOutcome, type Reference } from './workload.js';
 
 export interface RunOptions {
   outDir: string;
@@ -57,6 +57,7 @@ class Run {
   readonly lifecycle: LifecycleRecord[] = [];
   readonly destroyed: string[] = [];
   private readonly faulty = new Map<number, number>();
+  private pendingRejoins = 0;
   private readonly inflight = new Set<{ least: number }>();
   private t0 = 0;
 
@@ -83,6 +84,19 @@ class Run {
   }
 
   private mark(nodes: number[], delta: 1 | -1): void {
+    if (delta < 0 && this.plan.bounds.rejoinMs > 0) {
+      // Reachable again once the client had time to reconnect (bounds.rejoinMs).
+      this.pendingRejoins++;
+      void sleep(this.plan.bounds.rejoinMs).then(() => {
+        this.pendingRejoins--;
+        this.count(nodes, -1);
+      });
+      return;
+    }
+    this.count(nodes, delta);
+  }
+
+  private count(nodes: number[], delta: 1 | -1): void {
     for (const n of nodes) {
       const c = (this.faulty.get(n) ?? 0) + delta;
       if (c <= 0) this.faulty.delete(n);
@@ -131,10 +145,11 @@ class Run {
   private scheduleFault(f: ScheduledFault): void {
     const rec: FaultRecord = { type: 'fault', id: f.id, kind: f.kind, nodes: f.nodes, ...(f.lie ? { lie: f.lie } : {}), plannedAt: f.at, healed: false };
     this.faults.push(rec);
-    const entry = { f, rec, injected: false };
+    const entry = { f, rec, injected: false, cancelled: false };
     this.entries.push(entry);
     void sleep(f.at - this.now()).then(() =>
       this.onNodes(f.nodes, async () => {
+        if (entry.cancelled) return;
         const waited = await this.budgetFor(f.nodes);
         this.mark(f.nodes, 1);
         rec.injectedAt = this.now();
@@ -157,14 +172,21 @@ class Run {
     this.healTimers.push(sleep(f.healAt - this.now()).then(() => this.heal(entry)));
   }
 
-  private readonly entries: { f: ScheduledFault; rec: FaultRecord; injected: boolean }[] = [];
+  private readonly entries: { f: ScheduledFault; rec: FaultRecord; injected: boolean; cancelled: boolean }[] = [];
+  private healingAll = false;
   private readonly healTimers: Promise<void>[] = [];
 
   /** Heal one fault (once), after its injection on the same nodes. */
-  private heal(e: { f: ScheduledFault; rec: FaultRecord; injected: boolean }): Promise<void> {
+  private heal(e: { f: ScheduledFault; rec: FaultRecord; injected: boolean; cancelled: boolean }): Promise<void> {
     if (e.f.kind === 'restart') return Promise.resolve();
     return this.onNodes(e.f.nodes, async () => {
-      if (!e.injected || e.rec.healStartedAt !== undefined) return;
+      if (!e.injected) {
+        // Its injection has not run yet (the run is ending): it never will.
+        e.cancelled = true;
+        e.rec.detail = 'not injected: the workload ended first';
+        return;
+      }
+      if (e.rec.healStartedAt !== undefined) return;
       e.rec.healStartedAt = this.now();
       try {
         const detail = await this.target.heal(e.f);
@@ -256,7 +278,14 @@ class Run {
     const interval = 1000 / w.rate;
     const running = new Set<Promise<void>>();
     let id = 0;
-    for (let next = 0; next < w.durationMs; next += interval) {
+    // The load runs for durationMs and on until every fault is healed (so recovery is measured
+    // with real requests), at most two minutes more.
+    const healed = () => this.entries.every((e) => e.rec.healedAt !== undefined || e.cancelled);
+    for (let next = 0; next < w.durationMs || (!healed() && next < w.durationMs + 120_000); next += interval) {
+      if (next >= w.durationMs && !this.healingAll) {
+        this.healingAll = true;
+        for (const e of this.entries) void this.heal(e);
+      }
       await sleep(next - this.now());
       if (running.size >= w.concurrency) continue; // the load backs off rather than queueing
       const op = nextOp(prng, this.keys, w.resources, w.mix, 1);
@@ -285,16 +314,26 @@ class Run {
     }
   }
 
-  /** Every reference output once more, and the outputs of versions made during the run. */
+  /** Every reference output once more (one batch per key version), and the outputs of versions made during the run. */
   private async finalProbes(): Promise<void> {
     let id = this.ops.length + 1000;
-    for (const [name] of [...this.ref.keys]) {
-      const [keyVersion, resource] = name.split('/').length === 3 ? [name.slice(0, name.lastIndexOf('/')), name.slice(name.lastIndexOf('/') + 1)] : ['', ''];
-      const [key, v] = keyVersion.split('@');
-      if (this.destroyed.includes(keyVersion)) continue;
+    const groups = new Map<string, string[]>();
+    for (const name of this.ref.keys.keys()) {
+      const slash = name.lastIndexOf('/');
+      const keyVersion = name.slice(0, slash);
+      if (!this.destroyed.includes(keyVersion)) groups.set(keyVersion, [...(groups.get(keyVersion) ?? []), name.slice(slash + 1)]);
+    }
+    for (const [keyVersion, resources] of groups) {
+      const [key, v] = keyVersion.split('@') as [string, string];
       const start = this.now();
-      const o = await runOp(this.client, this.ref, { kind: 'derive', key: key!, version: Number(v), resource: resource! }, this.workDir, ++id);
-      this.record(id, 'derive', key!, resource!, start, this.honest(), o, 'final');
+      let outcomes: OpOutcome[];
+      try {
+        const derived = await this.client.deriveKeys(key, resources, { version: Number(v) });
+        outcomes = derived.map((d, i) => ({ version: d.version, ok: true, output: fingerprint(d.key), expected: fingerprint(this.ref.keys.get(refId(key, Number(v), resources[i]!))!) }));
+      } catch (e) {
+        outcomes = resources.map(() => ({ version: Number(v), ok: false, ...attributionOf(e) }));
+      }
+      outcomes.forEach((o, i) => this.record(++id, 'derive', key, resources[i]!, start, this.honest(), o, 'final'));
     }
     // Versions made during the run: their reference is what the healed cluster gives now.
     const fresh = new Set([...this.ops.filter((o) => o.ok && o.expected === undefined).map((o) => `${o.key}@${o.version}`), ...this.deferred.map((d) => `${d.envelope.key}@${d.envelope.version}`)]);
@@ -361,10 +400,12 @@ export async function runPlan(plan: ChaosPlan, target: ChaosTarget, opts: RunOpt
     const access = await target.setup({ outDir: opts.outDir, byzantine });
     const keys = Array.from({ length: seeded.workload.keys }, (_, i) => `${access.tenant}/chaos-${i + 1}`);
     const scratch = seeded.lifecycle.some((l) => l.op === 'destroy') ? `${access.tenant}/chaos-scratch` : undefined;
-    for (const key of [...keys, ...(scratch ? [scratch] : [])]) {
-      const r = await target.runCli(['key', 'create', key]);
-      if (r.status !== 0) throw new Error(`key create ${key} failed before any fault: ${r.stderr.trim()}`);
-    }
+    await Promise.all(
+      [...keys, ...(scratch ? [scratch] : [])].map(async (key) => {
+        const r = await target.runCli(['key', 'create', key]);
+        if (r.status !== 0) throw new Error(`key create ${key} failed before any fault: ${r.stderr.trim()}`);
+      }),
+    );
     const common = { ca: access.files.ca, cert: access.files.cert, key: access.files.key, master: access.files.master, masterUnlock: { key: Buffer.from(access.masterKeyHex, 'hex') }, coalesceWindowMs: 0 };
     // The reference: every node healthy, the real nodes (never a byzantine stand-in).
     const healthy = await connect({ ...common, cluster: access.descriptor });

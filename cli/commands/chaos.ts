@@ -37,6 +37,16 @@ export function registerChaos(program: Command): void {
         throw new CliError((e as Error).message, e instanceof PlanError ? EXIT.usage : EXIT.failed);
       }
       const outDir = resolve(opts.out ?? (await mkdtemp(join(tmpdir(), 'splitkey-chaos-'))));
+      if (plan.target.kind === 'lab') {
+        const lab = await import('../chaos/targets/lab-enter.js');
+        if (!lab.insideLab()) {
+          const why = lab.labTargetUnavailable();
+          if (why) throw new CliError(`${why}; nothing was run (verdict unknown)`, VERDICT_EXIT.unknown);
+          // The run happens inside the lab's client namespace; this process waits for it.
+          process.exitCode = await lab.enterLabClient(plan.target, [process.argv[1]!, 'chaos', 'run', planArg, '--out', outDir, ...(opts.seed !== undefined ? ['--seed', String(opts.seed)] : [])]);
+          return;
+        }
+      }
       const target = await createTarget(plan.target);
       let outcome;
       try {

@@ -11,7 +11,7 @@ describe('chaos plan', () => {
     const p = parsePlan(base);
     expect(p.workload.rate).toBe(20);
     expect(p.checks).toEqual(['safety', 'liveness', 'durability', 'agreement', 'attribution']);
-    expect(p.bounds).toEqual({ successRate: 0.999, recoveryMs: 10_000 });
+    expect(p.bounds).toEqual({ successRate: 0.999, recoveryMs: 15_000, rejoinMs: 2_000 });
     expect(p.allowQuorumLoss).toBe(false);
   });
 

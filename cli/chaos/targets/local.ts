@@ -44,7 +44,9 @@ export class LocalTarget implements ChaosTarget {
     const nodes = existing?.nodes ?? this.spec.nodes;
     const threshold = existing?.threshold ?? this.spec.threshold;
     if (nodes !== this.spec.nodes || threshold !== this.spec.threshold) throw new Error(`${dir} holds a cluster of ${nodes} nodes, threshold ${threshold}; the plan says ${this.spec.nodes} and ${this.spec.threshold}`);
-    this.cluster = await DevCluster.create({ dir, nodes, threshold });
+    // A cluster made for the run drains for 1 s on SIGTERM (a restart fault is then a restart,
+    // not a wait for idle connections); an operator's existing cluster keeps its own config.
+    this.cluster = await DevCluster.create({ dir, nodes, threshold, ...(existing ? {} : { nodeConfig: { shutdownGraceMs: 1000 } }) });
     await this.cluster.start();
     const descriptor = JSON.parse(await readFile(join(dir, 'cluster.json'), 'utf8')) as ClusterDescriptor;
     const ca = { certPem: await readFile(join(dir, 'ca.crt'), 'utf8'), keyPem: await readFile(join(dir, 'ca.key'), 'utf8') };
