@@ -58,7 +58,7 @@ export function registerChaos(program: Command): void {
       const r = outcome.results;
       for (const c of Object.values(r.checks)) info(`${c.name}: ${c.verdict} — ${c.summary}`);
       const f = r.figures;
-      info(`${f.operationsChecked} operations checked, ${f.faultsInjected} faults injected, ${f.faultsSurvived} survived, ${f.wrongKeys} wrong keys, ${f.sharesLost} shares lost, worst recovery ${f.worstRecoveryMs} ms`);
+      info(`${f.operationsChecked} operations checked, ${f.faultsInjected} faults injected, ${f.faultsSurvived} survived, ${f.wrongKeys} wrong keys, ${f.sharesLost} shares lost, worst recovery ${f.worstRecoveryMs} ms, longest heal ${f.worstHealMs} ms`);
       out(`${r.verdict}\t${join(outDir, 'report.html')}`);
       process.exitCode = VERDICT_EXIT[r.verdict];
     });

@@ -54,10 +54,11 @@ describe('chaos CI tier (local target)', () => {
         wrongKeys: a.wrongKeys + s.figures.wrongKeys,
         sharesLost: a.sharesLost + s.figures.sharesLost,
         worstRecoveryMs: Math.max(a.worstRecoveryMs, s.figures.worstRecoveryMs),
+        worstHealMs: Math.max(a.worstHealMs, s.figures.worstHealMs),
         lifecycleOps: a.lifecycleOps + s.figures.lifecycleOps,
         seconds: a.seconds + s.seconds,
       }),
-      { plans: 0, operationsChecked: 0, faultsInjected: 0, faultsSurvived: 0, wrongKeys: 0, sharesLost: 0, worstRecoveryMs: 0, lifecycleOps: 0, seconds: 0 },
+      { plans: 0, operationsChecked: 0, faultsInjected: 0, faultsSurvived: 0, wrongKeys: 0, sharesLost: 0, worstRecoveryMs: 0, worstHealMs: 0, lifecycleOps: 0, seconds: 0 },
     );
     await mkdir(OUT, { recursive: true });
     await writeFile(join(OUT, 'summary.json'), `${JSON.stringify({ total, runs: summary }, null, 2)}\n`);

@@ -26,6 +26,8 @@ export interface RunFigures {
   wrongKeys: number;
   sharesLost: number;
   worstRecoveryMs: number;
+  /** Longest heal: from its start to the node serving again (a restart under load). */
+  worstHealMs: number;
   lifecycleOps: number;
 }
 
@@ -63,6 +65,7 @@ export function checkHistory(h: History, checks: readonly CheckName[]): Results 
       wrongKeys: safety.figures.wrongKeys ?? 0,
       sharesLost: durability.figures.sharesLost ?? 0,
       worstRecoveryMs: liveness.figures.worstRecoveryMs ?? 0,
+      worstHealMs: Math.max(0, ...injected.map((f) => (f.healedAt ?? 0) - (f.healStartedAt ?? f.healedAt ?? 0))),
       lifecycleOps: h.lifecycle.length,
     },
   };

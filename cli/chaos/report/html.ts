@@ -18,6 +18,7 @@ export function reportHtml(h: History, r: Results): string {
     ['wrong keys', f.wrongKeys],
     ['shares lost', f.sharesLost],
     ['worst recovery', `${f.worstRecoveryMs} ms`],
+    ['longest heal', `${f.worstHealMs} ms`],
     ['lifecycle operations', f.lifecycleOps],
   ];
   const checks = Object.values(r.checks)

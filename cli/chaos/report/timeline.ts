@@ -37,7 +37,7 @@ export function timelineSvg(h: History, width = 1000): string {
   const plotW = width - left - 20;
   const x = (ms: number) => left + (ms / end) * plotW;
   const laneH = 16;
-  const lanesTop = 24;
+  const lanesTop = 40;
   const lanesH = h.meta.n * laneH;
   const chartH = 90;
   const rateTop = lanesTop + lanesH + 30;
@@ -61,9 +61,14 @@ export function timelineSvg(h: History, width = 1000): string {
     // The same band, faint, behind the charts: what was faulty while the rate dipped.
     parts.push(`<rect x="${x(f.injectedAt).toFixed(1)}" y="${rateTop}" width="${Math.max(2, x(to) - x(f.injectedAt)).toFixed(1)}" height="${latTop + chartH - rateTop}" fill="${faultColor(f.kind)}" opacity="0.10"/>`);
   }
-  for (const l of h.lifecycle) {
-    parts.push(`<line x1="${x(l.start).toFixed(1)}" x2="${x(l.start).toFixed(1)}" y1="${lanesTop - 4}" y2="${latTop + chartH}" stroke="${l.ok ? '#2b8a3e' : '#c92a2a'}" stroke-dasharray="4 3"/><text x="${(x(l.start) + 3).toFixed(1)}" y="${lanesTop - 8}" fill="${l.ok ? '#2b8a3e' : '#c92a2a'}">${esc(l.op)}</text>`);
-  }
+  // Lifecycle operations: a marker where each started, a bar for how long it ran (labels on two rows).
+  h.lifecycle.forEach((l, i) => {
+    const color = l.ok ? '#2b8a3e' : '#c92a2a';
+    const y = lanesTop - 14 + (i % 2) * 8;
+    parts.push(`<line x1="${x(l.start).toFixed(1)}" x2="${x(l.start).toFixed(1)}" y1="${y}" y2="${latTop + chartH}" stroke="${color}" stroke-dasharray="4 3" opacity="0.7"/>`);
+    parts.push(`<rect x="${x(l.start).toFixed(1)}" y="${y - 2}" width="${Math.max(2, x(l.end) - x(l.start)).toFixed(1)}" height="3" fill="${color}"><title>${esc(`${l.op} ${l.key}: ${l.start}–${l.end} ms, ${l.ok ? 'ok' : 'refused'}`)}</title></rect>`);
+    parts.push(`<text x="${(x(l.start) + 3).toFixed(1)}" y="${y - 4}" fill="${color}" font-size="10">${esc(l.op)}</text>`);
+  });
   const size = Math.max(250, Math.round(end / 80 / 250) * 250);
   const bs = buckets(h, size).filter((b) => b.ops > 0);
   // Success rate.
