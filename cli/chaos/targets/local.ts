@@ -23,6 +23,15 @@ import type { ChaosTarget, ClusterAccess, CliResult } from './target.js';
 const NETWORK: readonly NodeFaultKind[] = ['partition', 'partition-oneway', 'bandwidth', 'latency'];
 const TENANT = 'demo';
 
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
 export class LocalTarget implements ChaosTarget {
   readonly kind = 'local';
   private cluster?: DevCluster;
@@ -41,6 +50,8 @@ export class LocalTarget implements ChaosTarget {
     const dir = this.spec.dir ?? join(opts.outDir, 'cluster');
     this.prng = createPrng(opts.byzantine.length + this.spec.nodes);
     const existing = await DevCluster.existing(dir);
+    const devPid = Number((await readFile(join(dir, 'dev.pid'), 'utf8').catch(() => '')).trim());
+    if (devPid > 0 && isAlive(devPid)) throw new Error(`${dir} is running under splitkey dev (pid ${devPid}); stop it first: the chaos run starts and signals the nodes itself`);
     const nodes = existing?.nodes ?? this.spec.nodes;
     const threshold = existing?.threshold ?? this.spec.threshold;
     if (nodes !== this.spec.nodes || threshold !== this.spec.threshold) throw new Error(`${dir} holds a cluster of ${nodes} nodes, threshold ${threshold}; the plan says ${this.spec.nodes} and ${this.spec.threshold}`);
