@@ -49,6 +49,8 @@ export interface FaultRecord {
   /** Planned and actual times (ms since the workload started). */
   plannedAt: number;
   injectedAt?: number;
+  /** The injection finished: the fault is in place (a restarted node serves into it). */
+  inPlaceAt?: number;
   /** The heal began (a restart: the injection itself), and it finished. */
   healStartedAt?: number;
   healedAt?: number;

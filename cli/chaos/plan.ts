@@ -12,7 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
 /** Faults that take a node out of the honest, reachable set while they last. */
-export const NODE_FAULTS = ['kill', 'pause', 'restart', 'byzantine', 'disk-corrupt', 'disk-readonly', 'cert-expired', 'cert-wrong-ca', 'partition', 'partition-oneway', 'bandwidth', 'latency'] as const;
+export const NODE_FAULTS = ['kill', 'pause', 'restart', 'byzantine', 'disk-corrupt', 'disk-readonly', 'disk-full', 'clock-skew', 'cert-expired', 'cert-wrong-ca', 'partition', 'partition-oneway', 'bandwidth', 'latency'] as const;
 export type NodeFaultKind = (typeof NODE_FAULTS)[number];
 
 /** What a byzantine node lies about (the adversarial harness of the trust issue). */
@@ -41,6 +41,8 @@ const faultStep = z
     rate: z.string().regex(/^\d+(kbit|mbit|gbit)$/).optional(),
     /** `latency`: added delay (needs the lab's latency proxy, see lab target). */
     delayMs: ms.optional(),
+    /** `clock-skew`: how far the node's clock is moved (libfaketime), e.g. "+2h", "-10m". */
+    skew: z.string().regex(/^[+-]\d{1,6}[smhd]$/).optional(),
   })
   .strict();
 export type FaultStep = z.infer<typeof faultStep>;
@@ -178,6 +180,7 @@ export function parsePlan(input: unknown): ChaosPlan {
     if (s.at >= plan.workload.durationMs) problems.push(`faults.steps.${i}.at: ${s.at} ms is not within the workload (durationMs ${plan.workload.durationMs})`);
     if (s.fault === 'byzantine' && !s.lie) problems.push(`faults.steps.${i}.lie: a byzantine fault needs lie (${LIES.join(', ')})`);
     if (s.fault === 'bandwidth' && !s.rate) problems.push(`faults.steps.${i}.rate: a bandwidth fault needs rate, e.g. "1mbit"`);
+    if (s.fault === 'clock-skew' && !s.skew) problems.push(`faults.steps.${i}.skew: a clock-skew fault needs skew, e.g. "+2h"`);
     if (s.fault === 'latency' && s.delayMs === undefined) problems.push(`faults.steps.${i}.delayMs: a latency fault needs delayMs`);
   });
   const rnd = plan.faults.random;

@@ -156,6 +156,7 @@ class Run {
         entry.injected = true;
         try {
           rec.detail = `${waited > 50 ? `waited ${waited} ms for earlier faults to heal (n − t); ` : ''}${await this.target.inject(f)}`;
+          rec.inPlaceAt = this.now();
           this.log(`${rec.injectedAt} ms: ${f.id} ${f.kind} node ${f.nodes.join(',')}: ${rec.detail}`);
         } catch (e) {
           rec.error = `inject: ${(e as Error).message}`; // the heal still runs: it undoes whatever part was done
@@ -187,6 +188,10 @@ class Run {
         return;
       }
       if (e.rec.healStartedAt !== undefined) return;
+      // A fault lasts its planned duration once it is in place, also when it was injected late
+      // (it waited for earlier heals) or its injection took a while (a node restarted into it).
+      const due = (e.rec.inPlaceAt ?? e.rec.injectedAt ?? 0) + (e.f.healAt - e.f.at);
+      if (!this.healingAll && due > this.now()) await sleep(due - this.now());
       e.rec.healStartedAt = this.now();
       try {
         const detail = await this.target.heal(e.f);

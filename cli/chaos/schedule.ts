@@ -21,6 +21,7 @@ export interface ScheduledFault {
   lie?: Lie;
   rate?: string;
   delayMs?: number;
+  skew?: string;
   /** Where it came from: a fixed step or the random schedule. */
   origin: 'fixed' | 'random';
 }
@@ -50,6 +51,7 @@ const fromStep = (s: FaultStep): Omit<ScheduledFault, 'id'> => ({
   ...(s.lie ? { lie: s.lie } : {}),
   ...(s.rate ? { rate: s.rate } : {}),
   ...(s.delayMs !== undefined ? { delayMs: s.delayMs } : {}),
+  ...(s.skew ? { skew: s.skew } : {}),
   origin: 'fixed',
 });
 
@@ -87,6 +89,7 @@ function drawRandom(plan: ChaosPlan, placed: Omit<ScheduledFault, 'id'>[]): Omit
       const fault: Omit<ScheduledFault, 'id'> = { kind, nodes, at, healAt: at + duration, origin: 'random' };
       if (kind === 'byzantine') fault.lie = prng.pick(LIES);
       if (kind === 'bandwidth') fault.rate = '1mbit';
+      if (kind === 'clock-skew') fault.skew = prng.pick(['+2h', '-2h', '+1d', '+10m']);
       drawn.push(fault);
       break;
     }

@@ -4,7 +4,7 @@
  * operator's restore from backup), so the node can rejoin after the fault.
  */
 import { execFileSync } from 'node:child_process';
-import { chmod, cp, open, readdir, rm, stat } from 'node:fs/promises';
+import { chmod, cp, mkdir, open, readdir, rename, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Prng } from '../prng.js';
 
@@ -75,6 +75,55 @@ export async function makeReadOnly(dataDir: string): Promise<{ how: string; undo
     how: 'write permission removed',
     undo: async () => {
       for (const [p, m] of modes) await chmod(p, m);
+    },
+  };
+}
+
+/**
+ * A full disk: the data directory moved onto a small tmpfs (root only). The node starts there
+ * with room to spare; `fill()`, called once it serves, takes all but `leave` bytes with a filler
+ * file, so its next writes (audit entries, compactions) fail with ENOSPC. The undo removes the
+ * filler and copies back what the node managed to write (the disk was enlarged, nothing lost).
+ */
+export async function fillDisk(dataDir: string, leave = 4096): Promise<{ detail: string; fill: () => Promise<string>; undo: () => Promise<string> }> {
+  if (process.getuid?.() !== 0) throw new Error('disk-full needs root (it mounts a small tmpfs)');
+  let used = 0;
+  for (const f of await filesUnder(dataDir)) used += (await stat(f)).size;
+  const size = Math.ceil((used + 4 * 1024 * 1024) / 4096) * 4096;
+  const aside = `${dataDir}.chaos-full`;
+  const filler = join(dataDir, 'chaos-filler');
+  await rm(aside, { recursive: true, force: true });
+  await rename(dataDir, aside);
+  await mkdir(dataDir);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'chaos-full', dataDir]);
+  await cp(aside, dataDir, { recursive: true });
+  const freeBytes = async () => {
+    const fs = await statfs(dataDir);
+    return Number(fs.bavail) * Number(fs.bsize);
+  };
+  return {
+    detail: `data dir on a ${Math.round(size / 1024)} KiB tmpfs`,
+    fill: async () => {
+      const fh = await open(filler, 'w');
+      try {
+        const chunk = Buffer.alloc(64 * 1024);
+        for (let free = await freeBytes(); free > leave; free = await freeBytes()) {
+          await fh.write(chunk, 0, Math.min(chunk.length, free - leave)).catch(() => undefined);
+          if ((await freeBytes()) === free) break; // nothing more fits
+        }
+      } finally {
+        await fh.close();
+      }
+      return `filled: ${Math.round((await freeBytes()) / 1024)} KiB left`;
+    },
+    undo: async () => {
+      await rm(filler, { force: true });
+      await rm(aside, { recursive: true, force: true });
+      await cp(dataDir, aside, { recursive: true });
+      execFileSync('umount', [dataDir]);
+      await rm(dataDir, { recursive: true, force: true });
+      await rename(aside, dataDir);
+      return 'filler removed, data copied back';
     },
   };
 }

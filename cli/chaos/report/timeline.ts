@@ -8,7 +8,7 @@ import type { History } from '../history.js';
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const COLORS: Record<string, string> = {
   kill: '#d62728', pause: '#ff7f0e', restart: '#9467bd', byzantine: '#8c564b', 'disk-corrupt': '#e377c2', 'disk-readonly': '#7f7f7f',
-  'cert-expired': '#bcbd22', 'cert-wrong-ca': '#17becf', partition: '#1f77b4', 'partition-oneway': '#aec7e8', bandwidth: '#2ca02c', latency: '#98df8a',
+  'disk-full': '#c2255c', 'clock-skew': '#5f3dc4', 'cert-expired': '#bcbd22', 'cert-wrong-ca': '#17becf', partition: '#1f77b4', 'partition-oneway': '#aec7e8', bandwidth: '#2ca02c', latency: '#98df8a',
 };
 export const faultColor = (kind: string): string => COLORS[kind] ?? '#555';
 

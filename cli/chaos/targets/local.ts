@@ -8,19 +8,22 @@
  * (healed by restoring the files and starting it). Network faults need the `lab` target.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterDescriptor } from '../../../client/descriptor.js';
 import { cliEntry, DevCluster } from '../../dev-cluster.js';
 import { startByzantineNode, type ByzantineNode } from '../byzantine.js';
 import { replaceNodeCert } from '../faults/certs.js';
-import { corruptDataDir, makeReadOnly } from '../faults/disk.js';
+import { corruptDataDir, fillDisk, makeReadOnly } from '../faults/disk.js';
 import type { NodeFaultKind } from '../plan.js';
 import { createPrng } from '../prng.js';
 import type { ScheduledFault } from '../schedule.js';
 import type { ChaosTarget, ClusterAccess, CliResult } from './target.js';
 
 const NETWORK: readonly NodeFaultKind[] = ['partition', 'partition-oneway', 'bandwidth', 'latency'];
+/** Debian's libfaketime (apt-get install libfaketime). */
+export const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
 const TENANT = 'demo';
 
 const isAlive = (pid: number): boolean => {
@@ -37,14 +40,20 @@ export class LocalTarget implements ChaosTarget {
   private cluster?: DevCluster;
   private readonly liars = new Map<number, ByzantineNode>();
   /** How to undo a fault that changed files, by fault id. */
-  private readonly undo = new Map<string, () => Promise<void>>();
+  private readonly undo = new Map<string, () => Promise<string | void>>();
   private prng = createPrng(0);
 
   constructor(private readonly spec: { dir?: string; nodes: number; threshold: number }) {}
 
   unsupported(kind: NodeFaultKind): string | undefined {
-    return NETWORK.includes(kind) ? `${kind} needs the lab target (network namespaces); the local target's nodes share loopback` : undefined;
+    if (NETWORK.includes(kind)) return `${kind} needs the lab target (network namespaces); the local target's nodes share loopback`;
+    if (kind === 'clock-skew' && !existsSync(LIBFAKETIME)) return `clock-skew needs libfaketime (${LIBFAKETIME}; apt-get install libfaketime)`;
+    if (kind === 'disk-full' && process.getuid?.() !== 0) return 'disk-full needs root (it mounts a small tmpfs)';
+    return undefined;
   }
+
+  /** Extra environment of each node process (clock skew). */
+  private readonly nodeEnv = new Map<number, Record<string, string>>();
 
   async setup(opts: { outDir: string; byzantine: number[] }): Promise<ClusterAccess> {
     const dir = this.spec.dir ?? join(opts.outDir, 'cluster');
@@ -57,7 +66,7 @@ export class LocalTarget implements ChaosTarget {
     if (nodes !== this.spec.nodes || threshold !== this.spec.threshold) throw new Error(`${dir} holds a cluster of ${nodes} nodes, threshold ${threshold}; the plan says ${this.spec.nodes} and ${this.spec.threshold}`);
     // A cluster made for the run drains for 1 s on SIGTERM (a restart fault is then a restart,
     // not a wait for idle connections); an operator's existing cluster keeps its own config.
-    this.cluster = await DevCluster.create({ dir, nodes, threshold, ...(existing ? {} : { nodeConfig: { shutdownGraceMs: 1000 } }) });
+    this.cluster = await DevCluster.create({ dir, nodes, threshold, nodeEnv: (i) => this.nodeEnv.get(i) ?? {}, ...(existing ? {} : { nodeConfig: { shutdownGraceMs: 1000 } }) });
     await this.cluster.start();
     const descriptor = JSON.parse(await readFile(join(dir, 'cluster.json'), 'utf8')) as ClusterDescriptor;
     const ca = { certPem: await readFile(join(dir, 'ca.crt'), 'utf8'), keyPem: await readFile(join(dir, 'ca.key'), 'utf8') };
@@ -102,9 +111,9 @@ export class LocalTarget implements ChaosTarget {
     }
   }
 
-  private async onStopped(f: ScheduledFault, change: (index: number) => Promise<{ detail: string; undo: () => Promise<void> }>): Promise<string> {
+  private async onStopped(f: ScheduledFault, change: (index: number) => Promise<{ detail: string; undo: () => Promise<string | void> }>): Promise<string> {
     const details: string[] = [];
-    const undos: (() => Promise<void>)[] = [];
+    const undos: (() => Promise<string | void>)[] = [];
     for (const i of f.nodes) {
       await this.stopNode(i);
       const c = await change(i);
@@ -112,7 +121,9 @@ export class LocalTarget implements ChaosTarget {
       details.push(`node ${i}: ${c.detail}; ${await this.startNode(i)}`);
     }
     this.undo.set(f.id, async () => {
-      for (const u of undos) await u();
+      const said: string[] = [];
+      for (const u of undos) said.push((await u()) ?? '');
+      return said.filter(Boolean).join('; ');
     });
     return details.join('; ');
   }
@@ -146,6 +157,22 @@ export class LocalTarget implements ChaosTarget {
           const r = await corruptDataDir(join(dev.nodeDir(i), 'data'), this.prng);
           return { detail: `flipped bytes in ${r.flipped.join(', ') || 'no file'}`, undo: r.undo };
         });
+      case 'disk-full': {
+        const fills: (() => Promise<string>)[] = [];
+        const started = await this.onStopped(f, async (i) => {
+          const d = await fillDisk(join(dev.nodeDir(i), 'data'));
+          fills.push(d.fill);
+          return d;
+        });
+        // Filled once the node serves: it starts, then runs out of space.
+        const filled = await Promise.all(fills.map((fill) => fill()));
+        return `${started}; ${filled.join('; ')}`;
+      }
+      case 'clock-skew':
+        return this.onStopped(f, async (i) => {
+          this.nodeEnv.set(i, { LD_PRELOAD: LIBFAKETIME, FAKETIME: f.skew ?? '+2h', FAKETIME_DONT_FAKE_MONOTONIC: '1' });
+          return { detail: `clock moved ${f.skew} (libfaketime)`, undo: async () => void this.nodeEnv.delete(i) };
+        });
       case 'disk-readonly':
         return this.onStopped(f, async (i) => {
           const r = await makeReadOnly(join(dev.nodeDir(i), 'data'));
@@ -176,9 +203,9 @@ export class LocalTarget implements ChaosTarget {
         return `node ${f.nodes.join(',')} honest again`;
       default: {
         for (const i of f.nodes) await this.stopNode(i);
-        await this.undo.get(f.id)?.();
+        const said = await this.undo.get(f.id)?.();
         this.undo.delete(f.id);
-        return `restored; ${(await Promise.all(f.nodes.map((i) => this.startNode(i)))).join('; ')}`;
+        return `restored${said ? ` (${said})` : ''}; ${(await Promise.all(f.nodes.map((i) => this.startNode(i)))).join('; ')}`;
       }
     }
   }
