@@ -126,7 +126,7 @@ class Run {
   /**
    * The n − t rule at run time: a heal can take longer than planned (a restart drains first), so
    * an injection waits until taking its nodes keeps at most n − t faulty (unless the plan allows
-   * quorum loss). Waits at most `maxMs`, then goes ahead and says so.
+   * quorum loss), and marks its nodes faulty. Waits at most `maxMs`, then goes ahead.
    */
   private async budgetFor(nodes: readonly number[], maxMs = 30_000): Promise<number> {
     const { nodes: n, threshold: t } = this.plan.target;
@@ -139,6 +139,8 @@ class Run {
         setTimeout(resolve, 500);
       });
     }
+    // Taken in the same tick as the check: two injections woken together cannot both fit.
+    this.mark([...nodes], 1);
     return Math.round(performance.now() - start);
   }
 
@@ -151,7 +153,6 @@ class Run {
       this.onNodes(f.nodes, async () => {
         if (entry.cancelled) return;
         const waited = await this.budgetFor(f.nodes);
-        this.mark(f.nodes, 1);
         rec.injectedAt = this.now();
         entry.injected = true;
         try {
