@@ -25,6 +25,7 @@ export const COMMANDS: [names: string[], load: () => Promise<Register>][] = [
   [['volume'], async () => (await import('./commands/volume.js')).registerVolume],
   [['s3'], async () => (await import('./commands/s3.js')).registerS3],
   [['appliance'], async () => (await import('./commands/appliance.js')).registerAppliance],
+  [['chaos'], async () => (await import('./commands/chaos.js')).registerChaos],
 ];
 
 /** [name, term as commander prints it, description] of every top-level command, in help order. */
@@ -51,6 +52,7 @@ export const HELP_INDEX: [name: string, term: string, description: string][] = [
     'appliance [options]',
     'serve the Appliance gRPC API (DeriveKey, DeriveKeys, Encrypt, Decrypt, GenerateDataKey) to local callers on one Unix socket per allowed uid; SIGHUP reloads the master half, SIGTERM stops',
   ],
+  ['chaos', 'chaos', 'failover testing against your own cluster: faults, a checked workload, a verdict and a report'],
 ];
 
 /**

@@ -68,6 +68,8 @@ export interface CertSpec {
   /** Admin only: capabilities (create, refresh, reshare, destroy, import). Default: all but import. */
   capabilities?: string[];
   validDays?: number;
+  /** Chaos and tests only: issue a certificate that already expired at this time (valid the day before it). */
+  expiredAt?: Date;
 }
 
 /** Admin capabilities (node/auth.ts enforces them). */
@@ -308,7 +310,7 @@ export async function issueCert(ca: PemPair, spec: CertSpec): Promise<PemPair> {
       serialNumber: randomSerial(),
       subject: `CN=${escapeDnValue(commonNameOf(v))}, O=splitkey`,
       issuer: issuer.cert.subjectName,
-      ...validity(v.validDays),
+      ...(spec.expiredAt ? { notBefore: new Date(spec.expiredAt.getTime() - DAY_MS), notAfter: spec.expiredAt } : validity(v.validDays)),
       signingAlgorithm: SIGN_ALG,
       publicKey: keys.publicKey as never,
       signingKey: issuer.key as never,

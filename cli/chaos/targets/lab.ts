@@ -1,0 +1,215 @@
+/**
+ * The `lab` target: the network-namespace lab of the multi-host tier (cli/lab/netns-lab.ts) —
+ * one namespace per node behind a router, one bridge per cloud — built from a topology file with
+ * `cluster init` bundles used unchanged. Needs root.
+ *
+ * The whole run (workload, operator CLI, checks) happens inside the lab's client namespace: the
+ * `chaos run` command makes that namespace and re-enters itself there (enterLabClient), so the
+ * workload reaches the nodes by their DNS names through the router, as an appliance would.
+ *
+ * Faults: SIGKILL, SIGSTOP/SIGCONT, restart, flipped bytes in a stopped node's LevelDB files,
+ * partitions (symmetric and one-way) and bandwidth (faults/network.ts). Latency waits for the
+ * lab's latency proxy (another branch); byzantine stand-ins, certificate faults and read-only
+ * data dirs are local-target faults.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { ClusterDescriptor } from '../../../client/descriptor.js';
+import { createMasterFile } from '../../../client/master.js';
+import { cliEntry } from '../../dev-cluster.js';
+import { NetnsLab } from '../../lab/netns-lab.js';
+import { initCluster } from '../../topology/bundle.js';
+import { allNodes, parseTopology, type Topology } from '../../topology/topology.js';
+import { corruptDataDir } from '../faults/disk.js';
+import { bandwidthCommands, latencyHook, partitionCommands, type NetCommand, type NodeLink } from '../faults/network.js';
+import type { NodeFaultKind } from '../plan.js';
+import { createPrng } from '../prng.js';
+import type { ScheduledFault } from '../schedule.js';
+import { shippedPlansDir } from '../shipped.js';
+import type { ChaosTarget, ClusterAccess, CliResult } from './target.js';
+
+/** Set (to the client namespace's name) in the process that runs inside the lab. */
+export const LAB_CLIENT_ENV = 'SPLITKEY_CHAOS_LAB_CLIENT';
+const SUPPORTED: readonly NodeFaultKind[] = ['kill', 'pause', 'restart', 'disk-corrupt', 'partition', 'partition-oneway', 'bandwidth'];
+
+/** The lab's topology: the plan's file, or the shipped example. */
+export async function labTopology(spec: { topology?: string }): Promise<Topology> {
+  const path = spec.topology ?? join(shippedPlansDir(), '..', 'topology.example.yaml');
+  return parseTopology(await readFile(path, 'utf8'), path);
+}
+
+const run = (c: NetCommand): Promise<void> =>
+  new Promise((resolve, reject) => execFile('ip', ['netns', 'exec', c.ns, ...c.argv], (err, _o, stderr) => (err ? reject(new Error(`${c.argv.join(' ')} in ${c.ns}: ${stderr.trim() || err.message}`)) : resolve())));
+
+export class LabTarget implements ChaosTarget {
+  readonly kind = 'lab';
+  private lab?: NetnsLab;
+  private topology?: Topology;
+  private env: Record<string, string> = {};
+  private readonly undo = new Map<string, () => Promise<void>>();
+  private readonly prng = createPrng(5);
+
+  constructor(private readonly spec: { topology?: string; nodes: number; threshold: number }) {}
+
+  unsupported(kind: NodeFaultKind): string | undefined {
+    if (kind === 'latency') return latencyHook({ ns: '', cloudCidr: '', router: '', routerLink: '' }, 0).unavailable;
+    return SUPPORTED.includes(kind) ? undefined : `${kind} is a local-target fault; the lab target supports ${SUPPORTED.join(', ')}`;
+  }
+
+  async setup(opts: { outDir: string; byzantine: number[] }): Promise<ClusterAccess> {
+    const client = process.env[LAB_CLIENT_ENV];
+    if (!client) throw new Error('the lab target runs inside the lab client namespace: run it through `splitkey chaos run`, which enters it');
+    const t = (this.topology = await labTopology(this.spec));
+    const n = allNodes(t).length;
+    if (n !== this.spec.nodes || t.threshold !== this.spec.threshold) throw new Error(`the topology has ${n} nodes, threshold ${t.threshold}; the plan says ${this.spec.nodes} and ${this.spec.threshold}`);
+    const out = join(opts.outDir, 'lab');
+    await initCluster(t, out);
+    const logs = join(opts.outDir, 'nodes');
+    await mkdir(logs, { recursive: true });
+    this.lab = await NetnsLab.create(t, out, cliEntry(), { clientNamespace: client, prefix: `skc${process.pid}`, logDir: logs });
+    await Promise.all(allNodes(t).map((x) => this.lab!.startNode(x.index)));
+    const tenant = t.tenants[0] ?? 'demo';
+    const masterKey = randomBytes(32);
+    await createMasterFile(join(out, 'master.json'), { key: masterKey });
+    const files = {
+      ca: join(out, 'client', 'ca.crt'),
+      cert: join(out, 'tenants', tenant, 'client.crt'),
+      key: join(out, 'tenants', tenant, 'client.key'),
+      adminCert: join(out, 'admin', 'admin.crt'),
+      adminKey: join(out, 'admin', 'admin.key'),
+      master: join(out, 'master.json'),
+    };
+    this.env = {
+      SPLITKEY_CLUSTER: join(out, 'client', 'cluster.json'),
+      SPLITKEY_CA: files.ca,
+      SPLITKEY_CERT: files.cert,
+      SPLITKEY_KEY: files.key,
+      SPLITKEY_ADMIN_CERT: files.adminCert,
+      SPLITKEY_ADMIN_KEY: files.adminKey,
+      SPLITKEY_MASTER: files.master,
+      SPLITKEY_MASTER_KEY: masterKey.toString('hex'),
+    };
+    const descriptor = JSON.parse(await readFile(this.env.SPLITKEY_CLUSTER!, 'utf8')) as ClusterDescriptor;
+    return { descriptor, clientDescriptor: descriptor, files, tenant, masterKeyHex: this.env.SPLITKEY_MASTER_KEY! };
+  }
+
+  private get netns(): NetnsLab {
+    if (!this.lab) throw new Error('the lab target is not set up');
+    return this.lab;
+  }
+
+  private link(index: number): NodeLink {
+    const node = allNodes(this.topology!).find((x) => x.index === index)!;
+    return { ns: this.netns.nodes.get(index)!.ns, cloudCidr: node.cloud.cidr!, router: this.netns.router, routerLink: `v${index}` };
+  }
+
+  private async start(index: number): Promise<string> {
+    try {
+      await this.netns.startNode(index);
+      return `node ${index} serving`;
+    } catch (e) {
+      return `node ${index} did not start: ${(e as Error).message.slice(0, 300)}`;
+    }
+  }
+
+  private async network(f: ScheduledFault, make: (l: NodeLink) => { inject: NetCommand[]; heal: NetCommand[] }): Promise<string> {
+    const heals: NetCommand[] = [];
+    for (const i of f.nodes) {
+      const c = make(this.link(i));
+      heals.push(...c.heal);
+      for (const cmd of c.inject) await run(cmd);
+    }
+    this.undo.set(f.id, async () => {
+      for (const cmd of heals) await run(cmd).catch(() => undefined);
+    });
+    return `${f.kind}${f.rate ? ` ${f.rate}` : ''} on node ${f.nodes.join(',')}`;
+  }
+
+  async inject(f: ScheduledFault): Promise<string> {
+    const lab = this.netns;
+    switch (f.kind) {
+      case 'kill':
+        await Promise.all(f.nodes.map((i) => lab.stopNode(i, 'SIGKILL')));
+        return `SIGKILL to node ${f.nodes.join(',')}`;
+      case 'pause':
+        for (const i of f.nodes) lab.nodes.get(i)!.child?.kill('SIGSTOP');
+        return `SIGSTOP to node ${f.nodes.join(',')}`;
+      case 'restart': {
+        const out: string[] = [];
+        for (const i of f.nodes) {
+          lab.nodes.get(i)!.child?.kill('SIGCONT');
+          await lab.stopNode(i);
+          out.push(await this.start(i));
+        }
+        return `restarted: ${out.join('; ')}`;
+      }
+      case 'disk-corrupt': {
+        const out: string[] = [];
+        const undos: (() => Promise<void>)[] = [];
+        for (const i of f.nodes) {
+          await lab.stopNode(i);
+          const r = await corruptDataDir(join(lab.bundles, 'lab-data', String(i)), this.prng);
+          undos.push(r.undo);
+          out.push(`node ${i}: flipped bytes in ${r.flipped.join(', ') || 'no file'}; ${await this.start(i)}`);
+        }
+        this.undo.set(f.id, async () => {
+          for (const i of f.nodes) await lab.stopNode(i);
+          for (const u of undos) await u();
+        });
+        return out.join('; ');
+      }
+      case 'partition':
+      case 'partition-oneway':
+        return this.network(f, (l) => partitionCommands(l, f.kind === 'partition-oneway'));
+      case 'bandwidth':
+        return this.network(f, (l) => bandwidthCommands(l, f.rate ?? '1mbit'));
+      default:
+        throw new Error(this.unsupported(f.kind) ?? `unknown fault ${f.kind}`);
+    }
+  }
+
+  async heal(f: ScheduledFault): Promise<string> {
+    const lab = this.netns;
+    switch (f.kind) {
+      case 'kill':
+        return (await Promise.all(f.nodes.map((i) => this.start(i)))).join('; ');
+      case 'pause':
+        for (const i of f.nodes) lab.nodes.get(i)!.child?.kill('SIGCONT');
+        return `SIGCONT to node ${f.nodes.join(',')}`;
+      case 'restart':
+        return 'nothing to heal';
+      case 'disk-corrupt': {
+        await this.undo.get(f.id)?.();
+        this.undo.delete(f.id);
+        return `restored; ${(await Promise.all(f.nodes.map((i) => this.start(i)))).join('; ')}`;
+      }
+      default:
+        await this.undo.get(f.id)?.();
+        this.undo.delete(f.id);
+        return `${f.kind} removed`;
+    }
+  }
+
+  runCli(args: string[]): Promise<CliResult> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [cliEntry(), ...args], { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+  }
+
+  async collectLogs(): Promise<void> {
+    // Written as the nodes run (NetnsLab logDir = <out>/nodes).
+  }
+
+  async teardown(): Promise<void> {
+    for (const u of this.undo.values()) await u().catch(() => undefined);
+    this.undo.clear();
+    await this.lab?.destroy();
+  }
+}

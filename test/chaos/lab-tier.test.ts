@@ -1,0 +1,38 @@
+/**
+ * The chaos lab tier: the shipped lab plan (partitions, a one-way partition, bandwidth, a kill,
+ * a refresh under faults) through `splitkey chaos run` on the lab target — five nodes over three
+ * clouds in network namespaces. Needs root; skipped with a message otherwise.
+ */
+import { spawn } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Results } from '../../cli/chaos/checks/index.js';
+import { labTargetUnavailable } from '../../cli/chaos/targets/lab-enter.js';
+
+const CLI = join(process.cwd(), 'dist', 'cli', 'main.js');
+const skip = labTargetUnavailable();
+if (skip) process.stderr.write(`skipping the chaos lab tier: ${skip}\n`);
+
+describe.skipIf(skip !== undefined)('chaos lab tier (network namespaces)', () => {
+  it('lab-network is valid, and the lab is gone afterwards', async () => {
+    const out = join(tmpdir(), 'splitkey-chaos-ci', 'lab-network');
+    await rm(out, { recursive: true, force: true });
+    const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'chaos', 'run', 'lab-network', '--out', out], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (status) => resolve({ status, stderr }));
+    });
+    const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results;
+    expect(Object.values(results.checks).filter((c) => c.verdict !== 'valid').map((c) => `${c.name}: ${c.summary}`), r.stderr.slice(-1500)).toEqual([]);
+    expect(r.status).toBe(0);
+    expect(results.figures).toMatchObject({ wrongKeys: 0, sharesLost: 0, faultsInjected: 4, faultsSurvived: 4 });
+    const faults = (await readFile(join(out, 'faults.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { kind: string });
+    expect(faults.map((f) => f.kind).sort()).toEqual(['bandwidth', 'kill', 'partition', 'partition-oneway']);
+    await readFile(join(out, 'nodes', '5.log'));
+    const { execFileSync } = await import('node:child_process');
+    expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toMatch(/skc\d+-/);
+  }, 180_000);
+});
