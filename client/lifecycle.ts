@@ -338,6 +338,19 @@ export class LifecycleCoordinator {
    * contradicts, so one lying status cannot make honest nodes commit or erase.
    */
   async resolvePending(keyName: string, nodes: number[]): Promise<{ sessionId: string; outcome: 'none' | 'aborted' | 'committed'; unreachable: number[] }> {
+    // A node may still be finishing a commit or an abort it was asked for earlier (its intent is
+    // persisted and reported, so the others refuse meanwhile): look again a few times.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.resolveOnce(keyName, nodes);
+      } catch (e) {
+        if (!(e instanceof LifecycleAbort) || !/ is (aborting|committing)\b|being committed/.test(e.message) || attempt >= 5) throw e;
+        await new Promise((r) => setTimeout(r, 400 * attempt));
+      }
+    }
+  }
+
+  private async resolveOnce(keyName: string, nodes: number[]): Promise<{ sessionId: string; outcome: 'none' | 'aborted' | 'committed'; unreachable: number[] }> {
     const statuses = await onAll(nodes, (n) => this.transport.status(n, keyName));
     if (statuses.ok.size === 0) throw new LifecycleAbort(`no node answered: ${[...statuses.failed].map(([n, r]) => `node ${n} (${r})`).join(', ')}`);
     // The session most nodes report pending (one node's word does not choose it).
