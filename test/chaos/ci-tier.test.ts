@@ -85,6 +85,7 @@ describe('chaos CI tier (local target)', () => {
   }, 150_000);
 
   it('the seeded random run is reproducible: same seed, same schedule, same verdict', async () => {
+    for (const d of ['random-a', 'random-b']) await rm(join(OUT, d), { recursive: true, force: true });
     const planned = await splitkey(['chaos', 'plan', 'random', '--schedule', '--seed', SEED]);
     expect(planned.status).toBe(0);
     const a = await runPlan('random', join(OUT, 'random-a'), ['--seed', SEED]);
