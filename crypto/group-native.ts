@@ -10,6 +10,7 @@
  * variable time and is only called on public data (DLEQ verification).
  */
 import type { BackendName, Element, Group, Scalar } from './group.js';
+import { isAllZero } from './bytes.js';
 import { ParameterError } from './errors.js';
 
 /** What the addon exports (native/splitkey_native.c). Scalars in are reduced modulo the order. */
@@ -35,12 +36,6 @@ export interface NativeBinding {
   scalarInvert(a: Scalar): Scalar;
 }
 
-function isZero(bytes: Uint8Array): boolean {
-  let acc = 0;
-  for (const b of bytes) acc |= b;
-  return acc === 0;
-}
-
 function pack(items: readonly Uint8Array[], what: string): Uint8Array {
   const out = new Uint8Array(items.length * 32);
   items.forEach((e, j) => {
@@ -52,7 +47,7 @@ function pack(items: readonly Uint8Array[], what: string): Uint8Array {
 
 export function buildNativeGroup(b: NativeBinding): Group {
   const requireNonZero = (k: Scalar, op: string): Scalar => {
-    if (isZero(k)) throw new ParameterError(op, 'scalar is zero');
+    if (isAllZero(k)) throw new ParameterError(op, 'scalar is zero');
     return k;
   };
   return {

@@ -19,7 +19,7 @@ import { expand_message_xmd } from '@noble/curves/abstract/hash-to-curve.js';
 import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import type Sodium from 'libsodium-wrappers-sumo';
-import type { Rng } from './bytes.js';
+import { isAllZero, type Rng } from './bytes.js';
 import { DeserializeError, ParameterError } from './errors.js';
 import { buildNativeGroup } from './group-native.js';
 import { loadNativeBinding, requestedBackend } from './native-addon.js';
@@ -87,12 +87,6 @@ function checkLength(bytes: Uint8Array, length: number, field: string): void {
   if (bytes.length !== length) {
     throw new DeserializeError(field, `expected ${length} bytes, got ${bytes.length}`);
   }
-}
-
-function isAllZero(bytes: Uint8Array): boolean {
-  let acc = 0;
-  for (const b of bytes) acc |= b;
-  return acc === 0;
 }
 
 /**

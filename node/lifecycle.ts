@@ -22,6 +22,7 @@ import {
   receiveShare,
   receivedDigests,
   complainsAbout,
+  elementsEqual,
   shareFor,
   toHex,
   type OperationParams,
@@ -216,7 +217,7 @@ export class LifecycleHandler {
    * record (an import is repeated node by node).
    */
   checkImport(keyName: string, version: number, publicKey: Uint8Array): Promise<void> {
-    const same = (h: { history: string; publicKey: Uint8Array }) => h.history === 'held' && h.publicKey.length === publicKey.length && h.publicKey.every((b, i) => b === publicKey[i]);
+    const same = (h: { history: string; publicKey: Uint8Array }) => h.history === 'held' && elementsEqual(h.publicKey, publicKey);
     return this.checkVersionUnused(keyName, version, same);
   }
 
@@ -414,9 +415,12 @@ export class LifecycleHandler {
       if (state.intent !== 'committing') await this.store.saveOperation(intending, 'commit-intent');
       const views = await this.peerViews(state, leaving ? state.params.receivers : participantsOf(state));
       const problems: string[] = [];
-      if (state.params.kind === 'dkg') {
+      const committedElsewhere = [...views.values()].some((v) => typeof v !== 'string' && v.phase === 'committed' && toHex(v.transcript) === state.ready!.transcript);
+      if (state.params.kind === 'dkg' && !committedElsewhere) {
         // Asked again after the intent: another DKG of this number prepared meanwhile (by any
-        // coordinator, on any nodes) is seen here, or sees this one.
+        // coordinator, on any nodes) is seen here, or sees this one. Once a participant has
+        // committed this session, that commit passed the same check: roll forward without it
+        // (later reshares or a destroy of the version must not strand this node).
         const ours = (h: { history: string; sessionId: string }) => h.sessionId === sessionId && (h.history === 'pending' || h.history === 'held');
         await this.checkVersionUnused(keyName, state.params.version, ours).catch((e: Error & { details?: string }) => problems.push(e.details ?? e.message));
       }

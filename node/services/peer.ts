@@ -19,17 +19,21 @@ import type { NodeRuntime } from '../runtime.js';
 import { SOFTWARE_VERSION } from './admin.js';
 
 export function peerHandlers(rt: NodeRuntime): PeerHandlers {
+  /** Every Peer call: the caller must be a node (role first, before any field is read). */
+  const peer = (call: unknown, audit: { identity?: string; key?: string }, keyName?: string) => {
+    const id = requireRole(callerIdentity(call as grpc.ServerUnaryCall<unknown, unknown>, rt.config.insecureLoopback), 'node');
+    audit.identity = id.uri;
+    if (keyName !== undefined) audit.key = keyName;
+    return id;
+  };
   return {
     Hello: unary<HelloRequest__Output, HelloResponse>(rt.rpc, 'Hello', (req, call, audit) => {
-      const id = requireRole(callerIdentity(call as grpc.ServerUnaryCall<unknown, unknown>, rt.config.insecureLoopback), 'node');
-      audit.identity = id.uri;
+      const id = peer(call, audit);
       if (req.fromIndex !== id.index) throw permissionDenied(`node ${id.index} claims to be node ${req.fromIndex}`);
       return { nodeIndex: rt.config.index, softwareVersion: SOFTWARE_VERSION };
     }),
     DeliverShare: unary<DeliverShareRequest__Output, DeliverShareResponse>(rt.rpc, 'DeliverShare', async (req, call, audit) => {
-      const id = requireRole(callerIdentity(call as grpc.ServerUnaryCall<unknown, unknown>, rt.config.insecureLoopback), 'node');
-      audit.identity = id.uri;
-      audit.key = req.keyName;
+      const id = peer(call, audit, req.keyName);
       audit.detail = `share from dealer ${req.dealer}`;
       if (req.dealer !== id.index) throw permissionDenied(`node ${id.index} may not deliver shares as dealer ${req.dealer}`);
       const keyName = check.keyName(req.keyName);
@@ -41,9 +45,7 @@ export function peerHandlers(rt: NodeRuntime): PeerHandlers {
       return rt.lifecycle.deliverShare(keyName, session, req.dealer, commitments, share, queries);
     }),
     ConfirmComplaint: unary<ConfirmComplaintRequest__Output, ConfirmComplaintResponse>(rt.rpc, 'ConfirmComplaint', async (req, call, audit) => {
-      const id = requireRole(callerIdentity(call as grpc.ServerUnaryCall<unknown, unknown>, rt.config.insecureLoopback), 'node');
-      audit.identity = id.uri;
-      audit.key = req.keyName;
+      const id = peer(call, audit, req.keyName);
       if (req.dealer !== id.index) throw permissionDenied(`node ${id.index} may not ask about complaints against dealer ${req.dealer}`);
       return { complains: await rt.lifecycle.complains(check.keyName(req.keyName), check.sessionId(req.sessionId), req.dealer) };
     }),
@@ -51,9 +53,7 @@ export function peerHandlers(rt: NodeRuntime): PeerHandlers {
       rt.rpc,
       'SessionState',
       async (req, call, audit) => {
-        const id = requireRole(callerIdentity(call as grpc.ServerUnaryCall<unknown, unknown>, rt.config.insecureLoopback), 'node');
-        audit.identity = id.uri;
-        audit.key = req.keyName;
+        peer(call, audit, req.keyName);
         return rt.lifecycle.sessionState(check.keyName(req.keyName), check.sessionId(req.sessionId));
       },
       { audited: false },
@@ -62,9 +62,7 @@ export function peerHandlers(rt: NodeRuntime): PeerHandlers {
       rt.rpc,
       'VersionHistory',
       async (req, call, audit) => {
-        const id = requireRole(callerIdentity(call as grpc.ServerUnaryCall<unknown, unknown>, rt.config.insecureLoopback), 'node');
-        audit.identity = id.uri;
-        audit.key = req.keyName;
+        peer(call, audit, req.keyName);
         return rt.store.versionHistory(check.keyName(req.keyName), check.version(req.keyVersion));
       },
       { audited: false },

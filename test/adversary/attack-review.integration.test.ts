@@ -150,6 +150,22 @@ describe('attack review: commit/abort intent', () => {
 });
 
 
+describe('attack review: roll-forward is never stranded', () => {
+  it('M2: a receiver that missed a DKG commit still rolls forward after the others destroyed the version (the commit-time number check trusts a committed participant)', async () => {
+    const name = 'acme/stranded';
+    const p: OperationParams = { sessionId: 'c7'.repeat(16), kind: 'dkg', keyName: name, version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: 1 };
+    await runToReady(p);
+    for (const n of [1, 2]) expect(await t().commit(n, name, p.sessionId)).toBe(true);
+    // Nodes 1, 2 destroy the version; node 3 never heard the commit. Its number check would now
+    // see "destroyed" elsewhere — but nodes 1, 2 committed this very session, so it rolls forward.
+    for (const n of [1, 2]) await t().destroy(n, name, 1);
+    const m = await KeyManager.create(admin);
+    expect((await m.abortOp(name)).outcome).toBe('committed');
+    expect((await t().status(3, name)).sessionId).toBe('');
+    expect(cluster.nodes[2]!.store.resolve(name, 1).record.session).toBe(p.sessionId);
+  });
+});
+
 describe('attack review: import and receipts', () => {
   it('F4: an import-capable admin cannot fork an existing DKG version (ImportShare asks every node, tombstones included)', async () => {
     const name = 'acme/fork-import';
