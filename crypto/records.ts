@@ -123,8 +123,22 @@ export function agreeOnVersions(claims: readonly Claimed<VersionRecord>[], polic
     }
     const reporters = [...new Set(reports.map((r) => r.reporter))].sort((a, b) => a - b);
     if (eligible.length > 1) {
-      out.conflicts.push({ version, reporters, reason: `${eligible.length} different records of version ${version} each have t voices` });
-      continue;
+      const newest = newestOfOneKey(eligible);
+      if (!newest) {
+        out.conflicts.push({ version, reporters, reason: `${eligible.length} different records of version ${version} each have t voices` });
+        continue;
+      }
+      // The same key at several epochs: the newest is the current one (only a committed refresh or
+      // reshare, verified by its honest participants, moves the epoch on, and every epoch yields the
+      // same outputs). Voices for an older epoch are stale: they missed that commit (down, or
+      // restored from a backup) or lie; they erase their share once they see it (node/reconcile.ts).
+      for (const members of eligible) {
+        if (members === newest) continue;
+        for (const m of members) {
+          out.suspects.push({ index: m.reporter, version, reason: `reports epoch ${m.epoch} of version ${version}, older than epoch ${newest[0]!.epoch} that ${newest.length} nodes agree on (stale: it missed a refresh or reshare, or lies)` });
+        }
+      }
+      eligible.splice(0, eligible.length, newest);
     }
     if (eligible.length === 0) {
       out.unconfirmed.push({ version, reporters, reason: `no record of version ${version} is reported identically by t of its nodes (t ≥ ${policy.minThreshold})` });
@@ -148,6 +162,37 @@ export function agreeOnVersions(claims: readonly Claimed<VersionRecord>[], polic
     out.versions.push({ ...record, state, holders: voices.map((m) => m.reporter).sort((a, b) => a - b), destroyedBy } as unknown as Agreed<VersionRecord>);
   }
   return out;
+}
+
+/**
+ * Of several records that each gathered t voices, the one with the newest epoch — if they are the
+ * same key (one pkS) at distinct epochs. Otherwise (another pkS, or two records of one epoch)
+ * undefined: a conflict.
+ */
+function newestOfOneKey(eligible: Claimed<VersionRecord>[][]): Claimed<VersionRecord>[] | undefined {
+  const pk = toHex(eligible[0]![0]!.commitments[0]!);
+  if (eligible.some((g) => toHex(g[0]!.commitments[0]!) !== pk)) return undefined;
+  const epochs = eligible.map((g) => BigInt(g[0]!.epoch));
+  if (new Set(epochs).size !== epochs.length) return undefined;
+  let best = 0;
+  for (let i = 1; i < eligible.length; i++) if (epochs[i]! > epochs[best]!) best = i;
+  return eligible[best];
+}
+
+/**
+ * Whether t nodes agree that a version this node holds has moved on: a record of the same key
+ * (same pkS) at a newer epoch than `own`, agreed under `policy` from `claims` (this node's own
+ * claim may be among them). A node seeing it erases its share of the older epoch, which no
+ * quorum uses any more (a holder left out of a reshare, or one that missed a refresh).
+ */
+export function supersededBy(own: VersionRecord, claims: readonly Claimed<VersionRecord>[], policy: TrustPolicy): Agreed<VersionRecord> | undefined {
+  const agreed = agreeOnVersions(
+    claims.filter((c) => c.version === own.version),
+    policy,
+  ).versions.find((v) => v.version === own.version);
+  if (!agreed) return undefined;
+  if (toHex(agreed.commitments[0]!) !== toHex(own.commitments[0]!)) return undefined;
+  return BigInt(agreed.epoch) > BigInt(own.epoch) ? agreed : undefined;
 }
 
 /** What a client accepted once for one version: it refuses to go back. */

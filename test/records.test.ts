@@ -4,7 +4,7 @@
  * make it agreed. Pure: records are built from a real dealing's commitments.
  */
 import { describe, expect, it } from 'vitest';
-import { agreeOnVersions, claim, createDealing, loadGroup, recordFingerprint, regression, remember, type RecordState, type VersionRecord } from '../crypto/index.js';
+import { agreeOnVersions, claim, supersededBy, createDealing, loadGroup, recordFingerprint, regression, remember, type RecordState, type VersionRecord } from '../crypto/index.js';
 import { deterministicRng } from './helpers/rng.js';
 
 const group = await loadGroup('sodium');
@@ -110,6 +110,55 @@ describe('agreeOnVersions', () => {
 
   it('refuses a policy without a positive minThreshold', () => {
     expect(() => agreeOnVersions([], { minThreshold: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('one key at two epochs (a reshare that left out up to t − 1 old holders)', () => {
+  // v1 resharded from {1,2,3} (t = 2, epoch 1) to {1,2,4} (t = 2, epoch 2): the same pkS, new
+  // commitments. Node 3 was down and still reports epoch 1; node 1 lies and reports epoch 1 too.
+  const old: VersionRecord = { version: 1, threshold: 2, nodeIndices: [1, 2, 3], commitments: commitments(2), epoch: '1' };
+  const moved: VersionRecord = { version: 1, threshold: 2, nodeIndices: [1, 2, 4], commitments: [old.commitments[0]!, ...commitments(2).slice(1)], epoch: '2' };
+  const p2 = { minThreshold: 2 };
+
+  it('M1: a stale holder plus one liar give the old epoch t voices, and still the newest epoch of the same key is agreed (no denial); both are named', () => {
+    const a = agreeOnVersions([claim(1, old, 'active'), claim(3, old, 'active'), claim(2, moved, 'active'), claim(4, moved, 'active')], p2);
+    expect(a.conflicts).toEqual([]);
+    expect(a.versions).toHaveLength(1);
+    expect(a.versions[0]!.epoch).toBe('2');
+    expect(a.versions[0]!.holders).toEqual([2, 4]);
+    expect(a.suspects.map((s) => s.index).sort()).toEqual([1, 3]);
+    expect(a.suspects[0]!.reason).toMatch(/older than epoch 2/);
+  });
+
+  it('the newest epoch wins whatever order the claims arrive in, and when it is destroyed the version is destroyed', () => {
+    const a = agreeOnVersions([claim(2, moved, 'destroyed'), claim(3, old, 'active'), claim(4, moved, 'destroyed'), claim(1, old, 'active')], p2);
+    expect(a.versions[0]!.epoch).toBe('2');
+    expect(a.versions[0]!.state).toBe('destroyed');
+  });
+
+  it('two records with t voices each stay a conflict when their pkS differ, or when their epochs are equal', () => {
+    const otherKey: VersionRecord = { ...moved, commitments: commitments(2) };
+    const a = agreeOnVersions([claim(1, old, 'active'), claim(3, old, 'active'), claim(2, otherKey, 'active'), claim(4, otherKey, 'active')], p2);
+    expect(a.versions).toEqual([]);
+    expect(a.conflicts).toHaveLength(1);
+    const sameEpoch: VersionRecord = { ...moved, epoch: '1' };
+    const b = agreeOnVersions([claim(1, old, 'active'), claim(3, old, 'active'), claim(2, sameEpoch, 'active'), claim(4, sameEpoch, 'active')], p2);
+    expect(b.conflicts).toHaveLength(1);
+  });
+
+  it('supersededBy: a holder of the old epoch learns it moved on only from t agreeing voices of the same key', () => {
+    // The stale node's own view: its claim, and the others'.
+    expect(supersededBy(old, [claim(3, old, 'active'), claim(2, moved, 'active'), claim(4, moved, 'active')], p2)?.epoch).toBe('2');
+    // One voice (a liar) for a newer epoch is not enough.
+    expect(supersededBy(old, [claim(3, old, 'active'), claim(2, old, 'active'), claim(4, moved, 'active')], p2)).toBeUndefined();
+    // t voices, but below the policy's minThreshold.
+    const low: VersionRecord = { ...moved, threshold: 1, commitments: [old.commitments[0]!] };
+    expect(supersededBy(old, [claim(2, low, 'active')], p2)).toBeUndefined();
+    // t voices for a newer epoch of another key: not this key moving on (never erase for it).
+    const otherKey: VersionRecord = { ...moved, commitments: commitments(2) };
+    expect(supersededBy(old, [claim(2, otherKey, 'active'), claim(4, otherKey, 'active')], p2)).toBeUndefined();
+    // The same epoch is not newer.
+    expect(supersededBy(moved, [claim(2, moved, 'active'), claim(4, moved, 'active')], p2)).toBeUndefined();
   });
 });
 
