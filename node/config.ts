@@ -18,6 +18,7 @@
  *   "shutdownGraceMs": 10000,
  *   "cluster": "cluster.json",                   // the node's own cluster descriptor: peer addresses, minThreshold
  *   "allowImport": true,                         // false: refuse ImportShare (every key came from a DKG)
+ *   "reconcileSeconds": 300,                     // how often to ask the peers whether a held version moved on (0 = only at start)
  *   "refreshSchedule": { "intervalMinutes": 1440, "cluster": "cluster.json",   // optional: this node
  *                        "adminCert": "admin.crt", "adminKey": "admin.key" } //  coordinates refreshes
  * }
@@ -76,6 +77,12 @@ export interface NodeConfig {
   cluster?: string;
   /** Whether ImportShare (a dealer split of a known secret) is allowed. Default true. */
   allowImport: boolean;
+  /**
+   * Every this many seconds (and once at start) the node asks its peers whether a version it holds
+   * moved on to a newer epoch it missed, and erases the stale share (node/reconcile.ts). 0: only at
+   * start. Default 300.
+   */
+  reconcileSeconds: number;
 }
 
 /**
@@ -163,6 +170,8 @@ export const NODE_CONFIG_SCHEMA = z
     cluster: stringField().optional(),
     /** false: refuse ImportShare (every key came from a DKG). Default true. */
     allowImport: boolField().optional(),
+    /** Seconds between checks for versions that moved on without this node; 0 = only at start. */
+    reconcileSeconds: intField(0, 86_400).optional(),
   })
   .strict();
 
@@ -194,6 +203,7 @@ export function parseNodeConfig(raw: unknown, base: string): NodeConfig {
   return {
     cluster: c.cluster === undefined ? undefined : path(c.cluster),
     allowImport: c.allowImport !== false,
+    reconcileSeconds: c.reconcileSeconds ?? 300,
     refreshSchedule: r ? { intervalMinutes: r.intervalMinutes, cluster: path(r.cluster), adminCert: path(r.adminCert), adminKey: path(r.adminKey) } : undefined,
     index: c.index,
     listen: c.listen,

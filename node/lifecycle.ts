@@ -213,12 +213,30 @@ export class LifecycleHandler {
   }
 
   /**
-   * An import may not fork a version: every node must hold nothing of the number, or exactly this
-   * record (an import is repeated node by node).
+   * An import may not fork a version: every node must hold nothing of the number, or the same key
+   * (held, or being imported there right now: an import is repeated node by node). Under the key's
+   * lock this node first persists a mark of the import (pkS), then asks; the others report the mark
+   * as "pending", so of two racing imports of one number with different keys on disjoint nodes at
+   * least one sees the other and refuses. `store` runs only if every node agreed.
    */
-  checkImport(keyName: string, version: number, publicKey: Uint8Array): Promise<void> {
-    const same = (h: { history: string; publicKey: Uint8Array }) => h.history === 'held' && elementsEqual(h.publicKey, publicKey);
-    return this.checkVersionUnused(keyName, version, same);
+  checkedImport<T>(keyName: string, version: number, publicKey: Uint8Array, store: () => Promise<T>): Promise<T> {
+    const same = (h: { history: string; sessionId: string; publicKey: Uint8Array }) =>
+      (h.history === 'held' || (h.history === 'pending' && h.sessionId === '')) && h.publicKey.length > 0 && elementsEqual(h.publicKey, publicKey);
+    return this.withLock(keyName, async () => {
+      await this.store.markImport(keyName, version, publicKey);
+      try {
+        crashPoint('import:marked');
+        await this.checkVersionUnused(keyName, version, same);
+        return await store();
+      } finally {
+        await this.store.clearImport(keyName, version).catch(() => undefined);
+      }
+    });
+  }
+
+  /** Run `fn` with the key's lock held (node/reconcile.ts). */
+  locked<T>(keyName: string, fn: () => Promise<T>): Promise<T> {
+    return this.withLock(keyName, fn);
   }
 
   /**

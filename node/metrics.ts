@@ -17,6 +17,12 @@ export class NodeMetrics {
   readonly rateLimited = new Counter({ name: 'splitkey_rate_limited_total', help: 'Requests refused with RESOURCE_EXHAUSTED (rate limit, query budget, batch or message size)', registers: [this.registry] });
   readonly queries = new Counter({ name: 'splitkey_key_queries_total', help: 'Evaluated elements by key version', labelNames: ['key', 'version'] as const, registers: [this.registry] });
 
+  readonly supersededShares = new Counter({
+    name: 'splitkey_superseded_shares_total',
+    help: 'Shares of an old epoch erased because t peers agree the version moved on without this node (node/reconcile.ts)',
+    registers: [this.registry],
+  });
+
   readonly groupBackend = new Gauge({
     name: 'splitkey_group_backend_info',
     help: 'The group arithmetic this node evaluates with (1 for the backend in use): native = libdecaf addon, sodium = libsodium wasm fallback',

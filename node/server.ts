@@ -21,6 +21,7 @@ import { evaluatorHandlers } from './services/evaluator.js';
 import { peerHandlers } from './services/peer.js';
 import { ShareStore } from './store.js';
 import { LifecycleHandler } from './lifecycle.js';
+import { Reconciler, type ReconcileOutcome } from './reconcile.js';
 import { NodeListener } from './listener.js';
 import { EvaluatePool } from './evaluate-pool.js';
 import { PeerClients } from './peer-client.js';
@@ -45,6 +46,7 @@ export class PvkmNode {
   private serving = false;
   private stopping: Promise<void> | undefined;
   private countsTimer: NodeJS.Timeout | undefined;
+  private reconciler: Reconciler | undefined;
 
   private constructor(
     readonly config: NodeConfig,
@@ -164,9 +166,11 @@ export class PvkmNode {
       throw e;
     }
     node.countsTimer = setInterval(() => void node!.saveQueryCounts(), 10_000).unref();
+    node.reconciler = new Reconciler(runtime, runtime.peers, runtime.lifecycle);
     node.serving = true;
     for (const s of SERVICES) health.setStatus(s, 'SERVING');
     log.info({ port, metricsPort: node.metricsPort, tls: !config.insecureLoopback, keys: runtime.store.counts().keys }, 'node serving');
+    node.reconciler.start(config.reconcileSeconds);
     return node;
   }
 
@@ -185,6 +189,7 @@ export class PvkmNode {
     this.serving = false;
     for (const s of SERVICES) this.health.setStatus(s, 'NOT_SERVING');
     clearInterval(this.countsTimer);
+    await this.reconciler?.stop();
     const inflight = this.runtime.rpc.inflight;
     const deadline = setTimeout(() => inflight.idle?.(), graceMs);
     if (inflight.count > 0) await new Promise<void>((resolve) => (inflight.idle = resolve));
@@ -221,6 +226,11 @@ export class PvkmNode {
     const summary = await this.tls.reload();
     this.log.info({ event: 'tls-reloaded', certificate: summary.certificate, notAfter: summary.notAfter, cas: summary.cas }, 'TLS material reloaded');
     return summary;
+  }
+
+  /** Ask the peers now whether a held version moved on without this node (node/reconcile.ts). */
+  reconcile(): Promise<ReconcileOutcome[]> {
+    return this.reconciler!.runOnce();
   }
 
   /** Test and CLI hooks. */

@@ -78,6 +78,12 @@ const lastTranscriptKey = (name: string) => `meta${SEP}last-transcript${SEP}${na
 const sessionKey = (name: string, sessionId: string) => `meta${SEP}session${SEP}${name}${SEP}${sessionId}`;
 /** A version this node held and left (reshare to other nodes): its number is never reused. */
 const leftKey = (name: string, version: number) => `left${SEP}${name}${SEP}${version.toString().padStart(10, '0')}`;
+/**
+ * An import this node is checking (ImportShare): written before it asks the others, so that two
+ * racing imports of one number on disjoint nodes cannot both pass (each sees the other's mark).
+ * Erased when the import is stored or refused, and on open (an import in flight died with it).
+ */
+const importKey = (name: string, version: number) => `import${SEP}${name}${SEP}${version.toString().padStart(10, '0')}`;
 const SEAL_CHECK = utf8('splitkey/v1/seal-check');
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const unhex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
@@ -104,10 +110,28 @@ export interface ImportShareInput {
 /** What this node knows of a version number (Peer.VersionHistory answers with it). */
 export type VersionHistory = 'none' | 'pending' | 'held' | 'destroyed' | 'left';
 
+/** Peer.VersionHistory's answer: the history, and the record when held or destroyed here. */
+export interface VersionHistoryAnswer {
+  history: VersionHistory;
+  sessionId: string;
+  publicKey: Uint8Array;
+  record?: { threshold: number; nodeIndices: number[]; commitments: Uint8Array[]; epoch: number; state: KeyStateName };
+}
+
+/** The public record a quorum agreed on (crypto/records.ts `Agreed`), as the store needs it. */
+export interface AgreedRecord {
+  threshold: number;
+  nodeIndices: number[];
+  commitments: Uint8Array[];
+  epoch: string;
+}
+
 export class ShareStore {
   private readonly keys = new Map<string, Map<number, LoadedVersion>>();
   /** `${keyName}\0${version}` of every version this node left by reshare (tombstones). */
   private readonly left = new Set<string>();
+  /** `${keyName}\0${version}` → pkS (hex) of imports being checked right now. */
+  private readonly importing = new Map<string, string>();
   private readonly suite: Suite;
 
   private constructor(
@@ -181,6 +205,10 @@ export class ShareStore {
       const t = JSON.parse(value) as { keyName: string; version: number };
       this.left.add(`${t.keyName}${SEP}${t.version}`);
     }
+    // Imports in flight when the node stopped never finished: their marks go.
+    const stale: string[] = [];
+    for await (const key of this.db.keys({ gte: `import${SEP}`, lt: `import${SEP}\xff` })) stale.push(key);
+    if (stale.length > 0) await this.db.batch(stale.map((key) => ({ type: 'del' as const, key })), { sync: true });
   }
 
   /**
@@ -197,15 +225,75 @@ export class ShareStore {
    * What this node knows of a version, a pending session on it included: the answer of
    * Peer.VersionHistory. A pending operation that does not open counts as pending (unknown).
    */
-  async versionHistory(keyName: string, version: number): Promise<{ history: VersionHistory; sessionId: string; publicKey: Uint8Array }> {
+  async versionHistory(keyName: string, version: number): Promise<VersionHistoryAnswer> {
     const h = this.history(keyName, version);
     const v = this.keys.get(keyName)?.get(version);
-    const publicKey = v ? v.publicKey : new Uint8Array(0);
-    if (h !== 'none' && h !== 'left') return { history: h, sessionId: v?.record.session ?? '', publicKey };
+    if (v && (h === 'held' || h === 'destroyed')) {
+      const { threshold, nodeIndices, epoch, state } = v.record;
+      return { history: h, sessionId: v.record.session ?? '', publicKey: v.publicKey, record: { threshold, nodeIndices: [...nodeIndices], commitments: v.commitments, epoch, state } };
+    }
+    const importing = this.importing.get(`${keyName}${SEP}${version}`);
+    if (importing !== undefined) return { history: 'pending', sessionId: '', publicKey: unhex(importing) };
+    const none = new Uint8Array(0);
     const op = await this.loadOperation(keyName).catch(() => 'unreadable' as const);
-    if (op === 'unreadable') return { history: 'pending', sessionId: '', publicKey };
-    if (op && op.params.version === version) return { history: 'pending', sessionId: op.params.sessionId, publicKey };
-    return { history: h, sessionId: '', publicKey };
+    if (op === 'unreadable') return { history: 'pending', sessionId: '', publicKey: none };
+    if (op && op.params.version === version) return { history: 'pending', sessionId: op.params.sessionId, publicKey: none };
+    return { history: h, sessionId: '', publicKey: none };
+  }
+
+  /**
+   * Mark an import of `keyName@version` with pkS `publicKey` as being checked (persisted, synced,
+   * before the node asks the others). Refused while another import of the number is being
+   * checked here with another pkS.
+   */
+  async markImport(keyName: string, version: number, publicKey: Uint8Array): Promise<void> {
+    const slot = `${keyName}${SEP}${version}`;
+    const pk = hex(publicKey);
+    const other = this.importing.get(slot);
+    if (other !== undefined && other !== pk) throw alreadyExists(`another import of ${keyName}@${version} with another key is being checked on this node`);
+    this.importing.set(slot, pk);
+    await this.db.put(importKey(keyName, version), pk, { sync: true });
+  }
+
+  /** Drop an import mark (the import was refused). */
+  async clearImport(keyName: string, version: number): Promise<void> {
+    this.importing.delete(`${keyName}${SEP}${version}`);
+    await this.db.del(importKey(keyName, version), { sync: true });
+  }
+
+  /**
+   * t nodes agree that a version this node holds moved on to a newer epoch of the same key (a
+   * reshare or refresh this node missed: it was down, partitioned, or restored from a backup).
+   * Its share of the old epoch is erased — no quorum uses it, and old shares must not outlive
+   * their epoch — and a tombstone keeps the number taken. Returns false if the record changed
+   * meanwhile (then nothing is written).
+   */
+  async supersede(keyName: string, version: number, expectEpoch: number, agreed: AgreedRecord, clock: () => number = Date.now): Promise<boolean> {
+    const v = this.keys.get(keyName)?.get(version);
+    if (!v || v.record.epoch !== expectEpoch || v.record.state === 'destroyed') return false;
+    const key = versionKey(keyName, version);
+    const tombstone = {
+      keyName,
+      version,
+      epoch: Number(agreed.epoch),
+      nodeIndices: [...agreed.nodeIndices],
+      superseded: { epoch: expectEpoch, inNewSet: agreed.nodeIndices.includes(this.nodeIndex) },
+      atMs: clock(),
+    };
+    crashPoint('supersede:before-write');
+    await this.db.batch(
+      [
+        { type: 'del', key },
+        { type: 'put', key: leftKey(keyName, version), value: JSON.stringify(tombstone) },
+      ],
+      { sync: true },
+    );
+    crashPoint('supersede:after-write');
+    v.share?.fill(0);
+    this.keys.get(keyName)?.delete(version);
+    this.left.add(`${keyName}${SEP}${version}`);
+    await this.compactKey(key);
+    return true;
   }
 
   /** Unseal and check one record; failures are recorded, not thrown. */
@@ -313,7 +401,14 @@ export class ShareStore {
       nodeIndex,
     };
     record.sealedShare = Buffer.from(seal(this.sealKey, share, shareAad(keyName, version, nodeIndex, record.epoch))).toString('base64');
-    await this.db.put(versionKey(keyName, version), JSON.stringify(record), { sync: true });
+    await this.db.batch(
+      [
+        { type: 'put', key: versionKey(keyName, version), value: JSON.stringify(record) },
+        { type: 'del', key: importKey(keyName, version) },
+      ],
+      { sync: true },
+    );
+    this.importing.delete(`${keyName}${SEP}${version}`);
     this.install(this.load(record));
     return { publicShare: pk, created: true };
   }

@@ -62,16 +62,17 @@ export function adminHandlers(rt: NodeRuntime): AdminHandlers {
       if (!rt.config.allowImport) throw failedPrecondition('this node refuses imports of known secrets ("allowImport": false): every key here comes from a DKG');
       const min = await rt.cluster.minThreshold();
       if (req.threshold < min) throw failedPrecondition(`threshold ${req.threshold} is below this cluster's minThreshold ${min}`);
-      await rt.lifecycle.checkImport(req.keyName, req.keyVersion, req.commitments[0]!);
-      const res = await rt.store.importShare({
-        keyName: req.keyName,
-        version: req.keyVersion,
-        threshold: req.threshold,
-        nodeIndices: req.nodeIndices,
-        commitments: req.commitments,
-        nodeIndex: req.nodeIndex,
-        share: req.share,
-      });
+      const res = await rt.lifecycle.checkedImport(req.keyName, req.keyVersion, req.commitments[0]!, () =>
+        rt.store.importShare({
+          keyName: req.keyName,
+          version: req.keyVersion,
+          threshold: req.threshold,
+          nodeIndices: req.nodeIndices,
+          commitments: req.commitments,
+          nodeIndex: req.nodeIndex,
+          share: req.share,
+        }),
+      );
       rt.log.info({ key: req.keyName, version: req.keyVersion, created: res.created }, 'share imported');
       return { publicShare: res.publicShare, created: res.created };
     }),

@@ -63,7 +63,14 @@ export function peerHandlers(rt: NodeRuntime): PeerHandlers {
       'VersionHistory',
       async (req, call, audit) => {
         peer(call, audit, req.keyName);
-        return rt.store.versionHistory(check.keyName(req.keyName), check.version(req.keyVersion));
+        const h = await rt.store.versionHistory(check.keyName(req.keyName), check.version(req.keyVersion));
+        const r = h.record;
+        return {
+          history: h.history,
+          sessionId: h.sessionId,
+          publicKey: h.publicKey,
+          ...(r ? { threshold: r.threshold, nodeIndices: r.nodeIndices, commitments: r.commitments, epoch: String(r.epoch), state: r.state } : {}),
+        };
       },
       { audited: false },
     ),

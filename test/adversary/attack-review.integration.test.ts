@@ -185,6 +185,32 @@ describe('attack review: import and receipts', () => {
     }
   });
 
+  it('ML3: two imports of one number with different keys, racing on disjoint nodes, never both land (each node marks its import before it asks)', async () => {
+    const name = 'acme/import-race';
+    const pair = await cluster.certFor({ role: 'admin', name: 'importer2', capabilities: ['import'] });
+    const d = cluster.descriptor();
+    const tls = { tls: { ca: Buffer.from(cluster.ca.certPem), cert: Buffer.from(pair.certPem), key: Buffer.from(pair.keyPem) } };
+    const a = new AdminClient(new NodeChannels({ ...d, nodes: d.nodes.filter((n) => n.index <= 2) }, tls));
+    const b = new AdminClient(new NodeChannels({ ...d, nodes: d.nodes.filter((n) => n.index >= 3 && n.index <= 4) }, tls));
+    try {
+      for (let round = 1; round <= 4; round++) {
+        const [ra, rb] = await Promise.all([
+          settle(a.importKey(name, randomScalar(group, deterministicRng(`race-a-${round}`)), 2, { version: round })),
+          settle(b.importKey(name, randomScalar(group, deterministicRng(`race-b-${round}`)), 2, { version: round })),
+        ]);
+        const pks = new Set<string>();
+        for (let n = 1; n <= 5; n++) {
+          const v = cluster.nodes[n - 1]!.store.history(name, round) === 'held' ? cluster.nodes[n - 1]!.store.resolve(name, round) : undefined;
+          if (v) pks.add(Buffer.from(v.publicKey).toString('hex'));
+        }
+        expect(pks.size, `round ${round}: A ${ra.ok ? 'ok' : ra.e}; B ${rb.ok ? 'ok' : rb.e}`).toBeLessThanOrEqual(1);
+      }
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
   it('F5: receipt verify never trusts the record a bundle names on its own word: one lying node + a bundle naming its 1-of-1 record gets no "shredded" verdict', async () => {
     const name = 'acme/live';
     const m = await KeyManager.create(admin);

@@ -1,14 +1,25 @@
 // Original file: proto/splitkey/v1/peer.proto
 
+import type { Long } from '@grpc/proto-loader';
 
 export interface VersionHistoryResponse {
   'history'?: (string);
   'sessionId'?: (string);
   'publicKey'?: (Buffer | Uint8Array | string);
+  'threshold'?: (number);
+  'nodeIndices'?: (number)[];
+  'commitments'?: (Buffer | Uint8Array | string)[];
+  'epoch'?: (number | string | Long);
+  'state'?: (string);
 }
 
 export interface VersionHistoryResponse__Output {
   'history': (string);
   'sessionId': (string);
   'publicKey': (Buffer);
+  'threshold': (number);
+  'nodeIndices': (number)[];
+  'commitments': (Buffer)[];
+  'epoch': (string);
+  'state': (string);
 }

@@ -1,0 +1,116 @@
+/**
+ * Stale shares do not outlive their epoch. A node that missed a reshare or refresh of a version it
+ * holds — it was down or partitioned while the others moved on (a reshare may leave out up to
+ * t − 1 old holders), or it was restored from an old backup — still holds a share of the old
+ * epoch. No quorum uses that share any more, but it still evaluates the key, and it must not
+ * linger: proactive security counts on old shares being erased.
+ *
+ * So at start and every `reconcileSeconds`, the node asks every node of its own descriptor for its
+ * record of each version it holds (Peer.VersionHistory). Their answers are claims: only when t
+ * nodes (t ≥ the descriptor's minThreshold) agree on a record of the *same key* (same pkS) at a
+ * newer epoch (crypto/records.ts `supersededBy`) does the node erase its share and keep a
+ * tombstone, so the version number stays taken. Fewer than minThreshold liars can never make it
+ * erase a live share. A version with a lifecycle session pending on its key is left to the
+ * session's own commit or abort (abort-op rolls it forward), and the check runs under the key's
+ * lock so it never interleaves with one.
+ */
+import { claim, supersededBy, type Claimed, type VersionRecord as PublicRecord } from '../crypto/index.js';
+import type { LifecycleHandler } from './lifecycle.js';
+import type { PeerClients } from './peer-client.js';
+import type { NodeRuntime } from './runtime.js';
+import type { KeyStateName } from './store.js';
+
+export interface ReconcileOutcome {
+  keyName: string;
+  version: number;
+  /** The epoch this node held, and the newer one t peers agree on. */
+  fromEpoch: number;
+  toEpoch: number;
+  /** Whether this node is in the newer record's node set (then it needs a reshare to get a share back). */
+  inNewSet: boolean;
+}
+
+export class Reconciler {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<ReconcileOutcome[]>;
+
+  constructor(
+    private readonly rt: NodeRuntime,
+    private readonly peers: PeerClients,
+    private readonly lifecycle: LifecycleHandler,
+  ) {}
+
+  /** Run once now (in the background), then every `seconds` (0: only now). */
+  start(seconds: number): void {
+    const tick = () => void this.runOnce().catch((e: unknown) => this.rt.log.warn({ event: 'reconcile' }, `reconcile failed: ${(e as Error).message}`));
+    setTimeout(tick, 0).unref();
+    if (seconds > 0) this.timer = setInterval(tick, seconds * 1000).unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One pass over every held version; overlapping calls share the pass. Returns what was erased. */
+  runOnce(): Promise<ReconcileOutcome[]> {
+    this.running ??= this.pass().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async pass(): Promise<ReconcileOutcome[]> {
+    const self = this.rt.config.index;
+    const others = (await this.rt.cluster.indices()).filter((j) => j !== self);
+    if (others.length === 0) return [];
+    const out: ReconcileOutcome[] = [];
+    for (const keyName of this.rt.store.keyNames()) {
+      for (const v of this.rt.store.versions(keyName)) {
+        if (v.record.state === 'destroyed') continue;
+        const done = await this.lifecycle.locked(keyName, () => this.reconcile(keyName, v.record.version, others));
+        if (done) out.push(done);
+      }
+    }
+    return out;
+  }
+
+  private async reconcile(keyName: string, version: number, others: number[]): Promise<ReconcileOutcome | undefined> {
+    const store = this.rt.store;
+    let own;
+    try {
+      own = store.resolve(keyName, version);
+    } catch {
+      return undefined;
+    }
+    if (own.record.state === 'destroyed') return undefined;
+    // A pending session on the key settles by its own commit or abort.
+    const pending = await store.loadOperation(keyName).catch(() => 'unreadable' as const);
+    if (pending !== undefined) return undefined;
+    const ownRecord: PublicRecord = { version, threshold: own.record.threshold, nodeIndices: own.record.nodeIndices, commitments: own.commitments, epoch: String(own.record.epoch) };
+    const claims: Claimed<PublicRecord>[] = [claim(this.rt.config.index, ownRecord, own.record.state)];
+    await Promise.all(
+      others.map(async (j) => {
+        try {
+          const h = await this.peers.versionHistory(j, { keyName, keyVersion: version }, { quick: true });
+          if ((h.history !== 'held' && h.history !== 'destroyed') || h.commitments.length === 0) return;
+          const state = (['active', 'decrypt-only', 'destroyed'] as const).includes(h.state as KeyStateName) ? (h.state as KeyStateName) : undefined;
+          if (!state) return;
+          claims.push(claim(j, { version, threshold: h.threshold, nodeIndices: h.nodeIndices, commitments: h.commitments.map((c) => new Uint8Array(c)), epoch: h.epoch }, state));
+        } catch {
+          // A peer that cannot be asked gives no voice.
+        }
+      }),
+    );
+    const newer = supersededBy(ownRecord, claims, { minThreshold: await this.rt.cluster.minThreshold() });
+    if (!newer) return undefined;
+    const inNewSet = newer.nodeIndices.includes(this.rt.config.index);
+    if (!(await store.supersede(keyName, version, own.record.epoch, newer))) return undefined;
+    const outcome = { keyName, version, fromEpoch: own.record.epoch, toEpoch: Number(newer.epoch), inNewSet };
+    this.rt.log.warn(
+      { alert: 'share-superseded', key: keyName, version, fromEpoch: outcome.fromEpoch, toEpoch: outcome.toEpoch, holders: newer.holders },
+      `${keyName}@${version} moved on to epoch ${newer.epoch} without this node (nodes ${newer.holders.join(',')} agree); its epoch-${own.record.epoch} share was erased` +
+        (inNewSet ? `; this node is in the new node set but holds no share: run splitkey key reshare ${keyName} --version ${version} --nodes ${newer.nodeIndices.join(',')} --threshold ${newer.threshold} to give it one` : ''),
+    );
+    this.rt.metrics.supersededShares.inc();
+    return outcome;
+  }
+}
