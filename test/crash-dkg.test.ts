@@ -1,10 +1,11 @@
 /**
  * Crash safety of key creation and rotation (DKG): every crash point on every participant
- * (SIGKILL of a real node process), then restart and `abort-op`. The key either does not exist
+ * (SIGKILL of a real node process; one participant per point in `npm test`, every one in
+ * `npm run test:long`), then restart and `abort-op`. The key either does not exist
  * anywhere or exists whole on every node; rotation leaves the old version untouched.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CrashHarness, OPERATION_POINTS } from './helpers/crash-harness.js';
+import { CrashHarness, OPERATION_POINTS, victimsFor } from './helpers/crash-harness.js';
 
 let h: CrashHarness;
 beforeAll(async () => {
@@ -18,8 +19,8 @@ describe('crash points: DKG create and rotate', () => {
   it('create: the key exists on all five nodes or on none, and derives consistently', async () => {
     let n = 0;
     let created = 0;
-    for (const point of OPERATION_POINTS) {
-      for (const victim of [1, 2, 3, 4, 5]) {
+    for (const [i, point] of OPERATION_POINTS.entries()) {
+      for (const victim of victimsFor(i, [1, 2, 3, 4, 5])) {
         const name = `demo/dkg-${n++}`;
         await h.scenario(victim, point, () => h.manager.createKey(name, 3, [1, 2, 3, 4, 5]));
         await h.recover(name);
@@ -41,8 +42,8 @@ describe('crash points: DKG create and rotate', () => {
     const name = 'demo/rotate';
     await h.manager.createKey(name, 3, [1, 2, 3, 4, 5]);
     const v1 = await h.output(name, 1);
-    for (const point of OPERATION_POINTS) {
-      for (const victim of [1, 2, 3, 4, 5]) {
+    for (const [i, point] of OPERATION_POINTS.entries()) {
+      for (const victim of victimsFor(i, [1, 2, 3, 4, 5])) {
         const before = (await h.checkConsistent(name)).length;
         await h.scenario(victim, point, () => h.manager.rotate(name));
         await h.recover(name);

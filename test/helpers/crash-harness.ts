@@ -32,6 +32,18 @@ export const OPERATION_POINTS = [
   'commit:after-write',
 ];
 
+/**
+ * `npm test` crashes each point on one participant (the victim rotates with the point, so every
+ * node and every point is hit); `npm run test:long` (SPLITKEY_LONG_TESTS=1, run by CI after
+ * `npm test`) crashes every point on every participant.
+ */
+export const FULL_CRASH_MATRIX = process.env.SPLITKEY_LONG_TESTS === '1';
+
+/** The victims of the i-th crash point: all of them in the full matrix, else one in turn. */
+export function victimsFor<T>(i: number, all: readonly T[]): T[] {
+  return FULL_CRASH_MATRIX ? [...all] : [all[i % all.length]!];
+}
+
 export interface VersionView {
   version: number;
   epoch: string;
