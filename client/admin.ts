@@ -16,7 +16,7 @@ import type { KeyStatusResponse__Output } from '../proto/gen/splitkey/v1/KeyStat
 import type { ListKeysResponse__Output } from '../proto/gen/splitkey/v1/ListKeysResponse.js';
 import type { NodeStatusResponse__Output } from '../proto/gen/splitkey/v1/NodeStatusResponse.js';
 import { NodeChannels, unaryCall } from './channels.js';
-import { minThresholdOf } from './descriptor.js';
+import { faultToleranceOf, minThresholdOf } from './descriptor.js';
 import { ConfigError, type NodeFailure } from './errors.js';
 import { reasonOf } from './evaluate.js';
 
@@ -78,6 +78,10 @@ export class AdminClient {
     if (!Number.isInteger(threshold) || threshold < 1 || threshold > indices.length) throw new ConfigError(`threshold must be an integer in [1, ${indices.length}], got ${threshold}`);
     const min = minThresholdOf(this.channels.descriptor);
     if (threshold < min) throw new ConfigError(`threshold ${threshold} is below the cluster's minThreshold ${min} (cluster descriptor)`);
+    const f = faultToleranceOf(this.channels.descriptor);
+    if (indices.length < threshold + f) {
+      throw new ConfigError(`${threshold} of ${indices.length} nodes would not survive the ${f} silent nodes the cluster's policy allows for (faultTolerance, default minThreshold − 1); give at least ${threshold + f} nodes or a lower threshold`);
+    }
     const version = opts.version ?? (await this.nextVersion(keyName));
     const rng = (n: number) => new Uint8Array(randomBytes(n));
     // Shares are evaluated at the nodes' own indices, which need not be 1..n.

@@ -6,13 +6,17 @@
  * { "name": "dev", "insecureLoopback": false,
  *   "defaultThreshold": 3,
  *   "minThreshold": 3,                 // no key version with a smaller t is ever used
+ *   "faultTolerance": 2,               // every node set survives this many silent nodes (default minThreshold − 1)
  *   "nodes": [ { "index": 1, "address": "127.0.0.1:7001", "domain": "cloud-a",
  *                "identity": "splitkey://node/1" }, … ] }
  *
  * `identity` defaults to splitkey://node/<index> and must be exactly that: every channel to the
  * node (appliance, admin, peer) checks the certificate's URI SAN against it. `minThreshold`
  * defaults to `defaultThreshold`, else 2 (1 for a one-node cluster), so that no single node can
- * vouch for a record; the quorum rule holds against minThreshold − 1 liars.
+ * vouch for a record; the quorum rule holds against minThreshold − 1 liars. `faultTolerance` (at
+ * most minThreshold − 1, the default) is how many silent nodes every key version must survive: a
+ * t-of-n version needs n ≥ t + faultTolerance, so that the liars the policy allows for cannot make
+ * it unusable by withholding (a lower value is an operator's explicit choice, e.g. 2-of-2).
  */
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from './errors.js';
@@ -34,6 +38,8 @@ export interface ClusterDescriptor {
   defaultThreshold?: number;
   /** Trust policy: no key version with a smaller threshold is used (see minThresholdOf). */
   minThreshold?: number;
+  /** Silent nodes every key version must survive (see faultToleranceOf). */
+  faultTolerance?: number;
   nodes: NodeEndpoint[];
 }
 
@@ -44,6 +50,11 @@ export interface ClusterDescriptor {
  */
 export function minThresholdOf(d: ClusterDescriptor): number {
   return d.minThreshold ?? d.defaultThreshold ?? Math.min(2, d.nodes.length);
+}
+
+/** Silent nodes every version must survive: as given, else minThreshold − 1. A t-of-n set needs n ≥ t + this. */
+export function faultToleranceOf(d: ClusterDescriptor): number {
+  return d.faultTolerance ?? minThresholdOf(d) - 1;
 }
 
 export function parseDescriptor(raw: unknown, source = 'cluster descriptor'): ClusterDescriptor {
@@ -70,11 +81,18 @@ export function parseDescriptor(raw: unknown, source = 'cluster descriptor'): Cl
   if (c.minThreshold !== undefined && c.defaultThreshold !== undefined && c.defaultThreshold < c.minThreshold) {
     throw new ConfigError(`${source}: defaultThreshold ${c.defaultThreshold} is below minThreshold ${c.minThreshold}`);
   }
+  if (c.faultTolerance !== undefined) {
+    const max = (c.minThreshold ?? c.defaultThreshold ?? Math.min(2, c.nodes.length)) - 1;
+    if (!Number.isInteger(c.faultTolerance) || c.faultTolerance < 0 || c.faultTolerance > max) {
+      throw new ConfigError(`${source}: faultTolerance must be an integer in [0, ${max}] (at most minThreshold − 1)`);
+    }
+  }
   return {
     name: c.name,
     insecureLoopback: c.insecureLoopback === true,
     defaultThreshold: c.defaultThreshold,
     minThreshold: c.minThreshold,
+    ...(c.faultTolerance !== undefined ? { faultTolerance: c.faultTolerance } : {}),
     nodes: c.nodes.map((n) => ({ index: n.index, address: n.address, domain: n.domain, identity: nodeIdentity(n.index) })),
   };
 }
@@ -116,5 +134,6 @@ export function mergeDescriptors(a: ClusterDescriptor, b: ClusterDescriptor): Cl
     else if (same.address !== n.address) throw new ConfigError(`node index ${n.index} is ${same.address} in one descriptor and ${n.address} in the other; indices must be unique across both`);
   }
   const minThreshold = Math.max(minThresholdOf(a), minThresholdOf(b));
-  return { name: b.name ?? a.name, insecureLoopback: a.insecureLoopback && b.insecureLoopback, defaultThreshold: b.defaultThreshold, minThreshold, nodes: nodes.sort((x, y) => x.index - y.index) };
+  const faultTolerance = Math.max(faultToleranceOf(a), faultToleranceOf(b));
+  return { name: b.name ?? a.name, insecureLoopback: a.insecureLoopback && b.insecureLoopback, defaultThreshold: b.defaultThreshold, minThreshold, faultTolerance, nodes: nodes.sort((x, y) => x.index - y.index) };
 }

@@ -121,7 +121,8 @@ const STATE: Record<string, VersionState> = {
 
 /** One node's wire record of a version as a claim (crypto/records.ts); shared with the operator tooling. */
 export function claimOf(reporter: number, v: KeyVersionInfo__Output): Claimed<VersionRecord> {
-  return claim(reporter, { version: v.version, threshold: v.threshold, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch }, STATE[v.state] ?? 'decrypt-only');
+  const lineage = (v.lineage ?? []).map((d) => Buffer.from(d).toString('hex'));
+  return claim(reporter, { version: v.version, threshold: v.threshold, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch, lineage }, STATE[v.state] ?? 'decrypt-only');
 }
 
 export function reasonOf(err: unknown): { reason: NodeFailureReason; detail: string } {

@@ -4,7 +4,7 @@
  * the nodes' KeyStatus answers only where at least t of them agree byte for byte.
  */
 import { agreeOnVersions, checkKeyName, toHex, type Claimed, type OperationParams, type RecordState, type Suspect, type VersionRecord } from '../crypto/index.js';
-import { minThresholdOf } from './descriptor.js';
+import { faultToleranceOf, minThresholdOf } from './descriptor.js';
 import { claimOf } from './evaluate.js';
 import type { KeyVersionInfo__Output } from '../proto/gen/splitkey/v1/KeyVersionInfo.js';
 import type { AdminClient } from './admin.js';
@@ -18,6 +18,8 @@ export interface AgreedVersion {
   nodeIndices: number[];
   commitments: string[];
   epoch: number;
+  /** Digests of the records this one descends from (crypto/records.ts), hex. */
+  lineage: string[];
   state: string;
   /** Nodes that report exactly this record. */
   holders: number[];
@@ -76,6 +78,7 @@ export class KeyManager {
         nodeIndices: v.nodeIndices,
         commitments: v.commitments.map((c) => toHex(c)),
         epoch: Number(v.epoch),
+        lineage: [...(v.lineage ?? [])],
         state: WIRE_STATE[v.state],
         holders: v.holders,
       })),
@@ -109,13 +112,17 @@ export class KeyManager {
   }
 
   /** The cluster policy: no version below minThreshold, in the coordinator as in every node. */
-  private checkPolicy(t: number): void {
+  private checkPolicy(t: number, nodes: readonly number[]): void {
     const min = minThresholdOf(this.admin.channels.descriptor);
     if (t < min) throw new KeyError('POLICY_VIOLATION', `threshold ${t} is below the cluster's minThreshold ${min} (cluster descriptor)`);
+    const f = faultToleranceOf(this.admin.channels.descriptor);
+    if (nodes.length < t + f) {
+      throw new KeyError('POLICY_VIOLATION', `${t} of ${nodes.length} nodes would not survive the ${f} silent nodes the cluster's policy allows for (faultTolerance, default minThreshold − 1); give at least ${t + f} nodes or a lower threshold`);
+    }
   }
 
   private dkg(keyName: string, version: number, t: number, nodes: number[], retire: number[]): Promise<OperationReport> {
-    this.checkPolicy(t);
+    this.checkPolicy(t, nodes);
     return this.coordinator.run({ kind: 'dkg', keyName, version, t, receivers: nodes, dealers: nodes, epoch: 1, retire });
   }
 
@@ -131,7 +138,7 @@ export class KeyManager {
 
   /** Move a version to a new node set and/or threshold, same pkS; dealers are its live members. */
   async reshare(keyName: string, version: number, nodes: number[], t: number): Promise<OperationReport> {
-    this.checkPolicy(t);
+    this.checkPolicy(t, nodes);
     const v = await this.version(keyName, version);
     const dealers = v.holders.filter((h) => v.nodeIndices.includes(h)).sort((a, b) => a - b);
     if (dealers.length < v.t) throw new LifecycleAbort(`only ${dealers.length} members of ${keyName}@${version} are reachable; need ${v.t}`);
@@ -139,7 +146,7 @@ export class KeyManager {
   }
 
   private old(v: AgreedVersion): OperationParams['old'] {
-    return { t: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch };
+    return { t: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch, lineage: v.lineage };
   }
 
   async liveVersions(keyName: string): Promise<number[]> {

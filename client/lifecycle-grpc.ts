@@ -34,6 +34,7 @@ export class GrpcLifecycleTransport implements LifecycleTransport {
       oldNodeIndices: p.old?.nodeIndices ?? [],
       oldCommitments: (p.old?.commitments ?? []).map((c) => fromHex(c)),
       oldEpoch: String(p.old?.epoch ?? 0),
+      oldLineage: (p.old?.lineage ?? []).map((d) => fromHex(d)),
       retire: p.retire ?? [],
     };
     return (await this.call<{ commitments: Uint8Array[] }>(node, 'PrepareOperation', { params })).commitments;

@@ -134,7 +134,7 @@ export interface TranscriptParams {
   receivers: readonly number[];
   dealers: readonly number[];
   epoch: number;
-  old?: { t: number; nodeIndices: readonly number[]; commitments: readonly string[]; epoch: number };
+  old?: { t: number; nodeIndices: readonly number[]; commitments: readonly string[]; epoch: number; lineage?: readonly string[] };
   retire?: readonly number[];
 }
 
@@ -147,7 +147,7 @@ const u64 = (x: number): Uint8Array => {
 /**
  * Everything public that all participants must agree on before committing, hashed: every
  * parameter of the session (key, version, session, kind, epoch, t, n, receivers, dealers, the old
- * version's threshold, nodes, commitments and epoch, the retire list) and the qualified dealers'
+ * version's threshold, nodes, commitments, epoch and lineage, the retire list) and the qualified dealers'
  * commitments. Every field has a fixed width or a length prefix, so the encoding is unambiguous.
  */
 export function transcriptHash(input: TranscriptParams & { qualified: readonly number[]; dealings: ReadonlyMap<number, readonly Element[]> }): Uint8Array {
@@ -169,6 +169,12 @@ export function transcriptHash(input: TranscriptParams & { qualified: readonly n
     for (const c of old.commitments) {
       if (c !== c.toLowerCase()) throw new ParameterError('old.commitments', 'must be lowercase hex');
       parts.push(lengthPrefixed(fromHex(c, 'old.commitments')));
+    }
+    const lineage = old.lineage ?? [];
+    parts.push(i2osp(lineage.length, 2));
+    for (const d of lineage) {
+      if (d !== d.toLowerCase()) throw new ParameterError('old.lineage', 'must be lowercase hex');
+      parts.push(lengthPrefixed(fromHex(d, 'old.lineage')));
     }
   }
   parts.push(...u16list(input.retire ?? []));

@@ -24,6 +24,17 @@ import {
   type DealingKind,
 } from './dealing.js';
 import { checkIndices, checkThreshold, publicShare } from './shamir.js';
+import { MAX_LINEAGE, nextLineage } from './records.js';
+
+/**
+ * The lineage of the record an operation commits: none for a DKG; for refresh and reshare the old
+ * record's lineage and the old record itself (crypto/records.ts `nextLineage`).
+ */
+export function committedLineage(p: OperationParams): string[] {
+  if (p.kind === 'dkg' || !p.old) return [];
+  const o = p.old;
+  return nextLineage({ version: p.version, threshold: o.t, nodeIndices: o.nodeIndices, commitments: o.commitments.map((c) => fromHex(c, 'old.commitments')), epoch: o.epoch, lineage: o.lineage ?? [] });
+}
 
 /** Public parameters of one operation; identical on every participant. Byte fields are hex. */
 export interface OperationParams {
@@ -38,8 +49,11 @@ export interface OperationParams {
   dealers: number[];
   /** Epoch of the new shares. */
   epoch: number;
-  /** The version as it stands (refresh, reshare). */
-  old?: { t: number; nodeIndices: number[]; commitments: string[]; epoch: number };
+  /**
+   * The version as it stands (refresh, reshare); `lineage` is its record's (crypto/records.ts:
+   * digests of the records it descends from, hex; absent = none).
+   */
+  old?: { t: number; nodeIndices: number[]; commitments: string[]; epoch: number; lineage?: string[] };
   /** Versions to mark decrypt-only when this one commits (rotation). */
   retire?: number[];
 }
@@ -134,6 +148,10 @@ export function checkOperationParams(p: OperationParams): void {
         throw new ParameterError('receivers', 'refresh keeps the node set and threshold');
       }
       if (p.epoch <= p.old.epoch) throw new ParameterError('epoch', 'must grow');
+      const lineage = p.old.lineage ?? [];
+      if (lineage.length > MAX_LINEAGE || lineage.some((d) => !/^[0-9a-f]{64}$/.test(d))) {
+        throw new ParameterError('old.lineage', `must be at most ${MAX_LINEAGE} record digests of 32 bytes, lowercase hex`);
+      }
     }
   } catch (e) {
     throw new LifecycleError('BAD_PARAMS', (e as Error).message);

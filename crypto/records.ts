@@ -15,7 +15,8 @@
  *
  * The two kinds are kept apart in the types: only `agreeOnVersions` makes an `Agreed` record.
  */
-import { toHex } from './bytes.js';
+import { sha512 } from '@noble/hashes/sha2.js';
+import { concatBytes, fromHex, i2osp, toHex, utf8 } from './bytes.js';
 
 export type RecordState = 'active' | 'decrypt-only' | 'destroyed';
 
@@ -28,6 +29,41 @@ export interface VersionRecord {
   commitments: Uint8Array[];
   /** Share epoch as a decimal string (uint64 on the wire). */
   epoch: string;
+  /**
+   * Digests (recordDigest, hex) of the records this one descends from by refresh or reshare,
+   * oldest first, at most MAX_LINEAGE; empty for a version as its DKG made it. A newer epoch
+   * replaces an older record only if that record is in its lineage: two records that branch off
+   * one ancestor (a fork a coordinator drove from a stale copy) are a conflict, never an update.
+   */
+  lineage?: string[];
+}
+
+/** How many ancestors a record remembers: a node more epochs behind than this is not updated by its peers' word. */
+export const MAX_LINEAGE = 64;
+
+/** A record's identity: SHA-512/256-style digest (first 32 bytes of SHA-512) of every field, lineage included. Hex. */
+export function recordDigest(r: { version: number; threshold: number; nodeIndices: readonly number[]; commitments: readonly Uint8Array[]; epoch: string | number; lineage?: readonly string[] }): string {
+  const epoch = BigInt(r.epoch);
+  const lineage = r.lineage ?? [];
+  const parts: Uint8Array[] = [
+    utf8('splitkey/v1/record-digest'),
+    i2osp(r.version, 4),
+    i2osp(r.threshold, 2),
+    i2osp(r.nodeIndices.length, 2),
+    ...r.nodeIndices.map((i) => i2osp(i, 2)),
+    i2osp(Number(epoch >> 32n), 4),
+    i2osp(Number(epoch & 0xffffffffn), 4),
+    i2osp(r.commitments.length, 2),
+    ...r.commitments,
+    i2osp(lineage.length, 2),
+    ...lineage.map((d) => fromHex(d, 'lineage')),
+  ];
+  return toHex(sha512(concatBytes(...parts)).subarray(0, 32));
+}
+
+/** The lineage of a record made from `old` by refresh or reshare: old's lineage and old itself. */
+export function nextLineage(old: { version: number; threshold: number; nodeIndices: readonly number[]; commitments: readonly Uint8Array[]; epoch: string | number; lineage?: readonly string[] }): string[] {
+  return [...(old.lineage ?? []), recordDigest(old)].slice(-MAX_LINEAGE);
 }
 
 declare const claimedBrand: unique symbol;
@@ -74,7 +110,7 @@ export interface Agreement {
 
 /** The part of a record that must be byte-identical across nodes (state excluded). */
 export function recordFingerprint(r: VersionRecord): string {
-  return [r.version, r.threshold, r.nodeIndices.join(','), r.commitments.map((c) => toHex(c)).join(','), r.epoch].join('|');
+  return [r.version, r.threshold, r.nodeIndices.join(','), r.commitments.map((c) => toHex(c)).join(','), r.epoch, (r.lineage ?? []).join(',')].join('|');
 }
 
 function shapeProblem(r: VersionRecord, policy: TrustPolicy): string | undefined {
@@ -84,6 +120,8 @@ function shapeProblem(r: VersionRecord, policy: TrustPolicy): string | undefined
   if (new Set(r.nodeIndices).size !== r.nodeIndices.length || r.nodeIndices.some((i) => !Number.isInteger(i) || i < 1 || i > 255)) return 'node set has a bad or repeated index';
   if (r.commitments.length !== r.threshold) return `${r.commitments.length} commitments for threshold ${r.threshold}`;
   if (!/^\d{1,16}$/.test(r.epoch) || Number(r.epoch) < 1) return `epoch ${r.epoch} is out of range`;
+  const lineage = r.lineage ?? [];
+  if (lineage.length > MAX_LINEAGE || lineage.some((d) => !/^[0-9a-f]{64}$/.test(d))) return 'lineage is malformed';
   return undefined;
 }
 
@@ -128,14 +166,15 @@ export function agreeOnVersions(claims: readonly Claimed<VersionRecord>[], polic
         out.conflicts.push({ version, reporters, reason: `${eligible.length} different records of version ${version} each have t voices` });
         continue;
       }
-      // The same key at several epochs: the newest is the current one (only a committed refresh or
-      // reshare, verified by its honest participants, moves the epoch on, and every epoch yields the
-      // same outputs). Voices for an older epoch are stale: they missed that commit (down, or
-      // restored from a backup) or lie; they erase their share once they see it (node/reconcile.ts).
+      // One record descending from all the others (each is in its lineage, bound by the transcript
+      // of every refresh and reshare in between): it is the current one, and every epoch yields the
+      // same outputs. Voices for an ancestor are stale: they missed a commit (down, or restored from
+      // a backup) or lie; they erase their share once they see it (node/reconcile.ts). Records that
+      // branch off (a fork) stay a conflict.
       for (const members of eligible) {
         if (members === newest) continue;
         for (const m of members) {
-          out.suspects.push({ index: m.reporter, version, reason: `reports epoch ${m.epoch} of version ${version}, older than epoch ${newest[0]!.epoch} that ${newest.length} nodes agree on (stale: it missed a refresh or reshare, or lies)` });
+          out.suspects.push({ index: m.reporter, version, reason: `reports epoch ${m.epoch} of version ${version}, an ancestor of epoch ${newest[0]!.epoch} that ${newest.length} nodes agree on (stale: it missed a refresh or reshare, or lies)` });
         }
       }
       eligible.splice(0, eligible.length, newest);
@@ -158,31 +197,32 @@ export function agreeOnVersions(claims: readonly Claimed<VersionRecord>[], polic
     // Destroyed only when fewer than t holders could still answer. Active or decrypt-only (which
     // only decides whether new data may use the version) by majority of the live holders.
     const state: RecordState = live.length < r.threshold ? 'destroyed' : 2 * active.length >= live.length ? 'active' : 'decrypt-only';
-    const record: VersionRecord = { version, threshold: r.threshold, nodeIndices: [...r.nodeIndices], commitments: r.commitments.map((c) => Uint8Array.from(c)), epoch: r.epoch };
+    const record: VersionRecord = { version, threshold: r.threshold, nodeIndices: [...r.nodeIndices], commitments: r.commitments.map((c) => Uint8Array.from(c)), epoch: r.epoch, lineage: [...(r.lineage ?? [])] };
     out.versions.push({ ...record, state, holders: voices.map((m) => m.reporter).sort((a, b) => a - b), destroyedBy } as unknown as Agreed<VersionRecord>);
   }
   return out;
 }
 
-/**
- * Of several records that each gathered t voices, the one with the newest epoch — if they are the
- * same key (one pkS) at distinct epochs. Otherwise (another pkS, or two records of one epoch)
- * undefined: a conflict.
- */
-function newestOfOneKey(eligible: Claimed<VersionRecord>[][]): Claimed<VersionRecord>[] | undefined {
-  const pk = toHex(eligible[0]![0]!.commitments[0]!);
-  if (eligible.some((g) => toHex(g[0]!.commitments[0]!) !== pk)) return undefined;
-  const epochs = eligible.map((g) => BigInt(g[0]!.epoch));
-  if (new Set(epochs).size !== epochs.length) return undefined;
-  let best = 0;
-  for (let i = 1; i < eligible.length; i++) if (epochs[i]! > epochs[best]!) best = i;
-  return eligible[best];
+/** Whether `newer` descends from `older` by refresh/reshare: same key, newer epoch, `older` in its lineage. */
+export function descendsFrom(newer: VersionRecord, older: VersionRecord): boolean {
+  if (toHex(newer.commitments[0]!) !== toHex(older.commitments[0]!)) return false;
+  if (BigInt(newer.epoch) <= BigInt(older.epoch)) return false;
+  return (newer.lineage ?? []).includes(recordDigest(older));
 }
 
 /**
- * Whether t nodes agree that a version this node holds has moved on: a record of the same key
- * (same pkS) at a newer epoch than `own`, agreed under `policy` from `claims` (this node's own
- * claim may be among them). A node seeing it erases its share of the older epoch, which no
+ * Of several records that each gathered t voices, the one that descends from all the others (the
+ * same key moved on by refresh or reshare). Otherwise (another pkS, a fork, two records of one
+ * epoch) undefined: a conflict.
+ */
+function newestOfOneKey(eligible: Claimed<VersionRecord>[][]): Claimed<VersionRecord>[] | undefined {
+  return eligible.find((g) => eligible.every((o) => o === g || descendsFrom(g[0]!, o[0]!)));
+}
+
+/**
+ * Whether t nodes agree that a version this node holds has moved on: a record that descends from
+ * `own` (same pkS, newer epoch, `own` in its lineage), agreed under `policy` from `claims` (this
+ * node's own claim may be among them). A node seeing it erases its share of the older epoch, which no
  * quorum uses any more (a holder left out of a reshare, or one that missed a refresh).
  */
 export function supersededBy(own: VersionRecord, claims: readonly Claimed<VersionRecord>[], policy: TrustPolicy): Agreed<VersionRecord> | undefined {
@@ -191,8 +231,7 @@ export function supersededBy(own: VersionRecord, claims: readonly Claimed<Versio
     policy,
   ).versions.find((v) => v.version === own.version);
   if (!agreed) return undefined;
-  if (toHex(agreed.commitments[0]!) !== toHex(own.commitments[0]!)) return undefined;
-  return BigInt(agreed.epoch) > BigInt(own.epoch) ? agreed : undefined;
+  return descendsFrom(agreed, own) ? agreed : undefined;
 }
 
 /** What a client accepted once for one version: it refuses to go back. */

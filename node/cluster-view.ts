@@ -16,6 +16,7 @@ export interface PeerEndpoint {
 interface View {
   peers: Map<number, PeerEndpoint>;
   minThreshold: number;
+  faultTolerance: number;
 }
 
 export class ClusterView {
@@ -50,6 +51,12 @@ export class ClusterView {
     return [...(await this.load()).peers.keys()].sort((a, b) => a - b);
   }
 
+  /** Silent nodes every version must survive (client/descriptor.ts faultToleranceOf): n ≥ t + this. */
+  async faultTolerance(): Promise<number> {
+    if (!this.path) return 1;
+    return (await this.load()).faultTolerance;
+  }
+
   /** The policy's minimum threshold (as in client/descriptor.ts: given, else 2, or 1 for one node). */
   async minThreshold(): Promise<number> {
     if (!this.path) return 2;
@@ -58,7 +65,7 @@ export class ClusterView {
 }
 
 function parseView(text: string, path: string): View {
-  let raw: { nodes?: unknown; minThreshold?: unknown; defaultThreshold?: unknown };
+  let raw: { nodes?: unknown; minThreshold?: unknown; defaultThreshold?: unknown; faultTolerance?: unknown };
   try {
     raw = JSON.parse(text) as typeof raw;
   } catch (e) {
@@ -75,5 +82,10 @@ function parseView(text: string, path: string): View {
   const min = raw.minThreshold;
   if (min !== undefined && (!Number.isInteger(min) || (min as number) < 1)) throw failedPrecondition(`cluster descriptor ${path}: minThreshold must be a positive integer`);
   const fallback = Number.isInteger(raw.defaultThreshold) && (raw.defaultThreshold as number) >= 1 ? (raw.defaultThreshold as number) : Math.min(2, peers.size);
-  return { peers, minThreshold: (min as number | undefined) ?? fallback };
+  const minThreshold = (min as number | undefined) ?? fallback;
+  const f = raw.faultTolerance;
+  if (f !== undefined && (!Number.isInteger(f) || (f as number) < 0 || (f as number) > minThreshold - 1)) {
+    throw failedPrecondition(`cluster descriptor ${path}: faultTolerance must be an integer in [0, minThreshold − 1]`);
+  }
+  return { peers, minThreshold, faultTolerance: (f as number | undefined) ?? minThreshold - 1 };
 }

@@ -20,6 +20,7 @@ import {
   prepareParticipant,
   publicShare,
   receiveShare,
+  recordDigest,
   receivedDigests,
   complainsAbout,
   elementsEqual,
@@ -33,6 +34,7 @@ import { crashPoint } from './crash.js';
 import { NodeError, alreadyExists, failedPrecondition, invalidArgument, notFound } from './errors.js';
 import type { PeerClients } from './peer-client.js';
 import { QueryBudget } from './limits.js';
+import { reconcileVersion } from './reconcile.js';
 import type { NodeRuntime } from './runtime.js';
 
 const rng = (n: number) => new Uint8Array(randomBytes(n));
@@ -67,7 +69,8 @@ export function paramsFromProto(p: OperationParams__Output | null): OperationPar
     retire: p.retire,
   };
   if (p.kind !== 'dkg') {
-    params.old = { t: p.oldThreshold, nodeIndices: p.oldNodeIndices, commitments: p.oldCommitments.map((c) => toHex(c)), epoch: Number(p.oldEpoch) };
+    if (p.oldLineage.length > 64 || p.oldLineage.some((d) => d.length !== 32)) throw invalidArgument('old_lineage must be at most 64 digests of 32 bytes');
+    params.old = { t: p.oldThreshold, nodeIndices: p.oldNodeIndices, commitments: p.oldCommitments.map((c) => toHex(c)), epoch: Number(p.oldEpoch), lineage: p.oldLineage.map((d) => toHex(d)) };
   }
   return params;
 }
@@ -122,6 +125,12 @@ export class LifecycleHandler {
         throw failedPrecondition(`operation ${existing.params.sessionId} is pending on ${params.keyName}; finish it or abort it first`);
       }
       if (await this.store.committedSession(params.keyName, params.sessionId)) throw alreadyExists(`session ${params.sessionId} is already committed`);
+      // Nobody deals from, or refreshes, a record the cluster has moved on from (node/reconcile.ts):
+      // a coordinator could otherwise fork the version from a stale copy.
+      if (params.kind !== 'dkg' && this.store.currentShare(params.keyName, params.version) !== undefined) {
+        const erased = await reconcileVersion(this.rt, this.peers, params.keyName, params.version);
+        if (erased) throw failedPrecondition(`${params.keyName}@${params.version} moved on to epoch ${erased.toEpoch} without this node (t peers agree); its epoch-${erased.fromEpoch} share was erased and it takes no part in a session from the old record`);
+      }
       await this.checkAgainstStore(params);
       let state: ParticipantState;
       try {
@@ -144,6 +153,13 @@ export class LifecycleHandler {
   private async checkAgainstStore(p: OperationParams): Promise<void> {
     const min = await this.rt.cluster.minThreshold();
     if (p.t < min) throw failedPrecondition(`threshold ${p.t} is below this cluster's minThreshold ${min}; this node takes no part`);
+    // A new node set must stay usable with the faulty nodes the policy allows for (faultTolerance,
+    // by default minThreshold − 1) silent: otherwise a coordinator could pick a set in which one
+    // liar withholding loses the version. (A refresh keeps the set it has.)
+    const f = await this.rt.cluster.faultTolerance();
+    if (p.kind !== 'refresh' && p.receivers.length < p.t + f) {
+      throw failedPrecondition(`${p.t} of ${p.receivers.length} nodes would not survive the ${f} silent nodes this cluster's policy allows for (faultTolerance); this node takes no part (give at least ${p.t + f} nodes)`);
+    }
     let current;
     try {
       current = this.store.resolve(p.keyName, p.version);
@@ -162,8 +178,13 @@ export class LifecycleHandler {
     if (!current) {
       if (mustHold) throw notFound(`this node holds no version ${p.version} of ${p.keyName}`);
       // A node that joins (reshare) has nothing to compare; but a node the old record names as a
-      // holder must hold it.
-      if (old.nodeIndices.includes(self)) throw failedPrecondition(`the operation says this node holds ${p.keyName}@${p.version}, but it does not`);
+      // holder must hold it — unless its stale share of that very record was erased (a node
+      // restored from an old backup): then it may join a reshare as a receiver to get one back.
+      if (old.nodeIndices.includes(self)) {
+        const erased = p.kind === 'reshare' ? await this.store.supersededInSet(p.keyName, p.version) : undefined;
+        const oldDigest = recordDigest({ version: p.version, threshold: old.t, nodeIndices: old.nodeIndices, commitments: old.commitments.map((c) => fromHex(c)), epoch: old.epoch, lineage: old.lineage ?? [] });
+        if (erased === undefined || erased !== oldDigest) throw failedPrecondition(`the operation says this node holds ${p.keyName}@${p.version}, but it does not`);
+      }
       return;
     }
     if (current.record.state === 'destroyed') throw failedPrecondition(`version ${p.version} of ${p.keyName} was destroyed`);
@@ -173,6 +194,7 @@ export class LifecycleHandler {
     if (r.nodeIndices.join() !== old.nodeIndices.join()) differs.push(`nodes ${old.nodeIndices.join(',')} (here ${r.nodeIndices.join(',')})`);
     if (r.epoch !== old.epoch) differs.push(`epoch ${old.epoch} (here ${r.epoch})`);
     if (r.commitments.join() !== old.commitments.join()) differs.push('other commitments');
+    if ((r.lineage ?? []).join() !== (old.lineage ?? []).join()) differs.push('another lineage');
     if (differs.length > 0) throw failedPrecondition(`the operation's old state of ${p.keyName}@${p.version} is not this node's: ${differs.join(', ')}`);
     if (mustHold && !this.oldShare(p)) throw failedPrecondition(`this node's share of ${p.keyName}@${p.version} is unavailable`);
   }

@@ -8,11 +8,14 @@
  * So at start and every `reconcileSeconds`, the node asks every node of its own descriptor for its
  * record of each version it holds (Peer.VersionHistory). Their answers are claims: only when t
  * nodes (t ≥ the descriptor's minThreshold) agree on a record of the *same key* (same pkS) at a
- * newer epoch (crypto/records.ts `supersededBy`) does the node erase its share and keep a
- * tombstone, so the version number stays taken. Fewer than minThreshold liars can never make it
- * erase a live share. A version with a lifecycle session pending on its key is left to the
- * session's own commit or abort (abort-op rolls it forward), and the check runs under the key's
- * lock so it never interleaves with one.
+ * newer epoch that *descends* from its record (its lineage names it; crypto/records.ts
+ * `supersededBy`) does the node erase its share and keep a tombstone, so the version number stays
+ * taken. Fewer than minThreshold liars can never make it erase a live share, and a fork a
+ * coordinator drives from a stale copy (a sibling, not a descendant) never counts. The same check
+ * runs before a refresh or reshare prepares from a held record (node/lifecycle.ts), so nobody
+ * deals from a superseded one. A session pending on the same version that is ready settles by its
+ * own commit or abort (abort-op rolls it forward); one that is only prepared, from a superseded
+ * record, is dropped. The check runs under the key's lock so it never interleaves with a step.
  */
 import { claim, supersededBy, type Claimed, type VersionRecord as PublicRecord } from '../crypto/index.js';
 import type { LifecycleHandler } from './lifecycle.js';
@@ -59,58 +62,70 @@ export class Reconciler {
   }
 
   private async pass(): Promise<ReconcileOutcome[]> {
-    const self = this.rt.config.index;
-    const others = (await this.rt.cluster.indices()).filter((j) => j !== self);
-    if (others.length === 0) return [];
     const out: ReconcileOutcome[] = [];
     for (const keyName of this.rt.store.keyNames()) {
       for (const v of this.rt.store.versions(keyName)) {
         if (v.record.state === 'destroyed') continue;
-        const done = await this.lifecycle.locked(keyName, () => this.reconcile(keyName, v.record.version, others));
+        const done = await this.lifecycle.locked(keyName, () => reconcileVersion(this.rt, this.peers, keyName, v.record.version));
         if (done) out.push(done);
       }
     }
     return out;
   }
+}
 
-  private async reconcile(keyName: string, version: number, others: number[]): Promise<ReconcileOutcome | undefined> {
-    const store = this.rt.store;
-    let own;
-    try {
-      own = store.resolve(keyName, version);
-    } catch {
-      return undefined;
-    }
-    if (own.record.state === 'destroyed') return undefined;
-    // A pending session on the key settles by its own commit or abort.
-    const pending = await store.loadOperation(keyName).catch(() => 'unreadable' as const);
-    if (pending !== undefined) return undefined;
-    const ownRecord: PublicRecord = { version, threshold: own.record.threshold, nodeIndices: own.record.nodeIndices, commitments: own.commitments, epoch: String(own.record.epoch) };
-    const claims: Claimed<PublicRecord>[] = [claim(this.rt.config.index, ownRecord, own.record.state)];
-    await Promise.all(
-      others.map(async (j) => {
-        try {
-          const h = await this.peers.versionHistory(j, { keyName, keyVersion: version }, { quick: true });
-          if ((h.history !== 'held' && h.history !== 'destroyed') || h.commitments.length === 0) return;
-          const state = (['active', 'decrypt-only', 'destroyed'] as const).includes(h.state as KeyStateName) ? (h.state as KeyStateName) : undefined;
-          if (!state) return;
-          claims.push(claim(j, { version, threshold: h.threshold, nodeIndices: h.nodeIndices, commitments: h.commitments.map((c) => new Uint8Array(c)), epoch: h.epoch }, state));
-        } catch {
-          // A peer that cannot be asked gives no voice.
-        }
-      }),
-    );
-    const newer = supersededBy(ownRecord, claims, { minThreshold: await this.rt.cluster.minThreshold() });
-    if (!newer) return undefined;
-    const inNewSet = newer.nodeIndices.includes(this.rt.config.index);
-    if (!(await store.supersede(keyName, version, own.record.epoch, newer))) return undefined;
-    const outcome = { keyName, version, fromEpoch: own.record.epoch, toEpoch: Number(newer.epoch), inNewSet };
-    this.rt.log.warn(
-      { alert: 'share-superseded', key: keyName, version, fromEpoch: outcome.fromEpoch, toEpoch: outcome.toEpoch, holders: newer.holders },
-      `${keyName}@${version} moved on to epoch ${newer.epoch} without this node (nodes ${newer.holders.join(',')} agree); its epoch-${own.record.epoch} share was erased` +
-        (inNewSet ? `; this node is in the new node set but holds no share: run splitkey key reshare ${keyName} --version ${version} --nodes ${newer.nodeIndices.join(',')} --threshold ${newer.threshold} to give it one` : ''),
-    );
-    this.rt.metrics.supersededShares.inc();
-    return outcome;
+/**
+ * Ask every peer of this node's descriptor about one version it holds and, if t of them agree on a
+ * descendant of its record, erase its share (and drop an unready session pending from that
+ * record). The caller holds the key's lock. Returns what was erased, or undefined.
+ */
+export async function reconcileVersion(rt: NodeRuntime, peers: PeerClients, keyName: string, version: number): Promise<ReconcileOutcome | undefined> {
+  const store = rt.store;
+  let own;
+  try {
+    own = store.resolve(keyName, version);
+  } catch {
+    return undefined;
   }
+  if (own.record.state === 'destroyed') return undefined;
+  const pending = await store.loadOperation(keyName).catch(() => 'unreadable' as const);
+  if (pending === 'unreadable') return undefined;
+  // A session on this version that got as far as ready settles by its own commit or abort.
+  const samePending = pending && pending.params.version === version ? pending : undefined;
+  if (samePending && (samePending.phase !== 'prepared' || samePending.intent)) return undefined;
+  const self = rt.config.index;
+  const others = (await rt.cluster.indices()).filter((j) => j !== self);
+  if (others.length === 0) return undefined;
+  const ownRecord: PublicRecord = { version, threshold: own.record.threshold, nodeIndices: own.record.nodeIndices, commitments: own.commitments, epoch: String(own.record.epoch), lineage: own.record.lineage ?? [] };
+  const claims: Claimed<PublicRecord>[] = [claim(self, ownRecord, own.record.state)];
+  await Promise.all(
+    others.map(async (j) => {
+      try {
+        const h = await peers.versionHistory(j, { keyName, keyVersion: version }, { quick: true });
+        if ((h.history !== 'held' && h.history !== 'destroyed') || h.commitments.length === 0) return;
+        const state = (['active', 'decrypt-only', 'destroyed'] as const).includes(h.state as KeyStateName) ? (h.state as KeyStateName) : undefined;
+        if (!state) return;
+        const lineage = h.lineage.map((d) => Buffer.from(d).toString('hex'));
+        claims.push(claim(j, { version, threshold: h.threshold, nodeIndices: h.nodeIndices, commitments: h.commitments.map((c) => new Uint8Array(c)), epoch: h.epoch, lineage }, state));
+      } catch {
+        // A peer that cannot be asked gives no voice.
+      }
+    }),
+  );
+  const newer = supersededBy(ownRecord, claims, { minThreshold: await rt.cluster.minThreshold() });
+  if (!newer) return undefined;
+  if (samePending) {
+    await store.deleteOperation(keyName);
+    rt.log.warn({ key: keyName, version, session: samePending.params.sessionId }, `dropped the unready ${samePending.params.kind} ${samePending.params.sessionId} of ${keyName}@${version}: the record it started from was superseded`);
+  }
+  const inNewSet = newer.nodeIndices.includes(self);
+  if (!(await store.supersede(keyName, version, own.record.epoch, newer))) return undefined;
+  const outcome = { keyName, version, fromEpoch: own.record.epoch, toEpoch: Number(newer.epoch), inNewSet };
+  rt.log.warn(
+    { alert: 'share-superseded', key: keyName, version, fromEpoch: outcome.fromEpoch, toEpoch: outcome.toEpoch, holders: newer.holders },
+    `${keyName}@${version} moved on to epoch ${newer.epoch} without this node (nodes ${newer.holders.join(',')} agree); its epoch-${own.record.epoch} share was erased` +
+      (inNewSet ? `; this node is in the new node set but holds no share: run splitkey key reshare ${keyName} --version ${version} --nodes ${newer.nodeIndices.join(',')} --threshold ${newer.threshold} to give it one` : ''),
+  );
+  rt.metrics.supersededShares.inc();
+  return outcome;
 }

@@ -22,6 +22,7 @@ import {
   i2osp,
   lengthPrefixed,
   publicShare,
+  recordDigest,
   utf8,
   verifyShare,
   type Element,
@@ -31,7 +32,7 @@ import {
 } from '../crypto/index.js';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from './errors.js';
 import { crashPoint } from './crash.js';
-import type { ParticipantState } from '../crypto/lifecycle.js';
+import { committedLineage, type ParticipantState } from '../crypto/lifecycle.js';
 import { hkdfSync } from 'node:crypto';
 import type { Logger } from './log.js';
 import { SealError, loadSealKey, needsSalt, newSalt, open, seal, type SealSource } from './seal.js';
@@ -53,6 +54,8 @@ export interface VersionRecord {
   sealedShare?: string;
   /** Lifecycle session that produced this state (absent for dealer imports). */
   session?: string;
+  /** Digests of the records this one descends from (crypto/records.ts; absent = none). */
+  lineage?: string[];
 }
 
 /** A version as held in memory. */
@@ -115,7 +118,7 @@ export interface VersionHistoryAnswer {
   history: VersionHistory;
   sessionId: string;
   publicKey: Uint8Array;
-  record?: { threshold: number; nodeIndices: number[]; commitments: Uint8Array[]; epoch: number; state: KeyStateName };
+  record?: { threshold: number; nodeIndices: number[]; commitments: Uint8Array[]; epoch: number; state: KeyStateName; lineage: string[] };
 }
 
 /** The public record a quorum agreed on (crypto/records.ts `Agreed`), as the store needs it. */
@@ -124,6 +127,7 @@ export interface AgreedRecord {
   nodeIndices: number[];
   commitments: Uint8Array[];
   epoch: string;
+  lineage?: string[];
 }
 
 export class ShareStore {
@@ -230,7 +234,7 @@ export class ShareStore {
     const v = this.keys.get(keyName)?.get(version);
     if (v && (h === 'held' || h === 'destroyed')) {
       const { threshold, nodeIndices, epoch, state } = v.record;
-      return { history: h, sessionId: v.record.session ?? '', publicKey: v.publicKey, record: { threshold, nodeIndices: [...nodeIndices], commitments: v.commitments, epoch, state } };
+      return { history: h, sessionId: v.record.session ?? '', publicKey: v.publicKey, record: { threshold, nodeIndices: [...nodeIndices], commitments: v.commitments, epoch, state, lineage: [...(v.record.lineage ?? [])] } };
     }
     const importing = this.importing.get(`${keyName}${SEP}${version}`);
     if (importing !== undefined) return { history: 'pending', sessionId: '', publicKey: unhex(importing) };
@@ -255,6 +259,18 @@ export class ShareStore {
     await this.db.put(importKey(keyName, version), pk, { sync: true });
   }
 
+  /**
+   * The record a quorum agreed on when this node's share was erased as superseded while it stayed
+   * in the node set (a node restored from an old backup): its digest. Such a node may join a
+   * reshare of exactly that record as a receiver, to get a share back.
+   */
+  async supersededInSet(keyName: string, version: number): Promise<string | undefined> {
+    const raw = await this.db.get(leftKey(keyName, version));
+    if (raw === undefined) return undefined;
+    const t = JSON.parse(raw) as { superseded?: { inNewSet?: boolean; digest?: string } };
+    return t.superseded?.inNewSet ? t.superseded.digest : undefined;
+  }
+
   /** Drop an import mark (the import was refused). */
   async clearImport(keyName: string, version: number): Promise<void> {
     this.importing.delete(`${keyName}${SEP}${version}`);
@@ -277,7 +293,7 @@ export class ShareStore {
       version,
       epoch: Number(agreed.epoch),
       nodeIndices: [...agreed.nodeIndices],
-      superseded: { epoch: expectEpoch, inNewSet: agreed.nodeIndices.includes(this.nodeIndex) },
+      superseded: { epoch: expectEpoch, inNewSet: agreed.nodeIndices.includes(this.nodeIndex), digest: recordDigest({ version, ...agreed }) },
       atMs: clock(),
     };
     crashPoint('supersede:before-write');
@@ -496,6 +512,7 @@ export class ShareStore {
         createdAtMs: existing?.record.createdAtMs ?? clock(),
         nodeIndex: this.nodeIndex,
         session: p.sessionId,
+        lineage: committedLineage(p),
       };
       const share = Buffer.from(state.ready.share, 'hex');
       record.sealedShare = Buffer.from(seal(this.sealKey, share, shareAad(p.keyName, p.version, this.nodeIndex, p.epoch))).toString('base64');

@@ -1,6 +1,6 @@
 /** Cluster descriptors: validation, merging for a reshare to another cluster, failure-domain rules. */
 import { describe, expect, it } from 'vitest';
-import { checkFailureDomains, mergeDescriptors, minThresholdOf, parseDescriptor } from '../client/descriptor.js';
+import { checkFailureDomains, faultToleranceOf, mergeDescriptors, minThresholdOf, parseDescriptor } from '../client/descriptor.js';
 import { ConfigError } from '../client/errors.js';
 
 const node = (index: number, domain?: string) => ({ index, address: `10.0.0.${index}:7001`, domain });
@@ -26,6 +26,14 @@ describe('cluster descriptor', () => {
     expect(() => parseDescriptor({ nodes: [node(1), node(2), node(3)], minThreshold: 3, defaultThreshold: 2 })).toThrow(/defaultThreshold 2 is below minThreshold 3/);
     // Merging two clusters keeps the stricter policy.
     expect(mergeDescriptors(parseDescriptor({ nodes: [node(1), node(2), node(3)], minThreshold: 3 }), parseDescriptor({ nodes: [node(4), node(5)] })).minThreshold).toBe(3);
+  });
+
+  it('carries faultTolerance: default minThreshold − 1, at most that, 0 allowed on purpose', () => {
+    const nodes = [1, 2, 3, 4, 5].map((index) => ({ index, address: `127.0.0.1:${7000 + index}` }));
+    expect(faultToleranceOf(parseDescriptor({ nodes, minThreshold: 3 }))).toBe(2);
+    expect(faultToleranceOf(parseDescriptor({ nodes, minThreshold: 3, faultTolerance: 0 }))).toBe(0);
+    expect(() => parseDescriptor({ nodes, minThreshold: 3, faultTolerance: 3 })).toThrow('faultTolerance must be an integer in [0, 2]');
+    expect(() => parseDescriptor({ nodes, minThreshold: 3, faultTolerance: -1 })).toThrow('faultTolerance');
   });
 
   it('merges two clusters for a reshare, refusing one index at two addresses', () => {

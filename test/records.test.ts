@@ -4,7 +4,7 @@
  * make it agreed. Pure: records are built from a real dealing's commitments.
  */
 import { describe, expect, it } from 'vitest';
-import { agreeOnVersions, claim, supersededBy, createDealing, loadGroup, recordFingerprint, regression, remember, type RecordState, type VersionRecord } from '../crypto/index.js';
+import { agreeOnVersions, claim, nextLineage, supersededBy, createDealing, loadGroup, recordFingerprint, regression, remember, type RecordState, type VersionRecord } from '../crypto/index.js';
 import { deterministicRng } from './helpers/rng.js';
 
 const group = await loadGroup('sodium');
@@ -117,7 +117,10 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
   // v1 resharded from {1,2,3} (t = 2, epoch 1) to {1,2,4} (t = 2, epoch 2): the same pkS, new
   // commitments. Node 3 was down and still reports epoch 1; node 1 lies and reports epoch 1 too.
   const old: VersionRecord = { version: 1, threshold: 2, nodeIndices: [1, 2, 3], commitments: commitments(2), epoch: '1' };
-  const moved: VersionRecord = { version: 1, threshold: 2, nodeIndices: [1, 2, 4], commitments: [old.commitments[0]!, ...commitments(2).slice(1)], epoch: '2' };
+  const moved: VersionRecord = { version: 1, threshold: 2, nodeIndices: [1, 2, 4], commitments: [old.commitments[0]!, ...commitments(2).slice(1)], epoch: '2', lineage: nextLineage(old) };
+  // F6: a fork a coordinator drove from the stale epoch-1 copy (node 1 left out, a liar that kept
+  // its old share), at an epoch it chose: the same key, a higher epoch, but not a descendant of `moved`.
+  const fork: VersionRecord = { version: 1, threshold: 2, nodeIndices: [1, 3], commitments: [old.commitments[0]!, ...commitments(2).slice(1)], epoch: '9', lineage: nextLineage(old) };
   const p2 = { minThreshold: 2 };
 
   it('M1: a stale holder plus one liar give the old epoch t voices, and still the newest epoch of the same key is agreed (no denial); both are named', () => {
@@ -127,7 +130,29 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
     expect(a.versions[0]!.epoch).toBe('2');
     expect(a.versions[0]!.holders).toEqual([2, 4]);
     expect(a.suspects.map((s) => s.index).sort()).toEqual([1, 3]);
-    expect(a.suspects[0]!.reason).toMatch(/older than epoch 2/);
+    expect(a.suspects[0]!.reason).toMatch(/an ancestor of epoch 2/);
+  });
+
+  it('F6: a fork from an ancestor at a higher epoch is a conflict with the current record, never its replacement', () => {
+    const a = agreeOnVersions([claim(1, fork, 'active'), claim(3, fork, 'active'), claim(2, moved, 'active'), claim(4, moved, 'active')], p2);
+    expect(a.versions).toEqual([]);
+    expect(a.conflicts).toHaveLength(1);
+    // A holder of the current record never erases for the fork, however high its epoch.
+    expect(supersededBy(moved, [claim(2, moved, 'active'), claim(1, fork, 'active'), claim(3, fork, 'active')], p2)).toBeUndefined();
+    // A record that claims the same epoch and pkS but no lineage is no descendant either.
+    const noLineage: VersionRecord = { ...moved, lineage: [] };
+    expect(supersededBy(old, [claim(2, noLineage, 'active'), claim(4, noLineage, 'active')], p2)).toBeUndefined();
+  });
+
+  it('a holder several epochs behind learns it moved on (its record is in the lineage), and agreement picks the newest of a chain', () => {
+    const third: VersionRecord = { ...moved, epoch: '3', commitments: [old.commitments[0]!, ...commitments(2).slice(1)], lineage: nextLineage(moved) };
+    expect(third.lineage).toHaveLength(2);
+    expect(supersededBy(old, [claim(2, third, 'active'), claim(4, third, 'active')], p2)?.epoch).toBe('3');
+    // Node 3 missed two epochs; node 2 lies with the epoch-1 record (t voices for it); nodes 1, 4 hold epoch 3.
+    const a = agreeOnVersions([claim(3, old, 'active'), claim(2, old, 'active'), claim(1, third, 'active'), claim(4, third, 'active')], p2);
+    expect(a.conflicts).toEqual([]);
+    expect(a.versions[0]!.epoch).toBe('3');
+    expect(a.suspects.map((x) => x.index).sort()).toEqual([2, 3]);
   });
 
   it('the newest epoch wins whatever order the claims arrive in, and when it is destroyed the version is destroyed', () => {
@@ -155,7 +180,7 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
     const low: VersionRecord = { ...moved, threshold: 1, commitments: [old.commitments[0]!] };
     expect(supersededBy(old, [claim(2, low, 'active')], p2)).toBeUndefined();
     // t voices for a newer epoch of another key: not this key moving on (never erase for it).
-    const otherKey: VersionRecord = { ...moved, commitments: commitments(2) };
+    const otherKey: VersionRecord = { ...moved, commitments: commitments(2), lineage: nextLineage(old) };
     expect(supersededBy(old, [claim(2, otherKey, 'active'), claim(4, otherKey, 'active')], p2)).toBeUndefined();
     // The same epoch is not newer.
     expect(supersededBy(moved, [claim(2, moved, 'active'), claim(4, moved, 'active')], p2)).toBeUndefined();

@@ -62,6 +62,8 @@ export function adminHandlers(rt: NodeRuntime): AdminHandlers {
       if (!rt.config.allowImport) throw failedPrecondition('this node refuses imports of known secrets ("allowImport": false): every key here comes from a DKG');
       const min = await rt.cluster.minThreshold();
       if (req.threshold < min) throw failedPrecondition(`threshold ${req.threshold} is below this cluster's minThreshold ${min}`);
+      const f = await rt.cluster.faultTolerance();
+      if (nodeIndices.length < t + f) throw failedPrecondition(`${t} of ${nodeIndices.length} nodes would not survive the ${f} silent nodes this cluster's policy allows for (faultTolerance); give at least ${t + f} nodes`);
       const res = await rt.lifecycle.checkedImport(req.keyName, req.keyVersion, req.commitments[0]!, () =>
         rt.store.importShare({
           keyName: req.keyName,

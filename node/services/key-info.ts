@@ -22,6 +22,7 @@ export function keyInfo(store: ShareStore, keyName: string): KeyInfo {
       epoch: String(v.record.epoch),
       createdAtMs: String(v.record.createdAtMs),
       commitments: v.commitments,
+      lineage: (v.record.lineage ?? []).map((d) => Buffer.from(d, 'hex')),
     })),
   };
 }

@@ -69,7 +69,7 @@ export function peerHandlers(rt: NodeRuntime): PeerHandlers {
           history: h.history,
           sessionId: h.sessionId,
           publicKey: h.publicKey,
-          ...(r ? { threshold: r.threshold, nodeIndices: r.nodeIndices, commitments: r.commitments, epoch: String(r.epoch), state: r.state } : {}),
+          ...(r ? { threshold: r.threshold, nodeIndices: r.nodeIndices, commitments: r.commitments, epoch: String(r.epoch), state: r.state, lineage: r.lineage.map((d) => Buffer.from(d, 'hex')) } : {}),
         };
       },
       { audited: false },

@@ -35,7 +35,8 @@ function dkgParams(over: Record<string, unknown> = {}) {
 }
 
 beforeAll(async () => {
-  cluster = await startTestCluster({ n: 2 });
+  // 2-of-2 keys: the descriptor's faultTolerance 0 allows them (these tests are about validation).
+  cluster = await startTestCluster({ n: 2, faultTolerance: 0 });
   admin = new AdminClient(await cluster.adminChannels());
   asClient = await cluster.clientChannels('acme');
 });

@@ -4,7 +4,7 @@
  * test states the property the threat model promises ("a coordinator + up to t-1 nodes must not
  * cause a changed, lost or forked key version"); each failed before its fix (F1–F5).
  *
- * Cluster: 5 nodes, minThreshold 2 (so two disjoint t = 2 groups fit in one cluster).
+ * Cluster: 6 nodes, minThreshold 2 (so two disjoint 2-of-3 groups fit in one cluster).
  */
 import { createPrivateKey, sign } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -25,7 +25,7 @@ let cluster: TestCluster;
 let admin: AdminClient;
 
 beforeAll(async () => {
-  cluster = await startTestCluster({ n: 5, minThreshold: 2 });
+  cluster = await startTestCluster({ n: 6, minThreshold: 2 });
   admin = new AdminClient(await cluster.adminChannels());
 });
 
@@ -55,7 +55,7 @@ async function runToReady(p: OperationParams): Promise<Uint8Array> {
 /** What each node's own store says about keyName@version: epoch, holders and pkS, or undefined. */
 function records(keyName: string, version: number): Map<number, string> {
   const out = new Map<number, string>();
-  for (let n = 1; n <= 5; n++) {
+  for (let n = 1; n <= 6; n++) {
     let v;
     try {
       v = cluster.nodes[n - 1]!.store.resolve(keyName, version);
@@ -70,13 +70,13 @@ function records(keyName: string, version: number): Map<number, string> {
 describe('attack review: one (key, version) never has two records', () => {
   it('F1: two DKGs of the same (key, version) prepared before either commits never both commit (pending sessions count as used; asked again at commit)', async () => {
     const name = 'acme/fork-dkg';
-    const a: OperationParams = { sessionId: 'a1'.repeat(16), kind: 'dkg', keyName: name, version: 1, t: 2, receivers: [1, 2], dealers: [1, 2], epoch: 1 };
-    const b: OperationParams = { sessionId: 'b1'.repeat(16), kind: 'dkg', keyName: name, version: 1, t: 2, receivers: [3, 4], dealers: [3, 4], epoch: 1 };
+    const a: OperationParams = { sessionId: 'a1'.repeat(16), kind: 'dkg', keyName: name, version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: 1 };
+    const b: OperationParams = { sessionId: 'b1'.repeat(16), kind: 'dkg', keyName: name, version: 1, t: 2, receivers: [4, 5, 6], dealers: [4, 5, 6], epoch: 1 };
     // The coordinator prepares both before committing either: every VersionHistory answer is "none".
     const ra = await settle(runToReady(a));
     const rb = await settle(runToReady(b));
-    for (const n of [1, 2]) await settle(t().commit(n, name, a.sessionId));
-    for (const n of [3, 4]) await settle(t().commit(n, name, b.sessionId));
+    for (const n of [1, 2, 3]) await settle(t().commit(n, name, a.sessionId));
+    for (const n of [4, 5, 6]) await settle(t().commit(n, name, b.sessionId));
     const recs = records(name, 1);
     const distinct = new Set(recs.values());
     // The promise: at most one record of acme/fork-dkg@1 exists on any node.
@@ -116,10 +116,10 @@ describe('attack review: one (key, version) never has two records', () => {
     await m.createKey(name, 2, [1, 2, 3, 4, 5]);
     const v = (await m.versions(name))[0]!;
     const old = { t: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch };
-    // Dealers 1,2 reshare to {1,2}; old holders 3,4,5 (3 ≥ t) are not told and keep epoch 1.
-    const r: OperationParams = { sessionId: 'e3'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [1, 2], dealers: [1, 2], epoch: v.epoch + 1, old };
+    // Dealers 1,2 reshare to {1,2,6}; old holders 3,4,5 (3 ≥ t) are not told and keep epoch 1.
+    const r: OperationParams = { sessionId: 'e3'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [1, 2, 6], dealers: [1, 2], epoch: v.epoch + 1, old };
     const ready = await settle(runToReady(r));
-    if (ready.ok) for (const n of [1, 2]) await settle(t().commit(n, name, r.sessionId));
+    if (ready.ok) for (const n of [1, 2, 6]) await settle(t().commit(n, name, r.sessionId));
     const agreed = await m.agreement(name);
     expect(agreed.refused, `prepare: ${JSON.stringify(ready.ok ? 'ok' : ready.e)}; records: ${JSON.stringify([...records(name, 1)])}`).toEqual([]);
   });
@@ -137,9 +137,9 @@ describe('attack review: commit/abort intent', () => {
     // Nodes 1 and 2 commit (they see node 3 ready); node 3's commit is dropped.
     for (const n of [1, 2]) expect(await t().commit(n, name, r.sessionId)).toBe(true);
     // Another session commits on the key on nodes 1, 2 (node 3 is busy: its refresh is pending).
-    const d: OperationParams = { sessionId: 'a5'.repeat(16), kind: 'dkg', keyName: name, version: 2, t: 2, receivers: [1, 2], dealers: [1, 2], epoch: 1 };
+    const d: OperationParams = { sessionId: 'a5'.repeat(16), kind: 'dkg', keyName: name, version: 2, t: 2, receivers: [1, 2, 4], dealers: [1, 2, 4], epoch: 1 };
     await runToReady(d);
-    for (const n of [1, 2]) expect(await t().commit(n, name, d.sessionId)).toBe(true);
+    for (const n of [1, 2, 4]) expect(await t().commit(n, name, d.sessionId)).toBe(true);
     // Node 3 asks 1 and 2 about the refresh: "none". It aborts and keeps its epoch-1 share.
     const res = await settle(t().abort(3, name, r.sessionId));
     // Refused or not, the operator's recovery (abort-op) must leave one epoch everywhere.
@@ -190,8 +190,8 @@ describe('attack review: import and receipts', () => {
     const pair = await cluster.certFor({ role: 'admin', name: 'importer2', capabilities: ['import'] });
     const d = cluster.descriptor();
     const tls = { tls: { ca: Buffer.from(cluster.ca.certPem), cert: Buffer.from(pair.certPem), key: Buffer.from(pair.keyPem) } };
-    const a = new AdminClient(new NodeChannels({ ...d, nodes: d.nodes.filter((n) => n.index <= 2) }, tls));
-    const b = new AdminClient(new NodeChannels({ ...d, nodes: d.nodes.filter((n) => n.index >= 3 && n.index <= 4) }, tls));
+    const a = new AdminClient(new NodeChannels({ ...d, nodes: d.nodes.filter((n) => n.index <= 3) }, tls));
+    const b = new AdminClient(new NodeChannels({ ...d, nodes: d.nodes.filter((n) => n.index >= 4) }, tls));
     try {
       for (let round = 1; round <= 4; round++) {
         const [ra, rb] = await Promise.all([
@@ -199,7 +199,7 @@ describe('attack review: import and receipts', () => {
           settle(b.importKey(name, randomScalar(group, deterministicRng(`race-b-${round}`)), 2, { version: round })),
         ]);
         const pks = new Set<string>();
-        for (let n = 1; n <= 5; n++) {
+        for (let n = 1; n <= 6; n++) {
           const v = cluster.nodes[n - 1]!.store.history(name, round) === 'held' ? cluster.nodes[n - 1]!.store.resolve(name, round) : undefined;
           if (v) pks.add(Buffer.from(v.publicKey).toString('hex'));
         }

@@ -54,7 +54,9 @@ async function behindLiar(lie: Lie, index = 1): Promise<{ client: SplitkeyClient
 }
 
 beforeAll(async () => {
-  cluster = await startTestCluster({ n: 5, minThreshold: 3 });
+  // faultTolerance 0: the scenarios run sessions on node subsets ({1,2,3}, {3,4,5}) with t = 3; the
+  // default (minThreshold − 1 = 2 silent nodes survived, n ≥ t + 2) is tested in attack3 "F8".
+  cluster = await startTestCluster({ n: 5, minThreshold: 3, faultTolerance: 0 });
   const pair = await cluster.certFor({ role: 'client', tenant: 'acme', name: 'app' });
   clientPem = { ca: Buffer.from(cluster.ca.certPem), cert: Buffer.from(pair.certPem), key: Buffer.from(pair.keyPem) };
   admin = new AdminClient(await cluster.adminChannels());

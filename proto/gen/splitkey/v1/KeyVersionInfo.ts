@@ -14,6 +14,7 @@ export interface KeyVersionInfo {
   'epoch'?: (number | string | Long);
   'createdAtMs'?: (number | string | Long);
   'commitments'?: (Buffer | Uint8Array | string)[];
+  'lineage'?: (Buffer | Uint8Array | string)[];
 }
 
 export interface KeyVersionInfo__Output {
@@ -26,4 +27,5 @@ export interface KeyVersionInfo__Output {
   'epoch': (string);
   'createdAtMs': (string);
   'commitments': (Buffer)[];
+  'lineage': (Buffer)[];
 }

@@ -16,6 +16,7 @@ export interface OperationParams {
   'oldCommitments'?: (Buffer | Uint8Array | string)[];
   'oldEpoch'?: (number | string | Long);
   'retire'?: (number)[];
+  'oldLineage'?: (Buffer | Uint8Array | string)[];
 }
 
 export interface OperationParams__Output {
@@ -32,4 +33,5 @@ export interface OperationParams__Output {
   'oldCommitments': (Buffer)[];
   'oldEpoch': (string);
   'retire': (number)[];
+  'oldLineage': (Buffer)[];
 }

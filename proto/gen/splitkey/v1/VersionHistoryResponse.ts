@@ -11,6 +11,7 @@ export interface VersionHistoryResponse {
   'commitments'?: (Buffer | Uint8Array | string)[];
   'epoch'?: (number | string | Long);
   'state'?: (string);
+  'lineage'?: (Buffer | Uint8Array | string)[];
 }
 
 export interface VersionHistoryResponse__Output {
@@ -22,4 +23,5 @@ export interface VersionHistoryResponse__Output {
   'commitments': (Buffer)[];
   'epoch': (string);
   'state': (string);
+  'lineage': (Buffer)[];
 }
