@@ -12,15 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { adminFrom } from '../cli/context.js';
 import { cliEntry, DevCluster } from '../cli/dev-cluster.js';
 import { socketPathFor } from '../client/appliance-server.js';
 import { connect } from '../client/client.js';
 import { KeyManager } from '../client/key-manager.js';
-import type { ProtoGrpcType } from '../proto/gen/appliance.js';
 import type { ApplianceClient } from '../proto/gen/splitkey/v1/Appliance.js';
-import { PROTO_OPTIONS, protoDir } from '../proto/load.js';
+import { loadApplianceProto } from '../proto/load.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CONCURRENCY = 32;
@@ -61,8 +59,7 @@ async function main(): Promise<void> {
       appliance!.once('exit', (code) => reject(new Error(`splitkey appliance exited with ${code}`)));
       createInterface({ input: appliance!.stdout! }).on('line', (l) => l.includes('"serving"') && resolve());
     });
-    const def = protoLoader.loadSync(join(protoDir(), 'splitkey', 'v1', 'appliance.proto'), { ...PROTO_OPTIONS, includeDirs: [protoDir()] });
-    const proto = grpc.loadPackageDefinition(def) as unknown as ProtoGrpcType;
+    const proto = loadApplianceProto();
     const caller = new proto.splitkey.v1.Appliance(`unix://${socketPathFor(socketDir, uid)}`, grpc.credentials.createInsecure()) as ApplianceClient;
     const viaSocket = (i: number) =>
       new Promise<void>((resolve, reject) =>

@@ -27,7 +27,13 @@ import { fileURLToPath } from 'node:url';
 import {
   blind,
   combineResponses,
+  combineUnblind,
   createSuite,
+  invertBlinds,
+  lagrangeCoefficients,
+  scaleElements,
+  sumScaled,
+  unblindWeights,
   evaluate,
   evaluatePartial,
   finalize,
@@ -103,6 +109,17 @@ function makeFixtures(): Fixtures {
   };
 }
 
+/**
+ * Combine and unblind t answers (one position), as the client did before per-position
+ * multi-scalar multiplication: every node's element scaled by λ_i·r⁻¹ on its own, then summed.
+ */
+function combineScaleSum(suite: Suite, f: Fixtures['client']): Element[] {
+  const { group } = suite;
+  const lambdas = lagrangeCoefficients(group, f.responses.map((r) => r.index));
+  const inverses = invertBlinds(group, [f.blindScalar]);
+  return sumScaled(group, f.responses.map((r, i) => scaleElements(group, unblindWeights(group, lambdas[i]!, inverses), r.evaluatedElements)));
+}
+
 /** The client path under test: verify t partials, combine, unblind and finalize. */
 function clientVerifyCombine(suite: Suite, f: Fixtures['client']): Uint8Array {
   const verified = f.responses.map((r, i) => verifyPartial(suite, f.publicShares[i]!, [f.blindedElement], r));
@@ -167,6 +184,18 @@ const CASES: readonly Case[] = [
     },
   },
   {
+    id: `combine-scale-sum-t${THRESHOLD}`,
+    label: `combine+unblind, t=${THRESHOLD}: scale per node, then sum`,
+    elements: 1,
+    prepare: (suite, f) => () => combineScaleSum(suite, f.client),
+  },
+  {
+    id: `combine-msm-t${THRESHOLD}`,
+    label: `combine+unblind, t=${THRESHOLD}: one multi-scalar mult`,
+    elements: 1,
+    prepare: (suite, f) => () => combineUnblind(suite, f.client.responses, [f.client.blindScalar]),
+  },
+  {
     id: `client-t${THRESHOLD}`,
     label: `client verify+combine, t=${THRESHOLD}`,
     elements: 1,
@@ -179,6 +208,8 @@ function checkBackends(suites: Record<BackendName, Suite>, f: Fixtures): void {
   for (const name of BACKENDS) {
     const out = clientVerifyCombine(suites[name], f.client);
     if (toHex(out) !== toHex(f.client.expected)) throw new Error(`${name}: threshold output differs from RFC 9497 Evaluate`);
+    const viaMsm = combineUnblind(suites[name], f.client.responses, [f.client.blindScalar]);
+    if (toHex(viaMsm[0]!) !== toHex(combineScaleSum(suites[name], f.client)[0]!)) throw new Error(`${name}: the two combinations differ`);
   }
 }
 
@@ -239,6 +270,11 @@ async function main(): Promise<void> {
   const nativeHeads = BACKENDS.includes('native') ? ['native ops/s', '±', 'native/sodium'] : [];
   console.log(formatTable(['operation', 'noble ops/s', '±', 'sodium ops/s', '±', 'sodium/noble', ...nativeHeads], rows));
   console.log();
+  const byId = new Map(results.map((r) => [r.id, r.results]));
+  const split = byId.get(`combine-scale-sum-t${THRESHOLD}`)!;
+  const msm = byId.get(`combine-msm-t${THRESHOLD}`)!;
+  const msmRatios = BACKENDS.map((b) => `${b} ${(msm[b].opsPerSec / split[b].opsPerSec).toFixed(2)}×`).join(', ');
+  console.log(`combine+unblind, one multi-scalar mult vs scale-then-sum, same run: ${msmRatios}`);
   console.log(`total ${totalSeconds.toFixed(1)} s`);
 
   mkdirSync(new URL('.', RESULTS), { recursive: true });

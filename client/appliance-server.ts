@@ -22,11 +22,9 @@ import { chmod, chown, lstat, mkdir, rm } from 'node:fs/promises';
 import { createServer, type Server as NetServer } from 'node:net';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { HealthImplementation } from 'grpc-health-check';
 import { EnvelopeError, openAll, sealAll, decodeHeader } from '../crypto/envelope.js';
-import { PROTO_OPTIONS, protoDir } from '../proto/load.js';
-import type { ProtoGrpcType } from '../proto/gen/appliance.js';
+import { loadApplianceProto } from '../proto/load.js';
 import type { ApplianceHandlers } from '../proto/gen/splitkey/v1/Appliance.js';
 import { nodeAesGcm } from './aead-node.js';
 import type { SplitkeyClient } from './client.js';
@@ -59,12 +57,6 @@ export interface ApplianceServerOptions {
 
 /** Path of the socket of `uid`. */
 export const socketPathFor = (socketDir: string, uid: number): string => join(socketDir, `uid-${uid}`, 'appliance.sock');
-
-function loadApplianceProto(): ProtoGrpcType {
-  const dir = protoDir();
-  const definition = protoLoader.loadSync(join(dir, 'splitkey', 'v1', 'appliance.proto'), { ...PROTO_OPTIONS, includeDirs: [dir] });
-  return grpc.loadPackageDefinition(definition) as unknown as ProtoGrpcType;
-}
 
 function statusOf(e: unknown): grpc.status {
   if (e instanceof KeyError) return e.code === 'KEY_NOT_FOUND' ? grpc.status.NOT_FOUND : grpc.status.FAILED_PRECONDITION;

@@ -526,7 +526,10 @@ export class ThresholdEvaluator {
         armHedge(clock.left());
       };
       for (let i = 0; i < Math.min(order.length, t + this.options.hedge); i++) ask();
-      speculation = this.busy(() => this.speculate(v, order, inverses));
+      // Per-node scaling next to each proof check pays only where the checks run side by side on
+      // worker threads; on this thread one multi-scalar multiplication per position after the
+      // last answer (combineUnblind) costs less than t separate multiplications.
+      speculation = inline || this.checker.threads === 0 ? undefined : this.busy(() => this.speculate(v, order, inverses));
       armHedge(clock.left());
       settle();
     });

@@ -10,10 +10,13 @@
  * where the compiled worker is missing) everything runs inline on the calling thread, with the
  * same functions and the same results.
  *
- * Workers start with the checker but take jobs only once their group backend is loaded (about
- * 100 ms): until then checks run inline, so a short-lived process (a CLI command) never waits
- * for a thread to start. A worker that dies takes no answer with it: its jobs are checked
- * inline, and the pool goes on with the workers it has left.
+ * Workers start on the first check that could use one (not with the checker: a process that only
+ * ever checks inline — a CLI command deriving one key — never pays for starting threads, each of
+ * which loads the module graph and a group backend again, about 0.3 s of CPU on a 2-core machine,
+ * taken from the main thread's start-up). They take jobs only once their group backend is loaded
+ * (about 100 ms): until then checks run inline, so nothing ever waits for a thread to start. A
+ * worker that dies takes no answer with it: its jobs are checked inline, and the pool goes on
+ * with the workers it has left.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -86,6 +89,8 @@ export class ProofChecker {
   private nextId = 1;
   private closed = false;
   private readonly started: Promise<void>[] = [];
+  /** The pool not started yet: its script and size (spawned by the first check that could use it). */
+  private unstarted: { script: URL; threads: number } | undefined;
 
   constructor(
     readonly group: Group,
@@ -93,18 +98,25 @@ export class ProofChecker {
   ) {
     this.suite = createSuite(group);
     const script = threads > 0 ? workerScript() : undefined;
-    if (!script) return;
-    for (let i = 0; i < threads; i++) this.spawn(script);
+    if (script) this.unstarted = { script, threads };
   }
 
-  /** Worker threads in use (0: checks run inline). */
+  /** Worker threads in use, or to be started on demand (0: checks run inline). */
   get threads(): number {
-    return this.workers.length;
+    return this.unstarted ? this.unstarted.threads : this.workers.length;
   }
 
-  /** Resolves once every worker has started (or died); checks never need to wait for this. */
+  /** Starts the workers (if not yet) and resolves once each has started (or died); checks never need to wait for this. */
   async ready(): Promise<void> {
+    this.start();
     await Promise.all(this.started);
+  }
+
+  private start(): void {
+    const pool = this.unstarted;
+    if (!pool || this.closed) return;
+    this.unstarted = undefined;
+    for (let i = 0; i < pool.threads; i++) this.spawn(pool.script);
   }
 
   /**
@@ -115,6 +127,7 @@ export class ProofChecker {
     const malformed = request.evaluatedElements.length !== request.blinded.length || request.evaluatedElements.some((e) => !(e instanceof Uint8Array) || e.length !== PACKED);
     // A malformed answer fails on decoding, before any multiplication: inline is as fast, and
     // keeps packing simple (every packed element is exactly 32 bytes).
+    if (!malformed && !request.inline) this.start();
     const target = malformed || request.inline ? undefined : this.pick();
     if (!target) {
       try {
@@ -159,6 +172,7 @@ export class ProofChecker {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.unstarted = undefined;
     const workers = this.workers.splice(0);
     for (const w of workers) {
       for (const p of w.pending.values()) {

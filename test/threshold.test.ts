@@ -32,7 +32,7 @@ import {
 } from '../crypto/index.js';
 import { badElements } from './helpers/bad-inputs.js';
 import { deterministicRng } from './helpers/rng.js';
-import { fastBackends } from './helpers/backends.js';
+import { backends, fastBackends } from './helpers/backends.js';
 
 for (const group of fastBackends) {
 describe(`on ${group.name}`, () => {
@@ -247,4 +247,61 @@ describe(`on ${group.name}`, () => {
     });
   });
 });
+}
+
+describe('combineUnblind: one multi-scalar multiplication per position', () => {
+  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+  it('is byte-identical on every backend (noble, sodium, native) and to scaling per node then summing', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 3 }), fc.string({ minLength: 1 }), (t, size, seed) => {
+        const outputs = backends.map((group) => {
+          const suite = createSuite(group);
+          const rng = deterministicRng(`msm/${seed}`);
+          const k = group.reduceWide(rng(64));
+          const { shares, commitments } = splitSecret(group, k, t, 5, rng);
+          const blinded = Array.from({ length: size }, (_, j) => blind(suite, Uint8Array.of(j, t), rng));
+          const B = blinded.map((b) => b.blindedElement);
+          const set = shares.slice(5 - t).map((sh) => evaluatePartial(suite, sh, publicShare(group, commitments, sh.index), B, rng));
+          const blinds = blinded.map((b) => b.blind);
+          const viaMsm = combineUnblind(suite, set, blinds).map(hex);
+          const lambdas = lagrangeCoefficients(group, set.map((r) => r.index));
+          const inverses = invertBlinds(group, blinds);
+          const viaScale = sumScaled(group, set.map((r, i) => scaleElements(group, unblindWeights(group, lambdas[i]!, inverses), r.evaluatedElements))).map(hex);
+          expect(viaMsm, group.name).toEqual(viaScale);
+          return viaMsm;
+        });
+        for (const o of outputs.slice(1)) expect(o).toEqual(outputs[0]);
+      }),
+      { numRuns: 12 },
+    );
+  });
+
+  it('refuses a position whose weighted sum is the identity, on every backend', () => {
+    for (const group of backends) {
+      const suite = createSuite(group);
+      // Nodes 1 and 2: λ1·Z1 + λ2·Z2 = 0 when Z2 = −λ1·λ2⁻¹·Z1.
+      const [l1, l2] = lagrangeCoefficients(group, [1, 2]) as [Uint8Array, Uint8Array];
+      const Z1 = group.mulBase(scalarFromBigint(12345n));
+      const Z2 = group.mul(group.scalarNeg(group.scalarMul(l1, group.scalarInvert(l2))), Z1);
+      const ok = group.mulBase(scalarFromBigint(99n));
+      const e = caught(() =>
+        combineUnblind(suite, [
+          { index: 1, evaluatedElements: [ok, Z1], proof: new Uint8Array(64) },
+          { index: 2, evaluatedElements: [ok, Z2], proof: new Uint8Array(64) },
+        ], [scalarFromBigint(3n), scalarFromBigint(7n)]),
+      );
+      expect(e, group.name).toBeInstanceOf(DeserializeError);
+      expect((e as DeserializeError).message).toBe('evaluatedElement: is the identity element');
+    }
+  });
+});
+
+function caught(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected the call to throw');
 }

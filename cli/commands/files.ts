@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
-import { SingleBar } from 'cli-progress';
 import { clientFrom, withClusterFlags, type ClusterFlags } from '../context.js';
 import { checkKeyNameArg, integer, KEY_NAME_RULE, versionNumber } from '../options.js';
 import { CliError, EXIT, info } from '../output.js';
@@ -16,6 +15,8 @@ async function progressFor(path: string): Promise<{ update?: (bytes: number) => 
   if (!process.stderr.isTTY || path === '-') return { stop: () => undefined };
   const size = (await stat(path)).size;
   if (size < 8 * 1024 * 1024) return { stop: () => undefined };
+  // Loaded only when a bar is shown (a few tens of ms of start-up otherwise).
+  const { SingleBar } = await import('cli-progress');
   // ETA only once it is known: cli-progress shows "INF"/"NULL" before the first estimate.
   const bar = new SingleBar({ format: '{bar} {percentage}% | {value}/{total} MiB{eta_text}', stream: process.stderr, hideCursor: true });
   const started = performance.now();
