@@ -8,9 +8,11 @@
  * workload reaches the nodes by their DNS names through the router, as an appliance would.
  *
  * Faults: SIGKILL, SIGSTOP/SIGCONT, restart, flipped bytes in a stopped node's LevelDB files,
- * partitions (symmetric and one-way) and bandwidth (faults/network.ts). Latency waits for the
- * lab's latency proxy (another branch); byzantine stand-ins, certificate faults and read-only
- * data dirs are local-target faults.
+ * partitions (symmetric and one-way), bandwidth and latency (faults/network.ts). For a plan with
+ * a latency fault every inter-location link runs through the lab's WAN relay from the start (at
+ * 0 ms, so connections are never re-made), and the fault sets the node's extra delay through the
+ * relay's control socket. Byzantine stand-ins, certificate faults and read-only data dirs are
+ * local-target faults.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -23,7 +25,7 @@ import { NetnsLab } from '../../lab/netns-lab.js';
 import { initCluster } from '../../topology/bundle.js';
 import { allNodes, parseTopology, type Topology } from '../../topology/topology.js';
 import { corruptDataDir } from '../faults/disk.js';
-import { bandwidthCommands, latencyHook, partitionCommands, type NetCommand, type NodeLink } from '../faults/network.js';
+import { bandwidthCommands, latencyDelay, partitionCommands, type NetCommand, type NodeLink } from '../faults/network.js';
 import type { NodeFaultKind } from '../plan.js';
 import { createPrng } from '../prng.js';
 import type { ScheduledFault } from '../schedule.js';
@@ -32,7 +34,7 @@ import type { ChaosTarget, ClusterAccess, CliResult } from './target.js';
 
 /** Set (to the client namespace's name) in the process that runs inside the lab. */
 export const LAB_CLIENT_ENV = 'SPLITKEY_CHAOS_LAB_CLIENT';
-const SUPPORTED: readonly NodeFaultKind[] = ['kill', 'pause', 'restart', 'disk-corrupt', 'partition', 'partition-oneway', 'bandwidth'];
+const SUPPORTED: readonly NodeFaultKind[] = ['kill', 'pause', 'restart', 'disk-corrupt', 'partition', 'partition-oneway', 'bandwidth', 'latency'];
 
 /** The lab's topology: the plan's file, or the shipped example. */
 export async function labTopology(spec: { topology?: string }): Promise<Topology> {
@@ -54,11 +56,10 @@ export class LabTarget implements ChaosTarget {
   constructor(private readonly spec: { topology?: string; nodes: number; threshold: number }) {}
 
   unsupported(kind: NodeFaultKind): string | undefined {
-    if (kind === 'latency') return latencyHook({ ns: '', cloudCidr: '', router: '', routerLink: '' }, 0).unavailable;
     return SUPPORTED.includes(kind) ? undefined : `${kind} is a local-target fault; the lab target supports ${SUPPORTED.join(', ')}`;
   }
 
-  async setup(opts: { outDir: string; byzantine: number[] }): Promise<ClusterAccess> {
+  async setup(opts: { outDir: string; byzantine: number[]; faultKinds?: readonly NodeFaultKind[] }): Promise<ClusterAccess> {
     const client = process.env[LAB_CLIENT_ENV];
     if (!client) throw new Error('the lab target runs inside the lab client namespace: run it through `splitkey chaos run`, which enters it');
     const t = (this.topology = await labTopology(this.spec));
@@ -68,7 +69,12 @@ export class LabTarget implements ChaosTarget {
     await initCluster(t, out);
     const logs = join(opts.outDir, 'nodes');
     await mkdir(logs, { recursive: true });
-    this.lab = await NetnsLab.create(t, out, cliEntry(), { clientNamespace: client, prefix: `skc${process.pid}`, logDir: logs });
+    this.lab = await NetnsLab.create(t, out, cliEntry(), {
+      clientNamespace: client,
+      prefix: `skc${process.pid}`,
+      logDir: logs,
+      wanControl: opts.faultKinds?.includes('latency') === true,
+    });
     await Promise.all(allNodes(t).map((x) => this.lab!.startNode(x.index)));
     const tenant = t.tenants[0] ?? 'demo';
     const masterKey = randomBytes(32);
@@ -102,7 +108,8 @@ export class LabTarget implements ChaosTarget {
 
   private link(index: number): NodeLink {
     const node = allNodes(this.topology!).find((x) => x.index === index)!;
-    return { ns: this.netns.nodes.get(index)!.ns, cloudCidr: node.cloud.cidr!, router: this.netns.router, routerLink: `v${index}` };
+    const relayed = this.netns.relayedLink(index);
+    return { ns: this.netns.nodes.get(index)!.ns, cloudCidr: node.cloud.cidr!, router: this.netns.router, routerLink: `v${index}`, ...(relayed ? { relayed } : {}) };
   }
 
   private async start(index: number): Promise<string> {
@@ -165,6 +172,14 @@ export class LabTarget implements ChaosTarget {
         return this.network(f, (l) => partitionCommands(l, f.kind === 'partition-oneway'));
       case 'bandwidth':
         return this.network(f, (l) => bandwidthCommands(l, f.rate ?? '1mbit'));
+      case 'latency': {
+        const delay = latencyDelay(f.delayMs);
+        for (const i of f.nodes) await lab.setLinkDelay(i, delay);
+        this.undo.set(f.id, async () => {
+          for (const i of f.nodes) await lab.setLinkDelay(i, 0);
+        });
+        return `${delay} ms more one way on node ${f.nodes.join(',')}'s links to other locations`;
+      }
       default:
         throw new Error(this.unsupported(f.kind) ?? `unknown fault ${f.kind}`);
     }
