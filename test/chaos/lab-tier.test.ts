@@ -2,7 +2,9 @@
  * The chaos lab tier: the shipped lab plan (partitions, a one-way partition, bandwidth, a kill,
  * a refresh under faults, a latency band through the lab's WAN relays) through `splitkey chaos
  * run` on the lab target — five nodes over three clouds in network namespaces. The latency band
- * must show: requests during it are slower than the rest. Needs root; skipped with a message otherwise.
+ * must show: requests during it are slower than the rest. And lab-disk-and-certs: a read-only data
+ * dir, a full disk, an expired certificate and one from another CA on the lab's nodes. Needs root;
+ * skipped with a message otherwise.
  */
 import { spawn } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
@@ -48,6 +50,31 @@ describe.skipIf(skip !== undefined)('chaos lab tier (network namespaces)', () =>
     expect(median(band)).toBeGreaterThan(2 * median(calm));
     await readFile(join(out, 'nodes', '5.log'));
     const { execFileSync } = await import('node:child_process');
+    expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toMatch(/skc\d+-/);
+  }, 240_000);
+
+  it('lab-disk-and-certs is valid: a read-only data dir, a full disk and two bad certificates, each on a node started into it', async () => {
+    const out = join(tmpdir(), 'splitkey-chaos-ci', 'lab-disk-and-certs');
+    await rm(out, { recursive: true, force: true });
+    const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'chaos', 'run', 'lab-disk-and-certs', '--out', out], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (status) => resolve({ status, stderr }));
+    });
+    const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results;
+    expect(Object.values(results.checks).filter((c) => c.verdict !== 'valid').map((c) => `${c.name}: ${c.summary}`), r.stderr.slice(-1500)).toEqual([]);
+    expect(r.status).toBe(0);
+    expect(results.figures).toMatchObject({ wrongKeys: 0, sharesLost: 0, faultsInjected: 4, faultsSurvived: 4 });
+    const faults = (await readFile(join(out, 'faults.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as FaultRecord);
+    const detail = (kind: string) => faults.find((f) => f.kind === kind)?.detail ?? '';
+    // Each fault really bit: the node refused to start into it, or (a full disk) started and was filled.
+    expect(detail('disk-readonly')).toMatch(/read-only bind mount\); node 2 did not start: .*is read-only/);
+    expect(detail('cert-expired')).toMatch(/node 4 did not start: .*is not valid now/);
+    expect(detail('cert-wrong-ca')).toMatch(/node 1 did not start: .*is not issued by a CA/);
+    expect(detail('disk-full')).toMatch(/tmpfs; node 5 serving; filled/);
+    const { execFileSync } = await import('node:child_process');
+    expect(execFileSync('mount', { encoding: 'utf8' })).not.toContain(out);
     expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toMatch(/skc\d+-/);
   }, 240_000);
 });
