@@ -54,16 +54,24 @@ export class KeyManager {
   async agreement(
     keyName: string,
     opts: { nodes?: number[]; timeoutMs?: number } = {},
-  ): Promise<{ versions: AgreedVersion[]; suspects: Suspect[]; refused: { version: number; reason: string; nodes: number[] }[] }> {
+  ): Promise<{
+    versions: AgreedVersion[];
+    suspects: Suspect[];
+    refused: { version: number; reason: string; nodes: number[] }[];
+    /** Nodes that did not answer at all, with why (down, partitioned, refusing the channel). */
+    unreachable: { node: number; reason: string }[];
+  }> {
     const ok = new Map<number, Awaited<ReturnType<AdminClient['keyStatus']>>>();
+    const unreachable: { node: number; reason: string }[] = [];
     await Promise.all(
       (opts.nodes ?? this.nodes).map((i) =>
         this.admin.keyStatus(i, keyName, opts.timeoutMs).then(
           (r) => void ok.set(i, r),
-          () => undefined,
+          (e: unknown) => void unreachable.push({ node: i, reason: (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 200) }),
         ),
       ),
     );
+    unreachable.sort((a, b) => a.node - b.node);
     const claims: Claimed<VersionRecord>[] = [];
     for (const [node, res] of ok) {
       for (const v of res.info?.versions ?? ([] as KeyVersionInfo__Output[])) {
@@ -84,14 +92,21 @@ export class KeyManager {
       })),
       suspects: a.suspects,
       refused: [...a.conflicts.map((c) => ({ version: c.version, reason: c.reason, nodes: c.reporters })), ...a.unconfirmed.map((u) => ({ version: u.version, reason: u.reason, nodes: u.reporters }))],
+      unreachable,
     };
   }
 
   private async version(keyName: string, version: number): Promise<AgreedVersion> {
-    const v = (await this.versions(keyName)).find((x) => x.version === version);
+    return (await this.versionWithReach(keyName, version)).version;
+  }
+
+  /** The agreed version, and the nodes that did not answer when it was read. */
+  private async versionWithReach(keyName: string, version: number): Promise<{ version: AgreedVersion; unreachable: { node: number; reason: string }[] }> {
+    const a = await this.agreement(keyName);
+    const v = a.versions.find((x) => x.version === version);
     if (!v) throw new KeyError('KEY_NOT_FOUND', `no agreed version ${version} of ${keyName} (fewer than t nodes report it identically)`);
     if (v.state === 'KEY_STATE_DESTROYED') throw new KeyError('KEY_DESTROYED', `version ${version} of ${keyName} was destroyed`);
-    return v;
+    return { version: v, unreachable: a.unreachable };
   }
 
   /** A new key by DKG among the given nodes (default: every node of the descriptor). */
@@ -128,11 +143,22 @@ export class KeyManager {
 
   /** Proactive refresh of one version: same pkS, new shares, epoch + 1. Needs every member up. */
   async refresh(keyName: string, version: number): Promise<OperationReport> {
-    const v = await this.version(keyName, version);
+    const { version: v, unreachable } = await this.versionWithReach(keyName, version);
     const missing = v.nodeIndices.filter((i) => !v.holders.includes(i));
-    if (missing.length > 0) {
-      throw new LifecycleAbort(`nodes ${missing.join(',')} do not hold the current state of ${keyName}@${version}; they need recovery: run key reshare with the same node set`);
+    // A member that did not answer may be fine (down, partitioned): bring it back. Only one that
+    // answered without the agreed record (an older epoch, no share) needs a reshare to recover.
+    const down = unreachable.filter((u) => missing.includes(u.node));
+    const stale = missing.filter((i) => !down.some((u) => u.node === i));
+    const problems: string[] = [];
+    if (down.length > 0) {
+      problems.push(
+        `node${down.length > 1 ? 's' : ''} ${down.map((u) => u.node).join(',')} did not answer (${down.map((u) => `node ${u.node}: ${u.reason}`).join('; ')}); refresh needs every member of ${keyName}@${version} up: bring ${down.length > 1 ? 'them' : 'it'} back and run it again`,
+      );
     }
+    if (stale.length > 0) {
+      problems.push(`node${stale.length > 1 ? 's' : ''} ${stale.join(',')} answered but do${stale.length > 1 ? '' : 'es'} not hold the current state of ${keyName}@${version}; ${stale.length > 1 ? 'they need' : 'it needs'} recovery: run key reshare with the same node set`);
+    }
+    if (problems.length > 0) throw new LifecycleAbort(problems.join('; '));
     return this.coordinator.run({ kind: 'refresh', keyName, version, t: v.t, receivers: v.nodeIndices, dealers: v.nodeIndices, epoch: v.epoch + 1, old: this.old(v) });
   }
 

@@ -178,12 +178,8 @@ export class LifecycleCoordinator {
     } catch (e) {
       if (e instanceof CommittedSomewhere) throw e.cause;
       const aborted = await onAll(participants, (n) => this.transport.abort(n, p.keyName, p.sessionId));
-      const stuck = [...aborted.failed].map(([n, r]) => `node ${n}: ${r}`);
       const why = e instanceof LifecycleAbort ? e.message : describe(e);
-      const abort = new LifecycleAbort(
-        `${p.kind} of ${p.keyName}@${p.version} aborted, old state kept: ${why}` + (stuck.length ? ` (could not abort on ${stuck.join('; ')}: run key abort-op ${p.keyName} when they are back)` : ''),
-        e instanceof LifecycleAbort ? e.disqualified : [],
-      );
+      const abort = new LifecycleAbort(abortMessage(p, why, [...aborted.ok.keys()], aborted.failed), e instanceof LifecycleAbort ? e.disqualified : []);
       if (e instanceof LifecycleAbort) abort.retryWithout = e.retryWithout;
       throw abort;
     }
@@ -403,6 +399,27 @@ export class LifecycleCoordinator {
       receipts: [...res.ok.values()].flatMap((a) => (a.receipt ? [a.receipt] : [])).sort((a, b) => a.node - b.node),
     };
   }
+}
+
+/**
+ * What an operation that did not complete left behind. Aborted on every participant: the old
+ * state is kept (a node that had committed would have refused the abort). Not on some: those may
+ * have finished the operation before they went silent, so nothing is known yet — `key abort-op`
+ * (resolvePending) commits it everywhere if every participant turns out ready or committed with
+ * one transcript, and aborts it everywhere otherwise.
+ */
+export function abortMessage(p: Pick<OperationParams, 'kind' | 'keyName' | 'version' | 'sessionId'>, why: string, abortedOn: number[], notAborted: Map<number, string>): string {
+  const op = `${p.kind} of ${p.keyName}@${p.version}`;
+  if (notAborted.size === 0) return `${op} aborted, old state kept: ${why}`;
+  const stuck = [...notAborted].sort(([a], [b]) => a - b);
+  const list = (ns: number[]) => `node${ns.length > 1 ? 's' : ''} ${ns.join(',')}`;
+  return (
+    `${op} did not complete: ${why}. ` +
+    (abortedOn.length > 0 ? `Aborted on ${list([...abortedOn].sort((a, b) => a - b))}; ` : '') +
+    `could not abort on ${stuck.map(([n, r]) => `node ${n} (${r})`).join(', ')}. ` +
+    `Whether session ${p.sessionId} committed is not known until ${stuck.length > 1 ? 'they answer' : 'it answers'}: ` +
+    `run \`splitkey key abort-op ${p.keyName}\` when ${stuck.length > 1 ? 'they are' : 'it is'} back — it finishes the operation everywhere if every participant is ready or committed with one transcript, and aborts it everywhere otherwise`
+  );
 }
 
 /** Internal: the session committed on some node, so it must not be aborted. */

@@ -85,8 +85,19 @@ export class AuditLog {
     this.seq = body.seq;
     this.head = hash;
     this.queue.push({ ...body, hash });
-    this.timer ??= setTimeout(() => void this.flush(), this.flushDelayMs);
+    this.timer ??= setTimeout(() => {
+      this.flush().catch((e: unknown) => {
+        if (!this.onWriteError) throw e;
+        this.onWriteError(e);
+      });
+    }, this.flushDelayMs);
   }
+
+  /**
+   * Called when a background flush fails (a full disk): the node logs it and stops. Without it
+   * the failure is an unhandled rejection. After a failed write every later flush fails too.
+   */
+  onWriteError: ((e: unknown) => void) | undefined;
 
   /** Write every queued entry (and the head) in one batch. */
   async flush(): Promise<void> {

@@ -27,6 +27,7 @@ import { EvaluatePool } from './evaluate-pool.js';
 import { PeerClients } from './peer-client.js';
 import { ClusterView } from './cluster-view.js';
 import { NodeTls, type TlsSummary } from './tls-material.js';
+import { storageFailureFields, storageFailureMessage } from './storage-failure.js';
 
 export const SERVICES = ['', 'splitkey.v1.Evaluator', 'splitkey.v1.Admin', 'splitkey.v1.Peer'];
 const QUERY_COUNTS = 'meta\x00queries';
@@ -47,6 +48,13 @@ export class PvkmNode {
   private stopping: Promise<void> | undefined;
   private countsTimer: NodeJS.Timeout | undefined;
   private reconciler: Reconciler | undefined;
+  private failure: unknown;
+  private onFailure: ((e: unknown) => void) | undefined;
+  /**
+   * Resolves (never rejects) with the first failed write to the data directory (a full disk):
+   * logged once, the node set NOT_SERVING; the caller stops it (`stop()`).
+   */
+  readonly failed: Promise<unknown> = new Promise((resolve) => (this.onFailure = resolve));
 
   private constructor(
     readonly config: NodeConfig,
@@ -165,6 +173,8 @@ export class PvkmNode {
       await runtime.store?.close().catch(() => undefined);
       throw e;
     }
+    const n = node;
+    audit.onWriteError = (e) => n.storageFailed(e);
     node.countsTimer = setInterval(() => void node!.saveQueryCounts(), 10_000).unref();
     node.reconciler = new Reconciler(runtime, runtime.peers, runtime.lifecycle);
     node.serving = true;
@@ -172,6 +182,19 @@ export class PvkmNode {
     log.info({ port, metricsPort: node.metricsPort, tls: !config.insecureLoopback, keys: runtime.store.counts().keys }, 'node serving');
     node.reconciler.start(config.reconcileSeconds);
     return node;
+  }
+
+  /**
+   * A write to the data directory failed (a full disk): log it once, without secrets (the error
+   * names a file, never a value), and stop serving; `failed` tells the caller to stop the node.
+   */
+  storageFailed(e: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = e;
+    this.log.error(storageFailureFields(e, this.config.dataDir), storageFailureMessage(e));
+    this.serving = false;
+    for (const s of SERVICES) this.health.setStatus(s, 'NOT_SERVING');
+    this.onFailure?.(e);
   }
 
   private async saveQueryCounts(): Promise<void> {
@@ -208,7 +231,8 @@ export class PvkmNode {
     this.listener.destroyAll();
     await this.pool.close();
     await new Promise<void>((resolve) => (this.metricsServer ? this.metricsServer.close(() => resolve()) : resolve()));
-    await this.audit.flush();
+    // After a failed write (a full disk) these fail too: say so, and still close the store.
+    await this.audit.flush().catch((e: unknown) => this.log.warn(storageFailureFields(e, this.config.dataDir), 'audit entries queued at stop could not be written'));
     await this.saveQueryCounts();
     this.runtime.peers.close();
     await this.runtime.store.close();

@@ -44,10 +44,16 @@ export async function dataIndices(dataDir: string): Promise<Set<number>> {
   try {
     await db.open();
   } catch (e) {
-    const locked = /lock/i.test(`${(e as Error).message} ${String((e as { cause?: unknown }).cause ?? '')}`);
-    throw new StartupError(
-      locked ? `the data directory ${dataDir} is in use by another process (is this node already running?)` : `cannot open the data directory ${dataDir}: ${(e as Error).message}`,
-    );
+    const text = `${(e as Error).message} ${String((e as { cause?: unknown }).cause ?? '')}`;
+    // LevelDB takes its LOCK file first, so a read-only or full disk also fails "lock …": name those first.
+    const why = /Read-only file system|EROFS/.test(text)
+      ? `the data directory ${dataDir} is read-only (the node writes its store there); remount it read-write`
+      : /No space left on device|ENOSPC/.test(text)
+        ? `the data directory ${dataDir} is full (ENOSPC); free space or grow the volume`
+        : /lock/i.test(text)
+          ? `the data directory ${dataDir} is in use by another process (is this node already running?)`
+          : `cannot open the data directory ${dataDir}: ${(e as Error).message}`;
+    throw new StartupError(why);
   }
   try {
     for await (const value of db.values({ gte: 'v\x00', lt: 'v\x00\xff' })) {

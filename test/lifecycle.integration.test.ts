@@ -125,6 +125,17 @@ describe('DKG', () => {
     const ok = await c.evaluator.evaluate(KEY, 1, [input]);
     expect(toHex(ok.outputs[0]!)).toBe(expected);
     await Promise.all([c.close(), rm(backup, { recursive: true })]);
+    // Refresh needs every member. Node 5 answers with its old-epoch record: it needs a reshare.
+    const stale = (await manager.refresh(KEY, 1).catch((e) => e)) as LifecycleAbort;
+    expect(stale).toBeInstanceOf(LifecycleAbort);
+    expect(stale.message).toBe(`node 5 answered but does not hold the current state of ${KEY}@1; it needs recovery: run key reshare with the same node set`);
+    // Node 5 down: nothing says it lost anything — bring it back, not a reshare.
+    await cluster.stopNode(5);
+    const down = (await manager.refresh(KEY, 1).catch((e) => e)) as LifecycleAbort;
+    expect(down).toBeInstanceOf(LifecycleAbort);
+    expect(down.message).toMatch(new RegExp(`^node 5 did not answer \\(node 5: .+\\); refresh needs every member of ${KEY}@1 up: bring it back and run it again$`));
+    expect(down.message).not.toMatch(/reshare/);
+    await cluster.start(5);
   });
 
   it('reshare replaces a dead node (5 → 6) with the same outputs and full 5-node service', async () => {

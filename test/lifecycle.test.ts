@@ -3,7 +3,7 @@
  * participants through an in-memory transport that can corrupt or drop messages.
  */
 import { describe, expect, it } from 'vitest';
-import { LifecycleAbort, LifecycleCoordinator, type LifecycleTransport } from '../client/lifecycle.js';
+import { abortMessage, LifecycleAbort, LifecycleCoordinator, type LifecycleTransport } from '../client/lifecycle.js';
 import {
   createDealing,
   evaluatePartial,
@@ -199,6 +199,36 @@ describe('DKG state machine', () => {
     expect((err as Error).message).toMatch(/node 5/);
     expect(net.states.size).toBe(0);
     expect(net.committed.size).toBe(0);
+  });
+
+  it('a node lost mid-operation: the message does not claim the old state was kept, names the node, and sends the operator to abort-op (which then aborts)', async () => {
+    const net = new MemoryNet();
+    const prepare = net.prepare.bind(net);
+    // Node 5 prepares, then goes silent: it holds the session pending and cannot be told to abort.
+    net.prepare = async (n, p) => {
+      const r = await prepare(n, p);
+      if (n === 5) net.silent.add(5);
+      return r;
+    };
+    const err = (await dkg(net).catch((e) => e)) as LifecycleAbort;
+    expect(err).toBeInstanceOf(LifecycleAbort);
+    expect(err.message).not.toMatch(/old state kept/);
+    expect(err.message).toMatch(/^dkg of acme\/k@1 did not complete: /);
+    expect(err.message).toMatch(/Aborted on nodes 1,2,3,4; could not abort on node 5 \(node 5 unavailable\)/);
+    expect(err.message).toMatch(/run `splitkey key abort-op acme\/k` when it is back — it finishes the operation everywhere if every participant is ready or committed with one transcript, and aborts it everywhere otherwise/);
+    expect([...net.states.keys()]).toEqual([5]);
+    // Back: abort-op finds the session pending on node 5 alone and aborts it, as the message said it might.
+    net.silent.clear();
+    const coordinator = await LifecycleCoordinator.create(net);
+    expect(await coordinator.resolvePending('acme/k', all)).toMatchObject({ outcome: 'aborted' });
+    expect(net.states.size).toBe(0);
+  });
+
+  it('aborted on every participant: then, and only then, "old state kept"', () => {
+    const p = { kind: 'refresh' as const, keyName: 'acme/k', version: 2, sessionId: 's1' };
+    expect(abortMessage(p, 'canary failed', [1, 2, 3], new Map())).toBe('refresh of acme/k@2 aborted, old state kept: canary failed');
+    const two = abortMessage(p, 'commit refused by every receiver', [1], new Map([[3, 'deadline exceeded'], [2, 'unavailable']]));
+    expect(two).toMatch(/^refresh of acme\/k@2 did not complete: commit refused by every receiver\. Aborted on node 1; could not abort on node 2 \(unavailable\), node 3 \(deadline exceeded\)\. Whether session s1 committed is not known until they answer: run `splitkey key abort-op acme\/k` when they are back/);
   });
 
   it('too many disqualified dealers abort instead of producing a weak key', async () => {

@@ -1,7 +1,8 @@
 /**
  * The WAN delay relay (cli/topology/wan-delay.ts) on loopback: the delay it adds is measured in
  * both directions, bytes arrive intact and in order, half-close is relayed, a reset is relayed,
- * many connections at once, the bandwidth cap, and the CLI wrapper `splitkey cluster wan-delay`.
+ * many connections at once, the bandwidth cap, the CLI wrapper `splitkey cluster wan-delay`, and
+ * changing the delay while it runs (its control socket, `cluster wan-delay-set`).
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -9,7 +10,9 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseRoute, WanDelayProxy, type WanLink } from '../cli/topology/wan-delay.js';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { applyControl, parseRoute, WanDelayProxy, WanDelays, type WanLink } from '../cli/topology/wan-delay.js';
 
 const CLI = join(process.cwd(), 'dist', 'cli', 'main.js');
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -192,5 +195,74 @@ describe('WAN delay relay', () => {
     s.destroy();
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+
+  it('control: the delay changes at run time on an open connection — per host, whoever dialled — and bad commands are refused', () => {
+    const d = new WanDelays({ delayMs: 0 });
+    expect(applyControl(d, '{"host":"10.61.0.13","delayMs":300}')).toEqual({ ok: true, delayMs: 0, hosts: { '10.61.0.13': 300 } });
+    expect(d.delayFor('10.59.0.2', '10.61.0.13')).toBe(300);
+    expect(d.delayFor('::ffff:10.61.0.13', '10.62.0.14')).toBe(300);
+    expect(d.delayFor('10.59.0.2', '10.62.0.14')).toBe(0);
+    expect(applyControl(d, '{"delayMs":20}')).toMatchObject({ ok: true, delayMs: 20 });
+    expect(d.delayFor('10.59.0.2', '10.61.0.13')).toBe(320);
+    expect(applyControl(d, '{"host":"10.61.0.13","delayMs":0}')).toEqual({ ok: true, delayMs: 20, hosts: {} });
+    expect(applyControl(d, '{}')).toEqual({ ok: true, delayMs: 20, hosts: {} });
+    expect(applyControl(d, 'delay 5')).toMatchObject({ ok: false, error: expect.stringMatching(/one JSON object per line/) });
+    expect(applyControl(d, '{"delayMs":-1}')).toMatchObject({ ok: false, error: expect.stringMatching(/0 to 60000/) });
+    expect(applyControl(d, '{"delayMs":1.5}')).toMatchObject({ ok: false, error: expect.stringMatching(/integer/) });
+    expect(applyControl(d, '{"host":"x"}')).toMatchObject({ ok: false, error: expect.stringMatching(/host without delayMs/) });
+    expect(applyControl(d, '{"delay":5}')).toMatchObject({ ok: false, error: expect.stringMatching(/unknown field delay/) });
+  });
+
+  it('`cluster wan-delay --control` + `wan-delay-set`: round trips get slower during the band and recover after, on the same connection', async () => {
+    const port = await serve(echo);
+    const dir = await mkdtemp(join(tmpdir(), 'splitkey-wanctl-'));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const control = join(dir, 'wan.sock');
+    const child = spawn(process.execPath, [CLI, 'cluster', 'wan-delay', '--route', `127.0.0.1:0=127.0.0.1:${port}`, '--delay-ms', '0', '--control', control], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    cleanup.push(async () => {
+      child.kill('SIGKILL');
+      await exited;
+    });
+    const ready = JSON.parse(await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve))) as { routes: string[]; control: string };
+    expect(ready.control).toBe(control);
+    expect((await stat(control)).mode & 0o777).toBe(0o600);
+    const s = await dial(Number(/^127\.0\.0\.1:(\d+)=/.exec(ready.routes[0]!)![1]));
+    cleanup.push(() => void s.destroy());
+    const rtt = async () => {
+      const t0 = performance.now();
+      s.write('x');
+      await nextData(s);
+      return performance.now() - t0;
+    };
+    const set = (...args: string[]) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        const c = spawn(process.execPath, [CLI, 'cluster', 'wan-delay-set', '--control', control, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        c.on('close', (status) => resolve({ status, stdout, stderr }));
+      });
+    await rtt();
+    const before = await rtt();
+    expect(before).toBeLessThan(150);
+    const on = await set('--host', '127.0.0.1', '--delay-ms', '150');
+    expect(on.status, on.stderr).toBe(0);
+    expect(JSON.parse(on.stdout)).toEqual({ delayMs: 0, hosts: { '127.0.0.1': 150 } });
+    const during = [await rtt(), await rtt()];
+    for (const ms of during) expect(ms).toBeGreaterThanOrEqual(295);
+    const off = await set('--host', '127.0.0.1', '--delay-ms', '0');
+    expect(JSON.parse(off.stdout)).toEqual({ delayMs: 0, hosts: {} });
+    const after = await rtt();
+    expect(after).toBeLessThan(150);
+    const bad = await set('--host', '127.0.0.1');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--host needs --delay-ms/);
+    s.destroy();
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    await expect(stat(control)).rejects.toThrow(/ENOENT/);
   });
 });

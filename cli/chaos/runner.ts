@@ -403,7 +403,7 @@ export async function runPlan(plan: ChaosPlan, target: ChaosTarget, opts: RunOpt
   let admin: AdminClient | undefined;
   try {
     log(`setting up the ${target.kind} target (${seeded.target.nodes} nodes, t = ${seeded.target.threshold})`);
-    const access = await target.setup({ outDir: opts.outDir, byzantine });
+    const access = await target.setup({ outDir: opts.outDir, byzantine, faultKinds: [...new Set(schedule.map((f) => f.kind))] });
     const keys = Array.from({ length: seeded.workload.keys }, (_, i) => `${access.tenant}/chaos-${i + 1}`);
     const scratch = seeded.lifecycle.some((l) => l.op === 'destroy') ? `${access.tenant}/chaos-scratch` : undefined;
     await Promise.all(

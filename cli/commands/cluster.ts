@@ -1,5 +1,5 @@
 /**
- * `splitkey cluster plan|init|probe|wan-delay`: from a topology file to deployable bundles, the
+ * `splitkey cluster plan|init|probe|wan-delay|wan-delay-set`: from a topology file to deployable bundles, the
  * container probe, and a WAN-like relay for staging labs. Each action loads its modules only when it runs (a probe every few seconds
  * must not load what `init` needs).
  */
@@ -82,20 +82,44 @@ export function registerCluster(program: Command): void {
     .requiredOption('--route <listen=target...>', 'LISTEN_HOST:PORT=TARGET_HOST:PORT, repeatable')
     .requiredOption('--delay-ms <ms>', 'one-way delay added in each direction', integer('The delay', 0, 60_000))
     .option('--rate-kbps <n>', 'bandwidth cap per connection and direction, in kilobytes per second', integer('The rate', 1, 10_000_000))
-    .action(async (opts: { route: string[]; delayMs: number; rateKbps?: number }) => {
-      const { openWanDelay, parseRoute } = await import('../topology/wan-delay.js');
+    .option('--control <socket>', 'a Unix socket (mode 0600) through which `cluster wan-delay-set` changes the delays while it runs')
+    .action(async (opts: { route: string[]; delayMs: number; rateKbps?: number; control?: string }) => {
+      const { openWanControl, openWanDelay, parseRoute, WanDelays } = await import('../topology/wan-delay.js');
       let routes;
       try {
         routes = opts.route.map(parseRoute);
       } catch (e) {
         throw new CliError((e as Error).message, 2);
       }
-      const proxies = await openWanDelay(routes, { delayMs: opts.delayMs, bytesPerSecond: opts.rateKbps ? opts.rateKbps * 1000 : undefined });
-      out(JSON.stringify({ event: 'relaying', delayMs: opts.delayMs, routes: proxies.map((p) => `${p.route.listen.host}:${p.port}=${p.route.target.host}:${p.route.target.port}`) }));
+      const link = { delayMs: opts.delayMs, bytesPerSecond: opts.rateKbps ? opts.rateKbps * 1000 : undefined };
+      const delays = new WanDelays(link);
+      const proxies = await openWanDelay(routes, link, delays);
+      const control = opts.control ? await openWanControl(opts.control, delays) : undefined;
+      out(JSON.stringify({ event: 'relaying', delayMs: opts.delayMs, routes: proxies.map((p) => `${p.route.listen.host}:${p.port}=${p.route.target.host}:${p.route.target.port}`), ...(opts.control ? { control: opts.control } : {}) }));
       await new Promise<void>((resolve) => {
         process.once('SIGTERM', resolve);
         process.once('SIGINT', resolve);
       });
-      await Promise.all(proxies.map((p) => p.close()));
+      await Promise.all([...proxies.map((p) => p.close()), control?.close()]);
+    });
+
+  cluster
+    .command('wan-delay-set')
+    .description('change a running `cluster wan-delay` relay\'s delay through its --control socket; prints what is in force')
+    .requiredOption('--control <socket>', 'the relay\'s control socket')
+    .option('--delay-ms <ms>', 'the new one-way delay (without --host: of every route)', integer('The delay', 0, 60_000))
+    .option('--host <address>', 'only links to and from this address: an extra delay on top (0 removes it)')
+    .addHelpText('after', '\nExamples:\n  splitkey cluster wan-delay-set --control /run/wan.sock --delay-ms 80\n  splitkey cluster wan-delay-set --control /run/wan.sock --host 10.61.0.13 --delay-ms 300\n  splitkey cluster wan-delay-set --control /run/wan.sock          (only report)')
+    .action(async (opts: { control: string; delayMs?: number; host?: string }) => {
+      if (opts.host !== undefined && opts.delayMs === undefined) throw new CliError('--host needs --delay-ms', 2);
+      const { sendWanControl } = await import('../topology/wan-delay.js');
+      let answer;
+      try {
+        answer = await sendWanControl(opts.control, { ...(opts.delayMs !== undefined ? { delayMs: opts.delayMs } : {}), ...(opts.host ? { host: opts.host } : {}) });
+      } catch (e) {
+        throw new CliError((e as Error).message);
+      }
+      if (!answer.ok) throw new CliError(`the relay refused: ${answer.error}`, 2);
+      out(JSON.stringify({ delayMs: answer.delayMs, hosts: answer.hosts }));
     });
 }

@@ -11,13 +11,14 @@ export function registerNode(program: Command): void {
     .requiredOption('--config <file>', 'node config (JSON; see README "Node configuration")')
     .action(async (opts: { config: string }) => {
       // The node (gRPC, LevelDB, the group backend) loads when it starts, not for --help.
-      const [grpc, { loadNodeConfig }, { createLogger }, { PvkmNode }, { checkNodeIdentity }, { startRefreshScheduler }] = await Promise.all([
+      const [grpc, { loadNodeConfig }, { createLogger }, { PvkmNode }, { checkNodeIdentity }, { startRefreshScheduler }, { isStorageWriteError }] = await Promise.all([
         import('@grpc/grpc-js'),
         import('../../node/config.js'),
         import('../../node/log.js'),
         import('../../node/server.js'),
         import('../../node/startup-checks.js'),
         import('../refresh-scheduler.js'),
+        import('../../node/storage-failure.js'),
       ]);
       const config = await loadNodeConfig(opts.config);
       // Config, certificate and data must agree on the index before anything listens.
@@ -39,11 +40,12 @@ export function registerNode(program: Command): void {
       // process group and one from a supervisor such as `splitkey dev`) must not kill the node
       // mid-stop; stop() is idempotent and bounded by shutdownGraceMs.
       let signalled = false;
-      let wake: (() => void) | undefined;
+      let wake: () => void = () => undefined;
+      const stopRequested = new Promise<void>((resolve) => (wake = resolve));
       const onSignal = (signal: string) => {
         if (!signalled) log.info({ signal }, 'stopping');
         signalled = true;
-        wake?.();
+        wake();
       };
       process.on('SIGTERM', () => onSignal('SIGTERM'));
       process.on('SIGINT', () => onSignal('SIGINT'));
@@ -61,6 +63,13 @@ export function registerNode(program: Command): void {
           },
         );
       });
+      // A write that fails in the background (a full disk: the audit log, a lifecycle step) is
+      // logged as one clear line and stops the node, instead of an unhandled rejection's stack.
+      process.on('unhandledRejection', (e: unknown) => {
+        if (started && isStorageWriteError(e)) return started.storageFailed(e);
+        log.fatal({ err: (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 300) }, 'unexpected error; exiting');
+        log.flush(() => process.exit(1));
+      });
       let node: PvkmNode;
       try {
         node = started = await PvkmNode.start(config, { log });
@@ -70,10 +79,20 @@ export function registerNode(program: Command): void {
       // One machine-readable line on stdout once SERVING (the dev cluster waits for it).
       out(JSON.stringify({ event: 'serving', index: config.index, port: node.port, metricsPort: node.metricsPort, pid: process.pid }));
       const stopSchedule = config.refreshSchedule ? await startRefreshScheduler(config, log) : undefined;
-      if (!signalled) await new Promise<void>((resolve) => (wake = resolve));
+      const why = await Promise.race([stopRequested.then(() => 'signal' as const), node.failed.then(() => 'storage' as const)]);
       stopSchedule?.();
+      // After a failed write nothing in flight can finish well: a short grace. Either way the
+      // stop is bounded: a node that has not stopped by then exits (a full disk must never keep
+      // a node from going away on SIGTERM).
+      const grace = why === 'storage' ? Math.min(config.shutdownGraceMs, 2000) : config.shutdownGraceMs;
+      if (why === 'storage') process.exitCode = 1;
+      const watchdog = setTimeout(() => {
+        log.error({ graceMs: grace }, 'the node did not stop in time; exiting');
+        log.flush(() => process.exit(1));
+      }, 2 * grace + 5000).unref();
       try {
-        await node.stop();
+        await node.stop(grace);
+        clearTimeout(watchdog);
       } catch (e) {
         log.error({ err: (e as Error).message }, 'stop failed');
         process.exitCode = 1;

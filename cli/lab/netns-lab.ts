@@ -13,6 +13,8 @@
  *     before any node starts. In location L, a node of another location resolves to a relay
  *     address in L's subnet (.200 + index) that forwards to the node with the delay; nodes of L
  *     itself resolve to their own addresses. So a round trip between clouds costs 2 × delay.
+ *   `wanControl`: the same relays even at 0 ms, with a control socket, so that a node's links can
+ *     be slowed and restored while the cluster runs (`setLinkDelay`: the chaos `latency` fault).
  *
  * Needs root (network namespaces). `destroy()` removes every namespace, process and hosts file,
  * also after a failure; a process exit hook does the same if a test run is interrupted.
@@ -24,6 +26,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeBundleDir } from '../topology/bundle.js';
 import { allNodes, type Topology } from '../topology/topology.js';
@@ -53,8 +56,10 @@ const gateway = (cidr: string): string => cidr.replace(/\.\d+\/\d+$/, '.1');
 const prefixLength = (cidr: string): string => cidr.split('/')[1]!;
 
 export interface LabOptions {
-  /** One-way delay on every inter-location link, in ms; 0 or absent: no relays. */
+  /** One-way delay on every inter-location link, in ms; 0 or absent: no relays (unless `wanControl`). */
   wanDelayMs?: number;
+  /** Relays on every inter-location link even at 0 ms, changeable at run time (`setLinkDelay`). */
+  wanControl?: boolean;
 }
 
 export interface LabNode {
@@ -70,6 +75,10 @@ export class NetnsLab {
   readonly nodes = new Map<number, LabNode>();
   private readonly namespaces: string[] = [];
   private relay: ChildProcess | undefined;
+  /** Relay addresses in each location's subnet (keyed by CIDR), when the links are relayed. */
+  private readonly relayAddresses = new Map<string, string[]>();
+  /** The relay's control socket (with `wanControl`). */
+  private controlSocket: string | undefined;
   /** When set, each node's stdout (its JSON log) is appended to <logDir>/<index>.log. */
   private logDir?: string;
   private readonly onExit = () => this.destroySync();
@@ -104,7 +113,7 @@ export class NetnsLab {
    * WAN relays on every inter-location link, set up before any node starts.
    */
   static async create(t: Topology, bundles: string, cli: string, opts: LabOptions & { clientNamespace?: string; prefix?: string; logDir?: string } = {}): Promise<NetnsLab> {
-    const lab = new NetnsLab(t, bundles, cli, opts.prefix ?? `sk${process.pid}`, { wanDelayMs: opts.wanDelayMs }, opts.clientNamespace);
+    const lab = new NetnsLab(t, bundles, cli, opts.prefix ?? `sk${process.pid}`, { wanDelayMs: opts.wanDelayMs, wanControl: opts.wanControl }, opts.clientNamespace);
     lab.logDir = opts.logDir;
     process.once('exit', lab.onExit);
     try {
@@ -119,8 +128,13 @@ export class NetnsLab {
 
   /** One relay process in the router namespace for every inter-location route. */
   private async startRelays(routes: string[]): Promise<void> {
-    const args = ['netns', 'exec', this.router, process.execPath, this.cli, 'cluster', 'wan-delay', '--delay-ms', String(this.options.wanDelayMs)];
+    const args = ['netns', 'exec', this.router, process.execPath, this.cli, 'cluster', 'wan-delay', '--delay-ms', String(this.options.wanDelayMs ?? 0)];
     for (const r of routes) args.push('--route', r);
+    if (this.options.wanControl) {
+      // A short path (a Unix socket path has at most 107 bytes), reachable from every namespace.
+      this.controlSocket = join(tmpdir(), `${this.router.replace(/-router$/, '')}-wan.sock`);
+      args.push('--control', this.controlSocket);
+    }
     const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
     this.relay = child;
     let stderr = '';
@@ -164,7 +178,7 @@ export class NetnsLab {
     const nodes = allNodes(t);
     const address = labAddress;
     const base = (cidr: string) => cidr.replace(/\.\d+\/\d+$/, '');
-    const delayed = (this.options.wanDelayMs ?? 0) > 0;
+    const delayed = (this.options.wanDelayMs ?? 0) > 0 || this.options.wanControl === true;
     const routes: string[] = [];
     /** The hosts file for location `cidr` (a cloud's, or the client subnet's) on bridge `br`. */
     const hostsFor = (cidr: string | undefined, br: string | undefined): string => {
@@ -173,6 +187,7 @@ export class NetnsLab {
         if (delayed && cidr !== undefined && n.cloud.cidr !== cidr) {
           const relay = `${base(cidr)}.${200 + n.index}`;
           ip('-n', this.router, 'addr', 'add', `${relay}/${prefixLength(cidr)}`, 'dev', br!);
+          this.relayAddresses.set(cidr, [...(this.relayAddresses.get(cidr) ?? []), relay]);
           routes.push(`${relay}:${t.port}=${a}:${t.port}`);
           a = relay;
         }
@@ -201,6 +216,24 @@ export class NetnsLab {
     this.addNamespace(this.client, hostsFor(`${CLIENT_CIDR}.0/24`, 'brc'));
     this.link(this.client, 'brc', 'vc', `${CLIENT_CIDR}.2`, '24', `${CLIENT_CIDR}.1`);
     return routes;
+  }
+
+  /** How node `index` reaches other locations when links are relayed: its gateway and the relay addresses in its subnet. */
+  relayedLink(index: number): { gateway: string; relays: string[] } | undefined {
+    const cidr = allNodes(this.topology).find((x) => x.index === index)!.cloud.cidr!;
+    const relays = this.relayAddresses.get(cidr);
+    return relays ? { gateway: gateway(cidr), relays } : undefined;
+  }
+
+  /**
+   * Slow node `index`'s links to other locations: `delayMs` more one way, in both directions,
+   * whoever dials (0 restores them). Needs `wanControl`. Same-cloud links are direct and unchanged.
+   */
+  async setLinkDelay(index: number, delayMs: number): Promise<void> {
+    if (!this.controlSocket) throw new Error('this lab has no WAN relay control (create it with wanControl)');
+    const { sendWanControl } = await import('../topology/wan-delay.js');
+    const a = await sendWanControl(this.controlSocket, { host: this.address(index), delayMs });
+    if (!a.ok) throw new Error(`the WAN relay refused the delay for node ${index}: ${a.error}`);
   }
 
   /** Start node `index` inside its namespace from its bundle; resolves once it is SERVING. */
@@ -272,6 +305,7 @@ export class NetnsLab {
   private destroySync(): void {
     for (const n of this.nodes.values()) if (n.child && n.child.exitCode === null && n.child.signalCode === null) n.child.kill('SIGKILL');
     if (this.relay && this.relay.exitCode === null && this.relay.signalCode === null) this.relay.kill('SIGKILL');
+    if (this.controlSocket) rmSync(this.controlSocket, { force: true });
     for (const ns of this.namespaces.splice(0).reverse()) {
       try {
         ip('netns', 'del', ns);

@@ -1,6 +1,6 @@
-/** The lab's network faults, as the commands they run (pure): partitions and bandwidth, and the latency hook. */
+/** The lab's network faults, as the commands they run (pure): partitions (also through the WAN relays) and bandwidth; latency's delay check; what targets refuse. */
 import { describe, expect, it } from 'vitest';
-import { bandwidthCommands, latencyHook, partitionCommands } from '../../cli/chaos/faults/network.js';
+import { bandwidthCommands, latencyDelay, partitionCommands } from '../../cli/chaos/faults/network.js';
 import { parsePlan } from '../../cli/chaos/plan.js';
 import { checkTargetSupports } from '../../cli/chaos/runner.js';
 import { buildSchedule } from '../../cli/chaos/schedule.js';
@@ -25,6 +25,25 @@ describe('lab network faults', () => {
     expect(c.inject[0]!.argv).toContain('OUTPUT');
   });
 
+  it('behind the WAN relays a partition also drops the gateway and the relay addresses in the cloud (else it would cut nothing)', () => {
+    const relayed = { ...link, relayed: { gateway: '10.62.0.1', relays: ['10.62.0.201', '10.62.0.205'] } };
+    const sym = partitionCommands(relayed, false).inject.map((c) => c.argv.slice(3).join(' '));
+    expect(sym).toEqual([
+      'OUTPUT -o eth0 ! -d 10.62.0.0/24 -j DROP',
+      'INPUT -i eth0 ! -s 10.62.0.0/24 -j DROP',
+      'OUTPUT -o eth0 -d 10.62.0.1 -j DROP',
+      'OUTPUT -o eth0 -d 10.62.0.201 -j DROP',
+      'OUTPUT -o eth0 -d 10.62.0.205 -j DROP',
+      'INPUT -i eth0 -s 10.62.0.1 -j DROP',
+      'INPUT -i eth0 -s 10.62.0.201 -j DROP',
+      'INPUT -i eth0 -s 10.62.0.205 -j DROP',
+    ]);
+    const oneWay = partitionCommands(relayed, true);
+    expect(oneWay.inject.every((c) => c.argv[3] === 'OUTPUT')).toBe(true);
+    expect(oneWay.inject).toHaveLength(4);
+    expect(oneWay.heal.map((h) => h.argv.join(' '))).toEqual(oneWay.inject.map((i) => i.argv.join(' ').replace(' -I ', ' -D ')));
+  });
+
   it('bandwidth shapes both directions of the node link with tbf', () => {
     const c = bandwidthCommands(link, '1mbit');
     expect(c.inject).toEqual([
@@ -35,12 +54,15 @@ describe('lab network faults', () => {
     expect(() => bandwidthCommands(link, '1 mbit; reboot')).toThrow(RangeError);
   });
 
-  it('latency is a hook until the lab has its latency proxy; targets refuse what they cannot do', () => {
-    expect(latencyHook(link, 50).unavailable).toMatch(/latency proxy/);
+  it('latency needs a delay; the lab target takes it, and targets refuse what they cannot do', () => {
+    expect(latencyDelay(80)).toBe(80);
+    expect(() => latencyDelay(undefined)).toThrow(/needs delayMs/);
+    expect(() => latencyDelay(0)).toThrow(RangeError);
     const lab = new LabTarget({ nodes: 5, threshold: 3 });
+    expect(lab.unsupported('latency')).toBeUndefined();
     const plan = parsePlan({ name: 'l', target: { kind: 'lab' }, faults: { steps: [{ at: 0, fault: 'latency', delayMs: 80, nodes: [5] }, { at: 0, fault: 'byzantine', lie: 'destroyed', nodes: [1] }] } });
-    expect(() => checkTargetSupports(plan, buildSchedule(plan), lab)).toThrow(/latency proxy/);
     expect(() => checkTargetSupports(plan, buildSchedule(plan), lab)).toThrow(/byzantine is a local-target fault/);
+    expect(() => checkTargetSupports(plan, buildSchedule(plan), lab)).not.toThrow(/faults: latency/);
     expect(new LocalTarget({ nodes: 5, threshold: 3 }).unsupported('partition')).toMatch(/needs the lab target/);
     expect(lab.unsupported('partition-oneway')).toBeUndefined();
   });

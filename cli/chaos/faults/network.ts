@@ -8,9 +8,13 @@
  *                     its answers never leave (the half-open link that hangs connections)
  *   bandwidth         tc tbf on the node's link, both directions (eth0 in the node, its veth in
  *                     the router)
+ *   latency           not a command: the lab runs every inter-location link through its WAN
+ *                     relay (`cluster wan-delay`, at 0 ms) and the fault sets the node's extra
+ *                     delay through the relay's control socket (NetnsLab.setLinkDelay)
  *
- * Latency is not built here: the lab's userspace latency proxy comes from another branch
- * (deploy2); `latencyHook` is where it plugs in.
+ * With the relays in place a node reaches other clouds through relay addresses inside its own
+ * subnet, and relayed connections reach it from the router's gateway address: a partition then
+ * also drops those (`relayed`), or it would cut nothing.
  */
 export interface NetCommand {
   /** Namespace to run in (`ip netns exec NS …`). */
@@ -24,13 +28,17 @@ export interface NodeLink {
   cloudCidr: string;
   router: string;
   routerLink: string;
+  /** When the lab relays inter-location links: the cloud's gateway and the relay addresses in its subnet. */
+  relayed?: { gateway: string; relays: string[] };
 }
 
 const outbound = (l: NodeLink) => ['OUTPUT', '-o', 'eth0', '!', '-d', l.cloudCidr, '-j', 'DROP'];
 const inbound = (l: NodeLink) => ['INPUT', '-i', 'eth0', '!', '-s', l.cloudCidr, '-j', 'DROP'];
+const relayedOut = (l: NodeLink) => (l.relayed ? [l.relayed.gateway, ...l.relayed.relays].map((a) => ['OUTPUT', '-o', 'eth0', '-d', a, '-j', 'DROP']) : []);
+const relayedIn = (l: NodeLink) => (l.relayed ? [l.relayed.gateway, ...l.relayed.relays].map((a) => ['INPUT', '-i', 'eth0', '-s', a, '-j', 'DROP']) : []);
 
 export function partitionCommands(l: NodeLink, oneWay: boolean): { inject: NetCommand[]; heal: NetCommand[] } {
-  const rules = oneWay ? [outbound(l)] : [outbound(l), inbound(l)];
+  const rules = oneWay ? [outbound(l), ...relayedOut(l)] : [outbound(l), inbound(l), ...relayedOut(l), ...relayedIn(l)];
   return {
     inject: rules.map((r) => ({ ns: l.ns, argv: ['iptables', '-w', '-I', ...r] })),
     heal: rules.map((r) => ({ ns: l.ns, argv: ['iptables', '-w', '-D', ...r] })),
@@ -52,10 +60,9 @@ export function bandwidthCommands(l: NodeLink, rate: string): { inject: NetComma
   };
 }
 
-/**
- * Where added latency will plug in once the lab has its userspace latency proxy (branch deploy2):
- * the proxy sits between the node and the router; this returns why it is not available yet.
- */
-export function latencyHook(_l: NodeLink, _delayMs: number): { unavailable: string } {
-  return { unavailable: 'latency needs the lab’s userspace latency proxy (another branch, deploy2); not in this build' };
+/** A latency fault's delay: one way, added on the node's links to other locations. */
+export function latencyDelay(delayMs: number | undefined): number {
+  const d = delayMs ?? 0;
+  if (!Number.isInteger(d) || d < 1 || d > 60_000) throw new RangeError(`a latency fault needs delayMs from 1 to 60000, got ${delayMs}`);
+  return d;
 }

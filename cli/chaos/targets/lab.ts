@@ -7,10 +7,13 @@
  * `chaos run` command makes that namespace and re-enters itself there (enterLabClient), so the
  * workload reaches the nodes by their DNS names through the router, as an appliance would.
  *
- * Faults: SIGKILL, SIGSTOP/SIGCONT, restart, flipped bytes in a stopped node's LevelDB files,
- * partitions (symmetric and one-way) and bandwidth (faults/network.ts). Latency waits for the
- * lab's latency proxy (another branch); byzantine stand-ins, certificate faults and read-only
- * data dirs are local-target faults.
+ * Faults: SIGKILL, SIGSTOP/SIGCONT, restart; on a stopped node, then started into the fault:
+ * flipped bytes in its LevelDB files, a read-only data dir, a full disk (a small tmpfs, filled once
+ * it serves), an expired certificate or one from another CA (in its bundle); partitions
+ * (symmetric and one-way), bandwidth and latency (faults/network.ts). For a plan with
+ * a latency fault every inter-location link runs through the lab's WAN relay from the start (at
+ * 0 ms, so connections are never re-made), and the fault sets the node's extra delay through the
+ * relay's control socket. Byzantine stand-ins and clock skew are local-target faults.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -22,8 +25,10 @@ import { cliEntry } from '../../dev-cluster.js';
 import { NetnsLab } from '../../lab/netns-lab.js';
 import { initCluster } from '../../topology/bundle.js';
 import { allNodes, parseTopology, type Topology } from '../../topology/topology.js';
-import { corruptDataDir } from '../faults/disk.js';
-import { bandwidthCommands, latencyHook, partitionCommands, type NetCommand, type NodeLink } from '../faults/network.js';
+import { corruptDataDir, fillDisk, makeReadOnly } from '../faults/disk.js';
+import { replaceNodeCert } from '../faults/certs.js';
+import { nodeBundleDir } from '../../topology/bundle.js';
+import { bandwidthCommands, latencyDelay, partitionCommands, type NetCommand, type NodeLink } from '../faults/network.js';
 import type { NodeFaultKind } from '../plan.js';
 import { createPrng } from '../prng.js';
 import type { ScheduledFault } from '../schedule.js';
@@ -32,7 +37,7 @@ import type { ChaosTarget, ClusterAccess, CliResult } from './target.js';
 
 /** Set (to the client namespace's name) in the process that runs inside the lab. */
 export const LAB_CLIENT_ENV = 'SPLITKEY_CHAOS_LAB_CLIENT';
-const SUPPORTED: readonly NodeFaultKind[] = ['kill', 'pause', 'restart', 'disk-corrupt', 'partition', 'partition-oneway', 'bandwidth'];
+const SUPPORTED: readonly NodeFaultKind[] = ['kill', 'pause', 'restart', 'disk-corrupt', 'disk-readonly', 'disk-full', 'cert-expired', 'cert-wrong-ca', 'partition', 'partition-oneway', 'bandwidth', 'latency'];
 
 /** The lab's topology: the plan's file, or the shipped example. */
 export async function labTopology(spec: { topology?: string }): Promise<Topology> {
@@ -54,11 +59,10 @@ export class LabTarget implements ChaosTarget {
   constructor(private readonly spec: { topology?: string; nodes: number; threshold: number }) {}
 
   unsupported(kind: NodeFaultKind): string | undefined {
-    if (kind === 'latency') return latencyHook({ ns: '', cloudCidr: '', router: '', routerLink: '' }, 0).unavailable;
     return SUPPORTED.includes(kind) ? undefined : `${kind} is a local-target fault; the lab target supports ${SUPPORTED.join(', ')}`;
   }
 
-  async setup(opts: { outDir: string; byzantine: number[] }): Promise<ClusterAccess> {
+  async setup(opts: { outDir: string; byzantine: number[]; faultKinds?: readonly NodeFaultKind[] }): Promise<ClusterAccess> {
     const client = process.env[LAB_CLIENT_ENV];
     if (!client) throw new Error('the lab target runs inside the lab client namespace: run it through `splitkey chaos run`, which enters it');
     const t = (this.topology = await labTopology(this.spec));
@@ -68,7 +72,12 @@ export class LabTarget implements ChaosTarget {
     await initCluster(t, out);
     const logs = join(opts.outDir, 'nodes');
     await mkdir(logs, { recursive: true });
-    this.lab = await NetnsLab.create(t, out, cliEntry(), { clientNamespace: client, prefix: `skc${process.pid}`, logDir: logs });
+    this.lab = await NetnsLab.create(t, out, cliEntry(), {
+      clientNamespace: client,
+      prefix: `skc${process.pid}`,
+      logDir: logs,
+      wanControl: opts.faultKinds?.includes('latency') === true,
+    });
     await Promise.all(allNodes(t).map((x) => this.lab!.startNode(x.index)));
     const tenant = t.tenants[0] ?? 'demo';
     const masterKey = randomBytes(32);
@@ -102,7 +111,8 @@ export class LabTarget implements ChaosTarget {
 
   private link(index: number): NodeLink {
     const node = allNodes(this.topology!).find((x) => x.index === index)!;
-    return { ns: this.netns.nodes.get(index)!.ns, cloudCidr: node.cloud.cidr!, router: this.netns.router, routerLink: `v${index}` };
+    const relayed = this.netns.relayedLink(index);
+    return { ns: this.netns.nodes.get(index)!.ns, cloudCidr: node.cloud.cidr!, router: this.netns.router, routerLink: `v${index}`, ...(relayed ? { relayed } : {}) };
   }
 
   private async start(index: number): Promise<string> {
@@ -112,6 +122,30 @@ export class LabTarget implements ChaosTarget {
     } catch (e) {
       return `node ${index} did not start: ${(e as Error).message.slice(0, 300)}`;
     }
+  }
+
+  private dataDir(index: number): string {
+    return join(this.netns.bundles, 'lab-data', String(index));
+  }
+
+  /** Stop each node, change it, start it into the fault; the undo stops them again and reverts. */
+  private async onStopped(f: ScheduledFault, change: (index: number) => Promise<{ detail: string; undo: () => Promise<string | void> }>): Promise<string> {
+    const out: string[] = [];
+    const undos: (() => Promise<string | void>)[] = [];
+    try {
+      for (const i of f.nodes) {
+        await this.netns.stopNode(i);
+        const c = await change(i);
+        undos.push(c.undo);
+        out.push(`node ${i}: ${c.detail}; ${await this.start(i)}`);
+      }
+    } finally {
+      this.undo.set(f.id, async () => {
+        for (const i of f.nodes) await this.netns.stopNode(i);
+        for (const u of undos) await u();
+      });
+    }
+    return out.join('; ');
   }
 
   private async network(f: ScheduledFault, make: (l: NodeLink) => { inject: NetCommand[]; heal: NetCommand[] }): Promise<string> {
@@ -145,26 +179,50 @@ export class LabTarget implements ChaosTarget {
         }
         return `restarted: ${out.join('; ')}`;
       }
-      case 'disk-corrupt': {
-        const out: string[] = [];
-        const undos: (() => Promise<void>)[] = [];
-        for (const i of f.nodes) {
-          await lab.stopNode(i);
-          const r = await corruptDataDir(join(lab.bundles, 'lab-data', String(i)), this.prng);
-          undos.push(r.undo);
-          out.push(`node ${i}: flipped bytes in ${r.flipped.join(', ') || 'no file'}; ${await this.start(i)}`);
-        }
-        this.undo.set(f.id, async () => {
-          for (const i of f.nodes) await lab.stopNode(i);
-          for (const u of undos) await u();
+      case 'disk-corrupt':
+        return this.onStopped(f, async (i) => {
+          const r = await corruptDataDir(this.dataDir(i), this.prng);
+          return { detail: `flipped bytes in ${r.flipped.join(', ') || 'no file'}`, undo: r.undo };
         });
-        return out.join('; ');
+      case 'disk-readonly':
+        return this.onStopped(f, async (i) => {
+          // The node's own mount namespace bind-mounts this directory: the copy stays read-only.
+          const r = await makeReadOnly(this.dataDir(i));
+          return { detail: `data dir read-only (${r.how})`, undo: r.undo };
+        });
+      case 'disk-full': {
+        const fills: (() => Promise<string>)[] = [];
+        const started = await this.onStopped(f, async (i) => {
+          const d = await fillDisk(this.dataDir(i));
+          fills.push(d.fill);
+          return d;
+        });
+        // Filled once the node serves: it starts, then runs out of space.
+        return `${started}; ${(await Promise.all(fills.map((fill) => fill()))).join('; ')}`;
+      }
+      case 'cert-expired':
+      case 'cert-wrong-ca': {
+        const caDir = join(lab.bundles, 'ca');
+        const ca = { certPem: await readFile(join(caDir, 'ca.crt'), 'utf8'), keyPem: await readFile(join(caDir, 'ca.key'), 'utf8') };
+        return this.onStopped(f, (i) => {
+          const node = allNodes(this.topology!).find((x) => x.index === i)!;
+          const dir = nodeBundleDir(lab.bundles, node.cloud, node);
+          return replaceNodeCert({ fault: f.kind as 'cert-expired', ca, index: i, certPath: join(dir, 'node.crt'), keyPath: join(dir, 'node.key'), hosts: [node.host, ...node.altNames] });
+        });
       }
       case 'partition':
       case 'partition-oneway':
         return this.network(f, (l) => partitionCommands(l, f.kind === 'partition-oneway'));
       case 'bandwidth':
         return this.network(f, (l) => bandwidthCommands(l, f.rate ?? '1mbit'));
+      case 'latency': {
+        const delay = latencyDelay(f.delayMs);
+        for (const i of f.nodes) await lab.setLinkDelay(i, delay);
+        this.undo.set(f.id, async () => {
+          for (const i of f.nodes) await lab.setLinkDelay(i, 0);
+        });
+        return `${delay} ms more one way on node ${f.nodes.join(',')}'s links to other locations`;
+      }
       default:
         throw new Error(this.unsupported(f.kind) ?? `unknown fault ${f.kind}`);
     }
@@ -180,7 +238,11 @@ export class LabTarget implements ChaosTarget {
         return `SIGCONT to node ${f.nodes.join(',')}`;
       case 'restart':
         return 'nothing to heal';
-      case 'disk-corrupt': {
+      case 'disk-corrupt':
+      case 'disk-readonly':
+      case 'disk-full':
+      case 'cert-expired':
+      case 'cert-wrong-ca': {
         await this.undo.get(f.id)?.();
         this.undo.delete(f.id);
         return `restored; ${(await Promise.all(f.nodes.map((i) => this.start(i)))).join('; ')}`;

@@ -31,8 +31,11 @@ export interface ChaosTarget {
   readonly kind: 'local' | 'lab' | 'kubernetes';
   /** Why this target cannot inject `kind`, or undefined when it can. */
   unsupported(kind: NodeFaultKind): string | undefined;
-  /** Start (or find) the cluster. `byzantine`: the nodes that need a byzantine stand-in. */
-  setup(opts: { outDir: string; byzantine: number[] }): Promise<ClusterAccess>;
+  /**
+   * Start (or find) the cluster. `byzantine`: the nodes that need a byzantine stand-in;
+   * `faultKinds`: every fault the schedule will inject (what must be in place before the nodes start).
+   */
+  setup(opts: { outDir: string; byzantine: number[]; faultKinds?: readonly NodeFaultKind[] }): Promise<ClusterAccess>;
   /** Inject a fault; resolves with a sentence on what was done once it is in place. */
   inject(fault: ScheduledFault): Promise<string>;
   /** Undo it; resolves once the nodes serve again (or the network is whole). */
