@@ -67,7 +67,11 @@ export class KeyManager {
       (opts.nodes ?? this.nodes).map((i) =>
         this.admin.keyStatus(i, keyName, opts.timeoutMs).then(
           (r) => void ok.set(i, r),
-          (e: unknown) => void unreachable.push({ node: i, reason: (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 200) }),
+          (e: unknown) => {
+            // NOT_FOUND is an answer: the node holds nothing of the key (e.g. it erased a stale share).
+            if ((e as { code?: number }).code === 5) return void ok.set(i, { info: null } as unknown as Awaited<ReturnType<AdminClient['keyStatus']>>);
+            unreachable.push({ node: i, reason: (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 200) });
+          },
         ),
       ),
     );

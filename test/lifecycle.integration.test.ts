@@ -125,7 +125,7 @@ describe('DKG', () => {
     const ok = await c.evaluator.evaluate(KEY, 1, [input]);
     expect(toHex(ok.outputs[0]!)).toBe(expected);
     await Promise.all([c.close(), rm(backup, { recursive: true })]);
-    // Refresh needs every member. Node 5 answers with its old-epoch record: it needs a reshare.
+    // Refresh needs every member. Node 5 answers but holds nothing of v1 (it erased its stale share): it needs a reshare.
     const stale = (await manager.refresh(KEY, 1).catch((e) => e)) as LifecycleAbort;
     expect(stale).toBeInstanceOf(LifecycleAbort);
     expect(stale.message).toBe(`node 5 answered but does not hold the current state of ${KEY}@1; it needs recovery: run key reshare with the same node set`);
