@@ -1,0 +1,285 @@
+/**
+ * Adversarial review of 51109ae (record lineage, reconcile, restored-node rejoin, faultTolerance,
+ * import marks). A malicious coordinator (admin with the capabilities its certificate names) plus
+ * at most minThreshold − 1 lying nodes drive real nodes through the Admin lifecycle RPCs.
+ *
+ * The liar is a real node whose only lie is the pending session state it holds: the test writes
+ * a participant state made by the real state machine (crypto `prepareParticipant`) straight into
+ * its store, as a node that skips its own checks would (it "deals" from an old record it made
+ * up, with an "old share" it chose). Everything after that — deliveries, finalize, SessionState,
+ * commit, VersionHistory — is the unmodified node code, on the liar as on the honest nodes.
+ *
+ * Every test starts its own cluster.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AdminClient } from '../../client/admin.js';
+import { NodeChannels } from '../../client/channels.js';
+import { SplitkeyClient } from '../../client/client.js';
+import { ThresholdEvaluator } from '../../client/evaluate.js';
+import { KeyManager } from '../../client/key-manager.js';
+import { GrpcLifecycleTransport } from '../../client/lifecycle-grpc.js';
+import {
+  createSuite,
+  evaluate,
+  fromHex,
+  loadGroup,
+  nextLineage,
+  prepareParticipant,
+  randomScalar,
+  scalarFromBigint,
+  toHex,
+  transcriptHash,
+  utf8,
+  type OperationParams,
+} from '../../crypto/index.js';
+import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
+
+const group = await loadGroup('sodium');
+const suite = createSuite(group);
+const rng = (n: number) => new Uint8Array(randomBytes(n));
+
+let cluster: TestCluster | undefined;
+const closers: (() => unknown)[] = [];
+
+async function adminClient(): Promise<AdminClient> {
+  const a = new AdminClient(await cluster!.adminChannels());
+  closers.push(() => a.close());
+  return a;
+}
+
+async function tenantClient(tenant: string): Promise<SplitkeyClient> {
+  const pair = await cluster!.certFor({ role: 'client', tenant, name: 'app' });
+  const tls = { ca: Buffer.from(cluster!.ca.certPem), cert: Buffer.from(pair.certPem), key: Buffer.from(pair.keyPem) };
+  const evaluator = await ThresholdEvaluator.create(new NodeChannels(cluster!.descriptor(), { tls }), { timeoutMs: 2000, hedgeDelayMs: 50, checkThreads: 0 });
+  const c = new SplitkeyClient(evaluator, new Uint8Array(32).fill(9), 0, 1024);
+  closers.push(() => c.close());
+  return c;
+}
+
+afterEach(async () => {
+  for (const c of closers.splice(0)) await c();
+  await cluster?.stop();
+  cluster = undefined;
+});
+
+const settle = <T>(p: Promise<T>) => p.then((v) => ({ ok: true as const, v }), (e: unknown) => ({ ok: false as const, e: (e as { details?: string }).details ?? String(e) }));
+
+/**
+ * The liar `liar` "prepares" `p` as a dealer from an old share `oldShare` it claims: the real
+ * state machine's dealing, written into its store without any of the node's checks.
+ */
+async function liarPrepares(liar: number, p: OperationParams, oldShare: Uint8Array): Promise<Uint8Array[]> {
+  const state = prepareParticipant(group, p, liar, rng, oldShare);
+  await cluster!.nodes[liar - 1]!.store.saveOperation(state, 'prepare');
+  return state.dealing!.commitments.map((c) => fromHex(c));
+}
+
+/**
+ * Drive `p` to ready and commit it on every participant. `liars` "prepare" through liarPrepares
+ * with their claimed old shares; honest nodes through PrepareOperation. Returns what each step said.
+ */
+async function drive(tr: GrpcLifecycleTransport, p: OperationParams, liars: Map<number, Uint8Array>): Promise<string[]> {
+  const log: string[] = [];
+  const participants = [...new Set([...p.receivers, ...p.dealers])].sort((a, b) => a - b);
+  const broadcast = new Map<number, Uint8Array[]>();
+  for (const n of participants) {
+    if (liars.has(n)) {
+      broadcast.set(n, await liarPrepares(n, p, liars.get(n)!));
+      continue;
+    }
+    const r = await settle(tr.prepare(n, p));
+    log.push(`prepare ${n}: ${r.ok ? 'ok' : r.e}`);
+    if (!r.ok) return log;
+    if (p.dealers.includes(n)) broadcast.set(n, r.v);
+  }
+  for (const n of p.dealers) {
+    const r = await settle(tr.deal(n, p.keyName, p.sessionId));
+    log.push(`deal ${n}: ${r.ok ? JSON.stringify(r.v) : r.e}`);
+  }
+  const qualified = [...p.dealers].sort((a, b) => a - b);
+  const transcript = transcriptHash({ ...p, qualified, dealings: broadcast });
+  for (const n of participants) {
+    const r = await settle(tr.finalize(n, p.keyName, p.sessionId, qualified, transcript));
+    log.push(`finalize ${n}: ${r.ok ? 'ok' : r.e}`);
+  }
+  // New holders first, then leaving dealers.
+  const order = [...p.receivers, ...p.dealers.filter((d) => !p.receivers.includes(d))];
+  for (const n of order) {
+    const r = await settle(tr.commit(n, p.keyName, p.sessionId));
+    log.push(`commit ${n}: ${r.ok ? r.v : r.e}`);
+  }
+  return log;
+}
+
+/** node → "epoch E, pkS …, on nodes …" for every node whose own store holds a usable share of keyName@version. */
+function shares(keyName: string, version: number): Map<number, string> {
+  const out = new Map<number, string>();
+  cluster!.nodes.forEach((node, i) => {
+    if (!node || node.store.currentShare(keyName, version) === undefined) return;
+    const r = node.store.resolve(keyName, version).record;
+    out.set(i + 1, `epoch ${r.epoch}, pkS ${r.commitments[0]!.slice(0, 8)}, on ${r.nodeIndices.join(',')}`);
+  });
+  return out;
+}
+
+describe('attack4: a reshare whose every dealer is a liar (old t below the policy)', () => {
+  /**
+   * EXPECTED TO FAIL on 9dd0f9b (HIGH: the coordinator's accomplice learns the key of a version
+   * the honest nodes serve and clients pick for new data; no import capability needed).
+   *
+   * A receiver that does not hold the version compares nothing: it trusts params.old. The old
+   * threshold is never checked against the policy (only the new t is), so `dealers ≥ old.t`
+   * holds with old.t = 1 and a single dealer — the liar — and no honest node that holds the
+   * version ever sees the session. Here the "old record" is of a version that does not exist:
+   * v2, t = 1 on {4}, committed to x·G with x the liar's. The coordinator (reshare capability
+   * only would do) reshares it to the honest nodes {1,2,3}, t = 2 (n ≥ t + faultTolerance holds).
+   * Each verifies its share against the liar's commitments (G_0 = λ·pk_4 = x·G: valid) and
+   * commits. Three honest voices agree on v2; the client takes it as the newest active version,
+   * and new data is derived from Evaluate(x, ·), which the liar computes alone. The DKG's "number
+   * never reused, every node asked" check is bypassed too.
+   *
+   * Fix: every participant refuses a refresh or reshare whose old t is below its descriptor's
+   * minThreshold (then dealers ≥ old t ≥ minThreshold contain an honest holder, which checks the
+   * old record, lineage included, against its own store, and the transcript binds it for all).
+   */
+  it('A4-1: a reshare "from" a made-up old record (t = 1, the liar alone) never creates a version the liar knows', async () => {
+    cluster = await startTestCluster({ n: 5, minThreshold: 2 });
+    const admin = await adminClient();
+    const tr = new GrpcLifecycleTransport(admin.channels, 5_000);
+    const m = await KeyManager.create(admin);
+    const name = 'acme/made-up';
+    await m.createKey(name, 2, [1, 2, 3, 4, 5]);
+
+    const x = randomScalar(group, rng);
+    const X = group.mulBase(x);
+    const p: OperationParams = {
+      sessionId: 'a1'.repeat(16),
+      kind: 'reshare',
+      keyName: name,
+      version: 2,
+      t: 2,
+      receivers: [1, 2, 3],
+      dealers: [4],
+      epoch: 2,
+      old: { t: 1, nodeIndices: [4], commitments: [toHex(X)], epoch: 1, lineage: [] },
+    };
+    const log = await drive(tr, p, new Map([[4, x]]));
+
+    const client = await tenantClient('acme');
+    const info = await settle(client.keyInfo(name));
+    const versions = info.ok ? info.v.versions.map((v) => `${v.version}:${v.state}`) : [info.e];
+    const input = utf8('volume-7');
+    const out = await settle(client.oprf(name, input));
+    const liarKnows = out.ok && toHex(out.v) === toHex(evaluate(suite, x, input));
+    const detail = `session: ${log.join(' | ')}; client sees versions ${versions.join(',')}; newest output = Evaluate(x, ·): ${liarKnows}; v2 shares: ${JSON.stringify([...shares(name, 2)])}`;
+    expect(liarKnows, detail).toBe(false);
+    expect(shares(name, 2).size, detail).toBe(0);
+  });
+
+  /**
+   * EXPECTED TO FAIL on 9dd0f9b (HIGH: a forked version — permanent denial of every resource
+   * under it). Same hole, an existing version: v1 is 2-of-3 on {1,2,3}. The coordinator and liar
+   * 6 "reshare" v1 from a made-up old record (t = 1 on {6}, the liar's own key) to {4,5,6}. Honest
+   * 4 and 5 do not hold v1 and compare nothing; they commit. Now two records of v1 with different
+   * pkS each have t voices: a conflict, the client refuses v1 for good (and if {1,2,3} ever fall
+   * below t answering, the liar's key is the one served).
+   */
+  it('A4-2: a reshare from a made-up old record never forks an existing version onto nodes that do not hold it', async () => {
+    cluster = await startTestCluster({ n: 6, minThreshold: 2 });
+    const admin = await adminClient();
+    const tr = new GrpcLifecycleTransport(admin.channels, 5_000);
+    const m = await KeyManager.create(admin);
+    const name = 'acme/forked';
+    await m.createKey(name, 2, [1, 2, 3]);
+    const client = await tenantClient('acme');
+    const input = utf8('volume-7');
+    const before = toHex(await client.oprf(name, input, { version: 1 }));
+
+    const x = randomScalar(group, rng);
+    const p: OperationParams = {
+      sessionId: 'a2'.repeat(16),
+      kind: 'reshare',
+      keyName: name,
+      version: 1,
+      t: 2,
+      receivers: [4, 5, 6],
+      dealers: [6],
+      epoch: 5,
+      old: { t: 1, nodeIndices: [6], commitments: [toHex(group.mulBase(x))], epoch: 4, lineage: [] },
+    };
+    const log = await drive(tr, p, new Map([[6, x]]));
+
+    const fresh = await tenantClient('acme');
+    const after = await settle(fresh.oprf(name, input, { version: 1 }));
+    const detail = `session: ${log.join(' | ')}; v1 shares: ${JSON.stringify([...shares(name, 1)])}; a fresh client: ${after.ok ? 'ok' : after.e}`;
+    expect(after.ok ? toHex(after.v) : after.e, detail).toBe(before);
+    expect([...shares(name, 1).keys()], detail).toEqual([1, 2, 3]);
+  });
+});
+
+describe('attack4: a forged descendant (faultTolerance below minThreshold − 1)', () => {
+  /**
+   * EXPECTED TO FAIL on 9dd0f9b (HIGH with a faultTolerance below its default, which the
+   * descriptor allows, [0, minThreshold − 1], and the trust tier itself uses: the key is LOST —
+   * reconcile erases every honest share on the word of one liar and t − 1 fooled nodes).
+   *
+   * The same all-liar dealer set, now with the real pkS and a lineage that names the real record:
+   * old = {t: 1, nodes {4}, commitments [pkS], epoch e + 1, lineage [digest(real)]}. The liar does
+   * not know k, but a degree-1 dealing with G_0 = pkS can still give ONE receiver a valid share
+   * (choose s_3, C_1 = (s_3·G − pkS)/3). Receivers {3 (honest, not a holder), 4 (liar)}, t = 2:
+   * n ≥ t + faultTolerance with faultTolerance 0. Node 3 verifies its share and commits; the liar
+   * says ready and commits. The new record's lineage is [digest(real), digest(forged old)], its
+   * pkS is the real one, its epoch higher: it "descends" from the real record, with t = 2 voices
+   * (3 and 4). Honest holders 1 and 2 reconcile and erase their shares: k is gone (node 3's point
+   * and the liar's nothing).
+   *
+   * Same fix as A4-1 (old t ≥ minThreshold at every participant). Without it, the lineage only
+   * holds against forgery when n ≥ t + minThreshold − 1 (honest receivers with valid shares ≤ t − 1).
+   */
+  it('A4-3: a made-up old record with the real pkS and a lineage naming the real record never makes the honest holders erase', async () => {
+    cluster = await startTestCluster({ n: 4, minThreshold: 2, faultTolerance: 0 });
+    const admin = await adminClient();
+    const tr = new GrpcLifecycleTransport(admin.channels, 5_000);
+    const m = await KeyManager.create(admin);
+    const name = 'acme/descendant';
+    await m.createKey(name, 2, [1, 2]);
+    const v = (await m.versions(name))[0]!;
+    const real = { version: 1, threshold: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments.map((c) => fromHex(c)), epoch: v.epoch, lineage: v.lineage ?? [] };
+    const pkS = fromHex(v.commitments[0]!);
+
+    // The liar's dealing: a(x) = k + a_1·x with a(3) = s3 chosen, so C_1 = (s3·G − pkS)/3.
+    const s3 = randomScalar(group, rng);
+    const C1 = group.mul(group.scalarInvert(scalarFromBigint(3n)), group.sub(group.mulBase(s3), pkS));
+    const oldRecord = { t: 1, nodeIndices: [4], commitments: [toHex(pkS)], epoch: v.epoch + 1, lineage: nextLineage(real) };
+    const p: OperationParams = { sessionId: 'a3'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [3, 4], dealers: [4], epoch: v.epoch + 2, old: oldRecord };
+    const liar = cluster.nodes[3]!;
+    const dealing = { commitments: [toHex(pkS), toHex(C1)], shares: { '3': toHex(s3), '4': toHex(randomScalar(group, rng)) } };
+    await liar.store.saveOperation({ params: p, self: 4, phase: 'prepared', received: {}, complaints: {}, dealing }, 'prepare');
+    const log: string[] = [];
+    const step = async (what: string, f: () => Promise<unknown>) => {
+      const r = await settle(f());
+      log.push(`${what}: ${r.ok ? JSON.stringify(r.v) : r.e}`);
+      return r.ok;
+    };
+    await step('prepare 3', () => tr.prepare(3, p));
+    await step('deal 4', () => tr.deal(4, name, p.sessionId));
+    const transcript = transcriptHash({ ...p, qualified: [4], dealings: new Map([[4, [pkS, C1]]]) });
+    await step('finalize 3', () => tr.finalize(3, name, p.sessionId, [4], transcript));
+    // The liar says it is ready (its "share" is anything).
+    await liar.store.saveOperation(
+      { params: p, self: 4, phase: 'ready', received: {}, complaints: {}, dealing, ready: { share: toHex(randomScalar(group, rng)), commitments: dealing.commitments, transcript: toHex(transcript), qualified: [4] } },
+      'finalize',
+    );
+    await step('commit 3', () => tr.commit(3, name, p.sessionId));
+    await step('commit 4', () => tr.commit(4, name, p.sessionId));
+
+    // The real holders reconcile (at start, every reconcileSeconds, or before their next prepare).
+    const erased: unknown[] = [];
+    for (const n of [1, 2]) erased.push(...(await cluster.nodes[n - 1]!.reconcile()));
+    const held = shares(name, 1);
+    const detail = `session: ${log.join(' | ')}; reconcile erased: ${JSON.stringify(erased)}; shares of v1 now: ${JSON.stringify([...held])}`;
+    expect(erased, detail).toEqual([]);
+    expect([...held.keys()].filter((n) => n === 1 || n === 2), detail).toEqual([1, 2]);
+  });
+});
