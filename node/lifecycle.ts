@@ -153,6 +153,12 @@ export class LifecycleHandler {
   private async checkAgainstStore(p: OperationParams): Promise<void> {
     const min = await this.rt.cluster.minThreshold();
     if (p.t < min) throw failedPrecondition(`threshold ${p.t} is below this cluster's minThreshold ${min}; this node takes no part`);
+    // The old record is vouched for only by the participants that hold it. A receiver that does
+    // not hold the version compares nothing: with old t ≥ minThreshold the dealers (≥ old t, each
+    // must hold the version) include at least one honest holder, which checks the old record —
+    // lineage included — against its own store, and the transcript binds it for everyone. With an
+    // old t below the policy, minThreshold − 1 liars could be every dealer of a made-up old record.
+    if (p.kind !== 'dkg' && p.old && p.old.t < min) throw failedPrecondition(`the old threshold ${p.old.t} is below this cluster's minThreshold ${min}: no such record is ever agreed, and its dealers could all be liars; this node takes no part`);
     // A new node set must stay usable with the faulty nodes the policy allows for (faultTolerance,
     // by default minThreshold − 1) silent: otherwise a coordinator could pick a set in which one
     // liar withholding loses the version. (A refresh keeps the set it has.)
