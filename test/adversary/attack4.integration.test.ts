@@ -79,7 +79,7 @@ async function liarPrepares(liar: number, p: OperationParams, oldShare: Uint8Arr
  * Drive `p` to ready and commit it on every participant. `liars` "prepare" through liarPrepares
  * with their claimed old shares; honest nodes through PrepareOperation. Returns what each step said.
  */
-async function drive(tr: GrpcLifecycleTransport, p: OperationParams, liars: Map<number, Uint8Array>): Promise<string[]> {
+async function drive(tr: GrpcLifecycleTransport, p: OperationParams, liars: Map<number, Uint8Array>, noCommit: number[] = []): Promise<string[]> {
   const log: string[] = [];
   const participants = [...new Set([...p.receivers, ...p.dealers])].sort((a, b) => a - b);
   const broadcast = new Map<number, Uint8Array[]>();
@@ -105,7 +105,7 @@ async function drive(tr: GrpcLifecycleTransport, p: OperationParams, liars: Map<
   }
   // New holders first, then leaving dealers.
   const order = [...p.receivers, ...p.dealers.filter((d) => !p.receivers.includes(d))];
-  for (const n of order) {
+  for (const n of order.filter((x) => !noCommit.includes(x))) {
     const r = await settle(tr.commit(n, p.keyName, p.sessionId));
     log.push(`commit ${n}: ${r.ok ? r.v : r.e}`);
   }
@@ -281,5 +281,69 @@ describe('attack4: a forged descendant (faultTolerance below minThreshold − 1)
     const detail = `session: ${log.join(' | ')}; reconcile erased: ${JSON.stringify(erased)}; shares of v1 now: ${JSON.stringify([...held])}`;
     expect(erased, detail).toEqual([]);
     expect([...held.keys()].filter((n) => n === 1 || n === 2), detail).toEqual([1, 2]);
+  });
+});
+
+describe('attack4: lineage beyond MAX_LINEAGE (64)', () => {
+  /**
+   * EXPECTED TO FAIL on 9dd0f9b (MEDIUM: a forked version — denial of every resource under it —
+   * by a coordinator and one node that kept an old share, once a stale holder is more than 64
+   * epochs behind; and LOW on its own: the stale share is never erased and the node can never
+   * get a share back).
+   *
+   * A record remembers its last 64 ancestors. A holder that was down while the version moved on
+   * (left out of a reshare) and missed 64 refreshes after it (an hourly refresh schedule: under
+   * three days) is no longer in the current record's lineage, so reconcile never erases its
+   * epoch-1 share, and the prepare-time reconcile no longer stops it dealing from its stale
+   * record — the F6 defence is gone. 6 nodes, minThreshold 2; v1 2-of-3 on {1,2,3}. Node 1 is
+   * down; v1 is reshared to {2,4,5} (dealers 2, 3); node 3 (the liar) never commits and keeps
+   * its epoch-1 share; 64 refreshes. Node 1 comes back. The coordinator reshares the epoch-1
+   * record, dealers {1,3}, to {1,3,6} (6 honest, holds nothing): every node runs unmodified code
+   * and commits. Two records of v1 with t voices, neither in the other's lineage: the client
+   * refuses v1. (Even without the fork, the stale node 1 and the liar report the epoch-1 record:
+   * t = 2 voices, no longer an ancestor the current record names: a conflict already; within 64
+   * epochs the same two voices are named stale and v1 is served.)
+   *
+   * Proposed fix: keep the whole lineage on the node (32 bytes an epoch) and answer it in
+   * VersionHistory, or make a lineage a hash chain whose links a node can ask its peers for;
+   * at the least, a node whose record's epoch is older than the oldest epoch a t-agreed record of
+   * the same pkS can still name refuses to deal from it (and alerts) instead of treating it as
+   * current.
+   */
+  it('A4-4: a holder 65 epochs behind still erases its stale share and cannot fork the version', { timeout: 240_000 }, async () => {
+    cluster = await startTestCluster({ n: 6, minThreshold: 2 });
+    const admin = await adminClient();
+    const tr = new GrpcLifecycleTransport(admin.channels, 5_000);
+    const m = await KeyManager.create(admin);
+    const name = 'acme/deep';
+    await m.createKey(name, 2, [1, 2, 3]);
+    const v = (await m.versions(name))[0]!;
+    const old = { t: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch, lineage: v.lineage };
+    const client = await tenantClient('acme');
+    const input = utf8('volume-7');
+    const before = toHex(await client.oprf(name, input, { version: 1 }));
+
+    await cluster.stopNode(1);
+    const a: OperationParams = { sessionId: 'a4'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [2, 4, 5], dealers: [2, 3], epoch: v.epoch + 1, old };
+    const la = await drive(tr, a, new Map(), [3]);
+    expect(la.filter((l) => l.startsWith('commit')), la.join(' | ')).toEqual(['commit 2: true', 'commit 4: true', 'commit 5: true']);
+    // The liar (node 3) never commits; it drops its pending state and keeps its epoch-1 share.
+    await cluster.nodes[2]!.store.deleteOperation(name);
+    const t0 = Date.now();
+    for (let i = 0; i < 64; i++) await m.refresh(name, 1);
+    const refreshMs = Date.now() - t0;
+    const node1 = await cluster.start(1);
+    const erased = await node1.reconcile();
+    const stale = node1.store.currentShare(name, 1) !== undefined;
+
+    // The fork from the stale epoch-1 record: every participant runs unmodified code.
+    const b: OperationParams = { sessionId: 'b4'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [1, 3, 6], dealers: [1, 3], epoch: 9_999, old };
+    const tr2 = new GrpcLifecycleTransport((await adminClient()).channels, 5_000);
+    const lb = stale ? await drive(tr2, b, new Map()) : ['(node 1 erased its stale share)'];
+    const fresh = await tenantClient('acme');
+    const after = await settle(fresh.oprf(name, input, { version: 1 }));
+    const detail = `64 refreshes in ${refreshMs} ms; node 1 reconcile erased ${JSON.stringify(erased)}; fork: ${lb.join(' | ')}; v1 shares: ${JSON.stringify([...shares(name, 1)])}; a fresh client: ${after.ok ? 'ok' : after.e}`;
+    expect(after.ok ? toHex(after.v) : after.e, detail).toBe(before);
+    expect(stale, detail).toBe(false);
   });
 });
