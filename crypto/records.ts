@@ -234,6 +234,22 @@ export function supersededBy(own: VersionRecord, claims: readonly Claimed<Versio
   return descendsFrom(agreed, own) ? agreed : undefined;
 }
 
+/**
+ * Whether t nodes agree on a record of the same key at a newer epoch whose lineage window is full
+ * (MAX_LINEAGE ancestors) and does not name `own`: `own` may be an ancestor that fell out of the
+ * window, or a fork — undecidable from digests. A node seeing this must not deal from `own` (it
+ * may be superseded); it neither erases (it may be the current record) nor trusts it. Returns the
+ * newer record, or undefined.
+ */
+export function beyondLineageWindow(own: VersionRecord, claims: readonly Claimed<VersionRecord>[], policy: TrustPolicy): Agreed<VersionRecord> | undefined {
+  const ownPrint = recordFingerprint(own);
+  const others = claims.filter((c) => c.version === own.version && recordFingerprint(c) !== ownPrint);
+  const agreed = agreeOnVersions(others, policy).versions.find((v) => v.version === own.version);
+  if (!agreed || toHex(agreed.commitments[0]!) !== toHex(own.commitments[0]!) || BigInt(agreed.epoch) <= BigInt(own.epoch)) return undefined;
+  const lineage = agreed.lineage ?? [];
+  return lineage.length >= MAX_LINEAGE && !lineage.includes(recordDigest(own)) ? agreed : undefined;
+}
+
 /** What a client accepted once for one version: it refuses to go back. */
 export interface Remembered {
   publicKey: string;

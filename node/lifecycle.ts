@@ -128,7 +128,7 @@ export class LifecycleHandler {
       // Nobody deals from, or refreshes, a record the cluster has moved on from (node/reconcile.ts):
       // a coordinator could otherwise fork the version from a stale copy.
       if (params.kind !== 'dkg' && this.store.currentShare(params.keyName, params.version) !== undefined) {
-        const erased = await reconcileVersion(this.rt, this.peers, params.keyName, params.version);
+        const erased = await reconcileVersion(this.rt, this.peers, params.keyName, params.version, { refuseIfAmbiguous: true });
         if (erased) throw failedPrecondition(`${params.keyName}@${params.version} moved on to epoch ${erased.toEpoch} without this node (t peers agree); its epoch-${erased.fromEpoch} share was erased and it takes no part in a session from the old record`);
       }
       await this.checkAgainstStore(params);

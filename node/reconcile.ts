@@ -17,7 +17,8 @@
  * own commit or abort (abort-op rolls it forward); one that is only prepared, from a superseded
  * record, is dropped. The check runs under the key's lock so it never interleaves with a step.
  */
-import { claim, supersededBy, type Claimed, type VersionRecord as PublicRecord } from '../crypto/index.js';
+import { MAX_LINEAGE, beyondLineageWindow, claim, supersededBy, type Claimed, type VersionRecord as PublicRecord } from '../crypto/index.js';
+import { failedPrecondition } from './errors.js';
 import type { LifecycleHandler } from './lifecycle.js';
 import type { PeerClients } from './peer-client.js';
 import type { NodeRuntime } from './runtime.js';
@@ -79,7 +80,7 @@ export class Reconciler {
  * descendant of its record, erase its share (and drop an unready session pending from that
  * record). The caller holds the key's lock. Returns what was erased, or undefined.
  */
-export async function reconcileVersion(rt: NodeRuntime, peers: PeerClients, keyName: string, version: number): Promise<ReconcileOutcome | undefined> {
+export async function reconcileVersion(rt: NodeRuntime, peers: PeerClients, keyName: string, version: number, opts: { refuseIfAmbiguous?: boolean } = {}): Promise<ReconcileOutcome | undefined> {
   const store = rt.store;
   let own;
   try {
@@ -112,8 +113,21 @@ export async function reconcileVersion(rt: NodeRuntime, peers: PeerClients, keyN
       }
     }),
   );
-  const newer = supersededBy(ownRecord, claims, { minThreshold: await rt.cluster.minThreshold() });
-  if (!newer) return undefined;
+  const policy = { minThreshold: await rt.cluster.minThreshold() };
+  const newer = supersededBy(ownRecord, claims, policy);
+  if (!newer) {
+    const far = beyondLineageWindow(ownRecord, claims, policy);
+    if (far) {
+      rt.log.warn(
+        { alert: 'lineage-window', key: keyName, version, epoch: own.record.epoch, agreedEpoch: far.epoch, holders: far.holders },
+        `${keyName}@${version}: nodes ${far.holders.join(',')} agree on epoch ${far.epoch}, whose last ${MAX_LINEAGE} ancestors do not include this node's epoch-${own.record.epoch} record: it may be superseded beyond the lineage window (or the other a fork); this node keeps its share but deals from it no more — an operator decides (destroy this node's copy, or reshare)`,
+      );
+      if (opts.refuseIfAmbiguous) {
+        throw failedPrecondition(`${keyName}@${version}: t nodes agree on epoch ${far.epoch}, beyond this node's lineage window (its record is epoch ${own.record.epoch}); it takes no part in a session from its record`);
+      }
+    }
+    return undefined;
+  }
   if (samePending) {
     await store.deleteOperation(keyName);
     rt.log.warn({ key: keyName, version, session: samePending.params.sessionId }, `dropped the unready ${samePending.params.kind} ${samePending.params.sessionId} of ${keyName}@${version}: the record it started from was superseded`);

@@ -4,7 +4,7 @@
  * make it agreed. Pure: records are built from a real dealing's commitments.
  */
 import { describe, expect, it } from 'vitest';
-import { agreeOnVersions, claim, nextLineage, supersededBy, createDealing, loadGroup, recordFingerprint, regression, remember, type RecordState, type VersionRecord } from '../crypto/index.js';
+import { agreeOnVersions, beyondLineageWindow, claim, MAX_LINEAGE, nextLineage, supersededBy, createDealing, loadGroup, recordFingerprint, regression, remember, type RecordState, type VersionRecord } from '../crypto/index.js';
 import { deterministicRng } from './helpers/rng.js';
 
 const group = await loadGroup('sodium');
@@ -169,6 +169,21 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
     const sameEpoch: VersionRecord = { ...moved, epoch: '1' };
     const b = agreeOnVersions([claim(1, old, 'active'), claim(3, old, 'active'), claim(2, sameEpoch, 'active'), claim(4, sameEpoch, 'active')], p2);
     expect(b.conflicts).toHaveLength(1);
+  });
+
+  it('beyond the lineage window: a record 65 epochs on no longer names the old one; that is flagged, not taken for a descendant', () => {
+    let r: VersionRecord = moved;
+    for (let e = 3; e <= 2 + MAX_LINEAGE; e++) r = { ...r, epoch: String(e), lineage: nextLineage(r) };
+    expect(r.lineage).toHaveLength(MAX_LINEAGE);
+    expect(r.lineage).not.toContain(nextLineage(old)[0]);
+    const voices = [claim(2, r, 'active'), claim(4, r, 'active')];
+    expect(supersededBy(old, voices, p2)).toBeUndefined();
+    expect(beyondLineageWindow(old, voices, p2)?.epoch).toBe(String(2 + MAX_LINEAGE));
+    // Within the window: a descendant, not flagged.
+    expect(beyondLineageWindow(moved, voices, p2)).toBeUndefined();
+    expect(supersededBy(moved, voices, p2)?.epoch).toBe(String(2 + MAX_LINEAGE));
+    // One voice is not enough to flag.
+    expect(beyondLineageWindow(old, voices.slice(0, 1), p2)).toBeUndefined();
   });
 
   it('supersededBy: a holder of the old epoch learns it moved on only from t agreeing voices of the same key', () => {
