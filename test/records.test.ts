@@ -186,6 +186,39 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
     expect(beyondLineageWindow(old, voices.slice(0, 1), p2)).toBeUndefined();
   });
 
+  it('beyondLineageWindow flags only a full window of the same key at a newer epoch, whatever the stale record’s own voices', () => {
+    let r: VersionRecord = moved;
+    for (let e = 3; e <= 2 + MAX_LINEAGE; e++) r = { ...r, epoch: String(e), lineage: nextLineage(r) };
+    const far = [claim(2, r, 'active'), claim(4, r, 'active')];
+    // The stale record has t voices itself (node 3 and a liar): still flagged, never "agreed".
+    expect(beyondLineageWindow(old, [claim(3, old, 'active'), claim(1, old, 'active'), ...far], p2)?.epoch).toBe(r.epoch);
+    // Claims of another version do not count.
+    expect(beyondLineageWindow(old, far.map((c) => claim(c.reporter, { ...r, version: 2 }, 'active')), p2)).toBeUndefined();
+    // Another key: not flagged.
+    const otherKey = { ...r, commitments: [commitments(2)[0]!, r.commitments[1]!] };
+    expect(beyondLineageWindow(old, [claim(2, otherKey, 'active'), claim(4, otherKey, 'active')], p2)).toBeUndefined();
+    // Not newer: not flagged.
+    const same = { ...r, epoch: old.epoch };
+    expect(beyondLineageWindow(old, [claim(2, same, 'active'), claim(4, same, 'active')], p2)).toBeUndefined();
+    // A window that is not full and does not name the record is a fork within the window: a conflict, not flagged.
+    const short = { ...r, lineage: r.lineage!.slice(1) };
+    expect(beyondLineageWindow(old, [claim(2, short, 'active'), claim(4, short, 'active')], p2)).toBeUndefined();
+  });
+
+  it('refuses a claimed lineage that is too long or not lowercase 32-byte hex digests (named, no voice)', () => {
+    const d = nextLineage(old)[0]!;
+    const bad = [Array.from({ length: MAX_LINEAGE + 1 }, () => d), [d.slice(1)], [`zz${d}`], [`${d}0`], [d.toUpperCase()]];
+    for (const lineage of bad) {
+      const forged: VersionRecord = { ...moved, lineage };
+      const a = agreeOnVersions([claim(1, forged, 'active'), claim(2, moved, 'active'), claim(4, moved, 'active')], p2);
+      expect(a.suspects, JSON.stringify(lineage).slice(0, 40)).toContainEqual({ index: 1, version: 1, reason: 'lineage is malformed' });
+      expect(a.versions[0]!.holders).toEqual([2, 4]);
+    }
+    // Exactly MAX_LINEAGE digests is well formed.
+    const full: VersionRecord = { ...moved, lineage: Array.from({ length: MAX_LINEAGE }, () => d) };
+    expect(agreeOnVersions([claim(1, full, 'active'), claim(2, full, 'active')], p2).suspects).toEqual([]);
+  });
+
   it('supersededBy: a holder of the old epoch learns it moved on only from t agreeing voices of the same key', () => {
     // The stale node's own view: its claim, and the others'.
     expect(supersededBy(old, [claim(3, old, 'active'), claim(2, moved, 'active'), claim(4, moved, 'active')], p2)?.epoch).toBe('2');
