@@ -282,6 +282,26 @@ describe('record shape checks, each named (a claim that breaks one is never coun
     expect(recordFingerprint(swapped)).not.toBe(recordFingerprint(honest));
     expect(recordFingerprint({ ...honest, epoch: '2' })).not.toBe(recordFingerprint(honest));
     expect(recordFingerprint({ ...honest, version: 2 })).not.toBe(recordFingerprint(honest));
+    // Field boundaries: threshold 2 with nodes 11,12 is not threshold 21 with nodes 1,12.
+    expect(recordFingerprint({ ...honest, threshold: 2, nodeIndices: [11, 12] })).not.toBe(recordFingerprint({ ...honest, threshold: 21, nodeIndices: [1, 12] }));
+    const d = nextLineage(honest)[0]!;
+    expect(recordFingerprint({ ...honest, lineage: [d] })).not.toBe(recordFingerprint(honest));
+  });
+
+  it('index 255 is a valid node, 256 is not; minThreshold 1 is a valid policy', () => {
+    const top: VersionRecord = { version: 1, threshold: 1, nodeIndices: [255], commitments: commitments(1), epoch: '1' };
+    expect(agreeOnVersions([claim(255, top, 'active')], { minThreshold: 1 }).versions).toHaveLength(1);
+    const over: VersionRecord = { ...top, nodeIndices: [256] };
+    expect(agreeOnVersions([claim(256, over, 'active')], { minThreshold: 1 }).suspects[0]!.reason).toBe('node set has a bad or repeated index');
+  });
+
+  it('a tie between active and decrypt-only live holders is active; conflict reporters come out sorted', () => {
+    const two: VersionRecord = { ...honest, threshold: 2, nodeIndices: [1, 2, 3, 4], commitments: commitments(2) };
+    const a = agreeOnVersions([claim(1, two, 'active'), claim(2, two, 'decrypt-only')], { minThreshold: 2 });
+    expect(a.versions[0]!.state).toBe('active');
+    const other: VersionRecord = { ...two, commitments: commitments(2) };
+    const c = agreeOnVersions([claim(4, other, 'active'), claim(2, two, 'active'), claim(3, other, 'active'), claim(1, two, 'active')], { minThreshold: 2 });
+    expect(c.conflicts[0]!.reporters).toEqual([1, 2, 3, 4]);
   });
 
   it('a dissenter is named once per version, however it dissents', () => {
