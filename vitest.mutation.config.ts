@@ -19,6 +19,7 @@ export const PURE_TESTS = [
   'test/envelope-refusals.test.ts',
   'test/lifecycle.test.ts',
   'test/records.test.ts',
+  'test/dealing.test.ts',
 ];
 
 export default defineConfig({
