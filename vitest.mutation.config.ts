@@ -20,6 +20,7 @@ export const PURE_TESTS = [
   'test/lifecycle.test.ts',
   'test/records.test.ts',
   'test/dealing.test.ts',
+  'test/lifecycle-checks.test.ts',
 ];
 
 export default defineConfig({

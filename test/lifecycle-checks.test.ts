@@ -1,0 +1,166 @@
+/**
+ * The participant-side checks of crypto/lifecycle.ts, one by one (pure): every parameter a
+ * coordinator sends is refused by name when it breaks a rule, and the state machine refuses steps
+ * out of order. test/lifecycle.test.ts runs whole sessions; this file makes each check fail alone.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  LifecycleError,
+  MAX_LINEAGE,
+  checkOperationParams,
+  checkQualified,
+  committedLineage,
+  complainsAbout,
+  createDealing,
+  finalizeParticipant,
+  loadGroup,
+  nextLineage,
+  prepareParticipant,
+  receiveShare,
+  scalarFromBigint,
+  shareFor,
+  toHex,
+  type OperationParams,
+} from '../crypto/index.js';
+import { deterministicRng } from './helpers/rng.js';
+
+const group = await loadGroup('sodium');
+const rng = deterministicRng('lifecycle-checks');
+const C = createDealing(group, { kind: 'dkg', t: 2, receivers: [1, 2, 3] }, rng).commitments.map(toHex);
+const old = { t: 2, nodeIndices: [1, 2, 3], commitments: C, epoch: 1, lineage: [] as string[] };
+const dkg: OperationParams = { sessionId: 'ab'.repeat(16), kind: 'dkg', keyName: 'acme/k', version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: 1 };
+const reshare: OperationParams = { ...dkg, kind: 'reshare', receivers: [1, 2, 4], dealers: [1, 2], epoch: 2, old };
+const refresh: OperationParams = { ...dkg, kind: 'refresh', receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: 2, old };
+/** Dealer 1 leaves: it deals but receives nothing. */
+const leavingReshare: OperationParams = { ...reshare, receivers: [2, 3, 4], dealers: [1, 2] };
+
+function refused(p: OperationParams): string {
+  try {
+    checkOperationParams(p);
+  } catch (e) {
+    expect(e).toBeInstanceOf(LifecycleError);
+    expect((e as LifecycleError).code).toBe('BAD_PARAMS');
+    return (e as Error).message;
+  }
+  return 'accepted';
+}
+
+describe('checkOperationParams', () => {
+  it('accepts a well-formed DKG, refresh and reshare', () => {
+    for (const p of [dkg, refresh, reshare, { ...reshare, old: { ...old, lineage: Array.from({ length: MAX_LINEAGE }, () => 'ab'.repeat(32)) } }]) expect(refused(p)).toBe('accepted');
+  });
+
+  it('refuses each broken parameter by name', () => {
+    const cases: [OperationParams, RegExp][] = [
+      [{ ...dkg, sessionId: 'AB'.repeat(16) }, /sessionId/],
+      [{ ...dkg, sessionId: 'ab'.repeat(15) }, /sessionId/],
+      [{ ...dkg, sessionId: `x${'ab'.repeat(16)}` }, /sessionId/],
+      [{ ...dkg, t: 4 }, /t|threshold/i],
+      [{ ...dkg, receivers: [1, 1, 2] }, /receivers/],
+      [{ ...dkg, dealers: [] }, /dealers must not be empty|dealers/],
+      [{ ...dkg, epoch: 0 }, /epoch/],
+      [{ ...dkg, epoch: 1.5 }, /epoch/],
+      [{ ...refresh, retire: [1] }, /only a DKG \(rotation\) retires versions, not a refresh/],
+      [{ ...dkg, dealers: [1, 4] }, /DKG dealers must be receivers/],
+      [{ ...refresh, old: undefined }, /refresh needs the old version/],
+      [{ ...reshare, dealers: [1, 4] }, /dealers must hold a share of the old version/],
+      [{ ...reshare, dealers: [1] }, /reshare needs at least the old threshold 2 of dealers/],
+      [{ ...reshare, receivers: [1, 4, 5], dealers: [1, 2], old: { ...old, nodeIndices: [1, 2, 3, 6], t: 2 } }, /old holders 3,6 take no part; at most 1/],
+      [{ ...refresh, t: 3 }, /refresh keeps the node set and threshold/],
+      [{ ...refresh, receivers: [1, 2] }, /refresh keeps the node set and threshold|dealers/],
+      [{ ...reshare, epoch: 1 }, /epoch.*must grow/],
+      [{ ...reshare, old: { ...old, lineage: Array.from({ length: MAX_LINEAGE + 1 }, () => 'ab'.repeat(32)) } }, /old\.lineage/],
+      [{ ...reshare, old: { ...old, lineage: ['AB'.repeat(32)] } }, /old\.lineage/],
+      [{ ...reshare, old: { ...old, lineage: [`${'ab'.repeat(32)}0`] } }, /old\.lineage/],
+      [{ ...reshare, old: { ...old, lineage: [`z${'ab'.repeat(32)}`] } }, /old\.lineage/],
+    ];
+    for (const [p, why] of cases) expect(refused(p), JSON.stringify(p).slice(0, 120)).toMatch(why);
+  });
+
+  it('one old holder left out (≤ old t − 1) is allowed', () => {
+    expect(refused({ ...reshare, receivers: [1, 2, 4], dealers: [1, 2] })).toBe('accepted');
+  });
+});
+
+describe('checkQualified', () => {
+  const bad = (p: OperationParams, q: number[]) => {
+    try {
+      checkQualified(p, q);
+      return 'accepted';
+    } catch (e) {
+      expect((e as LifecycleError).code).toBe('BAD_PARAMS');
+      return (e as Error).message;
+    }
+  };
+  it('a subset of the dealers; all of them for reshare; at least t otherwise', () => {
+    expect(bad(dkg, [1, 2])).toBe('accepted');
+    expect(bad(dkg, [1])).toMatch(/only 1 qualified dealers; a dkg needs at least t = 2/);
+    expect(bad(dkg, [1, 4])).toMatch(/not a dealer of the session/);
+    expect(bad(dkg, [1, 1])).toMatch(/qualified/);
+    expect(bad(reshare, [1, 2])).toBe('accepted');
+    expect(bad(reshare, [1])).toMatch(/reshare needs every dealer qualified/);
+    expect(bad(refresh, [1])).toMatch(/a refresh needs at least t = 2/);
+  });
+});
+
+describe('committedLineage', () => {
+  it('none for a DKG; the old record and its lineage for refresh and reshare, capped', () => {
+    expect(committedLineage(dkg)).toEqual([]);
+    const one = committedLineage(reshare);
+    expect(one).toHaveLength(1);
+    expect(one).toEqual(committedLineage(refresh));
+    const full = Array.from({ length: MAX_LINEAGE }, (_, i) => i.toString(16).padStart(64, '0'));
+    const capped = committedLineage({ ...reshare, old: { ...old, lineage: full } });
+    expect(capped).toHaveLength(MAX_LINEAGE);
+    expect(capped[0]).toBe(full[1]);
+    expect(capped[MAX_LINEAGE - 1]).toBe(nextLineage({ version: 1, threshold: 2, nodeIndices: [1, 2, 3], commitments: C.map((c) => Buffer.from(c, 'hex')), epoch: 1, lineage: full }).at(-1));
+  });
+});
+
+describe('the state machine refuses steps out of order', () => {
+  it('prepare: only participants; a reshare dealer needs its old share', () => {
+    expect(() => prepareParticipant(group, dkg, 5, rng)).toThrow(/node 5 takes no part/);
+    expect(() => prepareParticipant(group, reshare, 1, rng)).toThrow(/no share of the old version to reshare/);
+  });
+
+  it('receive: only from dealers, only on receivers, only while prepared; the same dealing twice is idempotent, another a conflict', () => {
+    const p: OperationParams = { ...dkg, receivers: [1, 2, 3], dealers: [1, 2] };
+    const d1 = prepareParticipant(group, p, 1, rng);
+    const r3 = prepareParticipant(group, { ...p, receivers: [1, 2, 3] }, 3, rng);
+    const { commitments, share } = shareFor(d1, 3);
+    expect(() => shareFor(d1, 9)).toThrow(/node 9 is not a receiver/);
+    expect(() => shareFor(r3, 1)).toThrow(/node 3 is not a dealer/);
+    expect(() => receiveShare(group, r3, 3, commitments, share)).toThrow(/node 3 is not a dealer/);
+    const got = receiveShare(group, r3, 1, commitments, share);
+    expect(receiveShare(group, got, 1, commitments, share)).toBe(got);
+    const other = shareFor(prepareParticipant(group, p, 1, rng), 3);
+    expect(() => receiveShare(group, got, 1, other.commitments, other.share)).toThrow(/dealer 1 sent two different dealings/);
+    // A bad share is a complaint naming the dealer, not an exception.
+    const bad = receiveShare(group, r3, 2, commitments, shareFor(d1, 2).share);
+    expect(Object.keys(bad.complaints)).toEqual(['2']);
+    expect(complainsAbout(bad, 2)).toBe(true);
+    expect(complainsAbout(got, 1)).toBe(false);
+    expect(complainsAbout(got, 7)).toBe(false);
+    // Not on a node that receives nothing (a dealer leaving in a reshare).
+    const l1 = prepareParticipant(group, leavingReshare, 1, rng, scalarFromBigint(5n));
+    expect(() => receiveShare(group, l1, 2, commitments, share)).toThrow(/node 1 receives nothing/);
+  });
+
+  it('finalize: a missing qualified share and a wrong transcript are refused; a leaving dealer keeps only the transcript, once', () => {
+    const p: OperationParams = { ...dkg, receivers: [1, 2, 3], dealers: [1, 2] };
+    const r3 = prepareParticipant(group, p, 3, rng);
+    expect(() => finalizeParticipant(group, r3, [1, 2], new Uint8Array(32))).toThrow(/no valid share from qualified dealer 1/);
+    const d1 = prepareParticipant(group, p, 1, rng);
+    const d2 = prepareParticipant(group, p, 2, rng);
+    let s = receiveShare(group, r3, 1, shareFor(d1, 3).commitments, shareFor(d1, 3).share);
+    s = receiveShare(group, s, 2, shareFor(d2, 3).commitments, shareFor(d2, 3).share);
+    expect(() => finalizeParticipant(group, s, [1, 2], new Uint8Array(32))).toThrow(/differs from this node's own view/);
+    const l1 = prepareParticipant(group, leavingReshare, 1, rng, scalarFromBigint(5n));
+    expect(() => finalizeParticipant(group, l1, [1, 2], new Uint8Array(31))).toThrow(/transcript must be 32 bytes/);
+    const ready = finalizeParticipant(group, l1, [1, 2], new Uint8Array(32).fill(7));
+    expect(ready.ready).toEqual({ share: '', commitments: [], transcript: '07'.repeat(32), qualified: [1, 2] });
+    expect(finalizeParticipant(group, ready, [1, 2], new Uint8Array(32).fill(7))).toBe(ready);
+    expect(() => finalizeParticipant(group, ready, [1, 2], new Uint8Array(32).fill(8))).toThrow(/already final with another transcript/);
+    expect(() => receiveShare(group, { ...ready, params: { ...ready.params, receivers: [1, 2, 3] } }, 2, [], new Uint8Array(32))).toThrow(/already ready/);
+  });
+});
