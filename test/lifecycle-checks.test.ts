@@ -117,7 +117,53 @@ describe('committedLineage', () => {
   });
 });
 
+/** The LifecycleError code `fn` throws (node/lifecycle.ts maps it to a gRPC status). */
+function code(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return (e as LifecycleError).code;
+  }
+  return 'none';
+}
+
 describe('the state machine refuses steps out of order', () => {
+  it('each refusal carries the code the node maps to a status', () => {
+    const p: OperationParams = { ...dkg, receivers: [1, 2, 3], dealers: [1, 2] };
+    const d1 = prepareParticipant(group, p, 1, rng);
+    const r3 = prepareParticipant(group, p, 3, rng);
+    const { commitments, share } = shareFor(d1, 3);
+    expect(code(() => prepareParticipant(group, dkg, 5, rng))).toBe('BAD_PARAMS');
+    expect(code(() => prepareParticipant(group, reshare, 1, rng))).toBe('MISSING_SHARE');
+    expect(code(() => shareFor(r3, 1))).toBe('NOT_A_DEALER');
+    expect(code(() => shareFor(d1, 9))).toBe('BAD_PARAMS');
+    expect(code(() => receiveShare(group, r3, 3, commitments, share))).toBe('NOT_A_DEALER');
+    const l1 = prepareParticipant(group, leavingReshare, 1, rng, scalarFromBigint(5n));
+    expect(code(() => receiveShare(group, l1, 2, commitments, share))).toBe('NOT_A_RECEIVER');
+    const got = receiveShare(group, r3, 1, commitments, share);
+    // The same commitments with another share is a second, different dealing too.
+    expect(code(() => receiveShare(group, got, 1, commitments, shareFor(d1, 2).share))).toBe('CONFLICT');
+    expect(code(() => receiveShare(group, got, 1, shareFor(prepareParticipant(group, p, 1, rng), 3).commitments, share))).toBe('CONFLICT');
+    expect(code(() => finalizeParticipant(group, r3, [1, 2], new Uint8Array(32)))).toBe('MISSING_SHARE');
+    expect(code(() => finalizeParticipant(group, l1, [1, 2], new Uint8Array(31)))).toBe('BAD_PARAMS');
+    const ready = finalizeParticipant(group, l1, [1, 2], new Uint8Array(32));
+    expect(code(() => finalizeParticipant(group, ready, [1, 2], new Uint8Array(32).fill(1)))).toBe('CONFLICT');
+    expect(code(() => finalizeParticipant(group, ready, [1], new Uint8Array(32)))).toBe('CONFLICT');
+    expect(code(() => receiveShare(group, { ...ready, params: { ...ready.params, receivers: [1, 2, 3, 4] } }, 2, commitments, share))).toBe('WRONG_PHASE');
+    const d2 = prepareParticipant(group, p, 2, rng);
+    let s3 = receiveShare(group, r3, 1, commitments, share);
+    s3 = receiveShare(group, s3, 2, shareFor(d2, 3).commitments, shareFor(d2, 3).share);
+    expect(code(() => finalizeParticipant(group, s3, [1, 2], new Uint8Array(32)))).toBe('TRANSCRIPT_MISMATCH');
+    const outsider = { ...l1, self: 9 };
+    expect(code(() => finalizeParticipant(group, outsider, [1, 2], new Uint8Array(32)))).toBe('NOT_A_RECEIVER');
+  });
+
+  it('a reshare to a larger threshold than its dealers count is fine (its dealers are fixed, not t)', () => {
+    const wide: OperationParams = { ...reshare, t: 3, receivers: [1, 2, 3, 4], dealers: [1, 2] };
+    expect(refused(wide)).toBe('accepted');
+    expect(() => checkQualified(wide, [1, 2])).not.toThrow();
+  });
+
   it('prepare: only participants; a reshare dealer needs its old share', () => {
     expect(() => prepareParticipant(group, dkg, 5, rng)).toThrow(/node 5 takes no part/);
     expect(() => prepareParticipant(group, reshare, 1, rng)).toThrow(/no share of the old version to reshare/);
