@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   LifecycleError,
+  MAX_LINEAGE,
   checkKeyName,
   evaluatePartial,
   finalizeParticipant,
@@ -69,7 +70,7 @@ export function paramsFromProto(p: OperationParams__Output | null): OperationPar
     retire: p.retire,
   };
   if (p.kind !== 'dkg') {
-    if (p.oldLineage.length > 64 || p.oldLineage.some((d) => d.length !== 32)) throw invalidArgument('old_lineage must be at most 64 digests of 32 bytes');
+    if (p.oldLineage.length > MAX_LINEAGE || p.oldLineage.some((d) => d.length !== 32)) throw invalidArgument(`old_lineage must be at most ${MAX_LINEAGE} digests of 32 bytes`);
     params.old = { t: p.oldThreshold, nodeIndices: p.oldNodeIndices, commitments: p.oldCommitments.map((c) => toHex(c)), epoch: Number(p.oldEpoch), lineage: p.oldLineage.map((d) => toHex(d)) };
   }
   return params;

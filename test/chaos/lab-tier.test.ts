@@ -19,19 +19,25 @@ const CLI = join(process.cwd(), 'dist', 'cli', 'main.js');
 const skip = labTargetUnavailable();
 if (skip) process.stderr.write(`skipping the chaos lab tier: ${skip}\n`);
 
+/** `splitkey chaos run PLAN` into a fresh directory; every check must be valid and the exit 0. */
+async function runPlan(plan: string): Promise<{ out: string; results: Results }> {
+  const out = join(tmpdir(), 'splitkey-chaos-ci', plan);
+  await rm(out, { recursive: true, force: true });
+  const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [CLI, 'chaos', 'run', plan, '--out', out], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results;
+  expect(Object.values(results.checks).filter((c) => c.verdict !== 'valid').map((c) => `${c.name}: ${c.summary}`), r.stderr.slice(-1500)).toEqual([]);
+  expect(r.status).toBe(0);
+  return { out, results };
+}
+
 describe.skipIf(skip !== undefined)('chaos lab tier (network namespaces)', () => {
   it('lab-network is valid, and the lab is gone afterwards', async () => {
-    const out = join(tmpdir(), 'splitkey-chaos-ci', 'lab-network');
-    await rm(out, { recursive: true, force: true });
-    const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [CLI, 'chaos', 'run', 'lab-network', '--out', out], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('close', (status) => resolve({ status, stderr }));
-    });
-    const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results;
-    expect(Object.values(results.checks).filter((c) => c.verdict !== 'valid').map((c) => `${c.name}: ${c.summary}`), r.stderr.slice(-1500)).toEqual([]);
-    expect(r.status).toBe(0);
+    const { out, results } = await runPlan('lab-network');
     expect(results.figures).toMatchObject({ wrongKeys: 0, sharesLost: 0, faultsInjected: 5, faultsSurvived: 5 });
     const faults = (await readFile(join(out, 'faults.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as FaultRecord);
     expect(faults.map((f) => f.kind).sort()).toEqual(['bandwidth', 'kill', 'latency', 'partition', 'partition-oneway']);
@@ -54,17 +60,7 @@ describe.skipIf(skip !== undefined)('chaos lab tier (network namespaces)', () =>
   }, 240_000);
 
   it('lab-disk-and-certs is valid: a read-only data dir, a full disk and two bad certificates, each on a node started into it', async () => {
-    const out = join(tmpdir(), 'splitkey-chaos-ci', 'lab-disk-and-certs');
-    await rm(out, { recursive: true, force: true });
-    const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [CLI, 'chaos', 'run', 'lab-disk-and-certs', '--out', out], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('close', (status) => resolve({ status, stderr }));
-    });
-    const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results;
-    expect(Object.values(results.checks).filter((c) => c.verdict !== 'valid').map((c) => `${c.name}: ${c.summary}`), r.stderr.slice(-1500)).toEqual([]);
-    expect(r.status).toBe(0);
+    const { out, results } = await runPlan('lab-disk-and-certs');
     expect(results.figures).toMatchObject({ wrongKeys: 0, sharesLost: 0, faultsInjected: 4, faultsSurvived: 4 });
     const faults = (await readFile(join(out, 'faults.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as FaultRecord);
     const detail = (kind: string) => faults.find((f) => f.kind === kind)?.detail ?? '';
