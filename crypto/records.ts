@@ -250,6 +250,42 @@ export function beyondLineageWindow(own: VersionRecord, claims: readonly Claimed
   return lineage.length >= MAX_LINEAGE && !lineage.includes(recordDigest(own)) ? agreed : undefined;
 }
 
+/**
+ * How many ancestors older than the lineage window a node remembers for a record it held through
+ * every step since (`carriedAncestors`). Beyond this (8,192 refreshes or reshares) an operator decides.
+ */
+export const MAX_WITNESSED = 8192;
+
+type RecordFields = { version: number; threshold: number; nodeIndices: readonly number[]; commitments: readonly Uint8Array[]; epoch: string | number; lineage?: readonly string[] };
+
+/**
+ * The ancestors older than `lineage` (the lineage of a record this node just committed) that the
+ * node witnessed: the ones it remembered for `held`, its record of the same version before the
+ * commit, then held's own window. Only when the new record descends from `held` (held's digest is
+ * in `lineage`) — otherwise the node did not hold the record the new one came from and knows no
+ * more than the window. Oldest first, at most MAX_WITNESSED.
+ */
+export function carriedAncestors(held: (RecordFields & { ancestors?: readonly string[] }) | undefined, lineage: readonly string[]): string[] {
+  if (!held) return [];
+  const digest = recordDigest(held);
+  if (!lineage.includes(digest)) return [];
+  const inWindow = new Set(lineage);
+  return [...(held.ancestors ?? []), ...(held.lineage ?? []), digest].filter((d) => !inWindow.has(d)).slice(-MAX_WITNESSED);
+}
+
+/**
+ * A record held `own` may be superseded beyond the lineage window (`beyondLineageWindow`): then it
+ * is superseded if at least minThreshold holders of the agreed newer record confirm that `own` is
+ * an ancestor they witnessed (Peer.VersionHistory `ancestor_held`). Fewer than minThreshold liars
+ * cannot confirm alone, and an honest holder confirms only an ancestor of the record it holds — a
+ * fork's holders never name the record it branched beside. `confirmers`: the nodes that confirmed.
+ */
+export function supersededBeyondWindow(own: VersionRecord, claims: readonly Claimed<VersionRecord>[], policy: TrustPolicy, confirmers: ReadonlySet<number>): Agreed<VersionRecord> | undefined {
+  const far = beyondLineageWindow(own, claims, policy);
+  if (!far) return undefined;
+  return far.holders.filter((h) => confirmers.has(h)).length >= policy.minThreshold ? far : undefined;
+}
+
 /** What a client accepted once for one version: it refuses to go back. */
 export interface Remembered {
   publicKey: string;

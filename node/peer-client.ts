@@ -144,7 +144,7 @@ export class PeerClients {
     return this.call<SessionStateResponse__Output>(index, (c, md, deadline, cb) => c.SessionState(req, md, { deadline }, cb), true, STATE_TIMEOUT_MS);
   }
 
-  versionHistory(index: number, req: { keyName: string; keyVersion: number }, opts: { quick?: boolean } = {}): Promise<VersionHistoryResponse__Output> {
+  versionHistory(index: number, req: { keyName: string; keyVersion: number; ancestor?: Uint8Array }, opts: { quick?: boolean } = {}): Promise<VersionHistoryResponse__Output> {
     // Before and at the commit of a DKG, and before an import: not latency-critical, so a loaded or
     // distant peer gets the full deadline. The background reconcile (quick) gives up sooner: a peer
     // that does not answer only gives no voice, and the next pass asks again.

@@ -10,14 +10,17 @@
  * nodes (t ≥ the descriptor's minThreshold) agree on a record of the *same key* (same pkS) at a
  * newer epoch that *descends* from its record (its lineage names it; crypto/records.ts
  * `supersededBy`) does the node erase its share and keep a tombstone, so the version number stays
- * taken. Fewer than minThreshold liars can never make it erase a live share, and a fork a
+ * taken. A record names only its last MAX_LINEAGE ancestors; for a node further behind, each
+ * peer also says whether its record descends from this node's (it remembers the ancestors it
+ * witnessed, store `ancestors`), and minThreshold confirming holders of the agreed record count as
+ * descent (crypto/records.ts `supersededBeyondWindow`). Fewer than minThreshold liars can never make it erase a live share, and a fork a
  * coordinator drives from a stale copy (a sibling, not a descendant) never counts. The same check
  * runs before a refresh or reshare prepares from a held record (node/lifecycle.ts), so nobody
  * deals from a superseded one. A session pending on the same version that is ready settles by its
  * own commit or abort (abort-op rolls it forward); one that is only prepared, from a superseded
  * record, is dropped. The check runs under the key's lock so it never interleaves with a step.
  */
-import { MAX_LINEAGE, beyondLineageWindow, claim, supersededBy, type Claimed, type VersionRecord as PublicRecord } from '../crypto/index.js';
+import { MAX_LINEAGE, beyondLineageWindow, claim, fromHex, recordDigest, supersededBy, supersededBeyondWindow, type Claimed, type VersionRecord as PublicRecord } from '../crypto/index.js';
 import { failedPrecondition } from './errors.js';
 import type { LifecycleHandler } from './lifecycle.js';
 import type { PeerClients } from './peer-client.js';
@@ -99,28 +102,32 @@ export async function reconcileVersion(rt: NodeRuntime, peers: PeerClients, keyN
   if (others.length === 0) return undefined;
   const ownRecord: PublicRecord = { version, threshold: own.record.threshold, nodeIndices: own.record.nodeIndices, commitments: own.commitments, epoch: String(own.record.epoch), lineage: own.record.lineage ?? [] };
   const claims: Claimed<PublicRecord>[] = [claim(self, ownRecord, own.record.state)];
+  // Each peer is also asked whether its record descends from this one beyond the lineage window.
+  const ancestor = fromHex(recordDigest(ownRecord), 'digest');
+  const confirmers = new Set<number>();
   await Promise.all(
     others.map(async (j) => {
       try {
-        const h = await peers.versionHistory(j, { keyName, keyVersion: version }, { quick: true });
+        const h = await peers.versionHistory(j, { keyName, keyVersion: version, ancestor }, { quick: true });
         if ((h.history !== 'held' && h.history !== 'destroyed') || h.commitments.length === 0) return;
         const state = (['active', 'decrypt-only', 'destroyed'] as const).includes(h.state as KeyStateName) ? (h.state as KeyStateName) : undefined;
         if (!state) return;
         const lineage = h.lineage.map((d) => Buffer.from(d).toString('hex'));
         claims.push(claim(j, { version, threshold: h.threshold, nodeIndices: h.nodeIndices, commitments: h.commitments.map((c) => new Uint8Array(c)), epoch: h.epoch, lineage }, state));
+        if (h.ancestorHeld) confirmers.add(j);
       } catch {
         // A peer that cannot be asked gives no voice.
       }
     }),
   );
   const policy = { minThreshold: await rt.cluster.minThreshold() };
-  const newer = supersededBy(ownRecord, claims, policy);
+  const newer = supersededBy(ownRecord, claims, policy) ?? supersededBeyondWindow(ownRecord, claims, policy, confirmers);
   if (!newer) {
     const far = beyondLineageWindow(ownRecord, claims, policy);
     if (far) {
       rt.log.warn(
         { alert: 'lineage-window', key: keyName, version, epoch: own.record.epoch, agreedEpoch: far.epoch, holders: far.holders },
-        `${keyName}@${version}: nodes ${far.holders.join(',')} agree on epoch ${far.epoch}, whose last ${MAX_LINEAGE} ancestors do not include this node's epoch-${own.record.epoch} record: it may be superseded beyond the lineage window (or the other a fork); this node keeps its share but deals from it no more — an operator decides (destroy this node's copy, or reshare)`,
+        `${keyName}@${version}: nodes ${far.holders.join(',')} agree on epoch ${far.epoch}, whose last ${MAX_LINEAGE} ancestors do not include this node's epoch-${own.record.epoch} record, and fewer than ${policy.minThreshold} of them (${[...confirmers].join(',') || 'none'}) witnessed it as an ancestor: it may be superseded beyond the lineage window (or the other a fork); this node keeps its share but deals from it no more — an operator decides (destroy this node's copy, or reshare)`,
       );
       if (opts.refuseIfAmbiguous) {
         throw failedPrecondition(`${keyName}@${version}: t nodes agree on epoch ${far.epoch}, beyond this node's lineage window (its record is epoch ${own.record.epoch}); it takes no part in a session from its record`);

@@ -23,6 +23,7 @@ import {
   lengthPrefixed,
   publicShare,
   recordDigest,
+  carriedAncestors,
   utf8,
   verifyShare,
   type Element,
@@ -56,6 +57,12 @@ export interface VersionRecord {
   session?: string;
   /** Digests of the records this one descends from (crypto/records.ts; absent = none). */
   lineage?: string[];
+  /**
+   * Older ancestors than the lineage window that this node witnessed (it held each record in
+   * between; crypto/records.ts `carriedAncestors`), oldest first. Local knowledge, not part of the
+   * record: it answers Peer.VersionHistory's "do you descend from this?" for a node far behind.
+   */
+  ancestors?: string[];
 }
 
 /** A version as held in memory. */
@@ -119,6 +126,8 @@ export interface VersionHistoryAnswer {
   sessionId: string;
   publicKey: Uint8Array;
   record?: { threshold: number; nodeIndices: number[]; commitments: Uint8Array[]; epoch: number; state: KeyStateName; lineage: string[] };
+  /** Whether the held record descends from the asked ancestor digest (in its lineage or witnessed older). */
+  ancestorHeld?: boolean;
 }
 
 /** The public record a quorum agreed on (crypto/records.ts `Agreed`), as the store needs it. */
@@ -229,12 +238,13 @@ export class ShareStore {
    * What this node knows of a version, a pending session on it included: the answer of
    * Peer.VersionHistory. A pending operation that does not open counts as pending (unknown).
    */
-  async versionHistory(keyName: string, version: number): Promise<VersionHistoryAnswer> {
+  async versionHistory(keyName: string, version: number, ancestor?: string): Promise<VersionHistoryAnswer> {
     const h = this.history(keyName, version);
     const v = this.keys.get(keyName)?.get(version);
     if (v && (h === 'held' || h === 'destroyed')) {
       const { threshold, nodeIndices, epoch, state } = v.record;
-      return { history: h, sessionId: v.record.session ?? '', publicKey: v.publicKey, record: { threshold, nodeIndices: [...nodeIndices], commitments: v.commitments, epoch, state, lineage: [...(v.record.lineage ?? [])] } };
+      const ancestorHeld = ancestor !== undefined && ((v.record.lineage ?? []).includes(ancestor) || (v.record.ancestors ?? []).includes(ancestor));
+      return { history: h, sessionId: v.record.session ?? '', publicKey: v.publicKey, record: { threshold, nodeIndices: [...nodeIndices], commitments: v.commitments, epoch, state, lineage: [...(v.record.lineage ?? [])] }, ancestorHeld };
     }
     const importing = this.importing.get(`${keyName}${SEP}${version}`);
     if (importing !== undefined) return { history: 'pending', sessionId: '', publicKey: unhex(importing) };
@@ -514,6 +524,8 @@ export class ShareStore {
         session: p.sessionId,
         lineage: committedLineage(p),
       };
+      const ancestors = existing ? carriedAncestors({ ...existing.record, commitments: existing.commitments }, record.lineage!) : [];
+      if (ancestors.length > 0) record.ancestors = ancestors;
       const share = Buffer.from(state.ready.share, 'hex');
       record.sealedShare = Buffer.from(seal(this.sealKey, share, shareAad(p.keyName, p.version, this.nodeIndex, p.epoch))).toString('base64');
       share.fill(0);

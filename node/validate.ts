@@ -101,6 +101,12 @@ export function bytes(value: Uint8Array, length: number, field: string): Uint8Ar
   return value;
 }
 
+/** An optional 32-byte digest: empty means not given (undefined), otherwise exactly 32 bytes; hex. */
+export function optionalDigest(value: Uint8Array | undefined, field: string): string | undefined {
+  if (value === undefined || value.length === 0) return undefined;
+  return Buffer.from(bytes(value, 32, field)).toString('hex');
+}
+
 /** A list of fixed-size byte strings with a count in [min, max] (`countField` names an exact count). */
 export function byteList(values: readonly Uint8Array[], length: number, field: string, min: number, max: number, countField?: string): Uint8Array[] {
   if (values.length < min || values.length > max) {

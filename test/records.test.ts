@@ -4,7 +4,7 @@
  * make it agreed. Pure: records are built from a real dealing's commitments.
  */
 import { describe, expect, it } from 'vitest';
-import { agreeOnVersions, beyondLineageWindow, claim, MAX_LINEAGE, nextLineage, supersededBy, createDealing, loadGroup, recordFingerprint, regression, remember, type RecordState, type VersionRecord } from '../crypto/index.js';
+import { agreeOnVersions, beyondLineageWindow, carriedAncestors, claim, MAX_LINEAGE, MAX_WITNESSED, nextLineage, recordDigest, supersededBeyondWindow, supersededBy, createDealing, loadGroup, recordFingerprint, regression, remember, type RecordState, type VersionRecord } from '../crypto/index.js';
 import { deterministicRng } from './helpers/rng.js';
 
 const group = await loadGroup('sodium');
@@ -232,6 +232,56 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
     expect(supersededBy(old, [claim(2, otherKey, 'active'), claim(4, otherKey, 'active')], p2)).toBeUndefined();
     // The same epoch is not newer.
     expect(supersededBy(moved, [claim(2, moved, 'active'), claim(4, moved, 'active')], p2)).toBeUndefined();
+  });
+
+  it('A4-4: beyond the window, a stale record is superseded only when minThreshold holders of the agreed record witnessed it', () => {
+    let r: VersionRecord = moved;
+    for (let e = 3; e <= 2 + MAX_LINEAGE; e++) r = { ...r, epoch: String(e), lineage: nextLineage(r) };
+    const far = [claim(2, r, 'active'), claim(4, r, 'active'), claim(5, r, 'active')];
+    const p = { minThreshold: 2 };
+    expect(supersededBeyondWindow(old, far, p, new Set([2, 4]))?.epoch).toBe(r.epoch);
+    // One confirmation (it may be a liar's) is not enough, whoever gives it.
+    expect(supersededBeyondWindow(old, far, p, new Set([4]))).toBeUndefined();
+    // Confirmations from nodes that do not hold the agreed record do not count.
+    expect(supersededBeyondWindow(old, far, p, new Set([1, 3, 4]))).toBeUndefined();
+    // The policy sets the count: with minThreshold 3, two confirmations are not enough.
+    expect(supersededBeyondWindow(old, far, { minThreshold: 3 }, new Set([2, 4]))).toBeUndefined();
+    // Within the window it is not this rule's case (supersededBy decides there).
+    expect(supersededBeyondWindow(moved, far, p, new Set([2, 4, 5]))).toBeUndefined();
+    // Another key at a newer epoch is never a descendant, confirmed or not.
+    const otherKey = { ...r, commitments: [commitments(2)[0]!, r.commitments[1]!] };
+    expect(supersededBeyondWindow(old, [claim(2, otherKey, 'active'), claim(4, otherKey, 'active')], p, new Set([2, 4]))).toBeUndefined();
+    // Fewer than t voices for the newer record: nothing agreed, nothing erased.
+    expect(supersededBeyondWindow(old, far.slice(0, 1), p, new Set([2, 4]))).toBeUndefined();
+  });
+
+  it('carriedAncestors: a node that held each record remembers the ones that leave the window, and only then', () => {
+    const withAnc = (rec: VersionRecord, ancestors: string[]) => ({ ...rec, ancestors });
+    // One step within the window: nothing falls out.
+    expect(carriedAncestors(old, nextLineage(old))).toEqual([]);
+    // Walk 70 refreshes from `old`, carrying what each step returns.
+    let held: VersionRecord & { ancestors: string[] } = withAnc(old, []);
+    const chain: string[] = [];
+    for (let e = 2; e <= 71; e++) {
+      chain.push(recordDigest(held));
+      const next: VersionRecord = { ...held, epoch: String(e), lineage: nextLineage(held) };
+      held = withAnc(next, carriedAncestors(held, next.lineage!));
+    }
+    expect(held.lineage).toEqual(chain.slice(-MAX_LINEAGE));
+    // What fell out of the window, oldest first, is remembered exactly.
+    expect(held.ancestors).toEqual(chain.slice(0, chain.length - MAX_LINEAGE));
+    expect(held.ancestors[0]).toBe(recordDigest(old));
+    // A record this node did not hold the parent of (a receiver of a reshare, or a fork): only the window.
+    const other: VersionRecord = { ...moved, epoch: '5' };
+    expect(carriedAncestors(withAnc(other, ['ab'.repeat(32)]), held.lineage!)).toEqual([]);
+    expect(carriedAncestors(undefined, held.lineage!)).toEqual([]);
+    // At most MAX_WITNESSED, the newest kept.
+    const many = Array.from({ length: MAX_WITNESSED + 5 }, (_, i) => i.toString(16).padStart(64, '0'));
+    const parent = withAnc(held, many);
+    const kept = carriedAncestors(parent, nextLineage(parent));
+    expect(kept).toHaveLength(MAX_WITNESSED);
+    expect(kept[kept.length - 1]).toBe(parent.lineage![0]);
+    expect(kept).not.toContain(many[0]);
   });
 });
 

@@ -63,13 +63,17 @@ export function peerHandlers(rt: NodeRuntime): PeerHandlers {
       'VersionHistory',
       async (req, call, audit) => {
         peer(call, audit, req.keyName);
-        const h = await rt.store.versionHistory(check.keyName(req.keyName), check.version(req.keyVersion));
+        const keyName = check.keyName(req.keyName);
+        const version = check.version(req.keyVersion);
+        const ancestor = check.optionalDigest(req.ancestor, 'ancestor');
+        const h = await rt.store.versionHistory(keyName, version, ancestor);
         const r = h.record;
         return {
           history: h.history,
           sessionId: h.sessionId,
           publicKey: h.publicKey,
           ...(r ? { threshold: r.threshold, nodeIndices: r.nodeIndices, commitments: r.commitments, epoch: String(r.epoch), state: r.state, lineage: r.lineage.map((d) => Buffer.from(d, 'hex')) } : {}),
+          ancestorHeld: h.ancestorHeld ?? false,
         };
       },
       { audited: false },

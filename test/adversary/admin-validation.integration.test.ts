@@ -237,7 +237,7 @@ describe('Peer fields', () => {
     }
   }
 
-  it('DeliverShare, ConfirmComplaint and SessionState check every field after the caller, before any effect', async () => {
+  it('DeliverShare, ConfirmComplaint, SessionState and VersionHistory check every field after the caller, before any effect', async () => {
     const good = { keyName: 'acme/peer', sessionId: session(), dealer: 2, commitments: [Buffer.alloc(32, 1)], share: Buffer.alloc(32, 2) };
     expect(await peerCall(2, 1, 'DeliverShare', { ...good, dealer: 3 })).toMatch(/^PERMISSION_DENIED: node 2 may not deliver shares as dealer 3/);
     expect(await peerCall(2, 1, 'DeliverShare', { ...good, share: Buffer.alloc(31) })).toMatch(/^INVALID_ARGUMENT: share must be 32 bytes/);
@@ -246,6 +246,9 @@ describe('Peer fields', () => {
     expect(await peerCall(2, 1, 'DeliverShare', { ...good, sessionId: '' })).toMatch(/^INVALID_ARGUMENT: session_id/);
     expect(await peerCall(2, 1, 'ConfirmComplaint', { keyName: 'acme/peer', sessionId: 'xyz', dealer: 2 })).toMatch(/^INVALID_ARGUMENT: session_id/);
     expect(await peerCall(2, 1, 'SessionState', { keyName: 'Acme/Peer', sessionId: session() })).toMatch(/^INVALID_ARGUMENT: key_name/);
+    expect(await peerCall(2, 1, 'VersionHistory', { keyName: 'acme/peer', keyVersion: 1, ancestor: Buffer.alloc(31) })).toMatch(/^INVALID_ARGUMENT: ancestor must be 32 bytes/);
+    expect(await peerCall(2, 1, 'VersionHistory', { keyName: 'acme/peer', keyVersion: 0, ancestor: Buffer.alloc(32) })).toMatch(/^INVALID_ARGUMENT: key_version/);
+    expect(await peerCall(2, 1, 'VersionHistory', { keyName: 'acme/peer', keyVersion: 1, ancestor: Buffer.alloc(32) })).toBe('OK');
     // A well-formed question about an unknown session is answered, with nothing pending.
     expect(await peerCall(2, 1, 'SessionState', { keyName: 'acme/peer', sessionId: session() })).toBe('OK');
   });

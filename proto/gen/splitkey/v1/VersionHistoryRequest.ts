@@ -4,9 +4,11 @@
 export interface VersionHistoryRequest {
   'keyName'?: (string);
   'keyVersion'?: (number);
+  'ancestor'?: (Buffer | Uint8Array | string);
 }
 
 export interface VersionHistoryRequest__Output {
   'keyName': (string);
   'keyVersion': (number);
+  'ancestor': (Buffer);
 }

@@ -12,6 +12,7 @@ export interface VersionHistoryResponse {
   'epoch'?: (number | string | Long);
   'state'?: (string);
   'lineage'?: (Buffer | Uint8Array | string)[];
+  'ancestorHeld'?: (boolean);
 }
 
 export interface VersionHistoryResponse__Output {
@@ -24,4 +25,5 @@ export interface VersionHistoryResponse__Output {
   'epoch': (string);
   'state': (string);
   'lineage': (Buffer)[];
+  'ancestorHeld': (boolean);
 }
