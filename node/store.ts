@@ -265,8 +265,15 @@ export class ShareStore {
     const pk = hex(publicKey);
     const other = this.importing.get(slot);
     if (other !== undefined && other !== pk) throw alreadyExists(`another import of ${keyName}@${version} with another key is being checked on this node`);
+    // Reserved in memory first (a racing import with another key is refused at once), dropped
+    // again if the synced write fails, so no mark exists that the disk does not hold.
     this.importing.set(slot, pk);
-    await this.db.put(importKey(keyName, version), pk, { sync: true });
+    try {
+      await this.db.put(importKey(keyName, version), pk, { sync: true });
+    } catch (e) {
+      if (other === undefined) this.importing.delete(slot);
+      throw e;
+    }
   }
 
   /**
