@@ -39,7 +39,6 @@ import {
   finalize,
   loadGroup,
   loadNativeGroup,
-  nobleGroup,
   publicShare,
   randomScalar,
   splitSecret,
@@ -52,6 +51,7 @@ import {
   type Share,
   type Suite,
 } from '../crypto/index.js';
+import { nobleGroup } from '../crypto/group-noble.js';
 import { benchSeconds, environment, formatRate, formatTable, measure, seededRng, type Measurement } from './stats.js';
 
 /** noble (reference), libsodium wasm and, where its addon is built, native libdecaf. */

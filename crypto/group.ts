@@ -14,13 +14,15 @@
  * little-endian canonical encoding (RFC 9497 §4.1 SerializeElement / SerializeScalar). The
  * backends are byte-identical (test/group.test.ts proves it on random inputs).
  */
-import { ristretto255, ristretto255_hasher } from '@noble/curves/ed25519.js';
-import { expand_message_xmd } from '@noble/curves/abstract/hash-to-curve.js';
+// @noble/curves' ristretto255 (the reference backend, group-noble.ts) and its hash-to-curve (the
+// sodium backend's expand_message_xmd) load only with the backend that uses them: a process on the
+// native backend, or a CLI printing help, never loads them (about 30 ms of start-up).
 import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
-import { sha512 } from '@noble/hashes/sha2.js';
+import type { sha512 } from '@noble/hashes/sha2.js';
 import type Sodium from 'libsodium-wrappers-sumo';
-import { isAllZero, type Rng } from './bytes.js';
+import { fromHex, isAllZero, type Rng } from './bytes.js';
 import { DeserializeError, ParameterError } from './errors.js';
+import { genericMulBaseAdd, genericMultiScalarMul } from './group-generic.js';
 import { buildNativeGroup } from './group-native.js';
 import { loadNativeBinding, requestedBackend } from './native-addon.js';
 
@@ -31,10 +33,10 @@ export type Scalar = Uint8Array;
 
 export const ELEMENT_LENGTH = 32;
 export const SCALAR_LENGTH = 32;
-/** The prime order of ristretto255: 2^252 + 27742317777372353535851937790883648493. */
-export const GROUP_ORDER = ristretto255.Point.Fn.ORDER;
-/** The generator G (RFC 9496 §4.4), encoded. */
-export const GENERATOR: Element = ristretto255.Point.BASE.toBytes();
+/** The prime order of ristretto255: 2^252 + 27742317777372353535851937790883648493 (test/group.test.ts checks it against noble). */
+export const GROUP_ORDER = 2n ** 252n + 27742317777372353535851937790883648493n;
+/** The generator G (RFC 9496 §4.4), encoded (test/group.test.ts checks it against every backend). */
+export const GENERATOR: Element = fromHex('e2f2ae0a6abc4e71a884a961c500515f58e30b6aa582dd8db6a65945e08d2d76', 'GENERATOR');
 /** The identity element's (only) encoding. */
 export const IDENTITY: Element = new Uint8Array(ELEMENT_LENGTH);
 
@@ -148,81 +150,11 @@ export function randomScalar(group: Group, rng: Rng): Scalar {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Multi-point operations from single ones, for the backends without a fused operation.
-
-function genericMultiScalarMul(group: Pick<Group, 'mul' | 'add'>, weights: readonly Scalar[], points: readonly Element[]): Element {
-  if (weights.length !== points.length) {
-    throw new ParameterError('multiScalarMul', `${weights.length} weights for ${points.length} points`);
-  }
-  // Zero weights are skipped (a zero product is the identity, which libsodium refuses to make);
-  // whether a weight is zero is the only branch on the weights.
-  let acc: Element | undefined;
-  for (let i = 0; i < points.length; i++) {
-    if (isAllZero(weights[i]!)) continue;
-    const term = group.mul(weights[i]!, points[i]!);
-    acc = acc === undefined ? term : group.add(acc, term);
-  }
-  return acc ?? new Uint8Array(ELEMENT_LENGTH);
-}
-
-function genericMulBaseAdd(group: Pick<Group, 'mul' | 'mulBase' | 'add'>, a: Scalar, b: Scalar, P: Element): Element {
-  const aZero = isAllZero(a);
-  const bZero = isAllZero(b);
-  if (aZero && bZero) return new Uint8Array(ELEMENT_LENGTH);
-  if (aZero) return group.mul(b, P);
-  if (bZero) return group.mulBase(a);
-  return group.add(group.mulBase(a), group.mul(b, P));
-}
-
-// ---------------------------------------------------------------------------------------------
-// noble backend (reference).
-
-const { Point } = ristretto255;
-const Fn = Point.Fn;
-
-function nobleScalar(s: Scalar): bigint {
-  return bytesToNumberLE(s);
-}
-
-function nonZero(k: bigint, op: string): bigint {
-  if (k === 0n) throw new ParameterError(op, 'scalar is zero');
-  return k;
-}
-
-export const nobleGroup: Group = {
-  name: 'noble',
-  library: '@noble/curves',
-  isCanonicalElement(bytes) {
-    try {
-      Point.fromBytes(bytes);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  mul: (k, P) => Point.fromBytes(P).multiply(nonZero(nobleScalar(k), 'mul')).toBytes(),
-  mulBase: (k) => Point.BASE.multiply(nonZero(nobleScalar(k), 'mulBase')).toBytes(),
-  add: (P, Q) => Point.fromBytes(P).add(Point.fromBytes(Q)).toBytes(),
-  sub: (P, Q) => Point.fromBytes(P).subtract(Point.fromBytes(Q)).toBytes(),
-  multiScalarMul: (weights, points) => genericMultiScalarMul(nobleGroup, weights, points),
-  mulBaseAddVartime: (a, b, P) => genericMulBaseAdd(nobleGroup, a, b, P),
-  hashToGroup: (msg, dst) => ristretto255_hasher.hashToCurve(msg, { DST: dst }).toBytes(),
-  hashToScalar: (msg, dst) => scalarFromBigint(ristretto255_hasher.hashToScalar(msg, { DST: dst })),
-  sha512: (msg) => sha512(msg),
-  reduceWide: (bytes64) => scalarFromBigint(Fn.create(bytesToNumberLE(bytes64))),
-  scalarAdd: (a, b) => scalarFromBigint(Fn.add(nobleScalar(a), nobleScalar(b))),
-  scalarSub: (a, b) => scalarFromBigint(Fn.sub(nobleScalar(a), nobleScalar(b))),
-  scalarMul: (a, b) => scalarFromBigint(Fn.mul(nobleScalar(a), nobleScalar(b))),
-  scalarNeg: (a) => scalarFromBigint(Fn.neg(nobleScalar(a))),
-  scalarInvert: (a) => scalarFromBigint(Fn.inv(nonZero(nobleScalar(a), 'scalarInvert'))),
-};
-
-// ---------------------------------------------------------------------------------------------
 // libsodium backend (constant-time, fast).
 
 let sodiumGroup: Group | undefined;
 
-function buildSodiumGroup(s: typeof Sodium): Group {
+function buildSodiumGroup(s: typeof Sodium, expand_message_xmd: typeof import('@noble/curves/abstract/hash-to-curve.js').expand_message_xmd): Group {
   // noble's expand_message_xmd (RFC 9380 §5.3.1) over libsodium's SHA-512: about twice as fast
   // as over noble's, byte for byte the same (test/group.test.ts compares the backends).
   const hash = Object.assign((msg: Uint8Array) => s.crypto_hash_sha512(msg), { outputLen: 64, blockLen: 128 });
@@ -261,8 +193,9 @@ function buildSodiumGroup(s: typeof Sodium): Group {
 export async function loadSodiumGroup(): Promise<Group> {
   if (!sodiumGroup) {
     const sodium = (await import('libsodium-wrappers-sumo')).default;
+    const { expand_message_xmd } = await import('@noble/curves/abstract/hash-to-curve.js');
     await sodium.ready;
-    sodiumGroup = buildSodiumGroup(sodium);
+    sodiumGroup = buildSodiumGroup(sodium, expand_message_xmd);
   }
   return sodiumGroup;
 }
@@ -294,7 +227,7 @@ export function defaultBackend(): 'native' | 'sodium' {
  * Asking for `native` where it is not built throws, naming the reason.
  */
 export async function loadGroup(name: BackendName = defaultBackend()): Promise<Group> {
-  if (name === 'noble') return nobleGroup;
+  if (name === 'noble') return (await import('./group-noble.js')).nobleGroup;
   if (name === 'native') {
     const { group, reason } = loadNativeGroup();
     if (!group) throw new ParameterError('backend', `native backend unavailable: ${reason}`);

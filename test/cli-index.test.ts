@@ -37,4 +37,20 @@ describe('the root help index', () => {
       expect(trace([entry, ...args]), args.join(' ') || '(no arguments)').toEqual([]);
     }
   });
+
+  it.skipIf(!existsSync(join(root, 'dist', 'crypto', 'index.js')) || !existsSync(join(root, 'native', 'build', 'Release', 'splitkey_native.node')))(
+    'the native backend loads no noble curve code (the reference backend and the sodium hash-to-curve load only with their backend)',
+    () => {
+      const noble = /@noble\/curves\/(ed25519|abstract\/edwards|abstract\/hash-to-curve)\.js/;
+      const trace = (code: string) =>
+        spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, env: { PATH: process.env.PATH, NODE_DEBUG: 'module,esm' }, encoding: 'utf8' })
+          .stderr.split('\n')
+          .filter((l) => noble.test(l));
+      const load = (backend: string) => `const c = await import('./dist/crypto/index.js'); const g = await c.loadGroup('${backend}'); if (g.name !== '${backend}') process.exit(3);`;
+      // The trace does see them when they load.
+      expect(trace(load('noble')).length).toBeGreaterThan(0);
+      expect(trace(load('sodium')).length).toBeGreaterThan(0);
+      expect(trace(load('native'))).toEqual([]);
+    },
+  );
 });

@@ -15,16 +15,25 @@ import {
   elementsEqual,
   defaultBackend,
   loadGroup,
-  nobleGroup,
   randomScalar,
   scalarFromBigint,
   scalarIsZero,
   scalarToBigint,
 } from '../crypto/index.js';
+import { nobleGroup } from '../crypto/group-noble.js';
 
 import { backends, fastBackends, nativeGroup, sodiumGroup as sodium } from './helpers/backends.js';
 
 const noble = nobleGroup;
+
+describe('constants', () => {
+  it('GROUP_ORDER and GENERATOR are noble\'s order and base point; loadGroup(\'noble\') is the reference backend', async () => {
+    const { ristretto255 } = await import('@noble/curves/ed25519.js');
+    expect(GROUP_ORDER).toBe(ristretto255.Point.Fn.ORDER);
+    expect(hex(GENERATOR)).toBe(hex(ristretto255.Point.BASE.toBytes()));
+    expect(await loadGroup('noble')).toBe(nobleGroup);
+  });
+});
 const seed64 = fc.uint8Array({ minLength: 64, maxLength: 64 });
 const scalarOf = (bytes: Uint8Array) => noble.reduceWide(bytes);
 const nonZeroScalar = seed64.map(scalarOf).filter((s) => s.some((b) => b !== 0));

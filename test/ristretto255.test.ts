@@ -8,7 +8,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GENERATOR, IDENTITY, nobleGroup, scalarFromBigint, type Group } from '../crypto/index.js';
+import { GENERATOR, IDENTITY, scalarFromBigint, type Group } from '../crypto/index.js';
+import { nobleGroup } from '../crypto/group-noble.js';
 import { backends, sodiumGroup } from './helpers/backends.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');

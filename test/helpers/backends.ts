@@ -4,7 +4,8 @@
  * `backends`. With SPLITKEY_REQUIRE_NATIVE=1 (CI) a missing native backend fails the run instead
  * of shrinking the list.
  */
-import { loadGroup, loadNativeGroup, nobleGroup, type Group } from '../../crypto/index.js';
+import { loadGroup, loadNativeGroup, type Group } from '../../crypto/index.js';
+import { nobleGroup } from '../../crypto/group-noble.js';
 
 const native = loadNativeGroup();
 if (!native.group && process.env.SPLITKEY_REQUIRE_NATIVE === '1') {
