@@ -143,7 +143,11 @@ export class DevCluster {
       endpoints.push({ index, address: `127.0.0.1:${port}`, domain: DOMAINS[(index - 1) % DOMAINS.length], identity: `splitkey://node/${index}` });
     }
     // Written last: its presence marks a complete cluster directory.
-    await writeFile(join(root, 'cluster.json'), JSON.stringify({ name: 'dev', defaultThreshold: threshold, minThreshold: threshold, nodes: endpoints }, null, 2), { flag: 'wx' });
+    // A dev cluster states a lower faultTolerance when its size allows no more (3 nodes, t = 3:
+    // 0), so that keys can be created; a real cluster's descriptor is the operator's choice.
+    const faultTolerance = Math.min(threshold - 1, n - threshold);
+    const descriptor = { name: 'dev', defaultThreshold: threshold, minThreshold: threshold, ...(faultTolerance < threshold - 1 ? { faultTolerance } : {}), nodes: endpoints };
+    await writeFile(join(root, 'cluster.json'), JSON.stringify(descriptor, null, 2), { flag: 'wx' });
     return cluster;
   }
 

@@ -64,6 +64,7 @@ describe('the failure-domain rule', () => {
     ['3/3/3, t = 5', [3, 3, 3], 5, null],
     ['3/1/1, t = 3: one cloud holds t shares', [3, 1, 1], 3, /domain c0 holds 3 shares/],
     ['2/2, t = 3: losing a cloud leaves 2', [2, 2], 3, /losing domain c0 leaves 2 nodes/],
+    ['2/2, t = 3: 4 nodes are fewer than t + faultTolerance (3 + 2)', [2, 2], 3, /4 nodes cannot hold 3-of-4 keys that survive 2 silent nodes .*fewer than threshold \+ faultTolerance = 5 nodes/],
     ['2/2/1, t = 2: a cloud of two rebuilds the key', [2, 2, 1], 2, /domain c0 holds 2 shares/],
     ['4/1, t = 3: both rules broken', [4, 1], 3, /holds 4 shares.*losing domain c0 leaves 1/],
     ['5 in one cloud, t = 3', [5], 3, /only one cloud/],
@@ -75,6 +76,16 @@ describe('the failure-domain rule', () => {
       else expect(problems).toEqual([]);
     });
   }
+
+  it('faultTolerance lowers what n must be, and the descriptor states it only when it is not the default', async () => {
+    const t = parseTopology(layout([1, 1, 1], 3, 'minThreshold: 3\nfaultTolerance: 0\n'));
+    expect(t.faultTolerance).toBe(0);
+    expect(checkLayout(t).join()).not.toMatch(/faultTolerance/);
+    expect(checkLayout(parseTopology(layout([1, 1, 1], 3))).join()).toMatch(/3 nodes cannot hold 3-of-3 keys that survive 2 silent nodes/);
+    const { clusterDescriptor } = await import('../cli/topology/bundle.js');
+    expect(clusterDescriptor(t).faultTolerance).toBe(0);
+    expect(clusterDescriptor(parseTopology(layout([1, 1, 1], 2))).faultTolerance).toBeUndefined();
+  });
 
   it('checks "holds t" against the policy minThreshold when it is below the default threshold', () => {
     expect(checkLayout(parseTopology(layout([2, 2, 1], 3, 'minThreshold: 2\n'))).join()).toMatch(/domain c0 holds 2 shares \(≥ t = 2\)/);
@@ -110,6 +121,7 @@ describe('parsing a topology', () => {
     ['a threshold above n', layout([1, 1, 1], 4), /threshold must be an integer in \[1, 3\], got 4/],
     ['no threshold', layout([1, 1, 1], 2).replace(/threshold: 2\n/, ''), /threshold is missing/],
     ['a bad CIDR', layout([1, 1, 1], 2).replace('cidr: 10.70.0.0/24', 'cidr: 10.70.0.0/33'), /clouds\[0\]\.cidr must be a CIDR/],
+    ['a faultTolerance above minThreshold − 1', layout([1, 1, 1], 2, 'faultTolerance: 2\n'), /faultTolerance must be an integer in \[0, 1\], got 2/],
     ['a refresh node that does not exist', layout([1, 1, 1], 2, 'refresh: { node: 9 }\n'), /refresh\.node is 9, which is not a node/],
   ];
   for (const [name, source, message] of bad) {

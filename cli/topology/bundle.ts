@@ -43,6 +43,7 @@ export function clusterDescriptor(t: Topology): ClusterDescriptor {
     name: t.name,
     defaultThreshold: t.threshold,
     minThreshold: t.minThreshold,
+    ...(t.faultTolerance !== t.minThreshold - 1 ? { faultTolerance: t.faultTolerance } : {}),
     nodes: allNodes(t).map((n) => ({ index: n.index, address: `${n.host}:${t.port}`, domain: n.cloud.name, identity: nodeIdentity(n.index) })),
   };
 }

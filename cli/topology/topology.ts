@@ -5,6 +5,8 @@
  *
  *   name: prod
  *   threshold: 3                # t of new keys; also the descriptor's minThreshold unless given
+ *   faultTolerance: 2           # silent nodes every key must survive (default minThreshold − 1):
+ *                               # the cluster needs at least threshold + faultTolerance nodes
  *   port: 7001                  # gRPC (mTLS) port of every node; metricsPort: 9101
  *   image: registry.example/splitkey:0.1.0
  *   operatorCidrs: [198.51.100.0/24]   # where admins (and the refresh scheduler's node) connect from
@@ -56,6 +58,8 @@ export interface Topology {
   name: string;
   threshold: number;
   minThreshold: number;
+  /** The descriptor's faultTolerance (default minThreshold − 1): a t-of-n key needs n ≥ t + this. */
+  faultTolerance: number;
   port: number;
   metricsPort: number;
   image: string;
@@ -161,7 +165,7 @@ export function parseTopology(source: string, file = 'topology'): Topology {
   }
   const where = file;
   const o = object(raw, where, [
-    'name', 'threshold', 'minThreshold', 'port', 'metricsPort', 'image', 'shutdownGraceMs',
+    'name', 'threshold', 'minThreshold', 'faultTolerance', 'port', 'metricsPort', 'image', 'shutdownGraceMs',
     'operatorCidrs', 'clientCidrs', 'monitoringCidrs', 'tenants', 'refresh', 'clouds',
   ]);
   const clouds = list(o, 'clouds', where, parseCloud);
@@ -182,6 +186,7 @@ export function parseTopology(source: string, file = 'topology'): Topology {
   }
   const threshold = int(o, 'threshold', where, 1, nodes.length);
   const minThreshold = int(o, 'minThreshold', where, 1, threshold, threshold);
+  const faultTolerance = int(o, 'faultTolerance', where, 0, minThreshold - 1, minThreshold - 1);
   const tenants = list(o, 'tenants', where, (x, w) => {
     if (typeof x !== 'string' || !/^[a-z0-9][a-z0-9._-]{0,62}$/.test(x)) throw new TopologyError(`${w} must be a tenant name ([a-z0-9][a-z0-9._-]*), got ${JSON.stringify(x)}`);
     return x;
@@ -199,6 +204,7 @@ export function parseTopology(source: string, file = 'topology'): Topology {
     name: text(o, 'name', where, NAME_RE, 'a short lower-case cluster name'),
     threshold,
     minThreshold,
+    faultTolerance,
     port,
     metricsPort,
     image: text(o, 'image', where, undefined, 'a container image reference', 'splitkey:0.1.0'),
@@ -225,6 +231,12 @@ export function checkLayout(t: Topology): string[] {
   const problems = new Set<string>();
   for (const p of checkFailureDomains(endpoints, t.minThreshold)) if (p.includes('could reconstruct')) problems.add(p);
   for (const p of checkFailureDomains(endpoints, t.threshold)) problems.add(p);
+  const n = endpoints.length;
+  if (n < t.threshold + t.faultTolerance) {
+    problems.add(
+      `${n} nodes cannot hold ${t.threshold}-of-${n} keys that survive ${t.faultTolerance} silent nodes (faultTolerance, default minThreshold − 1): every node refuses a key with fewer than threshold + faultTolerance = ${t.threshold + t.faultTolerance} nodes; add nodes, lower the threshold, or set faultTolerance (0..${t.minThreshold - 1})`,
+    );
+  }
   if (t.clouds.length < 2) problems.add(`only one cloud (${t.clouds[0]!.name}): a single provider holds every share; spread the nodes over at least three clouds`);
   return [...problems];
 }
