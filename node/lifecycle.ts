@@ -18,6 +18,7 @@ import {
   evaluatePartial,
   finalizeParticipant,
   fromHex,
+  nextLineage,
   prepareParticipant,
   publicShare,
   receiveShare,
@@ -471,12 +472,14 @@ export class LifecycleHandler {
         const ours = (h: { history: string; sessionId: string }) => h.sessionId === sessionId && (h.history === 'pending' || h.history === 'held');
         await this.checkVersionUnused(keyName, state.params.version, ours).catch((e: Error & { details?: string }) => problems.push(e.details ?? e.message));
       }
+      if (state.params.kind !== 'dkg' && !leaving && !committedElsewhere) problems.push(...(await this.rivalSessions(state)));
       const goodPhases = leaving ? ['committed'] : ['ready', 'committing', 'committed'];
       for (const [j, v] of views) {
         if (typeof v === 'string') problems.push(`node ${j}: ${v}`);
         else if (toHex(v.transcript) !== state.ready.transcript) problems.push(`node ${j} is ${v.phase} with ${v.transcript.length ? 'another transcript' : 'no transcript'}`);
         else if (!goodPhases.includes(v.phase)) problems.push(`node ${j} is ${v.phase}`);
       }
+      if (leaving && problems.length === 0) problems.push(...(await this.newHoldersDescend(state)));
       if (problems.length > 0) {
         await this.store.saveOperation({ ...state, intent: undefined }, 'commit-refused');
         throw failedPrecondition(
@@ -497,6 +500,81 @@ export class LifecycleHandler {
       this.rt.log.info({ key: keyName, version: state.params.version, session: sessionId, kind: state.params.kind, epoch: state.params.epoch }, 'lifecycle operation committed');
       return true;
     });
+  }
+
+  /**
+   * A refresh or reshare about to commit (this node's intent persisted): another session pending
+   * on the same version on any node of the descriptor, or a record of it at this epoch or later
+   * written by another session, means a rival session from the same record — committing both
+   * would fork the version. Each session has an honest old holder among its dealers (old t ≥
+   * minThreshold), whose pending state the other session's participants see; as each asks after
+   * persisting its intent, two racing sessions cannot both pass. A node that cannot be asked gives
+   * no voice (a reshare away from a down node must still commit).
+   */
+  private async rivalSessions(state: ParticipantState): Promise<string[]> {
+    const { keyName, version, sessionId, epoch } = state.params;
+    const self = this.rt.config.index;
+    const problems: string[] = [];
+    await Promise.all(
+      (await this.rt.cluster.indices())
+        .filter((j) => j !== self)
+        .map(async (j) => {
+          let h;
+          try {
+            h = await this.peers.versionHistory(j, { keyName, keyVersion: version }, { quick: true });
+          } catch {
+            return;
+          }
+          if (h.pendingSession && h.pendingSession !== sessionId) problems.push(`node ${j} has another session (${h.pendingSession}) pending on ${keyName}@${version}`);
+          else if ((h.history === 'held' || h.history === 'destroyed') && h.sessionId !== sessionId && BigInt(h.epoch || '0') >= BigInt(epoch)) {
+            problems.push(`node ${j} holds ${keyName}@${version} at epoch ${h.epoch} from another session (${h.sessionId || 'an import'})`);
+          }
+        }),
+    );
+    return problems.sort();
+  }
+
+  /**
+   * A dealer that leaves a reshare erases its share only once every new holder shows the record
+   * this node's own view makes of it: written by this session, with this session's threshold,
+   * node set and epoch, this node's pkS, and a lineage naming exactly this node's record. The
+   * receivers' "committed" alone is not enough: receivers that hold nothing of the version were
+   * told the old record by the coordinator, and a session id can be replayed from another version.
+   */
+  private async newHoldersDescend(state: ParticipantState): Promise<string[]> {
+    const p = state.params;
+    let own;
+    try {
+      own = this.store.resolve(p.keyName, p.version);
+    } catch {
+      return [`this node no longer holds ${p.keyName}@${p.version}`];
+    }
+    const lineage = nextLineage({ version: p.version, threshold: own.record.threshold, nodeIndices: own.record.nodeIndices, commitments: own.commitments, epoch: own.record.epoch, lineage: own.record.lineage ?? [] });
+    const problems: string[] = [];
+    let commitments: string | undefined;
+    for (const j of p.receivers) {
+      let h;
+      try {
+        h = await this.peers.versionHistory(j, { keyName: p.keyName, keyVersion: p.version });
+      } catch (e) {
+        problems.push(`node ${j}: not reachable (${(e as { details?: string }).details ?? (e as Error).message})`);
+        continue;
+      }
+      const differs: string[] = [];
+      if (h.history !== 'held') differs.push(`it is ${h.history}`);
+      else {
+        if (h.sessionId !== p.sessionId) differs.push(`written by session ${h.sessionId || '(none)'}`);
+        if (h.threshold !== p.t || h.nodeIndices.join() !== p.receivers.join()) differs.push(`${h.threshold}-of-{${h.nodeIndices.join(',')}}`);
+        if (h.epoch !== String(p.epoch)) differs.push(`epoch ${h.epoch}`);
+        if (h.commitments.length === 0 || !elementsEqual(new Uint8Array(h.commitments[0]!), own.publicKey)) differs.push('another pkS');
+        if (h.lineage.map((d) => Buffer.from(d).toString('hex')).join() !== lineage.join()) differs.push('a lineage that does not name this node’s record');
+        const mine = h.commitments.map((c) => Buffer.from(c).toString('hex')).join();
+        if (commitments !== undefined && mine !== commitments) differs.push('other commitments than the other new holders');
+        commitments ??= mine;
+      }
+      if (differs.length > 0) problems.push(`new holder ${j}'s record of ${p.keyName}@${p.version} is not this session's outcome: ${differs.join(', ')}`);
+    }
+    return problems;
   }
 
   /** The SessionState of each of `nodes` (this node left out), or why it could not be asked. */

@@ -128,6 +128,8 @@ export interface VersionHistoryAnswer {
   record?: { threshold: number; nodeIndices: number[]; commitments: Uint8Array[]; epoch: number; state: KeyStateName; lineage: string[] };
   /** Whether the held record descends from the asked ancestor digest (in its lineage or witnessed older). */
   ancestorHeld?: boolean;
+  /** The session pending on this version here, if any ('?' when the pending state does not open). */
+  pendingSession?: string;
 }
 
 /** The public record a quorum agreed on (crypto/records.ts `Agreed`), as the store needs it. */
@@ -241,17 +243,18 @@ export class ShareStore {
   async versionHistory(keyName: string, version: number, ancestor?: string): Promise<VersionHistoryAnswer> {
     const h = this.history(keyName, version);
     const v = this.keys.get(keyName)?.get(version);
+    const op = await this.loadOperation(keyName).catch(() => 'unreadable' as const);
+    const pendingSession = op === 'unreadable' ? '?' : op && op.params.version === version ? op.params.sessionId : undefined;
     if (v && (h === 'held' || h === 'destroyed')) {
       const { threshold, nodeIndices, epoch, state } = v.record;
       const ancestorHeld = ancestor !== undefined && ((v.record.lineage ?? []).includes(ancestor) || (v.record.ancestors ?? []).includes(ancestor));
-      return { history: h, sessionId: v.record.session ?? '', publicKey: v.publicKey, record: { threshold, nodeIndices: [...nodeIndices], commitments: v.commitments, epoch, state, lineage: [...(v.record.lineage ?? [])] }, ancestorHeld };
+      return { history: h, sessionId: v.record.session ?? '', publicKey: v.publicKey, record: { threshold, nodeIndices: [...nodeIndices], commitments: v.commitments, epoch, state, lineage: [...(v.record.lineage ?? [])] }, ancestorHeld, pendingSession };
     }
     const importing = this.importing.get(`${keyName}${SEP}${version}`);
-    if (importing !== undefined) return { history: 'pending', sessionId: '', publicKey: unhex(importing) };
+    if (importing !== undefined) return { history: 'pending', sessionId: '', publicKey: unhex(importing), pendingSession };
     const none = new Uint8Array(0);
-    const op = await this.loadOperation(keyName).catch(() => 'unreadable' as const);
-    if (op === 'unreadable') return { history: 'pending', sessionId: '', publicKey: none };
-    if (op && op.params.version === version) return { history: 'pending', sessionId: op.params.sessionId, publicKey: none };
+    if (op === 'unreadable') return { history: 'pending', sessionId: '', publicKey: none, pendingSession };
+    if (op && op.params.version === version) return { history: 'pending', sessionId: op.params.sessionId, publicKey: none, pendingSession };
     return { history: h, sessionId: '', publicKey: none };
   }
 

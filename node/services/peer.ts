@@ -74,6 +74,7 @@ export function peerHandlers(rt: NodeRuntime): PeerHandlers {
           publicKey: h.publicKey,
           ...(r ? { threshold: r.threshold, nodeIndices: r.nodeIndices, commitments: r.commitments, epoch: String(r.epoch), state: r.state, lineage: r.lineage.map((d) => Buffer.from(d, 'hex')) } : {}),
           ancestorHeld: h.ancestorHeld ?? false,
+          pendingSession: h.pendingSession ?? '',
         };
       },
       { audited: false },

@@ -13,6 +13,7 @@ export interface VersionHistoryResponse {
   'state'?: (string);
   'lineage'?: (Buffer | Uint8Array | string)[];
   'ancestorHeld'?: (boolean);
+  'pendingSession'?: (string);
 }
 
 export interface VersionHistoryResponse__Output {
@@ -26,4 +27,5 @@ export interface VersionHistoryResponse__Output {
   'state': (string);
   'lineage': (Buffer)[];
   'ancestorHeld': (boolean);
+  'pendingSession': (string);
 }
