@@ -5,10 +5,12 @@
  * that does not carry the dealer's weighted old share, a share that does not match its
  * commitments, a transcript that leaves a parameter out.
  */
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   IDENTITY,
   checkDealingCommitments,
+  commitmentsDigest,
   createDealing,
   dealerWeight,
   elementsEqual,
@@ -50,10 +52,14 @@ describe('checkDealingCommitments', () => {
 
   it('a reshare dealing needs dealers, self and the old share; a dealer outside the set has no weight', () => {
     const base = { kind: 'reshare' as const, t: 2, receivers: [1, 2, 3] };
-    expect(() => createDealing(group, { ...base, dealers: [1, 2], self: 1 }, rng)).toThrow(/needs dealers, self and the old share/);
-    expect(() => createDealing(group, { ...base, oldShare: scalarFromBigint(5n), self: 1 }, rng)).toThrow(/needs dealers, self and the old share/);
-    expect(() => createDealing(group, { ...base, oldShare: scalarFromBigint(5n), dealers: [1, 2] }, rng)).toThrow(/needs dealers, self and the old share/);
-    expect(() => dealerWeight(group, [1, 2], 3)).toThrow(/dealer 3 is not in the dealer set/);
+    expect(() => createDealing(group, { ...base, dealers: [1, 2], self: 1 }, rng)).toThrow(/^reshare: needs dealers, self and the old share$/);
+    expect(() => createDealing(group, { ...base, oldShare: scalarFromBigint(5n), self: 1 }, rng)).toThrow(/^reshare: needs dealers, self and the old share$/);
+    expect(() => createDealing(group, { ...base, oldShare: scalarFromBigint(5n), dealers: [1, 2] }, rng)).toThrow(/^reshare: needs dealers, self and the old share$/);
+    expect(() => dealerWeight(group, [1, 2], 3)).toThrow(/^dealers: dealer 3 is not in the dealer set$/);
+  });
+
+  it('refuses a repeated receiver by name', () => {
+    expect(() => createDealing(group, { kind: 'dkg', t: 2, receivers: [1, 2, 2] }, rng)).toThrow(/^receivers: index 2 appears twice$/);
   });
 });
 
@@ -75,7 +81,7 @@ describe('verifyDealtShare and sumCommitments', () => {
     expect(sum.map(toHex)).toEqual([toHex(group.add(a[0]!, b[0]!)), toHex(group.add(a[1]!, b[1]!))]);
     const over = sumCommitments(group, [b], a);
     expect(over.map(toHex)).toEqual(sum.map(toHex));
-    expect(() => sumCommitments(group, [a, [b[0]!]])).toThrow(/vectors of different lengths/);
+    expect(() => sumCommitments(group, [a, [b[0]!]])).toThrow(/^commitments: vectors of different lengths$/);
   });
 });
 
@@ -117,6 +123,68 @@ describe('transcriptHash binds every parameter', () => {
     expect(() => h({ ...base, epoch: -1 })).toThrow(/epoch.*\[0, 2\^53\)/);
     expect(() => h({ ...base, epoch: 2 ** 53 })).toThrow(/epoch/);
     expect(h({ ...base, epoch: 0 })).toMatch(/^[0-9a-f]{64}$/);
-    expect(() => h(base, new Map([[1, C]]))).toThrow(/no commitments from qualified dealer 2/);
+    expect(() => h(base, new Map([[1, C]]))).toThrow(/^dealings: no commitments from qualified dealer 2$/);
+  });
+
+  it('refuses old commitments and lineage digests that are not hex, naming the field', () => {
+    for (const bad of ['zz', 'abc']) {
+      expect(() => h({ ...base, old: { ...base.old!, commitments: [base.old!.commitments[0]!, bad] } })).toThrow(/^old\.commitments: expected an even-length hexadecimal string$/);
+      expect(() => h({ ...base, old: { ...base.old!, lineage: [bad] } })).toThrow(/^old\.lineage: expected an even-length hexadecimal string$/);
+    }
+  });
+
+  /**
+   * The encoding written out again from transcriptHash's documentation, with Buffer and
+   * node:crypto instead of crypto/bytes: the domain label, then every field fixed-width
+   * (big-endian) or length-prefixed (u16). Transcripts and digests are compared between nodes and
+   * the coordinator, possibly of different builds, so the exact bytes (the label included) are part
+   * of the protocol.
+   */
+  const u = (x: number, n: number) => {
+    const b = Buffer.alloc(n);
+    if (n === 8) b.writeBigUInt64BE(BigInt(x));
+    else b.writeUIntBE(x, 0, n);
+    return b;
+  };
+  const lp = (b: Uint8Array) => Buffer.concat([u(b.length, 2), b]);
+  const list = (xs: readonly number[]) => Buffer.concat([u(xs.length, 2), ...xs.map((x) => u(x, 2))]);
+  const sha = (...parts: Uint8Array[]) => new Uint8Array(createHash('sha512').update(Buffer.concat(parts)).digest().subarray(0, 32));
+
+  it('is SHA-512/256-truncated over the documented encoding, domain label first', () => {
+    const lineage = ['11'.repeat(32)];
+    const p: TranscriptParams = { ...base, old: { ...base.old!, lineage }, retire: [] };
+    const D = createDealing(group, { kind: 'dkg', t: 2, receivers: [1, 2, 3] }, rng).commitments;
+    const old = p.old!;
+    const expected = sha(
+      Buffer.from('splitkey/v2/lifecycle-transcript'),
+      lp(Buffer.from(p.sessionId)),
+      lp(Buffer.from(p.kind)),
+      lp(Buffer.from(p.keyName)),
+      u(p.version, 4),
+      u(p.epoch, 8),
+      u(p.t, 2),
+      list(p.receivers),
+      list(p.dealers),
+      u(1, 1),
+      u(old.t, 2),
+      list(old.nodeIndices),
+      u(old.epoch, 8),
+      u(old.commitments.length, 2),
+      ...old.commitments.map((c) => lp(Buffer.from(c, 'hex'))),
+      u(lineage.length, 2),
+      ...lineage.map((d) => lp(Buffer.from(d, 'hex'))),
+      list([]),
+      list([1, 2]),
+      u(1, 2), u(C.length, 2), ...C.map(lp),
+      u(2, 2), u(D.length, 2), ...D.map(lp),
+    );
+    expect(toHex(transcriptHash({ ...p, qualified: [1, 2], dealings: new Map([[1, C], [2, D]]) }))).toBe(toHex(expected));
+  });
+
+  it('the commitments digest is SHA-512 truncated to 32 bytes over its own label, a count and each commitment length-prefixed', () => {
+    const expected = sha(Buffer.from('splitkey/v1/commitments-digest'), u(C.length, 2), ...C.map(lp));
+    expect(toHex(commitmentsDigest(C))).toBe(toHex(expected));
+    // Not the transcript's domain: the same commitments under another label hash differently.
+    expect(toHex(commitmentsDigest(C))).not.toBe(toHex(sha(u(C.length, 2), ...C.map(lp))));
   });
 });

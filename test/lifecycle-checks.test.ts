@@ -17,10 +17,14 @@ import {
   nextLineage,
   prepareParticipant,
   receiveShare,
+  fromHex,
   scalarFromBigint,
   shareFor,
   toHex,
+  transcriptHash,
   type OperationParams,
+  type ParticipantState,
+  type Scalar,
 } from '../crypto/index.js';
 import { deterministicRng } from './helpers/rng.js';
 
@@ -39,6 +43,7 @@ function refused(p: OperationParams): string {
     checkOperationParams(p);
   } catch (e) {
     expect(e).toBeInstanceOf(LifecycleError);
+    expect((e as Error).name).toBe('LifecycleError');
     expect((e as LifecycleError).code).toBe('BAD_PARAMS');
     return (e as Error).message;
   }
@@ -51,28 +56,32 @@ describe('checkOperationParams', () => {
   });
 
   it('refuses each broken parameter by name', () => {
+    // Each refusal is anchored on "field: reason": the field names the parameter the coordinator got wrong.
+    const lineageRule = new RegExp(`^old\\.lineage: must be at most ${MAX_LINEAGE} record digests of 32 bytes, lowercase hex$`);
     const cases: [OperationParams, RegExp][] = [
-      [{ ...dkg, sessionId: 'AB'.repeat(16) }, /sessionId/],
-      [{ ...dkg, sessionId: 'ab'.repeat(15) }, /sessionId/],
-      [{ ...dkg, sessionId: `x${'ab'.repeat(16)}` }, /sessionId/],
-      [{ ...dkg, t: 4 }, /t|threshold/i],
-      [{ ...dkg, receivers: [1, 1, 2] }, /receivers/],
-      [{ ...dkg, dealers: [] }, /dealers must not be empty|dealers/],
-      [{ ...dkg, epoch: 0 }, /epoch/],
-      [{ ...dkg, epoch: 1.5 }, /epoch/],
-      [{ ...refresh, retire: [1] }, /only a DKG \(rotation\) retires versions, not a refresh/],
-      [{ ...dkg, dealers: [1, 4] }, /DKG dealers must be receivers/],
-      [{ ...refresh, old: undefined }, /refresh needs the old version/],
-      [{ ...reshare, dealers: [1, 4] }, /dealers must hold a share of the old version/],
-      [{ ...reshare, dealers: [1] }, /reshare needs at least the old threshold 2 of dealers/],
-      [{ ...reshare, receivers: [1, 4, 5], dealers: [1, 2], old: { ...old, nodeIndices: [1, 2, 3, 6], t: 2 } }, /old holders 3,6 take no part; at most 1/],
-      [{ ...refresh, t: 3 }, /refresh keeps the node set and threshold/],
-      [{ ...refresh, receivers: [1, 2] }, /refresh keeps the node set and threshold|dealers/],
-      [{ ...reshare, epoch: 1 }, /epoch.*must grow/],
-      [{ ...reshare, old: { ...old, lineage: Array.from({ length: MAX_LINEAGE + 1 }, () => 'ab'.repeat(32)) } }, /old\.lineage/],
-      [{ ...reshare, old: { ...old, lineage: ['AB'.repeat(32)] } }, /old\.lineage/],
-      [{ ...reshare, old: { ...old, lineage: [`${'ab'.repeat(32)}0`] } }, /old\.lineage/],
-      [{ ...reshare, old: { ...old, lineage: [`z${'ab'.repeat(32)}`] } }, /old\.lineage/],
+      [{ ...dkg, sessionId: 'AB'.repeat(16) }, /^sessionId: must be 16 random bytes in hex$/],
+      [{ ...dkg, sessionId: 'ab'.repeat(15) }, /^sessionId: must be 16 random bytes in hex$/],
+      [{ ...dkg, sessionId: `x${'ab'.repeat(16)}` }, /^sessionId: must be 16 random bytes in hex$/],
+      [{ ...dkg, sessionId: `${'ab'.repeat(16)}0` }, /^sessionId: must be 16 random bytes in hex$/],
+      [{ ...dkg, t: 4 }, /^t: threshold 4 exceeds the number of nodes 3$/],
+      [{ ...dkg, receivers: [1, 1, 2] }, /^receivers: index 1 appears twice$/],
+      [{ ...dkg, dealers: [1, 1] }, /^dealers: index 1 appears twice$/],
+      [{ ...dkg, dealers: [] }, /^dealers: must not be empty$/],
+      [{ ...dkg, epoch: 0 }, /^epoch: must be ≥ 1$/],
+      [{ ...dkg, epoch: 1.5 }, /^epoch: must be ≥ 1$/],
+      [{ ...refresh, retire: [1] }, /^retire: only a DKG \(rotation\) retires versions, not a refresh$/],
+      [{ ...dkg, dealers: [1, 4] }, /^dealers: DKG dealers must be receivers$/],
+      [{ ...refresh, old: undefined }, /^old: refresh needs the old version$/],
+      [{ ...reshare, dealers: [1, 4] }, /^dealers: dealers must hold a share of the old version$/],
+      [{ ...reshare, dealers: [1] }, /^dealers: reshare needs at least the old threshold 2 of dealers$/],
+      [{ ...reshare, receivers: [1, 4, 5], dealers: [1, 2], old: { ...old, nodeIndices: [1, 2, 3, 6], t: 2 } }, /^dealers: old holders 3,6 take no part; at most 1 \(old t − 1\) may stay out/],
+      [{ ...refresh, t: 3 }, /^receivers: refresh keeps the node set and threshold$/],
+      [{ ...refresh, receivers: [1, 2] }, /^receivers: refresh keeps the node set and threshold$/],
+      [{ ...reshare, epoch: 1 }, /^epoch: must grow$/],
+      [{ ...reshare, old: { ...old, lineage: Array.from({ length: MAX_LINEAGE + 1 }, () => 'ab'.repeat(32)) } }, lineageRule],
+      [{ ...reshare, old: { ...old, lineage: ['AB'.repeat(32)] } }, lineageRule],
+      [{ ...reshare, old: { ...old, lineage: [`${'ab'.repeat(32)}0`] } }, lineageRule],
+      [{ ...reshare, old: { ...old, lineage: [`z${'ab'.repeat(32)}`] } }, lineageRule],
     ];
     for (const [p, why] of cases) expect(refused(p), JSON.stringify(p).slice(0, 120)).toMatch(why);
   });
@@ -114,6 +123,13 @@ describe('committedLineage', () => {
     expect(capped).toHaveLength(MAX_LINEAGE);
     expect(capped[0]).toBe(full[1]);
     expect(capped[MAX_LINEAGE - 1]).toBe(nextLineage({ version: 1, threshold: 2, nodeIndices: [1, 2, 3], commitments: C.map((c) => Buffer.from(c, 'hex')), epoch: 1, lineage: full }).at(-1));
+  });
+
+  it('a DKG commits no lineage even if it carries an old version; an absent old lineage is an empty one; bad old commitments are named', () => {
+    expect(committedLineage({ ...dkg, old })).toEqual([]);
+    const { lineage: _, ...noLineage } = old;
+    expect(committedLineage({ ...reshare, old: noLineage })).toEqual(committedLineage(reshare));
+    expect(() => committedLineage({ ...reshare, old: { ...old, commitments: [C[0]!, 'zz'] } })).toThrow(/^old\.commitments: /);
   });
 });
 
@@ -200,7 +216,7 @@ describe('the state machine refuses steps out of order', () => {
     const d2 = prepareParticipant(group, p, 2, rng);
     let s = receiveShare(group, r3, 1, shareFor(d1, 3).commitments, shareFor(d1, 3).share);
     s = receiveShare(group, s, 2, shareFor(d2, 3).commitments, shareFor(d2, 3).share);
-    expect(() => finalizeParticipant(group, s, [1, 2], new Uint8Array(32))).toThrow(/differs from this node's own view/);
+    expect(() => finalizeParticipant(group, s, [1, 2], new Uint8Array(32))).toThrow(/differs from this node's own view of session (ab){16}.*qualified dealers 1,2 or the commitments/);
     const l1 = prepareParticipant(group, leavingReshare, 1, rng, scalarFromBigint(5n));
     expect(() => finalizeParticipant(group, l1, [1, 2], new Uint8Array(31))).toThrow(/transcript must be 32 bytes/);
     const ready = finalizeParticipant(group, l1, [1, 2], new Uint8Array(32).fill(7));
@@ -208,5 +224,97 @@ describe('the state machine refuses steps out of order', () => {
     expect(finalizeParticipant(group, ready, [1, 2], new Uint8Array(32).fill(7))).toBe(ready);
     expect(() => finalizeParticipant(group, ready, [1, 2], new Uint8Array(32).fill(8))).toThrow(/already final with another transcript/);
     expect(() => receiveShare(group, { ...ready, params: { ...ready.params, receivers: [1, 2, 3] } }, 2, [], new Uint8Array(32))).toThrow(/already ready/);
+  });
+});
+
+describe('receive: a complaint is about one dealer, and only a failed check is a complaint', () => {
+  const p: OperationParams = { ...dkg, receivers: [1, 2, 3], dealers: [1, 2] };
+  const d1 = prepareParticipant(group, p, 1, rng);
+  const d2 = prepareParticipant(group, p, 2, rng);
+  const r3 = prepareParticipant(group, p, 3, rng);
+
+  it('a valid share from one dealer keeps the complaint about another', () => {
+    const wrong = receiveShare(group, r3, 2, shareFor(d2, 3).commitments, shareFor(d2, 1).share);
+    expect(Object.keys(wrong.complaints)).toEqual(['2']);
+    const both = receiveShare(group, wrong, 1, shareFor(d1, 3).commitments, shareFor(d1, 3).share);
+    expect(Object.keys(both.received)).toEqual(['1']);
+    expect(Object.keys(both.complaints)).toEqual(['2']);
+    expect(complainsAbout(both, 2)).toBe(true);
+  });
+
+  it('a share that is not a canonical scalar is a complaint naming the dealer’s share', () => {
+    const s = receiveShare(group, r3, 1, shareFor(d1, 3).commitments, new Uint8Array(32).fill(0xff));
+    expect(s.received).toEqual({});
+    expect(s.complaints['1']).toMatch(/^dealer\[1\]\.share: /);
+  });
+
+  it('an error of the backend itself is thrown, not blamed on the dealer', () => {
+    const failing = { ...group, mulBase: () => { throw new Error('backend failure'); } };
+    expect(() => receiveShare(failing, r3, 1, shareFor(d1, 3).commitments, shareFor(d1, 3).share)).toThrow(/^backend failure$/);
+    // The same call with the real backend accepts the share: the throw above is the backend's.
+    expect(Object.keys(receiveShare(group, r3, 1, shareFor(d1, 3).commitments, shareFor(d1, 3).share).received)).toEqual(['1']);
+  });
+});
+
+/**
+ * Every dealer of `p` prepares (with its old share), every receiver receives every dealer's
+ * share, and the transcript is the one of all dealers qualified (what the coordinator sends).
+ */
+function dealAll(p: OperationParams, oldShares: Map<number, Scalar>): { states: Map<number, ParticipantState>; qualified: number[]; transcript: Uint8Array } {
+  const dealers = new Map(p.dealers.map((d) => [d, prepareParticipant(group, p, d, rng, oldShares.get(d))] as const));
+  const states = new Map<number, ParticipantState>();
+  for (const r of p.receivers) {
+    let s = dealers.get(r) ?? prepareParticipant(group, p, r, rng, oldShares.get(r));
+    for (const [d, ds] of dealers) {
+      const { commitments, share } = shareFor(ds, r);
+      s = receiveShare(group, s, d, commitments, share);
+    }
+    expect(s.complaints).toEqual({});
+    states.set(r, s);
+  }
+  const qualified = [...p.dealers].sort((a, b) => a - b);
+  const dealings = new Map([...dealers].map(([d, s]) => [d, s.dealing!.commitments.map((c) => fromHex(c))] as const));
+  return { states, qualified, transcript: transcriptHash({ ...p, qualified, dealings }) };
+}
+
+describe('finalize: the new share and commitments are checked against the old version', () => {
+  /** A real old version: t = 2 of nodes 1, 2, 3, with each node's share. */
+  const key = createDealing(group, { kind: 'dkg', t: 2, receivers: [1, 2, 3] }, rng);
+  const keyOld = { ...old, commitments: key.commitments.map(toHex) };
+  const shares = key.shares;
+
+  it('refresh: with its old share a node gets a new share of the same pkS; without it MISSING_SHARE, with a wrong one CHECK_FAILED', () => {
+    const p: OperationParams = { ...refresh, old: keyOld };
+    const { states, qualified, transcript } = dealAll(p, shares);
+    const ready = finalizeParticipant(group, states.get(1)!, qualified, transcript, shares.get(1));
+    expect(ready.phase).toBe('ready');
+    expect(ready.ready!.commitments[0]).toBe(keyOld.commitments[0]);
+    expect(ready.ready!.share).not.toBe(toHex(shares.get(1)!));
+    let e: unknown;
+    try {
+      finalizeParticipant(group, states.get(1)!, qualified, transcript);
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(LifecycleError);
+    expect((e as LifecycleError).code).toBe('MISSING_SHARE');
+    expect((e as Error).message).toBe('node 1 has no old share to refresh');
+    // Node 2's share is a valid share of the key, but not node 1's.
+    expect(code(() => finalizeParticipant(group, states.get(1)!, qualified, transcript, shares.get(2)))).toBe('CHECK_FAILED');
+    expect(() => finalizeParticipant(group, states.get(1)!, qualified, transcript, shares.get(2))).toThrow(/^new share does not match the new commitments$/);
+  });
+
+  it('reshare: old commitments of a higher degree than the old t are caught by the pkS check (each dealing passes its own)', () => {
+    const p: OperationParams = { ...reshare, old: keyOld };
+    const { states, qualified, transcript } = dealAll(p, shares);
+    expect(finalizeParticipant(group, states.get(4)!, qualified, transcript).ready!.commitments[0]).toBe(keyOld.commitments[0]);
+    // The same reshare over a degree-2 old polynomial that still claims t = 2: dealers 1 and 2
+    // deal their weighted shares honestly, every receiver's checks pass, but two points do not
+    // determine a degree-2 polynomial, so the new commitments' G_0 is not the old pkS.
+    const wide = createDealing(group, { kind: 'dkg', t: 3, receivers: [1, 2, 3] }, rng);
+    const q: OperationParams = { ...reshare, old: { ...old, commitments: wide.commitments.map(toHex) } };
+    const bad = dealAll(q, wide.shares);
+    expect(code(() => finalizeParticipant(group, bad.states.get(4)!, bad.qualified, bad.transcript))).toBe('CHECK_FAILED');
+    expect(() => finalizeParticipant(group, bad.states.get(4)!, bad.qualified, bad.transcript)).toThrow(/^new commitments do not keep the public key pkS$/);
   });
 });
