@@ -138,7 +138,9 @@ export function checkOperationParams(p: OperationParams): void {
     if (p.kind !== 'dkg') {
       if (!p.old) throw new ParameterError('old', `${p.kind} needs the old version`);
       if (p.dealers.some((d) => !p.old!.nodeIndices.includes(d))) throw new ParameterError('dealers', 'dealers must hold a share of the old version');
-      if (p.kind === 'reshare' && p.dealers.length < p.old.t) throw new ParameterError('dealers', `reshare needs at least the old threshold ${p.old.t} of dealers`);
+      // A refresh or reshare needs old t dealers to finish (checkQualified): refused at the start.
+      if (p.dealers.length < p.old.t) throw new ParameterError('dealers', `${p.kind} needs at least the old threshold ${p.old.t} of dealers`);
+      if (p.old.commitments.length !== p.old.t) throw new ParameterError('old.commitments', `must hold old t = ${p.old.t} commitments, got ${p.old.commitments.length}`);
       // Old holders the session leaves out keep the old record and share. t of them would still
       // agree on it beside the new one (a forked version, and a node meant to be evicted keeps its
       // share): at most old t − 1 (e.g. nodes that are down for good) may stay out.
@@ -147,7 +149,9 @@ export function checkOperationParams(p: OperationParams): void {
       if (p.kind === 'refresh' && (p.t !== p.old.t || p.receivers.join() !== p.old.nodeIndices.join())) {
         throw new ParameterError('receivers', 'refresh keeps the node set and threshold');
       }
-      if (p.epoch <= p.old.epoch) throw new ParameterError('epoch', 'must grow');
+      // Exactly one step: an epoch far ahead (2^53 − 1) would leave no next epoch for any later
+      // refresh or reshare; every holder checks old.epoch against its store, the transcript binds both.
+      if (p.epoch !== p.old.epoch + 1) throw new ParameterError('epoch', `must be the old epoch + 1 (${p.old.epoch + 1})`);
       const lineage = p.old.lineage ?? [];
       if (lineage.length > MAX_LINEAGE || lineage.some((d) => !/^[0-9a-f]{64}$/.test(d))) {
         throw new ParameterError('old.lineage', `must be at most ${MAX_LINEAGE} record digests of 32 bytes, lowercase hex`);

@@ -17,8 +17,13 @@ import {
   checkKeyName,
   evaluatePartial,
   finalizeParticipant,
+  agreeOnVersions,
+  claim,
   fromHex,
   nextLineage,
+  recordFingerprint,
+  type Claimed,
+  type VersionRecord as PublicRecord,
   prepareParticipant,
   publicShare,
   receiveShare,
@@ -193,6 +198,7 @@ export class LifecycleHandler {
         const oldDigest = recordDigest({ version: p.version, threshold: old.t, nodeIndices: old.nodeIndices, commitments: old.commitments.map((c) => fromHex(c)), epoch: old.epoch, lineage: old.lineage ?? [] });
         if (erased === undefined || erased !== oldDigest) throw failedPrecondition(`the operation says this node holds ${p.keyName}@${p.version}, but it does not`);
       }
+      await this.oldRecordAgreed(p);
       return;
     }
     if (current.record.state === 'destroyed') throw failedPrecondition(`version ${p.version} of ${p.keyName} was destroyed`);
@@ -205,6 +211,42 @@ export class LifecycleHandler {
     if ((r.lineage ?? []).join() !== (old.lineage ?? []).join()) differs.push('another lineage');
     if (differs.length > 0) throw failedPrecondition(`the operation's old state of ${p.keyName}@${p.version} is not this node's: ${differs.join(', ')}`);
     if (mustHold && !this.oldShare(p)) throw failedPrecondition(`this node's share of ${p.keyName}@${p.version} is unavailable`);
+  }
+
+  /**
+   * A receiver that holds nothing of the version has no record of its own to compare the claimed
+   * old one with: it asks the old record's nodes (Peer.VersionHistory, node to node) and joins
+   * only if t of them (t ≥ minThreshold) report exactly the claimed record — otherwise a
+   * coordinator could tell new holders other old commitments, epoch or lineage than the dealers
+   * (they would commit a record of another key, or one no stale holder recognises).
+   */
+  private async oldRecordAgreed(p: OperationParams): Promise<void> {
+    const old = p.old!;
+    const self = this.rt.config.index;
+    const claimed: PublicRecord = { version: p.version, threshold: old.t, nodeIndices: old.nodeIndices, commitments: old.commitments.map((c) => fromHex(c)), epoch: String(old.epoch), lineage: old.lineage ?? [] };
+    const claims: Claimed<PublicRecord>[] = [];
+    await Promise.all(
+      old.nodeIndices
+        .filter((j) => j !== self)
+        .map(async (j) => {
+          try {
+            const h = await this.peers.versionHistory(j, { keyName: p.keyName, keyVersion: p.version });
+            if (h.history !== 'held' || h.commitments.length === 0) return;
+            const state = h.state === 'active' || h.state === 'decrypt-only' ? h.state : undefined;
+            if (!state) return;
+            claims.push(claim(j, { version: p.version, threshold: h.threshold, nodeIndices: h.nodeIndices, commitments: h.commitments.map((c) => new Uint8Array(c)), epoch: h.epoch, lineage: h.lineage.map((d) => Buffer.from(d).toString('hex')) }, state));
+          } catch {
+            // A node that cannot be asked gives no voice.
+          }
+        }),
+    );
+    const agreed = agreeOnVersions(claims, { minThreshold: await this.rt.cluster.minThreshold() }).versions.find((v) => v.version === p.version);
+    if (!agreed || recordFingerprint(agreed) !== recordFingerprint(claimed)) {
+      const voices = claims.filter((c) => recordFingerprint(c) === recordFingerprint(claimed)).map((c) => c.reporter);
+      throw failedPrecondition(
+        `the operation's old record of ${p.keyName}@${p.version} is not one its nodes agree on: ${voices.length} of them (${voices.join(',') || 'none'}) report it, ${old.t} must (old t); this node holds nothing of the version to compare with, so it takes no part`,
+      );
+    }
   }
 
   /**

@@ -77,7 +77,12 @@ describe('checkOperationParams', () => {
       [{ ...reshare, receivers: [1, 4, 5], dealers: [1, 2], old: { ...old, nodeIndices: [1, 2, 3, 6], t: 2 } }, /^dealers: old holders 3,6 take no part; at most 1 \(old t − 1\) may stay out/],
       [{ ...refresh, t: 3 }, /^receivers: refresh keeps the node set and threshold$/],
       [{ ...refresh, receivers: [1, 2] }, /^receivers: refresh keeps the node set and threshold$/],
-      [{ ...reshare, epoch: 1 }, /^epoch: must grow$/],
+      [{ ...reshare, epoch: 1 }, /^epoch: must be the old epoch \+ 1 \(2\)$/],
+      [{ ...reshare, epoch: 3 }, /^epoch: must be the old epoch \+ 1 \(2\)$/],
+      [{ ...refresh, epoch: 2 ** 53 - 1 }, /^epoch: must be the old epoch \+ 1 \(2\)$/],
+      [{ ...refresh, dealers: [1] }, /^dealers: refresh needs at least the old threshold 2 of dealers$/],
+      [{ ...refresh, old: { ...old, commitments: C.slice(0, 1) } }, /^old\.commitments: must hold old t = 2 commitments, got 1$/],
+      [{ ...reshare, old: { ...old, commitments: [...C, C[0]!] } }, /^old\.commitments: must hold old t = 2 commitments, got 3$/],
       [{ ...reshare, old: { ...old, lineage: Array.from({ length: MAX_LINEAGE + 1 }, () => 'ab'.repeat(32)) } }, lineageRule],
       [{ ...reshare, old: { ...old, lineage: ['AB'.repeat(32)] } }, lineageRule],
       [{ ...reshare, old: { ...old, lineage: [`${'ab'.repeat(32)}0`] } }, lineageRule],
@@ -304,17 +309,16 @@ describe('finalize: the new share and commitments are checked against the old ve
     expect(() => finalizeParticipant(group, states.get(1)!, qualified, transcript, shares.get(2))).toThrow(/^new share does not match the new commitments$/);
   });
 
-  it('reshare: old commitments of a higher degree than the old t are caught by the pkS check (each dealing passes its own)', () => {
+  it('reshare: old commitments of a higher degree than the old t are refused at the start (the pkS check at finalize is a second line)', () => {
     const p: OperationParams = { ...reshare, old: keyOld };
     const { states, qualified, transcript } = dealAll(p, shares);
     expect(finalizeParticipant(group, states.get(4)!, qualified, transcript).ready!.commitments[0]).toBe(keyOld.commitments[0]);
-    // The same reshare over a degree-2 old polynomial that still claims t = 2: dealers 1 and 2
-    // deal their weighted shares honestly, every receiver's checks pass, but two points do not
-    // determine a degree-2 polynomial, so the new commitments' G_0 is not the old pkS.
+    // The same reshare over a degree-2 old polynomial that still claims t = 2: two points do not
+    // determine a degree-2 polynomial, so the dealings would not keep pkS; three commitments for
+    // t = 2 are refused before anyone deals.
     const wide = createDealing(group, { kind: 'dkg', t: 3, receivers: [1, 2, 3] }, rng);
     const q: OperationParams = { ...reshare, old: { ...old, commitments: wide.commitments.map(toHex) } };
-    const bad = dealAll(q, wide.shares);
-    expect(code(() => finalizeParticipant(group, bad.states.get(4)!, bad.qualified, bad.transcript))).toBe('CHECK_FAILED');
-    expect(() => finalizeParticipant(group, bad.states.get(4)!, bad.qualified, bad.transcript)).toThrow(/^new commitments do not keep the public key pkS$/);
+    expect(code(() => dealAll(q, wide.shares))).toBe('BAD_PARAMS');
+    expect(() => dealAll(q, wide.shares)).toThrow(/old\.commitments: must hold old t = 2 commitments, got 3/);
   });
 });

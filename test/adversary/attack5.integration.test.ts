@@ -10,15 +10,20 @@
  * code. The coordinator may tell different participants different parameters: each node gets its
  * own PrepareOperation.
  *
- * Every test starts its own cluster. Tests that demonstrate an open finding are `it.fails`:
- *   F5-1 (HIGH)   A5-1, A5-2, A5-3 (LOW alone), A5-4 (MEDIUM): a leaving dealer never checks the
- *                 transcript; non-holding receivers trust params.old → erased live shares, a
- *                 version moved to another pkS (wrong key for fresh clients), k lost.
- *   F5-2 (HIGH)   A5-6, A5-8: a leaving dealer erases on any commit of the same session id (another
- *                 version's session, or a replayed past one) — coordinator alone, no liar.
- *   F5-3 (MEDIUM) A5-7: a refresh to epoch 2^53 − 1 freezes a version's lifecycle.
- *   F5-4 (HIGH/fork, effect denial) A5-9: two reshares of one record, ready together, both commit.
- *   F5-5 (LOW)    A5-10: a reshare resets the spent query budget.
+ * Every test starts its own cluster. The findings, each first shown failing (`it.fails`), and the fix:
+ *   F5-1 (HIGH)   A5-1, A5-2, A5-3 (LOW alone), A5-4 (MEDIUM): a leaving dealer never checked the
+ *                 outcome; non-holding receivers trusted params.old → erased live shares, a
+ *                 version moved to another pkS (wrong key for fresh clients), k lost. FIXED: a
+ *                 leaving dealer erases only once every new holder shows this session's record
+ *                 descending from its own (node/lifecycle.ts newHoldersDescend); a receiver that
+ *                 holds nothing asks the old record's nodes for t agreeing voices (oldRecordAgreed).
+ *   F5-2 (HIGH)   A5-6, A5-8: a leaving dealer erased on any commit of the same session id (another
+ *                 version's session, or a replayed past one) — coordinator alone. FIXED as F5-1.
+ *   F5-3 (MEDIUM) A5-7: a refresh to epoch 2^53 − 1 froze a version. FIXED: epoch = old epoch + 1.
+ *   F5-4 (HIGH/fork, effect denial) A5-9: two reshares of one record, ready together, both
+ *                 committed. FIXED: a commit refuses while another session is pending on the
+ *                 version anywhere, or another session's record of it is at this epoch or later.
+ *   F5-5 (LOW)    A5-10: a reshare resets the spent query budget. OPEN (it.fails).
  * Passing (regression): A5-1c, A5-4c, A5-5.
  */
 import { randomBytes } from 'node:crypto';
@@ -164,14 +169,14 @@ describe('attack5: old parameters of a reshare told differently to different par
    * Secure: node 2 keeps its share (or nothing commits), and a client that never saw v1 gets the
    * same output as before.
    *
-   * OPEN FINDING F5-1 (HIGH: an honest node erases a live share, the version is forked to another
+   * FIXED FINDING F5-1 (HIGH: an honest node erases a live share, the version is forked to another
    * pkS, a fresh client derives a wrong key): a leaving dealer never checks the transcript or the
    * new holders' record (node/lifecycle.ts finalize → crypto/lifecycle.ts finalizeParticipant, the
    * `!p.receivers.includes(state.self)` branch; commit only compares transcripts), and a receiver
    * that does not hold the version trusts params.old (node/lifecycle.ts checkAgainstStore).
-   * it.fails until fixed.
+   * Was it.fails; a plain test since the fix.
    */
-  it.fails('A5-1: a leaving honest dealer never erases its share for receivers told other old commitments', async () => {
+  it('A5-1: a leaving honest dealer never erases its share for receivers told other old commitments', async () => {
     cluster = await startTestCluster({ n: 5, minThreshold: 2 });
     const admin = await adminClient();
     const tr = new GrpcLifecycleTransport(admin.channels, 5_000);
@@ -247,9 +252,9 @@ describe('attack5: old parameters of a reshare told differently to different par
    * serves k' = λ_1·k_1 + λ_3·s ≠ k: every resource under v1 is lost, and new clients derive
    * other keys for v1 without any error.
    *
-   * OPEN FINDING F5-1 (HIGH, key lost): same root cause as A5-1. it.fails until fixed.
+   * FIXED FINDING F5-1 (HIGH, key lost): same root cause as A5-1. Was it.fails; a plain test since the fix.
    */
-  it.fails('A5-2: honest holders told they "leave" a session they do not deal in never erase the only copies of k', async () => {
+  it('A5-2: honest holders told they "leave" a session they do not deal in never erase the only copies of k', async () => {
     cluster = await startTestCluster({ n: 5, minThreshold: 2 });
     const admin = await adminClient();
     const tr = new GrpcLifecycleTransport(admin.channels, 5_000);
@@ -291,10 +296,10 @@ describe('attack5: a faked old lineage or epoch with the real commitments', () =
    * Secure: node 1 erases its stale share at its next reconcile (the new record descends from
    * the real one), or the session never commits.
    *
-   * OPEN FINDING F5-1 (LOW on its own: a coordinator alone keeps a stale share alive forever;
-   * proactive security lost). it.fails until fixed.
+   * FIXED FINDING F5-1 (LOW on its own: a coordinator alone keeps a stale share alive forever;
+   * proactive security lost). Was it.fails; a plain test since the fix.
    */
-  it.fails('A5-3: new holders told another old epoch never leave a stale holder un-erased', async () => {
+  it('A5-3: new holders told another old epoch never leave a stale holder un-erased', async () => {
     cluster = await startTestCluster({ n: 6, minThreshold: 2 });
     const admin = await adminClient();
     const tr = new GrpcLifecycleTransport(admin.channels, 5_000);
@@ -303,15 +308,18 @@ describe('attack5: a faked old lineage or epoch with the real commitments', () =
     await m.createKey(name, 2, [1, 2, 3]);
     const v = (await m.versions(name))[0]!;
     const realOld = { t: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch, lineage: v.lineage };
-    const base: OperationParams = { sessionId: 'c5'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [4, 5, 6], dealers: [2, 3], epoch: v.epoch + 10, old: realOld };
-    const fake: OperationParams = { ...base, old: { ...realOld, epoch: v.epoch + 5 } };
+    const base: OperationParams = { sessionId: 'c5'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [4, 5, 6], dealers: [2, 3], epoch: v.epoch + 1, old: realOld };
+    const fake: OperationParams = { ...base, epoch: v.epoch + 6, old: { ...realOld, epoch: v.epoch + 5 } };
     await cluster.stopNode(1);
     const log = await driveSplit(tr, (n) => (n === 2 || n === 3 ? base : fake), fake, new Map());
     const node1 = await cluster.start(1);
     const erased = await node1.reconcile();
     const detail = `session: ${log.join(' | ')}; node 1 reconcile erased ${JSON.stringify(erased)}; v1 shares: ${JSON.stringify([...shares(name, 1)])}`;
-    expect(log.filter((l) => l.startsWith('commit')).length, detail).toBeGreaterThan(0);
-    expect(shares(name, 1).has(1), detail).toBe(false);
+    // Fixed: the new holders, holding nothing to compare with, ask the old record's nodes and
+    // refuse a record t of them do not report; nothing commits and nobody erases.
+    expect(log.filter((l) => /^prepare [456]: .*not one its nodes agree on/.test(l)).length, detail).toBeGreaterThan(0);
+    expect(log.filter((l) => /^commit \d: true$/.test(l)), detail).toEqual([]);
+    expect([...shares(name, 1).keys()], detail).toEqual([1, 2, 3]);
   });
 
   /**
@@ -324,10 +332,10 @@ describe('attack5: a faked old lineage or epoch with the real commitments', () =
    *
    * Secure: a fresh client still gets v1's output.
    *
-   * OPEN FINDING F5-1 (MEDIUM: denial of every resource under v1 by a coordinator and one liar;
-   * an operator can repair it by destroying node 1's copy). it.fails until fixed.
+   * FIXED FINDING F5-1 (MEDIUM: denial of every resource under v1 by a coordinator and one liar;
+   * an operator can repair it by destroying node 1's copy). Was it.fails; a plain test since the fix.
    */
-  it.fails('A5-4: a faked old lineage never turns a stale holder and a liar into a conflict that refuses the version', async () => {
+  it('A5-4: a faked old lineage never turns a stale holder and a liar into a conflict that refuses the version', async () => {
     cluster = await startTestCluster({ n: 6, minThreshold: 2 });
     const admin = await adminClient();
     const tr = new GrpcLifecycleTransport(admin.channels, 5_000);
@@ -339,8 +347,8 @@ describe('attack5: a faked old lineage or epoch with the real commitments', () =
     const input = utf8('volume-7');
     const before = toHex(await client0.oprf(name, input, { version: 1 }));
     const realOld = { t: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch, lineage: v.lineage };
-    const base: OperationParams = { sessionId: 'd5'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [4, 5, 6], dealers: [2, 3], epoch: v.epoch + 10, old: realOld };
-    const fake: OperationParams = { ...base, old: { ...realOld, epoch: v.epoch + 5 } };
+    const base: OperationParams = { sessionId: 'd5'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [4, 5, 6], dealers: [2, 3], epoch: v.epoch + 1, old: realOld };
+    const fake: OperationParams = { ...base, epoch: v.epoch + 6, old: { ...realOld, epoch: v.epoch + 5 } };
     const liarShare = cluster.nodes[2]!.store.currentShare(name, 1)!;
     await cluster.stopNode(1);
     const log = await driveSplit(tr, (n) => (n === 2 ? base : fake), fake, new Map([[3, Uint8Array.from(liarShare)]]), { noCommit: [3] });
@@ -350,7 +358,7 @@ describe('attack5: a faked old lineage or epoch with the real commitments', () =
     const fresh = await tenantClient('acme');
     const after = await settle(fresh.oprf(name, input, { version: 1 }));
     const detail = `session: ${log.join(' | ')}; node 1 reconcile erased ${JSON.stringify(erased)}; v1 shares: ${JSON.stringify([...shares(name, 1)])}; fresh client: ${after.ok ? toHex(after.v) : after.e}`;
-    expect(log.filter((l) => l.startsWith('commit')), detail).toContain('commit 4: true');
+    expect(log.filter((l) => /^commit [456]: true$/.test(l)), detail).toEqual([]);
     expect(after.ok ? toHex(after.v) : after.e, detail).toBe(before);
   });
 
@@ -371,7 +379,7 @@ describe('attack5: a faked old lineage or epoch with the real commitments', () =
     const input = utf8('volume-7');
     const before = toHex(await client0.oprf(name, input, { version: 1 }));
     const realOld = { t: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch, lineage: v.lineage };
-    const base: OperationParams = { sessionId: 'e5'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [4, 5, 6], dealers: [2, 3], epoch: v.epoch + 10, old: realOld };
+    const base: OperationParams = { sessionId: 'e5'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [4, 5, 6], dealers: [2, 3], epoch: v.epoch + 1, old: realOld };
     const liarShare = cluster.nodes[2]!.store.currentShare(name, 1)!;
     await cluster.stopNode(1);
     const log = await driveSplit(tr, () => base, base, new Map([[3, Uint8Array.from(liarShare)]]), { noCommit: [3] });
@@ -431,7 +439,7 @@ describe('attack5: crafted VersionHistory answers and the lineage window (minThr
       liarReports(5, name, 1, lie);
       const erased: unknown[] = [];
       for (const n of [1, 2, 3]) erased.push(...(await cluster.nodes[n - 1]!.reconcile()));
-      const p: OperationParams = { sessionId: toHex(rng(16)), kind: 'reshare', keyName: name, version: 1, t: 3, receivers: [1, 2, 3, 4, 6], dealers: [1, 2, 3], epoch: v.epoch + 100, old: { t: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch, lineage: v.lineage } };
+      const p: OperationParams = { sessionId: toHex(rng(16)), kind: 'reshare', keyName: name, version: 1, t: 3, receivers: [1, 2, 3, 4, 6], dealers: [1, 2, 3], epoch: v.epoch + 1, old: { t: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch, lineage: v.lineage } };
       const prep = await settle(tr.prepare(1, p));
       if (prep.ok) await tr.abort(1, name, p.sessionId);
       outcomes.push(`${what}: erased ${JSON.stringify(erased)}, prepare ${prep.ok ? 'ok' : prep.e}`);
@@ -455,10 +463,10 @@ describe('attack5: a leaving dealer trusts any session of the same id', () => {
    *
    * Secure: nodes 1 and 2 keep their v1 shares and v1 is still served.
    *
-   * OPEN FINDING F5-2 (HIGH: honest nodes erase live shares, a version is lost; needs only the
-   * reshare capability and no lying node). it.fails until fixed.
+   * FIXED FINDING F5-2 (HIGH: honest nodes erase live shares, a version is lost; needs only the
+   * reshare capability and no lying node). Was it.fails; a plain test since the fix.
    */
-  it.fails('A5-6: a leaving dealer never erases on the commit of another version\'s session that shares its id', async () => {
+  it('A5-6: a leaving dealer never erases on the commit of another version\'s session that shares its id', async () => {
     cluster = await startTestCluster({ n: 6, minThreshold: 2 });
     const admin = await adminClient();
     const tr = new GrpcLifecycleTransport(admin.channels, 5_000);
@@ -492,10 +500,10 @@ describe('attack5: a leaving dealer trusts any session of the same id', () => {
    * refuse it as "already committed"); "finalized" with the DKG's transcript, they ask {4,5,6},
    * which answer "committed, this transcript" from their session log — and they erase v1.
    *
-   * OPEN FINDING F5-2 (HIGH, reshare capability alone, no liar, nothing else running).
-   * it.fails until fixed.
+   * FIXED FINDING F5-2 (HIGH, reshare capability alone, no liar, nothing else running).
+   * Was it.fails; a plain test since the fix.
    */
-  it.fails('A5-8: a leaving dealer never erases on the replayed commit of a past session it was not in', async () => {
+  it('A5-8: a leaving dealer never erases on the replayed commit of a past session it was not in', async () => {
     cluster = await startTestCluster({ n: 6, minThreshold: 2 });
     const admin = await adminClient();
     const tr = new GrpcLifecycleTransport(admin.channels, 5_000);
@@ -544,10 +552,10 @@ describe('attack5: the epoch a coordinator chooses', () => {
    *
    * Secure: after it, the ordinary tooling can still refresh v1 (or the jump is refused).
    *
-   * OPEN FINDING F5-3 (MEDIUM: permanent denial of refresh/reshare of a version by a refresh-only
-   * coordinator; repaired only by rotate + rewrap). it.fails until fixed.
+   * FIXED FINDING F5-3 (MEDIUM: permanent denial of refresh/reshare of a version by a refresh-only
+   * coordinator; repaired only by rotate + rewrap). Was it.fails; a plain test since the fix.
    */
-  it.fails('A5-7: a refresh to epoch 2^53 − 1 never freezes the version\'s lifecycle', async () => {
+  it('A5-7: a refresh to epoch 2^53 − 1 never freezes the version\'s lifecycle', async () => {
     cluster = await startTestCluster({ n: 3, minThreshold: 2 });
     const admin = await adminClient();
     const tr = new GrpcLifecycleTransport(admin.channels, 5_000);
@@ -578,11 +586,11 @@ describe('attack5: two reshares of one record, each ready before either commits'
    *
    * Secure: at most one of the two sessions commits (a fresh client is still served v1).
    *
-   * OPEN FINDING F5-4 (HIGH by the brief's scale — a forked version; its effect is a denial of
+   * FIXED FINDING F5-4 (HIGH by the brief's scale — a forked version; its effect is a denial of
    * every resource under v1 until an operator destroys one branch; coordinator + one liar).
-   * it.fails until fixed.
+   * Was it.fails; a plain test since the fix.
    */
-  it.fails('A5-9: two reshares of one record prepared together never both commit', async () => {
+  it('A5-9: two reshares of one record prepared together never both commit', async () => {
     cluster = await startTestCluster({ n: 6, minThreshold: 2 });
     const admin = await adminClient();
     const tr = new GrpcLifecycleTransport(admin.channels, 5_000);
@@ -611,7 +619,12 @@ describe('attack5: two reshares of one record, each ready before either commits'
     const fresh = await tenantClient('acme');
     const after = await settle(fresh.oprf(name, input, { version: 1 }));
     const detail = `fork: ${logF.join(' | ')} | ${commitsF.join(' | ')}; main: ${logM.join(' | ')}; v1 shares: ${JSON.stringify([...shares(name, 1)])}; fresh client: ${after.ok ? toHex(after.v) : after.e}`;
-    expect(logM.filter((l) => /^commit [245]: true$/.test(l)).length + commitsF.filter((l) => /^commit [16]: true$/.test(l)).length, detail).toBeGreaterThan(0);
+    // Fixed: each session's participants, about to commit, see the other session pending on v1
+    // (its honest dealer persisted it at prepare) and refuse; neither commits, both await an abort.
+    const mainCommitted = logM.some((l) => /^commit [245]: true$/.test(l));
+    const forkCommitted = commitsF.some((l) => /^commit [16]: true$/.test(l));
+    expect(mainCommitted && forkCommitted, detail).toBe(false);
+    expect(commitsF.find((l) => l.startsWith('commit 1')), detail).toMatch(/has another session \((9a)+\) pending on acme\/twin@1/);
     expect(after.ok ? toHex(after.v) : after.e, detail).toBe(before);
   });
 });
