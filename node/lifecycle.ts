@@ -87,6 +87,13 @@ function participantsOf(state: ParticipantState): number[] {
   return [...new Set([...state.params.receivers, ...state.params.dealers])].sort((a, b) => a - b);
 }
 
+/** What the old record's nodes answered (askOldHolders): their claims, and the query counts of those holding the claimed record. */
+interface OldHolderAnswers {
+  claims: Claimed<PublicRecord>[];
+  claimed: PublicRecord;
+  counts: Record<string, number>;
+}
+
 export class LifecycleHandler {
   private readonly locks = new Map<string, Promise<unknown>>();
 
@@ -138,13 +145,15 @@ export class LifecycleHandler {
         const erased = await reconcileVersion(this.rt, this.peers, params.keyName, params.version, { refuseIfAmbiguous: true });
         if (erased) throw failedPrecondition(`${params.keyName}@${params.version} moved on to epoch ${erased.toEpoch} without this node (t peers agree); its epoch-${erased.fromEpoch} share was erased and it takes no part in a session from the old record`);
       }
-      await this.checkAgainstStore(params);
+      const counts = await this.checkAgainstStore(params);
       let state: ParticipantState;
       try {
         state = prepareParticipant(this.rt.group, params, this.rt.config.index, rng, this.oldShare(params));
       } catch (e) {
         lifecycleError(e);
       }
+      // The old holders' query counts (a reshare's new holders carry the version's budget).
+      if (counts && Object.keys(counts).length > 0) state = { ...state, carriedReports: { ...counts } };
       await this.store.saveOperation(state, 'prepare');
       this.rt.log.info({ key: params.keyName, version: params.version, session: params.sessionId, kind: params.kind }, 'lifecycle operation prepared');
       return state.dealing ? state.dealing.commitments.map((c) => fromHex(c)) : [];
@@ -157,7 +166,7 @@ export class LifecycleHandler {
    * state (t, node set, commitments, epoch) with its own record; nobody joins a version below the
    * policy's minThreshold.
    */
-  private async checkAgainstStore(p: OperationParams): Promise<void> {
+  private async checkAgainstStore(p: OperationParams): Promise<Record<string, number> | undefined> {
     const min = await this.rt.cluster.minThreshold();
     if (p.t < min) throw failedPrecondition(`threshold ${p.t} is below this cluster's minThreshold ${min}; this node takes no part`);
     // The old record is vouched for only by the participants that hold it. A receiver that does
@@ -173,6 +182,9 @@ export class LifecycleHandler {
     if (p.kind !== 'refresh' && p.receivers.length < p.t + f) {
       throw failedPrecondition(`${p.t} of ${p.receivers.length} nodes would not survive the ${f} silent nodes this cluster's policy allows for (faultTolerance); this node takes no part (give at least ${p.t + f} nodes)`);
     }
+    // A reshare's receivers ask the old record's nodes: for their query counts (the budget the
+    // new holders carry), and, if they hold nothing, to check the claimed old record.
+    const asked = p.kind === 'reshare' && p.old && p.receivers.includes(this.rt.config.index) ? await this.askOldHolders(p) : undefined;
     let current;
     try {
       current = this.store.resolve(p.keyName, p.version);
@@ -198,8 +210,8 @@ export class LifecycleHandler {
         const oldDigest = recordDigest({ version: p.version, threshold: old.t, nodeIndices: old.nodeIndices, commitments: old.commitments.map((c) => fromHex(c)), epoch: old.epoch, lineage: old.lineage ?? [] });
         if (erased === undefined || erased !== oldDigest) throw failedPrecondition(`the operation says this node holds ${p.keyName}@${p.version}, but it does not`);
       }
-      await this.oldRecordAgreed(p);
-      return;
+      await this.oldRecordAgreed(p, asked);
+      return asked?.counts;
     }
     if (current.record.state === 'destroyed') throw failedPrecondition(`version ${p.version} of ${p.keyName} was destroyed`);
     const r = current.record;
@@ -211,6 +223,7 @@ export class LifecycleHandler {
     if ((r.lineage ?? []).join() !== (old.lineage ?? []).join()) differs.push('another lineage');
     if (differs.length > 0) throw failedPrecondition(`the operation's old state of ${p.keyName}@${p.version} is not this node's: ${differs.join(', ')}`);
     if (mustHold && !this.oldShare(p)) throw failedPrecondition(`this node's share of ${p.keyName}@${p.version} is unavailable`);
+    return asked?.counts;
   }
 
   /**
@@ -220,11 +233,28 @@ export class LifecycleHandler {
    * coordinator could tell new holders other old commitments, epoch or lineage than the dealers
    * (they would commit a record of another key, or one no stale holder recognises).
    */
-  private async oldRecordAgreed(p: OperationParams): Promise<void> {
+  private async oldRecordAgreed(p: OperationParams, asked?: OldHolderAnswers): Promise<void> {
+    const old = p.old!;
+    const { claims, claimed } = asked ?? (await this.askOldHolders(p));
+    const agreed = agreeOnVersions(claims, { minThreshold: await this.rt.cluster.minThreshold() }).versions.find((v) => v.version === p.version);
+    if (!agreed || recordFingerprint(agreed) !== recordFingerprint(claimed)) {
+      const voices = claims.filter((c) => recordFingerprint(c) === recordFingerprint(claimed)).map((c) => c.reporter);
+      throw failedPrecondition(
+        `the operation's old record of ${p.keyName}@${p.version} is not one its nodes agree on: ${voices.length} of them (${voices.join(',') || 'none'}) report it, ${old.t} must (old t); this node holds nothing of the version to compare with, so it takes no part`,
+      );
+    }
+  }
+
+  /**
+   * Ask the old record's nodes (not this one) what they hold of the version: their claims, and
+   * the query counts of those that report exactly the claimed old record.
+   */
+  private async askOldHolders(p: OperationParams): Promise<OldHolderAnswers> {
     const old = p.old!;
     const self = this.rt.config.index;
     const claimed: PublicRecord = { version: p.version, threshold: old.t, nodeIndices: old.nodeIndices, commitments: old.commitments.map((c) => fromHex(c)), epoch: String(old.epoch), lineage: old.lineage ?? [] };
     const claims: Claimed<PublicRecord>[] = [];
+    const counts: Record<string, number> = {};
     await Promise.all(
       old.nodeIndices
         .filter((j) => j !== self)
@@ -234,19 +264,16 @@ export class LifecycleHandler {
             if (h.history !== 'held' || h.commitments.length === 0) return;
             const state = h.state === 'active' || h.state === 'decrypt-only' ? h.state : undefined;
             if (!state) return;
-            claims.push(claim(j, { version: p.version, threshold: h.threshold, nodeIndices: h.nodeIndices, commitments: h.commitments.map((c) => new Uint8Array(c)), epoch: h.epoch, lineage: h.lineage.map((d) => Buffer.from(d).toString('hex')) }, state));
+            const c = claim(j, { version: p.version, threshold: h.threshold, nodeIndices: h.nodeIndices, commitments: h.commitments.map((x) => new Uint8Array(x)), epoch: h.epoch, lineage: h.lineage.map((d) => Buffer.from(d).toString('hex')) }, state);
+            claims.push(c);
+            const n = Number(h.queriesAnswered);
+            if (recordFingerprint(c) === recordFingerprint(claimed) && Number.isSafeInteger(n) && n > 0) counts[String(j)] = n;
           } catch {
             // A node that cannot be asked gives no voice.
           }
         }),
     );
-    const agreed = agreeOnVersions(claims, { minThreshold: await this.rt.cluster.minThreshold() }).versions.find((v) => v.version === p.version);
-    if (!agreed || recordFingerprint(agreed) !== recordFingerprint(claimed)) {
-      const voices = claims.filter((c) => recordFingerprint(c) === recordFingerprint(claimed)).map((c) => c.reporter);
-      throw failedPrecondition(
-        `the operation's old record of ${p.keyName}@${p.version} is not one its nodes agree on: ${voices.length} of them (${voices.join(',') || 'none'}) report it, ${old.t} must (old t); this node holds nothing of the version to compare with, so it takes no part`,
-      );
-    }
+    return { claims, claimed, counts };
   }
 
   /**
@@ -530,8 +557,9 @@ export class LifecycleHandler {
       }
       await this.store.commitOperation(intending);
       const slot = QueryBudget.slot(keyName, state.params.version);
-      // The t-th largest of the dealers' reports (t of the old version): at most t − 1 liars cannot
-      // inflate it past an honest dealer's count, so one liar cannot exhaust the budget everywhere.
+      // The t-th largest (t of the old version) of the counts reported by the old holders asked at
+      // prepare and by the dealers' deliveries: at most t − 1 liars cannot inflate it past an
+      // honest holder's count, and an idle or withholding dealer no longer resets it.
       const reports = Object.values(state.carriedReports ?? {}).sort((a, b) => b - a);
       const quorumCount = reports[(state.params.old?.t ?? state.params.t) - 1] ?? 0;
       const carried = Math.max(quorumCount, state.params.dealers.includes(self) ? this.queriesOf(keyName, state.params.version) : 0);

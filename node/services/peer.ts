@@ -14,6 +14,7 @@ import type { VersionHistoryResponse } from '../../proto/gen/splitkey/v1/Version
 import { callerIdentity, requireRole } from '../auth.js';
 import { invalidArgument, permissionDenied } from '../errors.js';
 import * as check from '../validate.js';
+import { QueryBudget } from '../limits.js';
 import { unary } from '../rpc.js';
 import type { NodeRuntime } from '../runtime.js';
 import { SOFTWARE_VERSION } from './admin.js';
@@ -75,6 +76,7 @@ export function peerHandlers(rt: NodeRuntime): PeerHandlers {
           ...(r ? { threshold: r.threshold, nodeIndices: r.nodeIndices, commitments: r.commitments, epoch: String(r.epoch), state: r.state, lineage: r.lineage.map((d) => Buffer.from(d, 'hex')) } : {}),
           ancestorHeld: h.ancestorHeld ?? false,
           pendingSession: h.pendingSession ?? '',
+          queriesAnswered: String(h.history === 'held' ? rt.queryBudget.get(QueryBudget.slot(keyName, version)) : 0),
         };
       },
       { audited: false },

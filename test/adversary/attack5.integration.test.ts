@@ -23,7 +23,8 @@
  *   F5-4 (HIGH/fork, effect denial) A5-9: two reshares of one record, ready together, both
  *                 committed. FIXED: a commit refuses while another session is pending on the
  *                 version anywhere, or another session's record of it is at this epoch or later.
- *   F5-5 (LOW)    A5-10: a reshare resets the spent query budget. OPEN (it.fails).
+ *   F5-5 (LOW)    A5-10: a reshare reset the spent query budget. FIXED: a reshare's receivers ask
+ *                 every old holder for its count at prepare (VersionHistory queries_answered).
  * Passing (regression): A5-1c, A5-4c, A5-5.
  */
 import { randomBytes } from 'node:crypto';
@@ -641,10 +642,10 @@ describe('attack5: the query budget carried by a reshare (old t from the paramet
    *
    * Secure: the client stays refused after the reshare.
    *
-   * OPEN FINDING F5-5 (LOW: the per-version query budget, RFC 9497 §7.2.3, is reset by any reshare
+   * FIXED FINDING F5-5 (LOW: the per-version query budget, RFC 9497 §7.2.3, is reset by any reshare
    * whose dealers include one that answered nothing). it.fails until fixed.
    */
-  it.fails('A5-10: a reshare never resets the version\'s spent query budget', { timeout: 60_000 }, async () => {
+  it('A5-10: a reshare never resets the version\'s spent query budget', { timeout: 60_000 }, async () => {
     cluster = await startTestCluster({ n: 5, minThreshold: 2, limits: { queryLimit: 40, refuseOverBudget: true } });
     const admin = await adminClient();
     const m = await KeyManager.create(admin);

@@ -14,6 +14,7 @@ export interface VersionHistoryResponse {
   'lineage'?: (Buffer | Uint8Array | string)[];
   'ancestorHeld'?: (boolean);
   'pendingSession'?: (string);
+  'queriesAnswered'?: (number | string | Long);
 }
 
 export interface VersionHistoryResponse__Output {
@@ -28,4 +29,5 @@ export interface VersionHistoryResponse__Output {
   'lineage': (Buffer)[];
   'ancestorHeld': (boolean);
   'pendingSession': (string);
+  'queriesAnswered': (string);
 }
