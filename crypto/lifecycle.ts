@@ -24,7 +24,8 @@ import {
   type DealingKind,
 } from './dealing.js';
 import { checkIndices, checkThreshold, publicShare } from './shamir.js';
-import { MAX_LINEAGE, nextLineage } from './records.js';
+import { MAX_LINEAGE, nextLineage, recordDigest } from './records.js';
+import { sha512 } from '@noble/hashes/sha2.js';
 
 /**
  * The lineage of the record an operation commits: none for a DKG; for refresh and reshare the old
@@ -34,6 +35,50 @@ export function committedLineage(p: OperationParams): string[] {
   if (p.kind === 'dkg' || !p.old) return [];
   const o = p.old;
   return nextLineage({ version: p.version, threshold: o.t, nodeIndices: o.nodeIndices, commitments: o.commitments.map((c) => fromHex(c, 'old.commitments')), epoch: o.epoch, lineage: o.lineage ?? [] });
+}
+
+/** JSON with object keys sorted at every level (arrays keep their order): one text per value. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/**
+ * A session's identity beyond its id: the first 32 bytes of SHA-512 over its parameters'
+ * canonical JSON, hex. A coordinator chooses session ids; two sessions under one id with other
+ * parameters (another dealer set, another version) differ here.
+ */
+export function paramsDigest(p: OperationParams): string {
+  // Every field named, absent ones at their defaults, so that equal parameters digest alike
+  // however they were decoded (an absent list and an empty one are the same).
+  const o = p.old;
+  const fields = {
+    sessionId: p.sessionId,
+    kind: p.kind,
+    keyName: p.keyName,
+    version: p.version,
+    t: p.t,
+    receivers: p.receivers,
+    dealers: p.dealers,
+    epoch: p.epoch,
+    old: o ? { t: o.t, nodeIndices: o.nodeIndices, commitments: o.commitments.map((c) => c.toLowerCase()), epoch: o.epoch, lineage: o.lineage ?? [] } : null,
+    retire: p.retire ?? [],
+  };
+  return toHex(sha512(new TextEncoder().encode(`splitkey/v1/operation-params\n${canonicalJson(fields)}`)).subarray(0, 32));
+}
+
+/** The digest (recordDigest) of the record a ready receiver will commit: its session's outcome. */
+export function outcomeDigest(state: ParticipantState): string {
+  const p = state.params;
+  if (!state.ready || state.ready.commitments.length === 0) throw new LifecycleError('WRONG_PHASE', `session ${p.sessionId} has no outcome on node ${state.self}`);
+  return recordDigest({ version: p.version, threshold: p.t, nodeIndices: p.receivers, commitments: state.ready.commitments.map((c) => fromHex(c)), epoch: p.epoch, lineage: committedLineage(p) });
 }
 
 /** Public parameters of one operation; identical on every participant. Byte fields are hex. */

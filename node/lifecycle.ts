@@ -21,6 +21,8 @@ import {
   claim,
   fromHex,
   nextLineage,
+  outcomeDigest,
+  paramsDigest,
   recordFingerprint,
   type Claimed,
   type VersionRecord as PublicRecord,
@@ -37,11 +39,12 @@ import {
   type ParticipantState,
 } from '../crypto/index.js';
 import type { OperationParams__Output } from '../proto/gen/splitkey/v1/OperationParams.js';
+import type { VersionHistoryResponse__Output } from '../proto/gen/splitkey/v1/VersionHistoryResponse.js';
 import { crashPoint } from './crash.js';
 import { NodeError, alreadyExists, failedPrecondition, invalidArgument, notFound } from './errors.js';
 import type { PeerClients } from './peer-client.js';
 import { QueryBudget } from './limits.js';
-import { reconcileVersion } from './reconcile.js';
+import { findSuperseding, reconcileVersion } from './reconcile.js';
 import type { NodeRuntime } from './runtime.js';
 
 const rng = (n: number) => new Uint8Array(randomBytes(n));
@@ -85,6 +88,24 @@ export function paramsFromProto(p: OperationParams__Output | null): OperationPar
 /** Every node taking part in a session: receivers and dealers. */
 function participantsOf(state: ParticipantState): number[] {
   return [...new Set([...state.params.receivers, ...state.params.dealers])].sort((a, b) => a - b);
+}
+
+/** One node's Peer.VersionHistory answer as the version checks read it. */
+interface VersionAnswer {
+  history: string;
+  sessionId: string;
+  publicKey: Uint8Array;
+  /** The pending session's paramsDigest, hex. */
+  pendingParams?: string;
+  ancestorHeld?: boolean;
+  /** recordDigest of the record held or destroyed there. */
+  recordDigest?: string;
+}
+
+/** recordDigest of the record a VersionHistory answer reports, if it reports one. */
+function answeredDigest(version: number, h: VersionHistoryResponse__Output): string | undefined {
+  if ((h.history !== 'held' && h.history !== 'destroyed') || h.commitments.length === 0 || !/^\d{1,16}$/.test(h.epoch)) return undefined;
+  return recordDigest({ version, threshold: h.threshold, nodeIndices: h.nodeIndices, commitments: h.commitments.map((c) => new Uint8Array(c)), epoch: h.epoch, lineage: h.lineage.map((d) => Buffer.from(d).toString('hex')) });
 }
 
 /** What the old record's nodes answered (askOldHolders): their claims, and the query counts of those holding the claimed record. */
@@ -194,7 +215,8 @@ export class LifecycleHandler {
     if (p.kind === 'dkg') {
       if (current) throw alreadyExists(`version ${p.version} of ${p.keyName} already exists`);
       // The session's own pending state on other participants (prepared before this one) is fine.
-      await this.checkVersionUnused(p.keyName, p.version, (h) => h.history === 'pending' && h.sessionId === p.sessionId);
+      const digest = paramsDigest(p);
+      await this.checkVersionUnused(p.keyName, p.version, (h) => h.history === 'pending' && h.sessionId === p.sessionId && h.pendingParams === digest);
       return;
     }
     const self = this.rt.config.index;
@@ -286,9 +308,17 @@ export class LifecycleHandler {
    * every participant persists its pending state before it asks, two racing DKGs of one number
    * cannot both commit.
    */
-  private async checkVersionUnused(keyName: string, version: number, accept: (h: { history: string; sessionId: string; publicKey: Uint8Array }) => boolean = () => false): Promise<void> {
+  private async checkVersionUnused(keyName: string, version: number, accept: (h: VersionAnswer) => boolean = () => false, ancestor?: string): Promise<void> {
     const self = this.rt.config.index;
-    const own = await this.store.versionHistory(keyName, version);
+    const mine = await this.store.versionHistory(keyName, version, ancestor);
+    const own: VersionAnswer = {
+      history: mine.history,
+      sessionId: mine.sessionId,
+      publicKey: mine.publicKey,
+      pendingParams: mine.pendingParams,
+      ancestorHeld: mine.ancestorHeld,
+      recordDigest: mine.record ? recordDigest({ version, threshold: mine.record.threshold, nodeIndices: mine.record.nodeIndices, commitments: mine.record.commitments, epoch: mine.record.epoch, lineage: mine.record.lineage }) : undefined,
+    };
     if (own.history !== 'none' && !accept(own)) {
       throw alreadyExists(`version ${version} of ${keyName} is ${own.history === 'left' ? 'one this node held and left' : `${own.history} on this node`}${own.sessionId ? ` (session ${own.sessionId})` : ''}; a version number is never reused`);
     }
@@ -298,7 +328,8 @@ export class LifecycleHandler {
     await Promise.all(
       others.map(async (j) => {
         try {
-          const h = await this.peers.versionHistory(j, { keyName, keyVersion: version });
+          const r = await this.peers.versionHistory(j, { keyName, keyVersion: version, ...(ancestor ? { ancestor: fromHex(ancestor) } : {}) });
+          const h: VersionAnswer = { history: r.history, sessionId: r.sessionId, publicKey: r.publicKey, pendingParams: Buffer.from(r.pendingParams).toString('hex') || undefined, ancestorHeld: r.ancestorHeld, recordDigest: answeredDigest(version, r) };
           if (h.history !== 'none' && !accept(h)) used.push(`node ${j} (${h.history})`);
         } catch (e) {
           unknown.push(`node ${j} (${(e as { details?: string }).details ?? (e as Error).message})`);
@@ -319,7 +350,7 @@ export class LifecycleHandler {
    * least one sees the other and refuses. `store` runs only if every node agreed.
    */
   checkedImport<T>(keyName: string, version: number, publicKey: Uint8Array, store: () => Promise<T>): Promise<T> {
-    const same = (h: { history: string; sessionId: string; publicKey: Uint8Array }) =>
+    const same = (h: VersionAnswer) =>
       (h.history === 'held' || (h.history === 'pending' && h.sessionId === '')) && h.publicKey.length > 0 && elementsEqual(h.publicKey, publicKey);
     return this.withLock(keyName, async () => {
       await this.store.markImport(keyName, version, publicKey);
@@ -532,14 +563,26 @@ export class LifecycleHandler {
       if (state.intent !== 'committing') await this.store.saveOperation(intending, 'commit-intent');
       const views = await this.peerViews(state, leaving ? state.params.receivers : participantsOf(state));
       const problems: string[] = [];
-      const committedElsewhere = [...views.values()].some((v) => typeof v !== 'string' && v.phase === 'committed' && toHex(v.transcript) === state.ready!.transcript);
+      // Roll forward without the rival checks once this session committed elsewhere. A DKG needs
+      // minThreshold participants to report it committed with this transcript (then an honest one
+      // did, after passing the check; one liar's "committed" must not let a DKG of another key
+      // land under the same number). A refresh or reshare rolls forward on one report: a node
+      // that committed has replaced or erased its old share, so refusing could strand the
+      // version; a liar's false report can at worst let a rival session of the same record
+      // commit too — the same key on two node sets, a conflict an operator repairs (README).
+      const committedBy = [...views.values()].filter((v) => typeof v !== 'string' && v.phase === 'committed' && toHex(v.transcript) === state.ready!.transcript).length;
+      const committedElsewhere = committedBy >= (state.params.kind === 'dkg' ? await this.rt.cluster.minThreshold() : 1);
       if (state.params.kind === 'dkg' && !committedElsewhere) {
         // Asked again after the intent: another DKG of this number prepared meanwhile (by any
-        // coordinator, on any nodes) is seen here, or sees this one. Once a participant has
-        // committed this session, that commit passed the same check: roll forward without it
-        // (later reshares or a destroy of the version must not strand this node).
-        const ours = (h: { history: string; sessionId: string }) => h.sessionId === sessionId && (h.history === 'pending' || h.history === 'held');
-        await this.checkVersionUnused(keyName, state.params.version, ours).catch((e: Error & { details?: string }) => problems.push(e.details ?? e.message));
+        // coordinator, on any nodes) is seen here, or sees this one. This session's own state
+        // counts only with its own parameters (a session id is the coordinator's choice): pending
+        // with the same parameter digest, or held as exactly this session's outcome or a record
+        // descending from it (a participant that committed, then refreshed).
+        const digest = paramsDigest(state.params);
+        const outcome = outcomeDigest(state);
+        const ours = (h: VersionAnswer) =>
+          (h.history === 'pending' && h.sessionId === sessionId && h.pendingParams === digest) || (h.history === 'held' && (h.recordDigest === outcome || h.ancestorHeld === true));
+        await this.checkVersionUnused(keyName, state.params.version, ours, outcome).catch((e: Error & { details?: string }) => problems.push(e.details ?? e.message));
       }
       if (state.params.kind !== 'dkg' && !leaving && !committedElsewhere) problems.push(...(await this.rivalSessions(state)));
       const goodPhases = leaving ? ['committed'] : ['ready', 'committing', 'committed'];
@@ -548,7 +591,17 @@ export class LifecycleHandler {
         else if (toHex(v.transcript) !== state.ready.transcript) problems.push(`node ${j} is ${v.phase} with ${v.transcript.length ? 'another transcript' : 'no transcript'}`);
         else if (!goodPhases.includes(v.phase)) problems.push(`node ${j} is ${v.phase}`);
       }
-      if (leaving && problems.length === 0) problems.push(...(await this.newHoldersDescend(state)));
+      if (leaving && problems.length === 0) {
+        const outcome = await this.newHoldersDescend(state);
+        // The new holders may have moved on since (a refresh while this node was down): then t
+        // nodes agree on a record descending from this node's own, and its share is superseded
+        // anyway (the reconcile rule, node/reconcile.ts), so it may leave.
+        if (outcome.length > 0) {
+          const own = this.store.resolve(keyName, state.params.version);
+          const found = await findSuperseding(this.rt, this.peers, keyName, state.params.version, own);
+          if (!found?.newer) problems.push(...outcome);
+        }
+      }
       if (problems.length > 0) {
         await this.store.saveOperation({ ...state, intent: undefined }, 'commit-refused');
         throw failedPrecondition(
@@ -582,24 +635,31 @@ export class LifecycleHandler {
    * no voice (a reshare away from a down node must still commit).
    */
   private async rivalSessions(state: ParticipantState): Promise<string[]> {
-    const { keyName, version, sessionId, epoch } = state.params;
+    const p = state.params;
+    const { keyName, version, sessionId, epoch } = p;
     const self = this.rt.config.index;
+    const digest = paramsDigest(p);
+    const outcome = outcomeDigest(state);
+    // Only the old record's nodes and this session's participants are asked: a rival session from
+    // the same record has an honest old holder among its dealers, which shows it; a node outside
+    // both cannot veto.
+    const voters = [...new Set([...(p.old?.nodeIndices ?? []), ...p.receivers, ...p.dealers])].filter((j) => j !== self);
     const problems: string[] = [];
     await Promise.all(
-      (await this.rt.cluster.indices())
-        .filter((j) => j !== self)
-        .map(async (j) => {
-          let h;
-          try {
-            h = await this.peers.versionHistory(j, { keyName, keyVersion: version }, { quick: true });
-          } catch {
-            return;
-          }
-          if (h.pendingSession && h.pendingSession !== sessionId) problems.push(`node ${j} has another session (${h.pendingSession}) pending on ${keyName}@${version}`);
-          else if ((h.history === 'held' || h.history === 'destroyed') && h.sessionId !== sessionId && BigInt(h.epoch || '0') >= BigInt(epoch)) {
-            problems.push(`node ${j} holds ${keyName}@${version} at epoch ${h.epoch} from another session (${h.sessionId || 'an import'})`);
-          }
-        }),
+      voters.map(async (j) => {
+        let h;
+        try {
+          h = await this.peers.versionHistory(j, { keyName, keyVersion: version, ancestor: fromHex(outcome) }, { quick: true });
+        } catch {
+          return;
+        }
+        const pendingParams = Buffer.from(h.pendingParams).toString('hex');
+        if (h.pendingSession && (h.pendingSession !== sessionId || pendingParams !== digest)) {
+          problems.push(`node ${j} has another session (${h.pendingSession}${h.pendingSession === sessionId ? ', same id, other parameters' : ''}) pending on ${keyName}@${version}`);
+        } else if ((h.history === 'held' || h.history === 'destroyed') && BigInt(h.epoch || '0') >= BigInt(epoch) && !h.ancestorHeld && answeredDigest(version, h) !== outcome) {
+          problems.push(`node ${j} holds ${keyName}@${version} at epoch ${h.epoch} from another session (${h.sessionId || 'an import'})`);
+        }
+      }),
     );
     return problems.sort();
   }

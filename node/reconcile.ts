@@ -25,7 +25,7 @@ import { failedPrecondition } from './errors.js';
 import type { LifecycleHandler } from './lifecycle.js';
 import type { PeerClients } from './peer-client.js';
 import type { NodeRuntime } from './runtime.js';
-import type { KeyStateName } from './store.js';
+import type { KeyStateName, LoadedVersion } from './store.js';
 
 export interface ReconcileOutcome {
   keyName: string;
@@ -97,6 +97,44 @@ export async function reconcileVersion(rt: NodeRuntime, peers: PeerClients, keyN
   // A session on this version that got as far as ready settles by its own commit or abort.
   const samePending = pending && pending.params.version === version ? pending : undefined;
   if (samePending && (samePending.phase !== 'prepared' || samePending.intent)) return undefined;
+  const found = await findSuperseding(rt, peers, keyName, version, own);
+  if (!found) return undefined;
+  const { newer, ownRecord, confirmers, policy, claims } = found;
+  if (!newer) {
+    const far = beyondLineageWindow(ownRecord, claims, policy);
+    if (far) {
+      rt.log.warn(
+        { alert: 'lineage-window', key: keyName, version, epoch: own.record.epoch, agreedEpoch: far.epoch, holders: far.holders },
+        `${keyName}@${version}: nodes ${far.holders.join(',')} agree on epoch ${far.epoch}, whose last ${MAX_LINEAGE} ancestors do not include this node's epoch-${own.record.epoch} record, and fewer than ${policy.minThreshold} of them (${[...confirmers].join(',') || 'none'}) witnessed it as an ancestor: it may be superseded beyond the lineage window (or the other a fork); this node keeps its share but deals from it no more — an operator decides (destroy this node's copy, or reshare)`,
+      );
+      if (opts.refuseIfAmbiguous) {
+        throw failedPrecondition(`${keyName}@${version}: t nodes agree on epoch ${far.epoch}, beyond this node's lineage window (its record is epoch ${own.record.epoch}); it takes no part in a session from its record`);
+      }
+    }
+    return undefined;
+  }
+  if (samePending) {
+    await store.deleteOperation(keyName);
+    rt.log.warn({ key: keyName, version, session: samePending.params.sessionId }, `dropped the unready ${samePending.params.kind} ${samePending.params.sessionId} of ${keyName}@${version}: the record it started from was superseded`);
+  }
+  const inNewSet = newer.nodeIndices.includes(rt.config.index);
+  if (!(await store.supersede(keyName, version, own.record.epoch, newer))) return undefined;
+  const outcome = { keyName, version, fromEpoch: own.record.epoch, toEpoch: Number(newer.epoch), inNewSet };
+  rt.log.warn(
+    { alert: 'share-superseded', key: keyName, version, fromEpoch: outcome.fromEpoch, toEpoch: outcome.toEpoch, holders: newer.holders },
+    `${keyName}@${version} moved on to epoch ${newer.epoch} without this node (nodes ${newer.holders.join(',')} agree); its epoch-${own.record.epoch} share was erased` +
+      (inNewSet ? `; this node is in the new node set but holds no share: run splitkey key reshare ${keyName} --version ${version} --nodes ${newer.nodeIndices.join(',')} --threshold ${newer.threshold} to give it one` : ''),
+  );
+  rt.metrics.supersededShares.inc();
+  return outcome;
+}
+
+/**
+ * Ask every peer of this node's descriptor about one version it holds (`own`): the record t of
+ * them agree on that descends from `own` (within the lineage window, or beyond it on the word of
+ * minThreshold witnessing holders), if any, with what was gathered. Undefined with no peers.
+ */
+export async function findSuperseding(rt: NodeRuntime, peers: PeerClients, keyName: string, version: number, own: LoadedVersion) {
   const self = rt.config.index;
   const others = (await rt.cluster.indices()).filter((j) => j !== self);
   if (others.length === 0) return undefined;
@@ -122,31 +160,5 @@ export async function reconcileVersion(rt: NodeRuntime, peers: PeerClients, keyN
   );
   const policy = { minThreshold: await rt.cluster.minThreshold() };
   const newer = supersededBy(ownRecord, claims, policy) ?? supersededBeyondWindow(ownRecord, claims, policy, confirmers);
-  if (!newer) {
-    const far = beyondLineageWindow(ownRecord, claims, policy);
-    if (far) {
-      rt.log.warn(
-        { alert: 'lineage-window', key: keyName, version, epoch: own.record.epoch, agreedEpoch: far.epoch, holders: far.holders },
-        `${keyName}@${version}: nodes ${far.holders.join(',')} agree on epoch ${far.epoch}, whose last ${MAX_LINEAGE} ancestors do not include this node's epoch-${own.record.epoch} record, and fewer than ${policy.minThreshold} of them (${[...confirmers].join(',') || 'none'}) witnessed it as an ancestor: it may be superseded beyond the lineage window (or the other a fork); this node keeps its share but deals from it no more — an operator decides (destroy this node's copy, or reshare)`,
-      );
-      if (opts.refuseIfAmbiguous) {
-        throw failedPrecondition(`${keyName}@${version}: t nodes agree on epoch ${far.epoch}, beyond this node's lineage window (its record is epoch ${own.record.epoch}); it takes no part in a session from its record`);
-      }
-    }
-    return undefined;
-  }
-  if (samePending) {
-    await store.deleteOperation(keyName);
-    rt.log.warn({ key: keyName, version, session: samePending.params.sessionId }, `dropped the unready ${samePending.params.kind} ${samePending.params.sessionId} of ${keyName}@${version}: the record it started from was superseded`);
-  }
-  const inNewSet = newer.nodeIndices.includes(self);
-  if (!(await store.supersede(keyName, version, own.record.epoch, newer))) return undefined;
-  const outcome = { keyName, version, fromEpoch: own.record.epoch, toEpoch: Number(newer.epoch), inNewSet };
-  rt.log.warn(
-    { alert: 'share-superseded', key: keyName, version, fromEpoch: outcome.fromEpoch, toEpoch: outcome.toEpoch, holders: newer.holders },
-    `${keyName}@${version} moved on to epoch ${newer.epoch} without this node (nodes ${newer.holders.join(',')} agree); its epoch-${own.record.epoch} share was erased` +
-      (inNewSet ? `; this node is in the new node set but holds no share: run splitkey key reshare ${keyName} --version ${version} --nodes ${newer.nodeIndices.join(',')} --threshold ${newer.threshold} to give it one` : ''),
-  );
-  rt.metrics.supersededShares.inc();
-  return outcome;
+  return { newer, ownRecord, confirmers, policy, claims };
 }

@@ -33,7 +33,7 @@ import {
 } from '../crypto/index.js';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from './errors.js';
 import { crashPoint } from './crash.js';
-import { committedLineage, type ParticipantState } from '../crypto/lifecycle.js';
+import { committedLineage, paramsDigest, type ParticipantState } from '../crypto/lifecycle.js';
 import { hkdfSync } from 'node:crypto';
 import type { Logger } from './log.js';
 import { SealError, loadSealKey, needsSalt, newSalt, open, seal, type SealSource } from './seal.js';
@@ -130,6 +130,8 @@ export interface VersionHistoryAnswer {
   ancestorHeld?: boolean;
   /** The session pending on this version here, if any ('?' when the pending state does not open). */
   pendingSession?: string;
+  /** Its parameter digest (crypto/lifecycle.ts paramsDigest), hex. */
+  pendingParams?: string;
 }
 
 /** The public record a quorum agreed on (crypto/records.ts `Agreed`), as the store needs it. */
@@ -245,16 +247,17 @@ export class ShareStore {
     const v = this.keys.get(keyName)?.get(version);
     const op = await this.loadOperation(keyName).catch(() => 'unreadable' as const);
     const pendingSession = op === 'unreadable' ? '?' : op && op.params.version === version ? op.params.sessionId : undefined;
+    const pendingParams = op && op !== 'unreadable' && op.params.version === version ? paramsDigest(op.params) : undefined;
     if (v && (h === 'held' || h === 'destroyed')) {
       const { threshold, nodeIndices, epoch, state } = v.record;
       const ancestorHeld = ancestor !== undefined && ((v.record.lineage ?? []).includes(ancestor) || (v.record.ancestors ?? []).includes(ancestor));
-      return { history: h, sessionId: v.record.session ?? '', publicKey: v.publicKey, record: { threshold, nodeIndices: [...nodeIndices], commitments: v.commitments, epoch, state, lineage: [...(v.record.lineage ?? [])] }, ancestorHeld, pendingSession };
+      return { history: h, sessionId: v.record.session ?? '', publicKey: v.publicKey, record: { threshold, nodeIndices: [...nodeIndices], commitments: v.commitments, epoch, state, lineage: [...(v.record.lineage ?? [])] }, ancestorHeld, pendingSession, pendingParams };
     }
     const importing = this.importing.get(`${keyName}${SEP}${version}`);
-    if (importing !== undefined) return { history: 'pending', sessionId: '', publicKey: unhex(importing), pendingSession };
+    if (importing !== undefined) return { history: 'pending', sessionId: '', publicKey: unhex(importing), pendingSession, pendingParams };
     const none = new Uint8Array(0);
-    if (op === 'unreadable') return { history: 'pending', sessionId: '', publicKey: none, pendingSession };
-    if (op && op.params.version === version) return { history: 'pending', sessionId: op.params.sessionId, publicKey: none, pendingSession };
+    if (op === 'unreadable') return { history: 'pending', sessionId: '', publicKey: none, pendingSession, pendingParams };
+    if (op && op.params.version === version) return { history: 'pending', sessionId: op.params.sessionId, publicKey: none, pendingSession, pendingParams };
     return { history: h, sessionId: '', publicKey: none };
   }
 

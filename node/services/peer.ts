@@ -76,6 +76,7 @@ export function peerHandlers(rt: NodeRuntime): PeerHandlers {
           ...(r ? { threshold: r.threshold, nodeIndices: r.nodeIndices, commitments: r.commitments, epoch: String(r.epoch), state: r.state, lineage: r.lineage.map((d) => Buffer.from(d, 'hex')) } : {}),
           ancestorHeld: h.ancestorHeld ?? false,
           pendingSession: h.pendingSession ?? '',
+          pendingParams: h.pendingParams ? Buffer.from(h.pendingParams, 'hex') : Buffer.alloc(0),
           queriesAnswered: String(h.history === 'held' ? rt.queryBudget.get(QueryBudget.slot(keyName, version)) : 0),
         };
       },

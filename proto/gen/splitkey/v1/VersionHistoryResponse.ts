@@ -15,6 +15,7 @@ export interface VersionHistoryResponse {
   'ancestorHeld'?: (boolean);
   'pendingSession'?: (string);
   'queriesAnswered'?: (number | string | Long);
+  'pendingParams'?: (Buffer | Uint8Array | string);
 }
 
 export interface VersionHistoryResponse__Output {
@@ -30,4 +31,5 @@ export interface VersionHistoryResponse__Output {
   'ancestorHeld': (boolean);
   'pendingSession': (string);
   'queriesAnswered': (string);
+  'pendingParams': (Buffer);
 }
