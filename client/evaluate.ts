@@ -15,6 +15,7 @@ import * as grpc from '@grpc/grpc-js';
 import {
   VerifyError,
   agreeOnVersions,
+  type Agreement,
   blind,
   claim,
   checkCommitments,
@@ -100,6 +101,13 @@ export interface VerifiedVersion {
   state: VersionState;
   /** Nodes that reported exactly this record. */
   holders: number[];
+  /**
+   * A same-key fork (crypto/records.ts `forks`): true on every branch. A branch is evaluated on its
+   * own holders only (the other branches' nodes hold shares of another polynomial of the same k).
+   */
+  forked?: boolean;
+  /** On the branch served first: the fork's other branches, best first, tried when it cannot answer. */
+  branches?: VerifiedVersion[];
 }
 
 export interface VerifiedKey {
@@ -111,6 +119,8 @@ export interface VerifiedKey {
   suspects: Suspect[];
   /** Versions refused: conflicting records, or a record going back on what was accepted before. */
   refused: { version: number; reason: string; nodes: number[] }[];
+  /** Versions served from one branch of a same-key fork (an operator should destroy the other branches' copies). */
+  forks: Agreement['forks'];
 }
 
 const STATE: Record<string, VersionState> = {
@@ -211,8 +221,8 @@ export class ThresholdEvaluator {
         if (grace || waiting.size >= this.minThreshold) return;
         // Stop waiting only when everything reported so far is settled: every version agreed, no
         // conflict, nothing destroyed (never decided while holders are still silent).
-        const sofar = agreeOnVersions(claims, { minThreshold: this.minThreshold });
-        if (sofar.versions.length === 0 || sofar.unconfirmed.length > 0 || sofar.conflicts.length > 0) return;
+        const sofar = agreeOnVersions(claims, { minThreshold: this.minThreshold, forks: 'serve' });
+        if (sofar.versions.length === 0 || sofar.unconfirmed.length > 0 || sofar.conflicts.length > 0 || sofar.forks.length > 0) return;
         if (sofar.versions.some((v) => v.state === 'destroyed' || v.destroyedBy.length > 0)) return;
         grace = setTimeout(finish, Math.max(100, 2 * (performance.now() - started)));
         grace.unref?.();
@@ -235,26 +245,39 @@ export class ThresholdEvaluator {
         );
       }
     });
-    const agreement = agreeOnVersions(claims, { minThreshold: this.minThreshold });
+    const agreement = agreeOnVersions(claims, { minThreshold: this.minThreshold, forks: 'serve' });
     const versions: VerifiedVersion[] = [];
     const refused: VerifiedKey['refused'] = agreement.conflicts.map((c) => ({ version: c.version, reason: c.reason, nodes: c.reporters }));
     for (const v of agreement.versions) {
       const slot = `${keyName}@${v.version}`;
-      const back = regression(this.accepted.get(slot), v);
-      if (back) {
-        refused.push({ version: v.version, reason: back, nodes: v.holders });
-        continue;
+      const before = this.accepted.get(slot);
+      // The branches of a fork have no order in time: only pkS and t are held to what was accepted.
+      const forked = v.branches !== undefined;
+      const held = forked && before ? { ...before, epoch: 0n } : before;
+      const usable: VerifiedVersion[] = [];
+      let first: VersionRecord | undefined;
+      for (const b of [v, ...(v.branches ?? [])]) {
+        const back = regression(held, b);
+        if (back) {
+          refused.push({ version: b.version, reason: back, nodes: b.holders });
+          continue;
+        }
+        let commitments: Element[];
+        try {
+          commitments = checkCommitments(this.group, b.commitments, b.threshold);
+        } catch (e) {
+          refused.push({ version: b.version, reason: `agreed commitments are malformed: ${(e as Error).message}`, nodes: b.holders });
+          continue;
+        }
+        const publicShares = new Map(b.nodeIndices.map((i) => [i, publicShare(this.group, commitments, i)] as const));
+        first ??= b;
+        usable.push({ version: b.version, threshold: b.threshold, nodeIndices: b.nodeIndices, publicKey: commitments[0]!, publicShares, epoch: b.epoch, state: b.state, holders: b.holders, ...(forked ? { forked } : {}) });
       }
-      let commitments: Element[];
-      try {
-        commitments = checkCommitments(this.group, v.commitments, v.threshold);
-      } catch (e) {
-        refused.push({ version: v.version, reason: `agreed commitments are malformed: ${(e as Error).message}`, nodes: v.holders });
-        continue;
-      }
-      this.accepted.set(slot, remember(v));
-      const publicShares = new Map(v.nodeIndices.map((i) => [i, publicShare(this.group, commitments, i)] as const));
-      versions.push({ version: v.version, threshold: v.threshold, nodeIndices: v.nodeIndices, publicKey: commitments[0]!, publicShares, epoch: v.epoch, state: v.state, holders: v.holders });
+      const [best, ...others] = usable;
+      if (!best || !first) continue;
+      if (!forked) this.accepted.set(slot, remember(first));
+      else if (!before) this.accepted.set(slot, { ...remember(first), epoch: 0n });
+      versions.push(others.length > 0 ? { ...best, branches: others } : best);
     }
     this.noteSuspects(agreement.suspects);
     if (versions.length === 0 && refused.length === 0) {
@@ -272,7 +295,7 @@ export class ThresholdEvaluator {
       }
       throw new KeyError('KEY_NOT_FOUND', `key ${keyName} not found on enough nodes`);
     }
-    const key: VerifiedKey = { keyName, versions, failures, suspects: agreement.suspects, refused };
+    const key: VerifiedKey = { keyName, versions, failures, suspects: agreement.suspects, refused, forks: agreement.forks };
     this.keys.set(keyName, { key, at: performance.now() });
     return key;
   }
@@ -362,7 +385,7 @@ export class ThresholdEvaluator {
   ): Promise<{ version: number; outputs: Uint8Array[]; warnings: NodeFailure[] }> {
     let result: { responses: CheckOutcome[]; failures: NodeFailure[]; speculation?: Speculation };
     try {
-      result = await this.collect(keyName, v, B, inverses);
+      result = await this.collectOnBranches(keyName, v, B, inverses);
     } catch (e) {
       // Our key information may be stale (a refresh or reshare committed since): fetch it once more.
       const stale = e instanceof ThresholdError && e.failures.some((f) => f.reason === 'wrong epoch' || f.reason === 'not found' || f.reason === 'failed precondition');
@@ -374,7 +397,7 @@ export class ThresholdEvaluator {
         // A destroyed version is the clearer answer; anything else, the original one.
         throw refreshError instanceof KeyError && refreshError.code === 'KEY_DESTROYED' ? refreshError : e;
       }
-      result = await this.collect(keyName, v, B, inverses);
+      result = await this.collectOnBranches(keyName, v, B, inverses);
     }
     const { responses, failures, speculation } = result;
     // N[j] = r_j⁻¹·Σ λ_i·Z_i[j], then the RFC 9497 Finalize hash. When the answers used are those
@@ -387,6 +410,27 @@ export class ThresholdEvaluator {
       return inputs.map((x, j) => finalizeHash(this.suite, x, N[j]!));
     });
     return { version: v.version, outputs, warnings: failures.filter((f) => f.reason === 'invalid proof' || f.reason === 'wrong epoch') };
+  }
+
+  /**
+   * `collect` on the version's record, and on a same-key fork's other branches in turn when it
+   * cannot gather t verified answers (each branch's answers are checked against its own public
+   * shares; any branch yields k·B). The error, if every branch fails, is the first branch's.
+   */
+  private async collectOnBranches(keyName: string, v: VerifiedVersion, B: Element[], inverses: Scalar[]): Promise<{ responses: CheckOutcome[]; failures: NodeFailure[]; speculation?: Speculation }> {
+    try {
+      return await this.collect(keyName, v, B, inverses);
+    } catch (e) {
+      if (!(e instanceof ThresholdError)) throw e;
+      for (const b of v.branches ?? []) {
+        try {
+          return await this.collect(keyName, b, B, inverses);
+        } catch (next) {
+          if (!(next instanceof ThresholdError)) throw next;
+        }
+      }
+      throw e;
+    }
   }
 
   /** With hedge 0 the first t nodes asked are the set that answers unless one fails. */
@@ -406,7 +450,7 @@ export class ThresholdEvaluator {
     inverses: Scalar[],
   ): Promise<{ responses: CheckOutcome[]; failures: NodeFailure[]; speculation?: Speculation }> {
     const t = v.threshold;
-    const order = this.preferenceOrder(v.nodeIndices);
+    const order = this.preferenceOrder(v.forked ? v.holders : v.nodeIndices);
     /** Prepared right after the first requests are sent, off the latency path. */
     let speculation: Speculation | undefined;
     // A lone small evaluation is checked on this thread (see `inflight`); otherwise the blinded

@@ -58,9 +58,38 @@ export class KeyManager {
     versions: AgreedVersion[];
     suspects: Suspect[];
     refused: { version: number; reason: string; nodes: number[] }[];
+    /**
+     * Of the refused versions, the same-key forks (crypto/records.ts `forks`): clients still serve
+     * them from one branch, but no refresh or reshare starts from a fork.
+     */
+    forks: { version: number; reason: string; nodes: number[] }[];
     /** Nodes that did not answer at all, with why (down, partitioned, refusing the channel). */
     unreachable: { node: number; reason: string }[];
   }> {
+    const { claims, unreachable } = await this.claims(keyName, opts);
+    const policy = { minThreshold: minThresholdOf(this.admin.channels.descriptor) };
+    const a = agreeOnVersions(claims, policy);
+    const forks = agreeOnVersions(claims, { ...policy, forks: 'serve' }).forks;
+    return {
+      versions: a.versions.map((v) => ({
+        version: v.version,
+        t: v.threshold,
+        nodeIndices: v.nodeIndices,
+        commitments: v.commitments.map((c) => toHex(c)),
+        epoch: Number(v.epoch),
+        lineage: [...(v.lineage ?? [])],
+        state: WIRE_STATE[v.state],
+        holders: v.holders,
+      })),
+      suspects: a.suspects,
+      refused: [...a.conflicts.map((c) => ({ version: c.version, reason: c.reason, nodes: c.reporters })), ...a.unconfirmed.map((u) => ({ version: u.version, reason: u.reason, nodes: u.reporters }))],
+      forks: forks.map((f) => ({ version: f.version, reason: `${f.reason}; branches: ${f.branches.map((b) => `epoch ${b.epoch} on nodes ${b.holders.join(',')}`).join(' / ')}`, nodes: f.reporters })),
+      unreachable,
+    };
+  }
+
+  /** Every node's KeyStatus records of a key as claims, and the nodes that did not answer. */
+  private async claims(keyName: string, opts: { nodes?: number[]; timeoutMs?: number }): Promise<{ claims: Claimed<VersionRecord>[]; unreachable: { node: number; reason: string }[] }> {
     const ok = new Map<number, Awaited<ReturnType<AdminClient['keyStatus']>>>();
     const unreachable: { node: number; reason: string }[] = [];
     await Promise.all(
@@ -82,22 +111,38 @@ export class KeyManager {
         claims.push(claimOf(node, v));
       }
     }
-    const a = agreeOnVersions(claims, { minThreshold: minThresholdOf(this.admin.channels.descriptor) });
-    return {
-      versions: a.versions.map((v) => ({
-        version: v.version,
-        t: v.threshold,
-        nodeIndices: v.nodeIndices,
-        commitments: v.commitments.map((c) => toHex(c)),
-        epoch: Number(v.epoch),
-        lineage: [...(v.lineage ?? [])],
-        state: WIRE_STATE[v.state],
-        holders: v.holders,
-      })),
-      suspects: a.suspects,
-      refused: [...a.conflicts.map((c) => ({ version: c.version, reason: c.reason, nodes: c.reporters })), ...a.unconfirmed.map((u) => ({ version: u.version, reason: u.reason, nodes: u.reporters }))],
-      unreachable,
-    };
+    return { claims, unreachable };
+  }
+
+  /**
+   * Repair a same-key fork of a version (two refreshes or reshares of one record that both
+   * committed: README "Trust anchors", attack6 F6-1/F6-2). Keeps one branch — the one whose
+   * holders are exactly `keep`, by default the one clients serve first — and erases the version's
+   * share on every holder of the other branches (DestroyVersion on those nodes only, with their
+   * signed receipts). The kept branch is untouched: clients were and stay served by it, and once
+   * every other branch has fewer than t live holders it is the version for refresh and reshare too.
+   * Refuses when the version is not a fork of one key (a conflict of two keys is not repaired here).
+   */
+  async resolveFork(keyName: string, version: number, keep?: readonly number[]): Promise<{ kept: { epoch: string; holders: number[] }; erased: number[]; unreachable: { index: number; reason: string }[]; receipts: Awaited<ReturnType<LifecycleCoordinator['destroy']>>['receipts'] }> {
+    checkKeyName(keyName);
+    const { claims } = await this.claims(keyName, {});
+    const policy = { minThreshold: minThresholdOf(this.admin.channels.descriptor) };
+    const served = agreeOnVersions(claims, { ...policy, forks: 'serve' });
+    const v = served.versions.find((x) => x.version === version);
+    if (!v?.branches || !served.forks.some((f) => f.version === version)) {
+      const why = agreeOnVersions(claims, policy).conflicts.find((c) => c.version === version)?.reason;
+      throw new KeyError('KEY_INFO_DISAGREEMENT', `${keyName}@${version} is not a fork of one key${why ? `: ${why}` : ' (its record is agreed or unknown)'}; nothing erased`);
+    }
+    const branches = [v, ...v.branches];
+    const same = (h: readonly number[]) => keep !== undefined && h.length === keep.length && h.every((x) => keep.includes(x));
+    const kept = keep === undefined ? v : branches.find((b) => same(b.holders));
+    if (!kept) {
+      throw new KeyError('KEY_INFO_DISAGREEMENT', `no branch of ${keyName}@${version} is held by exactly nodes ${[...keep!].sort((x, y) => x - y).join(',')}; its branches: ${branches.map((b) => `epoch ${b.epoch} on nodes ${b.holders.join(',')}`).join(' / ')}`);
+    }
+    if (kept.state === 'destroyed') throw new KeyError('KEY_DESTROYED', `the branch of ${keyName}@${version} on nodes ${kept.holders.join(',')} was erased; keep a live one`);
+    const erase = [...new Set(branches.filter((b) => b !== kept).flatMap((b) => b.holders))].filter((n) => !kept.holders.includes(n)).sort((x, y) => x - y);
+    const r = await this.coordinator.destroy(keyName, version, erase);
+    return { kept: { epoch: kept.epoch, holders: kept.holders }, erased: r.destroyed, unreachable: r.unreachable, receipts: r.receipts };
   }
 
   private async version(keyName: string, version: number): Promise<AgreedVersion> {
@@ -108,6 +153,13 @@ export class KeyManager {
   private async versionWithReach(keyName: string, version: number): Promise<{ version: AgreedVersion; unreachable: { node: number; reason: string }[] }> {
     const a = await this.agreement(keyName);
     const v = a.versions.find((x) => x.version === version);
+    const fork = a.forks.find((f) => f.version === version);
+    if (!v && fork) {
+      throw new KeyError(
+        'KEY_INFO_DISAGREEMENT',
+        `${keyName}@${version}: ${fork.reason}. Clients still serve it, but no refresh or reshare starts from a fork: run \`splitkey key resolve-fork ${keyName} --version ${version}\` first`,
+      );
+    }
     if (!v) throw new KeyError('KEY_NOT_FOUND', `no agreed version ${version} of ${keyName} (fewer than t nodes report it identically)`);
     if (v.state === 'KEY_STATE_DESTROYED') throw new KeyError('KEY_DESTROYED', `version ${version} of ${keyName} was destroyed`);
     return { version: v, unreachable: a.unreachable };

@@ -81,6 +81,11 @@ export type Agreed<T> = T & {
   readonly holders: number[];
   /** Of those, the nodes that report it destroyed. */
   readonly destroyedBy: number[];
+  /**
+   * A same-key fork served under `forks: 'serve'`: the other branches, each agreed on its own (t
+   * of its nodes), best first. This record is the best branch. Absent when the version is not forked.
+   */
+  readonly branches?: readonly Agreed<VersionRecord>[];
 };
 
 export function claim(reporter: number, record: VersionRecord, state: RecordState): Claimed<VersionRecord> {
@@ -90,6 +95,22 @@ export function claim(reporter: number, record: VersionRecord, state: RecordStat
 export interface TrustPolicy {
   /** No version with a smaller threshold is ever used. */
   minThreshold: number;
+  /**
+   * A same-key fork: two or more records of one version that each gather t voices of their own
+   * nodes, all with the same pkS (C_0), none descending from all the others — two refreshes or
+   * reshares of one record that both committed (a malicious coordinator with a lying node:
+   * attack6 F6-1, F6-2). Every branch is then vouched for by at least one honest node (t ≥
+   * minThreshold voices, at most minThreshold − 1 liars), so its pkS is the version's key; and an
+   * output combined from t answers whose DLEQ proofs verify against one branch's public shares is
+   * k·B for the k behind its C_0, whichever branch it is.
+   *
+   * 'refuse' (the default; nodes and lifecycle): a conflict, as for two keys — no share is dealt
+   * or erased on the strength of a forked record. 'serve' (clients evaluating): the version is
+   * agreed with the best branch (live first, then more voices, then the newer epoch, then the
+   * lower digest) and the others in `branches`; the fork is reported in `forks`, and the other
+   * branches' holders are not named as suspects. Records with different pkS stay a conflict.
+   */
+  forks?: 'refuse' | 'serve';
 }
 
 /** A node whose claim disagrees with what the quorum says, or that claims something impossible. */
@@ -101,6 +122,8 @@ export interface Suspect {
 
 export interface Agreement {
   versions: Agreed<VersionRecord>[];
+  /** Same-key forks served under `forks: 'serve'` (each version is also in `versions`): for status and alerts. */
+  forks: { version: number; reporters: number[]; reason: string; branches: { epoch: string; digest: string; holders: number[] }[] }[];
   /** Versions refused because two different records each gathered t voices. */
   conflicts: { version: number; reporters: number[]; reason: string }[];
   /** Versions some node reports that no quorum supports (forged, or not yet committed). */
@@ -133,7 +156,7 @@ export function agreeOnVersions(claims: readonly Claimed<VersionRecord>[], polic
   if (!Number.isInteger(policy.minThreshold) || policy.minThreshold < 1) throw new RangeError(`minThreshold must be a positive integer, got ${policy.minThreshold}`);
   const byVersion = new Map<number, Claimed<VersionRecord>[]>();
   for (const c of claims) byVersion.set(c.version, [...(byVersion.get(c.version) ?? []), c]);
-  const out: Agreement = { versions: [], conflicts: [], unconfirmed: [], suspects: [] };
+  const out: Agreement = { versions: [], forks: [], conflicts: [], unconfirmed: [], suspects: [] };
   for (const [version, reports] of [...byVersion].sort((a, b) => a[0] - b[0])) {
     const groups = new Map<string, Claimed<VersionRecord>[]>();
     for (const r of reports) {
@@ -161,9 +184,53 @@ export function agreeOnVersions(claims: readonly Claimed<VersionRecord>[], polic
     }
     const reporters = [...new Set(reports.map((r) => r.reporter))].sort((a, b) => a - b);
     if (eligible.length > 1) {
+      const tips = forkTips(eligible);
+      const repaired = onlyLiveTip(tips);
+      if (repaired && tips) {
+        const newest = repaired;
+        // A repaired fork: every other branch was erased (fewer than t of its holders can answer),
+        // so the live one is the version for lifecycle too. The erased branches' holders did what
+        // they were told; they are not named. Stale voices for an ancestor are, as below.
+        const gone = new Set(tips.filter((g) => g !== newest).flatMap((g) => g.map((m) => m.reporter)));
+        for (const members of eligible) {
+          if (tips.includes(members)) continue;
+          for (const m of members) out.suspects.push({ index: m.reporter, version, reason: `reports epoch ${m.epoch} of version ${version}, an ancestor of a fork's branches (stale, or lies)` });
+        }
+        for (const other of reports) {
+          if (gone.has(other.reporter) || newest.some((m) => m.reporter === other.reporter)) continue;
+          if (!out.suspects.some((x) => x.index === other.reporter && x.version === version)) {
+            out.suspects.push({ index: other.reporter, version, reason: `reports a record of version ${version} that differs from the one ${newest.length} nodes agree on` });
+          }
+        }
+        out.versions.push(agreedOf(newest));
+        continue;
+      }
       const newest = newestOfOneKey(eligible);
       if (!newest) {
-        out.conflicts.push({ version, reporters, reason: `${eligible.length} different records of version ${version} each have t voices` });
+        if (policy.forks !== 'serve' || !tips) {
+          out.conflicts.push({ version, reporters, reason: `${eligible.length} different records of version ${version} each have t voices` });
+          continue;
+        }
+        // A same-key fork, served from its best branch: the other branches' holders are not liars
+        // (each branch has an honest voice); stale voices for an ancestor and dissenters are.
+        const branches = tips.map(agreedOf).sort(branchOrder);
+        const onBranch = new Set(branches.flatMap((b) => b.holders));
+        for (const members of eligible) {
+          if (tips.includes(members)) continue;
+          for (const m of members) out.suspects.push({ index: m.reporter, version, reason: `reports epoch ${m.epoch} of version ${version}, an ancestor of a fork's branches (stale, or lies)` });
+        }
+        for (const other of reports) {
+          if (!onBranch.has(other.reporter) && !out.suspects.some((s) => s.index === other.reporter && s.version === version)) {
+            out.suspects.push({ index: other.reporter, version, reason: `reports a record of version ${version} that differs from every branch of its fork` });
+          }
+        }
+        out.forks.push({
+          version,
+          reporters,
+          reason: `version ${version} is forked into ${branches.length} records of one key, each with t voices (two refreshes or reshares of one record both committed); served from epoch ${branches[0]!.epoch} on nodes ${branches[0]!.holders.join(',')}`,
+          branches: branches.map((b) => ({ epoch: b.epoch, digest: recordDigest(b), holders: b.holders })),
+        });
+        out.versions.push({ ...branches[0]!, branches: branches.slice(1) } as Agreed<VersionRecord>);
         continue;
       }
       // One record descending from all the others (each is in its lineage, bound by the transcript
@@ -184,23 +251,62 @@ export function agreeOnVersions(claims: readonly Claimed<VersionRecord>[], polic
       continue;
     }
     const voices = eligible[0]!;
-    const r = voices[0]!;
-    const agreedPrint = recordFingerprint(r);
+    const agreedPrint = recordFingerprint(voices[0]!);
     for (const other of reports) {
       if (recordFingerprint(other) !== agreedPrint && !out.suspects.some((s) => s.index === other.reporter && s.version === version)) {
         out.suspects.push({ index: other.reporter, version, reason: `reports a record of version ${version} that differs from the one ${voices.length} nodes agree on` });
       }
     }
-    const destroyedBy = voices.filter((m) => m.state === 'destroyed').map((m) => m.reporter);
-    const live = voices.filter((m) => m.state !== 'destroyed');
-    const active = live.filter((m) => m.state === 'active');
-    // Destroyed only when fewer than t holders could still answer. Active or decrypt-only (which
-    // only decides whether new data may use the version) by majority of the live holders.
-    const state: RecordState = live.length < r.threshold ? 'destroyed' : 2 * active.length >= live.length ? 'active' : 'decrypt-only';
-    const record: VersionRecord = { version, threshold: r.threshold, nodeIndices: [...r.nodeIndices], commitments: r.commitments.map((c) => Uint8Array.from(c)), epoch: r.epoch, lineage: [...(r.lineage ?? [])] };
-    out.versions.push({ ...record, state, holders: voices.map((m) => m.reporter).sort((a, b) => a - b), destroyedBy } as unknown as Agreed<VersionRecord>);
+    out.versions.push(agreedOf(voices));
   }
   return out;
+}
+
+/** The agreed record `voices` (t or more identical claims of the record's own nodes) support, with its state. */
+function agreedOf(voices: readonly Claimed<VersionRecord>[]): Agreed<VersionRecord> {
+  const r = voices[0]!;
+  const destroyedBy = voices.filter((m) => m.state === 'destroyed').map((m) => m.reporter);
+  const live = voices.filter((m) => m.state !== 'destroyed');
+  const active = live.filter((m) => m.state === 'active');
+  // Destroyed only when fewer than t holders could still answer. Active or decrypt-only (which
+  // only decides whether new data may use the version) by majority of the live holders.
+  const state: RecordState = live.length < r.threshold ? 'destroyed' : 2 * active.length >= live.length ? 'active' : 'decrypt-only';
+  const record: VersionRecord = { version: r.version, threshold: r.threshold, nodeIndices: [...r.nodeIndices], commitments: r.commitments.map((c) => Uint8Array.from(c)), epoch: r.epoch, lineage: [...(r.lineage ?? [])] };
+  return { ...record, state, holders: voices.map((m) => m.reporter).sort((a, b) => a - b), destroyedBy } as unknown as Agreed<VersionRecord>;
+}
+
+/**
+ * The branches of a same-key fork: the eligible records no other one descends from, when every
+ * eligible record has one pkS and there are at least two such tips. Otherwise undefined (a conflict).
+ */
+function forkTips(eligible: Claimed<VersionRecord>[][]): Claimed<VersionRecord>[][] | undefined {
+  const pkS = toHex(eligible[0]![0]!.commitments[0]!);
+  if (eligible.some((g) => toHex(g[0]!.commitments[0]!) !== pkS)) return undefined;
+  const tips = eligible.filter((g) => !eligible.some((o) => o !== g && descendsFrom(o[0]!, g[0]!)));
+  return tips.length >= 2 ? tips : undefined;
+}
+
+/**
+ * Of a same-key fork's branches, the one still live when every other one is destroyed (fewer than
+ * t of its holders can answer: an operator erased it, `key resolve-fork`). Otherwise undefined.
+ */
+function onlyLiveTip(tips: Claimed<VersionRecord>[][] | undefined): Claimed<VersionRecord>[] | undefined {
+  if (!tips) return undefined;
+  const live = tips.filter((g) => agreedOf(g).state !== 'destroyed');
+  return live.length === 1 ? live[0] : undefined;
+}
+
+/** Best branch first: one that can still answer, then more holders, then the newer epoch, then the lower digest. */
+function branchOrder(a: Agreed<VersionRecord>, b: Agreed<VersionRecord>): number {
+  const dead = Number(a.state === 'destroyed') - Number(b.state === 'destroyed');
+  if (dead !== 0) return dead;
+  if (a.holders.length !== b.holders.length) return b.holders.length - a.holders.length;
+  const ea = BigInt(a.epoch);
+  const eb = BigInt(b.epoch);
+  if (ea !== eb) return ea > eb ? -1 : 1;
+  const da = recordDigest(a);
+  const db = recordDigest(b);
+  return da < db ? -1 : da > db ? 1 : 0;
 }
 
 /** Whether `newer` descends from `older` by refresh/reshare: same key, newer epoch, `older` in its lineage. */

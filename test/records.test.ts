@@ -171,6 +171,76 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
     expect(b.conflicts).toHaveLength(1);
   });
 
+  it('forks: serve — a same-key fork is served from its best branch (more voices, then the newer epoch), the others kept as branches, nobody named', () => {
+    const serve = { minThreshold: 2, forks: 'serve' as const };
+    const claims = [claim(1, fork, 'active'), claim(3, fork, 'active'), claim(2, moved, 'active'), claim(4, moved, 'active')];
+    for (const order of [claims, [...claims].reverse()]) {
+      const a = agreeOnVersions(order, serve);
+      expect(a.conflicts).toEqual([]);
+      expect(a.suspects).toEqual([]);
+      expect(a.versions).toHaveLength(1);
+      // Two voices each: the newer epoch (9) first.
+      expect(a.versions[0]!.epoch).toBe('9');
+      expect(a.versions[0]!.holders).toEqual([1, 3]);
+      expect(a.versions[0]!.branches!.map((b) => [b.epoch, b.holders])).toEqual([['2', [2, 4]]]);
+      expect(a.forks).toEqual([{ version: 1, reporters: [1, 2, 3, 4], reason: expect.stringMatching(/forked into 2 records of one key.*served from epoch 9 on nodes 1,3/) as string, branches: [{ epoch: '9', digest: recordDigest(fork), holders: [1, 3] }, { epoch: '2', digest: recordDigest(moved), holders: [2, 4] }] }]);
+    }
+    // More voices beat a newer epoch: a third holder of `moved` (node 1 is on both node sets; it reports moved).
+    const wider: VersionRecord = { ...moved, nodeIndices: [1, 2, 4, 5], threshold: 2 };
+    const b = agreeOnVersions([claim(3, fork, 'active'), claim(1, fork, 'active'), claim(2, wider, 'active'), claim(4, wider, 'active'), claim(5, wider, 'active')], serve);
+    expect(b.versions[0]!.holders).toEqual([2, 4, 5]);
+    expect(b.versions[0]!.branches![0]!.epoch).toBe('9');
+    // The default policy (nodes, lifecycle) still refuses the same claims.
+    expect(agreeOnVersions(claims, p2).conflicts).toHaveLength(1);
+    expect(agreeOnVersions(claims, p2).forks).toEqual([]);
+  });
+
+  it('a fork whose other branches were erased is repaired: the live branch is agreed under either policy, nobody named; one liar cannot revive an erased branch', () => {
+    for (const p of [p2, { minThreshold: 2, forks: 'serve' as const }]) {
+      const a = agreeOnVersions([claim(1, fork, 'destroyed'), claim(3, fork, 'destroyed'), claim(2, moved, 'active'), claim(4, moved, 'active')], p);
+      expect(a.conflicts).toEqual([]);
+      expect(a.forks).toEqual([]);
+      expect(a.suspects).toEqual([]);
+      expect(a.versions.map((v) => [v.epoch, v.state, v.holders, v.branches])).toEqual([['2', 'active', [2, 4], undefined]]);
+      // Node 1 lies that its erased branch is live: one live voice of t = 2 is still "destroyed".
+      const b = agreeOnVersions([claim(1, fork, 'active'), claim(3, fork, 'destroyed'), claim(2, moved, 'active'), claim(4, moved, 'active')], p);
+      expect(b.versions[0]!.epoch).toBe('2');
+      expect(b.conflicts).toEqual([]);
+    }
+    // Both branches erased: no live branch, still a conflict for lifecycle (nothing to start from).
+    expect(agreeOnVersions([claim(1, fork, 'destroyed'), claim(3, fork, 'destroyed'), claim(2, moved, 'destroyed'), claim(4, moved, 'destroyed')], p2).conflicts).toHaveLength(1);
+  });
+
+  it('forks: serve — equal branches are ordered by digest', () => {
+    const serve = { minThreshold: 2, forks: 'serve' as const };
+    // Two siblings at one epoch with as many voices: the lower digest first, whatever the order of the claims.
+    const sib: VersionRecord = { ...moved, nodeIndices: [1, 3], commitments: [old.commitments[0]!, ...commitments(2).slice(1)] };
+    const first = recordDigest(sib) < recordDigest(moved) ? sib : moved;
+    const claims = [claim(1, sib, 'active'), claim(3, sib, 'active'), claim(2, moved, 'active'), claim(4, moved, 'active')];
+    expect(recordDigest(agreeOnVersions(claims, serve).versions[0]!)).toBe(recordDigest(first));
+    expect(recordDigest(agreeOnVersions([...claims].reverse(), serve).versions[0]!)).toBe(recordDigest(first));
+  });
+
+  it('forks: serve — another pkS is still a conflict; stale voices for the common ancestor and a lone forger are named', () => {
+    const serve = { minThreshold: 2, forks: 'serve' as const };
+    const otherKey: VersionRecord = { ...fork, commitments: commitments(2) };
+    const a = agreeOnVersions([claim(1, otherKey, 'active'), claim(3, otherKey, 'active'), claim(2, moved, 'active'), claim(4, moved, 'active')], serve);
+    expect(a.versions).toEqual([]);
+    expect(a.forks).toEqual([]);
+    expect(a.conflicts).toHaveLength(1);
+    // Old {1..5} t = 2; branches {2,4} and {1,3} of it; nodes 5 and 6 still report the ancestor… and a forger.
+    const wide: VersionRecord = { ...old, nodeIndices: [1, 2, 3, 4, 5, 6] };
+    const left: VersionRecord = { ...moved, lineage: nextLineage(wide) };
+    const right: VersionRecord = { ...fork, epoch: '2', lineage: nextLineage(wide) };
+    const forged: VersionRecord = { ...left, nodeIndices: [2, 4, 7] };
+    const b = agreeOnVersions([claim(2, left, 'active'), claim(4, left, 'active'), claim(1, right, 'active'), claim(3, right, 'active'), claim(5, wide, 'active'), claim(6, wide, 'active'), claim(7, forged, 'active')], serve);
+    expect(b.forks).toHaveLength(1);
+    expect(b.versions[0]!.branches).toHaveLength(1);
+    expect(b.suspects.map((x) => x.index).sort()).toEqual([5, 6, 7]);
+    expect(b.suspects.find((x) => x.index === 5)!.reason).toMatch(/an ancestor of a fork's branches/);
+    expect(b.suspects.find((x) => x.index === 7)!.reason).toMatch(/differs from every branch of its fork/);
+  });
+
   it('beyond the lineage window: a record 65 epochs on no longer names the old one; that is flagged, not taken for a descendant', () => {
     let r: VersionRecord = moved;
     for (let e = 3; e <= 2 + MAX_LINEAGE; e++) r = { ...r, epoch: String(e), lineage: nextLineage(r) };

@@ -1,4 +1,4 @@
-/** `splitkey key …`: import (dealer split), create, rotate, refresh, reshare, destroy, abort-op, list, info. */
+/** `splitkey key …`: import (dealer split), create, rotate, refresh, reshare, destroy, resolve-fork, abort-op, list, info. */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -219,6 +219,45 @@ export function registerKey(program: Command): void {
 
   withClusterFlags(
     key
+      .command('resolve-fork')
+      .argument('<name>', nameHelp)
+      .description("repair a version forked into two records of one key (two refreshes or reshares of one record that both committed): keep one branch, erase the version's share on the other branches' holders")
+      .requiredOption('--version <v>', 'the forked version, 1 or more', versionNumber)
+      .option('--keep <list>', "the holders of the branch to keep, e.g. 2,4,5 (default: the branch clients serve first; splitkey status lists the branches)", nodeList)
+      .option('--receipt <file>', 'write the erasing nodes’ signed destroy receipts here')
+      .option('--yes', 'do not ask for confirmation'),
+    { admin: true, client: false },
+  ).action(async (name: string, opts: ClusterFlags & { version: number; keep?: number[]; yes?: boolean; receipt?: string }) => {
+    checkKeyNameArg(name);
+    if (opts.receipt && existsSync(opts.receipt)) throw new CliError(`${opts.receipt} exists; choose another --receipt file`, EXIT.usage);
+    if (!opts.yes) {
+      if (!process.stdin.isTTY) throw new CliError('refusing to erase shares without confirmation: pass --yes', EXIT.usage);
+      const { createInterface } = await import('node:readline/promises');
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      const answer = await rl.question(`Erase the other branches of ${name} version ${opts.version}, keeping ${opts.keep ? `nodes ${opts.keep.join(',')}` : 'the branch clients serve first'}? Type the key name to confirm: `);
+      rl.close();
+      if (answer.trim() !== name) throw new CliError('not confirmed; nothing erased');
+    }
+    await withManager(opts, async (m) => {
+      const r = await m.resolveFork(name, opts.version, opts.keep);
+      out(`${name} version ${opts.version}: kept epoch ${r.kept.epoch} on nodes ${r.kept.holders.join(',')}; ${r.erased.length > 0 ? `share erased on nodes ${r.erased.join(',')}` : 'nothing erased'}`);
+      if (opts.receipt) {
+        await writeFile(opts.receipt, `${JSON.stringify({ keyName: name, version: opts.version, receipts: r.receipts }, null, 2)}\n`, { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
+          throw new CliError(e.code === 'EEXIST' ? `${opts.receipt} exists; choose another --receipt file` : `cannot write ${opts.receipt}: ${e.message}`);
+        });
+        out(`receipts of nodes ${r.receipts.map((x) => x.node).join(',') || '(none)'} written to ${opts.receipt}`);
+      }
+      if (r.unreachable.length > 0) {
+        throw new CliError(
+          `${plural(r.unreachable.length, 'node')} of the other branches not reached (${r.unreachable.map((u) => `node ${u.index}: ${u.reason}`).join('; ')}): the fork stays until ${r.unreachable.length > 1 ? 'they are' : 'it is'} erased; run the same command again when ${r.unreachable.length > 1 ? 'they are' : 'it is'} back`,
+          r.erased.length > 0 ? EXIT.incomplete : EXIT.failed,
+        );
+      }
+    });
+  });
+
+  withClusterFlags(
+    key
       .command('abort-op')
       .argument('<name>', nameHelp)
       .description('resolve an operation left pending (e.g. by a crash): cancel it and keep the old state, or finish it if some node already committed'),
@@ -301,6 +340,7 @@ export function registerKey(program: Command): void {
             })),
             failures: key.failures.map(failureJson),
             refused: key.refused,
+            forks: key.forks,
             suspects: key.suspects,
           });
         } else {
@@ -311,6 +351,7 @@ export function registerKey(program: Command): void {
           }
           for (const f of key.failures) info(`warning: node ${f.index}: ${f.reason} (${f.detail})`);
           for (const r of key.refused) info(`warning: version ${r.version} refused: ${r.reason} (nodes ${r.nodes.join(',')})`);
+          for (const f of key.forks) info(`warning: ${f.reason}; the other branch${f.branches.length > 2 ? 'es are' : ' is'} tried when it cannot answer`);
           for (const x of key.suspects) info(`warning: node ${x.index} disagrees with the quorum on version ${x.version}: ${x.reason}`);
         }
       } finally {

@@ -17,7 +17,7 @@ type Row = { node: number; address: string } & (
 
 /** A record some node reports that the quorum contradicts (a suspected liar) or a refused version. */
 interface Disagreement {
-  kind: 'suspect' | 'refused';
+  kind: 'suspect' | 'refused' | 'fork';
   key: string;
   version: number;
   nodes: number[];
@@ -38,13 +38,17 @@ async function keyDisagreements(admin: AdminClient, nodes: number[], timeoutMs: 
   for (const key of names) {
     const a = await manager.agreement(key, { nodes, timeoutMs });
     for (const s of a.suspects) out.push({ kind: 'suspect', key, version: s.version, nodes: [s.index], reason: s.reason });
-    for (const r of a.refused) out.push({ kind: 'refused', key, version: r.version, nodes: r.nodes, reason: r.reason });
+    for (const r of a.refused) {
+      // A same-key fork is refused for lifecycle but still served to clients: said as such.
+      const fork = a.forks.find((f) => f.version === r.version);
+      out.push(fork ? { kind: 'fork', key, version: r.version, nodes: fork.nodes, reason: fork.reason } : { kind: 'refused', key, version: r.version, nodes: r.nodes, reason: r.reason });
+    }
   }
   return out;
 }
 
 export function registerStatus(program: Command): void {
-  withClusterFlags(program.command('status').description("each node's reachability, health, software version and group backend, key count and latency; suspected liars and refused key versions"), { admin: true, client: false, output: true }).action(
+  withClusterFlags(program.command('status').description("each node's reachability, health, software version and group backend, key count and latency; suspected liars, refused and forked key versions"), { admin: true, client: false, output: true }).action(
     async (opts: ClusterFlags) => {
       const admin = await adminFrom(opts);
       const { reasonOf } = await import('../../client/evaluate.js');
@@ -93,7 +97,7 @@ export function registerStatus(program: Command): void {
       }
       if (opts.output !== 'json') {
         for (const d of disagreements) {
-          out(`${d.kind === 'suspect' ? 'suspect' : 'refused'}\t${d.key}@${d.version}\tnode${d.nodes.length > 1 ? 's' : ''} ${d.nodes.join(',')}\t${d.reason}`);
+          out(`${d.kind}\t${d.key}@${d.version}\tnode${d.nodes.length > 1 ? 's' : ''} ${d.nodes.join(',')}\t${d.reason}`);
         }
       }
       const down = rows.filter((r) => r.state === 'unreachable').length;

@@ -15,12 +15,14 @@
  *                      rivalSessions for a refresh/reshare. OPEN (it.fails): the waiver stays at one
  *                      report for refresh/reshare — requiring minThreshold reports let a liar strand a
  *                      half-committed reshare (an honest node already replaced its share) with no way
- *                      to commit or abort it. Both branches hold the same key k; a client refuses the
- *                      conflict until an operator destroys one branch's copies. A DKG now needs
+ *                      to commit or abort it. Both branches hold the same key k; a client serves v1 from
+ *                      either branch (A6-1s), but no refresh or reshare starts from the fork until an
+ *                      operator erases one branch's shares. A DKG now needs
  *                      minThreshold "committed" reports to skip its check (two keys would be worse).
  *   F6-2 (fork of the same key, repairable denial) A6-2: rivalSessions gives an unreachable node no
  *                      voice; two short partitions → fork. OPEN (it.fails): needs an exclusive
  *                      reservation of (version, old record) by a Byzantine quorum of the descriptor.
+ *                      Clients are served from either branch (A6-2s, with fallback).
  *   F6-3 (MEDIUM)      A6-3: a non-participant's made-up pending_session vetoed every refresh. FIXED:
  *                      only the old record's nodes and the session's participants are asked.
  *   F6-4 (MEDIUM)      A6-4: a leaving dealer down while its new holders refreshed was stuck. FIXED: it
@@ -29,10 +31,14 @@
  *                      apart by a digest of their parameters (VersionHistory pending_params).
  *   F6-6 (HIGH, two keys) A6-8: the same for two DKGs of one version. FIXED as F6-5; a held record
  *                      counts as this session's own only if it is its outcome or descends from it.
- * Passing (regression): A6-1c, A6-6, A6-7.
+ * Passing (regression): A6-1c, A6-1s, A6-1r (the operator's repair), A6-2s, A6-6, A6-7.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { cliEntry } from '../../cli/dev-cluster.js';
 import { AdminClient } from '../../client/admin.js';
 import { NodeChannels } from '../../client/channels.js';
 import { SplitkeyClient } from '../../client/client.js';
@@ -148,6 +154,24 @@ async function driveSplit(
   return log;
 }
 
+/** The compiled `splitkey` CLI against the test cluster, as an operator with every capability. */
+async function splitkeyCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const d = cluster!.dir;
+  const admin = await cluster!.certFor({ role: 'admin', name: 'ops', capabilities: ['create', 'refresh', 'reshare', 'destroy', 'import'] });
+  await writeFile(join(d, 'cli-cluster.json'), JSON.stringify(cluster!.descriptor()));
+  await writeFile(join(d, 'cli-ca.pem'), cluster!.ca.certPem);
+  await writeFile(join(d, 'cli-admin.pem'), admin.certPem);
+  await writeFile(join(d, 'cli-admin.key'), admin.keyPem, { mode: 0o600 });
+  const env = { ...process.env, SPLITKEY_CLUSTER: join(d, 'cli-cluster.json'), SPLITKEY_CA: join(d, 'cli-ca.pem'), SPLITKEY_ADMIN_CERT: join(d, 'cli-admin.pem'), SPLITKEY_ADMIN_KEY: join(d, 'cli-admin.key') };
+  const child = spawn(process.execPath, [cliEntry(), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  return { code, stdout, stderr };
+}
+
 /** Everything a test needs about v1 of a fresh 2-of-3 key on {1,2,3}. */
 async function setupV1(n: number, name: string, minThreshold = 2) {
   cluster = await startTestCluster({ n, minThreshold });
@@ -202,12 +226,12 @@ describe('attack6: rivalSessions and the committedElsewhere roll-forward', () =>
    * Secure: at most one of the two sessions commits; a fresh client is still served v1.
    *
    * FINDING F6-1 (HIGH by the brief's scale — a forked version, coordinator + one liar, no node
-   * down; effect: denial of every resource under v1 until an operator destroys one branch's
-   * copies). Root cause: node/lifecycle.ts commit, `!committedElsewhere` guarding rivalSessions —
+   * down; effect was denial of every resource under v1 until an operator destroyed one branch's
+   * copies; since clients serve same-key forks (A6-1s), refresh and reshare of v1 are blocked
+   * instead). Root cause: node/lifecycle.ts commit, `!committedElsewhere` guarding rivalSessions —
    * one participant's unverifiable "committed" (a liar's SessionState) waives the rival check.
    */
-  it.fails('A6-1: a liar\'s "committed" never lets a rival reshare of the same record skip the rival check', { timeout: 60_000 }, async () => {
-    const name = 'acme/fake-committed';
+  async function scenarioA61(name: string) {
     const { tr, old, v, input, before } = await setupV1(6, name);
     const liarShare = Uint8Array.from(cluster!.nodes[2]!.store.currentShare(name, 1)!);
     const liar = cluster!.nodes[2]!.store;
@@ -230,8 +254,77 @@ describe('attack6: rivalSessions and the committedElsewhere roll-forward', () =>
     const detail = `main: ${logM.join(' | ')}; fork: ${logF.join(' | ')}; ${commits.join(' | ')}; records: ${records(name, 1)}; fresh client: ${after}; before ${before}`;
     const mainCommitted = logM.includes('commit 2: true');
     const forkCommitted = commits.some((l) => /^commit fork [16]: true$/.test(l));
-    expect(mainCommitted && forkCommitted, detail).toBe(false);
-    expect(after, detail).toBe(before);
+    return { input, before, after, detail, bothCommitted: mainCommitted && forkCommitted };
+  }
+
+  it.fails('A6-1: a liar\'s "committed" never lets a rival reshare of the same record skip the rival check', { timeout: 60_000 }, async () => {
+    const r = await scenarioA61('acme/fake-committed');
+    expect(r.bothCommitted, r.detail).toBe(false);
+  });
+
+  /**
+   * A6-1s (holds since the client serves same-key forks). Whatever A6-1's two sessions did, a
+   * fresh client is served v1 with the output it had before: both branches carry v1's pkS, each
+   * vouched for by t of its own nodes (so by an honest one), and answers are checked against the
+   * branch they come from. The fork is reported, and no honest holder of either branch is named a liar.
+   */
+  it('A6-1s: after A6-1\'s fork a fresh client is still served v1, the fork is reported, and no honest holder is named', { timeout: 60_000 }, async () => {
+    const name = 'acme/fake-committed-served';
+    const r = await scenarioA61(name);
+    expect(r.after, r.detail).toBe(r.before);
+    const info = await (await tenantClient('acme')).keyInfo(name);
+    if (r.bothCommitted) {
+      expect(info.forks.map((f) => f.version), r.detail).toEqual([1]);
+      expect(info.forks[0]!.branches.map((b) => b.holders).sort(), r.detail).toEqual([[1, 3, 6], [2, 4, 5]]);
+      expect(info.versions[0]!.branches?.length, r.detail).toBe(1);
+    }
+    expect(info.suspects.filter((s) => s.version === 1 && s.index !== 3), r.detail).toEqual([]);
+    expect(info.refused, r.detail).toEqual([]);
+    // The operator's view: a fork (not a conflict of two keys), from which no lifecycle starts.
+    const m = await KeyManager.create(await adminClient());
+    const ag = await m.agreement(name);
+    if (r.bothCommitted) {
+      expect(ag.forks.map((f) => f.version), r.detail).toEqual([1]);
+      expect(ag.forks[0]!.reason, r.detail).toMatch(/branches: epoch 2 on nodes (1,3,6|2,4,5) \/ epoch 2 on nodes (1,3,6|2,4,5)/);
+      await expect(m.refresh(name, 1)).rejects.toThrow(/forked into 2 records of one key.*no refresh or reshare starts from a fork: run `splitkey key resolve-fork/);
+    }
+  });
+
+  /**
+   * A6-1r (the repair). After A6-1's fork the operator runs `splitkey key resolve-fork`: it keeps
+   * the branch named by --keep, erases v1's share on the other branch's holders, and from then on
+   * the version is one record again — status shows no fork, a refresh runs, and clients get the
+   * same output. A liar's old share on the erased branch is one share of t = 2: useless.
+   */
+  it('A6-1r: `splitkey key resolve-fork` keeps one branch, erases the other, and refresh works again with the same outputs', { timeout: 90_000 }, async () => {
+    const name = 'acme/fake-committed-repaired';
+    const r = await scenarioA61(name);
+    expect(r.bothCommitted, r.detail).toBe(true);
+    // Not a fork of another version, and an unknown branch: refused, nothing erased.
+    const wrongVersion = await splitkeyCli(['key', 'resolve-fork', name, '--version', '2', '--yes']);
+    expect(wrongVersion.code, wrongVersion.stderr).not.toBe(0);
+    expect(wrongVersion.stderr).toMatch(/is not a fork of one key.*nothing erased/);
+    const wrongKeep = await splitkeyCli(['key', 'resolve-fork', name, '--version', '1', '--keep', '2,4', '--yes']);
+    expect(wrongKeep.code, wrongKeep.stderr).not.toBe(0);
+    expect(wrongKeep.stderr).toMatch(/no branch of .* is held by exactly nodes 2,4/);
+    expect(records(name, 1), r.detail).not.toMatch(/no share/);
+    const before = await splitkeyCli(['status']);
+    expect(before.stdout, before.stderr).toMatch(/^fork\tacme\/fake-committed-repaired@1\tnodes 1,2,3,4,5,6\tversion 1 is forked into 2 records of one key.*branches: epoch 2 on nodes/m);
+    const run = await splitkeyCli(['key', 'resolve-fork', name, '--version', '1', '--keep', '2,4,5', '--yes']);
+    expect(run.code, `${run.stdout}${run.stderr}`).toBe(0);
+    expect(run.stdout).toMatch(/kept epoch 2 on nodes 2,4,5; share erased on nodes 1,3,6/);
+    for (const n of [1, 3, 6]) expect(cluster!.nodes[n - 1]!.store.currentShare(name, 1), `node ${n}`).toBeUndefined();
+    for (const n of [2, 4, 5]) expect(cluster!.nodes[n - 1]!.store.currentShare(name, 1), `node ${n}`).toBeDefined();
+    const m = await KeyManager.create(await adminClient());
+    const ag = await m.agreement(name);
+    expect(ag.forks).toEqual([]);
+    expect(ag.refused).toEqual([]);
+    expect(ag.versions.map((v) => [v.version, v.epoch, v.holders])).toEqual([[1, 2, [2, 4, 5]]]);
+    const status = await splitkeyCli(['status']);
+    expect(status.stdout, status.stderr).not.toMatch(/^(fork|refused)\t/m);
+    const refreshed = await m.refresh(name, 1);
+    expect(refreshed.epoch).toBe(3);
+    expect(await freshOutput(name, r.input), r.detail).toBe(r.before);
   });
 
   /**
@@ -281,14 +374,13 @@ describe('attack6: rivalSessions gives an unreachable node no voice', () => {
    *
    * FINDING F6-2 (HIGH by the brief's scale — a forked version by coordinator + one liar + two
    * short partitions, each of one session's honest participants during the other's commit; an
-   * honest leaving dealer erases into the fork; effect: denial of v1 until an operator destroys
-   * a branch). Root cause: node/lifecycle.ts rivalSessions, `catch { return; }` — "a node that
+   * honest leaving dealer erases into the fork; effect was denial of v1 until an operator
+   * destroyed a branch; now clients are served (A6-2s), lifecycle of v1 is blocked). Root cause: node/lifecycle.ts rivalSessions, `catch { return; }` — "a node that
    * cannot be asked gives no voice", and no quorum of answers is required, so the nodes that know
    * of the rival can simply be out of reach; the same holds at prepare (node/reconcile.ts) and in
    * oldRecordAgreed (only t voices of the old set needed, the new holders' voices unheard).
    */
-  it.fails('A6-2: two reshares of one record never both commit when each one\'s honest participants are unreachable at the other\'s commit', { timeout: 90_000 }, async () => {
-    const name = 'acme/partition-fork';
+  async function scenarioA62(name: string) {
     const { tr, old, v, input, before } = await setupV1(7, name);
     const liarShare = Uint8Array.from(cluster!.nodes[2]!.store.currentShare(name, 1)!);
     const liar = cluster!.nodes[2]!.store;
@@ -319,8 +411,35 @@ describe('attack6: rivalSessions gives an unreachable node no voice', () => {
     const detail = `fork: ${logF.join(' | ')}; main: ${logM.join(' | ')}; ${commits.join(' | ')}; node 2 erased: ${node2Erased}; records: ${records(name, 1)}; fresh client: ${after}; before ${before}`;
     const mainCommitted = commits.some((l) => /^commit main [456]: true$/.test(l));
     const forkCommitted = commits.some((l) => /^commit fork [17]: true$/.test(l));
-    expect(mainCommitted && forkCommitted, detail).toBe(false);
-    expect(after, detail).toBe(before);
+    return { input, before, after, detail, bothCommitted: mainCommitted && forkCommitted };
+  }
+
+  it.fails('A6-2: two reshares of one record never both commit when each one\'s honest participants are unreachable at the other\'s commit', { timeout: 90_000 }, async () => {
+    const r = await scenarioA62('acme/partition-fork');
+    expect(r.bothCommitted, r.detail).toBe(false);
+  });
+
+  /**
+   * A6-2s (holds since the client serves same-key forks). After A6-2's fork a fresh client is
+   * served v1 as before. Then the branch it serves from loses its holders (stopped after the
+   * client read the key information): the client falls back to the other branch, and the output
+   * is still the same — each branch's answers are checked against that branch's public shares.
+   */
+  it('A6-2s: after A6-2\'s fork a client is served v1, and from the other branch when the one it chose goes down', { timeout: 90_000 }, async () => {
+    const name = 'acme/partition-fork-served';
+    const r = await scenarioA62(name);
+    expect(r.after, r.detail).toBe(r.before);
+    const c = await tenantClient('acme');
+    const info = await c.keyInfo(name);
+    expect(r.bothCommitted, r.detail).toBe(true);
+    expect(info.forks.map((f) => f.version), r.detail).toEqual([1]);
+    const chosen = info.versions[0]!;
+    expect(chosen.forked && chosen.branches?.length, r.detail).toBe(1);
+    expect(toHex(await c.oprf(name, r.input, { version: 1 })), r.detail).toBe(r.before);
+    // Take the chosen branch below t (the liar, node 3, stays: it may be on either branch).
+    const down = chosen.holders.filter((h) => h !== 3);
+    for (const n of down) await cluster!.stopNode(n);
+    expect(toHex(await c.oprf(name, r.input, { version: 1 })), `${r.detail}; chosen ${chosen.holders}; stopped ${down}`).toBe(r.before);
   });
 });
 
