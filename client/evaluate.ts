@@ -102,8 +102,9 @@ export interface VerifiedVersion {
   /** Nodes that reported exactly this record. */
   holders: number[];
   /**
-   * A same-key fork (crypto/records.ts `forks`): true on every branch. A branch is evaluated on its
-   * own holders only (the other branches' nodes hold shares of another polynomial of the same k).
+   * A same-key fork (crypto/records.ts `forks`), or one repaired by erasing its other branches:
+   * true on every branch. A branch is evaluated on its own holders only (the other branches' nodes,
+   * or one that missed the erasure, hold shares of another polynomial of the same k).
    */
   forked?: boolean;
   /** On the branch served first: the fork's other branches, best first, tried when it cannot answer. */
@@ -251,8 +252,9 @@ export class ThresholdEvaluator {
     for (const v of agreement.versions) {
       const slot = `${keyName}@${v.version}`;
       const before = this.accepted.get(slot);
-      // The branches of a fork have no order in time: only pkS and t are held to what was accepted.
-      const forked = v.branches !== undefined;
+      // The branches of a fork (served, or repaired by erasing the others) have no order in time:
+      // only pkS and t are held to what was accepted. Such a branch is evaluated on its holders only.
+      const forked = v.branches !== undefined || v.repaired === true;
       const held = forked && before ? { ...before, epoch: 0n } : before;
       const usable: VerifiedVersion[] = [];
       let first: VersionRecord | undefined;

@@ -3,7 +3,7 @@
  * resolving an operation left pending by a crash. The current state of a version is taken from
  * the nodes' KeyStatus answers only where at least t of them agree byte for byte.
  */
-import { agreeOnVersions, checkKeyName, toHex, type Claimed, type OperationParams, type RecordState, type Suspect, type VersionRecord } from '../crypto/index.js';
+import { agreeOnVersions, checkKeyName, liveHolders, recordDigest, safeToKeep, toHex, type Claimed, type OperationParams, type RecordState, type Suspect, type VersionRecord } from '../crypto/index.js';
 import { faultToleranceOf, minThresholdOf } from './descriptor.js';
 import { claimOf } from './evaluate.js';
 import type { KeyVersionInfo__Output } from '../proto/gen/splitkey/v1/KeyVersionInfo.js';
@@ -83,7 +83,7 @@ export class KeyManager {
       })),
       suspects: a.suspects,
       refused: [...a.conflicts.map((c) => ({ version: c.version, reason: c.reason, nodes: c.reporters })), ...a.unconfirmed.map((u) => ({ version: u.version, reason: u.reason, nodes: u.reporters }))],
-      forks: forks.map((f) => ({ version: f.version, reason: `${f.reason}; branches: ${f.branches.map((b) => `epoch ${b.epoch} on nodes ${b.holders.join(',')}`).join(' / ')}`, nodes: f.reporters })),
+      forks: forks.map((f) => ({ version: f.version, reason: `${f.reason}; branches: ${f.branches.map((b) => `epoch ${b.epoch} on nodes ${b.holders.join(',')} (${b.live.length} live)`).join(' / ')}`, nodes: f.reporters })),
       unreachable,
     };
   }
@@ -116,14 +116,15 @@ export class KeyManager {
 
   /**
    * Repair a same-key fork of a version (two refreshes or reshares of one record that both
-   * committed: README "Trust anchors", attack6 F6-1/F6-2). Keeps one branch — the one whose
-   * holders are exactly `keep`, by default the one clients serve first — and erases the version's
-   * share on every holder of the other branches (DestroyVersion on those nodes only, with their
-   * signed receipts). The kept branch is untouched: clients were and stay served by it, and once
-   * every other branch has fewer than t live holders it is the version for refresh and reshare too.
-   * Refuses when the version is not a fork of one key (a conflict of two keys is not repaired here).
+   * committed: README "Trust anchors", attack6 F6-1/F6-2). Keeps the branch whose holders are
+   * exactly `keep` (the operator names it: `splitkey status` lists the branches) and erases the
+   * version's share on every holder of the other branches (DestroyVersion on those nodes only,
+   * with their signed receipts). The kept branch is untouched; once the others are erased it is the
+   * version for lifecycle too. Refused, before anything is erased, when the version is not a fork
+   * of one key, or when the kept branch has fewer than t + minThreshold − 1 live holders: then
+   * minThreshold − 1 liars among them could leave fewer than t honest shares of the version.
    */
-  async resolveFork(keyName: string, version: number, keep?: readonly number[]): Promise<{ kept: { epoch: string; holders: number[] }; erased: number[]; unreachable: { index: number; reason: string }[]; receipts: Awaited<ReturnType<LifecycleCoordinator['destroy']>>['receipts'] }> {
+  async resolveFork(keyName: string, version: number, keep: readonly number[]): Promise<{ kept: { epoch: string; holders: number[]; digest: string }; erased: number[]; unreachable: { index: number; reason: string }[]; receipts: Awaited<ReturnType<LifecycleCoordinator['destroy']>>['receipts'] }> {
     checkKeyName(keyName);
     const { claims } = await this.claims(keyName, {});
     const policy = { minThreshold: minThresholdOf(this.admin.channels.descriptor) };
@@ -134,15 +135,18 @@ export class KeyManager {
       throw new KeyError('KEY_INFO_DISAGREEMENT', `${keyName}@${version} is not a fork of one key${why ? `: ${why}` : ' (its record is agreed or unknown)'}; nothing erased`);
     }
     const branches = [v, ...v.branches];
-    const same = (h: readonly number[]) => keep !== undefined && h.length === keep.length && h.every((x) => keep.includes(x));
-    const kept = keep === undefined ? v : branches.find((b) => same(b.holders));
-    if (!kept) {
-      throw new KeyError('KEY_INFO_DISAGREEMENT', `no branch of ${keyName}@${version} is held by exactly nodes ${[...keep!].sort((x, y) => x - y).join(',')}; its branches: ${branches.map((b) => `epoch ${b.epoch} on nodes ${b.holders.join(',')}`).join(' / ')}`);
+    const listed = branches.map((b) => `epoch ${b.epoch} on nodes ${b.holders.join(',')} (${liveHolders(b).length} live)`).join(' / ');
+    const kept = branches.find((b) => b.holders.length === keep.length && b.holders.every((x) => keep.includes(x)));
+    if (!kept) throw new KeyError('KEY_INFO_DISAGREEMENT', `no branch of ${keyName}@${version} is held by exactly nodes ${[...keep].sort((x, y) => x - y).join(',')}; its branches: ${listed}; nothing erased`);
+    if (!safeToKeep(kept, policy)) {
+      throw new KeyError(
+        'POLICY_VIOLATION',
+        `the branch of ${keyName}@${version} on nodes ${kept.holders.join(',')} has ${liveHolders(kept).length} live holders; keeping it alone needs t + minThreshold − 1 = ${kept.threshold + policy.minThreshold - 1} (so that t of them are honest whatever minThreshold − 1 liars do); its branches: ${listed}; nothing erased`,
+      );
     }
-    if (kept.state === 'destroyed') throw new KeyError('KEY_DESTROYED', `the branch of ${keyName}@${version} on nodes ${kept.holders.join(',')} was erased; keep a live one`);
     const erase = [...new Set(branches.filter((b) => b !== kept).flatMap((b) => b.holders))].filter((n) => !kept.holders.includes(n)).sort((x, y) => x - y);
     const r = await this.coordinator.destroy(keyName, version, erase);
-    return { kept: { epoch: kept.epoch, holders: kept.holders }, erased: r.destroyed, unreachable: r.unreachable, receipts: r.receipts };
+    return { kept: { epoch: kept.epoch, holders: kept.holders, digest: recordDigest(kept) }, erased: r.destroyed, unreachable: r.unreachable, receipts: r.receipts };
   }
 
   private async version(keyName: string, version: number): Promise<AgreedVersion> {
@@ -157,7 +161,7 @@ export class KeyManager {
     if (!v && fork) {
       throw new KeyError(
         'KEY_INFO_DISAGREEMENT',
-        `${keyName}@${version}: ${fork.reason}. Clients still serve it, but no refresh or reshare starts from a fork: run \`splitkey key resolve-fork ${keyName} --version ${version}\` first`,
+        `${keyName}@${version}: ${fork.reason}. Clients still serve it, but no refresh or reshare starts from a fork: run \`splitkey key resolve-fork ${keyName} --version ${version} --keep NODES\` first`,
       );
     }
     if (!v) throw new KeyError('KEY_NOT_FOUND', `no agreed version ${version} of ${keyName} (fewer than t nodes report it identically)`);

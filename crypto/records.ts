@@ -86,6 +86,11 @@ export type Agreed<T> = T & {
    * of its nodes), best first. This record is the best branch. Absent when the version is not forked.
    */
   readonly branches?: readonly Agreed<VersionRecord>[];
+  /**
+   * The live branch of a fork whose other branches were erased (`key resolve-fork`): one record
+   * again, but a sibling of records a client may have accepted before, so not older or newer than them.
+   */
+  readonly repaired?: true;
 };
 
 export function claim(reporter: number, record: VersionRecord, state: RecordState): Claimed<VersionRecord> {
@@ -123,7 +128,7 @@ export interface Suspect {
 export interface Agreement {
   versions: Agreed<VersionRecord>[];
   /** Same-key forks served under `forks: 'serve'` (each version is also in `versions`): for status and alerts. */
-  forks: { version: number; reporters: number[]; reason: string; branches: { epoch: string; digest: string; holders: number[] }[] }[];
+  forks: { version: number; reporters: number[]; reason: string; branches: { epoch: string; digest: string; holders: number[]; live: number[] }[] }[];
   /** Versions refused because two different records each gathered t voices. */
   conflicts: { version: number; reporters: number[]; reason: string }[];
   /** Versions some node reports that no quorum supports (forged, or not yet committed). */
@@ -185,7 +190,7 @@ export function agreeOnVersions(claims: readonly Claimed<VersionRecord>[], polic
     const reporters = [...new Set(reports.map((r) => r.reporter))].sort((a, b) => a - b);
     if (eligible.length > 1) {
       const tips = forkTips(eligible);
-      const repaired = onlyLiveTip(tips);
+      const repaired = onlyLiveTip(tips, policy);
       if (repaired && tips) {
         const newest = repaired;
         // A repaired fork: every other branch was erased (fewer than t of its holders can answer),
@@ -202,7 +207,7 @@ export function agreeOnVersions(claims: readonly Claimed<VersionRecord>[], polic
             out.suspects.push({ index: other.reporter, version, reason: `reports a record of version ${version} that differs from the one ${newest.length} nodes agree on` });
           }
         }
-        out.versions.push(agreedOf(newest));
+        out.versions.push({ ...agreedOf(newest), repaired: true } as Agreed<VersionRecord>);
         continue;
       }
       const newest = newestOfOneKey(eligible);
@@ -228,7 +233,7 @@ export function agreeOnVersions(claims: readonly Claimed<VersionRecord>[], polic
           version,
           reporters,
           reason: `version ${version} is forked into ${branches.length} records of one key, each with t voices (two refreshes or reshares of one record both committed); served from epoch ${branches[0]!.epoch} on nodes ${branches[0]!.holders.join(',')}`,
-          branches: branches.map((b) => ({ epoch: b.epoch, digest: recordDigest(b), holders: b.holders })),
+          branches: branches.map((b) => ({ epoch: b.epoch, digest: recordDigest(b), holders: b.holders, live: liveHolders(b) })),
         });
         out.versions.push({ ...branches[0]!, branches: branches.slice(1) } as Agreed<VersionRecord>);
         continue;
@@ -277,30 +282,57 @@ function agreedOf(voices: readonly Claimed<VersionRecord>[]): Agreed<VersionReco
 
 /**
  * The branches of a same-key fork: the eligible records no other one descends from, when every
- * eligible record has one pkS and there are at least two such tips. Otherwise undefined (a conflict).
+ * eligible record has one pkS, there are at least two such tips, and every two of them share an
+ * ancestor within their lineage windows (they branched off one record). Otherwise undefined (a
+ * conflict): records of one pkS that cannot be placed relative to each other — a record restored
+ * from beyond the lineage window beside the current one, say — are not siblings.
  */
 function forkTips(eligible: Claimed<VersionRecord>[][]): Claimed<VersionRecord>[][] | undefined {
   const pkS = toHex(eligible[0]![0]!.commitments[0]!);
   if (eligible.some((g) => toHex(g[0]!.commitments[0]!) !== pkS)) return undefined;
   const tips = eligible.filter((g) => !eligible.some((o) => o !== g && descendsFrom(o[0]!, g[0]!)));
-  return tips.length >= 2 ? tips : undefined;
+  if (tips.length < 2) return undefined;
+  const siblings = tips.every((a, i) => tips.every((b, j) => j <= i || (a[0]!.lineage ?? []).some((d) => (b[0]!.lineage ?? []).includes(d))));
+  return siblings ? tips : undefined;
 }
 
 /**
- * Of a same-key fork's branches, the one still live when every other one is destroyed (fewer than
- * t of its holders can answer: an operator erased it, `key resolve-fork`). Otherwise undefined.
+ * Of a same-key fork's branches, the one still live when every other one was erased: fewer than
+ * t of its holders can answer *and* at least minThreshold of them say they erased their share (so
+ * an honest one did: a liar's "destroyed" alone never settles a fork; `key resolve-fork`).
+ * Otherwise undefined.
  */
-function onlyLiveTip(tips: Claimed<VersionRecord>[][] | undefined): Claimed<VersionRecord>[] | undefined {
+function onlyLiveTip(tips: Claimed<VersionRecord>[][] | undefined, policy: TrustPolicy): Claimed<VersionRecord>[] | undefined {
   if (!tips) return undefined;
-  const live = tips.filter((g) => agreedOf(g).state !== 'destroyed');
+  const erased = (g: Claimed<VersionRecord>[]) => {
+    const a = agreedOf(g);
+    return a.state === 'destroyed' && a.destroyedBy.length >= policy.minThreshold;
+  };
+  const live = tips.filter((g) => !erased(g));
   return live.length === 1 ? live[0] : undefined;
 }
 
-/** Best branch first: one that can still answer, then more holders, then the newer epoch, then the lower digest. */
+/** Holders of an agreed record that still answer for it (not destroyed). */
+export function liveHolders(r: Agreed<VersionRecord>): number[] {
+  return r.holders.filter((h) => !r.destroyedBy.includes(h));
+}
+
+/**
+ * Whether a branch of a fork may be kept while every other branch is erased (`key resolve-fork`):
+ * at least t + minThreshold − 1 of its holders still answer, so that t of them are honest whatever
+ * minThreshold − 1 liars do. A branch kept with fewer could be one the liars alone decide to serve.
+ */
+export function safeToKeep(r: Agreed<VersionRecord>, policy: TrustPolicy): boolean {
+  return liveHolders(r).length >= r.threshold + policy.minThreshold - 1;
+}
+
+/** Best branch first: one that can still answer, then more live holders, then the newer epoch, then the lower digest. */
 function branchOrder(a: Agreed<VersionRecord>, b: Agreed<VersionRecord>): number {
   const dead = Number(a.state === 'destroyed') - Number(b.state === 'destroyed');
   if (dead !== 0) return dead;
-  if (a.holders.length !== b.holders.length) return b.holders.length - a.holders.length;
+  const la = liveHolders(a).length;
+  const lb = liveHolders(b).length;
+  if (la !== lb) return lb - la;
   const ea = BigInt(a.epoch);
   const eb = BigInt(b.epoch);
   if (ea !== eb) return ea > eb ? -1 : 1;

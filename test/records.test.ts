@@ -4,7 +4,7 @@
  * make it agreed. Pure: records are built from a real dealing's commitments.
  */
 import { describe, expect, it } from 'vitest';
-import { agreeOnVersions, beyondLineageWindow, carriedAncestors, claim, MAX_LINEAGE, MAX_WITNESSED, nextLineage, recordDigest, supersededBeyondWindow, supersededBy, createDealing, loadGroup, recordFingerprint, regression, remember, type RecordState, type VersionRecord } from '../crypto/index.js';
+import { agreeOnVersions, liveHolders, safeToKeep, beyondLineageWindow, carriedAncestors, claim, MAX_LINEAGE, MAX_WITNESSED, nextLineage, recordDigest, supersededBeyondWindow, supersededBy, createDealing, loadGroup, recordFingerprint, regression, remember, type RecordState, type VersionRecord } from '../crypto/index.js';
 import { deterministicRng } from './helpers/rng.js';
 
 const group = await loadGroup('sodium');
@@ -183,7 +183,7 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
       expect(a.versions[0]!.epoch).toBe('9');
       expect(a.versions[0]!.holders).toEqual([1, 3]);
       expect(a.versions[0]!.branches!.map((b) => [b.epoch, b.holders])).toEqual([['2', [2, 4]]]);
-      expect(a.forks).toEqual([{ version: 1, reporters: [1, 2, 3, 4], reason: expect.stringMatching(/forked into 2 records of one key.*served from epoch 9 on nodes 1,3/) as string, branches: [{ epoch: '9', digest: recordDigest(fork), holders: [1, 3] }, { epoch: '2', digest: recordDigest(moved), holders: [2, 4] }] }]);
+      expect(a.forks).toEqual([{ version: 1, reporters: [1, 2, 3, 4], reason: expect.stringMatching(/forked into 2 records of one key.*served from epoch 9 on nodes 1,3/) as string, branches: [{ epoch: '9', digest: recordDigest(fork), holders: [1, 3], live: [1, 3] }, { epoch: '2', digest: recordDigest(moved), holders: [2, 4], live: [2, 4] }] }]);
     }
     // More voices beat a newer epoch: a third holder of `moved` (node 1 is on both node sets; it reports moved).
     const wider: VersionRecord = { ...moved, nodeIndices: [1, 2, 4, 5], threshold: 2 };
@@ -201,14 +201,57 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
       expect(a.conflicts).toEqual([]);
       expect(a.forks).toEqual([]);
       expect(a.suspects).toEqual([]);
-      expect(a.versions.map((v) => [v.epoch, v.state, v.holders, v.branches])).toEqual([['2', 'active', [2, 4], undefined]]);
-      // Node 1 lies that its erased branch is live: one live voice of t = 2 is still "destroyed".
-      const b = agreeOnVersions([claim(1, fork, 'active'), claim(3, fork, 'destroyed'), claim(2, moved, 'active'), claim(4, moved, 'active')], p);
-      expect(b.versions[0]!.epoch).toBe('2');
-      expect(b.conflicts).toEqual([]);
+      expect(a.versions.map((v) => [v.epoch, v.state, v.holders, v.branches, v.repaired])).toEqual([['2', 'active', [2, 4], undefined, true]]);
     }
+    // One voice saying "destroyed" (a liar's, or one honest erasure of t) does not settle a fork for
+    // lifecycle: minThreshold holders must say they erased. Clients still serve it, live holders first.
+    const half = [claim(1, fork, 'active'), claim(3, fork, 'destroyed'), claim(2, moved, 'active'), claim(4, moved, 'active')];
+    expect(agreeOnVersions(half, p2).conflicts).toHaveLength(1);
+    const served = agreeOnVersions(half, { minThreshold: 2, forks: 'serve' });
+    expect(served.versions[0]!.holders).toEqual([2, 4]);
+    expect(served.versions[0]!.repaired).toBeUndefined();
+    expect(served.forks[0]!.branches.map((b) => b.live)).toEqual([[2, 4], [1]]);
     // Both branches erased: no live branch, still a conflict for lifecycle (nothing to start from).
     expect(agreeOnVersions([claim(1, fork, 'destroyed'), claim(3, fork, 'destroyed'), claim(2, moved, 'destroyed'), claim(4, moved, 'destroyed')], p2).conflicts).toHaveLength(1);
+  });
+
+  it('forks: branches are ordered by live holders, not by every voice (destroyed ones cannot answer)', () => {
+    const serve = { minThreshold: 2, forks: 'serve' as const };
+    const wideFork: VersionRecord = { ...fork, nodeIndices: [1, 3, 5, 6, 7] };
+    const wideMoved: VersionRecord = { ...moved, nodeIndices: [2, 4, 8, 9] };
+    // wideFork: 5 voices, 3 of them destroyed (2 live); wideMoved: 3 live voices.
+    const a = agreeOnVersions([...[1, 3].map((i) => claim(i, wideFork, 'active')), ...[5, 6, 7].map((i) => claim(i, wideFork, 'destroyed')), ...[2, 4, 8].map((i) => claim(i, wideMoved, 'active'))], serve);
+    expect(a.versions[0]!.holders).toEqual([2, 4, 8]);
+    expect(a.forks[0]!.branches.map((b) => b.live)).toEqual([[2, 4, 8], [1, 3]]);
+  });
+
+  it('forks: records of one pkS with no common ancestor in their windows are no fork (a record restored from beyond the window beside a destroyed current one stays a conflict)', () => {
+    const serve = { minThreshold: 2, forks: 'serve' as const };
+    // The current record, 65 epochs on: its window no longer names `old`. Destroyed everywhere;
+    // nodes 1 and 3 were restored from a backup holding `old` (epoch 1).
+    let cur: VersionRecord = old;
+    for (let e = 2; e <= 66; e++) cur = { ...cur, epoch: String(e), nodeIndices: [1, 2, 3, 4], lineage: nextLineage(cur) };
+    expect(cur.lineage).not.toContain(recordDigest(old));
+    const claims = [claim(1, old, 'active'), claim(3, old, 'active'), claim(2, cur, 'destroyed'), claim(4, cur, 'destroyed')];
+    for (const p of [p2, serve]) {
+      const a = agreeOnVersions(claims, p);
+      expect(a.versions).toEqual([]);
+      expect(a.forks).toEqual([]);
+      expect(a.conflicts).toHaveLength(1);
+    }
+  });
+
+  it('safeToKeep: a branch kept alone needs t + minThreshold − 1 live holders', () => {
+    const serve = { minThreshold: 2, forks: 'serve' as const };
+    const three: VersionRecord = { ...moved, nodeIndices: [2, 4, 5] };
+    const a = agreeOnVersions([claim(1, fork, 'active'), claim(3, fork, 'active'), claim(2, three, 'active'), claim(4, three, 'active'), claim(5, three, 'active')], serve);
+    const [best, other] = [a.versions[0]!, a.versions[0]!.branches![0]!];
+    expect(best.holders).toEqual([2, 4, 5]);
+    expect(safeToKeep(best, serve)).toBe(true); // 3 ≥ 2 + 2 − 1
+    expect(safeToKeep(other, serve)).toBe(false); // 2 < 3: one liar among two holders leaves one honest share of t = 2
+    const b = agreeOnVersions([claim(1, fork, 'active'), claim(3, fork, 'active'), claim(2, three, 'active'), claim(4, three, 'active'), claim(5, three, 'destroyed')], serve);
+    expect(safeToKeep([b.versions[0]!, ...b.versions[0]!.branches!].find((x) => x.holders.includes(5))!, serve)).toBe(false);
+    expect(liveHolders(b.versions[0]!.holders.includes(5) ? b.versions[0]! : b.versions[0]!.branches![0]!)).toEqual([2, 4]);
   });
 
   it('forks: serve — equal branches are ordered by digest', () => {

@@ -223,18 +223,18 @@ export function registerKey(program: Command): void {
       .argument('<name>', nameHelp)
       .description("repair a version forked into two records of one key (two refreshes or reshares of one record that both committed): keep one branch, erase the version's share on the other branches' holders")
       .requiredOption('--version <v>', 'the forked version, 1 or more', versionNumber)
-      .option('--keep <list>', "the holders of the branch to keep, e.g. 2,4,5 (default: the branch clients serve first; splitkey status lists the branches)", nodeList)
+      .requiredOption('--keep <list>', 'the holders of the branch to keep, e.g. 2,4,5 (splitkey status lists each branch and its live holders; it needs t + minThreshold − 1 live ones)', nodeList)
       .option('--receipt <file>', 'write the erasing nodes’ signed destroy receipts here')
       .option('--yes', 'do not ask for confirmation'),
     { admin: true, client: false },
-  ).action(async (name: string, opts: ClusterFlags & { version: number; keep?: number[]; yes?: boolean; receipt?: string }) => {
+  ).action(async (name: string, opts: ClusterFlags & { version: number; keep: number[]; yes?: boolean; receipt?: string }) => {
     checkKeyNameArg(name);
     if (opts.receipt && existsSync(opts.receipt)) throw new CliError(`${opts.receipt} exists; choose another --receipt file`, EXIT.usage);
     if (!opts.yes) {
       if (!process.stdin.isTTY) throw new CliError('refusing to erase shares without confirmation: pass --yes', EXIT.usage);
       const { createInterface } = await import('node:readline/promises');
       const rl = createInterface({ input: process.stdin, output: process.stderr });
-      const answer = await rl.question(`Erase the other branches of ${name} version ${opts.version}, keeping ${opts.keep ? `nodes ${opts.keep.join(',')}` : 'the branch clients serve first'}? Type the key name to confirm: `);
+      const answer = await rl.question(`Erase the other branches of ${name} version ${opts.version}, keeping the branch on nodes ${opts.keep.join(',')}? Type the key name to confirm: `);
       rl.close();
       if (answer.trim() !== name) throw new CliError('not confirmed; nothing erased');
     }

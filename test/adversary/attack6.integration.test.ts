@@ -285,7 +285,7 @@ describe('attack6: rivalSessions and the committedElsewhere roll-forward', () =>
     const ag = await m.agreement(name);
     if (r.bothCommitted) {
       expect(ag.forks.map((f) => f.version), r.detail).toEqual([1]);
-      expect(ag.forks[0]!.reason, r.detail).toMatch(/branches: epoch 2 on nodes (1,3,6|2,4,5) \/ epoch 2 on nodes (1,3,6|2,4,5)/);
+      expect(ag.forks[0]!.reason, r.detail).toMatch(/branches: epoch 2 on nodes (1,3,6|2,4,5) \(3 live\) \/ epoch 2 on nodes (1,3,6|2,4,5) \(3 live\)/);
       await expect(m.refresh(name, 1)).rejects.toThrow(/forked into 2 records of one key.*no refresh or reshare starts from a fork: run `splitkey key resolve-fork/);
     }
   });
@@ -301,15 +301,25 @@ describe('attack6: rivalSessions and the committedElsewhere roll-forward', () =>
     const r = await scenarioA61(name);
     expect(r.bothCommitted, r.detail).toBe(true);
     // Not a fork of another version, and an unknown branch: refused, nothing erased.
-    const wrongVersion = await splitkeyCli(['key', 'resolve-fork', name, '--version', '2', '--yes']);
+    const wrongVersion = await splitkeyCli(['key', 'resolve-fork', name, '--version', '2', '--keep', '2,4,5', '--yes']);
     expect(wrongVersion.code, wrongVersion.stderr).not.toBe(0);
     expect(wrongVersion.stderr).toMatch(/is not a fork of one key.*nothing erased/);
     const wrongKeep = await splitkeyCli(['key', 'resolve-fork', name, '--version', '1', '--keep', '2,4', '--yes']);
     expect(wrongKeep.code, wrongKeep.stderr).not.toBe(0);
     expect(wrongKeep.stderr).toMatch(/no branch of .* is held by exactly nodes 2,4/);
+    // A branch with too few live holders is never kept alone: node 5 down leaves {2,4}, and t +
+    // minThreshold − 1 = 3 are needed (one liar among two holders would leave one honest share).
+    await cluster!.stopNode(5);
+    const weak = await splitkeyCli(['key', 'resolve-fork', name, '--version', '1', '--keep', '2,4', '--yes']);
+    expect(weak.code, weak.stderr).not.toBe(0);
+    expect(weak.stderr).toMatch(/on nodes 2,4 has 2 live holders; keeping it alone needs t \+ minThreshold − 1 = 3.*nothing erased/);
+    await cluster!.start(5);
+    const noKeep = await splitkeyCli(['key', 'resolve-fork', name, '--version', '1', '--yes']);
+    expect(noKeep.code).toBe(2);
+    expect(noKeep.stderr).toMatch(/--keep/);
     expect(records(name, 1), r.detail).not.toMatch(/no share/);
     const before = await splitkeyCli(['status']);
-    expect(before.stdout, before.stderr).toMatch(/^fork\tacme\/fake-committed-repaired@1\tnodes 1,2,3,4,5,6\tversion 1 is forked into 2 records of one key.*branches: epoch 2 on nodes/m);
+    expect(before.stdout, before.stderr).toMatch(/^fork\tacme\/fake-committed-repaired@1\tnodes 1,2,3,4,5,6\tversion 1 is forked into 2 records of one key.*branches: epoch 2 on nodes (1,3,6|2,4,5) \(3 live\)/m);
     const run = await splitkeyCli(['key', 'resolve-fork', name, '--version', '1', '--keep', '2,4,5', '--yes']);
     expect(run.code, `${run.stdout}${run.stderr}`).toBe(0);
     expect(run.stdout).toMatch(/kept epoch 2 on nodes 2,4,5; share erased on nodes 1,3,6/);
