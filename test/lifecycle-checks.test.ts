@@ -3,6 +3,7 @@
  * coordinator sends is refused by name when it breaks a rule, and the state machine refuses steps
  * out of order. test/lifecycle.test.ts runs whole sessions; this file makes each check fail alone.
  */
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   LifecycleError,
@@ -15,6 +16,7 @@ import {
   finalizeParticipant,
   loadGroup,
   nextLineage,
+  paramsDigest,
   prepareParticipant,
   receiveShare,
   fromHex,
@@ -320,5 +322,71 @@ describe('finalize: the new share and commitments are checked against the old ve
     const q: OperationParams = { ...reshare, old: { ...old, commitments: wide.commitments.map(toHex) } };
     expect(code(() => dealAll(q, wide.shares))).toBe('BAD_PARAMS');
     expect(() => dealAll(q, wide.shares)).toThrow(/old\.commitments: must hold old t = 2 commitments, got 3/);
+  });
+});
+
+describe('paramsDigest: a session told apart by its parameters, not its id alone', () => {
+  const base: OperationParams = {
+    sessionId: 'ab'.repeat(16),
+    kind: 'reshare',
+    keyName: 'acme/k',
+    version: 3,
+    t: 2,
+    receivers: [2, 4, 5],
+    dealers: [2, 3],
+    epoch: 7,
+    old: { t: 2, nodeIndices: [1, 2, 3], commitments: ['AA'.repeat(32), 'bb'.repeat(32)], epoch: 6, lineage: ['cd'.repeat(32)] },
+    retire: [1],
+  };
+
+  it('is SHA-512/256-style over a label and canonical JSON (keys sorted at every level, arrays in order)', () => {
+    const json =
+      '{"dealers":[2,3],"epoch":7,"keyName":"acme/k","kind":"reshare",' +
+      `"old":{"commitments":["${'aa'.repeat(32)}","${'bb'.repeat(32)}"],"epoch":6,"lineage":["${'cd'.repeat(32)}"],"nodeIndices":[1,2,3],"t":2},` +
+      `"receivers":[2,4,5],"retire":[1],"sessionId":"${'ab'.repeat(16)}","t":2,"version":3}`;
+    const expected = createHash('sha512').update(`splitkey/v1/operation-params\n${json}`).digest().subarray(0, 32).toString('hex');
+    expect(paramsDigest(base)).toBe(expected);
+    // A DKG: no old record (null), absent retire and lineage as empty lists.
+    const dkg: OperationParams = { sessionId: 'cd'.repeat(16), kind: 'dkg', keyName: 'acme/k', version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: 1 };
+    const dkgJson = `{"dealers":[1,2,3],"epoch":1,"keyName":"acme/k","kind":"dkg","old":null,"receivers":[1,2,3],"retire":[],"sessionId":"${'cd'.repeat(16)}","t":2,"version":1}`;
+    expect(paramsDigest(dkg)).toBe(createHash('sha512').update(`splitkey/v1/operation-params\n${dkgJson}`).digest().subarray(0, 32).toString('hex'));
+  });
+
+  it('equal parameters digest alike however they were decoded: key order, absent vs empty lists, hex case, extra undefined fields', () => {
+    const reordered = JSON.parse(JSON.stringify({ retire: base.retire, old: { lineage: base.old!.lineage, epoch: 6, commitments: base.old!.commitments.map((c) => c.toLowerCase()), nodeIndices: [1, 2, 3], t: 2 }, epoch: 7, dealers: [2, 3], receivers: [2, 4, 5], t: 2, version: 3, keyName: 'acme/k', kind: 'reshare', sessionId: base.sessionId })) as OperationParams;
+    expect(paramsDigest(reordered)).toBe(paramsDigest(base));
+    const { retire: _r, ...noRetire } = base;
+    expect(paramsDigest({ ...noRetire, retire: [] })).toBe(paramsDigest(noRetire as OperationParams));
+    const { lineage: _l, ...oldNoLineage } = base.old!;
+    expect(paramsDigest({ ...base, old: { ...oldNoLineage, lineage: [] } })).toBe(paramsDigest({ ...base, old: oldNoLineage }));
+    expect(paramsDigest({ ...base, extra: undefined } as unknown as OperationParams)).toBe(paramsDigest(base));
+  });
+
+  it('every parameter changes it', () => {
+    const variants: [string, OperationParams][] = [
+      ['sessionId', { ...base, sessionId: 'ac'.repeat(16) }],
+      ['kind', { ...base, kind: 'refresh' }],
+      ['keyName', { ...base, keyName: 'acme/l' }],
+      ['version', { ...base, version: 4 }],
+      ['t', { ...base, t: 3 }],
+      ['receivers', { ...base, receivers: [2, 4, 6] }],
+      ['receivers order', { ...base, receivers: [4, 2, 5] }],
+      ['dealers', { ...base, dealers: [1, 3] }],
+      ['epoch', { ...base, epoch: 8 }],
+      ['old.t', { ...base, old: { ...base.old!, t: 3 } }],
+      ['old.nodeIndices', { ...base, old: { ...base.old!, nodeIndices: [1, 2, 4] } }],
+      ['old.commitments', { ...base, old: { ...base.old!, commitments: ['cc'.repeat(32), 'bb'.repeat(32)] } }],
+      ['old.epoch', { ...base, old: { ...base.old!, epoch: 5 } }],
+      ['old.lineage', { ...base, old: { ...base.old!, lineage: [] } }],
+      ['old absent', { ...base, old: undefined }],
+      ['retire', { ...base, retire: [1, 2] }],
+      ['a list split differently', { ...base, receivers: [2, 4], dealers: [5, 2, 3] }],
+    ];
+    const seen = new Map([[paramsDigest(base), 'base']]);
+    for (const [what, p] of variants) {
+      const d = paramsDigest(p);
+      expect(seen.get(d), what).toBeUndefined();
+      seen.set(d, what);
+    }
   });
 });
