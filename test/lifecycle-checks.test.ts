@@ -16,8 +16,10 @@ import {
   finalizeParticipant,
   loadGroup,
   nextLineage,
+  outcomeDigest,
   paramsDigest,
   prepareParticipant,
+  recordDigest,
   receiveShare,
   fromHex,
   scalarFromBigint,
@@ -297,6 +299,14 @@ describe('finalize: the new share and commitments are checked against the old ve
     expect(ready.phase).toBe('ready');
     expect(ready.ready!.commitments[0]).toBe(keyOld.commitments[0]);
     expect(ready.ready!.share).not.toBe(toHex(shares.get(1)!));
+    // Its outcome: the digest of exactly the record it will commit (new t, receivers, commitments, epoch, lineage).
+    const record = { version: p.version, threshold: p.t, nodeIndices: p.receivers, commitments: ready.ready!.commitments.map((c) => fromHex(c)), epoch: p.epoch, lineage: committedLineage(p) };
+    expect(record.lineage).toHaveLength(1);
+    expect(outcomeDigest(ready)).toBe(recordDigest(record));
+    expect(outcomeDigest(ready)).not.toBe(recordDigest({ ...record, lineage: [] }));
+    // Before ready, or a leaving dealer's ready (no commitments): no outcome, WRONG_PHASE naming the session.
+    expect(() => outcomeDigest(states.get(1)!)).toThrow(new RegExp(`session ${p.sessionId} has no outcome on node 1`));
+    expect(() => outcomeDigest({ ...ready, ready: { ...ready.ready!, commitments: [] } })).toThrow(LifecycleError);
     let e: unknown;
     try {
       finalizeParticipant(group, states.get(1)!, qualified, transcript);

@@ -254,6 +254,45 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
     expect(liveHolders(b.versions[0]!.holders.includes(5) ? b.versions[0]! : b.versions[0]!.branches![0]!)).toEqual([2, 4]);
   });
 
+  it('a repaired fork still names stale voices for the common ancestor and a dissenter, never the erased branch', () => {
+    const wide: VersionRecord = { ...old, nodeIndices: [1, 2, 3, 4, 5, 6, 7] };
+    const left: VersionRecord = { ...moved, lineage: nextLineage(wide) };
+    const right: VersionRecord = { ...fork, epoch: '2', lineage: nextLineage(wide) };
+    const forged: VersionRecord = { ...left, nodeIndices: [2, 4, 7] };
+    const claims = [claim(2, left, 'active'), claim(4, left, 'active'), claim(1, right, 'destroyed'), claim(3, right, 'destroyed'), claim(5, wide, 'active'), claim(6, wide, 'active'), claim(7, forged, 'active')];
+    for (const p of [p2, { minThreshold: 2, forks: 'serve' as const }]) {
+      const a = agreeOnVersions(claims, p);
+      expect(a.versions.map((v) => [v.holders, v.repaired])).toEqual([[[2, 4], true]]);
+      expect(a.suspects.map((x) => x.index).sort()).toEqual([5, 6, 7]);
+      expect(a.suspects.find((x) => x.index === 5)!.reason).toMatch(/an ancestor of a fork's branches/);
+      expect(a.suspects.find((x) => x.index === 7)!.reason).toMatch(/differs from the one 2 nodes agree on/);
+    }
+  });
+
+  it('forks: with as many live holders, the newer epoch first, whatever the digests say; then the lower digest, in every claim order', () => {
+    const serve = { minThreshold: 2, forks: 'serve' as const };
+    const sibling = (nodes: number[], epoch: string): VersionRecord => ({ ...moved, nodeIndices: nodes, epoch, commitments: [old.commitments[0]!, ...commitments(2).slice(1)] });
+    // Find a pair whose digest order is the opposite of their epoch order, so that only the epoch rule puts the newer first.
+    let pair: [VersionRecord, VersionRecord] | undefined;
+    for (let i = 0; i < 20 && !pair; i++) {
+      const a = sibling([1, 3], '5');
+      const b = sibling([2, 4], '3');
+      if (recordDigest(a) > recordDigest(b)) pair = [a, b];
+    }
+    const [newer, older] = pair!;
+    const claims = [claim(1, newer, 'active'), claim(3, newer, 'active'), claim(2, older, 'active'), claim(4, older, 'active')];
+    for (const order of [claims, [...claims].reverse()]) expect(agreeOnVersions(order, serve).versions[0]!.epoch).toBe('5');
+    // Three siblings of one epoch: lowest digest first, the others ascending, for every order of the claims.
+    const three = [sibling([1, 3], '2'), sibling([2, 4], '2'), sibling([5, 6], '2')].map((r) => ({ ...r, nodeIndices: [...r.nodeIndices] }));
+    const wanted = three.map((r) => recordDigest(r)).sort();
+    const perms = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+    for (const perm of perms) {
+      const cs = perm.flatMap((k) => three[k]!.nodeIndices.map((n) => claim(n, three[k]!, 'active')));
+      const v = agreeOnVersions(cs, serve).versions[0]!;
+      expect([v, ...v.branches!].map((b) => recordDigest(b)), `order ${perm}`).toEqual(wanted);
+    }
+  });
+
   it('forks: serve — equal branches are ordered by digest', () => {
     const serve = { minThreshold: 2, forks: 'serve' as const };
     // Two siblings at one epoch with as many voices: the lower digest first, whatever the order of the claims.
