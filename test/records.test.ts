@@ -293,6 +293,21 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
     }
   });
 
+  it('forks: a branch that can no longer answer comes after the live ones even with more live holders (another t)', () => {
+    const serve = { minThreshold: 2, forks: 'serve' as const };
+    const key = old.commitments[0]!;
+    const withT = (t: number, nodes: number[]): VersionRecord => ({ version: 1, threshold: t, nodeIndices: nodes, commitments: [key, ...createDealing(group, { kind: 'dkg', t, receivers: nodes }, rng).commitments.slice(1)], epoch: '2', lineage: nextLineage(old) });
+    // X: t = 4 on 1..6, three of them erased (3 live < 4: it cannot answer); Y and Z: t = 2, two live each.
+    const X = withT(4, [1, 2, 3, 4, 5, 6]);
+    const Y = withT(2, [7, 8]);
+    const Z = withT(2, [9, 10]);
+    const claims = [...[1, 2, 3].map((i) => claim(i, X, 'active')), ...[4, 5, 6].map((i) => claim(i, X, 'destroyed')), claim(7, Y, 'active'), claim(8, Y, 'active'), claim(9, Z, 'active'), claim(10, Z, 'active')];
+    const a = agreeOnVersions(claims, serve);
+    expect(a.versions[0]!.state).toBe('active');
+    expect(a.versions[0]!.threshold).toBe(2);
+    expect(a.versions[0]!.branches!.map((b) => b.state)).toEqual(['active', 'destroyed']);
+  });
+
   it('forks: serve — equal branches are ordered by digest', () => {
     const serve = { minThreshold: 2, forks: 'serve' as const };
     // Two siblings at one epoch with as many voices: the lower digest first, whatever the order of the claims.
