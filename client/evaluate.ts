@@ -120,7 +120,7 @@ export interface VerifiedKey {
   suspects: Suspect[];
   /** Versions refused: conflicting records, or a record going back on what was accepted before. */
   refused: { version: number; reason: string; nodes: number[] }[];
-  /** Versions served from one branch of a same-key fork (an operator should destroy the other branches' copies). */
+  /** Versions served from one branch of a same-key fork (an operator repairs it: `splitkey key resolve-fork`). */
   forks: Agreement['forks'];
 }
 
