@@ -256,8 +256,7 @@ export class ThresholdEvaluator {
       // only pkS and t are held to what was accepted. Such a branch is evaluated on its holders only.
       const forked = v.branches !== undefined || v.repaired === true;
       const held = forked && before ? { ...before, epoch: 0n } : before;
-      const usable: VerifiedVersion[] = [];
-      let first: VersionRecord | undefined;
+      const usable: { record: VersionRecord; verified: VerifiedVersion }[] = [];
       for (const b of [v, ...(v.branches ?? [])]) {
         const back = regression(held, b);
         if (back) {
@@ -272,14 +271,13 @@ export class ThresholdEvaluator {
           continue;
         }
         const publicShares = new Map(b.nodeIndices.map((i) => [i, publicShare(this.group, commitments, i)] as const));
-        first ??= b;
-        usable.push({ version: b.version, threshold: b.threshold, nodeIndices: b.nodeIndices, publicKey: commitments[0]!, publicShares, epoch: b.epoch, state: b.state, holders: b.holders, ...(forked ? { forked } : {}) });
+        usable.push({ record: b, verified: { version: b.version, threshold: b.threshold, nodeIndices: b.nodeIndices, publicKey: commitments[0]!, publicShares, epoch: b.epoch, state: b.state, holders: b.holders, ...(forked ? { forked } : {}) } });
       }
       const [best, ...others] = usable;
-      if (!best || !first) continue;
-      if (!forked) this.accepted.set(slot, remember(first));
-      else if (!before) this.accepted.set(slot, { ...remember(first), epoch: 0n });
-      versions.push(others.length > 0 ? { ...best, branches: others } : best);
+      if (!best) continue;
+      if (!forked) this.accepted.set(slot, remember(best.record));
+      else if (!before) this.accepted.set(slot, { ...remember(best.record), epoch: 0n });
+      versions.push(others.length > 0 ? { ...best.verified, branches: others.map((o) => o.verified) } : best.verified);
     }
     this.noteSuspects(agreement.suspects);
     if (versions.length === 0 && refused.length === 0) {

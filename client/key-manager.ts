@@ -3,7 +3,7 @@
  * resolving an operation left pending by a crash. The current state of a version is taken from
  * the nodes' KeyStatus answers only where at least t of them agree byte for byte.
  */
-import { agreeOnVersions, checkKeyName, liveHolders, recordDigest, safeToKeep, toHex, type Claimed, type OperationParams, type RecordState, type Suspect, type VersionRecord } from '../crypto/index.js';
+import { agreeOnVersions, checkKeyName, keepProblem, liveHolders, recordDigest, toHex, type Claimed, type OperationParams, type RecordState, type Suspect, type VersionRecord } from '../crypto/index.js';
 import { faultToleranceOf, minThresholdOf } from './descriptor.js';
 import { claimOf } from './evaluate.js';
 import type { KeyVersionInfo__Output } from '../proto/gen/splitkey/v1/KeyVersionInfo.js';
@@ -121,8 +121,9 @@ export class KeyManager {
    * version's share on every holder of the other branches (DestroyVersion on those nodes only,
    * with their signed receipts). The kept branch is untouched; once the others are erased it is the
    * version for lifecycle too. Refused, before anything is erased, when the version is not a fork
-   * of one key, or when the kept branch has fewer than t + minThreshold − 1 live holders: then
-   * minThreshold − 1 liars among them could leave fewer than t honest shares of the version.
+   * of one key, when the kept branch has fewer than t + minThreshold − 1 live holders (then
+   * minThreshold − 1 liars among them could leave fewer than t honest shares of the version), or
+   * when its t is below another branch's (clients that accepted that one refuse a lower t).
    */
   async resolveFork(keyName: string, version: number, keep: readonly number[]): Promise<{ kept: { epoch: string; holders: number[]; digest: string }; erased: number[]; unreachable: { index: number; reason: string }[]; receipts: Awaited<ReturnType<LifecycleCoordinator['destroy']>>['receipts'] }> {
     checkKeyName(keyName);
@@ -135,15 +136,11 @@ export class KeyManager {
       throw new KeyError('KEY_INFO_DISAGREEMENT', `${keyName}@${version} is not a fork of one key${why ? `: ${why}` : ' (its record is agreed or unknown)'}; nothing erased`);
     }
     const branches = [v, ...v.branches];
-    const listed = branches.map((b) => `epoch ${b.epoch} on nodes ${b.holders.join(',')} (${liveHolders(b).length} live)`).join(' / ');
+    const listed = branches.map((b) => `epoch ${b.epoch}, t = ${b.threshold}, on nodes ${b.holders.join(',')} (${liveHolders(b).length} live)`).join(' / ');
     const kept = branches.find((b) => b.holders.length === keep.length && b.holders.every((x) => keep.includes(x)));
     if (!kept) throw new KeyError('KEY_INFO_DISAGREEMENT', `no branch of ${keyName}@${version} is held by exactly nodes ${[...keep].sort((x, y) => x - y).join(',')}; its branches: ${listed}; nothing erased`);
-    if (!safeToKeep(kept, policy)) {
-      throw new KeyError(
-        'POLICY_VIOLATION',
-        `the branch of ${keyName}@${version} on nodes ${kept.holders.join(',')} has ${liveHolders(kept).length} live holders; keeping it alone needs t + minThreshold − 1 = ${kept.threshold + policy.minThreshold - 1} (so that t of them are honest whatever minThreshold − 1 liars do); its branches: ${listed}; nothing erased`,
-      );
-    }
+    const problem = keepProblem(kept, branches, policy);
+    if (problem) throw new KeyError('POLICY_VIOLATION', `the branch of ${keyName}@${version} on nodes ${kept.holders.join(',')} cannot be kept: ${problem}; its branches: ${listed}; nothing erased`);
     const erase = [...new Set(branches.filter((b) => b !== kept).flatMap((b) => b.holders))].filter((n) => !kept.holders.includes(n)).sort((x, y) => x - y);
     const r = await this.coordinator.destroy(keyName, version, erase);
     return { kept: { epoch: kept.epoch, holders: kept.holders, digest: recordDigest(kept) }, erased: r.destroyed, unreachable: r.unreachable, receipts: r.receipts };

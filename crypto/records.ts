@@ -188,47 +188,53 @@ export function agreeOnVersions(claims: readonly Claimed<VersionRecord>[], polic
       if (voices.length >= r.threshold) eligible.push(voices);
     }
     const reporters = [...new Set(reports.map((r) => r.reporter))].sort((a, b) => a - b);
+    /** Voices for a record other branches or records descend from: stale (missed a commit, restored from a backup) or lying. */
+    const nameStale = (current: Claimed<VersionRecord>[][], of: string) => {
+      for (const members of eligible) {
+        if (current.includes(members)) continue;
+        for (const m of members) out.suspects.push({ index: m.reporter, version, reason: `reports epoch ${m.epoch} of version ${version}, an ancestor of ${of} (stale: it missed a refresh or reshare, or lies)` });
+      }
+    };
+    /** Every reporter of none of the `agreed` records, not named yet and not `exempt`: it dissents. */
+    const nameDissenters = (agreed: readonly VersionRecord[], exempt: ReadonlySet<number>, what: string) => {
+      const prints = new Set(agreed.map(recordFingerprint));
+      for (const other of reports) {
+        if (!prints.has(recordFingerprint(other)) && !exempt.has(other.reporter) && !out.suspects.some((s) => s.index === other.reporter && s.version === version)) {
+          out.suspects.push({ index: other.reporter, version, reason: `reports a record of version ${version} that differs from ${what}` });
+        }
+      }
+    };
+    /** A repaired fork's erased branches: their holders did what they were told and are not named. */
+    let erased = new Set<number>();
+    // An erased record (minThreshold holders say so, fewer than t answer) beside a live one of the
+    // same pkS at a newer epoch is a repaired fork's tombstone, however far the live one has moved
+    // on since (beyond the lineage window, the two no longer share an ancestor). A destroyed record
+    // at the newer epoch stays in: a stale copy never revives a destroyed version.
+    const tombstones = eligible.filter((g) => isErased(g, policy) && eligible.some((o) => !isErased(o, policy) && sameKey(o[0]!, g[0]!) && BigInt(o[0]!.epoch) > BigInt(g[0]!.epoch)));
+    if (tombstones.length > 0) {
+      erased = new Set(tombstones.flatMap((g) => g.map((m) => m.reporter)));
+      eligible.splice(0, eligible.length, ...eligible.filter((g) => !tombstones.includes(g)));
+    }
     if (eligible.length > 1) {
       const tips = forkTips(eligible);
-      const repaired = onlyLiveTip(tips, policy);
-      if (repaired && tips) {
-        const newest = repaired;
-        // A repaired fork: every other branch was erased (fewer than t of its holders can answer),
-        // so the live one is the version for lifecycle too. The erased branches' holders did what
-        // they were told; they are not named. Stale voices for an ancestor are, as below.
-        const gone = new Set(tips.filter((g) => g !== newest).flatMap((g) => g.map((m) => m.reporter)));
-        for (const members of eligible) {
-          if (tips.includes(members)) continue;
-          for (const m of members) out.suspects.push({ index: m.reporter, version, reason: `reports epoch ${m.epoch} of version ${version}, an ancestor of a fork's branches (stale, or lies)` });
-        }
-        for (const other of reports) {
-          if (gone.has(other.reporter) || newest.some((m) => m.reporter === other.reporter)) continue;
-          if (!out.suspects.some((x) => x.index === other.reporter && x.version === version)) {
-            out.suspects.push({ index: other.reporter, version, reason: `reports a record of version ${version} that differs from the one ${newest.length} nodes agree on` });
-          }
-        }
-        out.versions.push({ ...agreedOf(newest), repaired: true } as Agreed<VersionRecord>);
-        continue;
-      }
-      const newest = newestOfOneKey(eligible);
+      const live = onlyLiveTip(tips, policy);
+      // One record descending from all the others (each is in its lineage, bound by the transcript
+      // of every refresh and reshare in between): it is the current one, and every epoch yields the
+      // same outputs. Or, of a fork whose every other branch was erased, the live branch: the
+      // version for lifecycle too. Voices for an ancestor are stale; they erase their share once
+      // they see it (node/reconcile.ts).
+      const newest = live ?? newestOfOneKey(eligible);
       if (!newest) {
+        // Another pkS, or records that branch off (a fork): a conflict — except that a client
+        // serves a same-key fork from its best branch. The other branches' holders are not liars
+        // (each branch has an honest voice); stale voices and dissenters are.
         if (policy.forks !== 'serve' || !tips) {
           out.conflicts.push({ version, reporters, reason: `${eligible.length} different records of version ${version} each have t voices` });
           continue;
         }
-        // A same-key fork, served from its best branch: the other branches' holders are not liars
-        // (each branch has an honest voice); stale voices for an ancestor and dissenters are.
         const branches = tips.map(agreedOf).sort(branchOrder);
-        const onBranch = new Set(branches.flatMap((b) => b.holders));
-        for (const members of eligible) {
-          if (tips.includes(members)) continue;
-          for (const m of members) out.suspects.push({ index: m.reporter, version, reason: `reports epoch ${m.epoch} of version ${version}, an ancestor of a fork's branches (stale, or lies)` });
-        }
-        for (const other of reports) {
-          if (!onBranch.has(other.reporter) && !out.suspects.some((s) => s.index === other.reporter && s.version === version)) {
-            out.suspects.push({ index: other.reporter, version, reason: `reports a record of version ${version} that differs from every branch of its fork` });
-          }
-        }
+        nameStale(tips, "a fork's branches");
+        nameDissenters(branches, new Set(), 'every branch of its fork');
         out.forks.push({
           version,
           reporters,
@@ -238,17 +244,8 @@ export function agreeOnVersions(claims: readonly Claimed<VersionRecord>[], polic
         out.versions.push({ ...branches[0]!, branches: branches.slice(1) } as Agreed<VersionRecord>);
         continue;
       }
-      // One record descending from all the others (each is in its lineage, bound by the transcript
-      // of every refresh and reshare in between): it is the current one, and every epoch yields the
-      // same outputs. Voices for an ancestor are stale: they missed a commit (down, or restored from
-      // a backup) or lie; they erase their share once they see it (node/reconcile.ts). Records that
-      // branch off (a fork) stay a conflict.
-      for (const members of eligible) {
-        if (members === newest) continue;
-        for (const m of members) {
-          out.suspects.push({ index: m.reporter, version, reason: `reports epoch ${m.epoch} of version ${version}, an ancestor of epoch ${newest[0]!.epoch} that ${newest.length} nodes agree on (stale: it missed a refresh or reshare, or lies)` });
-        }
-      }
+      nameStale(live ? tips! : [newest], `epoch ${newest[0]!.epoch} that ${newest.length} nodes agree on`);
+      if (live) erased = new Set([...erased, ...tips!.filter((g) => g !== live).flatMap((g) => g.map((m) => m.reporter))]);
       eligible.splice(0, eligible.length, newest);
     }
     if (eligible.length === 0) {
@@ -256,13 +253,8 @@ export function agreeOnVersions(claims: readonly Claimed<VersionRecord>[], polic
       continue;
     }
     const voices = eligible[0]!;
-    const agreedPrint = recordFingerprint(voices[0]!);
-    for (const other of reports) {
-      if (recordFingerprint(other) !== agreedPrint && !out.suspects.some((s) => s.index === other.reporter && s.version === version)) {
-        out.suspects.push({ index: other.reporter, version, reason: `reports a record of version ${version} that differs from the one ${voices.length} nodes agree on` });
-      }
-    }
-    out.versions.push(agreedOf(voices));
+    nameDissenters([voices[0]!], erased, `the one ${voices.length} nodes agree on`);
+    out.versions.push(erased.size > 0 ? ({ ...agreedOf(voices), repaired: true } as Agreed<VersionRecord>) : agreedOf(voices));
   }
   return out;
 }
@@ -304,12 +296,18 @@ function forkTips(eligible: Claimed<VersionRecord>[][]): Claimed<VersionRecord>[
  */
 function onlyLiveTip(tips: Claimed<VersionRecord>[][] | undefined, policy: TrustPolicy): Claimed<VersionRecord>[] | undefined {
   if (!tips) return undefined;
-  const erased = (g: Claimed<VersionRecord>[]) => {
-    const a = agreedOf(g);
-    return a.state === 'destroyed' && a.destroyedBy.length >= policy.minThreshold;
-  };
-  const live = tips.filter((g) => !erased(g));
+  const live = tips.filter((g) => !isErased(g, policy));
   return live.length === 1 ? live[0] : undefined;
+}
+
+/** Fewer than t of the record's holders can answer, and at least minThreshold of them say they erased (so an honest one did). */
+function isErased(voices: Claimed<VersionRecord>[], policy: TrustPolicy): boolean {
+  const a = agreedOf(voices);
+  return a.state === 'destroyed' && a.destroyedBy.length >= policy.minThreshold;
+}
+
+function sameKey(a: VersionRecord, b: VersionRecord): boolean {
+  return toHex(a.commitments[0]!) === toHex(b.commitments[0]!);
 }
 
 /** Holders of an agreed record that still answer for it (not destroyed). */
@@ -318,12 +316,19 @@ export function liveHolders(r: Agreed<VersionRecord>): number[] {
 }
 
 /**
- * Whether a branch of a fork may be kept while every other branch is erased (`key resolve-fork`):
- * at least t + minThreshold − 1 of its holders still answer, so that t of them are honest whatever
- * minThreshold − 1 liars do. A branch kept with fewer could be one the liars alone decide to serve.
+ * Why a branch of a fork may not be kept while every other branch is erased (`key resolve-fork`),
+ * or undefined when it may: it needs t + minThreshold − 1 live holders, so that t of them are
+ * honest whatever minThreshold − 1 liars do (a branch kept with fewer could be one the liars alone
+ * decide to serve), and a threshold no lower than any other branch's (clients that accepted the
+ * other refuse a version whose t went down).
  */
-export function safeToKeep(r: Agreed<VersionRecord>, policy: TrustPolicy): boolean {
-  return liveHolders(r).length >= r.threshold + policy.minThreshold - 1;
+export function keepProblem(kept: Agreed<VersionRecord>, branches: readonly Agreed<VersionRecord>[], policy: TrustPolicy): string | undefined {
+  const live = liveHolders(kept).length;
+  const need = kept.threshold + policy.minThreshold - 1;
+  if (live < need) return `it has ${live} live holders; keeping it alone needs t + minThreshold − 1 = ${need} (so that t of them are honest whatever minThreshold − 1 liars do)`;
+  const highest = Math.max(...branches.map((b) => b.threshold));
+  if (kept.threshold < highest) return `it has t = ${kept.threshold}, below another branch's ${highest}: clients that accepted that one would refuse it`;
+  return undefined;
 }
 
 /** Best branch first: one that can still answer, then more live holders, then the newer epoch, then the lower digest. */

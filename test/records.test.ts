@@ -4,7 +4,7 @@
  * make it agreed. Pure: records are built from a real dealing's commitments.
  */
 import { describe, expect, it } from 'vitest';
-import { agreeOnVersions, liveHolders, safeToKeep, beyondLineageWindow, carriedAncestors, claim, MAX_LINEAGE, MAX_WITNESSED, nextLineage, recordDigest, supersededBeyondWindow, supersededBy, createDealing, loadGroup, recordFingerprint, regression, remember, type RecordState, type VersionRecord } from '../crypto/index.js';
+import { agreeOnVersions, keepProblem, liveHolders, beyondLineageWindow, carriedAncestors, claim, MAX_LINEAGE, MAX_WITNESSED, nextLineage, recordDigest, supersededBeyondWindow, supersededBy, createDealing, loadGroup, recordFingerprint, regression, remember, type RecordState, type VersionRecord } from '../crypto/index.js';
 import { deterministicRng } from './helpers/rng.js';
 
 const group = await loadGroup('sodium');
@@ -241,17 +241,28 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
     }
   });
 
-  it('safeToKeep: a branch kept alone needs t + minThreshold − 1 live holders', () => {
+  it('keepProblem: a branch kept alone needs t + minThreshold − 1 live holders, and a t no lower than another branch\'s', () => {
     const serve = { minThreshold: 2, forks: 'serve' as const };
     const three: VersionRecord = { ...moved, nodeIndices: [2, 4, 5] };
     const a = agreeOnVersions([claim(1, fork, 'active'), claim(3, fork, 'active'), claim(2, three, 'active'), claim(4, three, 'active'), claim(5, three, 'active')], serve);
-    const [best, other] = [a.versions[0]!, a.versions[0]!.branches![0]!];
-    expect(best.holders).toEqual([2, 4, 5]);
-    expect(safeToKeep(best, serve)).toBe(true); // 3 ≥ 2 + 2 − 1
-    expect(safeToKeep(other, serve)).toBe(false); // 2 < 3: one liar among two holders leaves one honest share of t = 2
+    const all = [a.versions[0]!, ...a.versions[0]!.branches!];
+    const [best, other] = all;
+    expect(best!.holders).toEqual([2, 4, 5]);
+    expect(keepProblem(best!, all, serve)).toBeUndefined(); // 3 ≥ 2 + 2 − 1
+    expect(keepProblem(other!, all, serve)).toMatch(/it has 2 live holders; keeping it alone needs t \+ minThreshold − 1 = 3/); // one liar of two leaves one honest share of t = 2
     const b = agreeOnVersions([claim(1, fork, 'active'), claim(3, fork, 'active'), claim(2, three, 'active'), claim(4, three, 'active'), claim(5, three, 'destroyed')], serve);
-    expect(safeToKeep([b.versions[0]!, ...b.versions[0]!.branches!].find((x) => x.holders.includes(5))!, serve)).toBe(false);
-    expect(liveHolders(b.versions[0]!.holders.includes(5) ? b.versions[0]! : b.versions[0]!.branches![0]!)).toEqual([2, 4]);
+    const bAll = [b.versions[0]!, ...b.versions[0]!.branches!];
+    const withFive = bAll.find((x) => x.holders.includes(5))!;
+    expect(liveHolders(withFive)).toEqual([2, 4]);
+    expect(keepProblem(withFive, bAll, serve)).toMatch(/2 live holders/);
+    // A reshare to t = 2 beside a refresh at t = 3: the t = 2 branch is not kept, however many hold it.
+    const key = old.commitments[0]!;
+    const t3: VersionRecord = { version: 1, threshold: 3, nodeIndices: [1, 2, 3, 4, 5], commitments: [key, ...createDealing(group, { kind: 'dkg', t: 3, receivers: nodes }, rng).commitments.slice(1)], epoch: '2', lineage: nextLineage(old) };
+    const t2: VersionRecord = { ...moved, nodeIndices: [6, 7, 8, 9] };
+    const c = agreeOnVersions([...[1, 2, 3, 4, 5].map((i) => claim(i, t3, 'active')), ...[6, 7, 8, 9].map((i) => claim(i, t2, 'active'))], serve);
+    const cAll = [c.versions[0]!, ...c.versions[0]!.branches!];
+    expect(keepProblem(cAll.find((x) => x.threshold === 2)!, cAll, serve)).toMatch(/t = 2, below another branch's 3/);
+    expect(keepProblem(cAll.find((x) => x.threshold === 3)!, cAll, serve)).toBeUndefined();
   });
 
   it('a repaired fork still names stale voices for the common ancestor and a dissenter, never the erased branch', () => {
@@ -264,7 +275,7 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
       const a = agreeOnVersions(claims, p);
       expect(a.versions.map((v) => [v.holders, v.repaired])).toEqual([[[2, 4], true]]);
       expect(a.suspects.map((x) => x.index).sort()).toEqual([5, 6, 7]);
-      expect(a.suspects.find((x) => x.index === 5)!.reason).toMatch(/an ancestor of a fork's branches/);
+      expect(a.suspects.find((x) => x.index === 5)!.reason).toMatch(/reports epoch 1 of version 1, an ancestor of epoch 2 that 2 nodes agree on/);
       expect(a.suspects.find((x) => x.index === 7)!.reason).toMatch(/differs from the one 2 nodes agree on/);
     }
   });
@@ -306,6 +317,22 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
     expect(a.versions[0]!.state).toBe('active');
     expect(a.versions[0]!.threshold).toBe(2);
     expect(a.versions[0]!.branches!.map((b) => b.state)).toEqual(['active', 'destroyed']);
+  });
+
+  it('a repaired fork stays repaired however far the kept branch moves on (beyond the window its tombstoned sibling shares no ancestor with it)', () => {
+    // moved {2,4} kept; fork {1,3} erased by both holders; then moved refreshed 65 times.
+    let kept: VersionRecord = moved;
+    for (let e = 3; e <= 67; e++) kept = { ...kept, epoch: String(e), lineage: nextLineage(kept) };
+    expect(kept.lineage!.some((d) => (fork.lineage ?? []).includes(d))).toBe(false);
+    const claims = [claim(1, fork, 'destroyed'), claim(3, fork, 'destroyed'), claim(2, kept, 'active'), claim(4, kept, 'active')];
+    for (const p of [p2, { minThreshold: 2, forks: 'serve' as const }]) {
+      const a = agreeOnVersions(claims, p);
+      expect(a.conflicts).toEqual([]);
+      expect(a.suspects).toEqual([]);
+      expect(a.versions.map((v) => [v.epoch, v.state, v.holders, v.repaired])).toEqual([['67', 'active', [2, 4], true]]);
+    }
+    // One liar's "destroyed" is no tombstone: still a conflict (no common ancestor, nothing erased).
+    expect(agreeOnVersions([claim(1, fork, 'destroyed'), claim(3, fork, 'active'), claim(2, kept, 'active'), claim(4, kept, 'active')], p2).conflicts).toHaveLength(1);
   });
 
   it('forks: serve — equal branches are ordered by digest', () => {

@@ -41,6 +41,23 @@ function checkThreshold(t: number, nodes: number): number {
   return t;
 }
 
+/** Ask on a terminal for the key name before an irreversible step; without a terminal, refuse (pass --yes). */
+async function confirmByName(name: string, verb: 'destroy' | 'erase', question: string): Promise<void> {
+  if (!process.stdin.isTTY) throw new CliError(`refusing to ${verb === 'erase' ? 'erase shares' : verb} without confirmation: pass --yes`, EXIT.usage);
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(`${question} Type the key name to confirm: `);
+  rl.close();
+  if (answer.trim() !== name) throw new CliError(`not confirmed; nothing ${verb === 'erase' ? 'erased' : 'destroyed'}`);
+}
+
+/** Signed receipts as JSON, to a file that must not exist yet. */
+async function writeReceipts(path: string, content: unknown): Promise<void> {
+  await writeFile(path, `${JSON.stringify(content, null, 2)}\n`, { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
+    throw new CliError(e.code === 'EEXIST' ? `${path} exists; choose another --receipt file` : `cannot write ${path}: ${e.message}`);
+  });
+}
+
 const STATE_NAMES: Record<string, string> = { KEY_STATE_ACTIVE: 'active', KEY_STATE_DECRYPT_ONLY: 'decrypt-only', KEY_STATE_DESTROYED: 'destroyed' };
 
 const nameHelp = `key name (tenant/label; ${KEY_NAME_RULE})`;
@@ -183,14 +200,7 @@ export function registerKey(program: Command): void {
   ).action(async (name: string, opts: ClusterFlags & { version: number; yes?: boolean; receipt?: string }) => {
     checkKeyNameArg(name);
     if (opts.receipt && existsSync(opts.receipt)) throw new CliError(`${opts.receipt} exists; choose another --receipt file`, EXIT.usage);
-    if (!opts.yes) {
-      if (!process.stdin.isTTY) throw new CliError('refusing to destroy without confirmation: pass --yes', EXIT.usage);
-      const { createInterface } = await import('node:readline/promises');
-      const rl = createInterface({ input: process.stdin, output: process.stderr });
-      const answer = await rl.question(`Destroy ${name} version ${opts.version}? Data under it can never be decrypted again. Type the key name to confirm: `);
-      rl.close();
-      if (answer.trim() !== name) throw new CliError('not confirmed; nothing destroyed');
-    }
+    if (!opts.yes) await confirmByName(name, 'destroy', `Destroy ${name} version ${opts.version}? Data under it can never be decrypted again.`);
     await withManager(opts, async (m) => {
       // Who holds the version, as t nodes agree (else: every node may).
       const agreed = (await m.versions(name)).find((v) => v.version === opts.version);
@@ -200,9 +210,7 @@ export function registerKey(program: Command): void {
       if (r.destroyed.length > 0) out(`${name} version ${opts.version}: share erased on nodes ${r.destroyed.join(',')}`);
       if (opts.receipt) {
         const bundle = (await lib()).receiptBundle(name, opts.version, agreed, r.receipts);
-        await writeFile(opts.receipt, `${JSON.stringify(bundle, null, 2)}\n`, { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
-          throw new CliError(e.code === 'EEXIST' ? `${opts.receipt} exists; choose another --receipt file` : `cannot write ${opts.receipt}: ${e.message}`);
-        });
+        await writeReceipts(opts.receipt, bundle);
         out(`receipts of nodes ${r.receipts.map((x) => x.node).join(',') || '(none)'} written to ${opts.receipt}`);
       }
       if (stillHolding.length > 0) {
@@ -230,21 +238,12 @@ export function registerKey(program: Command): void {
   ).action(async (name: string, opts: ClusterFlags & { version: number; keep: number[]; yes?: boolean; receipt?: string }) => {
     checkKeyNameArg(name);
     if (opts.receipt && existsSync(opts.receipt)) throw new CliError(`${opts.receipt} exists; choose another --receipt file`, EXIT.usage);
-    if (!opts.yes) {
-      if (!process.stdin.isTTY) throw new CliError('refusing to erase shares without confirmation: pass --yes', EXIT.usage);
-      const { createInterface } = await import('node:readline/promises');
-      const rl = createInterface({ input: process.stdin, output: process.stderr });
-      const answer = await rl.question(`Erase the other branches of ${name} version ${opts.version}, keeping the branch on nodes ${opts.keep.join(',')}? Type the key name to confirm: `);
-      rl.close();
-      if (answer.trim() !== name) throw new CliError('not confirmed; nothing erased');
-    }
+    if (!opts.yes) await confirmByName(name, 'erase', `Erase the other branches of ${name} version ${opts.version}, keeping the branch on nodes ${opts.keep.join(',')}?`);
     await withManager(opts, async (m) => {
       const r = await m.resolveFork(name, opts.version, opts.keep);
       out(`${name} version ${opts.version}: kept epoch ${r.kept.epoch} on nodes ${r.kept.holders.join(',')}; ${r.erased.length > 0 ? `share erased on nodes ${r.erased.join(',')}` : 'nothing erased'}`);
       if (opts.receipt) {
-        await writeFile(opts.receipt, `${JSON.stringify({ keyName: name, version: opts.version, receipts: r.receipts }, null, 2)}\n`, { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
-          throw new CliError(e.code === 'EEXIST' ? `${opts.receipt} exists; choose another --receipt file` : `cannot write ${opts.receipt}: ${e.message}`);
-        });
+        await writeReceipts(opts.receipt, { keyName: name, version: opts.version, receipts: r.receipts });
         out(`receipts of nodes ${r.receipts.map((x) => x.node).join(',') || '(none)'} written to ${opts.receipt}`);
       }
       if (r.unreachable.length > 0) {

@@ -35,7 +35,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cliEntry } from '../../cli/dev-cluster.js';
@@ -272,22 +272,20 @@ describe('attack6: rivalSessions and the committedElsewhere roll-forward', () =>
     const name = 'acme/fake-committed-served';
     const r = await scenarioA61(name);
     expect(r.after, r.detail).toBe(r.before);
+    // While F6-1 is open both sessions commit (A6-1 says so); once it is fixed, this test needs a new fork.
+    expect(r.bothCommitted, r.detail).toBe(true);
     const info = await (await tenantClient('acme')).keyInfo(name);
-    if (r.bothCommitted) {
-      expect(info.forks.map((f) => f.version), r.detail).toEqual([1]);
-      expect(info.forks[0]!.branches.map((b) => b.holders).sort(), r.detail).toEqual([[1, 3, 6], [2, 4, 5]]);
-      expect(info.versions[0]!.branches?.length, r.detail).toBe(1);
-    }
+    expect(info.forks.map((f) => f.version), r.detail).toEqual([1]);
+    expect(info.forks[0]!.branches.map((b) => b.holders).sort(), r.detail).toEqual([[1, 3, 6], [2, 4, 5]]);
+    expect(info.versions[0]!.branches?.length, r.detail).toBe(1);
     expect(info.suspects.filter((s) => s.version === 1 && s.index !== 3), r.detail).toEqual([]);
     expect(info.refused, r.detail).toEqual([]);
     // The operator's view: a fork (not a conflict of two keys), from which no lifecycle starts.
     const m = await KeyManager.create(await adminClient());
     const ag = await m.agreement(name);
-    if (r.bothCommitted) {
-      expect(ag.forks.map((f) => f.version), r.detail).toEqual([1]);
-      expect(ag.forks[0]!.reason, r.detail).toMatch(/branches: epoch 2 on nodes (1,3,6|2,4,5) \(3 live\) \/ epoch 2 on nodes (1,3,6|2,4,5) \(3 live\)/);
-      await expect(m.refresh(name, 1)).rejects.toThrow(/forked into 2 records of one key.*no refresh or reshare starts from a fork: run `splitkey key resolve-fork/);
-    }
+    expect(ag.forks.map((f) => f.version), r.detail).toEqual([1]);
+    expect(ag.forks[0]!.reason, r.detail).toMatch(/branches: epoch 2 on nodes (1,3,6|2,4,5) \(3 live\) \/ epoch 2 on nodes (1,3,6|2,4,5) \(3 live\)/);
+    await expect(m.refresh(name, 1)).rejects.toThrow(/forked into 2 records of one key.*no refresh or reshare starts from a fork: run `splitkey key resolve-fork/);
   });
 
   /**
@@ -312,7 +310,7 @@ describe('attack6: rivalSessions and the committedElsewhere roll-forward', () =>
     await cluster!.stopNode(5);
     const weak = await splitkeyCli(['key', 'resolve-fork', name, '--version', '1', '--keep', '2,4', '--yes']);
     expect(weak.code, weak.stderr).not.toBe(0);
-    expect(weak.stderr).toMatch(/on nodes 2,4 has 2 live holders; keeping it alone needs t \+ minThreshold − 1 = 3.*nothing erased/);
+    expect(weak.stderr).toMatch(/on nodes 2,4 cannot be kept: it has 2 live holders; keeping it alone needs t \+ minThreshold − 1 = 3.*nothing erased/);
     await cluster!.start(5);
     const noKeep = await splitkeyCli(['key', 'resolve-fork', name, '--version', '1', '--yes']);
     expect(noKeep.code).toBe(2);
@@ -320,9 +318,16 @@ describe('attack6: rivalSessions and the committedElsewhere roll-forward', () =>
     expect(records(name, 1), r.detail).not.toMatch(/no share/);
     const before = await splitkeyCli(['status']);
     expect(before.stdout, before.stderr).toMatch(/^fork\tacme\/fake-committed-repaired@1\tnodes 1,2,3,4,5,6\tversion 1 is forked into 2 records of one key.*branches: epoch 2 on nodes (1,3,6|2,4,5) \(3 live\)/m);
-    const run = await splitkeyCli(['key', 'resolve-fork', name, '--version', '1', '--keep', '2,4,5', '--yes']);
+    const unconfirmed = await splitkeyCli(['key', 'resolve-fork', name, '--version', '1', '--keep', '2,4,5']);
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toMatch(/refusing to erase shares without confirmation: pass --yes/);
+    expect(records(name, 1), r.detail).not.toMatch(/no share/);
+    const receipt = join(cluster!.dir, 'fork-receipts.json');
+    const run = await splitkeyCli(['key', 'resolve-fork', name, '--version', '1', '--keep', '2,4,5', '--yes', '--receipt', receipt]);
     expect(run.code, `${run.stdout}${run.stderr}`).toBe(0);
     expect(run.stdout).toMatch(/kept epoch 2 on nodes 2,4,5; share erased on nodes 1,3,6/);
+    const bundle = JSON.parse(await readFile(receipt, 'utf8')) as { keyName: string; version: number; receipts: { node: number }[] };
+    expect([bundle.keyName, bundle.version, bundle.receipts.map((x) => x.node)]).toEqual([name, 1, [1, 3, 6]]);
     for (const n of [1, 3, 6]) expect(cluster!.nodes[n - 1]!.store.currentShare(name, 1), `node ${n}`).toBeUndefined();
     for (const n of [2, 4, 5]) expect(cluster!.nodes[n - 1]!.store.currentShare(name, 1), `node ${n}`).toBeDefined();
     const m = await KeyManager.create(await adminClient());
