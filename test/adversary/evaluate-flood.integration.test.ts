@@ -2,7 +2,9 @@
  * Issue 10: a node stays responsive under one tenant's load. While one tenant floods a node with
  * 1,024-element Evaluates (rate limit out of the way), health, NodeStatus and KeyStatus answer
  * within a bound, another tenant's small Evaluate is served within about one batch's time, and
- * the flood is refused with RESOURCE_EXHAUSTED once its queue is full. One real node over mTLS.
+ * the flood is refused with RESOURCE_EXHAUSTED once its queue is full. A flood of lone Evaluates
+ * (which run on the event loop, one per turn) leaves the same probes within the same bound. One
+ * real node over mTLS.
  *
  * The bounds are generous (this runs on a shared 2-core machine); before the evaluation moved to
  * worker threads each 1,024-element batch held the event loop for 0.3–0.6 s and these calls
@@ -143,6 +145,38 @@ describe('one tenant floods a node with 1,024-element Evaluates', () => {
     // The quiet tenant waits for at most the batch each worker is on, never the flood's backlog
     // (four batches in flight): bounded by two lone batches' time, measured on this machine now.
     expect(report.otherMax).toBeLessThan(2 * loneBatchMs + 300);
+  });
+
+  it('a flood of lone Evaluates (run on the event loop, one per turn) leaves health and NodeStatus answering within the bound', async () => {
+    const until = performance.now() + 2500;
+    let lone = 0;
+    const failures: string[] = [];
+    const flooding = Promise.all(
+      Array.from({ length: 64 }, async () => {
+        while (performance.now() < until) {
+          try {
+            await evaluate(flooder, 'acme/flood', big.slice(0, 1));
+            lone++;
+          } catch (e) {
+            failures.push((e as grpc.ServiceError).details);
+          }
+        }
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    const probeMs: number[] = [];
+    const a = admin.channels.admin(1);
+    while (performance.now() < until - 200) {
+      probeMs.push(await timed(() => new Promise((resolve, reject) => health.check({ service: '' }, { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res))))));
+      probeMs.push(await timed(() => unaryCall<object, unknown>(a.NodeStatus.bind(a), {}, admin.channels.callMetadata(), 5000).promise));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await flooding;
+    console.log('lone flood', JSON.stringify({ lone, probes: probeMs.length, probeP99: Math.round(p99(probeMs)) }));
+    expect(failures).toEqual([]);
+    expect(lone).toBeGreaterThan(100);
+    expect(probeMs.length).toBeGreaterThan(10);
+    expect(p99(probeMs)).toBeLessThan(probeBound());
   });
 
   it('refuses the flood with RESOURCE_EXHAUSTED once its queue is full; answers stay valid', async () => {

@@ -1,0 +1,87 @@
+/**
+ * The node's Evaluate pool (node/evaluate-pool.ts) with its real worker thread and the real
+ * group: small requests run on the calling thread and are not queued behind a large batch on the
+ * worker; larger ones go to the worker; every answer carries a valid proof; `inlineMaxElements: 0`
+ * sends everything to the worker. The pool is driven directly (no gRPC): this is about where the
+ * work runs and in which order it finishes.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { blind, createSuite, loadGroup, randomScalar, verifyPartial, type Suite } from '../crypto/index.js';
+import { EvaluatePool, type JobKey } from '../node/evaluate-pool.js';
+import { silentLogger } from '../node/log.js';
+
+const group = await loadGroup();
+const suite: Suite = createSuite(group);
+let seed = 1;
+const rng = (n: number) => new Uint8Array(n).map(() => (seed = (seed * 1103515245 + 12345) % 2 ** 31) & 0xff);
+const share = randomScalar(group, rng);
+const key: JobKey = { index: 2, share, publicShare: group.mulBase(share) };
+const elements = (n: number) => Array.from({ length: n }, (_, i) => blind(suite, Uint8Array.of(i & 0xff, i >> 8, 7), rng).blindedElement);
+
+let pool: EvaluatePool | undefined;
+afterEach(async () => {
+  await pool?.close();
+  pool = undefined;
+});
+
+async function start(inlineMaxElements?: number): Promise<EvaluatePool> {
+  pool = await EvaluatePool.start(group, { threads: 1, maxQueued: 10_000, maxQueuedPerTenant: 10_000, inlineMaxElements }, silentLogger());
+  expect(pool.threads).toBe(1);
+  return pool;
+}
+
+/** Submit and record the order in which requests finish. */
+function track(p: EvaluatePool, order: string[], name: string, tenant: string, blinded: Uint8Array[]) {
+  return p.submit(tenant, blinded, () => ({ ...key, share: Uint8Array.from(key.share) }), () => false).then((out) => {
+    order.push(name);
+    verifyPartial(suite, key.publicShare, blinded, { index: key.index, evaluatedElements: out.evaluatedElements, proof: out.proof });
+    return out;
+  });
+}
+
+describe('EvaluatePool lanes', () => {
+  it('a lone derivation (1–2 elements) is not queued behind a large batch on the worker', async () => {
+    const p = await start();
+    const order: string[] = [];
+    const big = elements(512);
+    const running = [track(p, order, 'big-1', 'acme', big), track(p, order, 'big-2', 'acme', big)];
+    const small = [track(p, order, 'lone', 'acme', elements(1)), track(p, order, 'pair', 'other', elements(2))];
+    await Promise.all([...running, ...small]);
+    // Both small requests came after two large batches for one worker, and finished first.
+    expect(order.slice(0, 2).sort()).toEqual(['lone', 'pair']);
+    expect(order.slice(2)).toEqual(['big-1', 'big-2']);
+  });
+
+  it('three elements or more go to the worker, in submission order behind a running batch', async () => {
+    const p = await start();
+    const order: string[] = [];
+    await Promise.all([track(p, order, 'big', 'acme', elements(512)), track(p, order, 'three', 'acme', elements(3))]);
+    expect(order).toEqual(['big', 'three']);
+  });
+
+  it('inlineMaxElements 0 sends lone requests to the worker too', async () => {
+    const p = await start(0);
+    const order: string[] = [];
+    await Promise.all([track(p, order, 'big', 'acme', elements(512)), track(p, order, 'lone', 'acme', elements(1))]);
+    expect(order).toEqual(['big', 'lone']);
+  });
+
+  it('small requests of several tenants are served fairly on the calling thread', async () => {
+    const p = await start();
+    const order: string[] = [];
+    // acme queues five lone requests before other's one: other is served second, not sixth.
+    const acme = Array.from({ length: 5 }, (_, i) => track(p, order, `acme-${i}`, 'acme', elements(1)));
+    const other = track(p, order, 'other', 'other', elements(1));
+    await Promise.all([...acme, other]);
+    expect(order.indexOf('other')).toBe(1);
+  });
+
+  it('a bad element is refused with the same error inline as on the worker; a left caller is dropped', async () => {
+    const p = await start();
+    const bad = new Uint8Array(32).fill(0xff);
+    await expect(p.submit('acme', [bad], () => ({ ...key, share: Uint8Array.from(key.share) }), () => false)).rejects.toThrow(/blindedElement/);
+    await expect(p.submit('acme', [...elements(2), bad], () => ({ ...key, share: Uint8Array.from(key.share) }), () => false)).rejects.toThrow(/blindedElement/);
+    await expect(p.submit('acme', elements(1), () => ({ ...key, share: Uint8Array.from(key.share) }), () => true)).rejects.toThrow(/caller left/);
+    expect(p.queued).toBe(0);
+  });
+});
