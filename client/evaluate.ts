@@ -79,6 +79,11 @@ export const DEFAULT_EVALUATE_OPTIONS: EvaluateOptions = {
   checkThreads: defaultCheckThreads(),
 };
 
+/** Whether a failed evaluation says our key information may be stale (a refresh or reshare committed since). */
+function isStale(e: unknown): boolean {
+  return e instanceof ThresholdError && e.failures.some((f) => f.reason === 'wrong epoch' || f.reason === 'not found' || f.reason === 'failed precondition');
+}
+
 /**
  * Combine weights prepared before the fan-out for the t nodes asked first (hedge 0): each
  * node's check also scales its answer, so that with no failure the combination is only additions.
@@ -388,8 +393,7 @@ export class ThresholdEvaluator {
       result = await this.collectOnBranches(keyName, v, B, inverses);
     } catch (e) {
       // Our key information may be stale (a refresh or reshare committed since): fetch it once more.
-      const stale = e instanceof ThresholdError && e.failures.some((f) => f.reason === 'wrong epoch' || f.reason === 'not found' || f.reason === 'failed precondition');
-      if (!stale) throw e;
+      if (!isStale(e)) throw e;
       try {
         await this.keyInfo(keyName, { refresh: true });
         v = await this.resolveVersion(keyName, v.version);
@@ -415,21 +419,25 @@ export class ThresholdEvaluator {
   /**
    * `collect` on the version's record, and on a same-key fork's other branches in turn when it
    * cannot gather t verified answers (each branch's answers are checked against its own public
-   * shares; any branch yields k·B). The error, if every branch fails, is the first branch's.
+   * shares; any branch yields k·B). The error, if every branch fails, is the first branch's —
+   * unless a later branch's says our key information is stale (then that one, so the caller
+   * fetches it again).
    */
   private async collectOnBranches(keyName: string, v: VerifiedVersion, B: Element[], inverses: Scalar[]): Promise<{ responses: CheckOutcome[]; failures: NodeFailure[]; speculation?: Speculation }> {
     try {
       return await this.collect(keyName, v, B, inverses);
     } catch (e) {
       if (!(e instanceof ThresholdError)) throw e;
+      let error = e;
       for (const b of v.branches ?? []) {
         try {
           return await this.collect(keyName, b, B, inverses);
         } catch (next) {
           if (!(next instanceof ThresholdError)) throw next;
+          if (!isStale(error) && isStale(next)) error = next;
         }
       }
-      throw e;
+      throw error;
     }
   }
 

@@ -426,7 +426,7 @@ describe('attack6: rivalSessions gives an unreachable node no voice', () => {
     const detail = `fork: ${logF.join(' | ')}; main: ${logM.join(' | ')}; ${commits.join(' | ')}; node 2 erased: ${node2Erased}; records: ${records(name, 1)}; fresh client: ${after}; before ${before}`;
     const mainCommitted = commits.some((l) => /^commit main [456]: true$/.test(l));
     const forkCommitted = commits.some((l) => /^commit fork [17]: true$/.test(l));
-    return { input, before, after, detail, bothCommitted: mainCommitted && forkCommitted };
+    return { input, before, after, detail, bothCommitted: mainCommitted && forkCommitted, tr, fork };
   }
 
   it.fails('A6-2: two reshares of one record never both commit when each one\'s honest participants are unreachable at the other\'s commit', { timeout: 90_000 }, async () => {
@@ -455,6 +455,36 @@ describe('attack6: rivalSessions gives an unreachable node no voice', () => {
     const down = chosen.holders.filter((h) => h !== 3);
     for (const n of down) await cluster!.stopNode(n);
     expect(toHex(await c.oprf(name, r.input, { version: 1 })), `${r.detail}; chosen ${chosen.holders}; stopped ${down}`).toBe(r.before);
+  });
+
+  /**
+   * A6-2f. A client serves a forked version from the branch it chose; meanwhile the operator keeps
+   * the other branch (resolve-fork) and refreshes it, and the chosen branch's holders go down. The
+   * client's first try (chosen branch) fails for unreachable nodes, its fallback (the kept branch)
+   * for "wrong epoch": that second error is the one that says its key information is stale, so it
+   * fetches it again and is served, not refused with the first branch's "unavailable". (The liar
+   * also commits S_fork, so that with node 4 down the client ranks {1,3,7} first.)
+   */
+  it('A6-2f: the fallback branch\'s "wrong epoch" makes the client fetch key information again', { timeout: 120_000 }, async () => {
+    const name = 'acme/partition-fork-moved';
+    const r = await scenarioA62(name);
+    expect(r.bothCommitted, r.detail).toBe(true);
+    const liarCommit = await settle(r.tr.commit(3, name, r.fork.sessionId));
+    expect(liarCommit.ok, `${r.detail}; liar commit: ${liarCommit.ok ? '' : liarCommit.e}`).toBe(true);
+    await cluster!.stopNode(4);
+    const c = await tenantClient('acme');
+    const info = await c.keyInfo(name);
+    const chosen = info.versions[0]!;
+    expect([chosen.holders, chosen.branches?.map((b) => b.holders)], r.detail).toEqual([[1, 3, 7], [[5, 6]]]);
+    await cluster!.start(4);
+    const m = await KeyManager.create(await adminClient());
+    await m.resolveFork(name, 1, [4, 5, 6]);
+    const refreshed = await m.refresh(name, 1);
+    expect(String(refreshed.epoch), r.detail).toBe(String(Number(chosen.epoch) + 1));
+    for (const n of [1, 3, 7]) await cluster!.stopNode(n);
+    expect(toHex(await c.oprf(name, r.input, { version: 1 })), r.detail).toBe(r.before);
+    const now = (await c.keyInfo(name)).versions[0]!;
+    expect([now.epoch, now.holders, now.branches ?? []], r.detail).toEqual([String(refreshed.epoch), [4, 5, 6], []]);
   });
 });
 
