@@ -20,7 +20,7 @@
  *   Such a job is about 0.2–0.3 ms of arithmetic natively (0.5–0.8 ms on wasm), so a call that
  *   arrives meanwhile waits at most that long; handing it to a worker cost more than the job
  *   (structured clone, a message each way, a wake-up): on the benchmark's 5 nodes on 2 cores,
- *   unbatched derivations (64 concurrent, coalescing off) ran ~15 % faster this way. Workers do
+ *   unbatched derivations (64 concurrent, coalescing off) ran ~17 % faster this way. Workers do
  *   not take small requests: letting an idle worker take them once they waited (2 ms) or once
  *   more than 4 or 32 waited measured 5–20 % slower than none, and under load the default client
  *   coalesces derivations into larger batches, which go to the workers.
@@ -153,7 +153,7 @@ function fromWorker(result: Extract<EvaluateResult, { ok: false }>): Error {
 export class EvaluatePool {
   /** Requests of more than `inlineMax` elements: for the workers. */
   private readonly large = new FairQueue();
-  /** Requests of at most `inlineMax` elements: for this thread, and for idle workers. */
+  /** Requests of at most `inlineMax` elements: for this thread (every request when there are no workers). */
   private readonly small = new FairQueue();
   private readonly inlineMax: number;
   private readonly queuedByTenant = new Map<string, number>();
@@ -171,7 +171,9 @@ export class EvaluatePool {
     private readonly script: URL | undefined,
   ) {
     this.suite = createSuite(group, MODE_VOPRF);
-    this.inlineMax = options.inlineMaxElements ?? DEFAULT_INLINE_MAX_ELEMENTS;
+    // Without workers every request is this thread's, in one fair order (two lanes served by one
+    // thread would let a flood of small requests starve a large one).
+    this.inlineMax = script ? (options.inlineMaxElements ?? DEFAULT_INLINE_MAX_ELEMENTS) : Infinity;
   }
 
   /** Start the workers and wait until each has loaded libsodium (about 100 ms). */
@@ -293,22 +295,14 @@ export class EvaluatePool {
     w.worker.postMessage(job, [share.buffer as ArrayBuffer, task.blinded.buffer as ArrayBuffer]);
   }
 
-  /** The lane this thread serves: small requests, or every request when there are no workers. */
-  private inlineLane(): FairQueue | undefined {
-    if (this.small.length > 0) return this.small;
-    if (!this.script && this.large.length > 0) return this.large;
-    return undefined;
-  }
-
   /** Run the next request of the inline lane in a later event-loop turn (one per turn). */
   private scheduleInline(): void {
-    if (this.inlineScheduled || !this.inlineLane()) return;
+    if (this.inlineScheduled || this.small.length === 0) return;
     this.inlineScheduled = true;
     setImmediate(() => {
       this.inlineScheduled = false;
       if (this.closed) return;
-      const lane = this.inlineLane();
-      const next = lane && this.nextLive(lane);
+      const next = this.nextLive(this.small);
       if (next) {
         const { task, prepared } = next;
         try {

@@ -2,7 +2,7 @@
  * The node's Evaluate pool (node/evaluate-pool.ts) with its real worker thread and the real
  * group: small requests run on the calling thread and are not queued behind a large batch on the
  * worker; larger ones go to the worker; every answer carries a valid proof; `inlineMaxElements: 0`
- * sends everything to the worker. The pool is driven directly (no gRPC): this is about where the
+ * sends everything to the worker; without workers every request shares one fair order. The pool is driven directly (no gRPC): this is about where the
  * work runs and in which order it finishes.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -24,9 +24,9 @@ afterEach(async () => {
   pool = undefined;
 });
 
-async function start(inlineMaxElements?: number): Promise<EvaluatePool> {
-  pool = await EvaluatePool.start(group, { threads: 1, maxQueued: 10_000, maxQueuedPerTenant: 10_000, inlineMaxElements }, silentLogger());
-  expect(pool.threads).toBe(1);
+async function start(inlineMaxElements?: number, threads = 1): Promise<EvaluatePool> {
+  pool = await EvaluatePool.start(group, { threads, maxQueued: 10_000, maxQueuedPerTenant: 10_000, inlineMaxElements }, silentLogger());
+  expect(pool.threads).toBe(threads);
   return pool;
 }
 
@@ -74,6 +74,15 @@ describe('EvaluatePool lanes', () => {
     const other = track(p, order, 'other', 'other', elements(1));
     await Promise.all([...acme, other]);
     expect(order.indexOf('other')).toBe(1);
+  });
+
+  it('without workers (threads 0) small and large requests share one fair order: a flood of lone requests never starves a batch', async () => {
+    const p = await start(undefined, 0);
+    const order: string[] = [];
+    const acme = Array.from({ length: 5 }, (_, i) => track(p, order, `acme-${i}`, 'acme', elements(1)));
+    const other = track(p, order, 'other-batch', 'other', elements(8));
+    await Promise.all([...acme, other]);
+    expect(order.indexOf('other-batch')).toBe(1);
   });
 
   it('a bad element is refused with the same error inline as on the worker; a left caller is dropped', async () => {
