@@ -17,6 +17,7 @@
  */
 import { sha512 } from '@noble/hashes/sha2.js';
 import { concatBytes, fromHex, i2osp, toHex, utf8 } from './bytes.js';
+import { ELEMENT_LENGTH } from './group.js';
 
 export type RecordState = 'active' | 'decrypt-only' | 'destroyed';
 
@@ -147,7 +148,11 @@ function shapeProblem(r: VersionRecord, policy: TrustPolicy): string | undefined
   if (r.threshold > r.nodeIndices.length) return `threshold ${r.threshold} exceeds its ${r.nodeIndices.length} nodes`;
   if (new Set(r.nodeIndices).size !== r.nodeIndices.length || r.nodeIndices.some((i) => !Number.isInteger(i) || i < 1 || i > 255)) return 'node set has a bad or repeated index';
   if (r.commitments.length !== r.threshold) return `${r.commitments.length} commitments for threshold ${r.threshold}`;
-  if (!/^\d{1,16}$/.test(r.epoch) || Number(r.epoch) < 1) return `epoch ${r.epoch} is out of range`;
+  // One encoding per record: the digest (and so a lineage) joins commitments and reads the epoch
+  // as a number, so a commitment of another length or an epoch with leading zeros would be a
+  // second record with the same digest.
+  if (r.commitments.some((c) => c.length !== ELEMENT_LENGTH)) return `a commitment is not ${ELEMENT_LENGTH} bytes`;
+  if (!/^[1-9]\d{0,15}$/.test(r.epoch)) return `epoch ${r.epoch} is out of range or not in canonical form`;
   const lineage = r.lineage ?? [];
   if (lineage.length > MAX_LINEAGE || lineage.some((d) => !/^[0-9a-f]{64}$/.test(d))) return 'lineage is malformed';
   return undefined;

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { agreeOnVersions, keepProblem, liveHolders, beyondLineageWindow, carriedAncestors, claim, MAX_LINEAGE, MAX_WITNESSED, nextLineage, recordDigest, supersededBeyondWindow, supersededBy, createDealing, loadGroup, recordFingerprint, regression, remember, type RecordState, type VersionRecord } from '../crypto/index.js';
+import { concatBytes } from '../crypto/bytes.js';
 import { deterministicRng } from './helpers/rng.js';
 
 const group = await loadGroup('sodium');
@@ -98,7 +99,23 @@ describe('agreeOnVersions', () => {
     expect(a.suspects.map((s) => [s.index, s.reason])).toEqual([
       [1, '2 commitments for threshold 3'],
       [2, 'threshold 6 exceeds its 5 nodes'],
-      [3, 'epoch 0 is out of range'],
+      [3, 'epoch 0 is out of range or not in canonical form'],
+    ]);
+  });
+
+  it('one encoding per record: commitments cut at other byte boundaries, or an epoch with a leading zero, have the honest digest but are refused by name', () => {
+    // The same bytes, cut 31 | 33 | 32: another fingerprint, the same digest (commitments are
+    // joined). And epoch "01" reads as 1 in the digest. Each would be a twin of the honest record.
+    const joined = concatBytes(...honest.commitments);
+    const recut = { ...honest, commitments: [joined.subarray(0, 31), joined.subarray(31, 64), joined.subarray(64)] };
+    const padded = { ...honest, epoch: '01' };
+    expect(recordDigest(recut)).toBe(recordDigest(honest));
+    expect(recordDigest(padded)).toBe(recordDigest(honest));
+    const a = agreeOnVersions([claim(1, recut, 'active'), claim(2, padded, 'active'), ...everyone(honest, 'active', [3, 4, 5])], policy);
+    expect(a.versions.map((v) => [v.epoch, v.holders])).toEqual([['1', [3, 4, 5]]]);
+    expect(a.suspects.map((s) => [s.index, s.reason])).toEqual([
+      [1, 'a commitment is not 32 bytes'],
+      [2, 'epoch 01 is out of range or not in canonical form'],
     ]);
   });
 
@@ -110,6 +127,48 @@ describe('agreeOnVersions', () => {
 
   it('refuses a policy without a positive minThreshold', () => {
     expect(() => agreeOnVersions([], { minThreshold: 0 })).toThrow(RangeError);
+  });
+
+  it('every node that reports a version twice is named, for every version it does so (one naming does not cover another node or version)', () => {
+    const v2: VersionRecord = { ...honest, version: 2, commitments: commitments(3) };
+    const twice = (i: number, r: VersionRecord) => [claim(i, r, 'active'), claim(i, { ...r, epoch: '2' }, 'active')];
+    // Nodes 1 and 2 double-report version 1, node 1 version 2 as well; 3, 4, 5 agree on each.
+    const a = agreeOnVersions([...twice(1, honest), ...twice(2, honest), ...everyone(honest, 'active', [3, 4, 5]), ...twice(1, v2), ...everyone(v2, 'active', [3, 4, 5])], policy);
+    expect(a.versions.map((v) => [v.version, v.holders])).toEqual([[1, [3, 4, 5]], [2, [3, 4, 5]]]);
+    const dup = 'reported two records for one version';
+    expect(a.suspects).toEqual([{ index: 1, version: 1, reason: dup }, { index: 2, version: 1, reason: dup }, { index: 1, version: 2, reason: dup }]);
+  });
+
+  it('a claim whose commitments are cut at other byte boundaries is another record: it lends the honest record no voice and borrows none', () => {
+    // The same bytes, run together alike, but split differently between C_0 and C_1 (still t of them).
+    const [c0, c1, c2] = honest.commitments as [Uint8Array, Uint8Array, Uint8Array];
+    const recut: VersionRecord = { ...honest, commitments: [Uint8Array.from([...c0, ...c1.subarray(0, 16)]), c1.subarray(16), c2] };
+    expect(recordFingerprint(recut)).not.toBe(recordFingerprint(honest));
+    // The liar's claim first: with t honest voices the honest record is agreed, on its own holders, and the liar dissents.
+    const a = agreeOnVersions([claim(1, recut, 'active'), ...everyone(honest, 'active', [2, 3, 4])], policy);
+    expect(a.versions).toHaveLength(1);
+    expect(a.versions[0]!.commitments).toEqual(honest.commitments);
+    expect(a.versions[0]!.holders).toEqual([2, 3, 4]);
+    expect(a.suspects.map((s) => s.index)).toEqual([1]);
+    // With t − 1 honest voices the liar's claim does not make up the t-th: nothing is agreed.
+    const b = agreeOnVersions([claim(1, recut, 'active'), ...everyone(honest, 'active', [2, 3])], policy);
+    expect(b.versions).toEqual([]);
+    expect(b.unconfirmed.map((u) => u.version)).toEqual([1]);
+  });
+
+  it('a record without a lineage and one with an empty lineage are one record (one digest): their voices count together, and the agreed record is exactly that record', () => {
+    const empty: VersionRecord = { ...honest, lineage: [] };
+    expect(honest.lineage).toBeUndefined();
+    expect(recordDigest(empty)).toBe(recordDigest(honest));
+    const a = agreeOnVersions([...everyone(honest, 'active', [1, 2]), claim(3, empty, 'active')], policy);
+    expect(a.versions).toHaveLength(1);
+    expect(a.versions[0]!.holders).toEqual([1, 2, 3]);
+    expect(a.suspects).toEqual([]);
+    // A DKG record agreed from claims without a lineage: an empty lineage, the same digest (what a refresh's lineage names).
+    const b = agreeOnVersions(everyone(honest, 'active', [1, 2, 3]), policy);
+    expect(b.versions[0]!.lineage).toEqual([]);
+    expect(recordDigest(b.versions[0]!)).toBe(recordDigest(honest));
+    expect(nextLineage(b.versions[0]!)).toEqual(nextLineage(honest));
   });
 });
 
@@ -449,6 +508,78 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
     expect(supersededBeyondWindow(old, far.slice(0, 1), p, new Set([2, 4]))).toBeUndefined();
   });
 
+  it('a record agreed without any erased branch is not marked repaired (a client holds it to the epoch it accepted)', () => {
+    const plain = agreeOnVersions([claim(2, moved, 'active'), claim(4, moved, 'active')], p2);
+    expect(plain.versions.map((v) => [v.epoch, v.repaired])).toEqual([['2', undefined]]);
+    // The newest of a chain beside stale voices (M1): the stale ones are named, not erased; not a repair either.
+    const m1 = agreeOnVersions([claim(1, old, 'active'), claim(3, old, 'active'), claim(2, moved, 'active'), claim(4, moved, 'active')], p2);
+    expect(m1.versions.map((v) => [v.epoch, v.repaired])).toEqual([['2', undefined]]);
+    expect(m1.suspects.map((s) => s.index).sort()).toEqual([1, 3]);
+  });
+
+  it('a lineage whose digests are run together is malformed in either claim order: its reporter is named and lends the record no voice', () => {
+    const third: VersionRecord = { ...moved, epoch: '3', commitments: [old.commitments[0]!, ...commitments(2).slice(1)], lineage: nextLineage(moved) };
+    expect(third.lineage).toHaveLength(2);
+    // The same characters as the honest lineage, as one 128-digit entry.
+    const glued: VersionRecord = { ...third, lineage: [third.lineage!.join('')] };
+    const honestVoices = [claim(2, third, 'active'), claim(4, third, 'active')];
+    for (const claims of [[claim(1, glued, 'active'), ...honestVoices], [...honestVoices, claim(1, glued, 'active')]]) {
+      const a = agreeOnVersions(claims, p2);
+      expect(a.versions.map((v) => [v.epoch, v.holders])).toEqual([['3', [2, 4]]]);
+      expect(a.suspects).toEqual([{ index: 1, version: 1, reason: 'lineage is malformed' }]);
+    }
+  });
+
+  it('an erased record of another key is no tombstone: two keys for one version stay a conflict, even beside a live record at a newer epoch', () => {
+    // Nodes 1 and 3 both say they erased `otherKey` (minThreshold of them, none live): were it of moved's key, a tombstone.
+    const otherKey: VersionRecord = { ...old, commitments: commitments(2) };
+    const claims = [claim(1, otherKey, 'destroyed'), claim(3, otherKey, 'destroyed'), claim(2, moved, 'active'), claim(4, moved, 'active')];
+    for (const p of [p2, { minThreshold: 2, forks: 'serve' as const }]) {
+      const a = agreeOnVersions(claims, p);
+      expect(a.versions).toEqual([]);
+      expect(a.conflicts.map((c) => [c.version, c.reporters])).toEqual([[1, [1, 2, 3, 4]]]);
+    }
+    // The same claims with the erased record of moved's own key: the tombstone of a repaired fork.
+    const sameKey = agreeOnVersions([claim(1, fork, 'destroyed'), claim(3, fork, 'destroyed'), claim(2, moved, 'active'), claim(4, moved, 'active')], p2);
+    expect(sameKey.versions.map((v) => [v.epoch, v.repaired])).toEqual([['2', true]]);
+  });
+
+  it('forks: a branch that cannot answer is served after a live one with fewer live holders, in either claim order', () => {
+    const serve = { minThreshold: 2, forks: 'serve' as const };
+    const key = old.commitments[0]!;
+    const withT = (t: number, who: number[]): VersionRecord => ({ version: 1, threshold: t, nodeIndices: who, commitments: [key, ...createDealing(group, { kind: 'dkg', t, receivers: who }, rng).commitments.slice(1)], epoch: '2', lineage: nextLineage(old) });
+    // X: t = 4, three live holders and one erased (it cannot answer; one "destroyed" does not make it erased). Y: t = 2, two live.
+    const X = withT(4, [1, 2, 3, 4]);
+    const Y = withT(2, [7, 8]);
+    const xs = [claim(1, X, 'active'), claim(2, X, 'active'), claim(3, X, 'active'), claim(4, X, 'destroyed')];
+    const ys = [claim(7, Y, 'active'), claim(8, Y, 'active')];
+    for (const claims of [[...xs, ...ys], [...ys, ...xs]]) {
+      const a = agreeOnVersions(claims, serve);
+      expect(a.versions).toHaveLength(1);
+      expect([a.versions[0]!.threshold, a.versions[0]!.state, a.versions[0]!.holders]).toEqual([2, 'active', [7, 8]]);
+      expect(a.versions[0]!.branches!.map((b) => [b.threshold, b.state, liveHolders(b)])).toEqual([[4, 'destroyed', [1, 2, 3]]]);
+    }
+  });
+
+  it('descent is never inferred through a middle record: a record that fell out of the newest one\'s window stays a conflict (beyond the window only witnesses decide)', () => {
+    // old (epoch 1) → moved (epoch 2) → … → cur (epoch 66): cur names moved but no longer old.
+    let cur: VersionRecord = moved;
+    for (let e = 3; e <= 66; e++) cur = { ...cur, epoch: String(e), nodeIndices: [2, 4, 5, 6], lineage: nextLineage(cur) };
+    expect(cur.lineage).toContain(recordDigest(moved));
+    expect(cur.lineage).not.toContain(recordDigest(old));
+    const claims = [claim(1, old, 'active'), claim(3, old, 'active'), claim(2, moved, 'active'), claim(4, moved, 'active'), claim(5, cur, 'active'), claim(6, cur, 'active')];
+    for (const p of [p2, { minThreshold: 2, forks: 'serve' as const }]) {
+      const a = agreeOnVersions(claims, p);
+      expect(a.versions).toEqual([]);
+      expect(a.forks).toEqual([]);
+      expect(a.conflicts.map((c) => c.reporters)).toEqual([[1, 2, 3, 4, 5, 6]]);
+    }
+    // Without the voices for old, cur descends from every other record: it is agreed, moved's voices named stale.
+    const b = agreeOnVersions(claims.slice(2), p2);
+    expect(b.versions.map((v) => [v.epoch, v.holders])).toEqual([['66', [5, 6]]]);
+    expect(b.suspects.map((s) => s.index)).toEqual([2, 4]);
+  });
+
   it('carriedAncestors: a node that held each record remembers the ones that leave the window, and only then', () => {
     const withAnc = (rec: VersionRecord, ancestors: string[]) => ({ ...rec, ancestors });
     // One step within the window: nothing falls out.
@@ -554,6 +685,13 @@ describe('record shape checks, each named (a claim that breaks one is never coun
     expect(a.suspects.map((s) => s.index)).toEqual([4, 5]);
     expect(a.versions[0]!.holders).toEqual([1, 2, 3]);
     expect(a.versions[0]!.destroyedBy).toEqual([]);
+  });
+
+  it('a dissenter is named in every version it dissents in (being named for one version does not cover the next)', () => {
+    const v2: VersionRecord = { ...honest, version: 2, commitments: commitments(3) };
+    const a = agreeOnVersions([...everyone(honest, 'active', [1, 2, 3]), claim(4, { ...honest, epoch: '2' }, 'active'), ...everyone(v2, 'active', [1, 2, 3]), claim(4, { ...v2, epoch: '2' }, 'active')], policy);
+    expect(a.versions.map((v) => v.version)).toEqual([1, 2]);
+    expect(a.suspects.map((s) => [s.index, s.version])).toEqual([[4, 1], [4, 2]]);
   });
 
   it('agreed records are copies: changing one later does not change the claims', () => {
