@@ -200,12 +200,22 @@ export function agreeOnVersions(claims: readonly Claimed<VersionRecord>[], polic
         for (const m of members) out.suspects.push({ index: m.reporter, version, reason: `reports epoch ${m.epoch} of version ${version}, an ancestor of ${of} (stale: it missed a refresh or reshare, or lies)` });
       }
     };
-    /** Every reporter of none of the `agreed` records, not named yet and not `exempt`: it dissents. */
+    /**
+     * Every reporter of none of the `agreed` records, not named yet and not `exempt`: it dissents.
+     * The reason says what its record is to them: an ancestor (a stale voice), a sibling of the same
+     * key held by the reporter (a fork's branch with fewer than t reachable voices — honest holders
+     * of it cannot be told from a liar), or something else.
+     */
     const nameDissenters = (agreed: readonly VersionRecord[], exempt: ReadonlySet<number>, what: string) => {
       const prints = new Set(agreed.map(recordFingerprint));
       for (const other of reports) {
         if (!prints.has(recordFingerprint(other)) && !exempt.has(other.reporter) && !out.suspects.some((s) => s.index === other.reporter && s.version === version)) {
-          out.suspects.push({ index: other.reporter, version, reason: `reports a record of version ${version} that differs from ${what}` });
+          const reason = agreed.some((a) => descendsFrom(a, other))
+            ? `reports epoch ${other.epoch} of version ${version}, an ancestor of ${what} (stale: it missed a refresh or reshare, or lies)`
+            : other.nodeIndices.includes(other.reporter) && agreed.some((a) => sameKey(a, other) && sharesAncestor(a, other))
+              ? `reports epoch ${other.epoch} of version ${version}, another branch of the same key that fewer than its t nodes confirm (a fork's branch whose other holders are out of reach, or a lie)`
+              : `reports a record of version ${version} that differs from ${what}`;
+          out.suspects.push({ index: other.reporter, version, reason });
         }
       }
     };
@@ -289,8 +299,13 @@ function forkTips(eligible: Claimed<VersionRecord>[][]): Claimed<VersionRecord>[
   if (eligible.some((g) => toHex(g[0]!.commitments[0]!) !== pkS)) return undefined;
   const tips = eligible.filter((g) => !eligible.some((o) => o !== g && descendsFrom(o[0]!, g[0]!)));
   if (tips.length < 2) return undefined;
-  const siblings = tips.every((a, i) => tips.every((b, j) => j <= i || (a[0]!.lineage ?? []).some((d) => (b[0]!.lineage ?? []).includes(d))));
+  const siblings = tips.every((a, i) => tips.every((b, j) => j <= i || sharesAncestor(a[0]!, b[0]!)));
   return siblings ? tips : undefined;
+}
+
+/** Whether two records name a common ancestor in their lineages (they branched off one record). */
+function sharesAncestor(a: VersionRecord, b: VersionRecord): boolean {
+  return (a.lineage ?? []).some((d) => (b.lineage ?? []).includes(d));
 }
 
 /**
