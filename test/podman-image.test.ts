@@ -6,13 +6,14 @@
  *
  * Needs root, podman, runc and debootstrap (apt-get install podman runc debootstrap). No image is
  * pulled from a registry: the base is `debootstrap --variant=minbase bookworm` plus this
- * machine's `node` binary and npm, imported as localhost/splitkey-base:minbase (kept for the
- * next run; SPLITKEY_PODMAN_ROOTFS=DIR reuses a debootstrap tree). Containers run with
- * `--runtime runc` and explicit `--ulimit nofile/nproc` (this machine's defaults do not suit the
- * OCI runtime otherwise). What it checks: the image builds from a configurable base, a node
- * starts in it from its unchanged `cluster init` bundle mounted read-only at /etc/splitkey as
- * uid 10001, the exec probe passes inside the container, SIGHUP reloads its TLS files, and
- * `podman stop` (SIGTERM) ends it cleanly with exit code 0.
+ * machine's `node` binary, its C headers and npm, imported as
+ * localhost/splitkey-base:minbase-headers (kept for the next run; SPLITKEY_PODMAN_ROOTFS=DIR
+ * reuses a debootstrap tree). Containers run with `--runtime runc` and explicit `--ulimit
+ * nofile/nproc` (this machine's defaults do not suit the OCI runtime otherwise). What it
+ * checks: the image builds from a configurable base, a node starts in it from its unchanged
+ * `cluster init` bundle mounted read-only at /etc/splitkey as uid 10001, it runs the native group
+ * backend (libdecaf), the exec probe passes inside the container, SIGHUP reloads its TLS files,
+ * and `podman stop` (SIGTERM) ends it cleanly with exit code 0.
  *
  * Without the variable, test/topology.test.ts still checks the same entrypoint, probe and file
  * layout outside a container.
@@ -26,7 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initCluster } from '../cli/topology/bundle.js';
 import { parseTopology } from '../cli/topology/topology.js';
 
-const BASE = 'localhost/splitkey-base:minbase';
+const BASE = 'localhost/splitkey-base:minbase-headers';
 const IMAGE = 'localhost/splitkey:podman-test';
 /** Explicit limits no higher than this process's hard limits (runc may not raise them: EPERM). */
 function limit(flag: 'n' | 'u', want: number): string {
@@ -64,6 +65,9 @@ function ensureBase(): void {
   }
   mkdirSync(join(rootfs, 'usr', 'local', 'bin'), { recursive: true });
   cpSync(process.execPath, join(rootfs, 'usr', 'local', 'bin', 'node'));
+  // Node's C headers, as official node images have them: node-gyp builds the native addon
+  // against them instead of downloading them (the build has no internet).
+  cpSync(join(dirname(dirname(process.execPath)), 'include', 'node'), join(rootfs, 'usr', 'local', 'include', 'node'), { recursive: true });
   const npmRoot = join(dirname(dirname(process.execPath)), 'lib', 'node_modules', 'npm');
   const npmDest = join(rootfs, 'usr', 'local', 'lib', 'node_modules');
   rmSync(join(npmDest, 'npm'), { recursive: true, force: true });
@@ -96,7 +100,7 @@ describe.skipIf(skip !== undefined)('the node image under podman (debootstrap ba
     process.stderr.write(`podman image test timings (ms): ${JSON.stringify(timings)}\n`);
   });
 
-  it('runs a node from its unchanged bundle as uid 10001; the probe passes inside; SIGHUP reloads; SIGTERM exits 0', async () => {
+  it('runs a node from its unchanged bundle as uid 10001 on the native backend; the probe passes inside; SIGHUP reloads; SIGTERM exits 0', async () => {
     dir = mkdtempSync(join(tmpdir(), 'splitkey-podman-'));
     const topology = parseTopology(await readFile('deploy/topology.example.yaml', 'utf8'));
     await initCluster(topology, join(dir, 'out'));
@@ -117,6 +121,9 @@ describe.skipIf(skip !== undefined)('the node image under podman (debootstrap ba
     expect(logs).toContain('"event":"serving"');
     timings.start = Math.round(performance.now() - started);
     expect(podman('exec', name, 'id', '-u').trim()).toBe('10001');
+    // The image runs the native group backend (issue 15): the addon was built against libdecaf in
+    // the build stage and loads with the run-time library of the final one.
+    expect(podman('exec', name, 'node', '/app/dist/cli/main.js', '--version')).toMatch(/^group backend: native \(libdecaf\)$/m);
 
     const probe = spawnSync('podman', ['exec', name, 'node', '/app/dist/cli/main.js', 'cluster', 'probe', '--config', '/etc/splitkey/config.json'], { encoding: 'utf8' });
     expect(probe.stdout.trim()).toBe('SERVING');
