@@ -3,7 +3,7 @@
  * resolving an operation left pending by a crash. The current state of a version is taken from
  * the nodes' KeyStatus answers only where at least t of them agree byte for byte.
  */
-import { agreeOnVersions, checkKeyName, keepProblem, liveHolders, recordDigest, toHex, type Claimed, type OperationParams, type RecordState, type Suspect, type VersionRecord } from '../crypto/index.js';
+import { agreeOnVersions, checkKeyName, forkErasures, keepProblem, liveHolders, recordDigest, toHex, type Claimed, type OperationParams, type RecordState, type Suspect, type VersionRecord } from '../crypto/index.js';
 import { faultToleranceOf, minThresholdOf } from './descriptor.js';
 import { claimOf } from './evaluate.js';
 import type { KeyVersionInfo__Output } from '../proto/gen/splitkey/v1/KeyVersionInfo.js';
@@ -119,7 +119,8 @@ export class KeyManager {
    * committed: README "Trust anchors", attack6 F6-1/F6-2). Keeps the branch whose holders are
    * exactly `keep` (the operator names it: `splitkey status` lists the branches) and erases the
    * version's share on every holder of the other branches (DestroyVersion on those nodes only,
-   * with their signed receipts). The kept branch is untouched; once the others are erased it is the
+   * with their signed receipts), and on nodes still holding a stale ancestor of another branch only
+   * (crypto/records.ts `forkErasures`). The kept branch is untouched; once the others are erased it is the
    * version for lifecycle too. Refused, before anything is erased, when the version is not a fork
    * of one key, when the kept branch has fewer than t + minThreshold − 1 live holders (then
    * minThreshold − 1 liars among them could leave fewer than t honest shares of the version), or
@@ -141,7 +142,7 @@ export class KeyManager {
     if (!kept) throw new KeyError('KEY_INFO_DISAGREEMENT', `no branch of ${keyName}@${version} is held by exactly nodes ${[...keep].sort((x, y) => x - y).join(',')}; its branches: ${listed}; nothing erased`);
     const problem = keepProblem(kept, branches, policy);
     if (problem) throw new KeyError('POLICY_VIOLATION', `the branch of ${keyName}@${version} on nodes ${kept.holders.join(',')} cannot be kept: ${problem}; its branches: ${listed}; nothing erased`);
-    const erase = [...new Set(branches.filter((b) => b !== kept).flatMap((b) => b.holders))].filter((n) => !kept.holders.includes(n)).sort((x, y) => x - y);
+    const erase = forkErasures(claims, version, kept, branches);
     const r = await this.coordinator.destroy(keyName, version, erase);
     return { kept: { epoch: kept.epoch, holders: kept.holders, digest: recordDigest(kept) }, erased: r.destroyed, unreachable: r.unreachable, receipts: r.receipts };
   }

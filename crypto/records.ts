@@ -336,6 +336,25 @@ export function liveHolders(r: Agreed<VersionRecord>): number[] {
 }
 
 /**
+ * The nodes whose share of `version` `key resolve-fork` erases when it keeps `kept`: every holder
+ * of another branch, and every node that still reports a live ancestor of another branch that is
+ * not an ancestor of the kept one — a stale copy of that branch's line (it missed a refresh on
+ * it), which no quorum would ever tell to erase once its branch is gone. Never a holder of the
+ * kept branch, nor a node holding a common ancestor (reconcile erases that one on the kept
+ * branch's word). Sorted.
+ */
+export function forkErasures(claims: readonly Claimed<VersionRecord>[], version: number, kept: Agreed<VersionRecord>, branches: readonly Agreed<VersionRecord>[]): number[] {
+  const others = branches.filter((b) => b !== kept);
+  const erase = new Set(others.flatMap((b) => b.holders));
+  for (const c of claims) {
+    if (c.version !== version || c.state === 'destroyed') continue;
+    if (others.some((b) => descendsFrom(b, c)) && !descendsFrom(kept, c)) erase.add(c.reporter);
+  }
+  for (const h of kept.holders) erase.delete(h);
+  return [...erase].sort((x, y) => x - y);
+}
+
+/**
  * Why a branch of a fork may not be kept while every other branch is erased (`key resolve-fork`),
  * or undefined when it may: it needs t + minThreshold − 1 live holders, so that t of them are
  * honest whatever minThreshold − 1 liars do (a branch kept with fewer could be one the liars alone

@@ -4,7 +4,7 @@
  * make it agreed. Pure: records are built from a real dealing's commitments.
  */
 import { describe, expect, it } from 'vitest';
-import { agreeOnVersions, keepProblem, liveHolders, beyondLineageWindow, carriedAncestors, claim, MAX_LINEAGE, MAX_WITNESSED, nextLineage, recordDigest, supersededBeyondWindow, supersededBy, createDealing, loadGroup, recordFingerprint, regression, remember, type RecordState, type VersionRecord } from '../crypto/index.js';
+import { agreeOnVersions, forkErasures, keepProblem, liveHolders, beyondLineageWindow, carriedAncestors, claim, MAX_LINEAGE, MAX_WITNESSED, nextLineage, recordDigest, supersededBeyondWindow, supersededBy, createDealing, loadGroup, recordFingerprint, regression, remember, type RecordState, type VersionRecord } from '../crypto/index.js';
 import { concatBytes } from '../crypto/bytes.js';
 import { deterministicRng } from './helpers/rng.js';
 
@@ -298,6 +298,28 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
       expect(a.forks).toEqual([]);
       expect(a.conflicts).toHaveLength(1);
     }
+  });
+
+  it('forkErasures: resolve-fork erases the other branches\' holders and stale copies of their line, never the kept branch\'s line or a common ancestor', () => {
+    const serve = { minThreshold: 2, forks: 'serve' as const };
+    // wide (epoch 1, nodes 1..7) → L2 on {2,4,6} → L3 (a refresh node 6 missed); and R on {1,3,5}.
+    const wide: VersionRecord = { ...old, nodeIndices: [1, 2, 3, 4, 5, 6, 7] };
+    const L2: VersionRecord = { ...moved, nodeIndices: [2, 4, 6], lineage: nextLineage(wide) };
+    const L3: VersionRecord = { ...L2, epoch: '3', commitments: [old.commitments[0]!, ...commitments(2).slice(1)], lineage: nextLineage(L2) };
+    const R: VersionRecord = { ...fork, nodeIndices: [1, 3, 5], epoch: '2', lineage: nextLineage(wide) };
+    const claims = [claim(2, L3, 'active'), claim(4, L3, 'active'), claim(6, L2, 'active'), ...[1, 3, 5].map((i) => claim(i, R, 'active')), claim(7, wide, 'active'), claim(8, L2, 'destroyed')];
+    const a = agreeOnVersions(claims, serve);
+    const all = [a.versions[0]!, ...a.versions[0]!.branches!];
+    const left = all.find((b) => b.epoch === '3')!;
+    const right = all.find((b) => b.holders.includes(1))!;
+    expect([left.holders, right.holders]).toEqual([[2, 4], [1, 3, 5]]);
+    // Keep R: L3's holders, and node 6 (L2 is L3's ancestor, not R's). Node 7 holds the common
+    // ancestor (reconcile erases it by R); node 8 already erased.
+    expect(forkErasures(claims, 1, right, all)).toEqual([2, 4, 6]);
+    // Keep L3: R's holders only; node 6's L2 is an ancestor of the kept branch (reconcile's job).
+    expect(forkErasures(claims, 1, left, all)).toEqual([1, 3, 5]);
+    // Claims of another version never count.
+    expect(forkErasures([...claims, claim(9, { ...L2, version: 2 }, 'active')], 1, right, all)).toEqual([2, 4, 6]);
   });
 
   it('keepProblem: a branch kept alone needs t + minThreshold − 1 live holders, and a t no lower than another branch\'s', () => {

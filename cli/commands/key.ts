@@ -229,7 +229,7 @@ export function registerKey(program: Command): void {
     key
       .command('resolve-fork')
       .argument('<name>', nameHelp)
-      .description("repair a version forked into two records of one key (two refreshes or reshares of one record that both committed): keep one branch, erase the version's share on the other branches' holders")
+      .description("repair a version forked into two records of one key (two refreshes or reshares of one record that both committed): keep one branch, erase the version's share on the other branches' holders (and stale copies of their line)")
       .requiredOption('--version <v>', 'the forked version, 1 or more', versionNumber)
       .requiredOption('--keep <list>', 'the holders of the branch to keep, e.g. 2,4,5 (splitkey status lists each branch and its live holders; it needs t + minThreshold − 1 live ones)', nodeList)
       .option('--receipt <file>', 'write the erasing nodes’ signed destroy receipts here')
