@@ -347,7 +347,8 @@ export function forkErasures(claims: readonly Claimed<VersionRecord>[], version:
   const others = branches.filter((b) => b !== kept);
   const erase = new Set(others.flatMap((b) => b.holders));
   for (const c of claims) {
-    if (c.version !== version || c.state === 'destroyed') continue;
+    // A malformed claim (a liar's) names nothing: it is skipped, never parsed.
+    if (c.version !== version || c.state === 'destroyed' || shapeProblem(c, { minThreshold: 1 })) continue;
     if (others.some((b) => descendsFrom(b, c)) && !descendsFrom(kept, c)) erase.add(c.reporter);
   }
   for (const h of kept.holders) erase.delete(h);

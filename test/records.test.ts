@@ -318,8 +318,9 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
     expect(forkErasures(claims, 1, right, all)).toEqual([2, 4, 6]);
     // Keep L3: R's holders only; node 6's L2 is an ancestor of the kept branch (reconcile's job).
     expect(forkErasures(claims, 1, left, all)).toEqual([1, 3, 5]);
-    // Claims of another version never count.
-    expect(forkErasures([...claims, claim(9, { ...L2, version: 2 }, 'active')], 1, right, all)).toEqual([2, 4, 6]);
+    // Claims of another version never count; malformed ones (a liar's) are skipped, not parsed.
+    const malformed = [claim(9, { ...L2, version: 2 }, 'active'), claim(10, { ...L2, commitments: [] }, 'active'), claim(11, { ...L2, epoch: 'x' }, 'active'), claim(12, { ...L2, lineage: ['zz'] }, 'active')];
+    expect(forkErasures([...claims, ...malformed], 1, right, all)).toEqual([2, 4, 6]);
   });
 
   it('keepProblem: a branch kept alone needs t + minThreshold − 1 live holders, and a t no lower than another branch\'s', () => {
