@@ -12,28 +12,20 @@
  */
 import { cp, rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AdminClient } from '../../client/admin.js';
 import { KeyManager } from '../../client/key-manager.js';
 import { GrpcLifecycleTransport } from '../../client/lifecycle-grpc.js';
 import { transcriptHash, type OperationParams } from '../../crypto/index.js';
+import { adversary, settle } from '../helpers/adversary.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 
 let cluster: TestCluster | undefined;
-const admins: AdminClient[] = [];
-
-async function adminClient(): Promise<AdminClient> {
-  const a = new AdminClient(await cluster!.adminChannels());
-  admins.push(a);
-  return a;
-}
+const { adminClient, closeClients } = adversary(() => cluster!);
 
 afterEach(async () => {
-  for (const a of admins.splice(0)) a.close();
+  await closeClients();
   await cluster?.stop();
   cluster = undefined;
 });
-
-const settle = <T>(p: Promise<T>) => p.then((v) => ({ ok: true as const, v }), (e: unknown) => ({ ok: false as const, e: (e as { details?: string }).details ?? String(e) }));
 
 /** Prepare, deal and finalize a session on its participants; returns the transcript. Commits nothing. */
 async function runToReady(tr: GrpcLifecycleTransport, p: OperationParams): Promise<Uint8Array> {
@@ -50,7 +42,10 @@ async function runToReady(tr: GrpcLifecycleTransport, p: OperationParams): Promi
   return transcript;
 }
 
-/** node → "epoch E on nodes …" for every node whose own store holds a share of keyName@version. */
+/**
+ * node → "epoch E on nodes …" for every node of `nodes` whose own store holds a share of
+ * keyName@version. (Not the helper's `shares`: F6 groups nodes by this text, epoch and node set only.)
+ */
 function shares(keyName: string, version: number, nodes: number[]): Map<number, string> {
   const out = new Map<number, string>();
   for (const n of nodes) {

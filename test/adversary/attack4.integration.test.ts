@@ -11,21 +11,14 @@
  *
  * Every test starts its own cluster.
  */
-import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AdminClient } from '../../client/admin.js';
-import { NodeChannels } from '../../client/channels.js';
-import { SplitkeyClient } from '../../client/client.js';
-import { ThresholdEvaluator } from '../../client/evaluate.js';
 import { KeyManager } from '../../client/key-manager.js';
 import { GrpcLifecycleTransport } from '../../client/lifecycle-grpc.js';
 import {
   createSuite,
   evaluate,
   fromHex,
-  loadGroup,
   nextLineage,
-  prepareParticipant,
   randomScalar,
   scalarFromBigint,
   toHex,
@@ -33,95 +26,19 @@ import {
   utf8,
   type OperationParams,
 } from '../../crypto/index.js';
+import { adversary, group, rng, settle } from '../helpers/adversary.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 
-const group = await loadGroup('sodium');
 const suite = createSuite(group);
-const rng = (n: number) => new Uint8Array(randomBytes(n));
 
 let cluster: TestCluster | undefined;
-const closers: (() => unknown)[] = [];
-
-async function adminClient(): Promise<AdminClient> {
-  const a = new AdminClient(await cluster!.adminChannels());
-  closers.push(() => a.close());
-  return a;
-}
-
-async function tenantClient(tenant: string): Promise<SplitkeyClient> {
-  const pair = await cluster!.certFor({ role: 'client', tenant, name: 'app' });
-  const tls = { ca: Buffer.from(cluster!.ca.certPem), cert: Buffer.from(pair.certPem), key: Buffer.from(pair.keyPem) };
-  const evaluator = await ThresholdEvaluator.create(new NodeChannels(cluster!.descriptor(), { tls }), { timeoutMs: 2000, hedgeDelayMs: 50, checkThreads: 0 });
-  const c = new SplitkeyClient(evaluator, new Uint8Array(32).fill(9), 0, 1024);
-  closers.push(() => c.close());
-  return c;
-}
+const { adminClient, tenantClient, closeClients, shares, drive } = adversary(() => cluster!);
 
 afterEach(async () => {
-  for (const c of closers.splice(0)) await c();
+  await closeClients();
   await cluster?.stop();
   cluster = undefined;
 });
-
-const settle = <T>(p: Promise<T>) => p.then((v) => ({ ok: true as const, v }), (e: unknown) => ({ ok: false as const, e: (e as { details?: string }).details ?? String(e) }));
-
-/**
- * The liar `liar` "prepares" `p` as a dealer from an old share `oldShare` it claims: the real
- * state machine's dealing, written into its store without any of the node's checks.
- */
-async function liarPrepares(liar: number, p: OperationParams, oldShare: Uint8Array): Promise<Uint8Array[]> {
-  const state = prepareParticipant(group, p, liar, rng, oldShare);
-  await cluster!.nodes[liar - 1]!.store.saveOperation(state, 'prepare');
-  return state.dealing!.commitments.map((c) => fromHex(c));
-}
-
-/**
- * Drive `p` to ready and commit it on every participant. `liars` "prepare" through liarPrepares
- * with their claimed old shares; honest nodes through PrepareOperation. Returns what each step said.
- */
-async function drive(tr: GrpcLifecycleTransport, p: OperationParams, liars: Map<number, Uint8Array>, noCommit: number[] = []): Promise<string[]> {
-  const log: string[] = [];
-  const participants = [...new Set([...p.receivers, ...p.dealers])].sort((a, b) => a - b);
-  const broadcast = new Map<number, Uint8Array[]>();
-  for (const n of participants) {
-    if (liars.has(n)) {
-      broadcast.set(n, await liarPrepares(n, p, liars.get(n)!));
-      continue;
-    }
-    const r = await settle(tr.prepare(n, p));
-    log.push(`prepare ${n}: ${r.ok ? 'ok' : r.e}`);
-    if (!r.ok) return log;
-    if (p.dealers.includes(n)) broadcast.set(n, r.v);
-  }
-  for (const n of p.dealers) {
-    const r = await settle(tr.deal(n, p.keyName, p.sessionId));
-    log.push(`deal ${n}: ${r.ok ? JSON.stringify(r.v) : r.e}`);
-  }
-  const qualified = [...p.dealers].sort((a, b) => a - b);
-  const transcript = transcriptHash({ ...p, qualified, dealings: broadcast });
-  for (const n of participants) {
-    const r = await settle(tr.finalize(n, p.keyName, p.sessionId, qualified, transcript));
-    log.push(`finalize ${n}: ${r.ok ? 'ok' : r.e}`);
-  }
-  // New holders first, then leaving dealers.
-  const order = [...p.receivers, ...p.dealers.filter((d) => !p.receivers.includes(d))];
-  for (const n of order.filter((x) => !noCommit.includes(x))) {
-    const r = await settle(tr.commit(n, p.keyName, p.sessionId));
-    log.push(`commit ${n}: ${r.ok ? r.v : r.e}`);
-  }
-  return log;
-}
-
-/** node → "epoch E, pkS …, on nodes …" for every node whose own store holds a usable share of keyName@version. */
-function shares(keyName: string, version: number): Map<number, string> {
-  const out = new Map<number, string>();
-  cluster!.nodes.forEach((node, i) => {
-    if (!node || node.store.currentShare(keyName, version) === undefined) return;
-    const r = node.store.resolve(keyName, version).record;
-    out.set(i + 1, `epoch ${r.epoch}, pkS ${r.commitments[0]!.slice(0, 8)}, on ${r.nodeIndices.join(',')}`);
-  });
-  return out;
-}
 
 describe('attack4: a reshare whose every dealer is a liar (old t below the policy)', () => {
   /**

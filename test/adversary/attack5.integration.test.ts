@@ -27,122 +27,30 @@
  *                 every old holder for its count at prepare (VersionHistory queries_answered).
  * Passing (regression): A5-1c, A5-4c, A5-5.
  */
-import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AdminClient } from '../../client/admin.js';
-import { NodeChannels } from '../../client/channels.js';
-import { SplitkeyClient } from '../../client/client.js';
-import { ThresholdEvaluator } from '../../client/evaluate.js';
 import { KeyManager } from '../../client/key-manager.js';
 import { GrpcLifecycleTransport } from '../../client/lifecycle-grpc.js';
 import {
-  createSuite,
   fromHex,
-  loadGroup,
-  prepareParticipant,
   publicShare,
   randomScalar,
   recordDigest,
   scalarFromBigint,
   toHex,
-  transcriptHash,
   utf8,
   type OperationParams,
 } from '../../crypto/index.js';
+import { adversary, group, rng, settle } from '../helpers/adversary.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 
-const group = await loadGroup('sodium');
-createSuite(group);
-const rng = (n: number) => new Uint8Array(randomBytes(n));
-
 let cluster: TestCluster | undefined;
-const closers: (() => unknown)[] = [];
-
-async function adminClient(): Promise<AdminClient> {
-  const a = new AdminClient(await cluster!.adminChannels());
-  closers.push(() => a.close());
-  return a;
-}
-
-async function tenantClient(tenant: string): Promise<SplitkeyClient> {
-  const pair = await cluster!.certFor({ role: 'client', tenant, name: 'app' });
-  const tls = { ca: Buffer.from(cluster!.ca.certPem), cert: Buffer.from(pair.certPem), key: Buffer.from(pair.keyPem) };
-  const evaluator = await ThresholdEvaluator.create(new NodeChannels(cluster!.descriptor(), { tls }), { timeoutMs: 2000, hedgeDelayMs: 50, checkThreads: 0 });
-  const c = new SplitkeyClient(evaluator, new Uint8Array(32).fill(9), 0, 1024);
-  closers.push(() => c.close());
-  return c;
-}
+const { adminClient, tenantClient, closeClients, shares, driveSplit } = adversary(() => cluster!);
 
 afterEach(async () => {
-  for (const c of closers.splice(0)) await c();
+  await closeClients();
   await cluster?.stop();
   cluster = undefined;
 });
-
-const settle = <T>(p: Promise<T>) => p.then((v) => ({ ok: true as const, v }), (e: unknown) => ({ ok: false as const, e: (e as { details?: string }).details ?? String(e) }));
-
-/** node → "epoch E, pkS …, on nodes …" for every node whose own store holds a usable share of keyName@version. */
-function shares(keyName: string, version: number): Map<number, string> {
-  const out = new Map<number, string>();
-  cluster!.nodes.forEach((node, i) => {
-    if (!node || node.store.currentShare(keyName, version) === undefined) return;
-    const r = node.store.resolve(keyName, version).record;
-    out.set(i + 1, `epoch ${r.epoch}, pkS ${r.commitments[0]!.slice(0, 8)}, on ${r.nodeIndices.join(',')}`);
-  });
-  return out;
-}
-
-/**
- * Drive one session in which the coordinator tells each participant its own parameters
- * (`paramsFor(n)`; sessionId, kind, key and version agree). Liars "prepare" by writing the real
- * state machine's state into their store, from the old share they claim. The transcript handed to
- * everyone is the one computed from `transcriptParams` (the receivers' view); each node is given
- * its own dealer set as the qualified set. `extra` are participants outside transcriptParams
- * (told they take part); they are committed last.
- */
-async function driveSplit(
-  tr: GrpcLifecycleTransport,
-  paramsFor: (n: number) => OperationParams,
-  transcriptParams: OperationParams,
-  liars: Map<number, Uint8Array>,
-  opts: { noCommit?: number[]; extra?: number[] } = {},
-): Promise<string[]> {
-  const p0 = transcriptParams;
-  const log: string[] = [];
-  const core = [...new Set([...p0.receivers, ...p0.dealers])];
-  const participants = [...new Set([...core, ...(opts.extra ?? [])])].sort((a, b) => a - b);
-  const broadcast = new Map<number, Uint8Array[]>();
-  for (const n of participants) {
-    const p = paramsFor(n);
-    if (liars.has(n)) {
-      const state = prepareParticipant(group, p, n, rng, liars.get(n)!);
-      await cluster!.nodes[n - 1]!.store.saveOperation(state, 'prepare');
-      if (state.dealing) broadcast.set(n, state.dealing.commitments.map((c) => fromHex(c)));
-      continue;
-    }
-    const r = await settle(tr.prepare(n, p));
-    log.push(`prepare ${n}: ${r.ok ? 'ok' : r.e}`);
-    if (!r.ok) return log;
-    if (p.dealers.includes(n)) broadcast.set(n, r.v);
-  }
-  for (const n of participants.filter((x) => paramsFor(x).dealers.includes(x))) {
-    const r = await settle(tr.deal(n, p0.keyName, p0.sessionId));
-    log.push(`deal ${n}: ${r.ok ? JSON.stringify(r.v) : r.e}`);
-  }
-  const qualified = [...p0.dealers].sort((a, b) => a - b);
-  const transcript = transcriptHash({ ...transcriptParams, qualified, dealings: broadcast });
-  for (const n of participants) {
-    const q = [...paramsFor(n).dealers].sort((a, b) => a - b);
-    const r = await settle(tr.finalize(n, p0.keyName, p0.sessionId, q, transcript));
-    log.push(`finalize ${n}: ${r.ok ? 'ok' : r.e}`);
-  }
-  const order = [...p0.receivers, ...p0.dealers.filter((d) => !p0.receivers.includes(d)), ...(opts.extra ?? [])];
-  for (const n of order.filter((x) => !(opts.noCommit ?? []).includes(x))) {
-    const r = await settle(tr.commit(n, p0.keyName, p0.sessionId));
-    log.push(`commit ${n}: ${r.ok ? r.v : r.e}`);
-  }
-  return log;
-}
 
 /** A degree-1 commitment vector [A, B] (A + x·B) through the points (x1, P1) and (x2, P2). */
 function lineThrough(x1: number, P1: Uint8Array, x2: number, P2: Uint8Array): Uint8Array[] {
