@@ -126,9 +126,15 @@ export class KeyManager {
    * minThreshold − 1 liars among them could leave fewer than t honest shares of the version), or
    * when its t is below another branch's (clients that accepted that one refuse a lower t).
    */
-  async resolveFork(keyName: string, version: number, keep: readonly number[]): Promise<{ kept: { epoch: string; holders: number[]; digest: string }; erased: number[]; unreachable: { index: number; reason: string }[]; receipts: Awaited<ReturnType<LifecycleCoordinator['destroy']>>['receipts'] }> {
+  async resolveFork(
+    keyName: string,
+    version: number,
+    keep: readonly number[],
+  ): Promise<{ kept: { epoch: string; holders: number[]; digest: string }; erased: number[]; unreachable: { index: number; reason: string }[]; unasked: { node: number; reason: string }[]; receipts: Awaited<ReturnType<LifecycleCoordinator['destroy']>>['receipts'] }> {
     checkKeyName(keyName);
-    const { claims } = await this.claims(keyName, {});
+    // `unasked`: nodes that did not answer when the records were read. One of them may hold a
+    // branch that had fewer than t voices in reach: it brings the fork back when it returns.
+    const { claims, unreachable: unasked } = await this.claims(keyName, {});
     const policy = { minThreshold: minThresholdOf(this.admin.channels.descriptor) };
     const served = agreeOnVersions(claims, { ...policy, forks: 'serve' });
     const v = served.versions.find((x) => x.version === version);
@@ -144,7 +150,7 @@ export class KeyManager {
     if (problem) throw new KeyError('POLICY_VIOLATION', `the branch of ${keyName}@${version} on nodes ${kept.holders.join(',')} cannot be kept: ${problem}; its branches: ${listed}; nothing erased`);
     const erase = forkErasures(claims, version, kept, branches);
     const r = await this.coordinator.destroy(keyName, version, erase);
-    return { kept: { epoch: kept.epoch, holders: kept.holders, digest: recordDigest(kept) }, erased: r.destroyed, unreachable: r.unreachable, receipts: r.receipts };
+    return { kept: { epoch: kept.epoch, holders: kept.holders, digest: recordDigest(kept) }, erased: r.destroyed, unreachable: r.unreachable, unasked, receipts: r.receipts };
   }
 
   private async version(keyName: string, version: number): Promise<AgreedVersion> {

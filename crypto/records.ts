@@ -337,19 +337,22 @@ export function liveHolders(r: Agreed<VersionRecord>): number[] {
 
 /**
  * The nodes whose share of `version` `key resolve-fork` erases when it keeps `kept`: every holder
- * of another branch, and every node that still reports a live ancestor of another branch that is
- * not an ancestor of the kept one — a stale copy of that branch's line (it missed a refresh on
- * it), which no quorum would ever tell to erase once its branch is gone. Never a holder of the
- * kept branch, nor a node holding a common ancestor (reconcile erases that one on the kept
- * branch's word). Sorted.
+ * of another branch, and every node that reports a live record of the kept branch's key that is
+ * neither the kept record, nor an ancestor of it (within its lineage window: reconcile erases
+ * those on the kept branch's word), nor a descendant of it (a refresh of the kept branch that is
+ * still committing). That covers stale copies of another branch's line (a node that missed a
+ * refresh on it) and a branch with fewer than t voices in reach when the fork was read (its
+ * holders would bring the fork back later). Each such claim decides only its own reporter's
+ * share; malformed ones are skipped. Never a holder of the kept branch. Sorted.
  */
 export function forkErasures(claims: readonly Claimed<VersionRecord>[], version: number, kept: Agreed<VersionRecord>, branches: readonly Agreed<VersionRecord>[]): number[] {
-  const others = branches.filter((b) => b !== kept);
-  const erase = new Set(others.flatMap((b) => b.holders));
+  const erase = new Set(branches.filter((b) => b !== kept).flatMap((b) => b.holders));
+  const keptPrint = recordFingerprint(kept);
   for (const c of claims) {
     // A malformed claim (a liar's) names nothing: it is skipped, never parsed.
     if (c.version !== version || c.state === 'destroyed' || shapeProblem(c, { minThreshold: 1 })) continue;
-    if (others.some((b) => descendsFrom(b, c)) && !descendsFrom(kept, c)) erase.add(c.reporter);
+    if (!sameKey(c, kept) || recordFingerprint(c) === keptPrint || descendsFrom(kept, c) || descendsFrom(c, kept)) continue;
+    erase.add(c.reporter);
   }
   for (const h of kept.holders) erase.delete(h);
   return [...erase].sort((x, y) => x - y);

@@ -300,7 +300,7 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
     }
   });
 
-  it('forkErasures: resolve-fork erases the other branches\' holders and stale copies of their line, never the kept branch\'s line or a common ancestor', () => {
+  it('forkErasures: resolve-fork erases the other branches\' holders, stale copies of their line and under-voiced branches, never the kept branch\'s line or a common ancestor', () => {
     const serve = { minThreshold: 2, forks: 'serve' as const };
     // wide (epoch 1, nodes 1..7) → L2 on {2,4,6} → L3 (a refresh node 6 missed); and R on {1,3,5}.
     const wide: VersionRecord = { ...old, nodeIndices: [1, 2, 3, 4, 5, 6, 7] };
@@ -318,6 +318,15 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
     expect(forkErasures(claims, 1, right, all)).toEqual([2, 4, 6]);
     // Keep L3: R's holders only; node 6's L2 is an ancestor of the kept branch (reconcile's job).
     expect(forkErasures(claims, 1, left, all)).toEqual([1, 3, 5]);
+    // A third branch with one voice in reach (node 13 of {13,14}; 14 silent) is erased too: its
+    // holders would bring the fork back. A refresh of the kept branch still committing (node 15
+    // ahead of R) and a record of another key (node 16) are left alone.
+    const third: VersionRecord = { ...fork, nodeIndices: [13, 14], epoch: '2', commitments: [old.commitments[0]!, ...commitments(2).slice(1)], lineage: nextLineage(wide) };
+    const ahead: VersionRecord = { ...R, nodeIndices: [1, 3, 15], epoch: '3', commitments: [old.commitments[0]!, ...commitments(2).slice(1)], lineage: nextLineage(R) };
+    const otherKey: VersionRecord = { ...R, nodeIndices: [16, 17], commitments: commitments(2) };
+    const more = [claim(13, third, 'active'), claim(15, ahead, 'active'), claim(16, otherKey, 'active')];
+    expect(forkErasures([...claims, ...more], 1, right, all)).toEqual([2, 4, 6, 13]);
+    expect(forkErasures([...claims, ...more], 1, left, all)).toEqual([1, 3, 5, 13, 15]);
     // Claims of another version never count; malformed ones (a liar's) are skipped, not parsed.
     const malformed = [claim(9, { ...L2, version: 2 }, 'active'), claim(10, { ...L2, commitments: [] }, 'active'), claim(11, { ...L2, epoch: 'x' }, 'active'), claim(12, { ...L2, lineage: ['zz'] }, 'active')];
     expect(forkErasures([...claims, ...malformed], 1, right, all)).toEqual([2, 4, 6]);

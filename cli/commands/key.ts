@@ -246,6 +246,12 @@ export function registerKey(program: Command): void {
         await writeReceipts(opts.receipt, { keyName: name, version: opts.version, receipts: r.receipts });
         out(`receipts of nodes ${r.receipts.map((x) => x.node).join(',') || '(none)'} written to ${opts.receipt}`);
       }
+      if (r.unreachable.length === 0 && r.unasked.length > 0) {
+        throw new CliError(
+          `${plural(r.unasked.length, 'node')} did not answer when the records were read (${r.unasked.map((u) => `node ${u.node}: ${u.reason}`).join('; ')}): a branch ${r.unasked.length > 1 ? 'they hold' : 'it holds'} would bring the fork back; run splitkey status when ${r.unasked.length > 1 ? 'they are' : 'it is'} back, and this command again if it shows the fork`,
+          EXIT.incomplete,
+        );
+      }
       if (r.unreachable.length > 0) {
         throw new CliError(
           `${plural(r.unreachable.length, 'node')} of the other branches not reached (${r.unreachable.map((u) => `node ${u.index}: ${u.reason}`).join('; ')}): the fork stays until ${r.unreachable.length > 1 ? 'they are' : 'it is'} erased; run the same command again when ${r.unreachable.length > 1 ? 'they are' : 'it is'} back`,

@@ -341,7 +341,12 @@ describe('attack6: rivalSessions gives an unreachable node no voice', () => {
     expect([chosen.holders, chosen.branches?.map((b) => b.holders)], r.detail).toEqual([[1, 3, 7], [[5, 6]]]);
     await cluster!.start(4);
     const m = await KeyManager.create(await adminClient());
-    await m.resolveFork(name, 1, [4, 5, 6]);
+    // Node 2 (it left in S_main and holds nothing) is down while the records are read: the repair
+    // goes ahead, and says which node it could not ask (a branch it held would come back with it).
+    await cluster!.stopNode(2);
+    const repaired = await m.resolveFork(name, 1, [4, 5, 6]);
+    expect([repaired.erased, repaired.unasked.map((u) => u.node)], r.detail).toEqual([[1, 3, 7], [2]]);
+    await cluster!.start(2);
     const refreshed = await m.refresh(name, 1);
     expect(String(refreshed.epoch), r.detail).toBe(String(Number(chosen.epoch) + 1));
     for (const n of [1, 3, 7]) await cluster!.stopNode(n);
