@@ -82,6 +82,8 @@ interface PoolWorker {
 
 const MAX_REMEMBERED_TENANTS = 10_000;
 const DEFAULT_INLINE_MAX_ELEMENTS = 2;
+/** Requests whose caller left that one turn drops at most (the rest in later turns). */
+const DROP_PER_TURN = 256;
 
 /**
  * Tasks in one queue per tenant; `take` gives the oldest task of the waiting tenant that was
@@ -163,6 +165,7 @@ export class EvaluatePool {
   private nextId = 1;
   private closed = false;
   private inlineScheduled = false;
+  private dispatchScheduled = false;
 
   private constructor(
     group: Group,
@@ -266,14 +269,29 @@ export class EvaluatePool {
     for (const w of this.workers) {
       if (!w.ready || w.task) continue;
       const next = this.nextLive(this.large);
-      if (!next) return;
+      if (!next) {
+        // Stopped at the drop budget with tasks left: go on in a later turn.
+        if (this.large.length > 0 && !this.dispatchScheduled) {
+          this.dispatchScheduled = true;
+          setImmediate(() => {
+            this.dispatchScheduled = false;
+            this.dispatch();
+          });
+        }
+        return;
+      }
       this.post(w, next.task, next.prepared);
     }
   }
 
-  /** The next task of `lane` whose caller is still there, with its share read now. */
+  /**
+   * The next task of `lane` whose caller is still there, with its share read now. Drops at most
+   * DROP_PER_TURN tasks whose caller left (or whose share cannot be read) per call, so that a
+   * queue full of cancelled requests is cleared over several event-loop turns, not in one.
+   */
   private nextLive(lane: FairQueue): { task: Task; prepared: JobKey } | undefined {
-    for (let task = this.take(lane); task; task = this.take(lane)) {
+    let dropped = 0;
+    for (let task = dropped < DROP_PER_TURN ? this.take(lane) : undefined; task; task = ++dropped < DROP_PER_TURN ? this.take(lane) : undefined) {
       if (task.gone()) {
         task.reject(unavailable('the caller left before its turn'));
         continue;

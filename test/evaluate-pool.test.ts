@@ -85,6 +85,35 @@ describe('EvaluatePool lanes', () => {
     expect(order.indexOf('other-batch')).toBe(1);
   });
 
+  it('requests whose caller left are dropped at most 256 per event-loop turn, and the queue behind them is still served', async () => {
+    const p = await start(undefined, 0);
+    let dropped = 0;
+    const gone = Array.from({ length: 1000 }, (_, i) =>
+      p.submit(`tenant-${i}`, elements(1), () => ({ ...key, share: Uint8Array.from(key.share) }), () => true).catch((e: Error) => {
+        expect(e.message).toMatch(/caller left/);
+        dropped++;
+      }),
+    );
+    await new Promise((r) => setImmediate(r));
+    expect(dropped).toBe(256);
+    await Promise.all(gone);
+    expect(dropped).toBe(1000);
+    await p.close();
+    // On the workers' lane too: 600 left requests behind a running batch, then a live one.
+    const w = await start(0, 1);
+    const order: string[] = [];
+    const big = track(w, order, 'big', 'acme', elements(256));
+    const left = Array.from({ length: 600 }, (_, i) => w.submit(`t-${i}`, elements(3), () => ({ ...key, share: Uint8Array.from(key.share) }), () => true).then(() => 'served', () => 'dropped'));
+    const after = track(w, order, 'after', 'acme', elements(3));
+    // When the batch is done, the 600 left requests (never-served tenants: ahead of acme) are
+    // dropped over three turns, then 'after' runs; without the continuation the lane would stall
+    // after the first 256.
+    expect(new Set(await Promise.all(left))).toEqual(new Set(['dropped']));
+    await Promise.all([big, after]);
+    expect(order).toEqual(['big', 'after']);
+    expect(w.queued).toBe(0);
+  });
+
   it('a bad element is refused with the same error inline as on the worker; a left caller is dropped', async () => {
     const p = await start();
     const bad = new Uint8Array(32).fill(0xff);
