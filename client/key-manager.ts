@@ -149,7 +149,22 @@ export class KeyManager {
     const problem = keepProblem(kept, branches, policy);
     if (problem) throw new KeyError('POLICY_VIOLATION', `the branch of ${keyName}@${version} on nodes ${kept.holders.join(',')} cannot be kept: ${problem}; its branches: ${listed}; nothing erased`);
     const erase = forkErasures(claims, version, kept, branches);
-    const r = await this.coordinator.destroy(keyName, version, erase);
+    // Each node erases only the record it reported when these claims were read (a liar that
+    // reported two records of the version, or a malformed one, gets no expectation).
+    const seen = new Map<number, string>();
+    for (const c of claims) {
+      if (c.version !== version || !erase.includes(c.reporter)) continue;
+      let digest: string | undefined;
+      try {
+        digest = recordDigest(c);
+      } catch {
+        digest = undefined;
+      }
+      if (digest === undefined || seen.has(c.reporter)) seen.set(c.reporter, '');
+      else seen.set(c.reporter, digest);
+    }
+    for (const [n, d] of seen) if (d === '') seen.delete(n);
+    const r = await this.coordinator.destroy(keyName, version, erase, seen);
     return { kept: { epoch: kept.epoch, holders: kept.holders, digest: recordDigest(kept) }, erased: r.destroyed, unreachable: r.unreachable, unasked, receipts: r.receipts };
   }
 

@@ -69,8 +69,12 @@ export class GrpcLifecycleTransport implements LifecycleTransport {
     return (await this.call<{ abortedSession: string }>(node, 'AbortOperation', { keyName, sessionId })).abortedSession;
   }
 
-  async destroy(node: number, keyName: string, version: number): Promise<DestroyAnswer> {
-    const r = await this.call<{ destroyedNow: boolean; receipt: Uint8Array; signature: Uint8Array; certificate: string }>(node, 'DestroyVersion', { keyName, keyVersion: version });
+  async destroy(node: number, keyName: string, version: number, expectedRecord?: string): Promise<DestroyAnswer> {
+    const r = await this.call<{ destroyedNow: boolean; receipt: Uint8Array; signature: Uint8Array; certificate: string }>(node, 'DestroyVersion', {
+      keyName,
+      keyVersion: version,
+      ...(expectedRecord ? { expectedRecord: Buffer.from(expectedRecord, 'hex') } : {}),
+    });
     return { destroyedNow: r.destroyedNow, receipt: { node, receipt: Buffer.from(r.receipt).toString('base64'), signature: Buffer.from(r.signature).toString('base64'), certificate: r.certificate } };
   }
 }

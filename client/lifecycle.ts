@@ -73,7 +73,8 @@ export interface LifecycleTransport {
   canary(node: number, keyName: string, sessionId: string, blinded: Uint8Array[], current: boolean): Promise<{ evaluated: Uint8Array[]; proof: Uint8Array }>;
   commit(node: number, keyName: string, sessionId: string): Promise<boolean>;
   abort(node: number, keyName: string, sessionId: string): Promise<string>;
-  destroy(node: number, keyName: string, version: number): Promise<DestroyAnswer>;
+  /** With `expectedRecord` (a record digest, hex), the node erases only if it holds exactly that record. */
+  destroy(node: number, keyName: string, version: number, expectedRecord?: string): Promise<DestroyAnswer>;
 }
 
 /** One node's signed statement that it erased its share (client/receipt.ts verifies it). */
@@ -390,9 +391,12 @@ export class LifecycleCoordinator {
     return { sessionId: session, outcome: 'aborted', unreachable };
   }
 
-  /** Erase a version's shares on every node; reports the nodes that could not be reached. */
-  async destroy(keyName: string, version: number, nodes: number[]): Promise<{ destroyed: number[]; unreachable: { index: number; reason: string }[]; receipts: SignedReceipt[] }> {
-    const res = await onAll(nodes, (n) => this.transport.destroy(n, keyName, version));
+  /**
+   * Erase a version's shares on every node; reports the nodes that could not be reached (or that
+   * refused). `expected`: per node, the digest of the record it must still hold to erase it.
+   */
+  async destroy(keyName: string, version: number, nodes: number[], expected?: ReadonlyMap<number, string>): Promise<{ destroyed: number[]; unreachable: { index: number; reason: string }[]; receipts: SignedReceipt[] }> {
+    const res = await onAll(nodes, (n) => this.transport.destroy(n, keyName, version, expected?.get(n)));
     return {
       destroyed: [...res.ok.keys()].sort((a, b) => a - b),
       unreachable: [...res.failed].map(([index, reason]) => ({ index, reason })),

@@ -579,7 +579,12 @@ export class ShareStore {
    * Erase a version's share (crypto-shredding). Returns false if it was already destroyed. The
    * version is always exact: 0 ("the newest" elsewhere) is refused, never resolved.
    */
-  async destroyVersion(keyName: string, version: number): Promise<boolean> {
+  /**
+   * Erase this node's share of a version (keeping the record, state destroyed). With `expected`
+   * (a record digest, hex), only if the record held is exactly that one: checked in the same turn
+   * as the write begins.
+   */
+  async destroyVersion(keyName: string, version: number, expected?: string): Promise<boolean> {
     try {
       checkKeyName(keyName, 'key_name');
       checkVersion(version, 'key_version');
@@ -587,6 +592,12 @@ export class ShareStore {
       throw invalidArgument((e as Error).message);
     }
     const v = this.resolve(keyName, version);
+    if (expected !== undefined) {
+      const held = recordDigest({ version, threshold: v.record.threshold, nodeIndices: v.record.nodeIndices, commitments: v.commitments, epoch: v.record.epoch, lineage: v.record.lineage ?? [] });
+      if (held !== expected) {
+        throw failedPrecondition(`${keyName}@${version}: this node holds the epoch-${v.record.epoch} record ${held.slice(0, 16)}…, not the record ${expected.slice(0, 16)}… the caller saw; nothing erased`);
+      }
+    }
     if (v.record.state === 'destroyed') return false;
     const record: VersionRecord = { ...v.record, state: 'destroyed' };
     delete record.sealedShare;

@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient } from '../../client/admin.js';
 import { unaryCall, type NodeChannels } from '../../client/channels.js';
-import { checkKeyName, scalarFromBigint } from '../../crypto/index.js';
+import { checkKeyName, fromHex, recordDigest, scalarFromBigint } from '../../crypto/index.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 
 let cluster: TestCluster;
@@ -60,6 +60,23 @@ describe('DestroyVersion', () => {
     expect(cluster.nodes[0]!.store.currentShare(key, 3)).toBeDefined();
     // The store refuses it too, whoever calls it.
     await expect(cluster.nodes[0]!.store.destroyVersion(key, 0)).rejects.toThrow(/key_version/);
+  });
+
+  it('with expected_record, erases only the record the caller saw: another digest is FAILED_PRECONDITION and nothing is erased; a bad length is INVALID_ARGUMENT', async () => {
+    const key = 'acme/destroy-expected';
+    await admin.importKey(key, scalarFromBigint(4711n), 2);
+    const v = cluster.nodes[0]!.store.resolve(key, 1);
+    const digest = recordDigest({ version: 1, threshold: v.record.threshold, nodeIndices: v.record.nodeIndices, commitments: v.commitments, epoch: v.record.epoch, lineage: v.record.lineage ?? [] });
+    // The same record one epoch on (what a refresh since the caller's read would leave).
+    const other = recordDigest({ version: 1, threshold: v.record.threshold, nodeIndices: v.record.nodeIndices, commitments: v.commitments, epoch: v.record.epoch + 1, lineage: v.record.lineage ?? [] });
+    expect(await adminCall(admin.channels, 1, 'DestroyVersion', { keyName: key, keyVersion: 1, expectedRecord: fromHex(other) })).toMatch(
+      new RegExp(`^FAILED_PRECONDITION: acme/destroy-expected@1: this node holds the epoch-1 record ${digest.slice(0, 16)}…, not the record ${other.slice(0, 16)}… the caller saw; nothing erased$`),
+    );
+    expect(await adminCall(admin.channels, 1, 'DestroyVersion', { keyName: key, keyVersion: 1, expectedRecord: fromHex(digest).subarray(0, 31) })).toMatch(/^INVALID_ARGUMENT: expected_record must be a 32-byte record digest or empty, got 31 bytes$/);
+    expect(cluster.nodes[0]!.store.currentShare(key, 1)).toBeDefined();
+    expect(await adminCall(admin.channels, 1, 'DestroyVersion', { keyName: key, keyVersion: 1, expectedRecord: fromHex(digest) })).toBe('OK');
+    expect(cluster.nodes[0]!.store.currentShare(key, 1)).toBeUndefined();
+    expect(cluster.nodes[1]!.store.currentShare(key, 1)).toBeDefined();
   });
 });
 

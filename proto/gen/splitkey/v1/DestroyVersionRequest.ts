@@ -4,9 +4,11 @@
 export interface DestroyVersionRequest {
   'keyName'?: (string);
   'keyVersion'?: (number);
+  'expectedRecord'?: (Buffer | Uint8Array | string);
 }
 
 export interface DestroyVersionRequest__Output {
   'keyName': (string);
   'keyVersion': (number);
+  'expectedRecord': (Buffer);
 }
