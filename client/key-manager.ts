@@ -119,9 +119,10 @@ export class KeyManager {
    * committed: README "Trust anchors", attack6 F6-1/F6-2). Keeps the branch whose holders are
    * exactly `keep` (the operator names it: `splitkey status` lists the branches) and erases the
    * version's share on every holder of the other branches (DestroyVersion on those nodes only,
-   * with their signed receipts), and on nodes still holding a stale ancestor of another branch only
-   * (crypto/records.ts `forkErasures`). The kept branch is untouched; once the others are erased it is the
-   * version for lifecycle too. Refused, before anything is erased, when the version is not a fork
+   * with their signed receipts), and on every node reporting another record of the key that is
+   * neither the kept one nor its ancestor or descendant (crypto/records.ts `forkErasures`); each
+   * node erases only the record it reported (DestroyVersion `expected_record`). The kept branch is
+   * untouched; once the others are erased it is the version for lifecycle too. Refused, before anything is erased, when the version is not a fork
    * of one key, when the kept branch has fewer than t + minThreshold − 1 live holders (then
    * minThreshold − 1 liars among them could leave fewer than t honest shares of the version), or
    * when its t is below another branch's (clients that accepted that one refuse a lower t).

@@ -229,7 +229,7 @@ export function registerKey(program: Command): void {
     key
       .command('resolve-fork')
       .argument('<name>', nameHelp)
-      .description("repair a version forked into two records of one key (two refreshes or reshares of one record that both committed): keep one branch, erase the version's share on the other branches' holders (and stale copies of their line)")
+      .description("repair a version forked into two records of one key (two refreshes or reshares of one record that both committed): keep one branch, erase the version's share on the other branches' holders (and on nodes holding other records of the key that would bring the fork back)")
       .requiredOption('--version <v>', 'the forked version, 1 or more', versionNumber)
       .requiredOption('--keep <list>', 'the holders of the branch to keep, e.g. 2,4,5 (splitkey status lists each branch and its live holders; it needs t + minThreshold − 1 live ones)', nodeList)
       .option('--receipt <file>', 'write the erasing nodes’ signed destroy receipts here')
@@ -254,7 +254,7 @@ export function registerKey(program: Command): void {
       }
       if (r.unreachable.length > 0) {
         throw new CliError(
-          `${plural(r.unreachable.length, 'node')} of the other branches not reached (${r.unreachable.map((u) => `node ${u.index}: ${u.reason}`).join('; ')}): the fork stays until ${r.unreachable.length > 1 ? 'they are' : 'it is'} erased; run the same command again when ${r.unreachable.length > 1 ? 'they are' : 'it is'} back`,
+          `${plural(r.unreachable.length, 'node')} of the other branches not reached or refused (${r.unreachable.map((u) => `node ${u.index}: ${u.reason}`).join('; ')}): the fork stays until ${r.unreachable.length > 1 ? 'they are' : 'it is'} erased; run the same command again when ${r.unreachable.length > 1 ? 'they are' : 'it is'} back`,
           r.erased.length > 0 ? EXIT.incomplete : EXIT.failed,
         );
       }
