@@ -419,25 +419,25 @@ export class ThresholdEvaluator {
   /**
    * `collect` on the version's record, and on a same-key fork's other branches in turn when it
    * cannot gather t verified answers (each branch's answers are checked against its own public
-   * shares; any branch yields k·B). The error, if every branch fails, is the first branch's —
-   * unless a later branch's says our key information is stale (then that one, so the caller
-   * fetches it again).
+   * shares; any branch yields k·B). If every branch fails, the error names every branch's failed
+   * nodes (the first branch's t): an invalid proof anywhere stays visible, and a later branch's
+   * "wrong epoch" still tells the caller its key information is stale.
    */
   private async collectOnBranches(keyName: string, v: VerifiedVersion, B: Element[], inverses: Scalar[]): Promise<{ responses: CheckOutcome[]; failures: NodeFailure[]; speculation?: Speculation }> {
     try {
       return await this.collect(keyName, v, B, inverses);
     } catch (e) {
-      if (!(e instanceof ThresholdError)) throw e;
-      let error = e;
-      for (const b of v.branches ?? []) {
+      if (!(e instanceof ThresholdError) || !v.branches?.length) throw e;
+      const failures = [...e.failures];
+      for (const b of v.branches) {
         try {
           return await this.collect(keyName, b, B, inverses);
         } catch (next) {
           if (!(next instanceof ThresholdError)) throw next;
-          if (!isStale(error) && isStale(next)) error = next;
+          for (const f of next.failures) if (!failures.some((x) => x.index === f.index)) failures.push(f);
         }
       }
-      throw error;
+      throw new ThresholdError(e.keyName, e.version, e.threshold, e.valid, failures);
     }
   }
 

@@ -36,6 +36,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ThresholdError } from '../../client/errors.js';
 import { KeyManager } from '../../client/key-manager.js';
 import { GrpcLifecycleTransport } from '../../client/lifecycle-grpc.js';
 import {
@@ -318,6 +319,12 @@ describe('attack6: rivalSessions gives an unreachable node no voice', () => {
     const down = chosen.holders.filter((h) => h !== 3);
     for (const n of down) await cluster!.stopNode(n);
     expect(toHex(await c.oprf(name, r.input, { version: 1 })), `${r.detail}; chosen ${chosen.holders}; stopped ${down}`).toBe(r.before);
+    // Both branches below t: the error names the failed nodes of every branch, not only the first's.
+    const other = chosen.branches![0]!.holders.filter((h) => h !== 3);
+    for (const n of other) await cluster!.stopNode(n);
+    const failed = await c.oprf(name, r.input, { version: 1 }).then(() => undefined, (e: unknown) => e as ThresholdError);
+    expect(failed, r.detail).toBeInstanceOf(ThresholdError);
+    expect(failed!.failures.map((f) => f.index).sort((x, y) => x - y), r.detail).toEqual([...chosen.holders, ...chosen.branches![0]!.holders].filter((h, i, all) => all.indexOf(h) === i && h !== 3).sort((x, y) => x - y));
   });
 
   /**
