@@ -211,7 +211,7 @@ export function agreeOnVersions(claims: readonly Claimed<VersionRecord>[], polic
       for (const other of reports) {
         if (!prints.has(recordFingerprint(other)) && !exempt.has(other.reporter) && !out.suspects.some((s) => s.index === other.reporter && s.version === version)) {
           const reason = agreed.some((a) => descendsFrom(a, other))
-            ? `reports epoch ${other.epoch} of version ${version}, an ancestor of ${what} (stale: it missed a refresh or reshare, or lies)`
+            ? `reports epoch ${other.epoch} of version ${version}, an ancestor of ${agreed.length > 1 ? 'a branch of its fork' : what} (stale: it missed a refresh or reshare, or lies)`
             : other.nodeIndices.includes(other.reporter) && agreed.some((a) => sameKey(a, other) && sharesAncestor(a, other))
               ? `reports epoch ${other.epoch} of version ${version}, another branch of the same key that fewer than its t nodes confirm (a fork's branch whose other holders are out of reach, or a lie)`
               : `reports a record of version ${version} that differs from ${what}`;

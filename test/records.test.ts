@@ -313,6 +313,8 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
     const left = all.find((b) => b.epoch === '3')!;
     const right = all.find((b) => b.holders.includes(1))!;
     expect([left.holders, right.holders]).toEqual([[2, 4], [1, 3, 5]]);
+    // Node 6's L2 is an ancestor of one branch (L3), not of both: named stale, not a sibling branch.
+    expect(a.suspects.find((x) => x.index === 6)!.reason).toMatch(/^reports epoch 2 of version 1, an ancestor of a branch of its fork \(stale/);
     // Keep R: L3's holders, and node 6 (L2 is L3's ancestor, not R's). Node 7 holds the common
     // ancestor (reconcile erases it by R); node 8 already erased.
     expect(forkErasures(claims, 1, right, all)).toEqual([2, 4, 6]);
@@ -330,6 +332,24 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
     // Claims of another version never count; malformed ones (a liar's) are skipped, not parsed.
     const malformed = [claim(9, { ...L2, version: 2 }, 'active'), claim(10, { ...L2, commitments: [] }, 'active'), claim(11, { ...L2, epoch: 'x' }, 'active'), claim(12, { ...L2, lineage: ['zz'] }, 'active')];
     expect(forkErasures([...claims, ...malformed], 1, right, all)).toEqual([2, 4, 6]);
+    // The result is sorted whatever order the claims came in; a node outside R's node set that
+    // reports R's exact record (no voice, no share to erase) is left alone.
+    expect(forkErasures([claim(18, R, 'active'), ...more, ...claims].reverse(), 1, right, all)).toEqual([2, 4, 6, 13]);
+  });
+
+  it('forkErasures: a branch holder that already erased (its claim says destroyed) is asked again, for its receipt', () => {
+    const serve = { minThreshold: 2, forks: 'serve' as const };
+    const wide: VersionRecord = { ...old, nodeIndices: [1, 2, 3, 4, 5, 6, 7] };
+    const L: VersionRecord = { ...moved, nodeIndices: [2, 4, 6], lineage: nextLineage(wide) };
+    const R: VersionRecord = { ...fork, nodeIndices: [1, 3, 5], epoch: '2', lineage: nextLineage(wide) };
+    // L: 2 and 4 live, 6 erased already (an interrupted resolve-fork); R: three live holders.
+    const claims = [claim(2, L, 'active'), claim(4, L, 'active'), claim(6, L, 'destroyed'), ...[1, 3, 5].map((i) => claim(i, R, 'active'))];
+    const a = agreeOnVersions(claims, serve);
+    const all = [a.versions[0]!, ...a.versions[0]!.branches!];
+    const right = all.find((b) => b.holders.includes(1))!;
+    const left = all.find((b) => b.holders.includes(2))!;
+    expect(left.holders).toEqual([2, 4, 6]);
+    expect(forkErasures(claims, 1, right, all)).toEqual([2, 4, 6]);
   });
 
   it('keepProblem: a branch kept alone needs t + minThreshold − 1 live holders, and a t no lower than another branch\'s', () => {
@@ -468,14 +488,17 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
     const right: VersionRecord = { ...fork, epoch: '2', lineage: nextLineage(wide) };
     const third: VersionRecord = { ...moved, nodeIndices: [5, 6], commitments: [old.commitments[0]!, ...commitments(2).slice(1)], lineage: nextLineage(wide) };
     const otherKey: VersionRecord = { ...wide, commitments: commitments(2) };
-    const claims = [claim(2, left, 'active'), claim(4, left, 'active'), claim(1, right, 'active'), claim(3, right, 'active'), claim(5, third, 'active'), claim(7, wide, 'active'), claim(6, otherKey, 'active')];
+    // Node 8: a record of another key that names the same ancestor (a sibling's lineage, not its key).
+    const otherKeySibling: VersionRecord = { ...left, nodeIndices: [2, 4, 8], commitments: commitments(2) };
+    const claims = [claim(2, left, 'active'), claim(4, left, 'active'), claim(1, right, 'active'), claim(3, right, 'active'), claim(5, third, 'active'), claim(7, wide, 'active'), claim(6, otherKey, 'active'), claim(8, otherKeySibling, 'active')];
     for (const order of [claims, [...claims].reverse()]) {
       const a = agreeOnVersions(order, serve);
       expect(a.forks.map((f) => f.branches.map((b) => b.holders).sort())).toEqual([[[1, 3], [2, 4]]]);
       const reasons = Object.fromEntries(a.suspects.map((x) => [x.index, x.reason]));
-      expect(Object.keys(reasons).map(Number).sort()).toEqual([5, 6, 7]);
+      expect(Object.keys(reasons).map(Number).sort()).toEqual([5, 6, 7, 8]);
+      expect(reasons[8]).toMatch(/^reports a record of version 1 that differs from every branch of its fork$/);
       expect(reasons[5]).toMatch(/^reports epoch 2 of version 1, another branch of the same key that fewer than its t nodes confirm/);
-      expect(reasons[7]).toMatch(/^reports epoch 1 of version 1, an ancestor of every branch of its fork \(stale/);
+      expect(reasons[7]).toMatch(/^reports epoch 1 of version 1, an ancestor of a branch of its fork \(stale/);
       expect(reasons[6]).toMatch(/^reports a record of version 1 that differs from every branch of its fork$/);
     }
   });
