@@ -166,7 +166,8 @@ function buildSodiumGroup(s: typeof Sodium, expand_message_xmd: typeof import('@
   const group: Group = {
     name: 'sodium',
     library: 'libsodium wasm',
-    isCanonicalElement: (bytes) => isAllZero(bytes) || s.crypto_core_ristretto255_is_valid_point(bytes),
+    // libsodium's check rejects the identity (canonical here) and throws on another length.
+    isCanonicalElement: (bytes) => bytes.length === ELEMENT_LENGTH && (isAllZero(bytes) || s.crypto_core_ristretto255_is_valid_point(bytes)),
     mul: (k, P) => s.crypto_scalarmult_ristretto255(requireNonZero(k, 'mul'), P),
     mulBase: (k) => s.crypto_scalarmult_ristretto255_base(requireNonZero(k, 'mulBase')),
     add: (P, Q) => s.crypto_core_ristretto255_add(P, Q),

@@ -142,6 +142,10 @@ describe('decoding, scalars and randomScalar on every backend', () => {
       expect(() => decodeElement(group, [...GENERATOR] as unknown as Uint8Array, 'pkS')).toThrow('pkS: expected a byte string');
       expect(() => decodeElement(group, Uint8Array.of(2, ...new Uint8Array(31)), 'pkS')).toThrow('pkS: not a canonical ristretto255 encoding');
       expect(decodeElement(group, GENERATOR, 'pkS')).toBe(GENERATOR);
+      // The backend itself refuses other lengths: not canonical, and named where a batch is packed.
+      for (const n of [0, 31, 33]) expect(group.isCanonicalElement(new Uint8Array(n).fill(n === 33 ? 0 : 2))).toBe(false);
+      expect(group.isCanonicalElement(GENERATOR.subarray(0, 31))).toBe(false);
+      expect(() => group.multiScalarMul([scalarFromBigint(3n)], [GENERATOR.subarray(0, 31)])).toThrow(group.name === 'native' ? /points: expected 32 bytes, got 31/ : /./);
     });
 
     it(`${group.name}: zero scalars are refused where the result would be the identity or undefined`, () => {
