@@ -346,7 +346,7 @@ export function liveHolders(r: Agreed<VersionRecord>): number[] {
  * share; malformed ones are skipped. Never a holder of the kept branch. Sorted.
  */
 export function forkErasures(claims: readonly Claimed<VersionRecord>[], version: number, kept: Agreed<VersionRecord>, branches: readonly Agreed<VersionRecord>[]): number[] {
-  const erase = new Set(branches.filter((b) => b !== kept).flatMap((b) => b.holders));
+  const erase = new Set(branches.flatMap((b) => b.holders)); // the kept branch's are taken out below
   const keptPrint = recordFingerprint(kept);
   for (const c of claims) {
     // A malformed claim (a liar's) names nothing: it is skipped, never parsed.

@@ -119,6 +119,13 @@ describe('agreeOnVersions', () => {
     ]);
   });
 
+  it('a lone stale voice beside an agreed record is named as an ancestor of it, not a dissenter', () => {
+    const next: VersionRecord = { ...honest, epoch: '2', commitments: [honest.commitments[0]!, ...commitments(3).slice(1)], lineage: nextLineage(honest) };
+    const a = agreeOnVersions([...everyone(next, 'active', [1, 2, 3]), claim(4, honest, 'active')], policy);
+    expect(a.versions.map((v) => v.epoch)).toEqual(['2']);
+    expect(a.suspects).toEqual([{ index: 4, version: 1, reason: 'reports epoch 1 of version 1, an ancestor of the one 3 nodes agree on (stale: it missed a refresh or reshare, or lies)' }]);
+  });
+
   it('a node reporting one version twice gets no voice and is named', () => {
     const a = agreeOnVersions([claim(1, honest, 'active'), claim(1, { ...honest, epoch: '2' }, 'active'), ...everyone(honest, 'active', [2, 3])], policy);
     expect(a.versions).toEqual([]);
@@ -335,6 +342,7 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
     // The result is sorted whatever order the claims came in; a node outside R's node set that
     // reports R's exact record (no voice, no share to erase) is left alone.
     expect(forkErasures([claim(18, R, 'active'), ...more, ...claims].reverse(), 1, right, all)).toEqual([2, 4, 6, 13]);
+    expect(forkErasures([...claims, ...more].reverse(), 1, left, all)).toEqual([1, 3, 5, 13, 15]);
   });
 
   it('forkErasures: a branch holder that already erased (its claim says destroyed) is asked again, for its receipt', () => {
