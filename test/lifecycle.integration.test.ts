@@ -122,8 +122,19 @@ describe('DKG', () => {
       if ((await node5.reconcile()).length === 0) await new Promise((r) => setTimeout(r, 250));
     }
     expect(node5.store.currentShare(KEY, 1), 'the restored node erased its old-epoch share').toBeUndefined();
-    const ok = await c.evaluator.evaluate(KEY, 1, [input]);
-    expect(toHex(ok.outputs[0]!)).toBe(expected);
+    // The client's channels to nodes 3 and 4 may still be in gRPC's reconnect backoff (about a
+    // second after the failures above): it is served again once they reconnect.
+    let ok: Awaited<ReturnType<typeof c.evaluator.evaluate>> | undefined;
+    let lastError: unknown;
+    for (let i = 0; i < 40 && !ok; i++) {
+      ok = await c.evaluator.evaluate(KEY, 1, [input]).catch((e: unknown) => {
+        lastError = e;
+        return undefined;
+      });
+      if (!ok) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(ok, `still not served: ${String(lastError)}`).toBeDefined();
+    expect(toHex(ok!.outputs[0]!)).toBe(expected);
     await Promise.all([c.close(), rm(backup, { recursive: true })]);
     // Refresh needs every member. Node 5 answers but holds nothing of v1 (it erased its stale share): it needs a reshare.
     const stale = (await manager.refresh(KEY, 1).catch((e) => e)) as LifecycleAbort;
