@@ -153,18 +153,15 @@ export class KeyManager {
     // Each node erases only the record it reported when these claims were read (a liar that
     // reported two records of the version, or a malformed one, gets no expectation).
     const seen = new Map<number, string>();
-    for (const c of claims) {
-      if (c.version !== version || !erase.includes(c.reporter)) continue;
-      let digest: string | undefined;
+    for (const n of erase) {
+      const reported = claims.filter((c) => c.version === version && c.reporter === n);
+      if (reported.length !== 1) continue;
       try {
-        digest = recordDigest(c);
+        seen.set(n, recordDigest(reported[0]!));
       } catch {
-        digest = undefined;
+        // malformed: no expectation
       }
-      if (digest === undefined || seen.has(c.reporter)) seen.set(c.reporter, '');
-      else seen.set(c.reporter, digest);
     }
-    for (const [n, d] of seen) if (d === '') seen.delete(n);
     const r = await this.coordinator.destroy(keyName, version, erase, seen);
     return { kept: { epoch: kept.epoch, holders: kept.holders, digest: recordDigest(kept) }, erased: r.destroyed, unreachable: r.unreachable, unasked, receipts: r.receipts };
   }

@@ -290,8 +290,9 @@ export class EvaluatePool {
    * queue full of cancelled requests is cleared over several event-loop turns, not in one.
    */
   private nextLive(lane: FairQueue): { task: Task; prepared: JobKey } | undefined {
-    let dropped = 0;
-    for (let task = dropped < DROP_PER_TURN ? this.take(lane) : undefined; task; task = ++dropped < DROP_PER_TURN ? this.take(lane) : undefined) {
+    for (let dropped = 0; dropped < DROP_PER_TURN; dropped++) {
+      const task = this.take(lane);
+      if (!task) return undefined;
       if (task.gone()) {
         task.reject(unavailable('the caller left before its turn'));
         continue;

@@ -576,13 +576,10 @@ export class ShareStore {
   }
 
   /**
-   * Erase a version's share (crypto-shredding). Returns false if it was already destroyed. The
-   * version is always exact: 0 ("the newest" elsewhere) is refused, never resolved.
-   */
-  /**
-   * Erase this node's share of a version (keeping the record, state destroyed). With `expected`
-   * (a record digest, hex), only if the record held is exactly that one: checked in the same turn
-   * as the write begins.
+   * Erase a version's share (crypto-shredding), keeping its record as destroyed. Returns false if
+   * it was already destroyed. The version is always exact: 0 ("the newest" elsewhere) is refused,
+   * never resolved. With `expected` (a record digest, hex), only if the record held is exactly
+   * that one, checked in the same turn as the write begins.
    */
   async destroyVersion(keyName: string, version: number, expected?: string): Promise<boolean> {
     try {

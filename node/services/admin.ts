@@ -237,8 +237,9 @@ function lifecycleHandlers(rt: NodeRuntime, admin: AdminCheck): Pick<
       requireCapability(scoped(call, audit, req.keyName, req.keyVersion), 'destroy');
       // Never "the newest": a destructive call names its version exactly.
       check.version(req.keyVersion);
-      const expected = req.expectedRecord.length === 0 ? undefined : Buffer.from(req.expectedRecord).toString('hex');
-      if (expected !== undefined && req.expectedRecord.length !== 32) throw invalidArgument(`expected_record must be a 32-byte record digest or empty, got ${req.expectedRecord.length} bytes`);
+      const given = req.expectedRecord.length;
+      if (given !== 0 && given !== 32) throw invalidArgument(`expected_record must be a 32-byte record digest or empty, got ${given} bytes`);
+      const expected = given === 0 ? undefined : Buffer.from(req.expectedRecord).toString('hex');
       audit.detail = expected ? `destroy: erase this node's share of record ${expected}` : 'destroy: erase this node\'s share';
       const destroyedNow = await rt.store.destroyVersion(req.keyName, req.keyVersion, expected);
       if (destroyedNow) rt.log.warn({ key: req.keyName, version: req.keyVersion }, 'version destroyed: share erased');
