@@ -343,7 +343,9 @@ export function liveHolders(r: Agreed<VersionRecord>): number[] {
  * still committing). That covers stale copies of another branch's line (a node that missed a
  * refresh on it) and a branch with fewer than t voices in reach when the fork was read (its
  * holders would bring the fork back later). Each such claim decides only its own reporter's
- * share; malformed ones are skipped. Never a holder of the kept branch. Sorted.
+ * share; malformed ones are skipped, and so is a newer record whose full lineage window no longer
+ * reaches back to the kept one (it may descend from it beyond the window). Never a holder of the
+ * kept branch. Sorted.
  */
 export function forkErasures(claims: readonly Claimed<VersionRecord>[], version: number, kept: Agreed<VersionRecord>, branches: readonly Agreed<VersionRecord>[]): number[] {
   const erase = new Set(branches.flatMap((b) => b.holders)); // the kept branch's are taken out below
@@ -352,6 +354,7 @@ export function forkErasures(claims: readonly Claimed<VersionRecord>[], version:
     // A malformed claim (a liar's) names nothing: it is skipped, never parsed.
     if (c.version !== version || c.state === 'destroyed' || shapeProblem(c, { minThreshold: 1 })) continue;
     if (!sameKey(c, kept) || recordFingerprint(c) === keptPrint || descendsFrom(kept, c) || descendsFrom(c, kept)) continue;
+    if (BigInt(c.epoch) > BigInt(kept.epoch) && (c.lineage ?? []).length >= MAX_LINEAGE) continue;
     erase.add(c.reporter);
   }
   for (const h of kept.holders) erase.delete(h);

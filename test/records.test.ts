@@ -343,6 +343,14 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
     // reports R's exact record (no voice, no share to erase) is left alone.
     expect(forkErasures([claim(18, R, 'active'), ...more, ...claims].reverse(), 1, right, all)).toEqual([2, 4, 6, 13]);
     expect(forkErasures([...claims, ...more].reverse(), 1, left, all)).toEqual([1, 3, 5, 13, 15]);
+    // A record of R's line more than MAX_LINEAGE refreshes on (node 19, its window no longer names
+    // R) may descend from the kept record: left alone. A newer sibling with room in its window
+    // that does not name R (node 13's line one refresh on, node 20) is still erased.
+    let far: VersionRecord = { ...R, nodeIndices: [1, 3, 19] };
+    for (let e = 3; e <= 3 + MAX_LINEAGE; e++) far = { ...far, epoch: String(e), lineage: nextLineage(far) };
+    expect(far.lineage).not.toContain(recordDigest(R));
+    const thirdNext: VersionRecord = { ...third, nodeIndices: [13, 20], epoch: '3', lineage: nextLineage(third) };
+    expect(forkErasures([...claims, claim(19, far, 'active'), claim(20, thirdNext, 'active')], 1, right, all)).toEqual([2, 4, 6, 20]);
   });
 
   it('forkErasures: a branch holder that already erased (its claim says destroyed) is asked again, for its receipt', () => {
