@@ -364,6 +364,23 @@ export class LifecycleHandler {
     });
   }
 
+  /**
+   * Crypto-shred this node's share of keyName@version (Admin.DestroyVersion) under the key's lock,
+   * so no commit, rotation or reconcile of the key writes between the check and the erasure. A
+   * pending session on that version is dropped in the same write, whatever its phase: it would
+   * otherwise bring the key back (a refresh rewrites the share; a reshare's new holders commit
+   * while the dealers look ready), and its pending share is key material of the version too. A
+   * node that holds no such version drops its pending session on it (a new holder of an unfinished
+   * reshare) and answers NOT_FOUND.
+   */
+  destroy(keyName: string, version: number, expected?: string): Promise<boolean> {
+    return this.withLock(keyName, async () => {
+      const op = await this.store.loadOperation(keyName).catch(() => undefined);
+      const pendingSession = op?.params.version === version ? op.params.sessionId : undefined;
+      return this.store.destroyVersion(keyName, version, expected, pendingSession);
+    });
+  }
+
   /** Run `fn` with the key's lock held (node/reconcile.ts). */
   locked<T>(keyName: string, fn: () => Promise<T>): Promise<T> {
     return this.withLock(keyName, fn);

@@ -261,6 +261,9 @@ export class PvkmNode {
   get store(): ShareStore {
     return this.runtime.store;
   }
+  get lifecycle(): LifecycleHandler {
+    return this.runtime.lifecycle;
+  }
   flushAudit(): Promise<void> {
     return this.audit.flush();
   }

@@ -522,6 +522,8 @@ export class ShareStore {
     const existing = this.keys.get(p.keyName)?.get(p.version);
     const ops: ({ type: 'put'; key: string; value: string } | { type: 'del'; key: string })[] = [];
     let record: VersionRecord | undefined;
+    // A destroyed version stays destroyed: no session writes a share into it or replaces its record.
+    if (existing?.record.state === 'destroyed') throw failedPrecondition(`version ${p.version} of ${p.keyName} was destroyed on node ${this.nodeIndex}; session ${p.sessionId} cannot commit onto it (abort it)`);
     if (p.receivers.includes(this.nodeIndex)) {
       if (state.phase !== 'ready' || !state.ready) throw failedPrecondition(`operation ${p.sessionId} is not ready to commit on this node`);
       record = {
@@ -579,31 +581,50 @@ export class ShareStore {
    * Erase a version's share (crypto-shredding), keeping its record as destroyed. Returns false if
    * it was already destroyed. The version is always exact: 0 ("the newest" elsewhere) is refused,
    * never resolved. With `expected` (a record digest, hex), only if the record held is exactly
-   * that one, checked in the same turn as the write begins.
+   * that one, checked in the same turn as the write begins. `pendingSession` names this node's
+   * pending session on the same version (node/lifecycle.ts `destroy`): it is deleted in the same
+   * write, and also when this node holds no such version (then NOT_FOUND all the same). Callers
+   * hold the key's lifecycle lock.
    */
-  async destroyVersion(keyName: string, version: number, expected?: string): Promise<boolean> {
+  async destroyVersion(keyName: string, version: number, expected?: string, pendingSession?: string): Promise<boolean> {
     try {
       checkKeyName(keyName, 'key_name');
       checkVersion(version, 'key_version');
     } catch (e) {
       throw invalidArgument((e as Error).message);
     }
-    const v = this.resolve(keyName, version);
+    let v: LoadedVersion;
+    try {
+      v = this.resolve(keyName, version);
+    } catch (e) {
+      if (pendingSession === undefined) throw e;
+      await this.db.del(opKey(keyName), { sync: true });
+      this.log.warn({ key: keyName, version, session: pendingSession }, 'pending lifecycle session dropped: its version is being destroyed');
+      throw notFound(`${(e as Error & { details?: string }).details ?? (e as Error).message}; this node's pending session ${pendingSession} on that version was dropped (its share was key material of the version being destroyed)`);
+    }
     if (expected !== undefined) {
       const held = recordDigest({ version, threshold: v.record.threshold, nodeIndices: v.record.nodeIndices, commitments: v.commitments, epoch: v.record.epoch, lineage: v.record.lineage ?? [] });
       if (held !== expected) {
         throw failedPrecondition(`${keyName}@${version}: this node holds the epoch-${v.record.epoch} record ${held.slice(0, 16)}…, not the record ${expected.slice(0, 16)}… the caller saw; nothing erased`);
       }
     }
-    if (v.record.state === 'destroyed') return false;
+    const dropOp = pendingSession === undefined ? [] : [{ type: 'del' as const, key: opKey(keyName) }];
+    if (v.record.state === 'destroyed') {
+      if (dropOp.length > 0) {
+        await this.db.batch(dropOp, { sync: true });
+        this.log.warn({ key: keyName, version, session: pendingSession }, 'pending lifecycle session dropped: its version was destroyed');
+      }
+      return false;
+    }
     const record: VersionRecord = { ...v.record, state: 'destroyed' };
     delete record.sealedShare;
     crashPoint('destroy:before-write');
-    await this.db.put(versionKey(keyName, version), JSON.stringify(record), { sync: true });
+    await this.db.batch([{ type: 'put', key: versionKey(keyName, version), value: JSON.stringify(record) }, ...dropOp], { sync: true });
     crashPoint('destroy:after-write');
     v.share?.fill(0);
     this.install({ ...v, record, share: undefined, unavailable: undefined });
     await this.compactKey(versionKey(keyName, version));
+    if (dropOp.length > 0) this.log.warn({ key: keyName, version, session: pendingSession }, 'pending lifecycle session dropped: its version was destroyed');
     return true;
   }
 

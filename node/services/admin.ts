@@ -241,7 +241,7 @@ function lifecycleHandlers(rt: NodeRuntime, admin: AdminCheck): Pick<
       if (given !== 0 && given !== 32) throw invalidArgument(`expected_record must be a 32-byte record digest or empty, got ${given} bytes`);
       const expected = given === 0 ? undefined : Buffer.from(req.expectedRecord).toString('hex');
       audit.detail = expected ? `destroy: erase this node's share of record ${expected}` : 'destroy: erase this node\'s share';
-      const destroyedNow = await rt.store.destroyVersion(req.keyName, req.keyVersion, expected);
+      const destroyedNow = await lc().destroy(req.keyName, req.keyVersion, expected);
       if (destroyedNow) rt.log.warn({ key: req.keyName, version: req.keyVersion }, 'version destroyed: share erased');
       const record = rt.store.resolve(req.keyName, req.keyVersion).record;
       return { destroyedNow, ...(await receipts.sign(record)) };
