@@ -139,13 +139,19 @@ export class KeyManager {
     const policy = { minThreshold: minThresholdOf(this.admin.channels.descriptor) };
     const served = agreeOnVersions(claims, { ...policy, forks: 'serve' });
     const v = served.versions.find((x) => x.version === version);
-    if (!v?.branches || !served.forks.some((f) => f.version === version)) {
+    const forked = v?.branches !== undefined && served.forks.some((f) => f.version === version);
+    // Run again after a repair that could not reach every node: the erased branch now has fewer
+    // than t live holders and minThreshold that erased, so the version is agreed on the kept
+    // record, but a holder that was away may still hold a share of the other branch. Kept by
+    // name, the agreed record is repaired by the same rule (its leftovers are erased, or nothing).
+    const rerun = !forked && v !== undefined && v.state !== 'destroyed' && sameNodes(v.holders, keep);
+    if (!forked && !rerun) {
       const why = agreeOnVersions(claims, policy).conflicts.find((c) => c.version === version)?.reason;
       throw new KeyError('KEY_INFO_DISAGREEMENT', `${keyName}@${version} is not a fork of one key${why ? `: ${why}` : ' (its record is agreed or unknown)'}; nothing erased`);
     }
-    const branches = [v, ...v.branches];
+    const branches = [v!, ...(v!.branches ?? [])];
     const listed = branches.map((b) => `epoch ${b.epoch}, t = ${b.threshold}, on nodes ${b.holders.join(',')} (${liveHolders(b).length} live)`).join(' / ');
-    const kept = branches.find((b) => b.holders.length === keep.length && b.holders.every((x) => keep.includes(x)));
+    const kept = branches.find((b) => sameNodes(b.holders, keep));
     if (!kept) throw new KeyError('KEY_INFO_DISAGREEMENT', `no branch of ${keyName}@${version} is held by exactly nodes ${[...keep].sort((x, y) => x - y).join(',')}; its branches: ${listed}; nothing erased`);
     const problem = keepProblem(kept, branches, policy);
     if (problem) throw new KeyError('POLICY_VIOLATION', `the branch of ${keyName}@${version} on nodes ${kept.holders.join(',')} cannot be kept: ${problem}; its branches: ${listed}; nothing erased`);
@@ -263,4 +269,10 @@ export class KeyManager {
   abortOp(keyName: string) {
     return this.coordinator.resolvePending(keyName, this.nodes);
   }
+}
+
+/** Whether two node lists name the same set of nodes. */
+function sameNodes(a: readonly number[], b: readonly number[]): boolean {
+  const set = (l: readonly number[]) => [...new Set(l)].sort((x, y) => x - y).join();
+  return set(a) === set(b);
 }

@@ -361,6 +361,39 @@ describe('attack6: rivalSessions gives an unreachable node no voice', () => {
     const now = (await c.keyInfo(name)).versions[0]!;
     expect([now.epoch, now.holders, now.branches ?? []], r.detail).toEqual([String(refreshed.epoch), [4, 5, 6], []]);
   });
+
+  /**
+   * A6-2p. After A6-2's fork, the operator keeps {4,5,6} while node 7 (a holder of the other branch)
+   * is down: nodes 1 and 3 erase, node 7 is "not reached", and the CLI says to run the same command
+   * again when it is back. Run again, the version was agreed once more (the other branch has one
+   * live holder and two that erased) and the repair answered "not a fork", so node 7 kept its share
+   * of the other branch for ever. Now the rerun erases it, and only it.
+   */
+  it('A6-2p: `key resolve-fork` run again once an unreached holder of the erased branch is back erases its share', { timeout: 120_000 }, async () => {
+    const name = 'acme/partition-fork-rerun';
+    const r = await scenarioA62(name);
+    expect(r.bothCommitted, r.detail).toBe(true);
+    const liarCommit = await settle(r.tr.commit(3, name, r.fork.sessionId));
+    expect(liarCommit.ok, `${r.detail}; liar commit: ${liarCommit.ok ? '' : liarCommit.e}`).toBe(true);
+    const m = await KeyManager.create(await adminClient());
+    await cluster!.stopNode(7);
+    const first = await m.resolveFork(name, 1, [4, 5, 6]);
+    expect([first.erased, first.unasked.map((u) => u.node)], r.detail).toEqual([[1, 3], [7]]);
+    await cluster!.start(7);
+    expect(cluster!.nodes[6]!.store.currentShare(name, 1), 'node 7 holds its share of the other branch before the rerun').toBeDefined();
+    // The operator runs the command again: a new process, so new channels (no reconnect backoff).
+    const m2 = await KeyManager.create(await adminClient());
+    const again = await m2.resolveFork(name, 1, [4, 5, 6]);
+    expect([again.erased, again.unreachable, again.unasked], `${r.detail}; ${records(name, 1)}`).toEqual([[7], [], []]);
+    expect(cluster!.nodes[6]!.store.currentShare(name, 1)).toBeUndefined();
+    for (const n of [4, 5, 6]) expect(cluster!.nodes[n - 1]!.store.currentShare(name, 1), `node ${n}`).toBeDefined();
+    // A third run finds nothing left, and a version that was never forked is still refused.
+    expect((await m2.resolveFork(name, 1, [4, 5, 6])).erased).toEqual([]);
+    await expect(m2.resolveFork(name, 1, [4, 5])).rejects.toThrow(/not a fork/);
+    const refreshed = await m2.refresh(name, 1);
+    expect(refreshed.epoch).toBeGreaterThan(0);
+    expect(toHex(await (await tenantClient('acme')).oprf(name, r.input, { version: 1 }))).toBe(r.before);
+  });
 });
 
 describe('attack6: pending_session as a veto', () => {
