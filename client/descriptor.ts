@@ -40,6 +40,13 @@ export interface ClusterDescriptor {
   minThreshold?: number;
   /** Silent nodes every key version must survive (see faultToleranceOf). */
   faultTolerance?: number;
+  /**
+   * Refresh and reshare need ⌈(n + minThreshold)/2⌉ participants of the n nodes (the coordinator
+   * adds witnesses), so that two sessions from one record never both commit (docs/fork-prevention.md).
+   * Every node enforces it from its own descriptor. Off by default: with 3 nodes every refresh and
+   * reshare then needs all three up.
+   */
+  lifecycleQuorum?: boolean;
   nodes: NodeEndpoint[];
 }
 
@@ -87,12 +94,14 @@ export function parseDescriptor(raw: unknown, source = 'cluster descriptor'): Cl
       throw new ConfigError(`${source}: faultTolerance must be an integer in [0, ${max}] (at most minThreshold − 1)`);
     }
   }
+  if (c.lifecycleQuorum !== undefined && typeof c.lifecycleQuorum !== 'boolean') throw new ConfigError(`${source}: lifecycleQuorum must be true or false`);
   return {
     name: c.name,
     insecureLoopback: c.insecureLoopback === true,
     defaultThreshold: c.defaultThreshold,
     minThreshold: c.minThreshold,
     ...(c.faultTolerance !== undefined ? { faultTolerance: c.faultTolerance } : {}),
+    ...(c.lifecycleQuorum ? { lifecycleQuorum: true } : {}),
     nodes: c.nodes.map((n) => ({ index: n.index, address: n.address, domain: n.domain, identity: nodeIdentity(n.index) })),
   };
 }
@@ -135,5 +144,5 @@ export function mergeDescriptors(a: ClusterDescriptor, b: ClusterDescriptor): Cl
   }
   const minThreshold = Math.max(minThresholdOf(a), minThresholdOf(b));
   const faultTolerance = Math.max(faultToleranceOf(a), faultToleranceOf(b));
-  return { name: b.name ?? a.name, insecureLoopback: a.insecureLoopback && b.insecureLoopback, defaultThreshold: b.defaultThreshold, minThreshold, faultTolerance, nodes: nodes.sort((x, y) => x.index - y.index) };
+  return { name: b.name ?? a.name, insecureLoopback: a.insecureLoopback && b.insecureLoopback, defaultThreshold: b.defaultThreshold, minThreshold, faultTolerance, ...(a.lifecycleQuorum || b.lifecycleQuorum ? { lifecycleQuorum: true } : {}), nodes: nodes.sort((x, y) => x.index - y.index) };
 }

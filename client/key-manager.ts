@@ -3,7 +3,7 @@
  * resolving an operation left pending by a crash. The current state of a version is taken from
  * the nodes' KeyStatus answers only where at least t of them agree byte for byte.
  */
-import { agreeOnVersions, checkKeyName, forkErasures, keepProblem, liveHolders, recordDigest, toHex, type Claimed, type OperationParams, type RecordState, type Suspect, type VersionRecord } from '../crypto/index.js';
+import { agreeOnVersions, checkKeyName, forkErasures, keepProblem, lifecycleQuorumSize, liveHolders, recordDigest, toHex, type Claimed, type OperationParams, type RecordState, type Suspect, type VersionRecord } from '../crypto/index.js';
 import { faultToleranceOf, minThresholdOf } from './descriptor.js';
 import { claimOf } from './evaluate.js';
 import type { KeyVersionInfo__Output } from '../proto/gen/splitkey/v1/KeyVersionInfo.js';
@@ -224,6 +224,27 @@ export class KeyManager {
     return this.coordinator.run({ kind: 'dkg', keyName, version, t, receivers: nodes, dealers: nodes, epoch: 1, retire });
   }
 
+  /**
+   * Under the descriptor's quorum policy (`lifecycleQuorum`): nodes of the descriptor that neither
+   * deal nor receive, enough of them that the session has ⌈(n + minThreshold)/2⌉ participants —
+   * nodes that answered just now only. Every node checks the count itself.
+   */
+  private witnessesFor(participants: readonly number[], unreachable: readonly { node: number }[]): number[] {
+    const d = this.admin.channels.descriptor;
+    if (!d.lifecycleQuorum) return [];
+    const q = lifecycleQuorumSize(d.nodes.length, minThresholdOf(d));
+    const need = q - new Set(participants).size;
+    if (need <= 0) return [];
+    const away = new Set(unreachable.map((u) => u.node));
+    const candidates = this.nodes.filter((n) => !participants.includes(n) && !away.has(n));
+    if (candidates.length < need) {
+      throw new LifecycleAbort(
+        `the cluster's policy (lifecycleQuorum) needs ${q} = ⌈(n + minThreshold)/2⌉ of its ${d.nodes.length} nodes in every refresh and reshare, so that two sessions from one record never both commit; ${new Set(participants).size} take part and only ${candidates.length} other node(s) answered to witness it${away.size > 0 ? ` (not answering: ${[...away].sort((a, b) => a - b).join(',')})` : ''}: bring nodes back and run it again`,
+      );
+    }
+    return candidates.slice(0, need);
+  }
+
   /** Proactive refresh of one version: same pkS, new shares, epoch + 1. Needs every member up. */
   async refresh(keyName: string, version: number): Promise<OperationReport> {
     const { version: v, unreachable } = await this.versionWithReach(keyName, version);
@@ -242,16 +263,19 @@ export class KeyManager {
       problems.push(`node${stale.length > 1 ? 's' : ''} ${stale.join(',')} answered but do${stale.length > 1 ? '' : 'es'} not hold the current state of ${keyName}@${version}; ${stale.length > 1 ? 'they need' : 'it needs'} recovery: run key reshare with the same node set`);
     }
     if (problems.length > 0) throw new LifecycleAbort(problems.join('; '));
-    return this.coordinator.run({ kind: 'refresh', keyName, version, t: v.t, receivers: v.nodeIndices, dealers: v.nodeIndices, epoch: v.epoch + 1, old: this.old(v) });
+    const witnesses = this.witnessesFor(v.nodeIndices, unreachable);
+    return this.coordinator.run({ kind: 'refresh', keyName, version, t: v.t, receivers: v.nodeIndices, dealers: v.nodeIndices, epoch: v.epoch + 1, old: this.old(v), ...(witnesses.length > 0 ? { witnesses } : {}) });
   }
 
   /** Move a version to a new node set and/or threshold, same pkS; dealers are its live members. */
   async reshare(keyName: string, version: number, nodes: number[], t: number): Promise<OperationReport> {
     this.checkPolicy(t, nodes);
-    const v = await this.version(keyName, version);
+    const { version: v, unreachable } = await this.versionWithReach(keyName, version);
     const dealers = v.holders.filter((h) => v.nodeIndices.includes(h)).sort((a, b) => a - b);
     if (dealers.length < v.t) throw new LifecycleAbort(`only ${dealers.length} members of ${keyName}@${version} are reachable; need ${v.t}`);
-    return this.coordinator.run({ kind: 'reshare', keyName, version, t, receivers: [...nodes].sort((a, b) => a - b), dealers, epoch: v.epoch + 1, old: this.old(v) });
+    const receivers = [...nodes].sort((a, b) => a - b);
+    const witnesses = this.witnessesFor([...receivers, ...dealers], unreachable);
+    return this.coordinator.run({ kind: 'reshare', keyName, version, t, receivers, dealers, epoch: v.epoch + 1, old: this.old(v), ...(witnesses.length > 0 ? { witnesses } : {}) });
   }
 
   private old(v: AgreedVersion): OperationParams['old'] {

@@ -36,6 +36,7 @@ export class GrpcLifecycleTransport implements LifecycleTransport {
       oldEpoch: String(p.old?.epoch ?? 0),
       oldLineage: (p.old?.lineage ?? []).map((d) => fromHex(d)),
       retire: p.retire ?? [],
+      witnesses: p.witnesses ?? [],
     };
     return (await this.call<{ commitments: Uint8Array[] }>(node, 'PrepareOperation', { params })).commitments;
   }

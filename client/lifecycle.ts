@@ -40,6 +40,7 @@ import {
   loadGroup,
   publicShare,
   reshareConstant,
+  sessionParticipants,
   sumCommitments,
   toHex,
   transcriptHash,
@@ -173,7 +174,7 @@ export class LifecycleCoordinator {
 
   private async runOnce(params: Omit<OperationParams, 'sessionId'> & { sessionId?: string }): Promise<OperationReport> {
     const p: OperationParams = { ...params, sessionId: params.sessionId ?? newSessionId() };
-    const participants = [...new Set([...p.dealers, ...p.receivers])].sort((a, b) => a - b);
+    const participants = sessionParticipants(p);
     try {
       return await this.runSession(p, participants);
     } catch (e) {
@@ -269,9 +270,11 @@ export class LifecycleCoordinator {
     // 5 canary
     await this.canary(p, publicShares);
 
-    // 6 commit: receivers first (each checks the others are ready), then dealers that leave
-    // (each checks every receiver committed). Roll forward once anyone has committed.
-    const leaving = participants.filter((n) => !p.receivers.includes(n));
+    // 6 commit: receivers first (each checks the others are ready), then witnesses (each checks
+    // every participant), then dealers that leave (each checks every receiver committed). Roll
+    // forward once anyone has committed.
+    const witnesses = p.witnesses ?? [];
+    const leaving = participants.filter((n) => !p.receivers.includes(n) && !witnesses.includes(n));
     const committed = await onAll(p.receivers, (n) => t.commit(n, keyName, sessionId));
     if (committed.failed.size > 0) {
       const retry = await onAll([...committed.failed.keys()], (n) => t.commit(n, keyName, sessionId));
@@ -285,13 +288,15 @@ export class LifecycleCoordinator {
         );
       }
     }
+    const witnessed = await onAll(witnesses, (n) => t.commit(n, keyName, sessionId));
     const left = await onAll(leaving, (n) => t.commit(n, keyName, sessionId));
-    if (left.failed.size > 0) {
+    if (witnessed.failed.size > 0 || left.failed.size > 0) {
+      const behind = [
+        ...(left.failed.size > 0 ? [`old holder(s) ${[...left.failed.keys()].join(',')} have not erased their share yet`] : []),
+        ...(witnessed.failed.size > 0 ? [`witness(es) ${[...witnessed.failed].map(([n, r]) => `node ${n} (${r})`).join(', ')} did not commit it yet`] : []),
+      ];
       throw new CommittedSomewhere(
-        new LifecycleAbort(
-          `${p.kind} ${sessionId} committed on the new holders, but old holder(s) ${[...left.failed.keys()].join(',')} have not erased their share yet; run \`splitkey key abort-op ${keyName}\` when they are back`,
-          named,
-        ),
+        new LifecycleAbort(`${p.kind} ${sessionId} committed on the new holders, but ${behind.join(', and ')}; run \`splitkey key abort-op ${keyName}\` when they are back`, named),
       );
     }
     this.log(`committed ${p.kind} ${sessionId}: ${keyName}@${p.version} epoch ${p.epoch}`);

@@ -136,6 +136,8 @@ export interface TranscriptParams {
   epoch: number;
   old?: { t: number; nodeIndices: readonly number[]; commitments: readonly string[]; epoch: number; lineage?: readonly string[] };
   retire?: readonly number[];
+  /** Nodes that take part only to hold the session's place (crypto/lifecycle.ts OperationParams.witnesses). */
+  witnesses?: readonly number[];
 }
 
 const u16list = (xs: readonly number[]): Uint8Array[] => [i2osp(xs.length, 2), ...xs.map((x) => i2osp(x, 2))];
@@ -184,6 +186,10 @@ export function transcriptHash(input: TranscriptParams & { qualified: readonly n
     if (!C) throw new ParameterError('dealings', `no commitments from qualified dealer ${d}`);
     parts.push(i2osp(d, 2), i2osp(C.length, 2), ...C.map((c) => lengthPrefixed(c)));
   }
+  // Witnesses last, marked, and only when there are any: a session without them hashes as before
+  // (every section above has its length fixed by what precedes it, so this suffix is unambiguous).
+  const witnesses = input.witnesses ?? [];
+  if (witnesses.length > 0) parts.push(lengthPrefixed(utf8('witnesses')), ...u16list(witnesses));
   return sha512(concatBytes(...parts)).subarray(0, 32);
 }
 

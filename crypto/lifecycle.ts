@@ -70,6 +70,8 @@ export function paramsDigest(p: OperationParams): string {
     epoch: p.epoch,
     old: o ? { t: o.t, nodeIndices: o.nodeIndices, commitments: o.commitments.map((c) => c.toLowerCase()), epoch: o.epoch, lineage: o.lineage ?? [] } : null,
     retire: p.retire ?? [],
+    // Absent when empty, so that a session without witnesses digests as before.
+    witnesses: p.witnesses?.length ? p.witnesses : undefined,
   };
   return toHex(sha512(new TextEncoder().encode(`splitkey/v1/operation-params\n${canonicalJson(fields)}`)).subarray(0, 32));
 }
@@ -101,6 +103,24 @@ export interface OperationParams {
   old?: { t: number; nodeIndices: number[]; commitments: string[]; epoch: number; lineage?: string[] };
   /** Versions to mark decrypt-only when this one commits (rotation). */
   retire?: number[];
+  /**
+   * Refresh and reshare: nodes of the descriptor that neither deal nor receive, and take part only
+   * to hold the session's place, so that the participants number a quorum of the descriptor
+   * (docs/fork-prevention.md, the descriptor's `lifecycleQuorum`). A witness prepares, becomes
+   * ready with the transcript alone, and commits without any share changing; its share of the
+   * version, if it holds one, is untouched.
+   */
+  witnesses?: number[];
+}
+
+/** Every node taking part in a session: receivers, dealers and witnesses, ascending. */
+export function sessionParticipants(p: OperationParams): number[] {
+  return [...new Set([...p.receivers, ...p.dealers, ...(p.witnesses ?? [])])].sort((a, b) => a - b);
+}
+
+/** The participants a session needs under a quorum policy: ⌈(n + minThreshold) / 2⌉ of the descriptor's n nodes. */
+export function lifecycleQuorumSize(n: number, minThreshold: number): number {
+  return Math.ceil((n + minThreshold) / 2);
 }
 
 export type Phase = 'prepared' | 'ready';
@@ -180,6 +200,13 @@ export function checkOperationParams(p: OperationParams): void {
     // scheduler) must not mark the newest version decrypt-only.
     if (p.kind !== 'dkg' && (p.retire?.length ?? 0) > 0) throw new ParameterError('retire', `only a DKG (rotation) retires versions, not a ${p.kind}`);
     if (p.kind === 'dkg' && p.dealers.some((d) => !p.receivers.includes(d))) throw new ParameterError('dealers', 'DKG dealers must be receivers');
+    const witnesses = p.witnesses ?? [];
+    if (witnesses.length > 0) {
+      if (p.kind === 'dkg') throw new ParameterError('witnesses', 'a DKG has no witnesses (a new version number is checked with every node)');
+      checkIndices(witnesses, undefined, 'witnesses');
+      const both = witnesses.filter((w) => p.receivers.includes(w) || p.dealers.includes(w));
+      if (both.length > 0) throw new ParameterError('witnesses', `node(s) ${both.join(',')} already deal or receive; a witness does neither`);
+    }
     if (p.kind !== 'dkg') {
       if (!p.old) throw new ParameterError('old', `${p.kind} needs the old version`);
       if (p.dealers.some((d) => !p.old!.nodeIndices.includes(d))) throw new ParameterError('dealers', 'dealers must hold a share of the old version');
@@ -210,7 +237,7 @@ export function checkOperationParams(p: OperationParams): void {
 /** Start: make own dealing if a dealer. `oldShare` is this node's current share (refresh, reshare). */
 export function prepareParticipant(group: Group, params: OperationParams, self: number, rng: Rng, oldShare?: Scalar): ParticipantState {
   checkOperationParams(params);
-  if (!params.receivers.includes(self) && !params.dealers.includes(self)) throw new LifecycleError('BAD_PARAMS', `node ${self} takes no part in this operation`);
+  if (!sessionParticipants(params).includes(self)) throw new LifecycleError('BAD_PARAMS', `node ${self} takes no part in this operation`);
   const state: ParticipantState = { params, self, phase: 'prepared', received: {}, complaints: {} };
   if (params.dealers.includes(self)) {
     if (params.kind === 'reshare' && !oldShare) throw new LifecycleError('MISSING_SHARE', `node ${self} has no share of the old version to reshare`);
@@ -293,8 +320,8 @@ export function finalizeParticipant(group: Group, state: ParticipantState, quali
   checkQualified(p, qualified);
   if (!p.receivers.includes(state.self)) {
     // A dealer that leaves (reshare) keeps only the transcript, to compare with the new holders'
-    // before it erases its old share.
-    if (!p.dealers.includes(state.self)) throw new LifecycleError('NOT_A_RECEIVER', `node ${state.self} takes no part in session ${p.sessionId}`);
+    // before it erases its old share; so does a witness, which only reports it.
+    if (!p.dealers.includes(state.self) && !(p.witnesses ?? []).includes(state.self)) throw new LifecycleError('NOT_A_RECEIVER', `node ${state.self} takes no part in session ${p.sessionId}`);
     if (transcript.length !== 32) throw new LifecycleError('BAD_PARAMS', 'transcript must be 32 bytes');
     return { ...state, phase: 'ready', ready: { share: '', commitments: [], transcript: toHex(transcript), qualified } };
   }

@@ -6,6 +6,7 @@
  * a reshare to new nodes) without a restart.
  */
 import { readFile, stat } from 'node:fs/promises';
+import { lifecycleQuorumSize } from '../crypto/lifecycle.js';
 import { failedPrecondition } from './errors.js';
 
 export interface PeerEndpoint {
@@ -17,6 +18,7 @@ interface View {
   peers: Map<number, PeerEndpoint>;
   minThreshold: number;
   faultTolerance: number;
+  lifecycleQuorum: boolean;
 }
 
 export class ClusterView {
@@ -57,6 +59,18 @@ export class ClusterView {
     return (await this.load()).faultTolerance;
   }
 
+  /**
+   * Whether a refresh or reshare needs ⌈(n + minThreshold)/2⌉ participants of the descriptor's n
+   * nodes (filled up with witnesses), so that two sessions from one record always share an honest
+   * participant and at most one commits (docs/fork-prevention.md). Off unless the descriptor says
+   * `"lifecycleQuorum": true`.
+   */
+  async lifecycleQuorum(): Promise<{ n: number; q: number } | undefined> {
+    if (!this.path) return undefined;
+    const v = await this.load();
+    return v.lifecycleQuorum ? { n: v.peers.size, q: lifecycleQuorumSize(v.peers.size, v.minThreshold) } : undefined;
+  }
+
   /** The policy's minimum threshold (as in client/descriptor.ts: given, else 2, or 1 for one node). */
   async minThreshold(): Promise<number> {
     if (!this.path) return 2;
@@ -65,7 +79,7 @@ export class ClusterView {
 }
 
 function parseView(text: string, path: string): View {
-  let raw: { nodes?: unknown; minThreshold?: unknown; defaultThreshold?: unknown; faultTolerance?: unknown };
+  let raw: { nodes?: unknown; minThreshold?: unknown; defaultThreshold?: unknown; faultTolerance?: unknown; lifecycleQuorum?: unknown };
   try {
     raw = JSON.parse(text) as typeof raw;
   } catch (e) {
@@ -87,5 +101,6 @@ function parseView(text: string, path: string): View {
   if (f !== undefined && (!Number.isInteger(f) || (f as number) < 0 || (f as number) > minThreshold - 1)) {
     throw failedPrecondition(`cluster descriptor ${path}: faultTolerance must be an integer in [0, minThreshold − 1]`);
   }
-  return { peers, minThreshold, faultTolerance: (f as number | undefined) ?? minThreshold - 1 };
+  if (raw.lifecycleQuorum !== undefined && typeof raw.lifecycleQuorum !== 'boolean') throw failedPrecondition(`cluster descriptor ${path}: lifecycleQuorum must be true or false`);
+  return { peers, minThreshold, faultTolerance: (f as number | undefined) ?? minThreshold - 1, lifecycleQuorum: raw.lifecycleQuorum === true };
 }

@@ -34,6 +34,7 @@ import {
   complainsAbout,
   elementsEqual,
   shareFor,
+  sessionParticipants,
   toHex,
   type OperationParams,
   type ParticipantState,
@@ -77,6 +78,7 @@ export function paramsFromProto(p: OperationParams__Output | null): OperationPar
     dealers: p.dealers,
     epoch: Number(p.epoch),
     retire: p.retire,
+    ...(p.witnesses.length > 0 ? { witnesses: p.witnesses } : {}),
   };
   if (p.kind !== 'dkg') {
     if (p.oldLineage.length > MAX_LINEAGE || p.oldLineage.some((d) => d.length !== 32)) throw invalidArgument(`old_lineage must be at most ${MAX_LINEAGE} digests of 32 bytes`);
@@ -85,9 +87,9 @@ export function paramsFromProto(p: OperationParams__Output | null): OperationPar
   return params;
 }
 
-/** Every node taking part in a session: receivers and dealers. */
+/** Every node taking part in a session: receivers, dealers and witnesses. */
 function participantsOf(state: ParticipantState): number[] {
-  return [...new Set([...state.params.receivers, ...state.params.dealers])].sort((a, b) => a - b);
+  return sessionParticipants(state.params);
 }
 
 /** One node's Peer.VersionHistory answer as the version checks read it. */
@@ -106,6 +108,12 @@ interface VersionAnswer {
 function answeredDigest(version: number, h: VersionHistoryResponse__Output): string | undefined {
   if ((h.history !== 'held' && h.history !== 'destroyed') || h.commitments.length === 0 || !/^\d{1,16}$/.test(h.epoch)) return undefined;
   return recordDigest({ version, threshold: h.threshold, nodeIndices: h.nodeIndices, commitments: h.commitments.map((c) => new Uint8Array(c)), epoch: h.epoch, lineage: h.lineage.map((d) => Buffer.from(d).toString('hex')) });
+}
+
+/** recordDigest of the record a refresh or reshare starts from (its `old`). */
+function oldRecordDigest(p: OperationParams): string {
+  const o = p.old!;
+  return recordDigest({ version: p.version, threshold: o.t, nodeIndices: o.nodeIndices, commitments: o.commitments.map((c) => fromHex(c)), epoch: o.epoch, lineage: o.lineage ?? [] });
 }
 
 /** What the old record's nodes answered (askOldHolders): their claims, and the query counts of those holding the claimed record. */
@@ -203,6 +211,16 @@ export class LifecycleHandler {
     if (p.kind !== 'refresh' && p.receivers.length < p.t + f) {
       throw failedPrecondition(`${p.t} of ${p.receivers.length} nodes would not survive the ${f} silent nodes this cluster's policy allows for (faultTolerance); this node takes no part (give at least ${p.t + f} nodes)`);
     }
+    if (p.kind !== 'dkg') {
+      await this.checkQuorum(p);
+      // A node that committed a session from this very record (in any role) never takes part in
+      // another: with quorum-sized sessions, that is what keeps a second one from committing.
+      const from = oldRecordDigest(p);
+      const consumedBy = await this.store.consumedBy(p.keyName, p.version, from);
+      if (consumedBy !== undefined && consumedBy !== p.sessionId) {
+        throw failedPrecondition(`this node committed session ${consumedBy} from this record of ${p.keyName}@${p.version} already; no other session moves it on`);
+      }
+    }
     // A reshare's receivers ask the old record's nodes: for their query counts (the budget the
     // new holders carry), and, if they hold nothing, to check the claimed old record.
     const asked = p.kind === 'reshare' && p.old && p.receivers.includes(this.rt.config.index) ? await this.askOldHolders(p) : undefined;
@@ -246,6 +264,25 @@ export class LifecycleHandler {
     if (differs.length > 0) throw failedPrecondition(`the operation's old state of ${p.keyName}@${p.version} is not this node's: ${differs.join(', ')}`);
     if (mustHold && !this.oldShare(p)) throw failedPrecondition(`this node's share of ${p.keyName}@${p.version} is unavailable`);
     return asked?.counts;
+  }
+
+  /**
+   * Under the descriptor's quorum policy (`lifecycleQuorum`), a refresh or reshare needs
+   * ⌈(n + minThreshold)/2⌉ participants among this node's own descriptor's n nodes (receivers,
+   * dealers, witnesses). Two such sets share at least minThreshold nodes, so an honest one; it
+   * holds one session per key at a time and commits at most one session per record, and every
+   * committing node asks it (commit), so of two sessions from one record at most one commits.
+   */
+  private async checkQuorum(p: OperationParams): Promise<void> {
+    const policy = await this.rt.cluster.lifecycleQuorum();
+    if (!policy) return;
+    const members = new Set(await this.rt.cluster.indices());
+    const counted = sessionParticipants(p).filter((j) => members.has(j));
+    if (counted.length < policy.q) {
+      throw failedPrecondition(
+        `${p.kind} ${p.sessionId} of ${p.keyName}@${p.version} has ${counted.length} participant(s) among this cluster's ${policy.n} nodes; the cluster's policy (lifecycleQuorum) needs ⌈(n + minThreshold)/2⌉ = ${policy.q}, so that two sessions from one record always share an honest node; add witnesses (nodes that neither deal nor receive)`,
+      );
+    }
   }
 
   /**
@@ -573,7 +610,8 @@ export class LifecycleHandler {
       }
       if (state.phase !== 'ready' || !state.ready) throw failedPrecondition(`session ${sessionId} is not ready on node ${this.rt.config.index}; it cannot commit`);
       const self = this.rt.config.index;
-      const leaving = !state.params.receivers.includes(self);
+      const witness = (state.params.witnesses ?? []).includes(self);
+      const leaving = !state.params.receivers.includes(self) && !witness;
       // Intent first, questions after (see ParticipantState.intent): an abort racing this commit
       // on another honest node either sees "committing" here or is seen as "aborting" there.
       const intending: ParticipantState = { ...state, intent: 'committing' };
@@ -601,7 +639,9 @@ export class LifecycleHandler {
           (h.history === 'pending' && h.sessionId === sessionId && h.pendingParams === digest) || (h.history === 'held' && (h.recordDigest === outcome || h.ancestorHeld === true));
         await this.checkVersionUnused(keyName, state.params.version, ours, outcome).catch((e: Error & { details?: string }) => problems.push(e.details ?? e.message));
       }
-      if (state.params.kind !== 'dkg' && !leaving && !committedElsewhere) problems.push(...(await this.rivalSessions(state)));
+      // A witness has no outcome of its own to compare; it asks every participant below.
+      if (state.params.kind !== 'dkg' && !leaving && !witness && !committedElsewhere) problems.push(...(await this.rivalSessions(state)));
+      if (state.params.kind !== 'dkg') await this.checkQuorum(state.params).catch((e: Error & { details?: string }) => problems.push(e.details ?? e.message));
       const goodPhases = leaving ? ['committed'] : ['ready', 'committing', 'committed'];
       for (const [j, v] of views) {
         if (typeof v === 'string') problems.push(`node ${j}: ${v}`);

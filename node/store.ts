@@ -86,6 +86,8 @@ const lastSessionKey = (name: string) => `meta${SEP}last-session${SEP}${name}`;
 const lastTranscriptKey = (name: string) => `meta${SEP}last-transcript${SEP}${name}`;
 /** Every session this node committed on a key (public: transcript, version, epoch), kept for good. */
 const sessionKey = (name: string, sessionId: string) => `meta${SEP}session${SEP}${name}${SEP}${sessionId}`;
+/** The session this node committed from a version's record (digest hex), in any role: kept for good. */
+const consumedKey = (name: string, version: number, digest: string) => `consumed${SEP}${name}${SEP}${version.toString().padStart(10, '0')}${SEP}${digest}`;
 /** A version this node held and left (reshare to other nodes): its number is never reused. */
 const leftKey = (name: string, version: number) => `left${SEP}${name}${SEP}${version.toString().padStart(10, '0')}`;
 /**
@@ -498,6 +500,12 @@ export class ShareStore {
   }
 
   /** A session this node committed on the key (however many committed since), or undefined. */
+  /** The session this node committed from record `digest` (hex) of keyName@version, if any. */
+  async consumedBy(keyName: string, version: number, digest: string): Promise<string | undefined> {
+    const raw = await this.db.get(consumedKey(keyName, version, digest));
+    return raw === undefined ? undefined : (JSON.parse(raw) as { session: string }).session;
+  }
+
   async committedSession(keyName: string, sessionId: string): Promise<{ transcript: string; version: number; epoch: number } | undefined> {
     if (!sessionId) return undefined;
     const raw = await this.db.get(sessionKey(keyName, sessionId));
@@ -524,7 +532,11 @@ export class ShareStore {
     let record: VersionRecord | undefined;
     // A destroyed version stays destroyed: no session writes a share into it or replaces its record.
     if (existing?.record.state === 'destroyed') throw failedPrecondition(`version ${p.version} of ${p.keyName} was destroyed on node ${this.nodeIndex}; session ${p.sessionId} cannot commit onto it (abort it)`);
-    if (p.receivers.includes(this.nodeIndex)) {
+    const witness = (p.witnesses ?? []).includes(this.nodeIndex);
+    if (witness) {
+      // A witness only held the session's place: nothing of the version changes here.
+      if (state.phase !== 'ready') throw failedPrecondition(`operation ${p.sessionId} is not ready to commit on this node`);
+    } else if (p.receivers.includes(this.nodeIndex)) {
       if (state.phase !== 'ready' || !state.ready) throw failedPrecondition(`operation ${p.sessionId} is not ready to commit on this node`);
       record = {
         keyName: p.keyName,
@@ -557,6 +569,12 @@ export class ShareStore {
       const v = this.keys.get(p.keyName)?.get(r);
       if (v && v.record.state === 'active') ops.push({ type: 'put', key: versionKey(p.keyName, r), value: JSON.stringify({ ...v.record, state: 'decrypt-only' }) });
     }
+    // Whatever this node's role, it remembers which session moved the old record on (node/lifecycle.ts
+    // refuses any other session from it).
+    if (p.kind !== 'dkg' && p.old) {
+      const from = recordDigest({ version: p.version, threshold: p.old.t, nodeIndices: p.old.nodeIndices, commitments: p.old.commitments.map(unhex), epoch: p.old.epoch, lineage: p.old.lineage ?? [] });
+      ops.push({ type: 'put', key: consumedKey(p.keyName, p.version, from), value: JSON.stringify({ session: p.sessionId, atMs: clock() }) });
+    }
     ops.push({ type: 'del', key: opKey(p.keyName) });
     ops.push({ type: 'put', key: lastSessionKey(p.keyName), value: p.sessionId });
     ops.push({ type: 'put', key: sessionKey(p.keyName, p.sessionId), value: JSON.stringify({ transcript: state.ready?.transcript ?? '', version: p.version, epoch: p.epoch, kind: p.kind }) });
@@ -564,9 +582,11 @@ export class ShareStore {
     crashPoint('commit:before-write');
     await this.db.batch(ops, { sync: true });
     crashPoint('commit:after-write');
-    existing?.share?.fill(0);
-    if (record) this.install(this.load(record));
-    else {
+    if (record) {
+      existing?.share?.fill(0);
+      this.install(this.load(record));
+    } else if (!witness) {
+      existing?.share?.fill(0);
       this.keys.get(p.keyName)?.delete(p.version);
       this.left.add(`${p.keyName}${SEP}${p.version}`);
     }
@@ -574,7 +594,7 @@ export class ShareStore {
       const v = this.keys.get(p.keyName)?.get(r);
       if (v && v.record.state === 'active') v.record = { ...v.record, state: 'decrypt-only' };
     }
-    await this.compactKey(key);
+    if (!witness) await this.compactKey(key);
   }
 
   /**

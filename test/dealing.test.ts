@@ -108,6 +108,9 @@ describe('transcriptHash binds every parameter', () => {
       { ...base, old: { ...base.old!, commitments: [...base.old!.commitments].reverse() } },
       { ...base, old: { ...base.old!, lineage: ['00'.repeat(32)] } },
       { ...base, retire: [1] },
+      { ...base, witnesses: [4] },
+      { ...base, witnesses: [5] },
+      { ...base, witnesses: [4, 5] },
     ];
     const hashes = variants.map((v) => h(v));
     for (const [i, x] of hashes.entries()) expect(x, `variant ${i}`).not.toBe(ref);
@@ -115,6 +118,8 @@ describe('transcriptHash binds every parameter', () => {
     expect(h(base, new Map([[1, C], [2, [C[1]!, C[0]!]]]))).not.toBe(ref);
     // Deterministic.
     expect(h({ ...base })).toBe(ref);
+    // No witnesses hashes as before they existed: an empty list is the same as none.
+    expect(h({ ...base, witnesses: [] })).toBe(ref);
   });
 
   it('refuses uppercase hex, a negative or unsafe epoch, and a qualified dealer without commitments', () => {

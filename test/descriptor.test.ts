@@ -36,6 +36,17 @@ describe('cluster descriptor', () => {
     expect(() => parseDescriptor({ nodes, minThreshold: 3, faultTolerance: -1 })).toThrow('faultTolerance');
   });
 
+  it('carries lifecycleQuorum: off unless true, a boolean only, kept by a merge if either side has it', () => {
+    const nodes = [1, 2, 3, 4, 5].map((index) => ({ index, address: `127.0.0.1:${7000 + index}` }));
+    expect(parseDescriptor({ nodes }).lifecycleQuorum).toBeUndefined();
+    expect(parseDescriptor({ nodes, lifecycleQuorum: false }).lifecycleQuorum).toBeUndefined();
+    expect(parseDescriptor({ nodes, lifecycleQuorum: true }).lifecycleQuorum).toBe(true);
+    expect(() => parseDescriptor({ nodes, lifecycleQuorum: 'yes' })).toThrow('lifecycleQuorum must be true or false');
+    const other = parseDescriptor({ nodes: [node(6)] });
+    expect(mergeDescriptors(parseDescriptor({ nodes, lifecycleQuorum: true }), other).lifecycleQuorum).toBe(true);
+    expect(mergeDescriptors(other, parseDescriptor({ nodes })).lifecycleQuorum).toBeUndefined();
+  });
+
   it('merges two clusters for a reshare, refusing one index at two addresses', () => {
     const a = parseDescriptor({ nodes: [node(1), node(2), node(3)] });
     const b = parseDescriptor({ name: 'new', nodes: [node(3), node(7), node(8)] });

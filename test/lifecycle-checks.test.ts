@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import {
   LifecycleError,
   MAX_LINEAGE,
+  lifecycleQuorumSize,
+  sessionParticipants,
   checkOperationParams,
   checkQualified,
   committedLineage,
@@ -398,5 +400,55 @@ describe('paramsDigest: a session told apart by its parameters, not its id alone
       expect(seen.get(d), what).toBeUndefined();
       seen.set(d, what);
     }
+  });
+});
+
+describe('witnesses (descriptor policy lifecycleQuorum): nodes that only hold a session\'s place', () => {
+  const refresh: OperationParams = { ...dkg, kind: 'refresh', epoch: 2, old };
+  const code = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return e instanceof LifecycleError ? `${e.code}: ${e.message}` : String(e);
+    }
+    return 'accepted';
+  };
+
+  it('the quorum is ⌈(n + minThreshold)/2⌉: two such sets share minThreshold nodes', () => {
+    expect([lifecycleQuorumSize(3, 2), lifecycleQuorumSize(4, 2), lifecycleQuorumSize(5, 2), lifecycleQuorumSize(6, 2), lifecycleQuorumSize(7, 2), lifecycleQuorumSize(7, 3)]).toEqual([3, 3, 4, 4, 5, 5]);
+    for (let n = 1; n <= 12; n++) for (let m = 1; m <= n; m++) expect(2 * lifecycleQuorumSize(n, m) - n, `n ${n}, minThreshold ${m}`).toBeGreaterThanOrEqual(m);
+  });
+
+  it('participants are receivers, dealers and witnesses, each once, ascending', () => {
+    expect(sessionParticipants({ ...reshare, witnesses: [6, 3] })).toEqual([1, 2, 3, 4, 6]);
+    expect(sessionParticipants(reshare)).toEqual([1, 2, 4]);
+  });
+
+  it('a witness neither deals nor receives, and a DKG has none; duplicates and index 0 are refused', () => {
+    expect(code(() => checkOperationParams({ ...reshare, witnesses: [3] }))).toBe('accepted');
+    expect(code(() => checkOperationParams({ ...refresh, witnesses: [4, 5] }))).toBe('accepted');
+    expect(code(() => checkOperationParams({ ...reshare, witnesses: [2] }))).toMatch(/^BAD_PARAMS: witnesses: node\(s\) 2 already deal or receive/);
+    expect(code(() => checkOperationParams({ ...reshare, witnesses: [4] }))).toMatch(/^BAD_PARAMS: witnesses: node\(s\) 4 already deal or receive/);
+    expect(code(() => checkOperationParams({ ...dkg, witnesses: [4] }))).toMatch(/^BAD_PARAMS: witnesses: a DKG has no witnesses/);
+    expect(code(() => checkOperationParams({ ...reshare, witnesses: [5, 5] }))).toMatch(/^BAD_PARAMS: /);
+    expect(code(() => checkOperationParams({ ...reshare, witnesses: [0] }))).toMatch(/^BAD_PARAMS: /);
+  });
+
+  it('a witness prepares without dealing, is ready with the transcript alone, and nobody else is told it takes part', () => {
+    const p: OperationParams = { ...reshare, witnesses: [5] };
+    const w = prepareParticipant(group, p, 5, rng);
+    expect([w.phase, w.dealing]).toEqual(['prepared', undefined]);
+    expect(code(() => prepareParticipant(group, p, 6, rng))).toMatch(/^BAD_PARAMS: node 6 takes no part/);
+    expect(code(() => prepareParticipant(group, reshare, 5, rng))).toMatch(/^BAD_PARAMS: node 5 takes no part/);
+    const transcript = new Uint8Array(32).fill(7);
+    const ready = finalizeParticipant(group, w, [1, 2], transcript);
+    expect([ready.phase, ready.ready]).toEqual(['ready', { share: '', commitments: [], transcript: toHex(transcript), qualified: [1, 2] }]);
+    expect(code(() => finalizeParticipant(group, w, [1, 2], new Uint8Array(31)))).toMatch(/^BAD_PARAMS: transcript must be 32 bytes/);
+  });
+
+  it('witnesses are part of a session\'s identity (paramsDigest); none digests as before they existed', () => {
+    expect(paramsDigest({ ...reshare, witnesses: [] })).toBe(paramsDigest(reshare));
+    expect(paramsDigest({ ...reshare, witnesses: [5] })).not.toBe(paramsDigest(reshare));
+    expect(paramsDigest({ ...reshare, witnesses: [5] })).not.toBe(paramsDigest({ ...reshare, witnesses: [6] }));
   });
 });

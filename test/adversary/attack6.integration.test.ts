@@ -20,9 +20,10 @@
  *                      operator erases one branch's shares. A DKG now needs
  *                      minThreshold "committed" reports to skip its check (two keys would be worse).
  *   F6-2 (fork of the same key, repairable denial) A6-2: rivalSessions gives an unreachable node no
- *                      voice; two short partitions → fork. OPEN (it.fails): needs an exclusive
- *                      reservation of (version, old record) by a Byzantine quorum of the descriptor.
+ *                      voice; two short partitions → fork. OPEN (it.fails) under the default policy.
  *                      Clients are served from either branch (A6-2s, with fallback).
+ *   Both F6-1 and F6-2 are excluded by the descriptor policy `lifecycleQuorum` (quorum-sized
+ *   sessions filled up with witnesses): fork-quorum.integration.test.ts "A6-1q", "A6-2q".
  *   F6-3 (MEDIUM)      A6-3: a non-participant's made-up pending_session vetoed every refresh. FIXED:
  *                      only the old record's nodes and the session's participants are asked.
  *   F6-4 (MEDIUM)      A6-4: a leaving dealer down while its new holders refreshed was stuck. FIXED: it

@@ -127,7 +127,7 @@ export function adversary(cluster: () => TestCluster): Adversary {
   const driveSplit: Adversary['driveSplit'] = async (tr, paramsFor, transcriptParams, liars, opts = {}) => {
     const p0 = transcriptParams;
     const log: string[] = [];
-    const core = [...new Set([...p0.receivers, ...p0.dealers])];
+    const core = [...new Set([...p0.receivers, ...p0.dealers, ...(p0.witnesses ?? [])])];
     const participants = [...new Set([...core, ...(opts.extra ?? [])])].sort((a, b) => a - b);
     const broadcast = new Map<number, Uint8Array[]>();
     for (const n of participants) {
@@ -154,8 +154,8 @@ export function adversary(cluster: () => TestCluster): Adversary {
       const r = await settle(tr.finalize(n, p0.keyName, p0.sessionId, q, transcript));
       log.push(`finalize ${n}: ${r.ok ? 'ok' : r.e}`);
     }
-    // New holders first, then leaving dealers, then the extra participants.
-    const order = [...p0.receivers, ...p0.dealers.filter((d) => !p0.receivers.includes(d)), ...(opts.extra ?? [])];
+    // New holders first, then witnesses, then leaving dealers, then the extra participants.
+    const order = [...p0.receivers, ...(p0.witnesses ?? []), ...p0.dealers.filter((d) => !p0.receivers.includes(d)), ...(opts.extra ?? [])];
     for (const n of order.filter((x) => !(opts.noCommit ?? []).includes(x))) {
       const r = await settle(tr.commit(n, p0.keyName, p0.sessionId));
       log.push(`commit ${n}: ${r.ok ? r.v : r.e}`);

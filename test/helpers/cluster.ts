@@ -28,7 +28,7 @@ export interface TestCluster {
   stop: () => Promise<void>;
 }
 
-export async function startTestCluster(opts: { n: number; limits?: Partial<Limits>; metrics?: boolean; minThreshold?: number; faultTolerance?: number }): Promise<TestCluster> {
+export async function startTestCluster(opts: { n: number; limits?: Partial<Limits>; metrics?: boolean; minThreshold?: number; faultTolerance?: number; lifecycleQuorum?: boolean }): Promise<TestCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'splitkey-test-'));
   const ca = await createCa();
   await writeFile(join(dir, 'ca.crt'), ca.certPem);
@@ -64,6 +64,7 @@ export async function startTestCluster(opts: { n: number; limits?: Partial<Limit
     name: 'test',
     ...(opts.minThreshold ? { minThreshold: opts.minThreshold } : {}),
     ...(opts.faultTolerance !== undefined ? { faultTolerance: opts.faultTolerance } : {}),
+    ...(opts.lifecycleQuorum ? { lifecycleQuorum: true } : {}),
     nodes: configs.map((c) => ({ index: c.index, address: `127.0.0.1:${ports.get(c.index)}` })),
   });
   const start = async (index: number) => {

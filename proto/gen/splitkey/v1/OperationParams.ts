@@ -17,6 +17,7 @@ export interface OperationParams {
   'oldEpoch'?: (number | string | Long);
   'retire'?: (number)[];
   'oldLineage'?: (Buffer | Uint8Array | string)[];
+  'witnesses'?: (number)[];
 }
 
 export interface OperationParams__Output {
@@ -34,4 +35,5 @@ export interface OperationParams__Output {
   'oldEpoch': (string);
   'retire': (number)[];
   'oldLineage': (Buffer)[];
+  'witnesses': (number)[];
 }

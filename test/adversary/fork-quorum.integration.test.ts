@@ -1,0 +1,195 @@
+/**
+ * Fork prevention by quorum-sized sessions (docs/fork-prevention.md, the descriptor's
+ * `lifecycleQuorum`). attack6 A6-1 and A6-2 fork a version without the policy: two reshares of
+ * one record, whose participant sets meet only in the liar, both commit. With the policy every
+ * node refuses a refresh or reshare with fewer than q = ⌈(n + minThreshold)/2⌉ participants
+ * (receivers, dealers, witnesses), so two sessions from one record always share an honest node.
+ * That node holds one session per key at a time, and remembers for good which session it
+ * committed from a record; every committing node asks it. The same attacks are run here against
+ * the policy, with every choice of witnesses the attacker has.
+ *
+ * Threat model as attack6: a malicious coordinator (lifecycle capabilities, tells each node its
+ * own parameters) plus minThreshold − 1 liars that write what they like into their own store.
+ * Real nodes over mTLS with LevelDB.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { KeyManager } from '../../client/key-manager.js';
+import { GrpcLifecycleTransport } from '../../client/lifecycle-grpc.js';
+import { fromHex, recordDigest, toHex, utf8, type OperationParams } from '../../crypto/index.js';
+import { adversary, settle } from '../helpers/adversary.js';
+import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
+
+let cluster: TestCluster | undefined;
+const { adminClient, tenantClient, closeClients, driveSplit, records, freshOutput } = adversary(() => cluster!);
+
+afterEach(async () => {
+  await closeClients();
+  await cluster?.stop();
+  cluster = undefined;
+});
+
+/** v1 2-of-3 on {1,2,3} in an n-node cluster with the quorum policy on. */
+async function setupV1(n: number, name: string) {
+  cluster = await startTestCluster({ n, minThreshold: 2, lifecycleQuorum: true });
+  const admin = await adminClient();
+  const tr = new GrpcLifecycleTransport(admin.channels, 5_000);
+  const m = await KeyManager.create(admin);
+  await m.createKey(name, 2, [1, 2, 3]);
+  const v = (await m.versions(name))[0]!;
+  const old = { t: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch, lineage: v.lineage };
+  const input = utf8('volume-7');
+  const before = toHex(await (await tenantClient('acme')).oprf(name, input, { version: 1 }));
+  return { tr, m, v, old, input, before };
+}
+
+const liarShareOf = (name: string) => Uint8Array.from(cluster!.nodes[2]!.store.currentShare(name, 1)!);
+
+describe('lifecycleQuorum: two sessions from one record never both commit', () => {
+  it('a refresh or reshare with fewer than ⌈(n + minThreshold)/2⌉ participants is refused by every node at prepare', { timeout: 60_000 }, async () => {
+    const name = 'acme/quorum-small';
+    const { tr, v, old } = await setupV1(5, name);
+    // n = 5, minThreshold 2: q = 4. A refresh of {1,2,3} alone has 3 participants.
+    const p: OperationParams = { sessionId: 'e1'.repeat(16), kind: 'refresh', keyName: name, version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: v.epoch + 1, old };
+    for (const n of [1, 2, 3]) {
+      const r = await settle(tr.prepare(n, p));
+      expect(r.ok ? 'prepared' : r.e).toMatch(/has 3 participant\(s\) among this cluster's 5 nodes; the cluster's policy \(lifecycleQuorum\) needs ⌈\(n \+ minThreshold\)\/2⌉ = 4.*add witnesses/);
+    }
+    for (const n of [1, 2, 3]) expect(await cluster!.nodes[n - 1]!.store.loadOperation(name)).toBeUndefined();
+  });
+
+  /**
+   * A6-1 against the policy. n = 6, q = 4, liar 3. S_main (dealers {2,3} → {2,4,5}) is ready on
+   * 2,3,4,5 and node 2 committed it. S_fork (dealers {1,3} → {1,3,6}) needs one witness more; every
+   * candidate is taken: 2 committed a session from this record, 4 and 5 hold S_main. Without a
+   * witness every honest participant refuses it. The liar's fake "committed" has nothing to waive.
+   * S_main then finishes, and clients are served v1 unchanged.
+   */
+  it('A6-1q: the liar\'s "committed" does not fork: no witness can be found for a rival session', { timeout: 90_000 }, async () => {
+    const name = 'acme/quorum-a61';
+    const { tr, old, v, input, before } = await setupV1(6, name);
+    const liarShare = liarShareOf(name);
+    const liar = cluster!.nodes[2]!.store;
+    const main: OperationParams = { sessionId: 'a1'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [2, 4, 5], dealers: [2, 3], epoch: v.epoch + 1, old };
+    const logM = await driveSplit(tr, () => main, main, new Map([[3, liarShare]]), { noCommit: [3, 4, 5] });
+    expect(logM, logM.join(' | ')).toContain('commit 2: true');
+    const liarMain = (await liar.loadOperation(name))!;
+    await liar.deleteOperation(name);
+    const attempts: string[] = [];
+    for (const witnesses of [[], [2], [4], [5], [2, 4], [4, 5]]) {
+      const fork: OperationParams = { sessionId: `f${witnesses.join('')}`.padEnd(32, 'f'), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [1, 3, 6], dealers: [1, 3], epoch: v.epoch + 1, old, ...(witnesses.length ? { witnesses } : {}) };
+      const log = await driveSplit(tr, () => fork, fork, new Map([[3, liarShare]]), { noCommit: [1, 3, 6, ...witnesses] });
+      // The lie: the liar "commits" the fork in its own store, so that its SessionState says committed.
+      const liarFork = await liar.loadOperation(name);
+      if (liarFork?.phase === 'ready') await liar.commitOperation(liarFork);
+      else if (liarFork) await liar.deleteOperation(name);
+      const commits: string[] = [];
+      for (const n of [1, 6, ...witnesses]) {
+        const r = await settle(tr.commit(n, name, fork.sessionId));
+        commits.push(`commit ${n}: ${r.ok ? r.v : r.e}`);
+      }
+      attempts.push(`witnesses [${witnesses.join(',')}]: ${log.join(' | ')} || ${commits.join(' | ')}`);
+      for (const n of [1, 6, ...witnesses]) await settle(tr.abort(n, name, fork.sessionId));
+      // The liar takes S_main up again for the next attempt (it holds the old share still).
+      await liar.saveOperation(liarMain, 'restore');
+    }
+    const detail = attempts.join('\n');
+    expect(detail).not.toMatch(/commit \d: true/);
+    // Each attempt was stopped at prepare by an honest node.
+    expect(attempts.every((a) => /prepare \d: [^|]*(lifecycleQuorum|pending|committed session)/.test(a)), detail).toBe(true);
+    for (const n of [4, 5]) expect(await tr.commit(n, name, main.sessionId), detail).toBe(true);
+    expect(await freshOutput(name, input), `${detail}\n${records(name, 1)}`).toBe(before);
+  });
+
+  /**
+   * A6-2 against the policy. n = 7, q = 5, liar 3. S_fork (dealers {1,3} → {1,3,7}) with witnesses
+   * {5,6} is ready. S_fork's honest receivers 1 and 7 go out of reach, as in A6-2; the coordinator
+   * tries S_main (dealers {2,3} → {4,5,6}) and with witnesses instead of receivers: 5 of the 7
+   * nodes are needed and only 2, 4 and the liar are free. Aborting S_fork on its witnesses to
+   * free them is refused while 1 and 7 cannot be asked. Back in reach, S_fork commits alone.
+   */
+  it('A6-2q: with S_fork\'s honest receivers unreachable, no rival session gathers a quorum, and S_fork\'s witnesses cannot be freed', { timeout: 90_000 }, async () => {
+    const name = 'acme/quorum-a62';
+    const { tr, old, v, input, before } = await setupV1(7, name);
+    const liarShare = liarShareOf(name);
+    const liar = cluster!.nodes[2]!.store;
+    const fork: OperationParams = { sessionId: 'f3'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [1, 3, 7], dealers: [1, 3], epoch: v.epoch + 1, old, witnesses: [5, 6] };
+    const logF = await driveSplit(tr, () => fork, fork, new Map([[3, liarShare]]), { noCommit: [1, 3, 5, 6, 7] });
+    expect(logF.filter((l) => l.startsWith('finalize')), logF.join(' | ')).toEqual(['finalize 1: ok', 'finalize 3: ok', 'finalize 5: ok', 'finalize 6: ok', 'finalize 7: ok']);
+    // The liar drops S_fork to join whatever rival comes (and takes it up again at the end).
+    const liarFork = (await liar.loadOperation(name))!;
+    await liar.deleteOperation(name);
+    await cluster!.stopNode(1);
+    await cluster!.stopNode(7);
+    const tries: string[] = [];
+    const aborts: string[] = [];
+    for (const n of [5, 6]) {
+      const r = await settle(tr.abort(n, name, fork.sessionId));
+      aborts.push(`abort ${n}: ${r.ok ? `'${r.v}'` : r.e}`);
+    }
+    const mains: OperationParams[] = [
+      { sessionId: 'a3'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [4, 5, 6], dealers: [2, 3], epoch: v.epoch + 1, old },
+      { sessionId: 'a4'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [2, 3, 4], dealers: [2, 3], epoch: v.epoch + 1, old, witnesses: [5, 6] },
+      { sessionId: 'a5'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [2, 3, 4], dealers: [2, 3], epoch: v.epoch + 1, old },
+    ];
+    let mainCommitted = false;
+    for (const main of mains) {
+      const log = await driveSplit(tr, () => main, main, new Map([[3, liarShare]]));
+      tries.push(`${main.sessionId.slice(0, 2)}: ${log.join(' | ')}`);
+      if (log.some((l) => /^commit [2456]: true$/.test(l))) mainCommitted = true;
+      for (const n of [2, 4, 5, 6]) await settle(tr.abort(n, name, main.sessionId));
+      await liar.deleteOperation(name);
+    }
+    await cluster!.start(1);
+    await cluster!.start(7);
+    // S_fork commits once its participants are back (the liar plays along).
+    await liar.saveOperation(liarFork, 'restore');
+    const commits: string[] = [];
+    for (const n of [1, 7, 5, 6]) {
+      const r = await settle(tr.commit(n, name, fork.sessionId));
+      commits.push(`commit fork ${n}: ${r.ok ? r.v : r.e}`);
+    }
+    const detail = `aborts: ${aborts.join(' | ')}\nmain: ${tries.join('\n')}\nfork: ${commits.join(' | ')}\n${records(name, 1)}`;
+    for (const a of aborts) expect(a, detail).toMatch(/cannot be asked/);
+    expect(mainCommitted, detail).toBe(false);
+    for (const n of [2, 4, 5, 6]) expect(cluster!.nodes[n - 1]!.store.currentShare(name, 1) !== undefined, `node ${n}: ${detail}`).toBe(n === 2);
+    expect(commits.filter((c) => /^commit fork [17]: true$/.test(c)).length, detail).toBe(2);
+    expect(await freshOutput(name, input), detail).toBe(before);
+  });
+
+  it('a node that committed a session from a record, in any role, refuses every other session from it (a witness too)', { timeout: 60_000 }, async () => {
+    const name = 'acme/quorum-consumed';
+    const { tr, m, old, v } = await setupV1(5, name);
+    // The operator's refresh picks its witness itself (q = 4: one more than {1,2,3}).
+    const report = await m.refresh(name, 1);
+    const from = recordDigest({ version: 1, threshold: old.t, nodeIndices: old.nodeIndices, commitments: old.commitments.map((c) => fromHex(c)), epoch: old.epoch, lineage: old.lineage ?? [] });
+    const marks = await Promise.all([1, 2, 3, 4, 5].map((n) => cluster!.nodes[n - 1]!.store.consumedBy(name, 1, from)));
+    expect(marks.filter((x) => x === report.sessionId).length).toBe(4);
+    const witness = marks.findIndex((x, i) => x === report.sessionId && i >= 3) + 1;
+    expect([4, 5]).toContain(witness);
+    // The witness's store holds nothing of v1, before and after.
+    expect(() => cluster!.nodes[witness - 1]!.store.resolve(name, 1)).toThrow(/no version 1|not found/);
+    // A coordinator replays a session from the old record with the same witness: refused there.
+    const replay: OperationParams = { sessionId: 'b1'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2], epoch: v.epoch + 1, old, witnesses: [witness] };
+    const r = await settle(tr.prepare(witness, replay));
+    expect(r.ok ? 'prepared' : r.e).toMatch(new RegExp(`committed session ${report.sessionId} from this record`));
+  });
+
+  it('the operator\'s refresh and reshare add witnesses; with too few nodes up they refuse before anything starts, and work again once one is back', { timeout: 90_000 }, async () => {
+    const name = 'acme/quorum-operator';
+    const { m, input, before } = await setupV1(5, name);
+    const reshared = await m.reshare(name, 1, [1, 2, 4], 2);
+    expect(reshared.epoch).toBe(2);
+    await cluster!.stopNode(3);
+    await cluster!.stopNode(5);
+    // {1,2,4} and nothing else answering: 3 of the q = 4 needed.
+    const m2 = await KeyManager.create(await adminClient());
+    const refused = await settle(m2.refresh(name, 1));
+    expect(refused.ok ? 'refreshed' : refused.e).toMatch(/lifecycleQuorum.*needs 4.*only 0 other node\(s\) answered/);
+    for (const n of [1, 2, 4]) expect(await cluster!.nodes[n - 1]!.store.loadOperation(name)).toBeUndefined();
+    await cluster!.start(5);
+    const m3 = await KeyManager.create(await adminClient());
+    const refreshed = await m3.refresh(name, 1);
+    expect(refreshed.epoch).toBe(3);
+    expect(toHex(await (await tenantClient('acme')).oprf(name, input, { version: 1 }))).toBe(before);
+  });
+});
