@@ -61,6 +61,7 @@ export interface OperationStatus {
   lastCommittedTranscript?: Uint8Array;
   receivers?: number[];
   dealers?: number[];
+  witnesses?: number[];
 }
 
 export interface LifecycleTransport {
@@ -365,7 +366,7 @@ export class LifecycleCoordinator {
     if (!pending) return { sessionId: '', outcome: 'none', unreachable };
     const session = pending.sessionId;
     const receivers = pending.receivers ?? [];
-    const participants = [...new Set([...receivers, ...(pending.dealers ?? [])])];
+    const participants = [...new Set([...receivers, ...(pending.dealers ?? []), ...(pending.witnesses ?? [])])];
     // Asked again about this session: a node that committed it answers so, even if other sessions
     // on the key committed since (its "last" session is then another one).
     const about = await onAll(nodes, (n) => this.transport.status(n, keyName, session));
@@ -397,17 +398,33 @@ export class LifecycleCoordinator {
   }
 
   /**
-   * Erase a version's shares on every node; reports the nodes that could not be reached (or that
-   * refused). `expected`: per node, the digest of the record it must still hold to erase it.
+   * Erase a version's shares on every node. `unreachable`: the nodes that could not be reached or
+   * refused (each may still hold a share of the version, or of a pending session on it: run the
+   * destroy again once they answer); `holdsNothing`: nodes that answered NOT_FOUND (they hold no
+   * such version; a pending session on it there was dropped). `expected`: per node, the digest of
+   * the record it must still hold to erase it.
    */
-  async destroy(keyName: string, version: number, nodes: number[], expected?: ReadonlyMap<number, string>): Promise<{ destroyed: number[]; unreachable: { index: number; reason: string }[]; receipts: SignedReceipt[] }> {
-    const res = await onAll(nodes, (n) => this.transport.destroy(n, keyName, version, expected?.get(n)));
+  async destroy(
+    keyName: string,
+    version: number,
+    nodes: number[],
+    expected?: ReadonlyMap<number, string>,
+  ): Promise<{ destroyed: number[]; unreachable: { index: number; reason: string }[]; holdsNothing: number[]; receipts: SignedReceipt[] }> {
+    const holdsNothing: number[] = [];
+    const res = await onAll(nodes, (n) =>
+      this.transport.destroy(n, keyName, version, expected?.get(n)).catch((e: unknown) => {
+        if ((e as { code?: number }).code === 5) holdsNothing.push(n);
+        throw e;
+      }),
+    );
     return {
       destroyed: [...res.ok.keys()].sort((a, b) => a - b),
-      unreachable: [...res.failed].map(([index, reason]) => ({ index, reason })),
+      unreachable: [...res.failed].filter(([index]) => !holdsNothing.includes(index)).map(([index, reason]) => ({ index, reason })),
+      holdsNothing: holdsNothing.sort((a, b) => a - b),
       receipts: [...res.ok.values()].flatMap((a) => (a.receipt ? [a.receipt] : [])).sort((a, b) => a.node - b.node),
     };
   }
+
 }
 
 /**

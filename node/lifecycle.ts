@@ -92,6 +92,13 @@ function participantsOf(state: ParticipantState): number[] {
   return sessionParticipants(state.params);
 }
 
+/** One node's Peer.SessionState answer: its phase, transcript and the digest of its parameters. */
+interface SessionView {
+  phase: string;
+  transcript: Uint8Array;
+  paramsDigest: Uint8Array;
+}
+
 /** One node's Peer.VersionHistory answer as the version checks read it. */
 interface VersionAnswer {
   history: string;
@@ -121,6 +128,8 @@ interface OldHolderAnswers {
   claims: Claimed<PublicRecord>[];
   claimed: PublicRecord;
   counts: Record<string, number>;
+  /** Nodes that report exactly the claimed record as destroyed. */
+  destroyedBy: number[];
 }
 
 export class LifecycleHandler {
@@ -223,7 +232,15 @@ export class LifecycleHandler {
     }
     // A reshare's receivers ask the old record's nodes: for their query counts (the budget the
     // new holders carry), and, if they hold nothing, to check the claimed old record.
-    const asked = p.kind === 'reshare' && p.old && p.receivers.includes(this.rt.config.index) ? await this.askOldHolders(p) : undefined;
+    // Every participant asks them whether any destroyed this very record: a destroyed version is
+    // never moved on, even if a holder that missed the destroy (and a liar) would deal it.
+    const answers = p.kind !== 'dkg' && p.old ? await this.askOldHolders(p) : undefined;
+    if (answers && answers.destroyedBy.length > 0) {
+      throw failedPrecondition(
+        `${p.keyName}@${p.version} was destroyed on node(s) ${answers.destroyedBy.join(',')} (the record this session starts from); a destroyed version is never refreshed or reshared: run splitkey key destroy again to finish the erasure on the nodes that missed it`,
+      );
+    }
+    const asked = p.kind === 'reshare' && p.receivers.includes(this.rt.config.index) ? answers : undefined;
     let current;
     try {
       current = this.store.resolve(p.keyName, p.version);
@@ -250,7 +267,7 @@ export class LifecycleHandler {
         const oldDigest = recordDigest({ version: p.version, threshold: old.t, nodeIndices: old.nodeIndices, commitments: old.commitments.map((c) => fromHex(c)), epoch: old.epoch, lineage: old.lineage ?? [] });
         if (erased === undefined || erased !== oldDigest) throw failedPrecondition(`the operation says this node holds ${p.keyName}@${p.version}, but it does not`);
       }
-      await this.oldRecordAgreed(p, asked);
+      await this.oldRecordAgreed(p, answers);
       return asked?.counts;
     }
     if (current.record.state === 'destroyed') throw failedPrecondition(`version ${p.version} of ${p.keyName} was destroyed`);
@@ -314,12 +331,15 @@ export class LifecycleHandler {
     const claimed: PublicRecord = { version: p.version, threshold: old.t, nodeIndices: old.nodeIndices, commitments: old.commitments.map((c) => fromHex(c)), epoch: String(old.epoch), lineage: old.lineage ?? [] };
     const claims: Claimed<PublicRecord>[] = [];
     const counts: Record<string, number> = {};
+    const destroyedBy: number[] = [];
+    const claimedDigest = oldRecordDigest(p);
     await Promise.all(
       old.nodeIndices
         .filter((j) => j !== self)
         .map(async (j) => {
           try {
             const h = await this.peers.versionHistory(j, { keyName: p.keyName, keyVersion: p.version });
+            if (h.history === 'destroyed' && answeredDigest(p.version, h) === claimedDigest) destroyedBy.push(j);
             if (h.history !== 'held' || h.commitments.length === 0) return;
             const state = h.state === 'active' || h.state === 'decrypt-only' ? h.state : undefined;
             if (!state) return;
@@ -332,7 +352,7 @@ export class LifecycleHandler {
           }
         }),
     );
-    return { claims, claimed, counts };
+    return { claims, claimed, counts, destroyedBy: destroyedBy.sort((a, b) => a - b) };
   }
 
   /**
@@ -413,8 +433,10 @@ export class LifecycleHandler {
   destroy(keyName: string, version: number, expected?: string): Promise<boolean> {
     return this.withLock(keyName, async () => {
       const op = await this.store.loadOperation(keyName).catch(() => undefined);
-      const pendingSession = op?.params.version === version ? op.params.sessionId : undefined;
-      return this.store.destroyVersion(keyName, version, expected, pendingSession);
+      // The dropped session's old record is marked consumed here, as if this node had committed
+      // from it: a node freed by a destroy (a witness) never joins a rival session from that record.
+      const pending = op?.params.version === version ? { sessionId: op.params.sessionId, from: op.params.kind !== 'dkg' && op.params.old ? oldRecordDigest(op.params) : undefined } : undefined;
+      return this.store.destroyVersion(keyName, version, expected, pending);
     });
   }
 
@@ -498,6 +520,7 @@ export class LifecycleHandler {
     lastCommittedTranscript: Uint8Array;
     receivers: number[];
     dealers: number[];
+    witnesses: number[];
   }> {
     const state = await this.store.loadOperation(keyName);
     const asked = await this.store.committedSession(keyName, askedSession);
@@ -514,19 +537,29 @@ export class LifecycleHandler {
       lastCommittedTranscript: fromHex(lastTranscript),
       receivers: state?.params.receivers ?? [],
       dealers: state?.params.dealers ?? [],
+      witnesses: state?.params.witnesses ?? [],
     };
   }
 
   /** Where this node stands in a session (Peer.SessionState): public evidence for other participants. */
-  async sessionState(keyName: string, sessionId: string): Promise<{ phase: string; transcript: Uint8Array }> {
+  async sessionState(keyName: string, sessionId: string): Promise<SessionView> {
     const state = await this.store.loadOperation(keyName);
+    // A node never vouches for a session on a version it holds as destroyed: it says "destroyed"
+    // (a participant that missed the commit then commits as destroyed, writing no share; review
+    // of the destroy races, F1).
+    const destroyedHere = (version: number) => version > 0 && this.store.history(keyName, version) === 'destroyed';
     if (state && state.params.sessionId === sessionId) {
+      const transcript = state.ready ? fromHex(state.ready.transcript) : new Uint8Array(0);
+      const digest = fromHex(paramsDigest(state.params));
+      if (destroyedHere(state.params.version)) return { phase: 'destroyed', transcript, paramsDigest: digest };
       const phase = state.phase === 'ready' && state.intent ? state.intent : state.phase;
-      return { phase, transcript: state.ready ? fromHex(state.ready.transcript) : new Uint8Array(0) };
+      return { phase, transcript, paramsDigest: digest };
     }
     const committed = await this.store.committedSession(keyName, sessionId);
-    if (committed) return { phase: 'committed', transcript: fromHex(committed.transcript) };
-    return { phase: 'none', transcript: new Uint8Array(0) };
+    const digest = committed?.params ? fromHex(committed.params) : new Uint8Array(0);
+    if (committed && destroyedHere(committed.version)) return { phase: 'destroyed', transcript: fromHex(committed.transcript), paramsDigest: digest };
+    if (committed) return { phase: 'committed', transcript: fromHex(committed.transcript), paramsDigest: digest };
+    return { phase: 'none', transcript: new Uint8Array(0), paramsDigest: new Uint8Array(0) };
   }
 
   /**
@@ -625,8 +658,22 @@ export class LifecycleHandler {
       // that committed has replaced or erased its old share, so refusing could strand the
       // version; a liar's false report can at worst let a rival session of the same record
       // commit too — the same key on two node sets, a conflict an operator repairs (README).
-      const committedBy = [...views.values()].filter((v) => typeof v !== 'string' && v.phase === 'committed' && toHex(v.transcript) === state.ready!.transcript).length;
-      const committedElsewhere = committedBy >= (state.params.kind === 'dkg' ? await this.rt.cluster.minThreshold() : 1);
+      // A participant counts only with this session's transcript and parameters: a coordinator may
+      // tell a witness or a leaving dealer (neither checks the transcript) other parameters under
+      // this session's id — then its abort would ask other nodes, and it could leave unseen.
+      const ownDigest = paramsDigest(state.params);
+      const sameSession = (v: SessionView) =>
+        toHex(v.transcript) === state.ready!.transcript && (toHex(v.paramsDigest) === ownDigest || (v.paramsDigest.length === 0 && (v.phase === 'committed' || v.phase === 'destroyed')));
+      const same = (v: SessionView | string, phase: string) => typeof v !== 'string' && v.phase === phase && sameSession(v);
+      // Participants that committed this session and have since destroyed the version answer
+      // "destroyed" (sessionState). With minThreshold of them (so an honest one: an operator
+      // destroyed it there) this node commits too, but as destroyed: no share is written, and
+      // the version stays shredded. Fewer settle nothing (a liar's word).
+      const destroyedBy = [...views.values()].filter((v) => same(v, 'destroyed')).length;
+      const min = await this.rt.cluster.minThreshold();
+      const asDestroyed = destroyedBy >= min;
+      const committedBy = [...views.values()].filter((v) => same(v, 'committed')).length + (asDestroyed ? destroyedBy : 0);
+      const committedElsewhere = committedBy >= (state.params.kind === 'dkg' ? min : 1);
       if (state.params.kind === 'dkg' && !committedElsewhere) {
         // Asked again after the intent: another DKG of this number prepared meanwhile (by any
         // coordinator, on any nodes) is seen here, or sees this one. This session's own state
@@ -642,13 +689,15 @@ export class LifecycleHandler {
       // A witness has no outcome of its own to compare; it asks every participant below.
       if (state.params.kind !== 'dkg' && !leaving && !witness && !committedElsewhere) problems.push(...(await this.rivalSessions(state)));
       if (state.params.kind !== 'dkg') await this.checkQuorum(state.params).catch((e: Error & { details?: string }) => problems.push(e.details ?? e.message));
-      const goodPhases = leaving ? ['committed'] : ['ready', 'committing', 'committed'];
+      const goodPhases = [...(leaving ? ['committed'] : ['ready', 'committing', 'committed']), ...(asDestroyed ? ['destroyed'] : [])];
       for (const [j, v] of views) {
         if (typeof v === 'string') problems.push(`node ${j}: ${v}`);
         else if (toHex(v.transcript) !== state.ready.transcript) problems.push(`node ${j} is ${v.phase} with ${v.transcript.length ? 'another transcript' : 'no transcript'}`);
+        else if (!sameSession(v)) problems.push(`node ${j} holds session ${sessionId} with other parameters than this node`);
         else if (!goodPhases.includes(v.phase)) problems.push(`node ${j} is ${v.phase}`);
       }
-      if (leaving && problems.length === 0) {
+      // A leaving dealer of a version destroyed since erases its share without looking further.
+      if (leaving && !asDestroyed && problems.length === 0) {
         const outcome = await this.newHoldersDescend(state);
         // The new holders may have moved on since (a refresh while this node was down): then t
         // nodes agree on a record descending from this node's own, and its share is superseded
@@ -665,7 +714,8 @@ export class LifecycleHandler {
           `node ${self} will not commit session ${sessionId} yet: ${leaving ? 'every new holder must have committed before this node erases its share' : 'every participant must be ready with the same transcript'} (${problems.join('; ')})`,
         );
       }
-      await this.store.commitOperation(intending);
+      await this.store.commitOperation(intending, Date.now, { asDestroyed });
+      if (asDestroyed) this.rt.log.warn({ key: keyName, version: state.params.version, session: sessionId }, `session committed as destroyed: ${destroyedBy} participants report the version destroyed since they committed it; no share written`);
       const slot = QueryBudget.slot(keyName, state.params.version);
       // The t-th largest (t of the old version) of the counts reported by the old holders asked at
       // prepare and by the dealers' deliveries: at most t − 1 liars cannot inflate it past an
@@ -700,7 +750,7 @@ export class LifecycleHandler {
     // Only the old record's nodes and this session's participants are asked: a rival session from
     // the same record has an honest old holder among its dealers, which shows it; a node outside
     // both cannot veto.
-    const voters = [...new Set([...(p.old?.nodeIndices ?? []), ...p.receivers, ...p.dealers])].filter((j) => j !== self);
+    const voters = [...new Set([...(p.old?.nodeIndices ?? []), ...sessionParticipants(p)])].filter((j) => j !== self);
     const problems: string[] = [];
     await Promise.all(
       voters.map(async (j) => {
@@ -765,10 +815,10 @@ export class LifecycleHandler {
   }
 
   /** The SessionState of each of `nodes` (this node left out), or why it could not be asked. */
-  private async peerViews(state: ParticipantState, nodes: readonly number[]): Promise<Map<number, { phase: string; transcript: Uint8Array } | string>> {
+  private async peerViews(state: ParticipantState, nodes: readonly number[]): Promise<Map<number, SessionView | string>> {
     const { keyName, sessionId } = state.params;
     const self = this.rt.config.index;
-    const out = new Map<number, { phase: string; transcript: Uint8Array } | string>();
+    const out = new Map<number, SessionView | string>();
     await Promise.all(
       nodes
         .filter((j) => j !== self)

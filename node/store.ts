@@ -486,6 +486,8 @@ export class ShareStore {
     crashPoint('abort:before-write');
     await this.db.del(opKey(keyName), { sync: true });
     crashPoint('abort:after-write');
+    // The sealed pending share goes from the files too, not only from the index.
+    await this.compactKey(opKey(keyName));
   }
 
   /** The committed share of a version, if this node holds a usable one. */
@@ -506,10 +508,11 @@ export class ShareStore {
     return raw === undefined ? undefined : (JSON.parse(raw) as { session: string }).session;
   }
 
-  async committedSession(keyName: string, sessionId: string): Promise<{ transcript: string; version: number; epoch: number } | undefined> {
+  /** A session this node committed: its transcript, version, epoch and (since it is recorded) its paramsDigest. */
+  async committedSession(keyName: string, sessionId: string): Promise<{ transcript: string; version: number; epoch: number; params?: string } | undefined> {
     if (!sessionId) return undefined;
     const raw = await this.db.get(sessionKey(keyName, sessionId));
-    if (raw !== undefined) return JSON.parse(raw) as { transcript: string; version: number; epoch: number };
+    if (raw !== undefined) return JSON.parse(raw) as { transcript: string; version: number; epoch: number; params?: string };
     // Sessions committed before per-session records existed: only the last one is known.
     if ((await this.lastSession(keyName)) === sessionId) return { transcript: await this.lastTranscript(keyName), version: 0, epoch: 0 };
     return undefined;
@@ -524,7 +527,11 @@ export class ShareStore {
    * Make a ready operation current in one synced batch: the version's new record (or its removal
    * for a node that leaves), retired versions marked decrypt-only, the pending state deleted.
    */
-  async commitOperation(state: ParticipantState, clock: () => number = Date.now): Promise<void> {
+  /**
+   * `asDestroyed`: participants that committed this session report the version destroyed since
+   * (node/lifecycle.ts commit): a receiver writes its record as destroyed, with no share.
+   */
+  async commitOperation(state: ParticipantState, clock: () => number = Date.now, opts: { asDestroyed?: boolean } = {}): Promise<void> {
     const p = state.params;
     const key = versionKey(p.keyName, p.version);
     const existing = this.keys.get(p.keyName)?.get(p.version);
@@ -553,9 +560,12 @@ export class ShareStore {
       };
       const ancestors = existing ? carriedAncestors({ ...existing.record, commitments: existing.commitments }, record.lineage!) : [];
       if (ancestors.length > 0) record.ancestors = ancestors;
-      const share = Buffer.from(state.ready.share, 'hex');
-      record.sealedShare = Buffer.from(seal(this.sealKey, share, shareAad(p.keyName, p.version, this.nodeIndex, p.epoch))).toString('base64');
-      share.fill(0);
+      if (opts.asDestroyed) record.state = 'destroyed';
+      else {
+        const share = Buffer.from(state.ready.share, 'hex');
+        record.sealedShare = Buffer.from(seal(this.sealKey, share, shareAad(p.keyName, p.version, this.nodeIndex, p.epoch))).toString('base64');
+        share.fill(0);
+      }
       ops.push({ type: 'put', key, value: JSON.stringify(record) });
     } else {
       // A dealer that leaves erases its share only from a ready state (node/lifecycle.ts checks
@@ -577,7 +587,7 @@ export class ShareStore {
     }
     ops.push({ type: 'del', key: opKey(p.keyName) });
     ops.push({ type: 'put', key: lastSessionKey(p.keyName), value: p.sessionId });
-    ops.push({ type: 'put', key: sessionKey(p.keyName, p.sessionId), value: JSON.stringify({ transcript: state.ready?.transcript ?? '', version: p.version, epoch: p.epoch, kind: p.kind }) });
+    ops.push({ type: 'put', key: sessionKey(p.keyName, p.sessionId), value: JSON.stringify({ transcript: state.ready?.transcript ?? '', version: p.version, epoch: p.epoch, kind: p.kind, params: paramsDigest(p) }) });
     if (state.ready) ops.push({ type: 'put', key: lastTranscriptKey(p.keyName), value: state.ready.transcript });
     crashPoint('commit:before-write');
     await this.db.batch(ops, { sync: true });
@@ -606,7 +616,8 @@ export class ShareStore {
    * write, and also when this node holds no such version (then NOT_FOUND all the same). Callers
    * hold the key's lifecycle lock.
    */
-  async destroyVersion(keyName: string, version: number, expected?: string, pendingSession?: string): Promise<boolean> {
+  async destroyVersion(keyName: string, version: number, expected?: string, pending?: { sessionId: string; from?: string }): Promise<boolean> {
+    const pendingSession = pending?.sessionId;
     try {
       checkKeyName(keyName, 'key_name');
       checkVersion(version, 'key_version');
@@ -618,7 +629,7 @@ export class ShareStore {
       v = this.resolve(keyName, version);
     } catch (e) {
       if (pendingSession === undefined) throw e;
-      await this.db.del(opKey(keyName), { sync: true });
+      await this.db.batch(this.dropOps(keyName, version, pending!), { sync: true });
       this.log.warn({ key: keyName, version, session: pendingSession }, 'pending lifecycle session dropped: its version is being destroyed');
       throw notFound(`${(e as Error & { details?: string }).details ?? (e as Error).message}; this node's pending session ${pendingSession} on that version was dropped (its share was key material of the version being destroyed)`);
     }
@@ -628,7 +639,7 @@ export class ShareStore {
         throw failedPrecondition(`${keyName}@${version}: this node holds the epoch-${v.record.epoch} record ${held.slice(0, 16)}…, not the record ${expected.slice(0, 16)}… the caller saw; nothing erased`);
       }
     }
-    const dropOp = pendingSession === undefined ? [] : [{ type: 'del' as const, key: opKey(keyName) }];
+    const dropOp = pending === undefined ? [] : this.dropOps(keyName, version, pending);
     if (v.record.state === 'destroyed') {
       if (dropOp.length > 0) {
         await this.db.batch(dropOp, { sync: true });
@@ -644,8 +655,19 @@ export class ShareStore {
     v.share?.fill(0);
     this.install({ ...v, record, share: undefined, unavailable: undefined });
     await this.compactKey(versionKey(keyName, version));
-    if (dropOp.length > 0) this.log.warn({ key: keyName, version, session: pendingSession }, 'pending lifecycle session dropped: its version was destroyed');
+    if (dropOp.length > 0) {
+      await this.compactKey(opKey(keyName));
+      this.log.warn({ key: keyName, version, session: pendingSession }, 'pending lifecycle session dropped: its version was destroyed');
+    }
     return true;
+  }
+
+  /** Drop a pending session (destroyVersion), marking the record it started from as consumed by it. */
+  private dropOps(keyName: string, version: number, pending: { sessionId: string; from?: string }): ({ type: 'del'; key: string } | { type: 'put'; key: string; value: string })[] {
+    return [
+      { type: 'del', key: opKey(keyName) },
+      ...(pending.from ? [{ type: 'put' as const, key: consumedKey(keyName, version, pending.from), value: JSON.stringify({ session: pending.sessionId, dropped: 'destroy', atMs: Date.now() }) }] : []),
+    ];
   }
 
   /** Ask LevelDB to rewrite the files holding an overwritten share, so the old bytes go too. */

@@ -205,8 +205,10 @@ export function registerKey(program: Command): void {
       // Who holds the version, as t nodes agree (else: every node may).
       const agreed = (await m.versions(name)).find((v) => v.version === opts.version);
       const r = await m.destroy(name, opts.version);
-      const members = agreed?.nodeIndices ?? m.admin.channels.nodes.map((n) => n.index);
-      const stillHolding = r.unreachable.filter((u) => members.includes(u.index));
+      // Every node that did not answer counts, holder of the agreed record or not: a node outside
+      // it may hold a pending session's share of the version (a new holder of an unfinished
+      // reshare); the destroy drops it there once it answers. NOT_FOUND means it holds nothing.
+      const stillHolding = r.unreachable;
       if (r.destroyed.length > 0) out(`${name} version ${opts.version}: share erased on nodes ${r.destroyed.join(',')}`);
       if (opts.receipt) {
         const bundle = (await lib()).receiptBundle(name, opts.version, agreed, r.receipts);
@@ -221,7 +223,10 @@ export function registerKey(program: Command): void {
           r.destroyed.length > 0 ? EXIT.incomplete : EXIT.failed,
         );
       }
-      if (r.destroyed.length === 0) throw new CliError(`no node erased a share of ${name} version ${opts.version}: ${r.unreachable.map((u) => `node ${u.index}: ${u.reason}`).join('; ')}`);
+      if (r.destroyed.length === 0) {
+        const why = [...r.unreachable.map((u) => `node ${u.index}: ${u.reason}`), ...(r.holdsNothing.length > 0 ? [`node${r.holdsNothing.length > 1 ? 's' : ''} ${r.holdsNothing.join(',')} hold${r.holdsNothing.length > 1 ? '' : 's'} no such version`] : [])];
+        throw new CliError(`no node erased a share of ${name} version ${opts.version}: ${why.join('; ')}`);
+      }
     });
   });
 

@@ -151,7 +151,7 @@ describe('attack review: commit/abort intent', () => {
 
 
 describe('attack review: roll-forward is never stranded', () => {
-  it('M2: a receiver that missed a DKG commit still rolls forward after the others destroyed the version (the commit-time number check trusts a committed participant)', async () => {
+  it('M2: a receiver that missed a DKG commit still rolls forward after the others destroyed the version — as destroyed, writing no share (the commit-time number check trusts committed participants)', async () => {
     const name = 'acme/stranded';
     const p: OperationParams = { sessionId: 'c7'.repeat(16), kind: 'dkg', keyName: name, version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: 1 };
     await runToReady(p);
@@ -162,7 +162,9 @@ describe('attack review: roll-forward is never stranded', () => {
     const m = await KeyManager.create(admin);
     expect((await m.abortOp(name)).outcome).toBe('committed');
     expect((await t().status(3, name)).sessionId).toBe('');
-    expect(cluster.nodes[2]!.store.resolve(name, 1).record.session).toBe(p.sessionId);
+    const record = cluster.nodes[2]!.store.resolve(name, 1).record;
+    expect([record.session, record.state, record.sealedShare]).toEqual([p.sessionId, 'destroyed', undefined]);
+    expect(cluster.nodes[2]!.store.currentShare(name, 1)).toBeUndefined();
   });
 });
 

@@ -15,8 +15,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { KeyManager } from '../../client/key-manager.js';
 import { GrpcLifecycleTransport } from '../../client/lifecycle-grpc.js';
-import { fromHex, recordDigest, toHex, utf8, type OperationParams } from '../../crypto/index.js';
-import { adversary, settle } from '../helpers/adversary.js';
+import { fromHex, prepareParticipant, recordDigest, toHex, transcriptHash, utf8, type OperationParams } from '../../crypto/index.js';
+import { adversary, group, rng, settle } from '../helpers/adversary.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 
 let cluster: TestCluster | undefined;
@@ -191,5 +191,118 @@ describe('lifecycleQuorum: two sessions from one record never both commit', () =
     const refreshed = await m3.refresh(name, 1);
     expect(refreshed.epoch).toBe(3);
     expect(toHex(await (await tenantClient('acme')).oprf(name, input, { version: 1 }))).toBe(before);
+  });
+});
+
+describe('lifecycleQuorum: a witness cannot be told other parameters, freed by a destroy, or forgotten by abort-op (review)', () => {
+  /**
+   * RQ1 (review F1, CRITICAL before the fix). n = 6, q = 4, liar 3 deals in both sessions. S1
+   * (dealers {2,3} → {2,3,4}, witness 5) and S2 (dealers {1,3} → {1,3,6}, witness 5). The
+   * coordinator tells witness 5 S2's participants under S1's id (it checks no transcript), so S1's
+   * receivers counted it; it then aborted S1 asking only "its" participants, joined S2, and both
+   * committed. Now a participant counts only with the digest of the committing node's own
+   * parameters (Peer.SessionState params_digest): S1's receivers refuse while 5 holds other ones.
+   * RQ1d: with honest parameters, a destroy on the witness (which holds nothing) dropped its ready
+   * session; now the record it started from is marked consumed there, so it never joins S2.
+   */
+  it.each([
+    ['RQ1: forged witness parameters, then an abort', true],
+    ['RQ1d: honest parameters, then a destroy on the witness that holds nothing', false],
+  ])('%s: two reshares of one record never both commit', { timeout: 120_000 }, async (_label, forge) => {
+    cluster = await startTestCluster({ n: 6, minThreshold: 2, lifecycleQuorum: true });
+    const name = 'acme/forge';
+    const admin = await adminClient();
+    const tr = new GrpcLifecycleTransport(admin.channels, 5_000);
+    const m = await KeyManager.create(admin);
+    await m.createKey(name, 2, [1, 2, 3]);
+    const v = (await m.versions(name))[0]!;
+    const old = { t: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch, lineage: v.lineage };
+    const liarShare = Uint8Array.from(cluster!.nodes[2]!.store.currentShare(name, 1)!);
+    const liar = () => cluster!.nodes[2]!.store;
+    const X = 'c1'.repeat(16);
+    const Y = 'c2'.repeat(16);
+    const base = { kind: 'reshare' as const, keyName: name, version: 1, t: 2, epoch: v.epoch + 1, old };
+    const P1: OperationParams = { ...base, sessionId: X, receivers: [2, 3, 4], dealers: [2, 3], witnesses: [5] }; // S1 as 2,3,4 see it
+    const P5: OperationParams = { ...base, sessionId: X, receivers: [1, 3, 6], dealers: [1, 3], witnesses: [5] }; // what witness 5 is told
+    const P2: OperationParams = { ...base, sessionId: Y, receivers: [1, 3, 6], dealers: [1, 3], witnesses: [5] }; // S2
+    const log: string[] = [];
+    const run = async (label: string, p: Promise<unknown>) => {
+      const r = await settle(p);
+      log.push(`${label}: ${r.ok ? (r.v instanceof Array ? 'ok' : JSON.stringify(r.v)) : 'ERR ' + r.e}`);
+      return r;
+    };
+    // S1: prepare 2, liar 3, 4 with P1; witness 5 with P5 (same id X).
+    const c2 = await tr.prepare(2, P1);
+    const liarX = prepareParticipant(group, P1, 3, rng, liarShare);
+    await liar().saveOperation(liarX, 'prepare');
+    await run('prepare X 4', tr.prepare(4, P1));
+    await run('prepare X 5', tr.prepare(5, forge ? P5 : P1));
+    await run('deal X 2', tr.deal(2, name, X));
+    await run('deal X 3', tr.deal(3, name, X));
+    const T1 = transcriptHash({ ...P1, qualified: [2, 3], dealings: new Map([[2, c2], [3, liarX.dealing!.commitments.map((c) => fromHex(c))]]) });
+    for (const n of [2, 3, 4]) await run(`finalize X ${n}`, tr.finalize(n, name, X, [2, 3], T1));
+    await run('finalize X 5', tr.finalize(5, name, X, forge ? [1, 3] : [2, 3], T1));
+    const liarXready = (await liar().loadOperation(name))!;
+    await liar().deleteOperation(name);
+    // S2 on 1, liar 3, 6 (5 is still busy with X), driven to ready.
+    const c1 = await tr.prepare(1, P2);
+    const liarY = prepareParticipant(group, P2, 3, rng, liarShare);
+    await liar().saveOperation(liarY, 'prepare');
+    await run('prepare Y 6', tr.prepare(6, P2));
+    await run('deal Y 1', tr.deal(1, name, Y));
+    await run('deal Y 3', tr.deal(3, name, Y));
+    const T2 = transcriptHash({ ...P2, qualified: [1, 3], dealings: new Map([[1, c1], [3, liarY.dealing!.commitments.map((c) => fromHex(c))]]) });
+    for (const n of [1, 3, 6]) await run(`finalize Y ${n}`, tr.finalize(n, name, Y, [1, 3], T2));
+    const liarYready = (await liar().loadOperation(name))!;
+    await liar().saveOperation(liarXready, 'restore');
+    // S1 commits on 2 and 4 while node 1 is partitioned (it would show its pending Y to rivalSessions).
+    await cluster!.stopNode(1);
+    await run('commit X 2', tr.commit(2, name, X));
+    await run('commit X 4', tr.commit(4, name, X));
+    await cluster!.start(1);
+    await liar().saveOperation(liarYready, 'swap');
+    // Witness 5 leaves S1: it asks only 1, 3, 6 (P5), none of which committed X.
+    if (forge) await run('abort X 5', tr.abort(5, name, X));
+    else {
+      log.push(`abort X 5 (honest params) refused: ${(await settle(tr.abort(5, name, X))).ok === false}`);
+      const d = await settle(tr.destroy(5, name, 1));
+      log.push(`destroy on 5: ${d.ok ? 'ok' : 'NOTFOUND ' + d.e.slice(0, 120)}`);
+    }
+    // S2 finishes while node 2 (holding S1's record) is partitioned.
+    await cluster!.stopNode(2);
+    await run('prepare Y 5', tr.prepare(5, P2));
+    await run('finalize Y 5', tr.finalize(5, name, Y, [1, 3], T2));
+    for (const n of [1, 6, 5]) await run(`commit Y ${n}`, tr.commit(n, name, Y));
+    await cluster!.start(2);
+    const rec = records(name, 1);
+    const detail = `${log.join('\n')}\n${rec}`;
+    const s1 = /2: e2 c1c1/.test(rec) || /4: e2 c1c1/.test(rec);
+    const s2 = /1: e2 c2c2/.test(rec) || /6: e2 c2c2/.test(rec);
+    expect(s1 && s2, detail).toBe(false);
+    if (forge) expect(log.join('\n'), detail).toMatch(/commit X 2: ERR .*node 5 holds session c1c1\S* with other parameters/);
+    else expect(log.join('\n'), detail).toMatch(/prepare Y 5: ERR .*committed session c1c1\S* from this record/);
+  });
+
+  it('RQ2: abort-op counts witnesses: a refresh interrupted before its witness finalized is aborted everywhere, and the next refresh works', { timeout: 120_000 }, async () => {
+    cluster = await startTestCluster({ n: 5, minThreshold: 2, lifecycleQuorum: true });
+    const name = 'acme/stuck';
+    const admin = await adminClient();
+    const tr = new GrpcLifecycleTransport(admin.channels, 5_000);
+    const m = await KeyManager.create(admin);
+    await m.createKey(name, 2, [1, 2, 3]);
+    const v = (await m.versions(name))[0]!;
+    const old = { t: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch, lineage: v.lineage };
+    // What the operator's own tooling runs (q = 4: witness 4), interrupted after the receivers' finalize.
+    const p: OperationParams = { sessionId: 'd1'.repeat(16), kind: 'refresh', keyName: name, version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: v.epoch + 1, old, witnesses: [4] };
+    const dealings = new Map<number, Uint8Array[]>();
+    for (const n of [1, 2, 3]) dealings.set(n, await tr.prepare(n, p));
+    await tr.prepare(4, p);
+    for (const n of [1, 2, 3]) await tr.deal(n, name, p.sessionId);
+    const T = transcriptHash({ ...p, qualified: [1, 2, 3], dealings });
+    for (const n of [1, 2, 3]) await tr.finalize(n, name, p.sessionId, [1, 2, 3], T);
+    const resolved = await (await KeyManager.create(await adminClient())).abortOp(name);
+    expect(resolved.outcome).toBe('aborted');
+    for (const n of [1, 2, 3, 4]) expect(await cluster!.nodes[n - 1]!.store.loadOperation(name), `node ${n}`).toBeUndefined();
+    expect((await (await KeyManager.create(await adminClient())).refresh(name, 1)).epoch).toBe(v.epoch + 1);
   });
 });

@@ -14,6 +14,7 @@ export interface OperationStatusResponse {
   'lastCommittedTranscript'?: (Buffer | Uint8Array | string);
   'receivers'?: (number)[];
   'dealers'?: (number)[];
+  'witnesses'?: (number)[];
 }
 
 export interface OperationStatusResponse__Output {
@@ -27,4 +28,5 @@ export interface OperationStatusResponse__Output {
   'lastCommittedTranscript': (Buffer);
   'receivers': (number)[];
   'dealers': (number)[];
+  'witnesses': (number)[];
 }

@@ -4,9 +4,11 @@
 export interface SessionStateResponse {
   'phase'?: (string);
   'transcript'?: (Buffer | Uint8Array | string);
+  'paramsDigest'?: (Buffer | Uint8Array | string);
 }
 
 export interface SessionStateResponse__Output {
   'phase': (string);
   'transcript': (Buffer);
+  'paramsDigest': (Buffer);
 }

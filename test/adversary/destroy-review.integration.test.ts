@@ -1,0 +1,212 @@
+/**
+ * Destroy with a node away (adversarial review of destroy-races.integration.test.ts's change).
+ * Each test has a node down or cut off while `key destroy` runs — ordinary maintenance — and a
+ * coordinator with lifecycle capabilities but not `destroy`, sometimes with one liar:
+ *
+ *   R1/R1b/R1c. A new holder of a reshare that missed the destroy rolled the session forward
+ *       afterwards (abort-op): the co-holders that had committed it still said "committed", so it
+ *       wrote a share of the destroyed version; with one liar the key was served again, and the
+ *       CLI had reported a clean destroy (the node was no holder of the agreed record). Now a node
+ *       says "destroyed" for a session on a version it destroyed; with minThreshold such answers
+ *       the late participant commits as destroyed (no share), and `key destroy` reports every node
+ *       it did not reach (exit 3).
+ *   R5. A holder that missed the destroy dealt the destroyed record to new nodes with a liar. Now
+ *       every participant asks the old record's nodes, and one that destroyed it refuses the session.
+ *   R3, R4. Defences that held: prepare, import and a liar's "committed" after a destroy; a pending
+ *       session of another version survives; a pending DKG of the destroyed number is dropped.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { GrpcLifecycleTransport } from '../../client/lifecycle-grpc.js';
+import { KeyManager } from '../../client/key-manager.js';
+import { AdminClient } from '../../client/admin.js';
+import { NodeChannels } from '../../client/channels.js';
+import { toHex, utf8, randomScalar, type OperationParams } from '../../crypto/index.js';
+import { storeVersionKey } from '../../node/store.js';
+import { adversary, settle, group, rng } from '../helpers/adversary.js';
+import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
+
+let cluster: TestCluster | undefined;
+const { adminClient, tenantClient, closeClients, drive, records, splitkeyCli } = adversary(() => cluster!);
+
+afterEach(async () => {
+  await closeClients();
+  await cluster?.stop();
+  cluster = undefined;
+});
+
+async function onDisk(n: number, keyName: string, version: number): Promise<string> {
+  const raw = await cluster!.nodes[n - 1]!.store.db.get(storeVersionKey(keyName, version));
+  if (raw === undefined) return 'none';
+  const r = JSON.parse(raw) as { state: string; sealedShare?: string; epoch: number };
+  return `${r.state} e${r.epoch}${r.sealedShare ? ' WITH SEALED SHARE' : ''}`;
+}
+
+async function setup(n: number, name: string, holders: number[]) {
+  cluster = await startTestCluster({ n, minThreshold: 2 });
+  const admin = await adminClient();
+  const tr = new GrpcLifecycleTransport(admin.channels, 5_000);
+  const m = await KeyManager.create(admin);
+  await m.createKey(name, 2, holders);
+  const v = (await m.versions(name))[0]!;
+  const old = { t: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch, lineage: v.lineage };
+  return { tr, m, v, old };
+}
+
+describe('destroy with a node away', () => {
+  for (const liar of [false, true]) {
+    it(`R1${liar ? 'b (liar node 1 ignores the destroy)' : ''}: a new holder unreachable during the destroy never writes a share of it afterwards: it commits as destroyed, or refuses (abort-op by a lifecycle-only coordinator)`, { timeout: 60_000 }, async () => {
+      const name = `acme/r1${liar ? 'b' : ''}`;
+      const { tr, m, v, old } = await setup(4, name, [1, 2, 3]);
+      const input = utf8('volume-r1');
+      // Reshare {1,2,3} -> {1,2,4}; dealers 1,2 stay. 1 and 2 commit; 4 is ready but not committed.
+      const p: OperationParams = { sessionId: 'a1'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [1, 2, 4], dealers: [1, 2], epoch: v.epoch + 1, old };
+      const log = await drive(tr, p, new Map(), [4]);
+      expect(log.filter((l) => l.startsWith('commit')), log.join(' | ')).toEqual(['commit 1: true', 'commit 2: true']);
+      // Node 4 is unreachable while the operator destroys v1 (a liar node 1 ignores the destroy).
+      await cluster!.stopNode(4);
+      const destroyOn = liar ? [2, 3, 4] : [1, 2, 3, 4];
+      const r = await m.coordinator.destroy(name, 1, destroyOn);
+      expect(r.unreachable.map((u) => u.index), 'node 4 is reported as not reached').toEqual([4]);
+      // Node 4 comes back; the coordinator (create/refresh/reshare only) runs abort-op.
+      await cluster!.start(4);
+      const admin2 = await adminClient();
+      const m2 = await KeyManager.create(admin2);
+      const res = await settle(m2.abortOp(name));
+      const disk = await Promise.all([1, 2, 3, 4].map((n) => onDisk(n, name, 1)));
+      const fresh = await settle((await tenantClient('acme')).oprf(name, input, { version: 1 }));
+      const detail = `abort-op: ${JSON.stringify(res.ok ? res.v : res.e)}; disk: ${disk.join(' | ')}; ${records(name, 1)}; fresh: ${fresh.ok ? `served ${toHex(fresh.v)}` : fresh.e}`;
+      // Two honest "destroyed" (minThreshold): node 4 commits as destroyed — its record is kept (the
+      // number stays taken), no share is written. One (the liar kept its share): node 4 refuses to
+      // commit, and the destroy run again (the CLI named node 4) drops its pending share.
+      expect(disk[3], detail).toBe(liar ? 'none' : 'destroyed e2');
+      expect(fresh.ok, detail).toBe(false);
+      if (liar) {
+        // A fresh transport, as a new `splitkey key destroy` would use (no reconnect backoff to node 4).
+        const again = await settle(new GrpcLifecycleTransport((await adminClient()).channels, 5_000).destroy(4, name, 1));
+        expect(again.ok ? 'destroyed' : again.e, 'node 4 holds no such version: NOT_FOUND, its pending session dropped').toMatch(/has no version 1|not found.*pending session .* was dropped/);
+        expect(await cluster!.nodes[3]!.store.loadOperation(name), detail).toBeUndefined();
+      }
+    });
+  }
+
+  it('R1c: same with the CLI, liar 1 showing the old record: `splitkey key destroy` names node 4 (exit 3), and node 4 never writes a share', { timeout: 90_000 }, async () => {
+    const name = 'acme/r1c';
+    const { tr, v, old } = await setup(4, name, [1, 2, 3]);
+    const input = utf8('volume-r1c');
+    const vk = storeVersionKey(name, 1);
+    const db1 = () => cluster!.nodes[0]!.store.db;
+    const e1Record = (await db1().get(vk))!;
+    const p: OperationParams = { sessionId: 'c1'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [1, 2, 4], dealers: [1, 2], epoch: v.epoch + 1, old };
+    const log = await drive(tr, p, new Map(), [4]);
+    expect(log.filter((l) => l.startsWith('commit')), log.join(' | ')).toEqual(['commit 1: true', 'commit 2: true']);
+    const e2Record = (await db1().get(vk))!;
+    // Liar 1 keeps its epoch-2 share off the books and shows the old record to everyone.
+    await db1().put(vk, e1Record);
+    await cluster!.stopNode(1);
+    await cluster!.start(1);
+    await cluster!.stopNode(4); // node 4 is down for maintenance during the destroy
+    const cli = await splitkeyCli(['key', 'destroy', name, '--version', '1', '--yes']);
+    // The liar "ignored" the destroy: it puts its epoch-2 record back.
+    await db1().put(vk, e2Record);
+    await cluster!.stopNode(1);
+    await cluster!.start(1);
+    await cluster!.start(4);
+    const admin2 = await adminClient();
+    const res = await settle((await KeyManager.create(admin2)).abortOp(name));
+    const disk = await Promise.all([1, 2, 3, 4].map((n) => onDisk(n, name, 1)));
+    const fresh = await settle((await tenantClient('acme')).oprf(name, input, { version: 1 }));
+    const detail = `CLI: exit ${cli.code} ${cli.stdout}${cli.stderr}; abort-op: ${JSON.stringify(res.ok ? res.v : res.e)}; disk: ${disk.join(' | ')}; fresh: ${fresh.ok ? `served ${toHex(fresh.v)}` : fresh.e}`;
+    // The CLI names node 4 (down, no holder of the agreed record, possibly holding a pending share).
+    expect(cli.code, detail).toBe(3);
+    expect(cli.stderr, detail).toMatch(/not destroyed everywhere: node 4 .*not reached/);
+    expect(disk[3], detail).toBe('none');
+    expect(fresh.ok, detail).toBe(false);
+  });
+
+  it('R5: an old holder down during the destroy (flagged by the CLI) cannot deal the destroyed record to new nodes with a liar before the re-run', { timeout: 90_000 }, async () => {
+    const name = 'acme/r5';
+    const { tr, v, old } = await setup(6, name, [1, 2, 3]);
+    const input = utf8('volume-r5');
+    const liarShare = new Uint8Array(cluster!.nodes[0]!.store.currentShare(name, 1)!);
+    const liarRecord = (await cluster!.nodes[0]!.store.db.get(storeVersionKey(name, 1)))!;
+    await cluster!.stopNode(3);
+    const cli = await splitkeyCli(['key', 'destroy', name, '--version', '1', '--yes']);
+    await cluster!.start(3);
+    // Liar 1 ignored the destroy: its record and share are back.
+    await cluster!.nodes[0]!.store.db.put(storeVersionKey(name, 1), liarRecord);
+    await cluster!.stopNode(1);
+    await cluster!.start(1);
+    const p: OperationParams = { sessionId: 'c5'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [4, 5, 6], dealers: [1, 3], epoch: v.epoch + 1, old };
+    const log = await drive(tr, p, new Map([[1, liarShare]]), []);
+    const detail = `CLI: exit ${cli.code}; ${log.join(' | ')}; ${records(name, 1)}`;
+    expect(cli.code, detail).toBe(3);
+    expect(log.some((l) => /^prepare \d: .*was destroyed on node\(s\) 2 \(the record this session starts from\)/.test(l)), detail).toBe(true);
+    for (const n of [4, 5, 6]) expect(cluster!.nodes[n - 1]!.store.currentShare(name, 1), detail).toBeUndefined();
+    // Until the destroy is run again, node 3 and the liar still hold t shares of the old record:
+    // clients are served from them (README: "destroyed" holds when fewer than t holders answer).
+    const fresh = await settle((await tenantClient('acme')).oprf(name, input, { version: 1 }));
+    expect(fresh.ok, detail).toBe(true);
+    const again = await splitkeyCli(['key', 'destroy', name, '--version', '1', '--yes']);
+    expect(again.code, `${again.stdout}${again.stderr}`).toBe(0);
+    const after = await settle((await tenantClient('acme')).oprf(name, input, { version: 1 }));
+    expect(after.ok, 'the liar alone (its share kept) is fewer than t').toBe(false);
+  });
+
+  it('R3 (defences): after the destroy, prepare from the destroyed record, a reshare to new nodes with a liar dealer, import of the number, and a liar "committed" all fail', { timeout: 60_000 }, async () => {
+    const name = 'acme/r3';
+    const { tr, m, v, old } = await setup(6, name, [1, 2, 3]);
+    // A reshare to {4,5,6} pending before the destroy, dealers 1 (liar: ignores the destroy) and 2.
+    const p: OperationParams = { sessionId: 'a3'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [4, 5, 6], dealers: [1, 2], epoch: v.epoch + 1, old };
+    await drive(tr, p, new Map(), [1, 2, 4, 5, 6]);
+    await cluster!.stopNode(6);
+    const r = await m.coordinator.destroy(name, 1, [2, 3, 4, 5, 6]);
+    await cluster!.start(6);
+    // Liar 1 says it committed the session.
+    const db1 = cluster!.nodes[0]!.store.db;
+    await db1.put(`meta\x00session\x00${name}\x00${p.sessionId}`, JSON.stringify({ transcript: (await cluster!.nodes[0]!.store.loadOperation(name))!.ready!.transcript, version: 1, epoch: 2, kind: 'reshare' }));
+    await db1.del(`op\x00${name}`);
+    const tr2 = new GrpcLifecycleTransport((await adminClient()).channels, 5_000);
+    const c6 = await settle(tr2.commit(6, name, p.sessionId));
+    const ab = await settle((await KeyManager.create(await adminClient())).abortOp(name));
+    // Fresh reshare from the destroyed record, to new nodes, liar 1 dealing with a stale share claim.
+    const q: OperationParams = { ...p, sessionId: 'a4'.repeat(16), dealers: [1, 2] };
+    const prep = await Promise.all([2, 4, 5].map((n) => settle(tr.prepare(n, q))));
+    const ref: OperationParams = { sessionId: 'a5'.repeat(16), kind: 'refresh', keyName: name, version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: v.epoch + 1, old };
+    const prepRefresh = await settle(tr.prepare(3, ref));
+    // An import of the destroyed number on nodes that hold nothing of it.
+    const pair = await cluster!.certFor({ role: 'admin', name: 'imp', capabilities: ['import'] });
+    const d = cluster!.descriptor();
+    const imp = new AdminClient(new NodeChannels({ ...d, nodes: d.nodes.filter((n) => n.index >= 4) }, { tls: { ca: Buffer.from(cluster!.ca.certPem), cert: Buffer.from(pair.certPem), key: Buffer.from(pair.keyPem) } }));
+    const im = await settle(imp.importKey(name, randomScalar(group, rng), 2, { version: 1 }));
+    imp.close();
+    const lines = [
+      `commit 6 after destroy: ${c6.ok ? c6.v : c6.e}`,
+      `abort-op: ${ab.ok ? JSON.stringify(ab.v) : ab.e}`,
+      ...prep.map((x, i) => `prepare reshare on ${[2, 4, 5][i]}: ${x.ok ? 'ok' : x.e}`),
+      `prepare refresh on 3: ${prepRefresh.ok ? 'ok' : prepRefresh.e}`,
+      `import v1 on 4..6: ${im.ok ? 'ok' : im.e}`,
+    ];
+    expect(c6.ok).toBe(false);
+    expect(prep.every((x) => !x.ok)).toBe(true);
+    expect(prepRefresh.ok).toBe(false);
+    expect(im.ok).toBe(false);
+    for (const n of [4, 5, 6]) expect(cluster!.nodes[n - 1]!.store.currentShare(name, 1)).toBeUndefined();
+  });
+
+  it('R4 (defence): a destroy leaves a pending session of another version alone, and a DKG of the number pending on a node holding nothing is dropped', { timeout: 60_000 }, async () => {
+    const name = 'acme/r4';
+    const { tr } = await setup(3, name, [1, 2, 3]);
+    const p: OperationParams = { sessionId: 'b6'.repeat(16), kind: 'dkg', keyName: name, version: 2, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: 1, retire: [1] };
+    await drive(tr, p, new Map(), [1, 2, 3]);
+    for (const n of [1, 2, 3]) expect((await tr.destroy(n, name, 1)).destroyedNow).toBe(true);
+    for (const n of [1, 2, 3]) expect((await cluster!.nodes[n - 1]!.store.loadOperation(name))?.params.sessionId).toBe(p.sessionId);
+    const commits = await Promise.all([1, 2, 3].map((n) => settle(tr.commit(n, name, p.sessionId))));
+    expect(commits.map((c) => c.ok)).toEqual([true, true, true]);
+    expect(await Promise.all([1, 2, 3].map((n) => onDisk(n, name, 1)))).toEqual(['destroyed e1', 'destroyed e1', 'destroyed e1']);
+    // Destroy of a number being created by a DKG: the DKG is dropped, NOT_FOUND.
+    const p3: OperationParams = { ...p, sessionId: 'b7'.repeat(16), version: 3, retire: [] };
+    await drive(tr, p3, new Map(), [1, 2, 3]);
+    const d3 = await Promise.all([1, 2, 3].map((n) => settle(tr.destroy(n, name, 3))));
+    for (const n of [1, 2, 3]) expect(await cluster!.nodes[n - 1]!.store.loadOperation(name)).toBeUndefined();
+  });
+});
