@@ -38,6 +38,8 @@ export interface DevClusterOptions {
   metrics?: boolean;
   /** Extra environment for each node process (tests: crash points, log level). */
   nodeEnv?: (index: number) => Record<string, string>;
+  /** Write `"lifecycleQuorum": true` into the descriptor (docs/fork-prevention.md). */
+  lifecycleQuorum?: boolean;
 }
 
 const DOMAINS = ['zone-a', 'zone-b', 'zone-c'];
@@ -146,7 +148,7 @@ export class DevCluster {
     // A dev cluster states a lower faultTolerance when its size allows no more (3 nodes, t = 3:
     // 0), so that keys can be created; a real cluster's descriptor is the operator's choice.
     const faultTolerance = Math.min(threshold - 1, n - threshold);
-    const descriptor = { name: 'dev', defaultThreshold: threshold, minThreshold: threshold, ...(faultTolerance < threshold - 1 ? { faultTolerance } : {}), nodes: endpoints };
+    const descriptor = { name: 'dev', defaultThreshold: threshold, minThreshold: threshold, ...(faultTolerance < threshold - 1 ? { faultTolerance } : {}), ...(options.lifecycleQuorum ? { lifecycleQuorum: true } : {}), nodes: endpoints };
     await writeFile(join(root, 'cluster.json'), JSON.stringify(descriptor, null, 2), { flag: 'wx' });
     return cluster;
   }

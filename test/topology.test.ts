@@ -87,6 +87,14 @@ describe('the failure-domain rule', () => {
     expect(clusterDescriptor(parseTopology(layout([1, 1, 1], 2))).faultTolerance).toBeUndefined();
   });
 
+  it('lifecycleQuorum: off by default, carried into the descriptor only when true, a boolean only', async () => {
+    const { clusterDescriptor } = await import('../cli/topology/bundle.js');
+    expect(clusterDescriptor(parseTopology(layout([1, 1, 1], 2))).lifecycleQuorum).toBeUndefined();
+    const on = parseTopology(layout([1, 1, 1], 2, 'lifecycleQuorum: true\n'));
+    expect([on.lifecycleQuorum, clusterDescriptor(on).lifecycleQuorum]).toEqual([true, true]);
+    expect(() => parseTopology(layout([1, 1, 1], 2, 'lifecycleQuorum: yes please\n'))).toThrow(/lifecycleQuorum must be true or false/);
+  });
+
   it('checks "holds t" against the policy minThreshold when it is below the default threshold', () => {
     expect(checkLayout(parseTopology(layout([2, 2, 1], 3, 'minThreshold: 2\n'))).join()).toMatch(/domain c0 holds 2 shares \(≥ t = 2\)/);
   });

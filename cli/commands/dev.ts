@@ -42,7 +42,8 @@ export function registerDev(program: Command): void {
     .option('--threshold <t>', 'default threshold of keys made on this cluster (default 3)', thresholdValue)
     .option('--dir <dir>', 'cluster directory (default: a new temp dir); an existing cluster there is started again, never overwritten')
     .option('--metrics', 'serve Prometheus metrics on a free port per node')
-    .action(async (opts: { nodes?: number; threshold?: number; dir?: string; metrics?: boolean }) => {
+    .option('--lifecycle-quorum', 'a new cluster\'s descriptor says "lifecycleQuorum": true: refresh and reshare need ⌈(n + minThreshold)/2⌉ participants (witnesses are added), so no two sessions from one record both commit')
+    .action(async (opts: { nodes?: number; threshold?: number; dir?: string; metrics?: boolean; lifecycleQuorum?: boolean }) => {
       // Signal handlers before the ready line: a SIGTERM sent as soon as it appears must still
       // stop every node (not kill this process and orphan them).
       const stopRequested = new Promise<void>((resolveStop) => {
@@ -62,7 +63,7 @@ export function registerDev(program: Command): void {
       let stopping = false;
       let died = 0;
       try {
-        const cluster = await DevCluster.create({ dir, nodes, threshold, metrics: opts.metrics });
+        const cluster = await DevCluster.create({ dir, nodes, threshold, metrics: opts.metrics, lifecycleQuorum: opts.lifecycleQuorum });
         await cluster.start();
         info(`${nodes} nodes serving (default threshold ${threshold}${existing ? '; existing cluster reused' : ''}); logs in ${join(dir, 'nodes', '<i>', 'node.log')}`);
         info(`use it from another shell:  source ${join(dir, 'env')}`);

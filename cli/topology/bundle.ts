@@ -44,6 +44,7 @@ export function clusterDescriptor(t: Topology): ClusterDescriptor {
     defaultThreshold: t.threshold,
     minThreshold: t.minThreshold,
     ...(t.faultTolerance !== t.minThreshold - 1 ? { faultTolerance: t.faultTolerance } : {}),
+    ...(t.lifecycleQuorum ? { lifecycleQuorum: true } : {}),
     nodes: allNodes(t).map((n) => ({ index: n.index, address: `${n.host}:${t.port}`, domain: n.cloud.name, identity: nodeIdentity(n.index) })),
   };
 }

@@ -7,6 +7,8 @@
  *   threshold: 3                # t of new keys; also the descriptor's minThreshold unless given
  *   faultTolerance: 2           # silent nodes every key must survive (default minThreshold − 1):
  *                               # the cluster needs at least threshold + faultTolerance nodes
+ *   lifecycleQuorum: true       # refresh/reshare need ⌈(n + minThreshold)/2⌉ participants (no
+ *                               # forks from one record; docs/fork-prevention.md); default false
  *   port: 7001                  # gRPC (mTLS) port of every node; metricsPort: 9101
  *   image: registry.example/splitkey:0.1.0
  *   operatorCidrs: [198.51.100.0/24]   # where admins (and the refresh scheduler's node) connect from
@@ -60,6 +62,8 @@ export interface Topology {
   minThreshold: number;
   /** The descriptor's faultTolerance (default minThreshold − 1): a t-of-n key needs n ≥ t + this. */
   faultTolerance: number;
+  /** The descriptor's lifecycleQuorum (default false). */
+  lifecycleQuorum: boolean;
   port: number;
   metricsPort: number;
   image: string;
@@ -165,7 +169,7 @@ export function parseTopology(source: string, file = 'topology'): Topology {
   }
   const where = file;
   const o = object(raw, where, [
-    'name', 'threshold', 'minThreshold', 'faultTolerance', 'port', 'metricsPort', 'image', 'shutdownGraceMs',
+    'name', 'threshold', 'minThreshold', 'faultTolerance', 'lifecycleQuorum', 'port', 'metricsPort', 'image', 'shutdownGraceMs',
     'operatorCidrs', 'clientCidrs', 'monitoringCidrs', 'tenants', 'refresh', 'clouds',
   ]);
   const clouds = list(o, 'clouds', where, parseCloud);
@@ -197,6 +201,7 @@ export function parseTopology(source: string, file = 'topology'): Topology {
     refresh = { node: int(r, 'node', `${where}.refresh`, 1, 255), intervalMinutes: int(r, 'intervalMinutes', `${where}.refresh`, 1, 525_600, 1440) };
     if (!nodes.some((n) => n.index === refresh!.node)) throw new TopologyError(`${where}.refresh.node is ${refresh.node}, which is not a node of this topology; name the index of the node that schedules refreshes`);
   }
+  if (o.lifecycleQuorum !== undefined && typeof o.lifecycleQuorum !== 'boolean') throw new TopologyError(`${where}.lifecycleQuorum must be true or false, got ${JSON.stringify(o.lifecycleQuorum)}`);
   const port = int(o, 'port', where, 1, 65535, 7001);
   const metricsPort = int(o, 'metricsPort', where, 1, 65535, 9101);
   if (port === metricsPort) throw new TopologyError(`${where}.metricsPort must differ from port (${port})`);
@@ -205,6 +210,7 @@ export function parseTopology(source: string, file = 'topology'): Topology {
     threshold,
     minThreshold,
     faultTolerance,
+    lifecycleQuorum: o.lifecycleQuorum === true,
     port,
     metricsPort,
     image: text(o, 'image', where, undefined, 'a container image reference', 'splitkey:0.1.0'),

@@ -64,12 +64,14 @@ export class CrashHarness {
     readonly client: SplitkeyClient,
   ) {}
 
-  static async start(): Promise<CrashHarness> {
+  /** A dev cluster of separate node processes (default 6 nodes, threshold 3) armed for crash points. */
+  static async start(opts: { nodes?: number; threshold?: number; lifecycleQuorum?: boolean } = {}): Promise<CrashHarness> {
     const dir = await mkdtemp(join(tmpdir(), 'splitkey-crash-'));
     const cluster = await DevCluster.create({
       dir,
-      nodes: 6,
-      threshold: 3,
+      nodes: opts.nodes ?? 6,
+      threshold: opts.threshold ?? 3,
+      lifecycleQuorum: opts.lifecycleQuorum,
       nodeEnv: (i) => ({ SPLITKEY_CRASH_POINT_FILE: join(dir, 'nodes', String(i), 'crash-point'), SPLITKEY_LOG_LEVEL: 'warn' }),
     });
     await cluster.start();
