@@ -16,6 +16,10 @@ export const CLUSTER_DESCRIPTOR_SCHEMA = z
     defaultThreshold: intField(1, 255).optional(),
     /** No key version with a smaller t is ever used (DESIGN.md "Trust anchors"). */
     minThreshold: intField(1, 255).optional(),
+    /** Silent nodes every key version must survive (client/descriptor.ts faultToleranceOf). */
+    faultTolerance: intField(0, 254).optional(),
+    /** Refresh and reshare need ⌈(n + minThreshold)/2⌉ participants (docs/fork-prevention.md). */
+    lifecycleQuorum: boolField().optional(),
     nodes: z
       .array(
         z

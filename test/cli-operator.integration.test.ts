@@ -326,6 +326,34 @@ describe('splitkey CLI: what it says is what happened', () => {
 
 });
 
+describe('splitkey dev --lifecycle-quorum', () => {
+  it('writes the policy into the descriptor; the CLI\'s refresh of a 2-of-3 key in 5 nodes then adds a witness and commits', { timeout: 90_000 }, async () => {
+    const d = join(dir, 'dev-quorum');
+    await mkdir(d);
+    const child = spawn(process.execPath, [CLI, 'dev', '--nodes', '5', '--threshold', '2', '--lifecycle-quorum', '--dir', d], { env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        createInterface({ input: child.stdout }).once('line', () => resolve());
+        void exited.then((code) => reject(new Error(`splitkey dev exited with ${code}`)));
+      });
+      const descriptor = JSON.parse(await readFile(join(d, 'cluster.json'), 'utf8')) as { lifecycleQuorum?: boolean };
+      expect(descriptor.lifecycleQuorum).toBe(true);
+      const devEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
+      for (const m of (await readFile(join(d, 'env'), 'utf8')).matchAll(/^export (\w+)='([^']*)'$/gm)) devEnv[m[1]!] = m[2]!;
+      const created = await splitkey(['key', 'create', 'demo/quorum', '--threshold', '2', '--nodes', '1,2,3'], { env: devEnv, timeoutMs: 30_000 });
+      expect(created.code, created.stderr).toBe(0);
+      // q = ⌈(5 + 2)/2⌉ = 4: the tooling adds one witness to {1,2,3}.
+      const refreshed = await splitkey(['key', 'refresh', 'demo/quorum'], { env: devEnv, timeoutMs: 30_000 });
+      expect(refreshed.code, refreshed.stderr).toBe(0);
+      expect(refreshed.stdout).toMatch(/refresh demo\/quorum version 1: committed .*epoch 2/);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  });
+});
+
 describe('splitkey dev --dir on an existing directory', () => {
   async function startDev(d: string) {
     const child = spawn(process.execPath, [CLI, 'dev', '--nodes', '1', '--threshold', '1', '--dir', d], { env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -44,6 +44,12 @@ describe('cluster descriptor schema', () => {
     ]);
   });
 
+  it('accepts every policy field the library and the nodes read: faultTolerance, lifecycleQuorum (both were refused by the CLI before)', () => {
+    expect(CLUSTER_DESCRIPTOR_SCHEMA.safeParse({ minThreshold: 1, faultTolerance: 0, lifecycleQuorum: true, nodes }).success).toBe(true);
+    expect(CLUSTER_DESCRIPTOR_SCHEMA.safeParse({ lifecycleQuorum: 'yes', nodes }).success).toBe(false);
+    expect(CLUSTER_DESCRIPTOR_SCHEMA.safeParse({ faultTolerance: -1, nodes }).success).toBe(false);
+  });
+
   it('edit distance and suggestions', () => {
     expect(editDistance('kitten', 'sitting')).toBe(3);
     expect(suggest('treshold', ['threshold', 'nodes'])).toBe('threshold');
