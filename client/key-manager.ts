@@ -239,10 +239,30 @@ export class KeyManager {
     const candidates = this.nodes.filter((n) => !participants.includes(n) && !away.has(n));
     if (candidates.length < need) {
       throw new LifecycleAbort(
-        `the cluster's policy (lifecycleQuorum) needs ${q} = ⌈(n + minThreshold)/2⌉ of its ${d.nodes.length} nodes in every refresh and reshare, so that two sessions from one record never both commit; ${new Set(participants).size} take part and only ${candidates.length} other node(s) answered to witness it${away.size > 0 ? ` (not answering: ${[...away].sort((a, b) => a - b).join(',')})` : ''}: bring nodes back and run it again`,
+        `the cluster's policy (lifecycleQuorum) needs ${q} = ⌈(n + minThreshold)/2⌉ of its ${d.nodes.length} nodes in every refresh and reshare, so that two sessions from one record never both commit; ${new Set(participants).size} take part and only ${candidates.length} other node(s) answered to witness it${away.size > 0 ? ` (not answering, or refused to witness: ${[...away].sort((a, b) => a - b).join(',')})` : ''}: bring nodes back and run it again`,
       );
     }
     return candidates.slice(0, need);
+  }
+
+  /**
+   * Run a refresh or reshare with the witnesses the quorum policy needs (none without it). A
+   * witness that refuses at prepare (busy with another session of the key, or holding a record of
+   * the version it cannot vouch for) is replaced by the next candidate, twice at most; the session
+   * it refused was aborted everywhere first.
+   */
+  private async runWitnessed(params: Omit<OperationParams, 'sessionId' | 'witnesses'>, unreachable: readonly { node: number }[]): Promise<OperationReport> {
+    const skipped: { node: number }[] = [];
+    for (let attempt = 1; ; attempt++) {
+      const witnesses = this.witnessesFor([...params.receivers, ...params.dealers], [...unreachable, ...skipped]);
+      try {
+        return await this.coordinator.run({ ...params, ...(witnesses.length > 0 ? { witnesses } : {}) });
+      } catch (e) {
+        const refused = e instanceof LifecycleAbort ? (e.prepareRefused ?? []) : [];
+        if (attempt >= 3 || refused.length === 0 || !refused.every((n) => witnesses.includes(n))) throw e;
+        skipped.push(...refused.map((node) => ({ node })));
+      }
+    }
   }
 
   /** Proactive refresh of one version: same pkS, new shares, epoch + 1. Needs every member up. */
@@ -263,8 +283,7 @@ export class KeyManager {
       problems.push(`node${stale.length > 1 ? 's' : ''} ${stale.join(',')} answered but do${stale.length > 1 ? '' : 'es'} not hold the current state of ${keyName}@${version}; ${stale.length > 1 ? 'they need' : 'it needs'} recovery: run key reshare with the same node set`);
     }
     if (problems.length > 0) throw new LifecycleAbort(problems.join('; '));
-    const witnesses = this.witnessesFor(v.nodeIndices, unreachable);
-    return this.coordinator.run({ kind: 'refresh', keyName, version, t: v.t, receivers: v.nodeIndices, dealers: v.nodeIndices, epoch: v.epoch + 1, old: this.old(v), ...(witnesses.length > 0 ? { witnesses } : {}) });
+    return this.runWitnessed({ kind: 'refresh', keyName, version, t: v.t, receivers: v.nodeIndices, dealers: v.nodeIndices, epoch: v.epoch + 1, old: this.old(v) }, unreachable);
   }
 
   /** Move a version to a new node set and/or threshold, same pkS; dealers are its live members. */
@@ -273,9 +292,7 @@ export class KeyManager {
     const { version: v, unreachable } = await this.versionWithReach(keyName, version);
     const dealers = v.holders.filter((h) => v.nodeIndices.includes(h)).sort((a, b) => a - b);
     if (dealers.length < v.t) throw new LifecycleAbort(`only ${dealers.length} members of ${keyName}@${version} are reachable; need ${v.t}`);
-    const receivers = [...nodes].sort((a, b) => a - b);
-    const witnesses = this.witnessesFor([...receivers, ...dealers], unreachable);
-    return this.coordinator.run({ kind: 'reshare', keyName, version, t, receivers, dealers, epoch: v.epoch + 1, old: this.old(v), ...(witnesses.length > 0 ? { witnesses } : {}) });
+    return this.runWitnessed({ kind: 'reshare', keyName, version, t, receivers: [...nodes].sort((a, b) => a - b), dealers, epoch: v.epoch + 1, old: this.old(v) }, unreachable);
   }
 
   private old(v: AgreedVersion): OperationParams['old'] {

@@ -111,6 +111,8 @@ export class LifecycleAbort extends Error {
   readonly code = 'LIFECYCLE_ABORTED';
   /** Dealers to leave out of another attempt (reshare with a disqualified dealer). */
   retryWithout?: { index: number; reason: string }[];
+  /** Nodes that refused at prepare (a witness that is busy may be replaced by another). */
+  prepareRefused?: number[];
   constructor(
     message: string,
     readonly disqualified: { index: number; reason: string }[] = [],
@@ -183,7 +185,10 @@ export class LifecycleCoordinator {
       const aborted = await onAll(participants, (n) => this.transport.abort(n, p.keyName, p.sessionId));
       const why = e instanceof LifecycleAbort ? e.message : describe(e);
       const abort = new LifecycleAbort(abortMessage(p, why, [...aborted.ok.keys()], aborted.failed), e instanceof LifecycleAbort ? e.disqualified : []);
-      if (e instanceof LifecycleAbort) abort.retryWithout = e.retryWithout;
+      if (e instanceof LifecycleAbort) {
+        abort.retryWithout = e.retryWithout;
+        abort.prepareRefused = e.prepareRefused;
+      }
       throw abort;
     }
   }
@@ -193,7 +198,11 @@ export class LifecycleCoordinator {
     const { keyName, sessionId } = p;
     // 1 prepare
     const prepared = await onAll(participants, (n) => t.prepare(n, p));
-    if (prepared.failed.size > 0) throw new LifecycleAbort(`prepare failed on ${[...prepared.failed].map(([n, r]) => `node ${n} (${r})`).join(', ')}`);
+    if (prepared.failed.size > 0) {
+      const refused = new LifecycleAbort(`prepare failed on ${[...prepared.failed].map(([n, r]) => `node ${n} (${r})`).join(', ')}`);
+      refused.prepareRefused = [...prepared.failed.keys()].sort((a, b) => a - b);
+      throw refused;
+    }
     const disqualified = new Map<number, string>();
     const broadcast = new Map<number, Element[]>();
     for (const d of p.dealers) {

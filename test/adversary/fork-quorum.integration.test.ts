@@ -194,6 +194,22 @@ describe('lifecycleQuorum: two sessions from one record never both commit', () =
   });
 });
 
+describe('lifecycleQuorum: the operator\'s witnesses', () => {
+  it('a candidate that refuses to witness (busy with another session of the key) is replaced by the next one', { timeout: 60_000 }, async () => {
+    const name = 'acme/quorum-busy';
+    const { m, old, v, input, before } = await setupV1(5, name);
+    // Node 4, the first candidate, holds a session of this key that never finishes.
+    const stuck: OperationParams = { sessionId: 'ee'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [2, 3, 4], dealers: [2, 3], epoch: v.epoch + 1, old, witnesses: [5] };
+    await cluster!.nodes[3]!.store.saveOperation(prepareParticipant(group, stuck, 4, rng), 'prepare');
+    const report = await m.refresh(name, 1);
+    expect(report.epoch).toBe(v.epoch + 1);
+    const from = recordDigest({ version: 1, threshold: old.t, nodeIndices: old.nodeIndices, commitments: old.commitments.map((c) => fromHex(c)), epoch: old.epoch, lineage: old.lineage ?? [] });
+    expect(await cluster!.nodes[4]!.store.consumedBy(name, 1, from)).toBe(report.sessionId);
+    expect(await cluster!.nodes[3]!.store.consumedBy(name, 1, from)).toBeUndefined();
+    expect(toHex(await (await tenantClient('acme')).oprf(name, input, { version: 1 }))).toBe(before);
+  });
+});
+
 describe('lifecycleQuorum: a witness cannot be told other parameters, freed by a destroy, or forgotten by abort-op (review)', () => {
   /**
    * RQ1 (review F1, CRITICAL before the fix). n = 6, q = 4, liar 3 deals in both sessions. S1
