@@ -225,9 +225,11 @@ export class LifecycleHandler {
       // A node that committed a session from this very record (in any role) never takes part in
       // another: with quorum-sized sessions, that is what keeps a second one from committing.
       const from = oldRecordDigest(p);
-      const consumedBy = await this.store.consumedBy(p.keyName, p.version, from);
-      if (consumedBy !== undefined && consumedBy !== p.sessionId) {
-        throw failedPrecondition(`this node committed session ${consumedBy} from this record of ${p.keyName}@${p.version} already; no other session moves it on`);
+      // A session is its id and its parameters (a coordinator chooses ids): the same id with other
+      // parameters is another session.
+      const mark = await this.store.consumedMark(p.keyName, p.version, from);
+      if (mark !== undefined && (mark.session !== p.sessionId || (mark.params ?? paramsDigest(p)) !== paramsDigest(p))) {
+        throw failedPrecondition(`this node committed session ${mark.session}${mark.session === p.sessionId ? ' (with other parameters)' : ''} from this record of ${p.keyName}@${p.version} already; no other session moves it on`);
       }
     }
     // A reshare's receivers ask the old record's nodes: for their query counts (the budget the
@@ -236,8 +238,15 @@ export class LifecycleHandler {
     // never moved on, even if a holder that missed the destroy (and a liar) would deal it.
     const answers = p.kind !== 'dkg' && p.old ? await this.askOldHolders(p) : undefined;
     if (answers && answers.destroyedBy.length > 0) {
+      const min = await this.rt.cluster.minThreshold();
+      const who = `node(s) ${answers.destroyedBy.join(',')}`;
+      // minThreshold reports include an honest one: an operator destroyed the record. Fewer may be
+      // one liar's word: the session is refused all the same (a version being destroyed must not
+      // spread), but nobody is told to destroy a version honest nodes may still hold.
       throw failedPrecondition(
-        `${p.keyName}@${p.version} was destroyed on node(s) ${answers.destroyedBy.join(',')} (the record this session starts from); a destroyed version is never refreshed or reshared: run splitkey key destroy again to finish the erasure on the nodes that missed it`,
+        answers.destroyedBy.length >= min
+          ? `${p.keyName}@${p.version} was destroyed on ${who} (the record this session starts from); a destroyed version is never refreshed or reshared: run splitkey key destroy again to finish the erasure on the nodes that missed it`
+          : `${who} report${answers.destroyedBy.length > 1 ? '' : 's'} the record this session starts from destroyed, fewer than minThreshold = ${min}: either a key destroy did not reach every node (then run it again), or ${answers.destroyedBy.length > 1 ? 'they lie' : 'it lies'} (then take ${answers.destroyedBy.length > 1 ? 'them' : 'it'} out of the cluster descriptor); nothing is refreshed or reshared meanwhile`,
       );
     }
     const asked = p.kind === 'reshare' && p.receivers.includes(this.rt.config.index) ? answers : undefined;
@@ -435,7 +444,8 @@ export class LifecycleHandler {
       const op = await this.store.loadOperation(keyName).catch(() => undefined);
       // The dropped session's old record is marked consumed here, as if this node had committed
       // from it: a node freed by a destroy (a witness) never joins a rival session from that record.
-      const pending = op?.params.version === version ? { sessionId: op.params.sessionId, from: op.params.kind !== 'dkg' && op.params.old ? oldRecordDigest(op.params) : undefined } : undefined;
+      const pending =
+        op?.params.version === version ? { sessionId: op.params.sessionId, params: paramsDigest(op.params), from: op.params.kind !== 'dkg' && op.params.old ? oldRecordDigest(op.params) : undefined } : undefined;
       return this.store.destroyVersion(keyName, version, expected, pending);
     });
   }

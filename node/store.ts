@@ -504,8 +504,13 @@ export class ShareStore {
   /** A session this node committed on the key (however many committed since), or undefined. */
   /** The session this node committed from record `digest` (hex) of keyName@version, if any. */
   async consumedBy(keyName: string, version: number, digest: string): Promise<string | undefined> {
+    return (await this.consumedMark(keyName, version, digest))?.session;
+  }
+
+  /** The consumed mark of a record: the session (id and paramsDigest) that moved it on here, or that a destroy dropped. */
+  async consumedMark(keyName: string, version: number, digest: string): Promise<{ session: string; params?: string } | undefined> {
     const raw = await this.db.get(consumedKey(keyName, version, digest));
-    return raw === undefined ? undefined : (JSON.parse(raw) as { session: string }).session;
+    return raw === undefined ? undefined : (JSON.parse(raw) as { session: string; params?: string });
   }
 
   /** A session this node committed: its transcript, version, epoch and (since it is recorded) its paramsDigest. */
@@ -583,7 +588,7 @@ export class ShareStore {
     // refuses any other session from it).
     if (p.kind !== 'dkg' && p.old) {
       const from = recordDigest({ version: p.version, threshold: p.old.t, nodeIndices: p.old.nodeIndices, commitments: p.old.commitments.map(unhex), epoch: p.old.epoch, lineage: p.old.lineage ?? [] });
-      ops.push({ type: 'put', key: consumedKey(p.keyName, p.version, from), value: JSON.stringify({ session: p.sessionId, atMs: clock() }) });
+      ops.push({ type: 'put', key: consumedKey(p.keyName, p.version, from), value: JSON.stringify({ session: p.sessionId, params: paramsDigest(p), atMs: clock() }) });
     }
     ops.push({ type: 'del', key: opKey(p.keyName) });
     ops.push({ type: 'put', key: lastSessionKey(p.keyName), value: p.sessionId });
@@ -616,7 +621,7 @@ export class ShareStore {
    * write, and also when this node holds no such version (then NOT_FOUND all the same). Callers
    * hold the key's lifecycle lock.
    */
-  async destroyVersion(keyName: string, version: number, expected?: string, pending?: { sessionId: string; from?: string }): Promise<boolean> {
+  async destroyVersion(keyName: string, version: number, expected?: string, pending?: { sessionId: string; params: string; from?: string }): Promise<boolean> {
     const pendingSession = pending?.sessionId;
     try {
       checkKeyName(keyName, 'key_name');
@@ -663,10 +668,10 @@ export class ShareStore {
   }
 
   /** Drop a pending session (destroyVersion), marking the record it started from as consumed by it. */
-  private dropOps(keyName: string, version: number, pending: { sessionId: string; from?: string }): ({ type: 'del'; key: string } | { type: 'put'; key: string; value: string })[] {
+  private dropOps(keyName: string, version: number, pending: { sessionId: string; params: string; from?: string }): ({ type: 'del'; key: string } | { type: 'put'; key: string; value: string })[] {
     return [
       { type: 'del', key: opKey(keyName) },
-      ...(pending.from ? [{ type: 'put' as const, key: consumedKey(keyName, version, pending.from), value: JSON.stringify({ session: pending.sessionId, dropped: 'destroy', atMs: Date.now() }) }] : []),
+      ...(pending.from ? [{ type: 'put' as const, key: consumedKey(keyName, version, pending.from), value: JSON.stringify({ session: pending.sessionId, params: pending.params, dropped: 'destroy', atMs: Date.now() }) }] : []),
     ];
   }
 

@@ -12,6 +12,8 @@
  * own parameters) plus minThreshold − 1 liars that write what they like into their own store.
  * Real nodes over mTLS with LevelDB.
  */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KeyManager } from '../../client/key-manager.js';
 import { GrpcLifecycleTransport } from '../../client/lifecycle-grpc.js';
@@ -320,5 +322,141 @@ describe('lifecycleQuorum: a witness cannot be told other parameters, freed by a
     expect(resolved.outcome).toBe('aborted');
     for (const n of [1, 2, 3, 4]) expect(await cluster!.nodes[n - 1]!.store.loadOperation(name), `node ${n}`).toBeUndefined();
     expect((await (await KeyManager.create(await adminClient())).refresh(name, 1)).epoch).toBe(v.epoch + 1);
+  });
+});
+
+describe('lifecycleQuorum: second review', () => {
+  /**
+   * RQ3 (review 2, R2-1). RQ1d with the rival session under the same session id: the mark a
+   * destroy left named the session by its id alone, and prepare accepted that id, so the freed
+   * witness 5 joined S2 = (same id, other parameters) and both sessions committed. Now the mark
+   * holds the session's parameter digest too, and the same id with other parameters is refused.
+   */
+  it('RQ3: a witness freed by a destroy does not join a rival session that reuses the session id', { timeout: 120_000 }, async () => {
+    cluster = await startTestCluster({ n: 6, minThreshold: 2, lifecycleQuorum: true });
+    const name = 'acme/sameid';
+    const admin = await adminClient();
+    const tr = new GrpcLifecycleTransport(admin.channels, 5_000);
+    const m = await KeyManager.create(admin);
+    await m.createKey(name, 2, [1, 2, 3]);
+    const v = (await m.versions(name))[0]!;
+    const old = { t: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch, lineage: v.lineage };
+    const liarShare = Uint8Array.from(cluster!.nodes[2]!.store.currentShare(name, 1)!);
+    const liar = () => cluster!.nodes[2]!.store;
+    const X = 'c1'.repeat(16);
+    const base = { kind: 'reshare' as const, keyName: name, version: 1, t: 2, epoch: v.epoch + 1, old, sessionId: X };
+    const P1: OperationParams = { ...base, receivers: [2, 3, 4], dealers: [2, 3], witnesses: [5] };
+    const P2: OperationParams = { ...base, receivers: [1, 3, 6], dealers: [1, 3], witnesses: [5] };
+    const log: string[] = [];
+    const run = async (label: string, p: Promise<unknown>) => {
+      const r = await settle(p);
+      log.push(`${label}: ${r.ok ? (r.v instanceof Array ? 'ok' : JSON.stringify(r.v)) : 'ERR ' + r.e}`);
+      return r;
+    };
+    // S1 = (X, P1), honest parameters everywhere, ready on 2, 3(liar), 4, 5.
+    const c2 = await tr.prepare(2, P1);
+    const liarX = prepareParticipant(group, P1, 3, rng, liarShare);
+    await liar().saveOperation(liarX, 'prepare');
+    await run('prepare S1 4', tr.prepare(4, P1));
+    await run('prepare S1 5', tr.prepare(5, P1));
+    await run('deal S1 2', tr.deal(2, name, X));
+    await run('deal S1 3', tr.deal(3, name, X));
+    const T1 = transcriptHash({ ...P1, qualified: [2, 3], dealings: new Map([[2, c2], [3, liarX.dealing!.commitments.map((c) => fromHex(c))]]) });
+    for (const n of [2, 3, 4, 5]) await run(`finalize S1 ${n}`, tr.finalize(n, name, X, [2, 3], T1));
+    const liarXready = (await liar().loadOperation(name))!;
+    await liar().deleteOperation(name);
+    // S2 = (X, P2) on 1, liar, 6 (5 still busy), driven to ready.
+    const c1 = await tr.prepare(1, P2);
+    const liarY = prepareParticipant(group, P2, 3, rng, liarShare);
+    await liar().saveOperation(liarY, 'prepare');
+    await run('prepare S2 6', tr.prepare(6, P2));
+    await run('deal S2 1', tr.deal(1, name, X));
+    await run('deal S2 3', tr.deal(3, name, X));
+    const T2 = transcriptHash({ ...P2, qualified: [1, 3], dealings: new Map([[1, c1], [3, liarY.dealing!.commitments.map((c) => fromHex(c))]]) });
+    for (const n of [1, 3, 6]) await run(`finalize S2 ${n}`, tr.finalize(n, name, X, [1, 3], T2));
+    const liarYready = (await liar().loadOperation(name))!;
+    await liar().saveOperation(liarXready, 'restore');
+    // S1 commits on 2 and 4 while node 1 (pending S2) is partitioned.
+    await cluster!.stopNode(1);
+    await run('commit S1 2', tr.commit(2, name, X));
+    await run('commit S1 4', tr.commit(4, name, X));
+    await cluster!.start(1);
+    await liar().saveOperation(liarYready, 'swap');
+    // Destroy on witness 5 (holds nothing): NOT_FOUND, drops S1, marks D consumed by "X".
+    const d = await settle(tr.destroy(5, name, 1));
+    log.push(`destroy on 5: ${d.ok ? 'ok' : 'ERR ' + d.e.slice(0, 100)}`);
+    // S2 (same id X) finishes while node 2 (holding S1's record) is partitioned.
+    await cluster!.stopNode(2);
+    await run('prepare S2 5', tr.prepare(5, P2));
+    await run('finalize S2 5', tr.finalize(5, name, X, [1, 3], T2));
+    for (const n of [1, 6, 5]) await run(`commit S2 ${n}`, tr.commit(n, name, X));
+    await cluster!.start(2);
+    const rec = records(name, 1);
+    const detail = `${log.join('\n')}\n${rec}`;
+    const s1 = /2: e2 c1c1 \{2,3,4\}/.test(rec) && /4: e2 c1c1 \{2,3,4\}/.test(rec);
+    const s2 = /1: e2 c1c1 \{1,3,6\}/.test(rec) && /6: e2 c1c1 \{1,3,6\}/.test(rec);
+    expect(s1 && s2, detail).toBe(false);
+    expect(detail).toMatch(/prepare S2 5: ERR .*committed session c1c1\S* \(with other parameters\) from this record/);
+  });
+
+  /**
+   * RQ4 (review 2, R2-2; OPEN). Each node counts q against its current descriptor, so two sessions
+   * from one record counted under different node lists need not share an honest node: S1 under
+   * n = 4 (q = 3, participants {1,3,4}) and, after nodes 5 and 6 are added, S2 under n = 6 (q = 4,
+   * participants {2,3,5,6}) share only the liar 3, and both commit while node 1 is partitioned.
+   * The fix (not built): each record remembers the node list and minThreshold it was created
+   * under, sessions from it carry that list (bound in their parameters, checked by every holder)
+   * and are counted against it (docs/fork-prevention.md, "Preconditions").
+   */
+  it.fails('RQ4: sessions from one record counted under different node lists never both commit (OPEN: the descriptor grows by two)', { timeout: 120_000 }, async () => {
+    cluster = await startTestCluster({ n: 6, minThreshold: 2, lifecycleQuorum: true });
+    const path = join(cluster.dir, 'cluster.json');
+    const full = JSON.parse(await readFile(path, 'utf8'));
+    await writeFile(path, JSON.stringify({ ...full, nodes: full.nodes.filter((n: { index: number }) => n.index <= 4) }));
+    await new Promise((r) => setTimeout(r, 50));
+    const name = 'acme/grow';
+    const admin = await adminClient();
+    const tr = new GrpcLifecycleTransport(admin.channels, 5_000);
+    const m = await KeyManager.create(admin);
+    await m.createKey(name, 2, [1, 2, 3]);
+    const v = (await m.versions(name))[0]!;
+    const old = { t: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch, lineage: v.lineage };
+    const liarShare = Uint8Array.from(cluster!.nodes[2]!.store.currentShare(name, 1)!);
+    const liar = cluster!.nodes[2]!.store;
+    // S1 under n = 4: dealers {1,3} -> {1,3,4}; node 2 left out (old t - 1 = 1 may be). The liar does not commit.
+    const S1: OperationParams = { sessionId: 'a1'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [1, 3, 4], dealers: [1, 3], epoch: v.epoch + 1, old };
+    const log1 = await driveSplit(tr, () => S1, S1, new Map([[3, liarShare]]), { noCommit: [3] });
+    await liar.deleteOperation(name);
+    // The operator adds nodes 5 and 6 to the descriptor.
+    await writeFile(path, JSON.stringify(full));
+    await new Promise((r) => setTimeout(r, 50));
+    // Node 1 partitioned. S2 under n = 6: dealers {2,3} -> {2,5,6}: 4 participants = q.
+    await cluster!.stopNode(1);
+    const S2: OperationParams = { sessionId: 'b2'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [2, 5, 6], dealers: [2, 3], epoch: v.epoch + 1, old };
+    const log2 = await driveSplit(tr, () => S2, S2, new Map([[3, liarShare]]), { noCommit: [3] });
+    await cluster!.start(1);
+    const rec = records(name, 1);
+    const detail = `S1: ${log1.join(' | ')}\nS2: ${log2.join(' | ')}\n${rec}`;
+    const s1 = /1: e2 a1a1/.test(rec) && /4: e2 a1a1/.test(rec);
+    const s2 = /2: e2 b2b2/.test(rec) && /5: e2 b2b2/.test(rec);
+    expect(s1 && s2, detail).toBe(false);
+  });
+
+  /**
+   * RQ5 (review 2, R2-3). One old holder reporting the record destroyed stops the session (a
+   * version being destroyed must not spread), but with fewer than minThreshold such reports nobody
+   * is told to destroy a version the honest nodes still hold: the message names the reporter as a
+   * possible liar. (A liar among the old holders could already veto a refresh or reshare.)
+   */
+  it('RQ5: one liar\'s "destroyed" does not tell the operator to destroy a live version', { timeout: 60_000 }, async () => {
+    cluster = await startTestCluster({ n: 5, minThreshold: 2, lifecycleQuorum: true });
+    const name = 'acme/veto';
+    const m = await KeyManager.create(await adminClient());
+    await m.createKey(name, 2, [1, 2, 3]);
+    await cluster!.nodes[2]!.store.destroyVersion(name, 1); // the liar's own store
+    const r = await settle(m.reshare(name, 1, [1, 2, 4], 2));
+    expect(r.ok ? 'reshared' : r.e).toMatch(/node\(s\) 3 reports the record this session starts from destroyed, fewer than minThreshold = 2: either a key destroy did not reach every node .* or it lies/);
+    expect(r.ok ? '' : r.e).not.toMatch(/was destroyed on node/);
+    for (const n of [1, 2]) expect(cluster!.nodes[n - 1]!.store.currentShare(name, 1), `node ${n}`).toBeDefined();
   });
 });
