@@ -37,6 +37,8 @@ export class GrpcLifecycleTransport implements LifecycleTransport {
       oldLineage: (p.old?.lineage ?? []).map((d) => fromHex(d)),
       retire: p.retire ?? [],
       witnesses: p.witnesses ?? [],
+      ...(p.quorum ? { quorum: p.quorum } : {}),
+      ...(p.nextQuorum ? { nextQuorum: p.nextQuorum } : {}),
     };
     return (await this.call<{ commitments: Uint8Array[] }>(node, 'PrepareOperation', { params })).commitments;
   }

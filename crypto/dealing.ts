@@ -138,6 +138,9 @@ export interface TranscriptParams {
   retire?: readonly number[];
   /** Nodes that take part only to hold the session's place (crypto/lifecycle.ts OperationParams.witnesses). */
   witnesses?: readonly number[];
+  /** The node lists and minThresholds the session is counted against and creates its record under (OperationParams.quorum, nextQuorum). */
+  quorum?: { nodes: readonly number[]; minThreshold: number };
+  nextQuorum?: { nodes: readonly number[]; minThreshold: number };
 }
 
 const u16list = (xs: readonly number[]): Uint8Array[] => [i2osp(xs.length, 2), ...xs.map((x) => i2osp(x, 2))];
@@ -190,6 +193,10 @@ export function transcriptHash(input: TranscriptParams & { qualified: readonly n
   // (every section above has its length fixed by what precedes it, so this suffix is unambiguous).
   const witnesses = input.witnesses ?? [];
   if (witnesses.length > 0) parts.push(lengthPrefixed(utf8('witnesses')), ...u16list(witnesses));
+  // Likewise the quorum universes, each marked, when given.
+  for (const [label, u] of [['quorum', input.quorum], ['next-quorum', input.nextQuorum]] as const) {
+    if (u) parts.push(lengthPrefixed(utf8(label)), ...u16list(u.nodes), i2osp(u.minThreshold, 2));
+  }
   return sha512(concatBytes(...parts)).subarray(0, 32);
 }
 

@@ -72,6 +72,8 @@ export function paramsDigest(p: OperationParams): string {
     retire: p.retire ?? [],
     // Absent when empty, so that a session without witnesses digests as before.
     witnesses: p.witnesses?.length ? p.witnesses : undefined,
+    quorum: p.quorum ? { nodes: p.quorum.nodes, minThreshold: p.quorum.minThreshold } : undefined,
+    nextQuorum: p.nextQuorum ? { nodes: p.nextQuorum.nodes, minThreshold: p.nextQuorum.minThreshold } : undefined,
   };
   return toHex(sha512(new TextEncoder().encode(`splitkey/v1/operation-params\n${canonicalJson(fields)}`)).subarray(0, 32));
 }
@@ -111,6 +113,27 @@ export interface OperationParams {
    * version, if it holds one, is untouched.
    */
   witnesses?: number[];
+  /**
+   * Under the quorum policy: the node list and minThreshold the record this session starts from
+   * was created under (refresh, reshare), which its participants are counted against, so that
+   * every session from one record is counted against the same list however the descriptor
+   * changed since. Absent: the node's own descriptor (records from before it existed).
+   */
+  quorum?: QuorumUniverse;
+  /** Under the quorum policy: the node list and minThreshold the record this session creates is created under (every participant's own descriptor). */
+  nextQuorum?: QuorumUniverse;
+}
+
+/** A descriptor's node list and minThreshold, as a quorum is counted against them. */
+export interface QuorumUniverse {
+  nodes: number[];
+  minThreshold: number;
+}
+
+/** Whether two quorum universes are the same (node lists compared as sets). */
+export function sameUniverse(a: QuorumUniverse, b: QuorumUniverse): boolean {
+  const set = (l: readonly number[]) => [...new Set(l)].sort((x, y) => x - y).join();
+  return a.minThreshold === b.minThreshold && set(a.nodes) === set(b.nodes);
 }
 
 /** Every node taking part in a session: receivers, dealers and witnesses, ascending. */
@@ -206,6 +229,13 @@ export function checkOperationParams(p: OperationParams): void {
       checkIndices(witnesses, undefined, 'witnesses');
       const both = witnesses.filter((w) => p.receivers.includes(w) || p.dealers.includes(w));
       if (both.length > 0) throw new ParameterError('witnesses', `node(s) ${both.join(',')} already deal or receive; a witness does neither`);
+    }
+    if (p.quorum && p.kind === 'dkg') throw new ParameterError('quorum', 'a DKG starts from no record');
+    for (const [field, u] of [['quorum', p.quorum], ['nextQuorum', p.nextQuorum]] as const) {
+      if (!u) continue;
+      checkIndices(u.nodes, undefined, `${field}.nodes`);
+      if (u.nodes.length === 0) throw new ParameterError(`${field}.nodes`, 'must name at least one node');
+      if (!Number.isInteger(u.minThreshold) || u.minThreshold < 1 || u.minThreshold > u.nodes.length) throw new ParameterError(`${field}.minThreshold`, `must be an integer in [1, ${u.nodes.length}]`);
     }
     if (p.kind !== 'dkg') {
       if (!p.old) throw new ParameterError('old', `${p.kind} needs the old version`);

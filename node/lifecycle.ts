@@ -8,7 +8,8 @@
  * every claim about existing state against its own store, applies its own descriptor's
  * minThreshold, computes the transcript from its own view, sends shares only node to node to the
  * addresses of its own descriptor, and commits only on evidence it gathers itself from the other
- * participants (Peer.SessionState).
+ * participants (Peer.SessionState). What it asks the other nodes, and how it reads the answers, is
+ * in node/lifecycle-evidence.ts.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -17,15 +18,10 @@ import {
   checkKeyName,
   evaluatePartial,
   finalizeParticipant,
-  agreeOnVersions,
   claim,
   fromHex,
-  nextLineage,
   outcomeDigest,
   paramsDigest,
-  recordFingerprint,
-  type Claimed,
-  type VersionRecord as PublicRecord,
   prepareParticipant,
   publicShare,
   receiveShare,
@@ -35,16 +31,19 @@ import {
   elementsEqual,
   shareFor,
   sessionParticipants,
+  lifecycleQuorumSize,
+  sameUniverse,
   toHex,
+  type QuorumUniverse,
   type OperationParams,
   type ParticipantState,
 } from '../crypto/index.js';
 import type { OperationParams__Output } from '../proto/gen/splitkey/v1/OperationParams.js';
-import type { VersionHistoryResponse__Output } from '../proto/gen/splitkey/v1/VersionHistoryResponse.js';
 import { crashPoint } from './crash.js';
 import { NodeError, alreadyExists, failedPrecondition, invalidArgument, notFound } from './errors.js';
 import type { PeerClients } from './peer-client.js';
 import { QueryBudget } from './limits.js';
+import { askOldHolders, checkVersionUnused, newHoldersDescend, oldRecordAgreed, oldRecordDigest, peerViews, rivalSessions, type EvidenceContext, type SessionView, type VersionAnswer } from './lifecycle-evidence.js';
 import { findSuperseding, reconcileVersion } from './reconcile.js';
 import type { NodeRuntime } from './runtime.js';
 
@@ -79,6 +78,8 @@ export function paramsFromProto(p: OperationParams__Output | null): OperationPar
     epoch: Number(p.epoch),
     retire: p.retire,
     ...(p.witnesses.length > 0 ? { witnesses: p.witnesses } : {}),
+    ...(p.quorum ? { quorum: { nodes: p.quorum.nodes, minThreshold: p.quorum.minThreshold } } : {}),
+    ...(p.nextQuorum ? { nextQuorum: { nodes: p.nextQuorum.nodes, minThreshold: p.nextQuorum.minThreshold } } : {}),
   };
   if (p.kind !== 'dkg') {
     if (p.oldLineage.length > MAX_LINEAGE || p.oldLineage.some((d) => d.length !== 32)) throw invalidArgument(`old_lineage must be at most ${MAX_LINEAGE} digests of 32 bytes`);
@@ -92,53 +93,16 @@ function participantsOf(state: ParticipantState): number[] {
   return sessionParticipants(state.params);
 }
 
-/** One node's Peer.SessionState answer: its phase, transcript and the digest of its parameters. */
-interface SessionView {
-  phase: string;
-  transcript: Uint8Array;
-  paramsDigest: Uint8Array;
-}
-
-/** One node's Peer.VersionHistory answer as the version checks read it. */
-interface VersionAnswer {
-  history: string;
-  sessionId: string;
-  publicKey: Uint8Array;
-  /** The pending session's paramsDigest, hex. */
-  pendingParams?: string;
-  ancestorHeld?: boolean;
-  /** recordDigest of the record held or destroyed there. */
-  recordDigest?: string;
-}
-
-/** recordDigest of the record a VersionHistory answer reports, if it reports one. */
-function answeredDigest(version: number, h: VersionHistoryResponse__Output): string | undefined {
-  if ((h.history !== 'held' && h.history !== 'destroyed') || h.commitments.length === 0 || !/^\d{1,16}$/.test(h.epoch)) return undefined;
-  return recordDigest({ version, threshold: h.threshold, nodeIndices: h.nodeIndices, commitments: h.commitments.map((c) => new Uint8Array(c)), epoch: h.epoch, lineage: h.lineage.map((d) => Buffer.from(d).toString('hex')) });
-}
-
-/** recordDigest of the record a refresh or reshare starts from (its `old`). */
-function oldRecordDigest(p: OperationParams): string {
-  const o = p.old!;
-  return recordDigest({ version: p.version, threshold: o.t, nodeIndices: o.nodeIndices, commitments: o.commitments.map((c) => fromHex(c)), epoch: o.epoch, lineage: o.lineage ?? [] });
-}
-
-/** What the old record's nodes answered (askOldHolders): their claims, and the query counts of those holding the claimed record. */
-interface OldHolderAnswers {
-  claims: Claimed<PublicRecord>[];
-  claimed: PublicRecord;
-  counts: Record<string, number>;
-  /** Nodes that report exactly the claimed record as destroyed. */
-  destroyedBy: number[];
-}
-
 export class LifecycleHandler {
   private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly ctx: EvidenceContext;
 
   constructor(
     private readonly rt: NodeRuntime,
     private readonly peers: PeerClients,
-  ) {}
+  ) {
+    this.ctx = { rt, peers };
+  }
 
   private get store() {
     return this.rt.store;
@@ -236,7 +200,7 @@ export class LifecycleHandler {
     // new holders carry), and, if they hold nothing, to check the claimed old record.
     // Every participant asks them whether any destroyed this very record: a destroyed version is
     // never moved on, even if a holder that missed the destroy (and a liar) would deal it.
-    const answers = p.kind !== 'dkg' && p.old ? await this.askOldHolders(p) : undefined;
+    const answers = p.kind !== 'dkg' && p.old ? await askOldHolders(this.ctx, p) : undefined;
     if (answers && answers.destroyedBy.length > 0) {
       const min = await this.rt.cluster.minThreshold();
       const who = `node(s) ${answers.destroyedBy.join(',')}`;
@@ -258,9 +222,13 @@ export class LifecycleHandler {
     }
     if (p.kind === 'dkg') {
       if (current) throw alreadyExists(`version ${p.version} of ${p.keyName} already exists`);
+      // The new record remembers the universe it is created under: it must be this node's own.
+      if (p.nextQuorum && (await this.rt.cluster.lifecycleQuorum()) && !sameUniverse(p.nextQuorum, await this.ownUniverse())) {
+        throw failedPrecondition(`the DKG's record would be created under nodes ${p.nextQuorum.nodes.join(',')} (minThreshold ${p.nextQuorum.minThreshold}), which is not this node's descriptor; every node's descriptor must agree before a lifecycle operation`);
+      }
       // The session's own pending state on other participants (prepared before this one) is fine.
       const digest = paramsDigest(p);
-      await this.checkVersionUnused(p.keyName, p.version, (h) => h.history === 'pending' && h.sessionId === p.sessionId && h.pendingParams === digest);
+      await checkVersionUnused(this.ctx, p.keyName, p.version, (h) => h.history === 'pending' && h.sessionId === p.sessionId && h.pendingParams === digest);
       return;
     }
     const self = this.rt.config.index;
@@ -276,7 +244,7 @@ export class LifecycleHandler {
         const oldDigest = recordDigest({ version: p.version, threshold: old.t, nodeIndices: old.nodeIndices, commitments: old.commitments.map((c) => fromHex(c)), epoch: old.epoch, lineage: old.lineage ?? [] });
         if (erased === undefined || erased !== oldDigest) throw failedPrecondition(`the operation says this node holds ${p.keyName}@${p.version}, but it does not`);
       }
-      await this.oldRecordAgreed(p, answers);
+      await oldRecordAgreed(this.ctx, p, answers);
       return asked?.counts;
     }
     if (current.record.state === 'destroyed') throw failedPrecondition(`version ${p.version} of ${p.keyName} was destroyed`);
@@ -292,119 +260,46 @@ export class LifecycleHandler {
     return asked?.counts;
   }
 
+  /** This node's own descriptor as a quorum universe (node list and minThreshold). */
+  private async ownUniverse(): Promise<QuorumUniverse> {
+    return { nodes: await this.rt.cluster.indices(), minThreshold: await this.rt.cluster.minThreshold() };
+  }
+
   /**
    * Under the descriptor's quorum policy (`lifecycleQuorum`), a refresh or reshare needs
-   * ⌈(n + minThreshold)/2⌉ participants among this node's own descriptor's n nodes (receivers,
-   * dealers, witnesses). Two such sets share at least minThreshold nodes, so an honest one; it
-   * holds one session per key at a time and commits at most one session per record, and every
-   * committing node asks it (commit), so of two sessions from one record at most one commits.
+   * ⌈(n + minThreshold)/2⌉ participants (receivers, dealers, witnesses) among the n nodes of the
+   * universe its old record was created under: stored with the record by every holder (so an
+   * honest dealer checks the coordinator's claim), this node's own descriptor for older records.
+   * Two such sets share at least minThreshold nodes, so an honest one, however the descriptor
+   * changed in between; it holds one session per key at a time and commits at most one session
+   * per record, and every committing node asks it (commit), so of two sessions from one record at
+   * most one commits. The record a session creates is created under each participant's own
+   * descriptor, which must be the one the session names (nextQuorum).
    */
   private async checkQuorum(p: OperationParams): Promise<void> {
-    const policy = await this.rt.cluster.lifecycleQuorum();
-    if (!policy) return;
-    const members = new Set(await this.rt.cluster.indices());
-    const counted = sessionParticipants(p).filter((j) => members.has(j));
-    if (counted.length < policy.q) {
+    if (!(await this.rt.cluster.lifecycleQuorum())) return;
+    const own = await this.ownUniverse();
+    const list = (u: QuorumUniverse) => `nodes ${u.nodes.join(',')} (minThreshold ${u.minThreshold})`;
+    if (p.nextQuorum && !sameUniverse(p.nextQuorum, own)) {
+      throw failedPrecondition(`the session's new record would be created under ${list(p.nextQuorum)}, but this node's descriptor says ${list(own)}; every node's descriptor must agree before a lifecycle operation`);
+    }
+    const universe = p.quorum ?? own;
+    let held;
+    try {
+      held = this.store.resolve(p.keyName, p.version).record;
+    } catch {
+      held = undefined;
+    }
+    const expected = held ? (held.quorum ?? own) : undefined;
+    if (expected && !sameUniverse(expected, universe)) {
+      throw failedPrecondition(`${p.keyName}@${p.version}'s record was created under ${list(expected)}; sessions from it are counted against that list, not ${list(universe)}`);
+    }
+    const q = lifecycleQuorumSize(universe.nodes.length, Math.max(universe.minThreshold, own.minThreshold));
+    const counted = sessionParticipants(p).filter((j) => universe.nodes.includes(j));
+    if (counted.length < q) {
       throw failedPrecondition(
-        `${p.kind} ${p.sessionId} of ${p.keyName}@${p.version} has ${counted.length} participant(s) among this cluster's ${policy.n} nodes; the cluster's policy (lifecycleQuorum) needs ⌈(n + minThreshold)/2⌉ = ${policy.q}, so that two sessions from one record always share an honest node; add witnesses (nodes that neither deal nor receive)`,
+        `${p.kind} ${p.sessionId} of ${p.keyName}@${p.version} has ${counted.length} participant(s) among the ${universe.nodes.length} nodes its record was created under; the cluster's policy (lifecycleQuorum) needs ⌈(n + minThreshold)/2⌉ = ${q} of them, so that two sessions from one record always share an honest node; add witnesses (nodes that neither deal nor receive)`,
       );
-    }
-  }
-
-  /**
-   * A receiver that holds nothing of the version has no record of its own to compare the claimed
-   * old one with: it asks the old record's nodes (Peer.VersionHistory, node to node) and joins
-   * only if t of them (t ≥ minThreshold) report exactly the claimed record — otherwise a
-   * coordinator could tell new holders other old commitments, epoch or lineage than the dealers
-   * (they would commit a record of another key, or one no stale holder recognises).
-   */
-  private async oldRecordAgreed(p: OperationParams, asked?: OldHolderAnswers): Promise<void> {
-    const old = p.old!;
-    const { claims, claimed } = asked ?? (await this.askOldHolders(p));
-    const agreed = agreeOnVersions(claims, { minThreshold: await this.rt.cluster.minThreshold() }).versions.find((v) => v.version === p.version);
-    if (!agreed || recordFingerprint(agreed) !== recordFingerprint(claimed)) {
-      const voices = claims.filter((c) => recordFingerprint(c) === recordFingerprint(claimed)).map((c) => c.reporter);
-      throw failedPrecondition(
-        `the operation's old record of ${p.keyName}@${p.version} is not one its nodes agree on: ${voices.length} of them (${voices.join(',') || 'none'}) report it, ${old.t} must (old t); this node holds nothing of the version to compare with, so it takes no part`,
-      );
-    }
-  }
-
-  /**
-   * Ask the old record's nodes (not this one) what they hold of the version: their claims, and
-   * the query counts of those that report exactly the claimed old record.
-   */
-  private async askOldHolders(p: OperationParams): Promise<OldHolderAnswers> {
-    const old = p.old!;
-    const self = this.rt.config.index;
-    const claimed: PublicRecord = { version: p.version, threshold: old.t, nodeIndices: old.nodeIndices, commitments: old.commitments.map((c) => fromHex(c)), epoch: String(old.epoch), lineage: old.lineage ?? [] };
-    const claims: Claimed<PublicRecord>[] = [];
-    const counts: Record<string, number> = {};
-    const destroyedBy: number[] = [];
-    const claimedDigest = oldRecordDigest(p);
-    await Promise.all(
-      old.nodeIndices
-        .filter((j) => j !== self)
-        .map(async (j) => {
-          try {
-            const h = await this.peers.versionHistory(j, { keyName: p.keyName, keyVersion: p.version });
-            if (h.history === 'destroyed' && answeredDigest(p.version, h) === claimedDigest) destroyedBy.push(j);
-            if (h.history !== 'held' || h.commitments.length === 0) return;
-            const state = h.state === 'active' || h.state === 'decrypt-only' ? h.state : undefined;
-            if (!state) return;
-            const c = claim(j, { version: p.version, threshold: h.threshold, nodeIndices: h.nodeIndices, commitments: h.commitments.map((x) => new Uint8Array(x)), epoch: h.epoch, lineage: h.lineage.map((d) => Buffer.from(d).toString('hex')) }, state);
-            claims.push(c);
-            const n = Number(h.queriesAnswered);
-            if (recordFingerprint(c) === recordFingerprint(claimed) && Number.isSafeInteger(n) && n > 0) counts[String(j)] = n;
-          } catch {
-            // A node that cannot be asked gives no voice.
-          }
-        }),
-    );
-    return { claims, claimed, counts, destroyedBy: destroyedBy.sort((a, b) => a - b) };
-  }
-
-  /**
-   * Before a DKG creates a version (and again at its commit), and before an import: this node's
-   * own store, then every node of its own descriptor (node to node, pinned mTLS), must say the
-   * number is unused — neither held, destroyed, left, nor pending in another session — except
-   * for what `accept` allows (the session's own pending state, the same imported record). One
-   * "used", or a node that cannot be asked (it might), refuses. A lying node can only veto (named
-   * in the error); it cannot make a used number look free while one honest holder answers. As
-   * every participant persists its pending state before it asks, two racing DKGs of one number
-   * cannot both commit.
-   */
-  private async checkVersionUnused(keyName: string, version: number, accept: (h: VersionAnswer) => boolean = () => false, ancestor?: string): Promise<void> {
-    const self = this.rt.config.index;
-    const mine = await this.store.versionHistory(keyName, version, ancestor);
-    const own: VersionAnswer = {
-      history: mine.history,
-      sessionId: mine.sessionId,
-      publicKey: mine.publicKey,
-      pendingParams: mine.pendingParams,
-      ancestorHeld: mine.ancestorHeld,
-      recordDigest: mine.record ? recordDigest({ version, threshold: mine.record.threshold, nodeIndices: mine.record.nodeIndices, commitments: mine.record.commitments, epoch: mine.record.epoch, lineage: mine.record.lineage }) : undefined,
-    };
-    if (own.history !== 'none' && !accept(own)) {
-      throw alreadyExists(`version ${version} of ${keyName} is ${own.history === 'left' ? 'one this node held and left' : `${own.history} on this node`}${own.sessionId ? ` (session ${own.sessionId})` : ''}; a version number is never reused`);
-    }
-    const others = (await this.rt.cluster.indices()).filter((j) => j !== self);
-    const used: string[] = [];
-    const unknown: string[] = [];
-    await Promise.all(
-      others.map(async (j) => {
-        try {
-          const r = await this.peers.versionHistory(j, { keyName, keyVersion: version, ...(ancestor ? { ancestor: fromHex(ancestor) } : {}) });
-          const h: VersionAnswer = { history: r.history, sessionId: r.sessionId, publicKey: r.publicKey, pendingParams: Buffer.from(r.pendingParams).toString('hex') || undefined, ancestorHeld: r.ancestorHeld, recordDigest: answeredDigest(version, r) };
-          if (h.history !== 'none' && !accept(h)) used.push(`node ${j} (${h.history})`);
-        } catch (e) {
-          unknown.push(`node ${j} (${(e as { details?: string }).details ?? (e as Error).message})`);
-        }
-      }),
-    );
-    if (used.length > 0) throw alreadyExists(`version ${version} of ${keyName} is or was in use: ${used.sort().join(', ')}; a version number is never reused`);
-    if (unknown.length > 0) {
-      throw failedPrecondition(`${keyName}@${version}: every node of the cluster must confirm the number is not in use elsewhere, and ${unknown.sort().join(', ')} cannot be asked; retry when they are back`);
     }
   }
 
@@ -422,7 +317,7 @@ export class LifecycleHandler {
       await this.store.markImport(keyName, version, publicKey);
       try {
         crashPoint('import:marked');
-        await this.checkVersionUnused(keyName, version, same);
+        await checkVersionUnused(this.ctx, keyName, version, same);
         return await store();
       } finally {
         await this.store.clearImport(keyName, version).catch(() => undefined);
@@ -659,7 +554,7 @@ export class LifecycleHandler {
       // on another honest node either sees "committing" here or is seen as "aborting" there.
       const intending: ParticipantState = { ...state, intent: 'committing' };
       if (state.intent !== 'committing') await this.store.saveOperation(intending, 'commit-intent');
-      const views = await this.peerViews(state, leaving ? state.params.receivers : participantsOf(state));
+      const views = await peerViews(this.ctx, state, leaving ? state.params.receivers : participantsOf(state));
       const problems: string[] = [];
       // Roll forward without the rival checks once this session committed elsewhere. A DKG needs
       // minThreshold participants to report it committed with this transcript (then an honest one
@@ -694,10 +589,10 @@ export class LifecycleHandler {
         const outcome = outcomeDigest(state);
         const ours = (h: VersionAnswer) =>
           (h.history === 'pending' && h.sessionId === sessionId && h.pendingParams === digest) || (h.history === 'held' && (h.recordDigest === outcome || h.ancestorHeld === true));
-        await this.checkVersionUnused(keyName, state.params.version, ours, outcome).catch((e: Error & { details?: string }) => problems.push(e.details ?? e.message));
+        await checkVersionUnused(this.ctx, keyName, state.params.version, ours, outcome).catch((e: Error & { details?: string }) => problems.push(e.details ?? e.message));
       }
       // A witness has no outcome of its own to compare; it asks every participant below.
-      if (state.params.kind !== 'dkg' && !leaving && !witness && !committedElsewhere) problems.push(...(await this.rivalSessions(state)));
+      if (state.params.kind !== 'dkg' && !leaving && !witness && !committedElsewhere) problems.push(...(await rivalSessions(this.ctx, state)));
       if (state.params.kind !== 'dkg') await this.checkQuorum(state.params).catch((e: Error & { details?: string }) => problems.push(e.details ?? e.message));
       const goodPhases = [...(leaving ? ['committed'] : ['ready', 'committing', 'committed']), ...(asDestroyed ? ['destroyed'] : [])];
       for (const [j, v] of views) {
@@ -708,7 +603,7 @@ export class LifecycleHandler {
       }
       // A leaving dealer of a version destroyed since erases its share without looking further.
       if (leaving && !asDestroyed && problems.length === 0) {
-        const outcome = await this.newHoldersDescend(state);
+        const outcome = await newHoldersDescend(this.ctx, state);
         // The new holders may have moved on since (a refresh while this node was down): then t
         // nodes agree on a record descending from this node's own, and its share is superseded
         // anyway (the reconcile rule, node/reconcile.ts), so it may leave.
@@ -724,7 +619,8 @@ export class LifecycleHandler {
           `node ${self} will not commit session ${sessionId} yet: ${leaving ? 'every new holder must have committed before this node erases its share' : 'every participant must be ready with the same transcript'} (${problems.join('; ')})`,
         );
       }
-      await this.store.commitOperation(intending, Date.now, { asDestroyed });
+      // The new record remembers the universe it was created under (checkQuorum).
+      await this.store.commitOperation(intending, Date.now, { asDestroyed, quorum: state.params.nextQuorum ?? (await this.ownUniverse()) });
       if (asDestroyed) this.rt.log.warn({ key: keyName, version: state.params.version, session: sessionId }, `session committed as destroyed: ${destroyedBy} participants report the version destroyed since they committed it; no share written`);
       const slot = QueryBudget.slot(keyName, state.params.version);
       // The t-th largest (t of the old version) of the counts reported by the old holders asked at
@@ -742,106 +638,7 @@ export class LifecycleHandler {
     });
   }
 
-  /**
-   * A refresh or reshare about to commit (this node's intent persisted): another session pending
-   * on the same version on any node of the descriptor, or a record of it at this epoch or later
-   * written by another session, means a rival session from the same record — committing both
-   * would fork the version. Each session has an honest old holder among its dealers (old t ≥
-   * minThreshold), whose pending state the other session's participants see; as each asks after
-   * persisting its intent, two racing sessions cannot both pass. A node that cannot be asked gives
-   * no voice (a reshare away from a down node must still commit).
-   */
-  private async rivalSessions(state: ParticipantState): Promise<string[]> {
-    const p = state.params;
-    const { keyName, version, sessionId, epoch } = p;
-    const self = this.rt.config.index;
-    const digest = paramsDigest(p);
-    const outcome = outcomeDigest(state);
-    // Only the old record's nodes and this session's participants are asked: a rival session from
-    // the same record has an honest old holder among its dealers, which shows it; a node outside
-    // both cannot veto.
-    const voters = [...new Set([...(p.old?.nodeIndices ?? []), ...sessionParticipants(p)])].filter((j) => j !== self);
-    const problems: string[] = [];
-    await Promise.all(
-      voters.map(async (j) => {
-        let h;
-        try {
-          h = await this.peers.versionHistory(j, { keyName, keyVersion: version, ancestor: fromHex(outcome) }, { quick: true });
-        } catch {
-          return;
-        }
-        const pendingParams = Buffer.from(h.pendingParams).toString('hex');
-        if (h.pendingSession && (h.pendingSession !== sessionId || pendingParams !== digest)) {
-          problems.push(`node ${j} has another session (${h.pendingSession}${h.pendingSession === sessionId ? ', same id, other parameters' : ''}) pending on ${keyName}@${version}`);
-        } else if ((h.history === 'held' || h.history === 'destroyed') && BigInt(h.epoch || '0') >= BigInt(epoch) && !h.ancestorHeld && answeredDigest(version, h) !== outcome) {
-          problems.push(`node ${j} holds ${keyName}@${version} at epoch ${h.epoch} from another session (${h.sessionId || 'an import'})`);
-        }
-      }),
-    );
-    return problems.sort();
-  }
-
-  /**
-   * A dealer that leaves a reshare erases its share only once every new holder shows the record
-   * this node's own view makes of it: written by this session, with this session's threshold,
-   * node set and epoch, this node's pkS, and a lineage naming exactly this node's record. The
-   * receivers' "committed" alone is not enough: receivers that hold nothing of the version were
-   * told the old record by the coordinator, and a session id can be replayed from another version.
-   */
-  private async newHoldersDescend(state: ParticipantState): Promise<string[]> {
-    const p = state.params;
-    let own;
-    try {
-      own = this.store.resolve(p.keyName, p.version);
-    } catch {
-      return [`this node no longer holds ${p.keyName}@${p.version}`];
-    }
-    const lineage = nextLineage({ version: p.version, threshold: own.record.threshold, nodeIndices: own.record.nodeIndices, commitments: own.commitments, epoch: own.record.epoch, lineage: own.record.lineage ?? [] });
-    const problems: string[] = [];
-    let commitments: string | undefined;
-    for (const j of p.receivers) {
-      let h;
-      try {
-        h = await this.peers.versionHistory(j, { keyName: p.keyName, keyVersion: p.version });
-      } catch (e) {
-        problems.push(`node ${j}: not reachable (${(e as { details?: string }).details ?? (e as Error).message})`);
-        continue;
-      }
-      const differs: string[] = [];
-      if (h.history !== 'held') differs.push(`it is ${h.history}`);
-      else {
-        if (h.sessionId !== p.sessionId) differs.push(`written by session ${h.sessionId || '(none)'}`);
-        if (h.threshold !== p.t || h.nodeIndices.join() !== p.receivers.join()) differs.push(`${h.threshold}-of-{${h.nodeIndices.join(',')}}`);
-        if (h.epoch !== String(p.epoch)) differs.push(`epoch ${h.epoch}`);
-        if (h.commitments.length === 0 || !elementsEqual(new Uint8Array(h.commitments[0]!), own.publicKey)) differs.push('another pkS');
-        if (h.lineage.map((d) => Buffer.from(d).toString('hex')).join() !== lineage.join()) differs.push('a lineage that does not name this node’s record');
-        const mine = h.commitments.map((c) => Buffer.from(c).toString('hex')).join();
-        if (commitments !== undefined && mine !== commitments) differs.push('other commitments than the other new holders');
-        commitments ??= mine;
-      }
-      if (differs.length > 0) problems.push(`new holder ${j}'s record of ${p.keyName}@${p.version} is not this session's outcome: ${differs.join(', ')}`);
-    }
-    return problems;
-  }
-
   /** The SessionState of each of `nodes` (this node left out), or why it could not be asked. */
-  private async peerViews(state: ParticipantState, nodes: readonly number[]): Promise<Map<number, SessionView | string>> {
-    const { keyName, sessionId } = state.params;
-    const self = this.rt.config.index;
-    const out = new Map<number, SessionView | string>();
-    await Promise.all(
-      nodes
-        .filter((j) => j !== self)
-        .map(async (j) => {
-          try {
-            out.set(j, await this.peers.sessionState(j, { keyName, sessionId }));
-          } catch (e) {
-            out.set(j, `not reachable (${(e as { details?: string }).details ?? (e as Error).message})`);
-          }
-        }),
-    );
-    return out;
-  }
 
   /**
    * Drop the pending operation. A ready node first asks the other participants: if any reports
@@ -858,7 +655,7 @@ export class LifecycleHandler {
       if (raw?.phase === 'ready') {
         // Intent first, questions after (see commit).
         if (raw.intent !== 'aborting') await this.store.saveOperation({ ...raw, intent: 'aborting' }, 'abort-intent');
-        const views = await this.peerViews(raw, participantsOf(raw));
+        const views = await peerViews(this.ctx, raw, participantsOf(raw));
         const committed = [...views].filter(([, v]) => typeof v !== 'string' && v.phase === 'committed').map(([j]) => j);
         const committing = [...views].filter(([, v]) => typeof v !== 'string' && v.phase === 'committing').map(([j]) => j);
         const unknown = [...views].filter(([, v]) => typeof v === 'string').map(([j]) => j);

@@ -63,6 +63,12 @@ export interface VersionRecord {
    * record: it answers Peer.VersionHistory's "do you descend from this?" for a node far behind.
    */
   ancestors?: string[];
+  /**
+   * The descriptor's node list and minThreshold when this record was created here (the quorum
+   * policy counts every session from this record against it; node/lifecycle.ts checkQuorum).
+   * Local knowledge, not part of the record's digest; absent on records from before it existed.
+   */
+  quorum?: { nodes: number[]; minThreshold: number };
 }
 
 /** A version as held in memory. */
@@ -536,7 +542,7 @@ export class ShareStore {
    * `asDestroyed`: participants that committed this session report the version destroyed since
    * (node/lifecycle.ts commit): a receiver writes its record as destroyed, with no share.
    */
-  async commitOperation(state: ParticipantState, clock: () => number = Date.now, opts: { asDestroyed?: boolean } = {}): Promise<void> {
+  async commitOperation(state: ParticipantState, clock: () => number = Date.now, opts: { asDestroyed?: boolean; quorum?: { nodes: number[]; minThreshold: number } } = {}): Promise<void> {
     const p = state.params;
     const key = versionKey(p.keyName, p.version);
     const existing = this.keys.get(p.keyName)?.get(p.version);
@@ -562,6 +568,7 @@ export class ShareStore {
         nodeIndex: this.nodeIndex,
         session: p.sessionId,
         lineage: committedLineage(p),
+        ...(opts.quorum ? { quorum: { nodes: [...opts.quorum.nodes], minThreshold: opts.quorum.minThreshold } } : {}),
       };
       const ancestors = existing ? carriedAncestors({ ...existing.record, commitments: existing.commitments }, record.lineage!) : [];
       if (ancestors.length > 0) record.ancestors = ancestors;

@@ -111,6 +111,10 @@ describe('transcriptHash binds every parameter', () => {
       { ...base, witnesses: [4] },
       { ...base, witnesses: [5] },
       { ...base, witnesses: [4, 5] },
+      { ...base, quorum: { nodes: [1, 2, 3, 4], minThreshold: 2 } },
+      { ...base, quorum: { nodes: [1, 2, 3, 4], minThreshold: 3 } },
+      { ...base, nextQuorum: { nodes: [1, 2, 3, 4], minThreshold: 2 } },
+      { ...base, quorum: { nodes: [1, 2, 3], minThreshold: 2 }, nextQuorum: { nodes: [1, 2, 3, 4], minThreshold: 2 } },
     ];
     const hashes = variants.map((v) => h(v));
     for (const [i, x] of hashes.entries()) expect(x, `variant ${i}`).not.toBe(ref);

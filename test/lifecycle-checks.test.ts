@@ -9,6 +9,7 @@ import {
   LifecycleError,
   MAX_LINEAGE,
   lifecycleQuorumSize,
+  sameUniverse,
   sessionParticipants,
   checkOperationParams,
   checkQualified,
@@ -444,6 +445,21 @@ describe('witnesses (descriptor policy lifecycleQuorum): nodes that only hold a 
     const ready = finalizeParticipant(group, w, [1, 2], transcript);
     expect([ready.phase, ready.ready]).toEqual(['ready', { share: '', commitments: [], transcript: toHex(transcript), qualified: [1, 2] }]);
     expect(code(() => finalizeParticipant(group, w, [1, 2], new Uint8Array(31)))).toMatch(/^BAD_PARAMS: transcript must be 32 bytes/);
+  });
+
+  it('quorum universes: valid node lists and minThreshold only, none for a DKG\'s old record; part of the session\'s identity', () => {
+    const u = { nodes: [1, 2, 3, 4], minThreshold: 2 };
+    expect(code(() => checkOperationParams({ ...reshare, quorum: u, nextQuorum: u }))).toBe('accepted');
+    expect(code(() => checkOperationParams({ ...dkg, nextQuorum: u }))).toBe('accepted');
+    expect(code(() => checkOperationParams({ ...dkg, quorum: u }))).toMatch(/^BAD_PARAMS: quorum: a DKG starts from no record/);
+    expect(code(() => checkOperationParams({ ...reshare, quorum: { nodes: [], minThreshold: 1 } }))).toMatch(/^BAD_PARAMS: quorum\.nodes: must name at least one node/);
+    expect(code(() => checkOperationParams({ ...reshare, quorum: { nodes: [1, 1], minThreshold: 1 } }))).toMatch(/^BAD_PARAMS: /);
+    expect(code(() => checkOperationParams({ ...reshare, nextQuorum: { nodes: [1, 2], minThreshold: 3 } }))).toMatch(/^BAD_PARAMS: nextQuorum\.minThreshold: must be an integer in \[1, 2\]/);
+    expect(paramsDigest({ ...reshare, quorum: u })).not.toBe(paramsDigest(reshare));
+    expect(paramsDigest({ ...reshare, quorum: u })).not.toBe(paramsDigest({ ...reshare, nextQuorum: u }));
+    expect(sameUniverse(u, { nodes: [4, 3, 2, 1], minThreshold: 2 })).toBe(true);
+    expect(sameUniverse(u, { nodes: [1, 2, 3], minThreshold: 2 })).toBe(false);
+    expect(sameUniverse(u, { nodes: [1, 2, 3, 4], minThreshold: 3 })).toBe(false);
   });
 
   it('witnesses are part of a session\'s identity (paramsDigest); none digests as before they existed', () => {

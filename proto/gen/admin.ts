@@ -33,6 +33,7 @@ import type { OperationStatusRequest as _splitkey_v1_OperationStatusRequest, Ope
 import type { OperationStatusResponse as _splitkey_v1_OperationStatusResponse, OperationStatusResponse__Output as _splitkey_v1_OperationStatusResponse__Output } from './splitkey/v1/OperationStatusResponse.js';
 import type { PrepareOperationRequest as _splitkey_v1_PrepareOperationRequest, PrepareOperationRequest__Output as _splitkey_v1_PrepareOperationRequest__Output } from './splitkey/v1/PrepareOperationRequest.js';
 import type { PrepareOperationResponse as _splitkey_v1_PrepareOperationResponse, PrepareOperationResponse__Output as _splitkey_v1_PrepareOperationResponse__Output } from './splitkey/v1/PrepareOperationResponse.js';
+import type { QuorumUniverse as _splitkey_v1_QuorumUniverse, QuorumUniverse__Output as _splitkey_v1_QuorumUniverse__Output } from './splitkey/v1/QuorumUniverse.js';
 import type { RedeliverShareRequest as _splitkey_v1_RedeliverShareRequest, RedeliverShareRequest__Output as _splitkey_v1_RedeliverShareRequest__Output } from './splitkey/v1/RedeliverShareRequest.js';
 import type { RedeliverShareResponse as _splitkey_v1_RedeliverShareResponse, RedeliverShareResponse__Output as _splitkey_v1_RedeliverShareResponse__Output } from './splitkey/v1/RedeliverShareResponse.js';
 import type { VersionHealth as _splitkey_v1_VersionHealth, VersionHealth__Output as _splitkey_v1_VersionHealth__Output } from './splitkey/v1/VersionHealth.js';
@@ -77,6 +78,7 @@ export interface ProtoGrpcType {
       OperationStatusResponse: MessageTypeDefinition<_splitkey_v1_OperationStatusResponse, _splitkey_v1_OperationStatusResponse__Output>
       PrepareOperationRequest: MessageTypeDefinition<_splitkey_v1_PrepareOperationRequest, _splitkey_v1_PrepareOperationRequest__Output>
       PrepareOperationResponse: MessageTypeDefinition<_splitkey_v1_PrepareOperationResponse, _splitkey_v1_PrepareOperationResponse__Output>
+      QuorumUniverse: MessageTypeDefinition<_splitkey_v1_QuorumUniverse, _splitkey_v1_QuorumUniverse__Output>
       RedeliverShareRequest: MessageTypeDefinition<_splitkey_v1_RedeliverShareRequest, _splitkey_v1_RedeliverShareRequest__Output>
       RedeliverShareResponse: MessageTypeDefinition<_splitkey_v1_RedeliverShareResponse, _splitkey_v1_RedeliverShareResponse__Output>
       VersionHealth: MessageTypeDefinition<_splitkey_v1_VersionHealth, _splitkey_v1_VersionHealth__Output>

@@ -54,7 +54,7 @@ describe('lifecycleQuorum: two sessions from one record never both commit', () =
     const p: OperationParams = { sessionId: 'e1'.repeat(16), kind: 'refresh', keyName: name, version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: v.epoch + 1, old };
     for (const n of [1, 2, 3]) {
       const r = await settle(tr.prepare(n, p));
-      expect(r.ok ? 'prepared' : r.e).toMatch(/has 3 participant\(s\) among this cluster's 5 nodes; the cluster's policy \(lifecycleQuorum\) needs ⌈\(n \+ minThreshold\)\/2⌉ = 4.*add witnesses/);
+      expect(r.ok ? 'prepared' : r.e).toMatch(/has 3 participant\(s\) among the 5 nodes its record was created under; the cluster's policy \(lifecycleQuorum\) needs ⌈\(n \+ minThreshold\)\/2⌉ = 4 of them.*add witnesses/);
     }
     for (const n of [1, 2, 3]) expect(await cluster!.nodes[n - 1]!.store.loadOperation(name)).toBeUndefined();
   });
@@ -400,15 +400,15 @@ describe('lifecycleQuorum: second review', () => {
   });
 
   /**
-   * RQ4 (review 2, R2-2; OPEN). Each node counts q against its current descriptor, so two sessions
-   * from one record counted under different node lists need not share an honest node: S1 under
-   * n = 4 (q = 3, participants {1,3,4}) and, after nodes 5 and 6 are added, S2 under n = 6 (q = 4,
-   * participants {2,3,5,6}) share only the liar 3, and both commit while node 1 is partitioned.
-   * The fix (not built): each record remembers the node list and minThreshold it was created
-   * under, sessions from it carry that list (bound in their parameters, checked by every holder)
-   * and are counted against it (docs/fork-prevention.md, "Preconditions").
+   * RQ4 (review 2, R2-2). Each node counted q against its current descriptor, so two sessions from
+   * one record counted under different node lists need not share an honest node: S1 under n = 4
+   * (q = 3, participants {1,3,4}) and, after nodes 5 and 6 are added, S2 under n = 6 (q = 4,
+   * participants {2,3,5,6}) shared only the liar 3, and both committed while node 1 was
+   * partitioned. Now every record remembers the node list and minThreshold it was created under,
+   * and sessions from it are counted against that list: honest dealer 2 refuses S2 as counted
+   * under the new list, and S2 claiming the old list has 2 of the 3 it needs there.
    */
-  it.fails('RQ4: sessions from one record counted under different node lists never both commit (OPEN: the descriptor grows by two)', { timeout: 120_000 }, async () => {
+  it('RQ4: sessions from one record counted under different node lists never both commit (the descriptor grows by two)', { timeout: 120_000 }, async () => {
     cluster = await startTestCluster({ n: 6, minThreshold: 2, lifecycleQuorum: true });
     const path = join(cluster.dir, 'cluster.json');
     const full = JSON.parse(await readFile(path, 'utf8'));
@@ -434,9 +434,16 @@ describe('lifecycleQuorum: second review', () => {
     await cluster!.stopNode(1);
     const S2: OperationParams = { sessionId: 'b2'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [2, 5, 6], dealers: [2, 3], epoch: v.epoch + 1, old };
     const log2 = await driveSplit(tr, () => S2, S2, new Map([[3, liarShare]]), { noCommit: [3] });
+    await liar.deleteOperation(name);
+    // The coordinator names the record's own list instead: node 2 accepts it, but S2 has only 2
+    // and 3 in it, one short of q = 3.
+    const S2b: OperationParams = { ...S2, sessionId: 'b3'.repeat(16), quorum: { nodes: [1, 2, 3, 4], minThreshold: 2 } };
+    const log2b = await driveSplit(tr, () => S2b, S2b, new Map([[3, liarShare]]), { noCommit: [3] });
     await cluster!.start(1);
     const rec = records(name, 1);
-    const detail = `S1: ${log1.join(' | ')}\nS2: ${log2.join(' | ')}\n${rec}`;
+    const detail = `S1: ${log1.join(' | ')}\nS2: ${log2.join(' | ')}\nS2b: ${log2b.join(' | ')}\n${rec}`;
+    expect(log2.join(' | '), detail).toMatch(/prepare 2: .*record was created under nodes 1,2,3,4 \(minThreshold 2\); sessions from it are counted against that list/);
+    expect(log2b.join(' | '), detail).toMatch(/prepare 2: .*has 2 participant\(s\) among the 4 nodes its record was created under; .* needs ⌈\(n \+ minThreshold\)\/2⌉ = 3/);
     const s1 = /1: e2 a1a1/.test(rec) && /4: e2 a1a1/.test(rec);
     const s2 = /2: e2 b2b2/.test(rec) && /5: e2 b2b2/.test(rec);
     expect(s1 && s2, detail).toBe(false);

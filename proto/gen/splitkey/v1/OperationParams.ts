@@ -1,5 +1,6 @@
 // Original file: proto/splitkey/v1/admin.proto
 
+import type { QuorumUniverse as _splitkey_v1_QuorumUniverse, QuorumUniverse__Output as _splitkey_v1_QuorumUniverse__Output } from '../../splitkey/v1/QuorumUniverse.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface OperationParams {
@@ -18,6 +19,8 @@ export interface OperationParams {
   'retire'?: (number)[];
   'oldLineage'?: (Buffer | Uint8Array | string)[];
   'witnesses'?: (number)[];
+  'quorum'?: (_splitkey_v1_QuorumUniverse | null);
+  'nextQuorum'?: (_splitkey_v1_QuorumUniverse | null);
 }
 
 export interface OperationParams__Output {
@@ -36,4 +39,6 @@ export interface OperationParams__Output {
   'retire': (number)[];
   'oldLineage': (Buffer)[];
   'witnesses': (number)[];
+  'quorum': (_splitkey_v1_QuorumUniverse__Output | null);
+  'nextQuorum': (_splitkey_v1_QuorumUniverse__Output | null);
 }
