@@ -50,7 +50,7 @@ import { adversary, group, rng, settle } from '../helpers/adversary.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 
 let cluster: TestCluster | undefined;
-const { adminClient, tenantClient, closeClients, driveSplit, splitkeyCli, freshOutput, records } = adversary(() => cluster!);
+const { adminClient, tenantClient, closeClients, driveSplit, splitkeyCli, freshOutput, records, createV1 } = adversary(() => cluster!);
 
 afterEach(async () => {
   await closeClients();
@@ -61,16 +61,10 @@ afterEach(async () => {
 /** Everything a test needs about v1 of a fresh 2-of-3 key on {1,2,3}. */
 async function setupV1(n: number, name: string, minThreshold = 2) {
   cluster = await startTestCluster({ n, minThreshold });
-  const admin = await adminClient();
-  const tr = new GrpcLifecycleTransport(admin.channels, 5_000);
-  const m = await KeyManager.create(admin);
-  await m.createKey(name, 2, [1, 2, 3]);
-  const v = (await m.versions(name))[0]!;
-  const old = { t: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch, lineage: v.lineage };
-  const client0 = await tenantClient('acme');
+  const { tr, m, v, old } = await createV1(name, [1, 2, 3]);
   const input = utf8('volume-7');
-  const before = toHex(await client0.oprf(name, input, { version: 1 }));
-  return { admin, tr, m, v, old, input, before };
+  const before = toHex(await (await tenantClient('acme')).oprf(name, input, { version: 1 }));
+  return { tr, m, v, old, input, before };
 }
 
 describe('attack6: rivalSessions and the committedElsewhere roll-forward', () => {

@@ -22,15 +22,12 @@
  * Real nodes over mTLS with LevelDB; the coordinator drives Admin directly.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { GrpcLifecycleTransport } from '../../client/lifecycle-grpc.js';
-import { KeyManager } from '../../client/key-manager.js';
 import { toHex, utf8, type OperationParams } from '../../crypto/index.js';
-import { storeVersionKey } from '../../node/store.js';
 import { adversary, settle } from '../helpers/adversary.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 
 let cluster: TestCluster | undefined;
-const { adminClient, tenantClient, closeClients, drive, records } = adversary(() => cluster!);
+const { adminClient, tenantClient, closeClients, drive, records, createV1, onDisk } = adversary(() => cluster!);
 
 afterEach(async () => {
   await closeClients();
@@ -38,23 +35,9 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-/** What node `n`'s LevelDB holds for keyName@version: its state and whether a sealed share is in it. */
-async function onDisk(n: number, keyName: string, version: number): Promise<string> {
-  const raw = await cluster!.nodes[n - 1]!.store.db.get(storeVersionKey(keyName, version));
-  if (raw === undefined) return 'none';
-  const r = JSON.parse(raw) as { state: string; sealedShare?: string; epoch: number };
-  return `${r.state} e${r.epoch}${r.sealedShare ? ' WITH SEALED SHARE' : ''}`;
-}
-
 async function setup(n: number, name: string, holders: number[]) {
   cluster = await startTestCluster({ n, minThreshold: 2 });
-  const admin = await adminClient();
-  const tr = new GrpcLifecycleTransport(admin.channels, 5_000);
-  const m = await KeyManager.create(admin);
-  await m.createKey(name, 2, holders);
-  const v = (await m.versions(name))[0]!;
-  const old = { t: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch, lineage: v.lineage };
-  return { tr, m, v, old };
+  return createV1(name, holders);
 }
 
 describe('destroy against sessions in flight', () => {

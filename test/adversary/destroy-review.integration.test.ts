@@ -26,7 +26,7 @@ import { adversary, settle, group, rng } from '../helpers/adversary.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 
 let cluster: TestCluster | undefined;
-const { adminClient, tenantClient, closeClients, drive, records, splitkeyCli } = adversary(() => cluster!);
+const { adminClient, tenantClient, closeClients, drive, records, splitkeyCli, createV1, onDisk } = adversary(() => cluster!);
 
 afterEach(async () => {
   await closeClients();
@@ -34,22 +34,9 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-async function onDisk(n: number, keyName: string, version: number): Promise<string> {
-  const raw = await cluster!.nodes[n - 1]!.store.db.get(storeVersionKey(keyName, version));
-  if (raw === undefined) return 'none';
-  const r = JSON.parse(raw) as { state: string; sealedShare?: string; epoch: number };
-  return `${r.state} e${r.epoch}${r.sealedShare ? ' WITH SEALED SHARE' : ''}`;
-}
-
 async function setup(n: number, name: string, holders: number[]) {
   cluster = await startTestCluster({ n, minThreshold: 2 });
-  const admin = await adminClient();
-  const tr = new GrpcLifecycleTransport(admin.channels, 5_000);
-  const m = await KeyManager.create(admin);
-  await m.createKey(name, 2, holders);
-  const v = (await m.versions(name))[0]!;
-  const old = { t: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch, lineage: v.lineage };
-  return { tr, m, v, old };
+  return createV1(name, holders);
 }
 
 describe('destroy with a node away', () => {

@@ -16,7 +16,9 @@ import { AdminClient } from '../../client/admin.js';
 import { NodeChannels } from '../../client/channels.js';
 import { SplitkeyClient } from '../../client/client.js';
 import { ThresholdEvaluator } from '../../client/evaluate.js';
-import type { GrpcLifecycleTransport } from '../../client/lifecycle-grpc.js';
+import { GrpcLifecycleTransport } from '../../client/lifecycle-grpc.js';
+import { KeyManager } from '../../client/key-manager.js';
+import { storeVersionKey } from '../../node/store.js';
 import { fromHex, loadGroup, prepareParticipant, toHex, transcriptHash, type OperationParams } from '../../crypto/index.js';
 import type { TestCluster } from './cluster.js';
 
@@ -69,7 +71,16 @@ export interface Adversary {
   drive: (tr: GrpcLifecycleTransport, p: OperationParams, liars: Map<number, Uint8Array>, noCommit?: number[]) => Promise<string[]>;
   /** The compiled `splitkey` CLI against the test cluster, as an operator with every capability. */
   splitkeyCli: (args: string[]) => Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /**
+   * A t-of-holders key created by DKG on the running cluster (t = 2 unless given): the admin's
+   * lifecycle transport and key manager, its agreed v1, and v1 as a session's `old`.
+   */
+  createV1: (name: string, holders: number[], t?: number) => Promise<{ tr: GrpcLifecycleTransport; m: KeyManager; v: AgreedV1; old: NonNullable<OperationParams['old']> }>;
+  /** What node `n`'s LevelDB holds for keyName@version: "state eEPOCH", " WITH SEALED SHARE" if a share is in it, or "none". */
+  onDisk: (n: number, keyName: string, version: number) => Promise<string>;
 }
+
+type AgreedV1 = Awaited<ReturnType<KeyManager['versions']>>[number];
 
 /** The adversary's helpers against the cluster `cluster()` returns when each is called. */
 export function adversary(cluster: () => TestCluster): Adversary {
@@ -183,5 +194,21 @@ export function adversary(cluster: () => TestCluster): Adversary {
     return { code, stdout, stderr };
   };
 
-  return { adminClient, tenantClient, closeClients, shares, records, freshOutput, driveSplit, drive, splitkeyCli };
+  const createV1: Adversary['createV1'] = async (name, holders, t = 2) => {
+    const admin = await adminClient();
+    const tr = new GrpcLifecycleTransport(admin.channels, 5_000);
+    const m = await KeyManager.create(admin);
+    await m.createKey(name, t, holders);
+    const v = (await m.versions(name))[0]!;
+    return { tr, m, v, old: { t: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch, lineage: v.lineage } };
+  };
+
+  const onDisk: Adversary['onDisk'] = async (n, keyName, version) => {
+    const raw = await cluster().nodes[n - 1]!.store.db.get(storeVersionKey(keyName, version));
+    if (raw === undefined) return 'none';
+    const r = JSON.parse(raw) as { state: string; sealedShare?: string; epoch: number };
+    return `${r.state} e${r.epoch}${r.sealedShare ? ' WITH SEALED SHARE' : ''}`;
+  };
+
+  return { adminClient, tenantClient, closeClients, shares, records, freshOutput, driveSplit, drive, splitkeyCli, createV1, onDisk };
 }
