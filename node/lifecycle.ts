@@ -283,14 +283,17 @@ export class LifecycleHandler {
     if (p.nextQuorum && !sameUniverse(p.nextQuorum, own)) {
       throw failedPrecondition(`the session's new record would be created under ${list(p.nextQuorum)}, but this node's descriptor says ${list(own)}; every node's descriptor must agree before a lifecycle operation`);
     }
-    const universe = p.quorum ?? own;
     let held;
     try {
       held = this.store.resolve(p.keyName, p.version).record;
     } catch {
       held = undefined;
     }
+    // A holder counts against the list it stored (whatever the session claims); a node without
+    // the record against the claim, else its own descriptor. Every session has an honest dealer
+    // holding the record, so the stored list is always checked by one honest node.
     const expected = held ? (held.quorum ?? own) : undefined;
+    const universe = p.quorum ?? expected ?? own;
     if (expected && !sameUniverse(expected, universe)) {
       throw failedPrecondition(`${p.keyName}@${p.version}'s record was created under ${list(expected)}; sessions from it are counted against that list, not ${list(universe)}`);
     }

@@ -363,11 +363,25 @@ describe('lifecycleQuorum: second review', () => {
     await cluster!.start(1);
     const rec = records(name, 1);
     const detail = `S1: ${log1.join(' | ')}\nS2: ${log2.join(' | ')}\nS2b: ${log2b.join(' | ')}\n${rec}`;
-    expect(log2.join(' | '), detail).toMatch(/prepare 2: .*record was created under nodes 1,2,3,4 \(minThreshold 2\); sessions from it are counted against that list/);
+    expect(log2.join(' | '), detail).toMatch(/prepare 2: .*has 2 participant\(s\) among the 4 nodes its record was created under/);
     expect(log2b.join(' | '), detail).toMatch(/prepare 2: .*has 2 participant\(s\) among the 4 nodes its record was created under; .* needs ⌈\(n \+ minThreshold\)\/2⌉ = 3/);
     const s1 = /1: e2 a1a1/.test(rec) && /4: e2 a1a1/.test(rec);
     const s2 = /2: e2 b2b2/.test(rec) && /5: e2 b2b2/.test(rec);
     expect(s1 && s2, detail).toBe(false);
+  });
+
+  it('RQ4l: after the descriptor grows, the operator\'s refresh of a record created before still works (its holders count against the list they stored)', { timeout: 60_000 }, async () => {
+    cluster = await startTestCluster({ n: 6, minThreshold: 2, lifecycleQuorum: true });
+    const path = join(cluster.dir, 'cluster.json');
+    const full = JSON.parse(await readFile(path, 'utf8')) as { nodes: { index: number }[] };
+    await writeFile(path, JSON.stringify({ ...full, nodes: full.nodes.filter((n) => n.index <= 4) }));
+    await new Promise((r) => setTimeout(r, 50));
+    const name = 'acme/grown';
+    const { m } = await createV1(name, [1, 2, 3]);
+    await writeFile(path, JSON.stringify(full));
+    await new Promise((r) => setTimeout(r, 50));
+    const refreshed = await settle(m.refresh(name, 1));
+    expect(refreshed.ok ? `epoch ${refreshed.v.epoch}` : refreshed.e).toBe('epoch 2');
   });
 
   /**
