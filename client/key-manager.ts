@@ -221,7 +221,17 @@ export class KeyManager {
 
   private dkg(keyName: string, version: number, t: number, nodes: number[], retire: number[]): Promise<OperationReport> {
     this.checkPolicy(t, nodes);
-    return this.coordinator.run({ kind: 'dkg', keyName, version, t, receivers: nodes, dealers: nodes, epoch: 1, retire });
+    return this.coordinator.run({ kind: 'dkg', keyName, version, t, receivers: nodes, dealers: nodes, epoch: 1, retire, nextQuorum: this.universe() });
+  }
+
+  /**
+   * The node list and minThreshold of the operator's descriptor: every session names it as the
+   * list its new record is created under (nextQuorum). Under the quorum policy each participant
+   * checks it against its own descriptor and every holder stores exactly it, so later sessions
+   * from the record are counted against one list on every holder.
+   */
+  private universe(): { nodes: number[]; minThreshold: number } {
+    return { nodes: this.nodes, minThreshold: minThresholdOf(this.admin.channels.descriptor) };
   }
 
   /**
@@ -251,12 +261,12 @@ export class KeyManager {
    * the version it cannot vouch for) is replaced by the next candidate, twice at most; the session
    * it refused was aborted everywhere first.
    */
-  private async runWitnessed(params: Omit<OperationParams, 'sessionId' | 'witnesses'>, unreachable: readonly { node: number }[]): Promise<OperationReport> {
+  private async runWitnessed(params: Omit<OperationParams, 'sessionId' | 'witnesses' | 'nextQuorum'>, unreachable: readonly { node: number }[]): Promise<OperationReport> {
     const skipped: { node: number }[] = [];
     for (let attempt = 1; ; attempt++) {
       const witnesses = this.witnessesFor([...params.receivers, ...params.dealers], [...unreachable, ...skipped]);
       try {
-        return await this.coordinator.run({ ...params, ...(witnesses.length > 0 ? { witnesses } : {}) });
+        return await this.coordinator.run({ ...params, nextQuorum: this.universe(), ...(witnesses.length > 0 ? { witnesses } : {}) });
       } catch (e) {
         const refused = e instanceof LifecycleAbort ? (e.prepareRefused ?? []) : [];
         if (attempt >= 3 || refused.length === 0 || !refused.every((n) => witnesses.includes(n))) throw e;

@@ -174,6 +174,11 @@ export interface ParticipantState {
    * intent and refuses (node/lifecycle.ts).
    */
   intent?: 'committing' | 'aborting';
+  /**
+   * Under the quorum policy, the node list and minThreshold this node counted the session's
+   * participants against at prepare (node/lifecycle.ts checkQuorum); commit counts against it again.
+   */
+  counted?: QuorumUniverse;
 }
 
 export class LifecycleError extends Error {

@@ -89,6 +89,11 @@ export function paramsFromProto(p: OperationParams__Output | null): OperationPar
 }
 
 /** Every node taking part in a session: receivers, dealers and witnesses. */
+/** A quorum universe as operators read it. */
+function listOf(u: QuorumUniverse): string {
+  return `nodes ${u.nodes.join(',')} (minThreshold ${u.minThreshold})`;
+}
+
 function participantsOf(state: ParticipantState): number[] {
   return sessionParticipants(state.params);
 }
@@ -147,7 +152,7 @@ export class LifecycleHandler {
         const erased = await reconcileVersion(this.rt, this.peers, params.keyName, params.version, { refuseIfAmbiguous: true });
         if (erased) throw failedPrecondition(`${params.keyName}@${params.version} moved on to epoch ${erased.toEpoch} without this node (t peers agree); its epoch-${erased.fromEpoch} share was erased and it takes no part in a session from the old record`);
       }
-      const counts = await this.checkAgainstStore(params);
+      const { counts, counted } = await this.checkAgainstStore(params);
       let state: ParticipantState;
       try {
         state = prepareParticipant(this.rt.group, params, this.rt.config.index, rng, this.oldShare(params));
@@ -156,6 +161,7 @@ export class LifecycleHandler {
       }
       // The old holders' query counts (a reshare's new holders carry the version's budget).
       if (counts && Object.keys(counts).length > 0) state = { ...state, carriedReports: { ...counts } };
+      if (counted) state = { ...state, counted };
       await this.store.saveOperation(state, 'prepare');
       this.rt.log.info({ key: params.keyName, version: params.version, session: params.sessionId, kind: params.kind }, 'lifecycle operation prepared');
       return state.dealing ? state.dealing.commitments.map((c) => fromHex(c)) : [];
@@ -168,7 +174,7 @@ export class LifecycleHandler {
    * state (t, node set, commitments, epoch) with its own record; nobody joins a version below the
    * policy's minThreshold.
    */
-  private async checkAgainstStore(p: OperationParams): Promise<Record<string, number> | undefined> {
+  private async checkAgainstStore(p: OperationParams): Promise<{ counts?: Record<string, number>; counted?: QuorumUniverse }> {
     const min = await this.rt.cluster.minThreshold();
     if (p.t < min) throw failedPrecondition(`threshold ${p.t} is below this cluster's minThreshold ${min}; this node takes no part`);
     // The old record is vouched for only by the participants that hold it. A receiver that does
@@ -184,8 +190,10 @@ export class LifecycleHandler {
     if (p.kind !== 'refresh' && p.receivers.length < p.t + f) {
       throw failedPrecondition(`${p.t} of ${p.receivers.length} nodes would not survive the ${f} silent nodes this cluster's policy allows for (faultTolerance); this node takes no part (give at least ${p.t + f} nodes)`);
     }
+    await this.checkNextQuorum(p);
+    let counted: QuorumUniverse | undefined;
     if (p.kind !== 'dkg') {
-      await this.checkQuorum(p);
+      counted = await this.checkQuorum(p);
       // A node that committed a session from this very record (in any role) never takes part in
       // another: with quorum-sized sessions, that is what keeps a second one from committing.
       const from = oldRecordDigest(p);
@@ -222,14 +230,10 @@ export class LifecycleHandler {
     }
     if (p.kind === 'dkg') {
       if (current) throw alreadyExists(`version ${p.version} of ${p.keyName} already exists`);
-      // The new record remembers the universe it is created under: it must be this node's own.
-      if (p.nextQuorum && (await this.rt.cluster.lifecycleQuorum()) && !sameUniverse(p.nextQuorum, await this.ownUniverse())) {
-        throw failedPrecondition(`the DKG's record would be created under nodes ${p.nextQuorum.nodes.join(',')} (minThreshold ${p.nextQuorum.minThreshold}), which is not this node's descriptor; every node's descriptor must agree before a lifecycle operation`);
-      }
       // The session's own pending state on other participants (prepared before this one) is fine.
       const digest = paramsDigest(p);
       await checkVersionUnused(this.ctx, p.keyName, p.version, (h) => h.history === 'pending' && h.sessionId === p.sessionId && h.pendingParams === digest);
-      return;
+      return {};
     }
     const self = this.rt.config.index;
     const old = p.old!;
@@ -245,7 +249,7 @@ export class LifecycleHandler {
         if (erased === undefined || erased !== oldDigest) throw failedPrecondition(`the operation says this node holds ${p.keyName}@${p.version}, but it does not`);
       }
       await oldRecordAgreed(this.ctx, p, answers);
-      return asked?.counts;
+      return { counts: asked?.counts, counted };
     }
     if (current.record.state === 'destroyed') throw failedPrecondition(`version ${p.version} of ${p.keyName} was destroyed`);
     const r = current.record;
@@ -257,12 +261,33 @@ export class LifecycleHandler {
     if ((r.lineage ?? []).join() !== (old.lineage ?? []).join()) differs.push('another lineage');
     if (differs.length > 0) throw failedPrecondition(`the operation's old state of ${p.keyName}@${p.version} is not this node's: ${differs.join(', ')}`);
     if (mustHold && !this.oldShare(p)) throw failedPrecondition(`this node's share of ${p.keyName}@${p.version} is unavailable`);
-    return asked?.counts;
+    return { counts: asked?.counts, counted };
   }
 
   /** This node's own descriptor as a quorum universe (node list and minThreshold). */
   private async ownUniverse(): Promise<QuorumUniverse> {
     return { nodes: await this.rt.cluster.indices(), minThreshold: await this.rt.cluster.minThreshold() };
+  }
+
+  /**
+   * The node list and minThreshold the session's new record is created under (nextQuorum): under
+   * the quorum policy every session names it — a DKG too — and every participant checks it against
+   * its own descriptor at prepare. Every receiver then stores exactly it with the record (commit),
+   * never its own descriptor of the moment: the parameters are bound by the transcript, so all of
+   * a record's holders count later sessions against one list, however long a coordinator delays
+   * one of their commits across a descriptor change (docs/fork-prevention.md, F1). Without the
+   * policy the list is stored as named, unchecked: it only matters once the policy is on, and any
+   * one list, shared by every holder, keeps two quorum-sized sessions overlapping.
+   */
+  private async checkNextQuorum(p: OperationParams): Promise<void> {
+    if (!(await this.rt.cluster.lifecycleQuorum())) return;
+    if (!p.nextQuorum) {
+      throw failedPrecondition(`this cluster descriptor's quorum policy needs every ${p.kind} to name the node list and minThreshold its record is created under (nextQuorum); the coordinator named none: run it with splitkey's own tooling (splitkey key …), which names its descriptor's`);
+    }
+    const own = await this.ownUniverse();
+    if (!sameUniverse(p.nextQuorum, own)) {
+      throw failedPrecondition(`the session's new record would be created under ${listOf(p.nextQuorum)}, but this node's descriptor says ${listOf(own)}; every node's descriptor must agree before a lifecycle operation`);
+    }
   }
 
   /**
@@ -273,16 +298,12 @@ export class LifecycleHandler {
    * Two such sets share at least minThreshold nodes, so an honest one, however the descriptor
    * changed in between; it holds one session per key at a time and commits at most one session
    * per record, and every committing node asks it (commit), so of two sessions from one record at
-   * most one commits. The record a session creates is created under each participant's own
-   * descriptor, which must be the one the session names (nextQuorum).
+   * most one commits. The record a session creates is created under the list the session names
+   * (nextQuorum, checkNextQuorum).
    */
-  private async checkQuorum(p: OperationParams): Promise<void> {
-    if (!(await this.rt.cluster.lifecycleQuorum())) return;
+  private async checkQuorum(p: OperationParams, countedAtPrepare?: QuorumUniverse): Promise<QuorumUniverse | undefined> {
+    if (!(await this.rt.cluster.lifecycleQuorum())) return undefined;
     const own = await this.ownUniverse();
-    const list = (u: QuorumUniverse) => `nodes ${u.nodes.join(',')} (minThreshold ${u.minThreshold})`;
-    if (p.nextQuorum && !sameUniverse(p.nextQuorum, own)) {
-      throw failedPrecondition(`the session's new record would be created under ${list(p.nextQuorum)}, but this node's descriptor says ${list(own)}; every node's descriptor must agree before a lifecycle operation`);
-    }
     let held;
     try {
       held = this.store.resolve(p.keyName, p.version).record;
@@ -291,11 +312,13 @@ export class LifecycleHandler {
     }
     // A holder counts against the list it stored (whatever the session claims); a node without
     // the record against the claim, else its own descriptor. Every session has an honest dealer
-    // holding the record, so the stored list is always checked by one honest node.
-    const expected = held ? (held.quorum ?? own) : undefined;
-    const universe = p.quorum ?? expected ?? own;
+    // holding the record, so the stored list is always checked by one honest node. At commit a
+    // session is counted against what it was counted against at prepare: a descriptor that grew
+    // in between must not strand a participant the others already committed with (F1 test).
+    const expected = held ? (held.quorum ?? countedAtPrepare ?? own) : undefined;
+    const universe = p.quorum ?? expected ?? countedAtPrepare ?? own;
     if (expected && !sameUniverse(expected, universe)) {
-      throw failedPrecondition(`${p.keyName}@${p.version}'s record was created under ${list(expected)}; sessions from it are counted against that list, not ${list(universe)}`);
+      throw failedPrecondition(`${p.keyName}@${p.version}'s record was created under ${listOf(expected)}; sessions from it are counted against that list, not ${listOf(universe)}`);
     }
     const q = lifecycleQuorumSize(universe.nodes.length, Math.max(universe.minThreshold, own.minThreshold));
     const counted = sessionParticipants(p).filter((j) => universe.nodes.includes(j));
@@ -304,6 +327,7 @@ export class LifecycleHandler {
         `${p.kind} ${p.sessionId} of ${p.keyName}@${p.version} has ${counted.length} participant(s) among the ${universe.nodes.length} nodes its record was created under; the cluster's policy (lifecycleQuorum) needs ⌈(n + minThreshold)/2⌉ = ${q} of them, so that two sessions from one record always share an honest node; add witnesses (nodes that neither deal nor receive)`,
       );
     }
+    return { nodes: [...universe.nodes], minThreshold: universe.minThreshold };
   }
 
   /**
@@ -596,7 +620,7 @@ export class LifecycleHandler {
       }
       // A witness has no outcome of its own to compare; it asks every participant below.
       if (state.params.kind !== 'dkg' && !leaving && !witness && !committedElsewhere) problems.push(...(await rivalSessions(this.ctx, state)));
-      if (state.params.kind !== 'dkg') await this.checkQuorum(state.params).catch((e: Error & { details?: string }) => problems.push(e.details ?? e.message));
+      if (state.params.kind !== 'dkg') await this.checkQuorum(state.params, state.counted).catch((e: Error & { details?: string }) => problems.push(e.details ?? e.message));
       const goodPhases = [...(leaving ? ['committed'] : ['ready', 'committing', 'committed']), ...(asDestroyed ? ['destroyed'] : [])];
       for (const [j, v] of views) {
         if (typeof v === 'string') problems.push(`node ${j}: ${v}`);
@@ -622,8 +646,8 @@ export class LifecycleHandler {
           `node ${self} will not commit session ${sessionId} yet: ${leaving ? 'every new holder must have committed before this node erases its share' : 'every participant must be ready with the same transcript'} (${problems.join('; ')})`,
         );
       }
-      // The new record remembers the universe it was created under (checkQuorum).
-      await this.store.commitOperation(intending, Date.now, { asDestroyed, quorum: state.params.nextQuorum ?? (await this.ownUniverse()) });
+      // The new record remembers the universe the session named (checkNextQuorum), exactly that.
+      await this.store.commitOperation(intending, Date.now, { asDestroyed, quorum: state.params.nextQuorum });
       if (asDestroyed) this.rt.log.warn({ key: keyName, version: state.params.version, session: sessionId }, `session committed as destroyed: ${destroyedBy} participants report the version destroyed since they committed it; no share written`);
       const slot = QueryBudget.slot(keyName, state.params.version);
       // The t-th largest (t of the old version) of the counts reported by the old holders asked at

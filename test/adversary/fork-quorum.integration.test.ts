@@ -15,6 +15,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ClusterDescriptor } from '../../client/descriptor.js';
 import { KeyManager } from '../../client/key-manager.js';
 import { GrpcLifecycleTransport } from '../../client/lifecycle-grpc.js';
 import { fromHex, prepareParticipant, recordDigest, toHex, transcriptHash, utf8, type OperationParams } from '../../crypto/index.js';
@@ -39,6 +40,9 @@ async function setupV1(n: number, name: string) {
   return { tr, m, v, old, input, before };
 }
 
+/** The list of an n-node descriptor with minThreshold 2: what an honest coordinator names as nextQuorum. */
+const everyNode = (n: number) => ({ nodes: Array.from({ length: n }, (_, i) => i + 1), minThreshold: 2 });
+
 const liarShareOf = (name: string) => Uint8Array.from(cluster!.nodes[2]!.store.currentShare(name, 1)!);
 
 describe('lifecycleQuorum: two sessions from one record never both commit', () => {
@@ -46,7 +50,7 @@ describe('lifecycleQuorum: two sessions from one record never both commit', () =
     const name = 'acme/quorum-small';
     const { tr, v, old } = await setupV1(5, name);
     // n = 5, minThreshold 2: q = 4. A refresh of {1,2,3} alone has 3 participants.
-    const p: OperationParams = { sessionId: 'e1'.repeat(16), kind: 'refresh', keyName: name, version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: v.epoch + 1, old };
+    const p: OperationParams = { sessionId: 'e1'.repeat(16), kind: 'refresh', keyName: name, version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: v.epoch + 1, old, nextQuorum: everyNode(5) };
     for (const n of [1, 2, 3]) {
       const r = await settle(tr.prepare(n, p));
       expect(r.ok ? 'prepared' : r.e).toMatch(/has 3 participant\(s\) among the 5 nodes its record was created under; the cluster's policy \(lifecycleQuorum\) needs ⌈\(n \+ minThreshold\)\/2⌉ = 4 of them.*add witnesses/);
@@ -66,14 +70,14 @@ describe('lifecycleQuorum: two sessions from one record never both commit', () =
     const { tr, old, v, input, before } = await setupV1(6, name);
     const liarShare = liarShareOf(name);
     const liar = cluster!.nodes[2]!.store;
-    const main: OperationParams = { sessionId: 'a1'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [2, 4, 5], dealers: [2, 3], epoch: v.epoch + 1, old };
+    const main: OperationParams = { sessionId: 'a1'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [2, 4, 5], dealers: [2, 3], epoch: v.epoch + 1, old, nextQuorum: everyNode(6) };
     const logM = await driveSplit(tr, () => main, main, new Map([[3, liarShare]]), { noCommit: [3, 4, 5] });
     expect(logM, logM.join(' | ')).toContain('commit 2: true');
     const liarMain = (await liar.loadOperation(name))!;
     await liar.deleteOperation(name);
     const attempts: string[] = [];
     for (const witnesses of [[], [2], [4], [5], [2, 4], [4, 5]]) {
-      const fork: OperationParams = { sessionId: `f${witnesses.join('')}`.padEnd(32, 'f'), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [1, 3, 6], dealers: [1, 3], epoch: v.epoch + 1, old, ...(witnesses.length ? { witnesses } : {}) };
+      const fork: OperationParams = { sessionId: `f${witnesses.join('')}`.padEnd(32, 'f'), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [1, 3, 6], dealers: [1, 3], epoch: v.epoch + 1, old, nextQuorum: everyNode(6), ...(witnesses.length ? { witnesses } : {}) };
       const log = await driveSplit(tr, () => fork, fork, new Map([[3, liarShare]]), { noCommit: [1, 3, 6, ...witnesses] });
       // The lie: the liar "commits" the fork in its own store, so that its SessionState says committed.
       const liarFork = await liar.loadOperation(name);
@@ -109,7 +113,7 @@ describe('lifecycleQuorum: two sessions from one record never both commit', () =
     const { tr, old, v, input, before } = await setupV1(7, name);
     const liarShare = liarShareOf(name);
     const liar = cluster!.nodes[2]!.store;
-    const fork: OperationParams = { sessionId: 'f3'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [1, 3, 7], dealers: [1, 3], epoch: v.epoch + 1, old, witnesses: [5, 6] };
+    const fork: OperationParams = { sessionId: 'f3'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [1, 3, 7], dealers: [1, 3], epoch: v.epoch + 1, old, nextQuorum: everyNode(7), witnesses: [5, 6] };
     const logF = await driveSplit(tr, () => fork, fork, new Map([[3, liarShare]]), { noCommit: [1, 3, 5, 6, 7] });
     expect(logF.filter((l) => l.startsWith('finalize')), logF.join(' | ')).toEqual(['finalize 1: ok', 'finalize 3: ok', 'finalize 5: ok', 'finalize 6: ok', 'finalize 7: ok']);
     // The liar drops S_fork to join whatever rival comes (and takes it up again at the end).
@@ -124,9 +128,9 @@ describe('lifecycleQuorum: two sessions from one record never both commit', () =
       aborts.push(`abort ${n}: ${r.ok ? `'${r.v}'` : r.e}`);
     }
     const mains: OperationParams[] = [
-      { sessionId: 'a3'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [4, 5, 6], dealers: [2, 3], epoch: v.epoch + 1, old },
-      { sessionId: 'a4'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [2, 3, 4], dealers: [2, 3], epoch: v.epoch + 1, old, witnesses: [5, 6] },
-      { sessionId: 'a5'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [2, 3, 4], dealers: [2, 3], epoch: v.epoch + 1, old },
+      { sessionId: 'a3'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [4, 5, 6], dealers: [2, 3], epoch: v.epoch + 1, old, nextQuorum: everyNode(7) },
+      { sessionId: 'a4'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [2, 3, 4], dealers: [2, 3], epoch: v.epoch + 1, old, nextQuorum: everyNode(7), witnesses: [5, 6] },
+      { sessionId: 'a5'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [2, 3, 4], dealers: [2, 3], epoch: v.epoch + 1, old, nextQuorum: everyNode(7) },
     ];
     let mainCommitted = false;
     for (const main of mains) {
@@ -166,7 +170,7 @@ describe('lifecycleQuorum: two sessions from one record never both commit', () =
     // The witness's store holds nothing of v1, before and after.
     expect(() => cluster!.nodes[witness - 1]!.store.resolve(name, 1)).toThrow(/no version 1|not found/);
     // A coordinator replays a session from the old record with the same witness: refused there.
-    const replay: OperationParams = { sessionId: 'b1'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2], epoch: v.epoch + 1, old, witnesses: [witness] };
+    const replay: OperationParams = { sessionId: 'b1'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2], epoch: v.epoch + 1, old, nextQuorum: everyNode(5), witnesses: [witness] };
     const r = await settle(tr.prepare(witness, replay));
     expect(r.ok ? 'prepared' : r.e).toMatch(new RegExp(`committed session ${report.sessionId} from this record`));
   });
@@ -196,7 +200,7 @@ describe('lifecycleQuorum: the operator\'s witnesses', () => {
     const name = 'acme/quorum-busy';
     const { m, old, v, input, before } = await setupV1(5, name);
     // Node 4, the first candidate, holds a session of this key that never finishes.
-    const stuck: OperationParams = { sessionId: 'ee'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [2, 3, 4], dealers: [2, 3], epoch: v.epoch + 1, old, witnesses: [5] };
+    const stuck: OperationParams = { sessionId: 'ee'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [2, 3, 4], dealers: [2, 3], epoch: v.epoch + 1, old, nextQuorum: everyNode(5), witnesses: [5] };
     await cluster!.nodes[3]!.store.saveOperation(prepareParticipant(group, stuck, 4, rng), 'prepare');
     const report = await m.refresh(name, 1);
     expect(report.epoch).toBe(v.epoch + 1);
@@ -232,7 +236,7 @@ describe('lifecycleQuorum: a witness cannot be told other parameters, freed by a
     const liar = () => cluster!.nodes[2]!.store;
     const X = 'c1'.repeat(16);
     const Y = sameId ? X : 'c2'.repeat(16);
-    const base = { kind: 'reshare' as const, keyName: name, version: 1, t: 2, epoch: v.epoch + 1, old };
+    const base = { kind: 'reshare' as const, keyName: name, version: 1, t: 2, epoch: v.epoch + 1, old, nextQuorum: everyNode(6) };
     const P1: OperationParams = { ...base, sessionId: X, receivers: [2, 3, 4], dealers: [2, 3], witnesses: [5] }; // S1 as 2,3,4 see it
     const P5: OperationParams = { ...base, sessionId: X, receivers: [1, 3, 6], dealers: [1, 3], witnesses: [5] }; // what witness 5 is told
     const P2: OperationParams = { ...base, sessionId: Y, receivers: [1, 3, 6], dealers: [1, 3], witnesses: [5] }; // S2
@@ -305,7 +309,7 @@ describe('lifecycleQuorum: a witness cannot be told other parameters, freed by a
     const v = (await m.versions(name))[0]!;
     const old = { t: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments, epoch: v.epoch, lineage: v.lineage };
     // What the operator's own tooling runs (q = 4: witness 4), interrupted after the receivers' finalize.
-    const p: OperationParams = { sessionId: 'd1'.repeat(16), kind: 'refresh', keyName: name, version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: v.epoch + 1, old, witnesses: [4] };
+    const p: OperationParams = { sessionId: 'd1'.repeat(16), kind: 'refresh', keyName: name, version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: v.epoch + 1, old, nextQuorum: everyNode(5), witnesses: [4] };
     const dealings = new Map<number, Uint8Array[]>();
     for (const n of [1, 2, 3]) dealings.set(n, await tr.prepare(n, p));
     await tr.prepare(4, p);
@@ -333,10 +337,11 @@ describe('lifecycleQuorum: second review', () => {
     cluster = await startTestCluster({ n: 6, minThreshold: 2, lifecycleQuorum: true });
     const path = join(cluster.dir, 'cluster.json');
     const full = JSON.parse(await readFile(path, 'utf8'));
-    await writeFile(path, JSON.stringify({ ...full, nodes: full.nodes.filter((n: { index: number }) => n.index <= 4) }));
+    const small = { ...full, nodes: full.nodes.filter((n: { index: number }) => n.index <= 4) };
+    await writeFile(path, JSON.stringify(small));
     await new Promise((r) => setTimeout(r, 50));
     const name = 'acme/grow';
-    const admin = await adminClient();
+    const admin = await adminClient(small);
     const tr = new GrpcLifecycleTransport(admin.channels, 5_000);
     const m = await KeyManager.create(admin);
     await m.createKey(name, 2, [1, 2, 3]);
@@ -345,7 +350,7 @@ describe('lifecycleQuorum: second review', () => {
     const liarShare = Uint8Array.from(cluster!.nodes[2]!.store.currentShare(name, 1)!);
     const liar = cluster!.nodes[2]!.store;
     // S1 under n = 4: dealers {1,3} -> {1,3,4}; node 2 left out (old t - 1 = 1 may be). The liar does not commit.
-    const S1: OperationParams = { sessionId: 'a1'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [1, 3, 4], dealers: [1, 3], epoch: v.epoch + 1, old };
+    const S1: OperationParams = { sessionId: 'a1'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [1, 3, 4], dealers: [1, 3], epoch: v.epoch + 1, old, nextQuorum: everyNode(4) };
     const log1 = await driveSplit(tr, () => S1, S1, new Map([[3, liarShare]]), { noCommit: [3] });
     await liar.deleteOperation(name);
     // The operator adds nodes 5 and 6 to the descriptor.
@@ -353,7 +358,7 @@ describe('lifecycleQuorum: second review', () => {
     await new Promise((r) => setTimeout(r, 50));
     // Node 1 partitioned. S2 under n = 6: dealers {2,3} -> {2,5,6}: 4 participants = q.
     await cluster!.stopNode(1);
-    const S2: OperationParams = { sessionId: 'b2'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [2, 5, 6], dealers: [2, 3], epoch: v.epoch + 1, old };
+    const S2: OperationParams = { sessionId: 'b2'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [2, 5, 6], dealers: [2, 3], epoch: v.epoch + 1, old, nextQuorum: everyNode(6) };
     const log2 = await driveSplit(tr, () => S2, S2, new Map([[3, liarShare]]), { noCommit: [3] });
     await liar.deleteOperation(name);
     // The coordinator names the record's own list instead: node 2 accepts it, but S2 has only 2
@@ -373,15 +378,66 @@ describe('lifecycleQuorum: second review', () => {
   it('RQ4l: after the descriptor grows, the operator\'s refresh of a record created before still works (its holders count against the list they stored)', { timeout: 60_000 }, async () => {
     cluster = await startTestCluster({ n: 6, minThreshold: 2, lifecycleQuorum: true });
     const path = join(cluster.dir, 'cluster.json');
-    const full = JSON.parse(await readFile(path, 'utf8')) as { nodes: { index: number }[] };
-    await writeFile(path, JSON.stringify({ ...full, nodes: full.nodes.filter((n) => n.index <= 4) }));
+    const full = JSON.parse(await readFile(path, 'utf8')) as ClusterDescriptor;
+    const small = { ...full, nodes: full.nodes.filter((n) => n.index <= 4) };
+    await writeFile(path, JSON.stringify(small));
     await new Promise((r) => setTimeout(r, 50));
     const name = 'acme/grown';
-    const { m } = await createV1(name, [1, 2, 3]);
+    await createV1(name, [1, 2, 3], 2, small);
+    // The operator adds nodes 5 and 6, to the nodes' descriptors and to its own.
     await writeFile(path, JSON.stringify(full));
     await new Promise((r) => setTimeout(r, 50));
+    const m = await KeyManager.create(await adminClient());
     const refreshed = await settle(m.refresh(name, 1));
     expect(refreshed.ok ? `epoch ${refreshed.v.epoch}` : refreshed.e).toBe('epoch 2');
+  });
+
+  /**
+   * F1 (review 3). Receivers used to store their own descriptor with a new record when the session
+   * named no list, so a coordinator that held one receiver's commit back until the descriptor grew
+   * left the record's holders counting against different lists — RQ4's fork again. Now, under the
+   * policy, every session (DKG included) must name its list, and every holder stores exactly it.
+   */
+  it('F1: a session that names no list is refused; a receiver whose commit is held back across a descriptor change stores the session\'s list, not its descriptor', { timeout: 90_000 }, async () => {
+    cluster = await startTestCluster({ n: 6, minThreshold: 2, lifecycleQuorum: true });
+    const path = join(cluster.dir, 'cluster.json');
+    const full = JSON.parse(await readFile(path, 'utf8')) as ClusterDescriptor;
+    const small = { ...full, nodes: full.nodes.filter((n) => n.index <= 4) };
+    await writeFile(path, JSON.stringify(small));
+    await new Promise((r) => setTimeout(r, 50));
+    const name = 'acme/held-back';
+    const { tr, v, old } = await createV1(name, [1, 2, 3], 2, small);
+    // Every kind without a list: refused by every node at prepare, nothing pending.
+    const bare: OperationParams[] = [
+      { sessionId: 'c1'.repeat(16), kind: 'dkg', keyName: 'acme/bare', version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: 1 },
+      { sessionId: 'c2'.repeat(16), kind: 'refresh', keyName: name, version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: v.epoch + 1, old },
+      { sessionId: 'c3'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [1, 2, 4], dealers: [1, 2], epoch: v.epoch + 1, old },
+    ];
+    for (const p of bare) {
+      for (const n of new Set([...p.receivers, ...p.dealers])) {
+        const r = await settle(tr.prepare(n, p));
+        expect(r.ok ? `${p.kind} prepared on ${n}` : r.e).toMatch(new RegExp(`needs every ${p.kind} to name the node list and minThreshold its record is created under \\(nextQuorum\\)`));
+        expect(await cluster!.nodes[n - 1]!.store.loadOperation(p.keyName), `${p.kind} on ${n}`).toBeUndefined();
+      }
+    }
+    // A reshare {1,2} -> {1,2,4} naming the list {1..4}; node 4's commit is held back while the
+    // operator adds nodes 5 and 6 to every node's descriptor.
+    const S: OperationParams = { sessionId: 'd4'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [1, 2, 4], dealers: [1, 2], epoch: v.epoch + 1, old, nextQuorum: everyNode(4) };
+    const log = await driveSplit(tr, () => S, S, new Map(), { noCommit: [4] });
+    expect(log.filter((l) => l.startsWith('commit')), log.join(' | ')).toEqual(['commit 1: true', 'commit 2: true']);
+    await writeFile(path, JSON.stringify(full));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await tr.commit(4, name, S.sessionId), log.join(' | ')).toBe(true);
+    const lists = [1, 2, 4].map((n) => `${n}: ${JSON.stringify(cluster!.nodes[n - 1]!.store.resolve(name, 1).record.quorum)}`);
+    expect(lists).toEqual([1, 2, 4].map((n) => `${n}: ${JSON.stringify(everyNode(4))}`));
+    // So the held-back receiver counts a rival session against {1..4} like the others: a session
+    // of node 4, the new nodes 5 and 6 and one more (4 of 6, enough under the grown descriptor) is
+    // refused by it.
+    const v2 = (await (await KeyManager.create(await adminClient())).versions(name))[0]!;
+    const old2 = { t: v2.t, nodeIndices: v2.nodeIndices, commitments: v2.commitments, epoch: v2.epoch, lineage: v2.lineage };
+    const R: OperationParams = { sessionId: 'e5'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [4, 5, 6], dealers: [2, 4], epoch: v2.epoch + 1, old: old2, nextQuorum: everyNode(6), quorum: everyNode(6) };
+    const r = await settle(tr.prepare(4, R));
+    expect(r.ok ? 'prepared on 4' : r.e).toMatch(/record was created under nodes 1,2,3,4 \(minThreshold 2\); sessions from it are counted against that list, not nodes 1,2,3,4,5,6/);
   });
 
   /**

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { cliEntry } from '../../cli/dev-cluster.js';
 import { AdminClient } from '../../client/admin.js';
 import { NodeChannels } from '../../client/channels.js';
+import type { ClusterDescriptor } from '../../client/descriptor.js';
 import { SplitkeyClient } from '../../client/client.js';
 import { ThresholdEvaluator } from '../../client/evaluate.js';
 import { GrpcLifecycleTransport } from '../../client/lifecycle-grpc.js';
@@ -36,8 +37,8 @@ export interface DriveSplitOptions {
 }
 
 export interface Adversary {
-  /** An admin with every capability; closed by closeClients. */
-  adminClient: () => Promise<AdminClient>;
+  /** An admin with every capability (with `descriptor` instead of the cluster's); closed by closeClients. */
+  adminClient: (descriptor?: ClusterDescriptor) => Promise<AdminClient>;
   /** A client of `tenant` (name "app"); closed by closeClients. */
   tenantClient: (tenant: string) => Promise<SplitkeyClient>;
   /** Close every client made since the last call (afterEach, before the cluster stops). */
@@ -75,7 +76,7 @@ export interface Adversary {
    * A t-of-holders key created by DKG on the running cluster (t = 2 unless given): the admin's
    * lifecycle transport and key manager, its agreed v1, and v1 as a session's `old`.
    */
-  createV1: (name: string, holders: number[], t?: number) => Promise<{ tr: GrpcLifecycleTransport; m: KeyManager; v: AgreedV1; old: NonNullable<OperationParams['old']> }>;
+  createV1: (name: string, holders: number[], t?: number, descriptor?: ClusterDescriptor) => Promise<{ tr: GrpcLifecycleTransport; m: KeyManager; v: AgreedV1; old: NonNullable<OperationParams['old']> }>;
   /** What node `n`'s LevelDB holds for keyName@version: "state eEPOCH", " WITH SEALED SHARE" if a share is in it, or "none". */
   onDisk: (n: number, keyName: string, version: number) => Promise<string>;
 }
@@ -86,8 +87,8 @@ type AgreedV1 = Awaited<ReturnType<KeyManager['versions']>>[number];
 export function adversary(cluster: () => TestCluster): Adversary {
   const closers: (() => unknown)[] = [];
 
-  const adminClient = async () => {
-    const a = new AdminClient(await cluster().adminChannels());
+  const adminClient = async (descriptor?: ClusterDescriptor) => {
+    const a = new AdminClient(await cluster().adminChannels(descriptor));
     closers.push(() => a.close());
     return a;
   };
@@ -194,8 +195,8 @@ export function adversary(cluster: () => TestCluster): Adversary {
     return { code, stdout, stderr };
   };
 
-  const createV1: Adversary['createV1'] = async (name, holders, t = 2) => {
-    const admin = await adminClient();
+  const createV1: Adversary['createV1'] = async (name, holders, t = 2, descriptor) => {
+    const admin = await adminClient(descriptor);
     const tr = new GrpcLifecycleTransport(admin.channels, 5_000);
     const m = await KeyManager.create(admin);
     await m.createKey(name, t, holders);

@@ -21,7 +21,8 @@ export interface TestCluster {
   descriptor: () => ClusterDescriptor;
   /** Channels authenticated as a client of `tenant`, or as an admin. */
   clientChannels: (tenant: string, name?: string) => Promise<NodeChannels>;
-  adminChannels: () => Promise<NodeChannels>;
+  /** An admin's channels; `descriptor` replaces the cluster's (an operator whose descriptor lists fewer nodes). */
+  adminChannels: (descriptor?: ClusterDescriptor) => Promise<NodeChannels>;
   certFor: (spec: Parameters<typeof issueCert>[1]) => Promise<PemPair>;
   start: (index: number) => Promise<PvkmNode>;
   stopNode: (index: number) => Promise<void>;
@@ -77,9 +78,9 @@ export async function startTestCluster(opts: { n: number; limits?: Partial<Limit
     return node;
   };
   await Promise.all(configs.map((c) => start(c.index)));
-  const channelsFor = async (spec: Parameters<typeof issueCert>[1]) => {
+  const channelsFor = async (spec: Parameters<typeof issueCert>[1], d = descriptor()) => {
     const pair = await issueCert(ca, spec);
-    return new NodeChannels(descriptor(), { tls: { ca: Buffer.from(ca.certPem), cert: Buffer.from(pair.certPem), key: Buffer.from(pair.keyPem) } });
+    return new NodeChannels(d, { tls: { ca: Buffer.from(ca.certPem), cert: Buffer.from(pair.certPem), key: Buffer.from(pair.keyPem) } });
   };
   const stopNode = async (index: number) => {
     await nodes[index - 1]?.stop(500);
@@ -93,7 +94,7 @@ export async function startTestCluster(opts: { n: number; limits?: Partial<Limit
     descriptor,
     clientChannels: (tenant, name = 'app') => channelsFor({ role: 'client', tenant, name }),
     // The tests import known secrets (to compare with RFC 9497 Evaluate), so their admin may.
-    adminChannels: () => channelsFor({ role: 'admin', name: 'ops', capabilities: ['create', 'refresh', 'reshare', 'destroy', 'import'] }),
+    adminChannels: (d) => channelsFor({ role: 'admin', name: 'ops', capabilities: ['create', 'refresh', 'reshare', 'destroy', 'import'] }, d),
     certFor: (spec) => issueCert(ca, spec),
     start,
     stopNode,
