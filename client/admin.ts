@@ -94,7 +94,8 @@ export class AdminClient {
         const share = shares.find((s) => s.index === index)!;
         const res = await unaryCall<object, ImportShareResponse__Output>(
           c.ImportShare.bind(c),
-          { keyName, keyVersion: version, threshold, nodeIndices: indices, commitments, nodeIndex: index, share: share.value },
+          // The record names the descriptor's node list (sessions from it are counted against it under the quorum policy).
+          { keyName, keyVersion: version, threshold, nodeIndices: indices, commitments, nodeIndex: index, share: share.value, quorum: { nodes: this.channels.nodes.map((n) => n.index).sort((a, b) => a - b), minThreshold: min } },
           this.channels.callMetadata(),
           TIMEOUT_MS,
         ).promise;

@@ -123,6 +123,8 @@ export interface ImportShareInput {
   commitments: Uint8Array[];
   nodeIndex: number;
   share: Uint8Array;
+  /** The node list and minThreshold the record is created under (as a DKG's nextQuorum). */
+  quorum?: { nodes: readonly number[]; minThreshold: number };
 }
 
 /** What this node knows of a version number (Peer.VersionHistory answers with it). */
@@ -446,6 +448,7 @@ export class ShareStore {
       epoch: 1,
       createdAtMs: clock(),
       nodeIndex,
+      ...(input.quorum ? { quorum: { nodes: [...input.quorum.nodes], minThreshold: input.quorum.minThreshold } } : {}),
     };
     record.sealedShare = Buffer.from(seal(this.sealKey, share, shareAad(keyName, version, nodeIndex, record.epoch))).toString('base64');
     await this.db.batch(

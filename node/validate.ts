@@ -83,6 +83,13 @@ export function nodeIndices(values: readonly number[], field: string, opts: { al
   return [...values];
 }
 
+/** A quorum universe (a descriptor's node list and minThreshold), or undefined when absent. */
+export function universe(value: { nodes: readonly number[]; minThreshold: number } | null | undefined, field: string): { nodes: number[]; minThreshold: number } | undefined {
+  if (!value) return undefined;
+  const nodes = nodeIndices(value.nodes, `${field}.nodes`);
+  return { nodes, minThreshold: threshold(value.minThreshold, nodes.length, `${field}.min_threshold`) };
+}
+
 export function threshold(value: number, n: number, field = 'threshold'): number {
   return integer(value, field, 1, Math.max(1, n), `${Math.max(1, n)} (the number of nodes)`);
 }

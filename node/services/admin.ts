@@ -9,6 +9,7 @@ import type { ListKeysRequest__Output } from '../../proto/gen/splitkey/v1/ListKe
 import type { ListKeysResponse } from '../../proto/gen/splitkey/v1/ListKeysResponse.js';
 import type { NodeStatusResponse } from '../../proto/gen/splitkey/v1/NodeStatusResponse.js';
 import { describeGroup } from '../../crypto/group.js';
+import { sameUniverse } from '../../crypto/lifecycle.js';
 import { callerIdentity, requireCapability, requireRole, type Capability, type Identity } from '../auth.js';
 import { QueryBudget } from '../limits.js';
 import { unary, type AuditScope } from '../rpc.js';
@@ -59,11 +60,21 @@ export function adminHandlers(rt: NodeRuntime): AdminHandlers {
       check.byteList(req.commitments, 32, 'commitments', t, t, 'threshold');
       check.nodeIndex(req.nodeIndex, 'node_index');
       check.bytes(req.share, 32, 'share');
+      const quorum = check.universe(req.quorum, 'quorum');
       if (!rt.config.allowImport) throw failedPrecondition('this node refuses imports of known secrets ("allowImport": false): every key here comes from a DKG');
       const min = await rt.cluster.minThreshold();
       if (req.threshold < min) throw failedPrecondition(`threshold ${req.threshold} is below this cluster's minThreshold ${min}`);
       const f = await rt.cluster.faultTolerance();
       if (nodeIndices.length < t + f) throw failedPrecondition(`${t} of ${nodeIndices.length} nodes would not survive the ${f} silent nodes this cluster's policy allows for (faultTolerance); give at least ${t + f} nodes`);
+      // As a DKG's record (node/lifecycle.ts checkNextQuorum): under the quorum policy an imported
+      // record names the list later sessions from it are counted against, the same on every holder.
+      if (await rt.cluster.lifecycleQuorum()) {
+        if (!quorum) throw failedPrecondition("this cluster descriptor's quorum policy needs an import to name the node list and minThreshold its record is created under (quorum): import with splitkey's own tooling, which names its descriptor's");
+        const own = { nodes: await rt.cluster.indices(), minThreshold: min };
+        if (!sameUniverse(quorum, own)) {
+          throw failedPrecondition(`the import's record would be created under nodes ${quorum.nodes.join(',')} (minThreshold ${quorum.minThreshold}), but this node's descriptor says nodes ${own.nodes.join(',')} (minThreshold ${own.minThreshold}); every node's descriptor must agree before an import`);
+        }
+      }
       const res = await rt.lifecycle.checkedImport(req.keyName, req.keyVersion, req.commitments[0]!, () =>
         rt.store.importShare({
           keyName: req.keyName,
@@ -73,6 +84,7 @@ export function adminHandlers(rt: NodeRuntime): AdminHandlers {
           commitments: req.commitments,
           nodeIndex: req.nodeIndex,
           share: req.share,
+          quorum,
         }),
       );
       rt.log.info({ key: req.keyName, version: req.keyVersion, created: res.created }, 'share imported');

@@ -160,6 +160,9 @@ describe('names, epochs, versions, thresholds, indices', () => {
       [{ nodeIndex: 0 }, /node_index/],
       [{ share: new Uint8Array(33) }, /share must be 32 bytes, got 33/],
       [{ commitments: [new Uint8Array(32), new Uint8Array(32)] }, /commitments must hold threshold = 1 entries, got 2/],
+      [{ quorum: { nodes: [1, 1], minThreshold: 1 } }, /quorum\.nodes names node 1 twice/],
+      [{ quorum: { nodes: [], minThreshold: 1 } }, /quorum\.nodes must name at least one node/],
+      [{ quorum: { nodes: [1, 2], minThreshold: 3 } }, /quorum\.min_threshold must be an integer in \[1, 2/],
     ];
     for (const [over, re] of cases) {
       const res = await adminCall(admin.channels, 1, 'ImportShare', { ...base, ...over });

@@ -16,6 +16,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterDescriptor } from '../../client/descriptor.js';
+import { unaryCall } from '../../client/channels.js';
 import { KeyManager } from '../../client/key-manager.js';
 import { GrpcLifecycleTransport } from '../../client/lifecycle-grpc.js';
 import { fromHex, prepareParticipant, recordDigest, toHex, transcriptHash, utf8, type OperationParams } from '../../crypto/index.js';
@@ -438,6 +439,34 @@ describe('lifecycleQuorum: second review', () => {
     const R: OperationParams = { sessionId: 'e5'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [4, 5, 6], dealers: [2, 4], epoch: v2.epoch + 1, old: old2, nextQuorum: everyNode(6), quorum: everyNode(6) };
     const r = await settle(tr.prepare(4, R));
     expect(r.ok ? 'prepared on 4' : r.e).toMatch(/record was created under nodes 1,2,3,4 \(minThreshold 2\); sessions from it are counted against that list, not nodes 1,2,3,4,5,6/);
+  });
+
+  /**
+   * F3 (review 3). An imported record used to carry no list, so its holders counted later sessions
+   * against their descriptors of the moment (RQ4 for imported keys). Now an import names the list
+   * like a DKG: under the policy a node refuses an import without one, or with another list than
+   * its descriptor's, and stores exactly the one named.
+   */
+  it('F3: an import names the list its record is created under, or is refused', { timeout: 60_000 }, async () => {
+    cluster = await startTestCluster({ n: 4, minThreshold: 2, lifecycleQuorum: true });
+    const admin = await adminClient();
+    const c = admin.channels.admin(1);
+    const call = (over: Record<string, unknown>) =>
+      settle(
+        unaryCall<object, unknown>(
+          c.ImportShare.bind(c),
+          { keyName: 'acme/imp-bare', keyVersion: 1, threshold: 2, nodeIndices: [1, 2, 3], commitments: [new Uint8Array(32), new Uint8Array(32)], nodeIndex: 1, share: new Uint8Array(32), ...over },
+          admin.channels.callMetadata(),
+          5_000,
+        ).promise,
+      );
+    const bare = await call({});
+    expect(bare.ok ? 'imported' : bare.e).toMatch(/quorum policy needs an import to name the node list and minThreshold its record is created under \(quorum\)/);
+    const other = await call({ quorum: { nodes: [1, 2, 3], minThreshold: 2 } });
+    expect(other.ok ? 'imported' : other.e).toMatch(/would be created under nodes 1,2,3 \(minThreshold 2\), but this node's descriptor says nodes 1,2,3,4/);
+    expect(cluster.nodes[0]!.store.keyNames()).not.toContain('acme/imp-bare');
+    await admin.importKey('acme/imp', Uint8Array.from({ length: 32 }, (_, i) => (i < 31 ? i + 1 : 0)), 2);
+    for (const n of [1, 2, 3, 4]) expect(cluster.nodes[n - 1]!.store.resolve('acme/imp', 1).record.quorum, `node ${n}`).toEqual(everyNode(4));
   });
 
   /**

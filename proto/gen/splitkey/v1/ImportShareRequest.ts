@@ -1,5 +1,6 @@
 // Original file: proto/splitkey/v1/admin.proto
 
+import type { QuorumUniverse as _splitkey_v1_QuorumUniverse, QuorumUniverse__Output as _splitkey_v1_QuorumUniverse__Output } from '../../splitkey/v1/QuorumUniverse.js';
 
 export interface ImportShareRequest {
   'keyName'?: (string);
@@ -9,6 +10,7 @@ export interface ImportShareRequest {
   'commitments'?: (Buffer | Uint8Array | string)[];
   'nodeIndex'?: (number);
   'share'?: (Buffer | Uint8Array | string);
+  'quorum'?: (_splitkey_v1_QuorumUniverse | null);
 }
 
 export interface ImportShareRequest__Output {
@@ -19,4 +21,5 @@ export interface ImportShareRequest__Output {
   'commitments': (Buffer)[];
   'nodeIndex': (number);
   'share': (Buffer);
+  'quorum': (_splitkey_v1_QuorumUniverse__Output | null);
 }
