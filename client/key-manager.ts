@@ -23,6 +23,12 @@ export interface AgreedVersion {
   state: string;
   /** Nodes that report exactly this record. */
   holders: number[];
+  /**
+   * The node list and minThreshold the record was created under (stored with it, outside its
+   * digest), when t of its holders report the same one: under the quorum policy sessions from it
+   * are counted against it. Absent for records that carry none, or without t such reports.
+   */
+  quorum?: { nodes: number[]; minThreshold: number };
 }
 
 const WIRE_STATE: Record<RecordState, string> = { active: 'KEY_STATE_ACTIVE', 'decrypt-only': 'KEY_STATE_DECRYPT_ONLY', destroyed: 'KEY_STATE_DESTROYED' };
@@ -66,9 +72,19 @@ export class KeyManager {
     /** Nodes that did not answer at all, with why (down, partitioned, refusing the channel). */
     unreachable: { node: number; reason: string }[];
   }> {
-    const { claims, unreachable } = await this.claims(keyName, opts);
+    const { claims, unreachable, lists } = await this.claims(keyName, opts);
     const policy = { minThreshold: minThresholdOf(this.admin.channels.descriptor) };
     const a = agreeOnVersions(claims, policy);
+    // A record's list, when t of its holders report it identically (a node's word is a claim).
+    const listOf = (version: number, holders: readonly number[], t: number) => {
+      const votes = new Map<string, number>();
+      for (const h of holders) {
+        const u = lists.get(`${h}:${version}`);
+        if (u) votes.set(JSON.stringify(u), (votes.get(JSON.stringify(u)) ?? 0) + 1);
+      }
+      const agreed = [...votes].find(([, n]) => n >= t);
+      return agreed ? (JSON.parse(agreed[0]) as { nodes: number[]; minThreshold: number }) : undefined;
+    };
     const forks = agreeOnVersions(claims, { ...policy, forks: 'serve' }).forks;
     return {
       versions: a.versions.map((v) => ({
@@ -80,6 +96,7 @@ export class KeyManager {
         lineage: [...(v.lineage ?? [])],
         state: WIRE_STATE[v.state],
         holders: v.holders,
+        ...(((u) => (u ? { quorum: u } : {}))(listOf(v.version, v.holders, v.threshold))),
       })),
       suspects: a.suspects,
       refused: [...a.conflicts.map((c) => ({ version: c.version, reason: c.reason, nodes: c.reporters })), ...a.unconfirmed.map((u) => ({ version: u.version, reason: u.reason, nodes: u.reporters }))],
@@ -89,7 +106,10 @@ export class KeyManager {
   }
 
   /** Every node's KeyStatus records of a key as claims, and the nodes that did not answer. */
-  private async claims(keyName: string, opts: { nodes?: number[]; timeoutMs?: number }): Promise<{ claims: Claimed<VersionRecord>[]; unreachable: { node: number; reason: string }[] }> {
+  private async claims(
+    keyName: string,
+    opts: { nodes?: number[]; timeoutMs?: number },
+  ): Promise<{ claims: Claimed<VersionRecord>[]; unreachable: { node: number; reason: string }[]; lists: Map<string, { nodes: number[]; minThreshold: number }> }> {
     const ok = new Map<number, Awaited<ReturnType<AdminClient['keyStatus']>>>();
     const unreachable: { node: number; reason: string }[] = [];
     await Promise.all(
@@ -106,12 +126,17 @@ export class KeyManager {
     );
     unreachable.sort((a, b) => a.node - b.node);
     const claims: Claimed<VersionRecord>[] = [];
+    // "node:version" → the list the node stored with its record (KeyStatus health).
+    const lists = new Map<string, { nodes: number[]; minThreshold: number }>();
     for (const [node, res] of ok) {
       for (const v of res.info?.versions ?? ([] as KeyVersionInfo__Output[])) {
         claims.push(claimOf(node, v));
       }
+      for (const h of res.health ?? []) {
+        if (h.quorum) lists.set(`${node}:${h.version}`, { nodes: [...h.quorum.nodes].sort((a, b) => a - b), minThreshold: h.quorum.minThreshold });
+      }
     }
-    return { claims, unreachable };
+    return { claims, unreachable, lists };
   }
 
   /**
@@ -239,17 +264,21 @@ export class KeyManager {
    * deal nor receive, enough of them that the session has ⌈(n + minThreshold)/2⌉ participants —
    * nodes that answered just now only. Every node checks the count itself.
    */
-  private witnessesFor(participants: readonly number[], unreachable: readonly { node: number }[]): number[] {
+  private witnessesFor(participants: readonly number[], unreachable: readonly { node: number }[], list?: { nodes: readonly number[]; minThreshold: number }): number[] {
     const d = this.admin.channels.descriptor;
     if (!d.lifecycleQuorum) return [];
-    const q = lifecycleQuorumSize(d.nodes.length, minThresholdOf(d));
-    const need = q - new Set(participants).size;
+    // Counted against the list the record was created under (its holders do), when known; only
+    // nodes of that list count, and only nodes of the descriptor can be asked.
+    const universe = list ?? { nodes: this.nodes, minThreshold: minThresholdOf(d) };
+    const q = lifecycleQuorumSize(universe.nodes.length, Math.max(universe.minThreshold, minThresholdOf(d)));
+    const counted = new Set(participants.filter((n) => universe.nodes.includes(n)));
+    const need = q - counted.size;
     if (need <= 0) return [];
     const away = new Set(unreachable.map((u) => u.node));
-    const candidates = this.nodes.filter((n) => !participants.includes(n) && !away.has(n));
+    const candidates = this.nodes.filter((n) => universe.nodes.includes(n) && !participants.includes(n) && !away.has(n));
     if (candidates.length < need) {
       throw new LifecycleAbort(
-        `the cluster's policy (lifecycleQuorum) needs ${q} = ⌈(n + minThreshold)/2⌉ of its ${d.nodes.length} nodes in every refresh and reshare, so that two sessions from one record never both commit; ${new Set(participants).size} take part and only ${candidates.length} other node(s) answered to witness it${away.size > 0 ? ` (not answering, or refused to witness: ${[...away].sort((a, b) => a - b).join(',')})` : ''}: bring nodes back and run it again`,
+        `the cluster's policy (lifecycleQuorum) needs ${q} = ⌈(n + minThreshold)/2⌉ of the ${universe.nodes.length} nodes ${list ? `the record was created under (${universe.nodes.join(',')})` : 'of the descriptor'} in every refresh and reshare, so that two sessions from one record never both commit; ${counted.size} of them take part and only ${candidates.length} other node(s) of them answered to witness it${away.size > 0 ? ` (not answering, or refused to witness: ${[...away].sort((a, b) => a - b).join(',')})` : ''}: bring nodes back and run it again`,
       );
     }
     return candidates.slice(0, need);
@@ -264,7 +293,7 @@ export class KeyManager {
   private async runWitnessed(params: Omit<OperationParams, 'sessionId' | 'witnesses' | 'nextQuorum'>, unreachable: readonly { node: number }[]): Promise<OperationReport> {
     const skipped: { node: number }[] = [];
     for (let attempt = 1; ; attempt++) {
-      const witnesses = this.witnessesFor([...params.receivers, ...params.dealers], [...unreachable, ...skipped]);
+      const witnesses = this.witnessesFor([...params.receivers, ...params.dealers], [...unreachable, ...skipped], params.quorum);
       try {
         return await this.coordinator.run({ ...params, nextQuorum: this.universe(), ...(witnesses.length > 0 ? { witnesses } : {}) });
       } catch (e) {
@@ -293,7 +322,7 @@ export class KeyManager {
       problems.push(`node${stale.length > 1 ? 's' : ''} ${stale.join(',')} answered but do${stale.length > 1 ? '' : 'es'} not hold the current state of ${keyName}@${version}; ${stale.length > 1 ? 'they need' : 'it needs'} recovery: run key reshare with the same node set`);
     }
     if (problems.length > 0) throw new LifecycleAbort(problems.join('; '));
-    return this.runWitnessed({ kind: 'refresh', keyName, version, t: v.t, receivers: v.nodeIndices, dealers: v.nodeIndices, epoch: v.epoch + 1, old: this.old(v) }, unreachable);
+    return this.runWitnessed({ kind: 'refresh', keyName, version, t: v.t, receivers: v.nodeIndices, dealers: v.nodeIndices, epoch: v.epoch + 1, old: this.old(v), ...this.claimedList(v) }, unreachable);
   }
 
   /** Move a version to a new node set and/or threshold, same pkS; dealers are its live members. */
@@ -302,7 +331,16 @@ export class KeyManager {
     const { version: v, unreachable } = await this.versionWithReach(keyName, version);
     const dealers = v.holders.filter((h) => v.nodeIndices.includes(h)).sort((a, b) => a - b);
     if (dealers.length < v.t) throw new LifecycleAbort(`only ${dealers.length} members of ${keyName}@${version} are reachable; need ${v.t}`);
-    return this.runWitnessed({ kind: 'reshare', keyName, version, t, receivers: [...nodes].sort((a, b) => a - b), dealers, epoch: v.epoch + 1, old: this.old(v) }, unreachable);
+    return this.runWitnessed({ kind: 'reshare', keyName, version, t, receivers: [...nodes].sort((a, b) => a - b), dealers, epoch: v.epoch + 1, old: this.old(v), ...this.claimedList(v) }, unreachable);
+  }
+
+  /**
+   * The record's list as the session's `quorum` claim, under the quorum policy and when t of its
+   * holders report one: nodes that do not hold the record (witnesses, new receivers) count
+   * against it as the holders do. Each holder checks the claim against what it stored.
+   */
+  private claimedList(v: AgreedVersion): Pick<OperationParams, 'quorum'> {
+    return this.admin.channels.descriptor.lifecycleQuorum && v.quorum ? { quorum: v.quorum } : {};
   }
 
   private old(v: AgreedVersion): OperationParams['old'] {

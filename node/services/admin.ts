@@ -105,6 +105,7 @@ export function adminHandlers(rt: NodeRuntime): AdminHandlers {
         version: v.record.version,
         status: v.record.state === 'destroyed' ? 'destroyed' : (v.unavailable ?? 'ok'),
         queries: String(rt.queryBudget.get(QueryBudget.slot(req.keyName, v.record.version))),
+        ...(v.record.quorum ? { quorum: { nodes: [...v.record.quorum.nodes], minThreshold: v.record.quorum.minThreshold } } : {}),
       }));
       return { info, health };
     }),

@@ -186,7 +186,7 @@ describe('lifecycleQuorum: two sessions from one record never both commit', () =
     // {1,2,4} and nothing else answering: 3 of the q = 4 needed.
     const m2 = await KeyManager.create(await adminClient());
     const refused = await settle(m2.refresh(name, 1));
-    expect(refused.ok ? 'refreshed' : refused.e).toMatch(/lifecycleQuorum.*needs 4.*only 0 other node\(s\) answered/);
+    expect(refused.ok ? 'refreshed' : refused.e).toMatch(/lifecycleQuorum.*needs 4 = .* of the 5 nodes the record was created under \(1,2,3,4,5\).*only 0 other node\(s\) of them answered/);
     for (const n of [1, 2, 4]) expect(await cluster!.nodes[n - 1]!.store.loadOperation(name)).toBeUndefined();
     await cluster!.start(5);
     const m3 = await KeyManager.create(await adminClient());
@@ -391,6 +391,35 @@ describe('lifecycleQuorum: second review', () => {
     const m = await KeyManager.create(await adminClient());
     const refreshed = await settle(m.refresh(name, 1));
     expect(refreshed.ok ? `epoch ${refreshed.v.epoch}` : refreshed.e).toBe('epoch 2');
+  });
+
+  /**
+   * Witnesses are chosen from the record's list (review 3). The operator's tooling used to fill a
+   * session up to q of its current descriptor, with its first free nodes; the holders count
+   * against the list the record was created under, so after the descriptor changed the session
+   * could be short there and every holder refused it. Now the tooling reads the list from the
+   * holders (KeyStatus, t identical reports), names it (`quorum`) and picks witnesses in it.
+   */
+  it.each([
+    ['grows (node 4 added; the record\'s list is 1,2,3,5,6)', [1, 2, 3, 5, 6], [1, 2, 3, 4, 5, 6]],
+    ['shrinks (nodes 5 and 6 taken out; the record\'s list is 1..6)', [1, 2, 3, 4, 5, 6], [1, 2, 3, 4]],
+  ])('RQ4w: after the descriptor %s, the operator\'s refresh picks its witnesses from the record\'s list', { timeout: 60_000 }, async (_, before, after) => {
+    cluster = await startTestCluster({ n: 6, minThreshold: 2, lifecycleQuorum: true });
+    const path = join(cluster.dir, 'cluster.json');
+    const full = JSON.parse(await readFile(path, 'utf8')) as ClusterDescriptor;
+    const only = (list: number[]) => ({ ...full, nodes: full.nodes.filter((n) => list.includes(n.index)) });
+    await writeFile(path, JSON.stringify(only(before)));
+    await new Promise((r) => setTimeout(r, 50));
+    const name = 'acme/moved';
+    await createV1(name, [1, 2, 3], 2, only(before));
+    await writeFile(path, JSON.stringify(only(after)));
+    await new Promise((r) => setTimeout(r, 50));
+    const m = await KeyManager.create(await adminClient(only(after)));
+    expect((await m.versions(name))[0]!.quorum).toEqual({ nodes: before, minThreshold: 2 });
+    const refreshed = await settle(m.refresh(name, 1));
+    expect(refreshed.ok ? `epoch ${refreshed.v.epoch}` : refreshed.e).toBe('epoch 2');
+    // The refreshed record is created under the descriptor of now.
+    expect((await m.versions(name))[0]!.quorum).toEqual({ nodes: after, minThreshold: 2 });
   });
 
   /**
