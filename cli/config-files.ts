@@ -18,7 +18,7 @@ export const CLUSTER_DESCRIPTOR_SCHEMA = z
     minThreshold: intField(1, 255).optional(),
     /** Silent nodes every key version must survive (client/descriptor.ts faultToleranceOf). */
     faultTolerance: intField(0, 254).optional(),
-    /** Refresh and reshare need ⌈(n + minThreshold)/2⌉ participants (docs/fork-prevention.md). */
+    /** Refresh and reshare need ⌈(n + t)/2⌉ participants, t the version's threshold (docs/fork-prevention.md). */
     lifecycleQuorum: boolField().optional(),
     nodes: z
       .array(

@@ -41,8 +41,9 @@ export interface ClusterDescriptor {
   /** Silent nodes every key version must survive (see faultToleranceOf). */
   faultTolerance?: number;
   /**
-   * Refresh and reshare need ⌈(n + minThreshold)/2⌉ participants of the n nodes (the coordinator
-   * adds witnesses), so that two sessions from one record never both commit (docs/fork-prevention.md).
+   * Refresh and reshare need ⌈(n + t)/2⌉ participants (t: the version's threshold, at least
+   * minThreshold) of the n nodes (the coordinator adds witnesses), so that two sessions from one
+   * record never both commit (docs/fork-prevention.md).
    * Every node enforces it from its own descriptor. Off by default: with 3 nodes every refresh and
    * reshare then needs all three up.
    */

@@ -261,16 +261,18 @@ export class KeyManager {
 
   /**
    * Under the descriptor's quorum policy (`lifecycleQuorum`): nodes of the descriptor that neither
-   * deal nor receive, enough of them that the session has ⌈(n + minThreshold)/2⌉ participants —
+   * deal nor receive, enough of them that the session has ⌈(n + t)/2⌉ participants (t the
+   * version's threshold, at least minThreshold) —
    * nodes that answered just now only. Every node checks the count itself.
    */
-  private witnessesFor(participants: readonly number[], unreachable: readonly { node: number }[], list?: { nodes: readonly number[]; minThreshold: number }): number[] {
+  private witnessesFor(participants: readonly number[], unreachable: readonly { node: number }[], oldT: number, list?: { nodes: readonly number[]; minThreshold: number }): number[] {
     const d = this.admin.channels.descriptor;
     if (!d.lifecycleQuorum) return [];
     // Counted against the list the record was created under (its holders do), when known; only
     // nodes of that list count, and only nodes of the descriptor can be asked.
     const universe = list ?? { nodes: this.nodes, minThreshold: minThresholdOf(d) };
-    const q = lifecycleQuorumSize(universe.nodes.length, Math.max(universe.minThreshold, minThresholdOf(d)));
+    const t = Math.max(oldT, universe.minThreshold, minThresholdOf(d));
+    const q = lifecycleQuorumSize(universe.nodes.length, t);
     const counted = new Set(participants.filter((n) => universe.nodes.includes(n)));
     const need = q - counted.size;
     if (need <= 0) return [];
@@ -278,7 +280,7 @@ export class KeyManager {
     const candidates = this.nodes.filter((n) => universe.nodes.includes(n) && !participants.includes(n) && !away.has(n));
     if (candidates.length < need) {
       throw new LifecycleAbort(
-        `the cluster's policy (lifecycleQuorum) needs ${q} = ⌈(n + minThreshold)/2⌉ of the ${universe.nodes.length} nodes ${list ? `the record was created under (${universe.nodes.join(',')})` : 'of the descriptor'} in every refresh and reshare, so that two sessions from one record never both commit; ${counted.size} of them take part and only ${candidates.length} other node(s) of them answered to witness it${away.size > 0 ? ` (not answering, or refused to witness: ${[...away].sort((a, b) => a - b).join(',')})` : ''}: bring nodes back and run it again`,
+        `the cluster's policy (lifecycleQuorum) needs ${q} = ⌈(n + t)/2⌉ (t = ${t}: the version's threshold, at least minThreshold) of the ${universe.nodes.length} nodes ${list ? `the record was created under (${universe.nodes.join(',')})` : 'of the descriptor'} in every refresh and reshare, so that two sessions from one record never both commit; ${counted.size} of them take part and only ${candidates.length} other node(s) of them answered to witness it${away.size > 0 ? ` (not answering, or refused to witness: ${[...away].sort((a, b) => a - b).join(',')})` : ''}: bring nodes back and run it again`,
       );
     }
     return candidates.slice(0, need);
@@ -293,7 +295,7 @@ export class KeyManager {
   private async runWitnessed(params: Omit<OperationParams, 'sessionId' | 'witnesses' | 'nextQuorum'>, unreachable: readonly { node: number }[]): Promise<OperationReport> {
     const skipped: { node: number }[] = [];
     for (let attempt = 1; ; attempt++) {
-      const witnesses = this.witnessesFor([...params.receivers, ...params.dealers], [...unreachable, ...skipped], params.quorum);
+      const witnesses = this.witnessesFor([...params.receivers, ...params.dealers], [...unreachable, ...skipped], params.old?.t ?? params.t, params.quorum);
       try {
         return await this.coordinator.run({ ...params, nextQuorum: this.universe(), ...(witnesses.length > 0 ? { witnesses } : {}) });
       } catch (e) {

@@ -141,9 +141,12 @@ export function sessionParticipants(p: OperationParams): number[] {
   return [...new Set([...p.receivers, ...p.dealers, ...(p.witnesses ?? [])])].sort((a, b) => a - b);
 }
 
-/** The participants a session needs under a quorum policy: ⌈(n + minThreshold) / 2⌉ of the descriptor's n nodes. */
-export function lifecycleQuorumSize(n: number, minThreshold: number): number {
-  return Math.ceil((n + minThreshold) / 2);
+/**
+ * The participants a session needs under a quorum policy: ⌈(n + t) / 2⌉ of the n nodes of the
+ * record's list, t the record's threshold (at least minThreshold): two such sets share t nodes.
+ */
+export function lifecycleQuorumSize(n: number, t: number): number {
+  return Math.ceil((n + t) / 2);
 }
 
 export type Phase = 'prepared' | 'ready';

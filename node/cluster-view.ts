@@ -60,10 +60,11 @@ export class ClusterView {
   }
 
   /**
-   * Whether a refresh or reshare needs ⌈(n + minThreshold)/2⌉ participants of the descriptor's n
-   * nodes (filled up with witnesses), so that two sessions from one record always share an honest
-   * participant and at most one commits (docs/fork-prevention.md). Off unless the descriptor says
-   * `"lifecycleQuorum": true`.
+   * Whether a refresh or reshare needs ⌈(n + t)/2⌉ participants (t: the version's threshold, at
+   * least minThreshold) of the descriptor's n nodes (filled up with witnesses), so that two
+   * sessions from one record always share an honest participant and at most one commits
+   * (docs/fork-prevention.md); `q` is the figure for t = minThreshold. Off unless the descriptor
+   * says `"lifecycleQuorum": true`.
    */
   async lifecycleQuorum(): Promise<{ n: number; q: number } | undefined> {
     if (!this.path) return undefined;

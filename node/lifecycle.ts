@@ -292,11 +292,14 @@ export class LifecycleHandler {
 
   /**
    * Under the descriptor's quorum policy (`lifecycleQuorum`), a refresh or reshare needs
-   * ⌈(n + minThreshold)/2⌉ participants (receivers, dealers, witnesses) among the n nodes of the
-   * universe its old record was created under: stored with the record by every holder (so an
-   * honest dealer checks the coordinator's claim), this node's own descriptor for older records.
-   * Two such sets share at least minThreshold nodes, so an honest one, however the descriptor
-   * changed in between; it holds one session per key at a time and commits at most one session
+   * ⌈(n + t)/2⌉ participants (receivers, dealers, witnesses) among the n nodes of the universe its
+   * old record was created under: stored with the record by every holder (so an honest dealer
+   * checks the coordinator's claim), this node's own descriptor for older records. t is the old
+   * record's threshold (at least the record's and today's minThreshold, which no session from a
+   * record below it passes), the same for every session from the record, so two such sets share
+   * at least t nodes — more than the t − 1 liars the key's own secrecy allows — however the
+   * descriptor or its minThreshold changed in between (a rising minThreshold would otherwise
+   * shrink the overlap of a session counted before the rise and one after: F4); it holds one session per key at a time and commits at most one session
    * per record, and every committing node asks it (commit), so of two sessions from one record at
    * most one commits. The record a session creates is created under the list the session names
    * (nextQuorum, checkNextQuorum).
@@ -320,11 +323,12 @@ export class LifecycleHandler {
     if (expected && !sameUniverse(expected, universe)) {
       throw failedPrecondition(`${p.keyName}@${p.version}'s record was created under ${listOf(expected)}; sessions from it are counted against that list, not ${listOf(universe)}`);
     }
-    const q = lifecycleQuorumSize(universe.nodes.length, Math.max(universe.minThreshold, own.minThreshold));
+    const t = Math.max(p.old?.t ?? 0, universe.minThreshold, own.minThreshold);
+    const q = lifecycleQuorumSize(universe.nodes.length, t);
     const counted = sessionParticipants(p).filter((j) => universe.nodes.includes(j));
     if (counted.length < q) {
       throw failedPrecondition(
-        `${p.kind} ${p.sessionId} of ${p.keyName}@${p.version} has ${counted.length} participant(s) among the ${universe.nodes.length} nodes its record was created under; the cluster's policy (lifecycleQuorum) needs ⌈(n + minThreshold)/2⌉ = ${q} of them, so that two sessions from one record always share an honest node; add witnesses (nodes that neither deal nor receive)`,
+        `${p.kind} ${p.sessionId} of ${p.keyName}@${p.version} has ${counted.length} participant(s) among the ${universe.nodes.length} nodes its record was created under; the cluster's policy (lifecycleQuorum) needs ⌈(n + t)/2⌉ = ${q} of them (t = ${t}: the record's threshold, at least minThreshold), so that two sessions from one record always share an honest node; add witnesses (nodes that neither deal nor receive)`,
       );
     }
     return { nodes: [...universe.nodes], minThreshold: universe.minThreshold };

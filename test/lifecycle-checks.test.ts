@@ -415,7 +415,7 @@ describe('witnesses (descriptor policy lifecycleQuorum): nodes that only hold a 
     return 'accepted';
   };
 
-  it('the quorum is ⌈(n + minThreshold)/2⌉: two such sets share minThreshold nodes', () => {
+  it('the quorum is ⌈(n + t)/2⌉: two such sets share t nodes', () => {
     expect([lifecycleQuorumSize(3, 2), lifecycleQuorumSize(4, 2), lifecycleQuorumSize(5, 2), lifecycleQuorumSize(6, 2), lifecycleQuorumSize(7, 2), lifecycleQuorumSize(7, 3)]).toEqual([3, 3, 4, 4, 5, 5]);
     for (let n = 1; n <= 12; n++) for (let m = 1; m <= n; m++) expect(2 * lifecycleQuorumSize(n, m) - n, `n ${n}, minThreshold ${m}`).toBeGreaterThanOrEqual(m);
   });

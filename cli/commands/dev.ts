@@ -42,7 +42,7 @@ export function registerDev(program: Command): void {
     .option('--threshold <t>', 'default threshold of keys made on this cluster (default 3)', thresholdValue)
     .option('--dir <dir>', 'cluster directory (default: a new temp dir); an existing cluster there is started again, never overwritten')
     .option('--metrics', 'serve Prometheus metrics on a free port per node')
-    .option('--lifecycle-quorum', 'a new cluster\'s descriptor says "lifecycleQuorum": true: refresh and reshare need ⌈(n + minThreshold)/2⌉ participants (witnesses are added), so no two sessions from one record both commit')
+    .option('--lifecycle-quorum', 'a new cluster\'s descriptor says "lifecycleQuorum": true: refresh and reshare need ⌈(n + t)/2⌉ participants, t the version\'s threshold (witnesses are added), so no two sessions from one record both commit')
     .action(async (opts: { nodes?: number; threshold?: number; dir?: string; metrics?: boolean; lifecycleQuorum?: boolean }) => {
       // Signal handlers before the ready line: a SIGTERM sent as soon as it appears must still
       // stop every node (not kill this process and orphan them).

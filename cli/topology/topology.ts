@@ -7,8 +7,9 @@
  *   threshold: 3                # t of new keys; also the descriptor's minThreshold unless given
  *   faultTolerance: 2           # silent nodes every key must survive (default minThreshold − 1):
  *                               # the cluster needs at least threshold + faultTolerance nodes
- *   lifecycleQuorum: true       # refresh/reshare need ⌈(n + minThreshold)/2⌉ participants (no
- *                               # forks from one record; docs/fork-prevention.md); default false
+ *   lifecycleQuorum: true       # refresh/reshare need ⌈(n + t)/2⌉ participants, t the version's
+ *                               # threshold (no forks from one record; docs/fork-prevention.md);
+ *                               # default false
  *   port: 7001                  # gRPC (mTLS) port of every node; metricsPort: 9101
  *   image: registry.example/splitkey:0.1.0
  *   operatorCidrs: [198.51.100.0/24]   # where admins (and the refresh scheduler's node) connect from

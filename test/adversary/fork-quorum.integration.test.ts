@@ -2,7 +2,8 @@
  * Fork prevention by quorum-sized sessions (docs/fork-prevention.md, the descriptor's
  * `lifecycleQuorum`). attack6 A6-1 and A6-2 fork a version without the policy: two reshares of
  * one record, whose participant sets meet only in the liar, both commit. With the policy every
- * node refuses a refresh or reshare with fewer than q = ⌈(n + minThreshold)/2⌉ participants
+ * node refuses a refresh or reshare with fewer than q = ⌈(n + t)/2⌉ participants (t the old
+ * record's threshold, at least minThreshold)
  * (receivers, dealers, witnesses), so two sessions from one record always share an honest node.
  * That node holds one session per key at a time, and remembers for good which session it
  * committed from a record; every committing node asks it. The same attacks are run here against
@@ -47,14 +48,14 @@ const everyNode = (n: number) => ({ nodes: Array.from({ length: n }, (_, i) => i
 const liarShareOf = (name: string) => Uint8Array.from(cluster!.nodes[2]!.store.currentShare(name, 1)!);
 
 describe('lifecycleQuorum: two sessions from one record never both commit', () => {
-  it('a refresh or reshare with fewer than ⌈(n + minThreshold)/2⌉ participants is refused by every node at prepare', { timeout: 60_000 }, async () => {
+  it('a refresh or reshare with fewer than ⌈(n + t)/2⌉ participants is refused by every node at prepare', { timeout: 60_000 }, async () => {
     const name = 'acme/quorum-small';
     const { tr, v, old } = await setupV1(5, name);
     // n = 5, minThreshold 2: q = 4. A refresh of {1,2,3} alone has 3 participants.
     const p: OperationParams = { sessionId: 'e1'.repeat(16), kind: 'refresh', keyName: name, version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: v.epoch + 1, old, nextQuorum: everyNode(5) };
     for (const n of [1, 2, 3]) {
       const r = await settle(tr.prepare(n, p));
-      expect(r.ok ? 'prepared' : r.e).toMatch(/has 3 participant\(s\) among the 5 nodes its record was created under; the cluster's policy \(lifecycleQuorum\) needs ⌈\(n \+ minThreshold\)\/2⌉ = 4 of them.*add witnesses/);
+      expect(r.ok ? 'prepared' : r.e).toMatch(/has 3 participant\(s\) among the 5 nodes its record was created under; the cluster's policy \(lifecycleQuorum\) needs ⌈\(n \+ t\)\/2⌉ = 4 of them \(t = 2: the record's threshold, at least minThreshold\).*add witnesses/);
     }
     for (const n of [1, 2, 3]) expect(await cluster!.nodes[n - 1]!.store.loadOperation(name)).toBeUndefined();
   });
@@ -186,7 +187,7 @@ describe('lifecycleQuorum: two sessions from one record never both commit', () =
     // {1,2,4} and nothing else answering: 3 of the q = 4 needed.
     const m2 = await KeyManager.create(await adminClient());
     const refused = await settle(m2.refresh(name, 1));
-    expect(refused.ok ? 'refreshed' : refused.e).toMatch(/lifecycleQuorum.*needs 4 = .* of the 5 nodes the record was created under \(1,2,3,4,5\).*only 0 other node\(s\) of them answered/);
+    expect(refused.ok ? 'refreshed' : refused.e).toMatch(/lifecycleQuorum.*needs 4 = ⌈\(n \+ t\)\/2⌉ \(t = 2: .*\) of the 5 nodes the record was created under \(1,2,3,4,5\).*only 0 other node\(s\) of them answered/);
     for (const n of [1, 2, 4]) expect(await cluster!.nodes[n - 1]!.store.loadOperation(name)).toBeUndefined();
     await cluster!.start(5);
     const m3 = await KeyManager.create(await adminClient());
@@ -370,7 +371,7 @@ describe('lifecycleQuorum: second review', () => {
     const rec = records(name, 1);
     const detail = `S1: ${log1.join(' | ')}\nS2: ${log2.join(' | ')}\nS2b: ${log2b.join(' | ')}\n${rec}`;
     expect(log2.join(' | '), detail).toMatch(/prepare 2: .*has 2 participant\(s\) among the 4 nodes its record was created under/);
-    expect(log2b.join(' | '), detail).toMatch(/prepare 2: .*has 2 participant\(s\) among the 4 nodes its record was created under; .* needs ⌈\(n \+ minThreshold\)\/2⌉ = 3/);
+    expect(log2b.join(' | '), detail).toMatch(/prepare 2: .*has 2 participant\(s\) among the 4 nodes its record was created under; .* needs ⌈\(n \+ t\)\/2⌉ = 3/);
     const s1 = /1: e2 a1a1/.test(rec) && /4: e2 a1a1/.test(rec);
     const s2 = /2: e2 b2b2/.test(rec) && /5: e2 b2b2/.test(rec);
     expect(s1 && s2, detail).toBe(false);
@@ -468,6 +469,30 @@ describe('lifecycleQuorum: second review', () => {
     const R: OperationParams = { sessionId: 'e5'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [4, 5, 6], dealers: [2, 4], epoch: v2.epoch + 1, old: old2, nextQuorum: everyNode(6), quorum: everyNode(6) };
     const r = await settle(tr.prepare(4, R));
     expect(r.ok ? 'prepared on 4' : r.e).toMatch(/record was created under nodes 1,2,3,4 \(minThreshold 2\); sessions from it are counted against that list, not nodes 1,2,3,4,5,6/);
+  });
+
+  /**
+   * F4 (review 3). Sessions were counted with ⌈(n + minThreshold)/2⌉, minThreshold as of each
+   * session: a session counted before minThreshold rose by two and one counted after could share
+   * only minThreshold − 1 nodes, all of them liars under the new policy. Now q = ⌈(n + t)/2⌉ with t
+   * the old record's threshold (never below today's minThreshold: no session from a record below
+   * it starts), the same for every session from the record, so any two share t nodes — more than
+   * the t − 1 liars the key's own secrecy tolerates. A 4-of-5 record in an 8-node cluster
+   * (minThreshold 2) needs 6 participants, not 5.
+   */
+  it('F4: a session from a t-of-n record is counted with ⌈(n + t)/2⌉ whatever minThreshold says; the operator adds the witnesses', { timeout: 90_000 }, async () => {
+    cluster = await startTestCluster({ n: 8, minThreshold: 2, faultTolerance: 1, lifecycleQuorum: true });
+    const name = 'acme/four-of-five';
+    const { tr, m, v, old } = await createV1(name, [1, 2, 3, 4, 5], 4);
+    expect(v.quorum).toEqual(everyNode(8));
+    const p: OperationParams = { sessionId: 'f4'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 4, receivers: [1, 2, 3, 4, 5], dealers: [1, 2, 3, 4], epoch: v.epoch + 1, old, nextQuorum: everyNode(8) };
+    for (const n of [1, 2, 3, 4, 5]) {
+      const r = await settle(tr.prepare(n, p));
+      expect(r.ok ? `prepared on ${n}` : r.e).toMatch(/has 5 participant\(s\) among the 8 nodes its record was created under; the cluster's policy \(lifecycleQuorum\) needs ⌈\(n \+ t\)\/2⌉ = 6 of them \(t = 4/);
+      expect(await cluster!.nodes[n - 1]!.store.loadOperation(name), `node ${n}`).toBeUndefined();
+    }
+    const reshared = await settle(m.reshare(name, 1, [1, 2, 3, 4, 5], 4));
+    expect(reshared.ok ? `epoch ${reshared.v.epoch}` : reshared.e).toBe('epoch 2');
   });
 
   /**
