@@ -178,8 +178,9 @@ export interface ParticipantState {
    */
   intent?: 'committing' | 'aborting';
   /**
-   * Under the quorum policy, the node list and minThreshold this node counted the session's
-   * participants against at prepare (node/lifecycle.ts checkQuorum); commit counts against it again.
+   * Set when the quorum policy judged the session at prepare (node/lifecycle.ts): the node list
+   * and minThreshold its participants were counted against (a DKG: the list it names). Commit does
+   * not judge it again; a session without it was prepared before the policy was switched on.
    */
   counted?: QuorumUniverse;
 }

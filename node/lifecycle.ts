@@ -190,8 +190,9 @@ export class LifecycleHandler {
     if (p.kind !== 'refresh' && p.receivers.length < p.t + f) {
       throw failedPrecondition(`${p.t} of ${p.receivers.length} nodes would not survive the ${f} silent nodes this cluster's policy allows for (faultTolerance); this node takes no part (give at least ${p.t + f} nodes)`);
     }
-    await this.checkNextQuorum(p);
-    let counted: QuorumUniverse | undefined;
+    // Under the policy every session is judged here (checkNextQuorum, checkQuorum) and marked as
+    // judged (ParticipantState.counted); a DKG has no participants to count, only its list.
+    let counted: QuorumUniverse | undefined = (await this.checkNextQuorum(p)) ? p.nextQuorum : undefined;
     if (p.kind !== 'dkg') {
       counted = await this.checkQuorum(p);
       // A node that committed a session from this very record (in any role) never takes part in
@@ -233,7 +234,7 @@ export class LifecycleHandler {
       // The session's own pending state on other participants (prepared before this one) is fine.
       const digest = paramsDigest(p);
       await checkVersionUnused(this.ctx, p.keyName, p.version, (h) => h.history === 'pending' && h.sessionId === p.sessionId && h.pendingParams === digest);
-      return {};
+      return { counted };
     }
     const self = this.rt.config.index;
     const old = p.old!;
@@ -279,8 +280,8 @@ export class LifecycleHandler {
    * policy the list is stored as named, unchecked: it only matters once the policy is on, and any
    * one list, shared by every holder, keeps two quorum-sized sessions overlapping.
    */
-  private async checkNextQuorum(p: OperationParams): Promise<void> {
-    if (!(await this.rt.cluster.lifecycleQuorum())) return;
+  private async checkNextQuorum(p: OperationParams): Promise<boolean> {
+    if (!(await this.rt.cluster.lifecycleQuorum())) return false;
     if (!p.nextQuorum) {
       throw failedPrecondition(`this cluster descriptor's quorum policy needs every ${p.kind} to name the node list and minThreshold its record is created under (nextQuorum); the coordinator named none: run it with splitkey's own tooling (splitkey key …), which names its descriptor's`);
     }
@@ -288,6 +289,7 @@ export class LifecycleHandler {
     if (!sameUniverse(p.nextQuorum, own)) {
       throw failedPrecondition(`the session's new record would be created under ${listOf(p.nextQuorum)}, but this node's descriptor says ${listOf(own)}; every node's descriptor must agree before a lifecycle operation`);
     }
+    return true;
   }
 
   /**
@@ -304,7 +306,7 @@ export class LifecycleHandler {
    * most one commits. The record a session creates is created under the list the session names
    * (nextQuorum, checkNextQuorum).
    */
-  private async checkQuorum(p: OperationParams, countedAtPrepare?: QuorumUniverse): Promise<QuorumUniverse | undefined> {
+  private async checkQuorum(p: OperationParams): Promise<QuorumUniverse | undefined> {
     if (!(await this.rt.cluster.lifecycleQuorum())) return undefined;
     const own = await this.ownUniverse();
     let held;
@@ -315,11 +317,9 @@ export class LifecycleHandler {
     }
     // A holder counts against the list it stored (whatever the session claims); a node without
     // the record against the claim, else its own descriptor. Every session has an honest dealer
-    // holding the record, so the stored list is always checked by one honest node. At commit a
-    // session is counted against what it was counted against at prepare: a descriptor that grew
-    // in between must not strand a participant the others already committed with (F1 test).
-    const expected = held ? (held.quorum ?? countedAtPrepare ?? own) : undefined;
-    const universe = p.quorum ?? expected ?? countedAtPrepare ?? own;
+    // holding the record, so the stored list is always checked by one honest node.
+    const expected = held ? (held.quorum ?? own) : undefined;
+    const universe = p.quorum ?? expected ?? own;
     if (expected && !sameUniverse(expected, universe)) {
       throw failedPrecondition(`${p.keyName}@${p.version}'s record was created under ${listOf(expected)}; sessions from it are counted against that list, not ${listOf(universe)}`);
     }
@@ -624,7 +624,17 @@ export class LifecycleHandler {
       }
       // A witness has no outcome of its own to compare; it asks every participant below.
       if (state.params.kind !== 'dkg' && !leaving && !witness && !committedElsewhere) problems.push(...(await rivalSessions(this.ctx, state)));
-      if (state.params.kind !== 'dkg') await this.checkQuorum(state.params, state.counted).catch((e: Error & { details?: string }) => problems.push(e.details ?? e.message));
+      // The quorum policy judged the session at prepare (its participants cannot change since); a
+      // descriptor that grew, or a minThreshold that rose, in between must not strand a participant
+      // the others committed with (fork-quorum F1, review R-A). A session prepared before the
+      // policy was switched on was never counted, and its record would carry no list (R-B): it
+      // commits under the policy only if minThreshold participants (so an honest one) committed
+      // it before; otherwise the operator aborts it and runs it again.
+      if (!state.counted && (await this.rt.cluster.lifecycleQuorum()) && committedBy < min) {
+        problems.push(
+          `session ${sessionId} was prepared before this cluster's quorum policy (lifecycleQuorum) was switched on, so nobody counted its participants and its record would name no node list; it commits now only if minThreshold = ${min} participants committed it before (${committedBy} did): abort it (splitkey key abort-op) and run it again`,
+        );
+      }
       const goodPhases = [...(leaving ? ['committed'] : ['ready', 'committing', 'committed']), ...(asDestroyed ? ['destroyed'] : [])];
       for (const [j, v] of views) {
         if (typeof v === 'string') problems.push(`node ${j}: ${v}`);

@@ -472,6 +472,82 @@ describe('lifecycleQuorum: second review', () => {
   });
 
   /**
+   * Review 4, R-B. A session prepared while the policy is off names no list (or one nobody
+   * checked). Committed after the operator switches the policy on, it used to create a record
+   * without a list — whose holders count later sessions against their descriptors of the moment,
+   * so RQ4's fork worked again. Now a session the policy did not judge at prepare commits under
+   * it only if minThreshold participants committed it before the switch; here nobody did, so
+   * every node refuses, the operator aborts it, and the record keeps its list.
+   */
+  it('R-B: a session prepared before the policy was switched on does not commit after it (no list-less record, no fork)', { timeout: 120_000 }, async () => {
+    cluster = await startTestCluster({ n: 6, minThreshold: 2, lifecycleQuorum: true });
+    const path = join(cluster.dir, 'cluster.json');
+    const full = JSON.parse(await readFile(path, 'utf8')) as ClusterDescriptor;
+    const smallOff = { ...full, lifecycleQuorum: false, nodes: full.nodes.filter((n) => n.index <= 4) };
+    const smallOn = { ...smallOff, lifecycleQuorum: true };
+    await writeFile(path, JSON.stringify(smallOff));
+    await new Promise((r) => setTimeout(r, 60));
+    const name = 'acme/switch-on';
+    const { tr, v, old } = await createV1(name, [1, 2, 3], 2, smallOff);
+    const log: string[] = [];
+    const S0: OperationParams = { sessionId: 'b0'.repeat(16), kind: 'refresh', keyName: name, version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: v.epoch + 1, old };
+    log.push(...(await driveSplit(tr, () => S0, S0, new Map(), { noCommit: [1, 2, 3] })));
+    await writeFile(path, JSON.stringify(smallOn));
+    await new Promise((r) => setTimeout(r, 60));
+    for (const n of [1, 2, 3]) {
+      const r = await settle(tr.commit(n, name, S0.sessionId));
+      expect(r.ok ? `committed on ${n}` : r.e).toMatch(/was prepared before this cluster's quorum policy \(lifecycleQuorum\) was switched on.*minThreshold = 2 participants committed it before \(0 did\)/);
+    }
+    for (const n of [1, 2, 3]) expect(await tr.abort(n, name, S0.sessionId), `abort ${n}`).toBeTruthy();
+    for (const n of [1, 2, 3]) expect(cluster!.nodes[n - 1]!.store.resolve(name, 1).record.quorum, `node ${n}`).toEqual(everyNode(4));
+    // RQ4's fork on the record: S1 under n = 4, then S2 after nodes 5 and 6 were added.
+    const v1 = (await (await KeyManager.create(await adminClient(smallOn))).versions(name))[0]!;
+    const old1 = { t: v1.t, nodeIndices: v1.nodeIndices, commitments: v1.commitments, epoch: v1.epoch, lineage: v1.lineage };
+    const liarShare = Uint8Array.from(cluster!.nodes[2]!.store.currentShare(name, 1)!);
+    const liar = cluster!.nodes[2]!.store;
+    const S1: OperationParams = { sessionId: 'a1'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [1, 3, 4], dealers: [1, 3], epoch: v1.epoch + 1, old: old1, nextQuorum: everyNode(4) };
+    log.push('S1: ' + (await driveSplit(tr, () => S1, S1, new Map([[3, liarShare]]), { noCommit: [3] })).join(' | '));
+    await liar.deleteOperation(name);
+    await writeFile(path, JSON.stringify({ ...full, lifecycleQuorum: true }));
+    await new Promise((r) => setTimeout(r, 60));
+    await cluster!.stopNode(1);
+    const tr6 = new GrpcLifecycleTransport((await adminClient()).channels, 5_000);
+    const S2: OperationParams = { sessionId: 'b2'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [2, 5, 6], dealers: [2, 3], epoch: v1.epoch + 1, old: old1, nextQuorum: everyNode(6) };
+    log.push('S2: ' + (await driveSplit(tr6, () => S2, S2, new Map([[3, liarShare]]), { noCommit: [3] })).join(' | '));
+    await cluster!.start(1);
+    const rec = records(name, 1);
+    const detail = `${log.join('\n')}\n${rec}`;
+    const e = `e${v1.epoch + 1}`;
+    const s1 = new RegExp(`1: ${e} a1a1`).test(rec) && new RegExp(`4: ${e} a1a1`).test(rec);
+    const s2 = new RegExp(`2: ${e} b2b2`).test(rec) && new RegExp(`5: ${e} b2b2`).test(rec);
+    expect(s1 || s2, detail).toBe(true);
+    expect(s1 && s2, detail).toBe(false);
+  });
+
+  /**
+   * Review 4, R-A2 (and R-A). Commit used to count the session again with the node's policy of
+   * the moment: a receiver held back while the operator switched the policy on (or raised
+   * minThreshold) could neither commit nor abort — the others had committed. Now a session the
+   * policy judged at prepare is not judged again, and one prepared before the switch rolls forward
+   * when minThreshold participants committed it before.
+   */
+  it('R-A2: a receiver held back while the policy is switched on still commits (minThreshold participants committed before)', { timeout: 90_000 }, async () => {
+    cluster = await startTestCluster({ n: 6, minThreshold: 2 });
+    const path = join(cluster.dir, 'cluster.json');
+    const full = JSON.parse(await readFile(path, 'utf8')) as ClusterDescriptor;
+    const name = 'acme/switch-strand';
+    const { tr, v, old } = await createV1(name, [1, 2, 3], 2);
+    const S: OperationParams = { sessionId: 'a8'.repeat(16), kind: 'refresh', keyName: name, version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: v.epoch + 1, old, nextQuorum: everyNode(6) };
+    const log = await driveSplit(tr, () => S, S, new Map(), { noCommit: [3] });
+    expect(log.filter((l) => l.startsWith('commit')), log.join(' | ')).toEqual(['commit 1: true', 'commit 2: true']);
+    await writeFile(path, JSON.stringify({ ...full, lifecycleQuorum: true }));
+    await new Promise((r) => setTimeout(r, 60));
+    const c = await settle(tr.commit(3, name, S.sessionId));
+    expect(c.ok ? c.v : c.e, records(name, 1)).toBe(true);
+    expect(cluster.nodes[2]!.store.resolve(name, 1).record.epoch).toBe(v.epoch + 1);
+  });
+
+  /**
    * F4 (review 3). Sessions were counted with ⌈(n + minThreshold)/2⌉, minThreshold as of each
    * session: a session counted before minThreshold rose by two and one counted after could share
    * only minThreshold − 1 nodes, all of them liars under the new policy. Now q = ⌈(n + t)/2⌉ with t
