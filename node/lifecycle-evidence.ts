@@ -64,6 +64,16 @@ export function oldRecordDigest(p: OperationParams): string {
   return recordDigest({ version: p.version, threshold: o.t, nodeIndices: o.nodeIndices, commitments: o.commitments.map((c) => fromHex(c)), epoch: o.epoch, lineage: o.lineage ?? [] });
 }
 
+/**
+ * A pending session on `version` as a destroy drops it (store destroyVersion): its id, parameter
+ * digest and the old record it started from, which the drop marks consumed — as if this node had
+ * committed from it, so a node freed by a destroy (a witness) never joins a rival session.
+ */
+export function droppedSession(op: ParticipantState | undefined, version: number): { sessionId: string; params: string; from?: string } | undefined {
+  if (op?.params.version !== version) return undefined;
+  return { sessionId: op.params.sessionId, params: paramsDigest(op.params), from: op.params.kind !== 'dkg' && op.params.old ? oldRecordDigest(op.params) : undefined };
+}
+
 /** What the old record's nodes answered (askOldHolders): their claims, and the query counts of those holding the claimed record. */
 export interface OldHolderAnswers {
   claims: Claimed<PublicRecord>[];

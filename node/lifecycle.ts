@@ -43,7 +43,7 @@ import { crashPoint } from './crash.js';
 import { NodeError, alreadyExists, failedPrecondition, invalidArgument, notFound } from './errors.js';
 import type { PeerClients } from './peer-client.js';
 import { QueryBudget } from './limits.js';
-import { askOldHolders, checkVersionUnused, newHoldersDescend, oldRecordAgreed, oldRecordDigest, peerViews, rivalSessions, type EvidenceContext, type SessionView, type VersionAnswer } from './lifecycle-evidence.js';
+import { askOldHolders, checkVersionUnused, droppedSession, newHoldersDescend, oldRecordAgreed, oldRecordDigest, peerViews, rivalSessions, type EvidenceContext, type SessionView, type VersionAnswer } from './lifecycle-evidence.js';
 import { findSuperseding, reconcileVersion } from './reconcile.js';
 import type { NodeRuntime } from './runtime.js';
 
@@ -150,6 +150,7 @@ export class LifecycleHandler {
       // a coordinator could otherwise fork the version from a stale copy.
       if (params.kind !== 'dkg' && this.store.currentShare(params.keyName, params.version) !== undefined) {
         const erased = await reconcileVersion(this.rt, this.peers, params.keyName, params.version, { refuseIfAmbiguous: true });
+        if (erased?.destroyedBy) throw failedPrecondition(`${params.keyName}@${params.version} was destroyed on nodes ${erased.destroyedBy.join(',')} while this node was away; its share was erased now, and a destroyed version is never refreshed or reshared`);
         if (erased) throw failedPrecondition(`${params.keyName}@${params.version} moved on to epoch ${erased.toEpoch} without this node (t peers agree); its epoch-${erased.fromEpoch} share was erased and it takes no part in a session from the old record`);
       }
       const { counts, counted } = await this.checkAgainstStore(params);
@@ -368,11 +369,7 @@ export class LifecycleHandler {
   destroy(keyName: string, version: number, expected?: string): Promise<boolean> {
     return this.withLock(keyName, async () => {
       const op = await this.store.loadOperation(keyName).catch(() => undefined);
-      // The dropped session's old record is marked consumed here, as if this node had committed
-      // from it: a node freed by a destroy (a witness) never joins a rival session from that record.
-      const pending =
-        op?.params.version === version ? { sessionId: op.params.sessionId, params: paramsDigest(op.params), from: op.params.kind !== 'dkg' && op.params.old ? oldRecordDigest(op.params) : undefined } : undefined;
-      return this.store.destroyVersion(keyName, version, expected, pending);
+      return this.store.destroyVersion(keyName, version, expected, droppedSession(op, version));
     });
   }
 

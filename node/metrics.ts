@@ -23,6 +23,12 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly lateDestroyedShares = new Counter({
+    name: 'splitkey_late_destroyed_shares_total',
+    help: 'Shares erased because minThreshold peers report this very record destroyed: a key destroy this node missed (node/reconcile.ts)',
+    registers: [this.registry],
+  });
+
   readonly groupBackend = new Gauge({
     name: 'splitkey_group_backend_info',
     help: 'The group arithmetic this node evaluates with (1 for the backend in use): native = libdecaf addon, sodium = libsodium wasm fallback',

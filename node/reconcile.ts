@@ -5,6 +5,9 @@
  * epoch. No quorum uses that share any more, but it still evaluates the key, and it must not
  * linger: proactive security counts on old shares being erased.
  *
+ * The same pass finishes a `key destroy` the node missed: when minThreshold peers report its very
+ * record destroyed, it erases its share as the destroy would have (reconcileVersion).
+ *
  * So at start and every `reconcileSeconds`, the node asks every node of its own descriptor for its
  * record of each version it holds (Peer.VersionHistory). Their answers are claims: only when t
  * nodes (t ≥ the descriptor's minThreshold) agree on a record of the *same key* (same pkS) at a
@@ -22,6 +25,7 @@
  */
 import { MAX_LINEAGE, beyondLineageWindow, claim, fromHex, recordDigest, supersededBy, supersededBeyondWindow, type Claimed, type VersionRecord as PublicRecord } from '../crypto/index.js';
 import { failedPrecondition } from './errors.js';
+import { droppedSession } from './lifecycle-evidence.js';
 import type { LifecycleHandler } from './lifecycle.js';
 import type { PeerClients } from './peer-client.js';
 import type { NodeRuntime } from './runtime.js';
@@ -35,6 +39,12 @@ export interface ReconcileOutcome {
   toEpoch: number;
   /** Whether this node is in the newer record's node set (then it needs a reshare to get a share back). */
   inNewSet: boolean;
+  /**
+   * Set when the share was erased because minThreshold peers (so an honest one, on an operator's
+   * authenticated destroy) report this very record destroyed — a `key destroy` this node missed:
+   * those peers. The epochs are then both this node's.
+   */
+  destroyedBy?: number[];
 }
 
 export class Reconciler {
@@ -94,12 +104,29 @@ export async function reconcileVersion(rt: NodeRuntime, peers: PeerClients, keyN
   if (own.record.state === 'destroyed') return undefined;
   const pending = await store.loadOperation(keyName).catch(() => 'unreadable' as const);
   if (pending === 'unreadable') return undefined;
-  // A session on this version that got as far as ready settles by its own commit or abort.
   const samePending = pending && pending.params.version === version ? pending : undefined;
-  if (samePending && (samePending.phase !== 'prepared' || samePending.intent)) return undefined;
   const found = await findSuperseding(rt, peers, keyName, version, own);
   if (!found) return undefined;
   const { newer, ownRecord, confirmers, policy, claims } = found;
+  // A destroy this node missed (down or cut off while `key destroy` ran): minThreshold peers —
+  // so an honest one, which erased on an operator's authenticated DestroyVersion — report this
+  // very record (same digest) destroyed. Fewer are a liar's word and erase nothing. The erasure is
+  // the destroy's own (store destroyVersion, this record only): a pending session on the version
+  // is dropped whatever its phase, its old record marked consumed.
+  const ownDigest = recordDigest(ownRecord);
+  const destroyedBy = claims.filter((c) => c.reporter !== rt.config.index && c.state === 'destroyed' && recordDigest(c) === ownDigest).map((c) => c.reporter);
+  if (destroyedBy.length >= policy.minThreshold) {
+    if (!(await store.destroyVersion(keyName, version, ownDigest, droppedSession(pending, version)))) return undefined;
+    destroyedBy.sort((a, b) => a - b);
+    rt.log.warn(
+      { alert: 'share-destroyed-late', key: keyName, version, epoch: own.record.epoch, reporters: destroyedBy },
+      `${keyName}@${version} was destroyed on nodes ${destroyedBy.join(',')} (at least minThreshold = ${policy.minThreshold} report this node's epoch-${own.record.epoch} record destroyed) while this node was away; its share is erased now`,
+    );
+    rt.metrics.lateDestroyedShares.inc();
+    return { keyName, version, fromEpoch: own.record.epoch, toEpoch: own.record.epoch, inNewSet: false, destroyedBy };
+  }
+  // A session on this version that got as far as ready settles by its own commit or abort.
+  if (samePending && (samePending.phase !== 'prepared' || samePending.intent)) return undefined;
   if (!newer) {
     const far = beyondLineageWindow(ownRecord, claims, policy);
     if (far) {

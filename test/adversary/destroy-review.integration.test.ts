@@ -197,4 +197,30 @@ describe('destroy with a node away', () => {
     const d3 = await Promise.all([1, 2, 3].map((n) => settle(tr.destroy(n, name, 3))));
     for (const n of [1, 2, 3]) expect(await cluster!.nodes[n - 1]!.store.loadOperation(name)).toBeUndefined();
   });
+
+  /**
+   * R6. A holder away while `key destroy` runs used to keep its share until the operator ran the
+   * destroy again. Now its reconcile pass (at start and every reconcileSeconds) erases the share
+   * when minThreshold peers report its very record destroyed — an honest one among them erased on
+   * an authenticated destroy. One liar's "destroyed" erases nothing.
+   */
+  it('R6: a holder away during the destroy erases its share when it comes back (minThreshold peers report the record destroyed); one liar\'s report erases nothing', { timeout: 60_000 }, async () => {
+    const name = 'acme/r6';
+    const { m } = await setup(4, name, [1, 2, 3, 4]);
+    await createV1('acme/r6-liar', [1, 2, 3, 4]);
+    // One liar (node 3) says the other key's v1 is destroyed: node 4 keeps its share.
+    await cluster!.nodes[2]!.store.destroyVersion('acme/r6-liar', 1);
+    expect(await onDisk(4, name, 1)).toBe('active e1 WITH SEALED SHARE');
+    await cluster!.stopNode(4);
+    const r = await m.coordinator.destroy(name, 1, [1, 2, 3, 4]);
+    expect(r.unreachable.map((u) => u.index)).toEqual([4]);
+    await cluster!.start(4);
+    const outcomes = await cluster!.nodes[3]!.reconcile();
+    const detail = JSON.stringify(outcomes);
+    // The start-up pass may have erased it already; either way it is gone now, and only it.
+    expect(await onDisk(4, name, 1), detail).toBe('destroyed e1');
+    expect(cluster!.nodes[3]!.store.currentShare(name, 1), detail).toBeUndefined();
+    expect(await onDisk(4, 'acme/r6-liar', 1), detail).toBe('active e1 WITH SEALED SHARE');
+    expect(outcomes.some((o) => o.keyName === 'acme/r6-liar'), detail).toBe(false);
+  });
 });
