@@ -3,7 +3,7 @@
  * resolving an operation left pending by a crash. The current state of a version is taken from
  * the nodes' KeyStatus answers only where at least t of them agree byte for byte.
  */
-import { agreeOnVersions, checkKeyName, forkErasures, keepProblem, lifecycleQuorumSize, liveHolders, recordDigest, toHex, type Claimed, type OperationParams, type RecordState, type Suspect, type VersionRecord } from '../crypto/index.js';
+import { agreeOnVersions, checkKeyName, forkErasures, keepProblem, lifecycleQuorumSize, liveHolders, recordDigest, sameNodeSet, toHex, type Claimed, type OperationParams, type RecordState, type Suspect, type VersionRecord } from '../crypto/index.js';
 import { faultToleranceOf, minThresholdOf } from './descriptor.js';
 import { claimOf } from './evaluate.js';
 import type { KeyVersionInfo__Output } from '../proto/gen/splitkey/v1/KeyVersionInfo.js';
@@ -169,14 +169,14 @@ export class KeyManager {
     // than t live holders and minThreshold that erased, so the version is agreed on the kept
     // record, but a holder that was away may still hold a share of the other branch. Kept by
     // name, the agreed record is repaired by the same rule (its leftovers are erased, or nothing).
-    const rerun = !forked && v !== undefined && v.state !== 'destroyed' && sameNodes(v.holders, keep);
+    const rerun = !forked && v !== undefined && v.state !== 'destroyed' && sameNodeSet(v.holders, keep);
     if (!forked && !rerun) {
       const why = agreeOnVersions(claims, policy).conflicts.find((c) => c.version === version)?.reason;
       throw new KeyError('KEY_INFO_DISAGREEMENT', `${keyName}@${version} is not a fork of one key${why ? `: ${why}` : ' (its record is agreed or unknown)'}; nothing erased`);
     }
     const branches = [v!, ...(v!.branches ?? [])];
     const listed = branches.map((b) => `epoch ${b.epoch}, t = ${b.threshold}, on nodes ${b.holders.join(',')} (${liveHolders(b).length} live)`).join(' / ');
-    const kept = branches.find((b) => sameNodes(b.holders, keep));
+    const kept = branches.find((b) => sameNodeSet(b.holders, keep));
     if (!kept) throw new KeyError('KEY_INFO_DISAGREEMENT', `no branch of ${keyName}@${version} is held by exactly nodes ${[...keep].sort((x, y) => x - y).join(',')}; its branches: ${listed}; nothing erased`);
     const problem = keepProblem(kept, branches, policy);
     if (problem) throw new KeyError('POLICY_VIOLATION', `the branch of ${keyName}@${version} on nodes ${kept.holders.join(',')} cannot be kept: ${problem}; its branches: ${listed}; nothing erased`);
@@ -360,10 +360,4 @@ export class KeyManager {
   abortOp(keyName: string) {
     return this.coordinator.resolvePending(keyName, this.nodes);
   }
-}
-
-/** Whether two node lists name the same set of nodes. */
-function sameNodes(a: readonly number[], b: readonly number[]): boolean {
-  const set = (l: readonly number[]) => [...new Set(l)].sort((x, y) => x - y).join();
-  return set(a) === set(b);
 }

@@ -132,8 +132,13 @@ export interface QuorumUniverse {
 
 /** Whether two quorum universes are the same (node lists compared as sets). */
 export function sameUniverse(a: QuorumUniverse, b: QuorumUniverse): boolean {
+  return a.minThreshold === b.minThreshold && sameNodeSet(a.nodes, b.nodes);
+}
+
+/** Whether two lists name the same nodes, whatever their order or repetitions. */
+export function sameNodeSet(a: readonly number[], b: readonly number[]): boolean {
   const set = (l: readonly number[]) => [...new Set(l)].sort((x, y) => x - y).join();
-  return a.minThreshold === b.minThreshold && set(a.nodes) === set(b.nodes);
+  return set(a) === set(b);
 }
 
 /** Every node taking part in a session: receivers, dealers and witnesses, ascending. */

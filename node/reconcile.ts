@@ -31,6 +31,9 @@ import type { PeerClients } from './peer-client.js';
 import type { NodeRuntime } from './runtime.js';
 import type { KeyStateName, LoadedVersion } from './store.js';
 
+/** The lineage-window alert last raised per node runtime and version (reconcileVersion). */
+const lineageAlerts = new WeakMap<NodeRuntime, Map<string, string>>();
+
 export interface ReconcileOutcome {
   keyName: string;
   version: number;
@@ -129,14 +132,21 @@ export async function reconcileVersion(rt: NodeRuntime, peers: PeerClients, keyN
   if (samePending && (samePending.phase !== 'prepared' || samePending.intent)) return undefined;
   if (!newer) {
     const far = beyondLineageWindow(ownRecord, claims, policy);
-    if (far) {
+    // Raised once per situation, not on every pass (every reconcileSeconds) while it lasts.
+    const seen = lineageAlerts.get(rt) ?? new Map<string, string>();
+    lineageAlerts.set(rt, seen);
+    const situation = far ? `${own.record.epoch}>${far.epoch}@${far.holders.join(',')}` : undefined;
+    const repeated = situation !== undefined && seen.get(`${keyName}@${version}`) === situation;
+    if (situation) seen.set(`${keyName}@${version}`, situation);
+    else seen.delete(`${keyName}@${version}`);
+    if (far && !repeated) {
       rt.log.warn(
         { alert: 'lineage-window', key: keyName, version, epoch: own.record.epoch, agreedEpoch: far.epoch, holders: far.holders },
         `${keyName}@${version}: nodes ${far.holders.join(',')} agree on epoch ${far.epoch}, whose last ${MAX_LINEAGE} ancestors do not include this node's epoch-${own.record.epoch} record, and fewer than ${policy.minThreshold} of them (${[...confirmers].join(',') || 'none'}) witnessed it as an ancestor: it may be superseded beyond the lineage window (or the other a fork); this node keeps its share but deals from it no more — an operator decides (destroy this node's copy, or reshare)`,
       );
-      if (opts.refuseIfAmbiguous) {
-        throw failedPrecondition(`${keyName}@${version}: t nodes agree on epoch ${far.epoch}, beyond this node's lineage window (its record is epoch ${own.record.epoch}); it takes no part in a session from its record`);
-      }
+    }
+    if (far && opts.refuseIfAmbiguous) {
+      throw failedPrecondition(`${keyName}@${version}: t nodes agree on epoch ${far.epoch}, beyond this node's lineage window (its record is epoch ${own.record.epoch}); it takes no part in a session from its record`);
     }
     return undefined;
   }
