@@ -474,6 +474,15 @@ export class LifecycleHandler {
     };
   }
 
+  /** The session that wrote this node's record of keyName@version, if any. */
+  private recordSession(keyName: string, version: number): string | undefined {
+    try {
+      return this.store.resolve(keyName, version).record.session;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Where this node stands in a session (Peer.SessionState): public evidence for other participants. */
   async sessionState(keyName: string, sessionId: string): Promise<SessionView> {
     const state = await this.store.loadOperation(keyName);
@@ -490,7 +499,12 @@ export class LifecycleHandler {
     }
     const committed = await this.store.committedSession(keyName, sessionId);
     const digest = committed?.params ? fromHex(committed.params) : new Uint8Array(0);
-    if (committed && destroyedHere(committed.version)) return { phase: 'destroyed', transcript: fromHex(committed.transcript), paramsDigest: digest };
+    // For a committed session, "destroyed" only when the destroyed record is that session's own
+    // outcome: a witness (whose record the session did not touch) or a node whose destroyed record
+    // is another one answers "committed" (review D1: an operator erasing a witness's stale copy
+    // of the old record must not make a late participant commit the live new one as destroyed).
+    const outcomeDestroyed = (version: number) => destroyedHere(version) && this.recordSession(keyName, version) === sessionId;
+    if (committed && outcomeDestroyed(committed.version)) return { phase: 'destroyed', transcript: fromHex(committed.transcript), paramsDigest: digest };
     if (committed) return { phase: 'committed', transcript: fromHex(committed.transcript), paramsDigest: digest };
     return { phase: 'none', transcript: new Uint8Array(0), paramsDigest: new Uint8Array(0) };
   }

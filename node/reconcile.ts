@@ -5,8 +5,9 @@
  * epoch. No quorum uses that share any more, but it still evaluates the key, and it must not
  * linger: proactive security counts on old shares being erased.
  *
- * The same pass finishes a `key destroy` the node missed: when minThreshold peers report its very
- * record destroyed, it erases its share as the destroy would have (reconcileVersion).
+ * The same pass finishes a `key destroy` the node missed: when t of the record's own nodes report
+ * its very record destroyed by an operator, it erases its share as the destroy would have
+ * (reconcileVersion).
  *
  * So at start and every `reconcileSeconds`, the node asks every node of its own descriptor for its
  * record of each version it holds (Peer.VersionHistory). Their answers are claims: only when t
@@ -110,20 +111,26 @@ export async function reconcileVersion(rt: NodeRuntime, peers: PeerClients, keyN
   const samePending = pending && pending.params.version === version ? pending : undefined;
   const found = await findSuperseding(rt, peers, keyName, version, own);
   if (!found) return undefined;
-  const { newer, ownRecord, confirmers, policy, claims } = found;
-  // A destroy this node missed (down or cut off while `key destroy` ran): minThreshold peers —
-  // so an honest one, which erased on an operator's authenticated DestroyVersion — report this
-  // very record (same digest) destroyed. Fewer are a liar's word and erase nothing. The erasure is
-  // the destroy's own (store destroyVersion, this record only): a pending session on the version
-  // is dropped whatever its phase, its old record marked consumed.
+  const { newer, ownRecord, confirmers, policy, claims, operatorDestroyed } = found;
+  // A destroy this node missed (down or cut off while `key destroy` ran): t of the record's own
+  // nodes (t ≥ minThreshold; so an honest one, which erased on an operator's authenticated
+  // DestroyVersion) report this very record (same digest) destroyed by an operator — the rule
+  // that supersedes a share, with destroyed voices. Fewer are liars' words and erase nothing; a
+  // record destroyed by a late commit or by this very rule is no voice, so erasures never feed
+  // on each other (review D1, D2). The erasure is the destroy's own (store destroyVersion, this
+  // record only): a pending session on the version is dropped whatever its phase, its old record
+  // marked consumed.
   const ownDigest = recordDigest(ownRecord);
-  const destroyedBy = claims.filter((c) => c.reporter !== rt.config.index && c.state === 'destroyed' && recordDigest(c) === ownDigest).map((c) => c.reporter);
-  if (destroyedBy.length >= policy.minThreshold) {
-    if (!(await store.destroyVersion(keyName, version, ownDigest, droppedSession(pending, version)))) return undefined;
+  const needed = Math.max(own.record.threshold, policy.minThreshold);
+  const destroyedBy = claims
+    .filter((c) => c.reporter !== rt.config.index && own.record.nodeIndices.includes(c.reporter) && c.state === 'destroyed' && operatorDestroyed.has(c.reporter) && recordDigest(c) === ownDigest)
+    .map((c) => c.reporter);
+  if (destroyedBy.length >= needed) {
+    if (!(await store.destroyVersion(keyName, version, ownDigest, droppedSession(pending, version), 'peers'))) return undefined;
     destroyedBy.sort((a, b) => a - b);
     rt.log.warn(
       { alert: 'share-destroyed-late', key: keyName, version, epoch: own.record.epoch, reporters: destroyedBy },
-      `${keyName}@${version} was destroyed on nodes ${destroyedBy.join(',')} (at least minThreshold = ${policy.minThreshold} report this node's epoch-${own.record.epoch} record destroyed) while this node was away; its share is erased now`,
+      `${keyName}@${version} was destroyed on nodes ${destroyedBy.join(',')} (at least t = ${needed} of the record's nodes report this node's epoch-${own.record.epoch} record destroyed by an operator) while this node was away; its share is erased now`,
     );
     rt.metrics.lateDestroyedShares.inc();
     return { keyName, version, fromEpoch: own.record.epoch, toEpoch: own.record.epoch, inNewSet: false, destroyedBy };
@@ -180,6 +187,8 @@ export async function findSuperseding(rt: NodeRuntime, peers: PeerClients, keyNa
   // Each peer is also asked whether its record descends from this one beyond the lineage window.
   const ancestor = fromHex(recordDigest(ownRecord), 'digest');
   const confirmers = new Set<number>();
+  /** Peers reporting their record destroyed by an operator (VersionHistory destroyed_by_operator). */
+  const operatorDestroyed = new Set<number>();
   await Promise.all(
     others.map(async (j) => {
       try {
@@ -190,6 +199,7 @@ export async function findSuperseding(rt: NodeRuntime, peers: PeerClients, keyNa
         const lineage = h.lineage.map((d) => Buffer.from(d).toString('hex'));
         claims.push(claim(j, { version, threshold: h.threshold, nodeIndices: h.nodeIndices, commitments: h.commitments.map((c) => new Uint8Array(c)), epoch: h.epoch, lineage }, state));
         if (h.ancestorHeld) confirmers.add(j);
+        if (state === 'destroyed' && h.destroyedByOperator) operatorDestroyed.add(j);
       } catch {
         // A peer that cannot be asked gives no voice.
       }
@@ -197,5 +207,5 @@ export async function findSuperseding(rt: NodeRuntime, peers: PeerClients, keyNa
   );
   const policy = { minThreshold: await rt.cluster.minThreshold() };
   const newer = supersededBy(ownRecord, claims, policy) ?? supersededBeyondWindow(ownRecord, claims, policy, confirmers);
-  return { newer, ownRecord, confirmers, policy, claims };
+  return { newer, ownRecord, confirmers, policy, claims, operatorDestroyed };
 }

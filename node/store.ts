@@ -69,6 +69,14 @@ export interface VersionRecord {
    * Local knowledge, not part of the record's digest; absent on records from before it existed.
    */
   quorum?: { nodes: number[]; minThreshold: number };
+  /**
+   * Why the record is destroyed here: "operator" (Admin.DestroyVersion, an authenticated destroy),
+   * "session" (a late participant committed as destroyed) or "peers" (a destroy this node missed,
+   * finished by reconcile). Only "operator" counts as a voice for finishing a destroy elsewhere
+   * (node/reconcile.ts), so erasures never feed on each other. Absent: destroyed before it
+   * existed (counted as "operator").
+   */
+  destroyedBy?: 'operator' | 'session' | 'peers';
 }
 
 /** A version as held in memory. */
@@ -135,7 +143,7 @@ export interface VersionHistoryAnswer {
   history: VersionHistory;
   sessionId: string;
   publicKey: Uint8Array;
-  record?: { threshold: number; nodeIndices: number[]; commitments: Uint8Array[]; epoch: number; state: KeyStateName; lineage: string[] };
+  record?: { threshold: number; nodeIndices: number[]; commitments: Uint8Array[]; epoch: number; state: KeyStateName; lineage: string[]; destroyedByOperator?: boolean };
   /** Whether the held record descends from the asked ancestor digest (in its lineage or witnessed older). */
   ancestorHeld?: boolean;
   /** The session pending on this version here, if any ('?' when the pending state does not open). */
@@ -261,7 +269,7 @@ export class ShareStore {
     if (v && (h === 'held' || h === 'destroyed')) {
       const { threshold, nodeIndices, epoch, state } = v.record;
       const ancestorHeld = ancestor !== undefined && ((v.record.lineage ?? []).includes(ancestor) || (v.record.ancestors ?? []).includes(ancestor));
-      return { history: h, sessionId: v.record.session ?? '', publicKey: v.publicKey, record: { threshold, nodeIndices: [...nodeIndices], commitments: v.commitments, epoch, state, lineage: [...(v.record.lineage ?? [])] }, ancestorHeld, pendingSession, pendingParams };
+      return { history: h, sessionId: v.record.session ?? '', publicKey: v.publicKey, record: { threshold, nodeIndices: [...nodeIndices], commitments: v.commitments, epoch, state, lineage: [...(v.record.lineage ?? [])], destroyedByOperator: state === 'destroyed' && (v.record.destroyedBy ?? 'operator') === 'operator' }, ancestorHeld, pendingSession, pendingParams };
     }
     const importing = this.importing.get(`${keyName}${SEP}${version}`);
     if (importing !== undefined) return { history: 'pending', sessionId: '', publicKey: unhex(importing), pendingSession, pendingParams };
@@ -575,7 +583,10 @@ export class ShareStore {
       };
       const ancestors = existing ? carriedAncestors({ ...existing.record, commitments: existing.commitments }, record.lineage!) : [];
       if (ancestors.length > 0) record.ancestors = ancestors;
-      if (opts.asDestroyed) record.state = 'destroyed';
+      if (opts.asDestroyed) {
+        record.state = 'destroyed';
+        record.destroyedBy = 'session';
+      }
       else {
         const share = Buffer.from(state.ready.share, 'hex');
         record.sealedShare = Buffer.from(seal(this.sealKey, share, shareAad(p.keyName, p.version, this.nodeIndex, p.epoch))).toString('base64');
@@ -631,7 +642,7 @@ export class ShareStore {
    * write, and also when this node holds no such version (then NOT_FOUND all the same). Callers
    * hold the key's lifecycle lock.
    */
-  async destroyVersion(keyName: string, version: number, expected?: string, pending?: { sessionId: string; params: string; from?: string }): Promise<boolean> {
+  async destroyVersion(keyName: string, version: number, expected?: string, pending?: { sessionId: string; params: string; from?: string }, cause: 'operator' | 'peers' = 'operator'): Promise<boolean> {
     const pendingSession = pending?.sessionId;
     try {
       checkKeyName(keyName, 'key_name');
@@ -662,7 +673,7 @@ export class ShareStore {
       }
       return false;
     }
-    const record: VersionRecord = { ...v.record, state: 'destroyed' };
+    const record: VersionRecord = { ...v.record, state: 'destroyed', destroyedBy: cause };
     delete record.sealedShare;
     crashPoint('destroy:before-write');
     await this.db.batch([{ type: 'put', key: versionKey(keyName, version), value: JSON.stringify(record) }, ...dropOp], { sync: true });

@@ -220,7 +220,7 @@ export function registerKey(program: Command): void {
         throw new CliError(
           `${name} version ${opts.version} is not destroyed everywhere: ${who} not reached and may still hold its share; ` +
             `run "splitkey key destroy ${name} --version ${opts.version} --yes" again when ${stillHolding.length === 1 ? 'it is' : 'they are'} back, for ${stillHolding.length === 1 ? 'its' : 'their'} signed receipt ` +
-            `(a node that comes back erases its share on its own once minThreshold nodes report the record destroyed, at start and every reconcileSeconds, but signs no receipt for it)`,
+            `(a node that comes back erases its share on its own once t of the record's nodes report it destroyed, at start and every reconcileSeconds, but signs no receipt for it)`,
           r.destroyed.length > 0 ? EXIT.incomplete : EXIT.failed,
         );
       }

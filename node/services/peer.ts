@@ -73,7 +73,7 @@ export function peerHandlers(rt: NodeRuntime): PeerHandlers {
           history: h.history,
           sessionId: h.sessionId,
           publicKey: h.publicKey,
-          ...(r ? { threshold: r.threshold, nodeIndices: r.nodeIndices, commitments: r.commitments, epoch: String(r.epoch), state: r.state, lineage: r.lineage.map((d) => Buffer.from(d, 'hex')) } : {}),
+          ...(r ? { threshold: r.threshold, nodeIndices: r.nodeIndices, commitments: r.commitments, epoch: String(r.epoch), state: r.state, lineage: r.lineage.map((d) => Buffer.from(d, 'hex')), destroyedByOperator: r.destroyedByOperator ?? false } : {}),
           ancestorHeld: h.ancestorHeld ?? false,
           pendingSession: h.pendingSession ?? '',
           pendingParams: h.pendingParams ? Buffer.from(h.pendingParams, 'hex') : Buffer.alloc(0),

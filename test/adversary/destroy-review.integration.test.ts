@@ -20,7 +20,7 @@ import { GrpcLifecycleTransport } from '../../client/lifecycle-grpc.js';
 import { KeyManager } from '../../client/key-manager.js';
 import { AdminClient } from '../../client/admin.js';
 import { NodeChannels } from '../../client/channels.js';
-import { toHex, utf8, randomScalar, type OperationParams } from '../../crypto/index.js';
+import { fromHex, recordDigest, toHex, utf8, randomScalar, type OperationParams } from '../../crypto/index.js';
 import { storeVersionKey } from '../../node/store.js';
 import { adversary, settle, group, rng } from '../helpers/adversary.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
@@ -222,5 +222,58 @@ describe('destroy with a node away', () => {
     expect(cluster!.nodes[3]!.store.currentShare(name, 1), detail).toBeUndefined();
     expect(await onDisk(4, 'acme/r6-liar', 1), detail).toBe('active e1 WITH SEALED SHARE');
     expect(outcomes.some((o) => o.keyName === 'acme/r6-liar'), detail).toBe(false);
+  });
+
+  /**
+   * Review D1 (of R6). An operator erases one node's stale copy of the *old* record (node 4, left
+   * out of a reshare as a witness); one liar marks the new record destroyed in its own store; the
+   * coordinator (no destroy capability) then commits a held-back receiver. Node 4 answered
+   * "destroyed" for the session (its version was destroyed, though another record), so with the
+   * liar's word the receiver committed the live record as destroyed, and reconcile spread the
+   * erasure to every holder. Now "destroyed" is said for a session only when its own outcome was
+   * destroyed, and only operator destroys count as voices for finishing a destroy.
+   */
+  for (const policy of [false, true]) {
+    it(`D1${policy ? 'q' : ''}: an operator erasing a witness's stale old copy, one liar and a held-back receiver do not erase the live version`, { timeout: 90_000 }, async () => {
+      cluster = await startTestCluster({ n: 5, minThreshold: 2, ...(policy ? { lifecycleQuorum: true } : {}) });
+      const name = `acme/d1${policy ? 'q' : ''}`;
+      const { tr, v, old } = await createV1(name, [1, 2, 3, 4]);
+      const input = utf8('volume-d1');
+      const before = toHex(await (await tenantClient('acme')).oprf(name, input, { version: 1 }));
+      const r0 = recordDigest({ version: 1, threshold: old.t, nodeIndices: old.nodeIndices, commitments: old.commitments.map((c) => fromHex(c)), epoch: old.epoch, lineage: old.lineage ?? [] });
+      const S: OperationParams = { sessionId: 'd1'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [1, 2, 3, 5], dealers: [1, 2], witnesses: [4], epoch: v.epoch + 1, old, ...(policy ? { nextQuorum: { nodes: [1, 2, 3, 4, 5], minThreshold: 2 } } : {}) };
+      const log = await drive(tr, S, new Map(), [3]);
+      expect(log.filter((l) => l.startsWith('commit')), log.join(' | ')).toEqual(['commit 1: true', 'commit 2: true', 'commit 5: true', 'commit 4: true']);
+      expect(await onDisk(4, name, 1)).toBe(`active e${v.epoch} WITH SEALED SHARE`);
+      expect((await tr.destroy(4, name, 1, r0)).destroyedNow).toBe(true);
+      await cluster!.nodes[0]!.store.destroyVersion(name, 1);
+      const c3 = await settle(tr.commit(3, name, S.sessionId));
+      const out2 = await cluster!.nodes[1]!.reconcile();
+      const out5 = await cluster!.nodes[4]!.reconcile();
+      const fresh = await settle((await tenantClient('acme')).oprf(name, input, { version: 1 }));
+      const disk = await Promise.all([1, 2, 3, 4, 5].map((n) => onDisk(n, name, 1)));
+      const detail = `commit 3: ${c3.ok ? c3.v : c3.e}; r2 ${JSON.stringify(out2)}; r5 ${JSON.stringify(out5)}; ${disk.join(' | ')}; ${records(name, 1)}; fresh: ${fresh.ok ? 'served' : fresh.e}`;
+      for (const n of [2, 5]) expect(disk[n - 1], `node ${n}: ${detail}`).toBe(`active e${v.epoch + 1} WITH SEALED SHARE`);
+      // Node 3 commits the live record, or — the liar's "destroyed" below minThreshold settles
+      // nothing — waits, ready, with its old share: never "as destroyed".
+      expect(disk[2], `node 3: ${detail}`).toMatch(/^active e\d WITH SEALED SHARE$/);
+      expect(fresh.ok ? toHex(fresh.v) : fresh.e, detail).toBe(before);
+    });
+  }
+
+  /**
+   * Review D2 (of R6). The late erasure counted minThreshold "destroyed" reports from any node of
+   * the descriptor; a 3-of-5 record's t − 1 = 2 liars erased every honest share. Now it needs t of
+   * the record's own nodes, as superseding a share does.
+   */
+  it('D2: t − 1 liars reporting a 3-of-5 record destroyed erase no honest share (minThreshold 2)', { timeout: 60_000 }, async () => {
+    cluster = await startTestCluster({ n: 5, minThreshold: 2 });
+    const name = 'acme/d2';
+    await createV1(name, [1, 2, 3, 4, 5], 3);
+    for (const liar of [1, 2]) await cluster.nodes[liar - 1]!.store.destroyVersion(name, 1);
+    const outs = [];
+    for (const n of [3, 4, 5]) outs.push(await cluster.nodes[n - 1]!.reconcile());
+    const disk = await Promise.all([3, 4, 5].map((n) => onDisk(n, name, 1)));
+    for (const d of disk) expect(d, `${JSON.stringify(outs)}; ${disk.join(' | ')}`).toBe('active e1 WITH SEALED SHARE');
   });
 });

@@ -16,6 +16,7 @@ export interface VersionHistoryResponse {
   'pendingSession'?: (string);
   'queriesAnswered'?: (number | string | Long);
   'pendingParams'?: (Buffer | Uint8Array | string);
+  'destroyedByOperator'?: (boolean);
 }
 
 export interface VersionHistoryResponse__Output {
@@ -32,4 +33,5 @@ export interface VersionHistoryResponse__Output {
   'pendingSession': (string);
   'queriesAnswered': (string);
   'pendingParams': (Buffer);
+  'destroyedByOperator': (boolean);
 }
