@@ -79,6 +79,9 @@ export const DEFAULT_EVALUATE_OPTIONS: EvaluateOptions = {
   checkThreads: defaultCheckThreads(),
 };
 
+/** Waits between the retries of a derivation whose key information went stale (retryStale). */
+const STALE_RETRY_DELAYS_MS = [100, 300, 900, 2000];
+
 /** Whether a failed evaluation says our key information may be stale (a refresh or reshare committed since). */
 function isStale(e: unknown): boolean {
   return e instanceof ThresholdError && e.failures.some((f) => f.reason === 'wrong epoch' || f.reason === 'not found' || f.reason === 'failed precondition');
@@ -389,21 +392,18 @@ export class ThresholdEvaluator {
     inverses: Scalar[],
   ): Promise<{ version: number; outputs: Uint8Array[]; warnings: NodeFailure[] }> {
     let result: { responses: CheckOutcome[]; failures: NodeFailure[]; speculation?: Speculation };
+    /** Invalid proofs of a first attempt that a retry got past: still reported (onWarning). */
+    let earlier: NodeFailure[] = [];
     try {
       result = await this.collectOnBranches(keyName, v, B, inverses);
     } catch (e) {
-      // Our key information may be stale (a refresh or reshare committed since): fetch it once more.
+      // Our key information may be stale (a refresh or reshare committed since): fetch it again.
       if (!isStale(e)) throw e;
-      try {
-        await this.keyInfo(keyName, { refresh: true });
-        v = await this.resolveVersion(keyName, v.version);
-      } catch (refreshError) {
-        // A destroyed version is the clearer answer; anything else, the original one.
-        throw refreshError instanceof KeyError && refreshError.code === 'KEY_DESTROYED' ? refreshError : e;
-      }
-      result = await this.collectOnBranches(keyName, v, B, inverses);
+      earlier = (e as ThresholdError).failures.filter((f) => f.reason === 'invalid proof');
+      ({ result, v } = await this.retryStale(keyName, v, B, inverses, e as ThresholdError));
     }
-    const { responses, failures, speculation } = result;
+    const { responses, speculation } = result;
+    const failures = [...earlier.filter((f) => !result.failures.some((x) => x.index === f.index && x.reason === f.reason)), ...result.failures];
     // N[j] = r_j⁻¹·Σ λ_i·Z_i[j], then the RFC 9497 Finalize hash. When the answers used are those
     // of the nodes asked first, each was already scaled by λ_i·r_j⁻¹ next to its proof check.
     const outputs = this.busy(() => {
@@ -414,6 +414,41 @@ export class ThresholdEvaluator {
       return inputs.map((x, j) => finalizeHash(this.suite, x, N[j]!));
     });
     return { version: v.version, outputs, warnings: failures.filter((f) => f.reason === 'invalid proof' || f.reason === 'wrong epoch') };
+  }
+
+  /**
+   * After an answer that says our key information is stale: fetch it again and retry. While a
+   * refresh or reshare commits node by node with a node away, neither the old record nor the new
+   * one may have t live voices for a moment (the committed nodes answer only the new epoch, the
+   * others only the old): then wait a little and ask again (STALE_RETRY_DELAYS_MS, 3.3 s in all),
+   * instead of failing a derivation the cluster serves again a moment later.
+   */
+  private async retryStale(
+    keyName: string,
+    v: VerifiedVersion,
+    B: Element[],
+    inverses: Scalar[],
+    first: ThresholdError,
+  ): Promise<{ result: { responses: CheckOutcome[]; failures: NodeFailure[]; speculation?: Speculation }; v: VerifiedVersion }> {
+    for (let attempt = 0; ; attempt++) {
+      const last = attempt === STALE_RETRY_DELAYS_MS.length;
+      if (attempt > 0) await new Promise((r) => setTimeout(r, STALE_RETRY_DELAYS_MS[attempt - 1]));
+      let current: VerifiedVersion;
+      try {
+        await this.keyInfo(keyName, { refresh: true });
+        current = await this.resolveVersion(keyName, v.version);
+      } catch (refreshError) {
+        // A destroyed version is the clearer answer; anything else, the original one.
+        if (refreshError instanceof KeyError && refreshError.code === 'KEY_DESTROYED') throw refreshError;
+        if (last) throw first;
+        continue;
+      }
+      try {
+        return { result: await this.collectOnBranches(keyName, current, B, inverses), v: current };
+      } catch (next) {
+        if (last || !isStale(next)) throw next;
+      }
+    }
   }
 
   /**
@@ -431,7 +466,9 @@ export class ThresholdEvaluator {
       const failures = [...e.failures];
       for (const b of v.branches) {
         try {
-          return await this.collect(keyName, b, B, inverses);
+          const r = await this.collect(keyName, b, B, inverses);
+          // An invalid proof on a branch tried before stays visible (onWarning).
+          return { ...r, failures: [...failures.filter((f) => f.reason === 'invalid proof' && !r.failures.some((x) => x.index === f.index)), ...r.failures] };
         } catch (next) {
           if (!(next instanceof ThresholdError)) throw next;
           for (const f of next.failures) if (!failures.some((x) => x.index === f.index)) failures.push(f);
