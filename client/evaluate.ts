@@ -403,7 +403,7 @@ export class ThresholdEvaluator {
       ({ result, v } = await this.retryStale(keyName, v, B, inverses, e as ThresholdError));
     }
     const { responses, speculation } = result;
-    const failures = [...earlier.filter((f) => !result.failures.some((x) => x.index === f.index && x.reason === f.reason)), ...result.failures];
+    const failures = [...earlier, ...result.failures];
     // N[j] = r_j⁻¹·Σ λ_i·Z_i[j], then the RFC 9497 Finalize hash. When the answers used are those
     // of the nodes asked first, each was already scaled by λ_i·r_j⁻¹ next to its proof check.
     const outputs = this.busy(() => {
@@ -468,7 +468,7 @@ export class ThresholdEvaluator {
         try {
           const r = await this.collect(keyName, b, B, inverses);
           // An invalid proof on a branch tried before stays visible (onWarning).
-          return { ...r, failures: [...failures.filter((f) => f.reason === 'invalid proof' && !r.failures.some((x) => x.index === f.index)), ...r.failures] };
+          return { ...r, failures: [...failures.filter((f) => f.reason === 'invalid proof'), ...r.failures] };
         } catch (next) {
           if (!(next instanceof ThresholdError)) throw next;
           for (const f of next.failures) if (!failures.some((x) => x.index === f.index)) failures.push(f);
