@@ -88,12 +88,12 @@ export function paramsFromProto(p: OperationParams__Output | null): OperationPar
   return params;
 }
 
-/** Every node taking part in a session: receivers, dealers and witnesses. */
 /** A quorum universe as operators read it. */
 function listOf(u: QuorumUniverse): string {
   return `nodes ${u.nodes.join(',')} (minThreshold ${u.minThreshold})`;
 }
 
+/** Every node taking part in a session: receivers, dealers and witnesses. */
 function participantsOf(state: ParticipantState): number[] {
   return sessionParticipants(state.params);
 }
@@ -302,9 +302,9 @@ export class LifecycleHandler {
    * record below it passes), the same for every session from the record, so two such sets share
    * at least t nodes — more than the t − 1 liars the key's own secrecy allows — however the
    * descriptor or its minThreshold changed in between (a rising minThreshold would otherwise
-   * shrink the overlap of a session counted before the rise and one after: F4); it holds one session per key at a time and commits at most one session
-   * per record, and every committing node asks it (commit), so of two sessions from one record at
-   * most one commits. The record a session creates is created under the list the session names
+   * shrink the overlap of a session counted before the rise and one after: F4). That honest node
+   * holds one session per key at a time and commits at most one session per record, and every
+   * committing node asks it (commit), so of two sessions from one record at most one commits. The record a session creates is created under the list the session names
    * (nextQuorum, checkNextQuorum).
    */
   private async checkQuorum(p: OperationParams): Promise<QuorumUniverse | undefined> {

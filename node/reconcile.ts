@@ -44,9 +44,9 @@ export interface ReconcileOutcome {
   /** Whether this node is in the newer record's node set (then it needs a reshare to get a share back). */
   inNewSet: boolean;
   /**
-   * Set when the share was erased because minThreshold peers (so an honest one, on an operator's
-   * authenticated destroy) report this very record destroyed — a `key destroy` this node missed:
-   * those peers. The epochs are then both this node's.
+   * Set when the share was erased because t of the record's nodes (so an honest one, on an
+   * operator's authenticated destroy) report this very record destroyed by an operator — a
+   * `key destroy` this node missed: those nodes. The epochs are then both this node's.
    */
   destroyedBy?: number[];
 }
