@@ -42,6 +42,22 @@ async function setupV1(n: number, name: string) {
   return { tr, m, v, old, input, before };
 }
 
+/**
+ * The running cluster's descriptor file (every node reads it, and re-reads it when it changes):
+ * the full descriptor, one naming only some of its nodes (with fields overridden), and a writer
+ * that gives the nodes a moment to see the new file.
+ */
+async function descriptorFile() {
+  const path = join(cluster!.dir, 'cluster.json');
+  const full = JSON.parse(await readFile(path, 'utf8')) as ClusterDescriptor;
+  const only = (indices: number[], over: Partial<ClusterDescriptor> = {}): ClusterDescriptor => ({ ...full, ...over, nodes: full.nodes.filter((n) => indices.includes(n.index)) });
+  const write = async (d: ClusterDescriptor) => {
+    await writeFile(path, JSON.stringify(d));
+    await new Promise((r) => setTimeout(r, 60));
+  };
+  return { full, only, write };
+}
+
 /** The list of an n-node descriptor with minThreshold 2: what an honest coordinator names as nextQuorum. */
 const everyNode = (n: number) => ({ nodes: Array.from({ length: n }, (_, i) => i + 1), minThreshold: 2 });
 
@@ -337,11 +353,9 @@ describe('lifecycleQuorum: second review', () => {
    */
   it('RQ4: sessions from one record counted under different node lists never both commit (the descriptor grows by two)', { timeout: 120_000 }, async () => {
     cluster = await startTestCluster({ n: 6, minThreshold: 2, lifecycleQuorum: true });
-    const path = join(cluster.dir, 'cluster.json');
-    const full = JSON.parse(await readFile(path, 'utf8'));
-    const small = { ...full, nodes: full.nodes.filter((n: { index: number }) => n.index <= 4) };
-    await writeFile(path, JSON.stringify(small));
-    await new Promise((r) => setTimeout(r, 50));
+    const { full, only, write } = await descriptorFile();
+    const small = only([1, 2, 3, 4]);
+    await write(small);
     const name = 'acme/grow';
     const admin = await adminClient(small);
     const tr = new GrpcLifecycleTransport(admin.channels, 5_000);
@@ -356,8 +370,7 @@ describe('lifecycleQuorum: second review', () => {
     const log1 = await driveSplit(tr, () => S1, S1, new Map([[3, liarShare]]), { noCommit: [3] });
     await liar.deleteOperation(name);
     // The operator adds nodes 5 and 6 to the descriptor.
-    await writeFile(path, JSON.stringify(full));
-    await new Promise((r) => setTimeout(r, 50));
+    await write(full);
     // Node 1 partitioned. S2 under n = 6: dealers {2,3} -> {2,5,6}: 4 participants = q.
     await cluster!.stopNode(1);
     const S2: OperationParams = { sessionId: 'b2'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [2, 5, 6], dealers: [2, 3], epoch: v.epoch + 1, old, nextQuorum: everyNode(6) };
@@ -379,16 +392,13 @@ describe('lifecycleQuorum: second review', () => {
 
   it('RQ4l: after the descriptor grows, the operator\'s refresh of a record created before still works (its holders count against the list they stored)', { timeout: 60_000 }, async () => {
     cluster = await startTestCluster({ n: 6, minThreshold: 2, lifecycleQuorum: true });
-    const path = join(cluster.dir, 'cluster.json');
-    const full = JSON.parse(await readFile(path, 'utf8')) as ClusterDescriptor;
-    const small = { ...full, nodes: full.nodes.filter((n) => n.index <= 4) };
-    await writeFile(path, JSON.stringify(small));
-    await new Promise((r) => setTimeout(r, 50));
+    const { full, only, write } = await descriptorFile();
+    const small = only([1, 2, 3, 4]);
+    await write(small);
     const name = 'acme/grown';
     await createV1(name, [1, 2, 3], 2, small);
     // The operator adds nodes 5 and 6, to the nodes' descriptors and to its own.
-    await writeFile(path, JSON.stringify(full));
-    await new Promise((r) => setTimeout(r, 50));
+    await write(full);
     const m = await KeyManager.create(await adminClient());
     const refreshed = await settle(m.refresh(name, 1));
     expect(refreshed.ok ? `epoch ${refreshed.v.epoch}` : refreshed.e).toBe('epoch 2');
@@ -406,15 +416,11 @@ describe('lifecycleQuorum: second review', () => {
     ['shrinks (nodes 5 and 6 taken out; the record\'s list is 1..6)', [1, 2, 3, 4, 5, 6], [1, 2, 3, 4]],
   ])('RQ4w: after the descriptor %s, the operator\'s refresh picks its witnesses from the record\'s list', { timeout: 60_000 }, async (_, before, after) => {
     cluster = await startTestCluster({ n: 6, minThreshold: 2, lifecycleQuorum: true });
-    const path = join(cluster.dir, 'cluster.json');
-    const full = JSON.parse(await readFile(path, 'utf8')) as ClusterDescriptor;
-    const only = (list: number[]) => ({ ...full, nodes: full.nodes.filter((n) => list.includes(n.index)) });
-    await writeFile(path, JSON.stringify(only(before)));
-    await new Promise((r) => setTimeout(r, 50));
+    const { only, write } = await descriptorFile();
+    await write(only(before));
     const name = 'acme/moved';
     await createV1(name, [1, 2, 3], 2, only(before));
-    await writeFile(path, JSON.stringify(only(after)));
-    await new Promise((r) => setTimeout(r, 50));
+    await write(only(after));
     const m = await KeyManager.create(await adminClient(only(after)));
     expect((await m.versions(name))[0]!.quorum).toEqual({ nodes: before, minThreshold: 2 });
     const refreshed = await settle(m.refresh(name, 1));
@@ -431,11 +437,9 @@ describe('lifecycleQuorum: second review', () => {
    */
   it('F1: a session that names no list is refused; a receiver whose commit is held back across a descriptor change stores the session\'s list, not its descriptor', { timeout: 90_000 }, async () => {
     cluster = await startTestCluster({ n: 6, minThreshold: 2, lifecycleQuorum: true });
-    const path = join(cluster.dir, 'cluster.json');
-    const full = JSON.parse(await readFile(path, 'utf8')) as ClusterDescriptor;
-    const small = { ...full, nodes: full.nodes.filter((n) => n.index <= 4) };
-    await writeFile(path, JSON.stringify(small));
-    await new Promise((r) => setTimeout(r, 50));
+    const { full, only, write } = await descriptorFile();
+    const small = only([1, 2, 3, 4]);
+    await write(small);
     const name = 'acme/held-back';
     const { tr, v, old } = await createV1(name, [1, 2, 3], 2, small);
     // Every kind without a list: refused by every node at prepare, nothing pending.
@@ -456,8 +460,7 @@ describe('lifecycleQuorum: second review', () => {
     const S: OperationParams = { sessionId: 'd4'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [1, 2, 4], dealers: [1, 2], epoch: v.epoch + 1, old, nextQuorum: everyNode(4) };
     const log = await driveSplit(tr, () => S, S, new Map(), { noCommit: [4] });
     expect(log.filter((l) => l.startsWith('commit')), log.join(' | ')).toEqual(['commit 1: true', 'commit 2: true']);
-    await writeFile(path, JSON.stringify(full));
-    await new Promise((r) => setTimeout(r, 50));
+    await write(full);
     expect(await tr.commit(4, name, S.sessionId), log.join(' | ')).toBe(true);
     const lists = [1, 2, 4].map((n) => `${n}: ${JSON.stringify(cluster!.nodes[n - 1]!.store.resolve(name, 1).record.quorum)}`);
     expect(lists).toEqual([1, 2, 4].map((n) => `${n}: ${JSON.stringify(everyNode(4))}`));
@@ -481,19 +484,16 @@ describe('lifecycleQuorum: second review', () => {
    */
   it('R-B: a session prepared before the policy was switched on does not commit after it (no list-less record, no fork)', { timeout: 120_000 }, async () => {
     cluster = await startTestCluster({ n: 6, minThreshold: 2, lifecycleQuorum: true });
-    const path = join(cluster.dir, 'cluster.json');
-    const full = JSON.parse(await readFile(path, 'utf8')) as ClusterDescriptor;
-    const smallOff = { ...full, lifecycleQuorum: false, nodes: full.nodes.filter((n) => n.index <= 4) };
+    const { full, only, write } = await descriptorFile();
+    const smallOff = only([1, 2, 3, 4], { lifecycleQuorum: false });
     const smallOn = { ...smallOff, lifecycleQuorum: true };
-    await writeFile(path, JSON.stringify(smallOff));
-    await new Promise((r) => setTimeout(r, 60));
+    await write(smallOff);
     const name = 'acme/switch-on';
     const { tr, v, old } = await createV1(name, [1, 2, 3], 2, smallOff);
     const log: string[] = [];
     const S0: OperationParams = { sessionId: 'b0'.repeat(16), kind: 'refresh', keyName: name, version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: v.epoch + 1, old };
     log.push(...(await driveSplit(tr, () => S0, S0, new Map(), { noCommit: [1, 2, 3] })));
-    await writeFile(path, JSON.stringify(smallOn));
-    await new Promise((r) => setTimeout(r, 60));
+    await write(smallOn);
     for (const n of [1, 2, 3]) {
       const r = await settle(tr.commit(n, name, S0.sessionId));
       expect(r.ok ? `committed on ${n}` : r.e).toMatch(/was prepared before this cluster's quorum policy \(lifecycleQuorum\) was switched on.*minThreshold = 2 participants committed it before \(0 did\)/);
@@ -508,8 +508,7 @@ describe('lifecycleQuorum: second review', () => {
     const S1: OperationParams = { sessionId: 'a1'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [1, 3, 4], dealers: [1, 3], epoch: v1.epoch + 1, old: old1, nextQuorum: everyNode(4) };
     log.push('S1: ' + (await driveSplit(tr, () => S1, S1, new Map([[3, liarShare]]), { noCommit: [3] })).join(' | '));
     await liar.deleteOperation(name);
-    await writeFile(path, JSON.stringify({ ...full, lifecycleQuorum: true }));
-    await new Promise((r) => setTimeout(r, 60));
+    await write({ ...full, lifecycleQuorum: true });
     await cluster!.stopNode(1);
     const tr6 = new GrpcLifecycleTransport((await adminClient()).channels, 5_000);
     const S2: OperationParams = { sessionId: 'b2'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [2, 5, 6], dealers: [2, 3], epoch: v1.epoch + 1, old: old1, nextQuorum: everyNode(6) };
@@ -533,15 +532,13 @@ describe('lifecycleQuorum: second review', () => {
    */
   it('R-A2: a receiver held back while the policy is switched on still commits (minThreshold participants committed before)', { timeout: 90_000 }, async () => {
     cluster = await startTestCluster({ n: 6, minThreshold: 2 });
-    const path = join(cluster.dir, 'cluster.json');
-    const full = JSON.parse(await readFile(path, 'utf8')) as ClusterDescriptor;
+    const { full, write } = await descriptorFile();
     const name = 'acme/switch-strand';
     const { tr, v, old } = await createV1(name, [1, 2, 3], 2);
     const S: OperationParams = { sessionId: 'a8'.repeat(16), kind: 'refresh', keyName: name, version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: v.epoch + 1, old, nextQuorum: everyNode(6) };
     const log = await driveSplit(tr, () => S, S, new Map(), { noCommit: [3] });
     expect(log.filter((l) => l.startsWith('commit')), log.join(' | ')).toEqual(['commit 1: true', 'commit 2: true']);
-    await writeFile(path, JSON.stringify({ ...full, lifecycleQuorum: true }));
-    await new Promise((r) => setTimeout(r, 60));
+    await write({ ...full, lifecycleQuorum: true });
     const c = await settle(tr.commit(3, name, S.sessionId));
     expect(c.ok ? c.v : c.e, records(name, 1)).toBe(true);
     expect(cluster.nodes[2]!.store.resolve(name, 1).record.epoch).toBe(v.epoch + 1);
