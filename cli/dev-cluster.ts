@@ -54,13 +54,39 @@ export function cliEntry(): string {
   throw new Error('the compiled CLI (dist/cli/main.js) is missing: run `npm run build`');
 }
 
+/**
+ * A free port for a node to listen on later. Taken from below the kernel's ephemeral range, so
+ * that a port-0 listener or an outgoing connection elsewhere on the machine (another test, a
+ * client) cannot take it between this check and the node's bind; with no such room, port 0.
+ */
 async function freePort(): Promise<number> {
+  const low = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+    .then((text) => Number(text.trim().split(/\s+/)[0]))
+    .catch(() => NaN);
+  const floor = 10_000;
+  if (Number.isInteger(low) && low - floor >= 1000) {
+    for (let attempt = 0; attempt < 64; attempt++) {
+      const port = floor + (randomBytes(4).readUInt32BE(0) % (low - floor));
+      if (await canListen(port)) return port;
+    }
+  }
+  return listenOnce(0);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return listenOnce(port).then(
+    () => true,
+    () => false,
+  );
+}
+
+function listenOnce(port: number): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const s = createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolvePort(port));
+    s.listen(port, '127.0.0.1', () => {
+      const bound = (s.address() as { port: number }).port;
+      s.close(() => resolvePort(bound));
     });
   });
 }
@@ -189,7 +215,14 @@ export class DevCluster {
     await writeFile(join(nodeDir, 'pid'), `${child.pid}\n`);
     await new Promise<void>((resolveReady, reject) => {
       const lines = createInterface({ input: child.stdout! });
-      const fail = (code: number | null) => reject(new Error(`node ${index} exited with code ${code} before serving; see ${join(nodeDir, 'node.log')}`));
+      const fail = (code: number | null) => {
+        void readFile(join(nodeDir, 'node.log'), 'utf8')
+          .catch(() => '')
+          .then((log) => {
+            const tail = log.trimEnd().split('\n').slice(-3).join('\n');
+            reject(new Error(`node ${index} exited with code ${code} before serving; see ${join(nodeDir, 'node.log')}${tail ? `, which ends:\n${tail}` : ''}`));
+          });
+      };
       child.once('exit', fail);
       lines.on('line', (line) => {
         try {

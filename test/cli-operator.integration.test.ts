@@ -331,11 +331,13 @@ describe('splitkey dev --lifecycle-quorum', () => {
     const d = join(dir, 'dev-quorum');
     await mkdir(d);
     const child = spawn(process.execPath, [CLI, 'dev', '--nodes', '5', '--threshold', '2', '--lifecycle-quorum', '--dir', d], { env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((r) => child.once('exit', r));
     try {
       await new Promise<void>((resolve, reject) => {
         createInterface({ input: child.stdout }).once('line', () => resolve());
-        void exited.then((code) => reject(new Error(`splitkey dev exited with ${code}`)));
+        void exited.then((code) => reject(new Error(`splitkey dev exited with ${code}: ${stderr}`)));
       });
       const descriptor = JSON.parse(await readFile(join(d, 'cluster.json'), 'utf8')) as { lifecycleQuorum?: boolean };
       expect(descriptor.lifecycleQuorum).toBe(true);
