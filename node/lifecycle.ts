@@ -364,12 +364,14 @@ export class LifecycleHandler {
    * otherwise bring the key back (a refresh rewrites the share; a reshare's new holders commit
    * while the dealers look ready), and its pending share is key material of the version too. A
    * node that holds no such version drops its pending session on it (a new holder of an unfinished
-   * reshare) and answers NOT_FOUND.
+   * reshare) and answers NOT_FOUND. With `expected` (one record's digest: an operator erasing a
+   * fork branch's or a stale copy, KeyManager.resolveFork) the erasure is of that copy, not of the
+   * version, and is no voice for finishing a destroy elsewhere (cause "copy"; review E2).
    */
   destroy(keyName: string, version: number, expected?: string): Promise<boolean> {
     return this.withLock(keyName, async () => {
       const op = await this.store.loadOperation(keyName).catch(() => undefined);
-      return this.store.destroyVersion(keyName, version, expected, droppedSession(op, version));
+      return this.store.destroyVersion(keyName, version, expected, droppedSession(op, version), expected === undefined ? 'operator' : 'copy');
     });
   }
 

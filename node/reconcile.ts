@@ -119,13 +119,15 @@ export async function reconcileVersion(rt: NodeRuntime, peers: PeerClients, keyN
   // record destroyed by a late commit or by this very rule is no voice, so erasures never feed
   // on each other (review D1, D2). The erasure is the destroy's own (store destroyVersion, this
   // record only): a pending session on the version is dropped whatever its phase, its old record
-  // marked consumed.
+  // marked consumed. Not when t agree on a record that descends from this one: then the record was
+  // superseded, and reports of it destroyed are of stale copies (review E2); the share goes by the
+  // superseding rule below, a ready session's by its own commit.
   const ownDigest = recordDigest(ownRecord);
   const needed = Math.max(own.record.threshold, policy.minThreshold);
   const destroyedBy = claims
     .filter((c) => c.reporter !== rt.config.index && own.record.nodeIndices.includes(c.reporter) && c.state === 'destroyed' && operatorDestroyed.has(c.reporter) && recordDigest(c) === ownDigest)
     .map((c) => c.reporter);
-  if (destroyedBy.length >= needed) {
+  if (!newer && destroyedBy.length >= needed) {
     if (!(await store.destroyVersion(keyName, version, ownDigest, droppedSession(pending, version), 'peers'))) return undefined;
     destroyedBy.sort((a, b) => a - b);
     rt.log.warn(

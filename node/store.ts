@@ -71,12 +71,13 @@ export interface VersionRecord {
   quorum?: { nodes: number[]; minThreshold: number };
   /**
    * Why the record is destroyed here: "operator" (Admin.DestroyVersion, an authenticated destroy),
-   * "session" (a late participant committed as destroyed) or "peers" (a destroy this node missed,
-   * finished by reconcile). Only "operator" counts as a voice for finishing a destroy elsewhere
+   * "copy" (Admin.DestroyVersion naming one record: an operator erasing a fork branch's or a stale
+   * copy, not the version), "session" (a late participant committed as destroyed) or "peers" (a
+   * destroy this node missed, finished by reconcile). Only "operator" counts as a voice for finishing a destroy elsewhere
    * (node/reconcile.ts), so erasures never feed on each other. Absent: destroyed before it
    * existed (counted as "operator").
    */
-  destroyedBy?: 'operator' | 'session' | 'peers';
+  destroyedBy?: 'operator' | 'copy' | 'session' | 'peers';
 }
 
 /** A version as held in memory. */
@@ -642,7 +643,7 @@ export class ShareStore {
    * write, and also when this node holds no such version (then NOT_FOUND all the same). Callers
    * hold the key's lifecycle lock.
    */
-  async destroyVersion(keyName: string, version: number, expected?: string, pending?: { sessionId: string; params: string; from?: string }, cause: 'operator' | 'peers' = 'operator'): Promise<boolean> {
+  async destroyVersion(keyName: string, version: number, expected?: string, pending?: { sessionId: string; params: string; from?: string }, cause: 'operator' | 'copy' | 'peers' = 'operator'): Promise<boolean> {
     const pendingSession = pending?.sessionId;
     try {
       checkKeyName(keyName, 'key_name');

@@ -262,6 +262,49 @@ describe('destroy with a node away', () => {
   }
 
   /**
+   * Review E2 (of D1's fix). Same reshare, receiver 3 held back. The operator erases witness 4's
+   * stale copy of the old record R0; liar 1 rewrites its own store to show R0 destroyed (with no
+   * cause, which older records read as "by an operator"). Node 3's reconcile counted two operator
+   * voices for its R0 and erased its share, dropping the ready session: node 3 lost the version
+   * for good. Now an erasure that names a record (expected_record) is of a copy, no voice; and
+   * with t nodes agreeing on a record that descends from R0 the destroy rule does not apply at all
+   * (the second variant: the copy erased without naming it, so two voices remain).
+   */
+  for (const named of [true, false]) {
+    it(`E2${named ? '' : 'b'}: a witness's stale copy erased ${named ? 'by record' : 'without naming the record'} and one liar's "R0 destroyed" do not cost a held-back receiver its share`, { timeout: 90_000 }, async () => {
+      cluster = await startTestCluster({ n: 5, minThreshold: 2 });
+      const name = `acme/e2${named ? '' : 'b'}`;
+      const { tr, v, old } = await createV1(name, [1, 2, 3, 4]);
+      const input = utf8('volume-e2');
+      const before = toHex(await (await tenantClient('acme')).oprf(name, input, { version: 1 }));
+      const vk = storeVersionKey(name, 1);
+      const r0Raw = JSON.parse((await cluster.nodes[0]!.store.db.get(vk))!) as Record<string, unknown>;
+      const r0 = recordDigest({ version: 1, threshold: old.t, nodeIndices: old.nodeIndices, commitments: old.commitments.map((c) => fromHex(c)), epoch: old.epoch, lineage: old.lineage ?? [] });
+      const S: OperationParams = { sessionId: 'e2'.repeat(16), kind: 'reshare', keyName: name, version: 1, t: 2, receivers: [1, 2, 3, 5], dealers: [1, 2], witnesses: [4], epoch: v.epoch + 1, old };
+      const log = await drive(tr, S, new Map(), [3]);
+      expect(log.filter((l) => l.startsWith('commit')), log.join(' | ')).toEqual(['commit 1: true', 'commit 2: true', 'commit 5: true', 'commit 4: true']);
+      expect((await tr.destroy(4, name, 1, named ? r0 : undefined)).destroyedNow).toBe(true);
+      // Liar 1 shows R0 destroyed, with no cause recorded.
+      const lie = { ...r0Raw, state: 'destroyed' };
+      delete lie.sealedShare;
+      delete lie.destroyedBy;
+      await cluster.nodes[0]!.store.db.put(vk, JSON.stringify(lie));
+      await cluster.stopNode(1);
+      await cluster.start(1);
+      const out3 = await cluster.nodes[2]!.reconcile();
+      const afterReconcile = await onDisk(3, name, 1);
+      const c3 = await settle(tr.commit(3, name, S.sessionId));
+      const fresh = await settle((await tenantClient('acme')).oprf(name, input, { version: 1 }));
+      const disk = await Promise.all([1, 2, 3, 4, 5].map((n) => onDisk(n, name, 1)));
+      const detail = `r3 ${JSON.stringify(out3)} → ${afterReconcile}; commit 3: ${c3.ok ? c3.v : c3.e}; ${disk.join(' | ')}; ${records(name, 1)}; fresh: ${fresh.ok ? 'served' : fresh.e}`;
+      expect(afterReconcile, detail).toBe(`active e${v.epoch} WITH SEALED SHARE`);
+      expect(c3.ok && c3.v, detail).toBe(true);
+      for (const n of [2, 3, 5]) expect(disk[n - 1], `node ${n}: ${detail}`).toBe(`active e${v.epoch + 1} WITH SEALED SHARE`);
+      expect(fresh.ok ? toHex(fresh.v) : fresh.e, detail).toBe(before);
+    });
+  }
+
+  /**
    * Review D2 (of R6). The late erasure counted minThreshold "destroyed" reports from any node of
    * the descriptor; a 3-of-5 record's t − 1 = 2 liars erased every honest share. Now it needs t of
    * the record's own nodes, as superseding a share does.
