@@ -476,12 +476,17 @@ export class LifecycleHandler {
     };
   }
 
-  /** The session that wrote this node's record of keyName@version, if any. */
-  private recordSession(keyName: string, version: number): string | undefined {
+  /**
+   * Whether this node's record of keyName@version is the outcome of `sessionId` (the session wrote
+   * it) or descends from that outcome (`outcome`, its digest as committed here, is in the record's
+   * lineage or witnessed ancestors).
+   */
+  private recordFrom(keyName: string, version: number, sessionId: string, outcome: string | undefined): boolean {
     try {
-      return this.store.resolve(keyName, version).record.session;
+      const r = this.store.resolve(keyName, version).record;
+      return r.session === sessionId || (outcome !== undefined && ((r.lineage ?? []).includes(outcome) || (r.ancestors ?? []).includes(outcome)));
     } catch {
-      return undefined;
+      return false;
     }
   }
 
@@ -502,11 +507,13 @@ export class LifecycleHandler {
     const committed = await this.store.committedSession(keyName, sessionId);
     const digest = committed?.params ? fromHex(committed.params) : new Uint8Array(0);
     // For a committed session, "destroyed" only when the destroyed record is that session's own
-    // outcome: a witness (whose record the session did not touch) or a node whose destroyed record
-    // is another one answers "committed" (review D1: an operator erasing a witness's stale copy
-    // of the old record must not make a late participant commit the live new one as destroyed).
-    const outcomeDestroyed = (version: number) => destroyedHere(version) && this.recordSession(keyName, version) === sessionId;
-    if (committed && outcomeDestroyed(committed.version)) return { phase: 'destroyed', transcript: fromHex(committed.transcript), paramsDigest: digest };
+    // outcome or descends from it (a later refresh or reshare moved it on, then the version was
+    // destroyed: review E1): a witness (whose record the session did not touch) or a node whose
+    // destroyed record is another one answers "committed" (review D1: an operator erasing a
+    // witness's stale copy of the old record must not make a late participant commit the live
+    // new one as destroyed).
+    const outcomeDestroyed = (c: { version: number; outcome?: string }) => destroyedHere(c.version) && this.recordFrom(keyName, c.version, sessionId, c.outcome);
+    if (committed && outcomeDestroyed(committed)) return { phase: 'destroyed', transcript: fromHex(committed.transcript), paramsDigest: digest };
     if (committed) return { phase: 'committed', transcript: fromHex(committed.transcript), paramsDigest: digest };
     return { phase: 'none', transcript: new Uint8Array(0), paramsDigest: new Uint8Array(0) };
   }

@@ -532,10 +532,10 @@ export class ShareStore {
   }
 
   /** A session this node committed: its transcript, version, epoch and (since it is recorded) its paramsDigest. */
-  async committedSession(keyName: string, sessionId: string): Promise<{ transcript: string; version: number; epoch: number; params?: string } | undefined> {
+  async committedSession(keyName: string, sessionId: string): Promise<{ transcript: string; version: number; epoch: number; params?: string; outcome?: string } | undefined> {
     if (!sessionId) return undefined;
     const raw = await this.db.get(sessionKey(keyName, sessionId));
-    if (raw !== undefined) return JSON.parse(raw) as { transcript: string; version: number; epoch: number; params?: string };
+    if (raw !== undefined) return JSON.parse(raw) as { transcript: string; version: number; epoch: number; params?: string; outcome?: string };
     // Sessions committed before per-session records existed: only the last one is known.
     if ((await this.lastSession(keyName)) === sessionId) return { transcript: await this.lastTranscript(keyName), version: 0, epoch: 0 };
     return undefined;
@@ -614,7 +614,11 @@ export class ShareStore {
     }
     ops.push({ type: 'del', key: opKey(p.keyName) });
     ops.push({ type: 'put', key: lastSessionKey(p.keyName), value: p.sessionId });
-    ops.push({ type: 'put', key: sessionKey(p.keyName, p.sessionId), value: JSON.stringify({ transcript: state.ready?.transcript ?? '', version: p.version, epoch: p.epoch, kind: p.kind, params: paramsDigest(p) }) });
+    // A receiver remembers its outcome's digest: later records that descend from it (lineage) tell
+    // that a destroy of the version here destroyed this session's outcome (node/lifecycle.ts
+    // sessionState; review E1).
+    const outcome = record ? recordDigest({ version: p.version, threshold: record.threshold, nodeIndices: record.nodeIndices, commitments: record.commitments.map(unhex), epoch: record.epoch, lineage: record.lineage ?? [] }) : undefined;
+    ops.push({ type: 'put', key: sessionKey(p.keyName, p.sessionId), value: JSON.stringify({ transcript: state.ready?.transcript ?? '', version: p.version, epoch: p.epoch, kind: p.kind, params: paramsDigest(p), ...(outcome ? { outcome } : {}) }) });
     if (state.ready) ops.push({ type: 'put', key: lastTranscriptKey(p.keyName), value: state.ready.transcript });
     crashPoint('commit:before-write');
     await this.db.batch(ops, { sync: true });

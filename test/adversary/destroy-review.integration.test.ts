@@ -262,6 +262,36 @@ describe('destroy with a node away', () => {
   }
 
   /**
+   * Review E1 (of D1's fix). A refresh S commits on nodes 1 and 2; receiver 3 is held back, then
+   * down. A reshare S2 moves the refreshed record on to {1, 2, 4} (node 3 unreachable), and the
+   * operator destroys the version. Node 3 comes back and the coordinator commits S on it: nodes 1
+   * and 2 answered "committed" (their destroyed record was written by S2, not S), so node 3 wrote
+   * a live share of the destroyed version — with one liar that kept its share, t = 2 shares again.
+   * Now a node says "destroyed" for a session when its destroyed record is the session's outcome
+   * or descends from it.
+   */
+  it('E1: a receiver held back from a refresh, committed after a later reshare and a destroy, writes no share', { timeout: 90_000 }, async () => {
+    cluster = await startTestCluster({ n: 4, minThreshold: 2 });
+    const name = 'acme/e1';
+    const { tr, m, v, old } = await createV1(name, [1, 2, 3]);
+    const S: OperationParams = { sessionId: 'e1'.repeat(16), kind: 'refresh', keyName: name, version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: v.epoch + 1, old };
+    const log = await drive(tr, S, new Map(), [3]);
+    expect(log.filter((l) => l.startsWith('commit')), log.join(' | ')).toEqual(['commit 1: true', 'commit 2: true']);
+    await cluster.stopNode(3);
+    const reshared = await settle(m.reshare(name, 1, [1, 2, 4], 2));
+    expect(reshared.ok, reshared.ok ? '' : reshared.e).toBe(true);
+    const destroyed = await m.coordinator.destroy(name, 1, [1, 2, 4]);
+    expect(destroyed.destroyed.sort(), JSON.stringify(destroyed)).toEqual([1, 2, 4]);
+    await cluster.start(3);
+    const tr3 = new GrpcLifecycleTransport((await adminClient()).channels, 5_000);
+    const c3 = await settle(tr3.commit(3, name, S.sessionId));
+    const disk = await Promise.all([1, 2, 3, 4].map((n) => onDisk(n, name, 1)));
+    const detail = `commit 3: ${c3.ok ? c3.v : c3.e}; ${disk.join(' | ')}; ${records(name, 1)}`;
+    expect(cluster.nodes[2]!.store.currentShare(name, 1), detail).toBeUndefined();
+    expect(disk[2], detail).not.toMatch(/WITH SEALED SHARE/);
+  });
+
+  /**
    * Review E2 (of D1's fix). Same reshare, receiver 3 held back. The operator erases witness 4's
    * stale copy of the old record R0; liar 1 rewrites its own store to show R0 destroyed (with no
    * cause, which older records read as "by an operator"). Node 3's reconcile counted two operator
