@@ -19,6 +19,7 @@ import {
   evaluatePartial,
   finalizeParticipant,
   claim,
+  committedLineage,
   fromHex,
   outcomeDigest,
   paramsDigest,
@@ -490,6 +491,18 @@ export class LifecycleHandler {
     }
   }
 
+  /** The record t nodes agree on that descends from this receiver's outcome of `state`, if any. */
+  private async movedOn(state: ParticipantState) {
+    const p = state.params;
+    const existing = this.store.history(p.keyName, p.version) === 'held' ? this.store.resolve(p.keyName, p.version).record : undefined;
+    const outcome = {
+      record: { threshold: p.t, nodeIndices: p.receivers, epoch: p.epoch, lineage: committedLineage(p), state: existing?.state ?? ('active' as const) },
+      commitments: state.ready!.commitments.map((c) => fromHex(c)),
+    };
+    const found = await findSuperseding(this.rt, this.peers, p.keyName, p.version, outcome);
+    return found?.newer;
+  }
+
   /** Where this node stands in a session (Peer.SessionState): public evidence for other participants. */
   async sessionState(keyName: string, sessionId: string): Promise<SessionView> {
     const state = await this.store.loadOperation(keyName);
@@ -680,8 +693,14 @@ export class LifecycleHandler {
           `node ${self} will not commit session ${sessionId} yet: ${leaving ? 'every new holder must have committed before this node erases its share' : 'every participant must be ready with the same transcript'} (${problems.join('; ')})`,
         );
       }
+      // A receiver committing late (others committed before it) first asks whether its outcome was
+      // moved on meanwhile: t nodes agreeing on a record that descends from it — a later refresh
+      // or reshare, live or destroyed since. Then it writes no share (review E1: a share of a
+      // moved-on record is stale, and beside a liar's kept one could make t again).
+      const supersededBy = !leaving && !witness && !asDestroyed && committedBy > 0 ? await this.movedOn(state) : undefined;
       // The new record remembers the universe the session named (checkNextQuorum), exactly that.
-      await this.store.commitOperation(intending, Date.now, { asDestroyed, quorum: state.params.nextQuorum });
+      await this.store.commitOperation(intending, Date.now, { asDestroyed, supersededBy, quorum: state.params.nextQuorum });
+      if (supersededBy) this.rt.log.warn({ key: keyName, version: state.params.version, session: sessionId, epoch: supersededBy.epoch, holders: supersededBy.holders }, `session committed as superseded: nodes ${supersededBy.holders.join(',')} agree on epoch ${supersededBy.epoch}, which descends from this session's outcome; no share written`);
       if (asDestroyed) this.rt.log.warn({ key: keyName, version: state.params.version, session: sessionId }, `session committed as destroyed: ${destroyedBy} participants report the version destroyed since they committed it; no share written`);
       const slot = QueryBudget.slot(keyName, state.params.version);
       // The t-th largest (t of the old version) of the counts reported by the old holders asked at

@@ -30,7 +30,7 @@ import { droppedSession } from './lifecycle-evidence.js';
 import type { LifecycleHandler } from './lifecycle.js';
 import type { PeerClients } from './peer-client.js';
 import type { NodeRuntime } from './runtime.js';
-import type { KeyStateName, LoadedVersion } from './store.js';
+import type { KeyStateName, LoadedVersion, VersionRecord } from './store.js';
 
 /** The lineage-window alert last raised per node runtime and version (reconcileVersion). */
 const lineageAlerts = new WeakMap<NodeRuntime, Map<string, string>>();
@@ -175,12 +175,18 @@ export async function reconcileVersion(rt: NodeRuntime, peers: PeerClients, keyN
   return outcome;
 }
 
+/** What findSuperseding needs of a record: a held one, or a session's outcome not written yet. */
+export interface HeldRecord {
+  record: Pick<VersionRecord, 'threshold' | 'nodeIndices' | 'epoch' | 'lineage' | 'state'>;
+  commitments: LoadedVersion['commitments'];
+}
+
 /**
  * Ask every peer of this node's descriptor about one version it holds (`own`): the record t of
  * them agree on that descends from `own` (within the lineage window, or beyond it on the word of
  * minThreshold witnessing holders), if any, with what was gathered. Undefined with no peers.
  */
-export async function findSuperseding(rt: NodeRuntime, peers: PeerClients, keyName: string, version: number, own: LoadedVersion) {
+export async function findSuperseding(rt: NodeRuntime, peers: PeerClients, keyName: string, version: number, own: HeldRecord) {
   const self = rt.config.index;
   const others = (await rt.cluster.indices()).filter((j) => j !== self);
   if (others.length === 0) return undefined;

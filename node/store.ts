@@ -554,7 +554,7 @@ export class ShareStore {
    * `asDestroyed`: participants that committed this session report the version destroyed since
    * (node/lifecycle.ts commit): a receiver writes its record as destroyed, with no share.
    */
-  async commitOperation(state: ParticipantState, clock: () => number = Date.now, opts: { asDestroyed?: boolean; quorum?: { nodes: number[]; minThreshold: number } } = {}): Promise<void> {
+  async commitOperation(state: ParticipantState, clock: () => number = Date.now, opts: { asDestroyed?: boolean; supersededBy?: AgreedRecord; quorum?: { nodes: number[]; minThreshold: number } } = {}): Promise<void> {
     const p = state.params;
     const key = versionKey(p.keyName, p.version);
     const existing = this.keys.get(p.keyName)?.get(p.version);
@@ -587,13 +587,21 @@ export class ShareStore {
       if (opts.asDestroyed) {
         record.state = 'destroyed';
         record.destroyedBy = 'session';
-      }
-      else {
+      } else if (opts.supersededBy) {
+        // t nodes agree on a record that descends from this session's outcome (it moved on while
+        // this node was held back): the share would be erased on the next reconcile pass, and
+        // meanwhile count towards t beside a liar's kept one. Written as superseded at once —
+        // the tombstone store.supersede writes — with no share (review E1).
+      } else {
         const share = Buffer.from(state.ready.share, 'hex');
         record.sealedShare = Buffer.from(seal(this.sealKey, share, shareAad(p.keyName, p.version, this.nodeIndex, p.epoch))).toString('base64');
         share.fill(0);
       }
-      ops.push({ type: 'put', key, value: JSON.stringify(record) });
+      if (opts.supersededBy) {
+        const agreed = opts.supersededBy;
+        ops.push({ type: 'del', key });
+        ops.push({ type: 'put', key: leftKey(p.keyName, p.version), value: JSON.stringify({ keyName: p.keyName, version: p.version, session: p.sessionId, epoch: Number(agreed.epoch), nodeIndices: [...agreed.nodeIndices], superseded: { epoch: p.epoch, inNewSet: agreed.nodeIndices.includes(this.nodeIndex), digest: recordDigest({ version: p.version, ...agreed }) }, atMs: clock() }) });
+      } else ops.push({ type: 'put', key, value: JSON.stringify(record) });
     } else {
       // A dealer that leaves erases its share only from a ready state (node/lifecycle.ts checks
       // that every new holder committed first).
@@ -623,7 +631,7 @@ export class ShareStore {
     crashPoint('commit:before-write');
     await this.db.batch(ops, { sync: true });
     crashPoint('commit:after-write');
-    if (record) {
+    if (record && !opts.supersededBy) {
       existing?.share?.fill(0);
       this.install(this.load(record));
     } else if (!witness) {

@@ -270,26 +270,42 @@ describe('destroy with a node away', () => {
    * Now a node says "destroyed" for a session when its destroyed record is the session's outcome
    * or descends from it.
    */
-  it('E1: a receiver held back from a refresh, committed after a later reshare and a destroy, writes no share', { timeout: 90_000 }, async () => {
-    cluster = await startTestCluster({ n: 4, minThreshold: 2 });
-    const name = 'acme/e1';
-    const { tr, m, v, old } = await createV1(name, [1, 2, 3]);
-    const S: OperationParams = { sessionId: 'e1'.repeat(16), kind: 'refresh', keyName: name, version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: v.epoch + 1, old };
-    const log = await drive(tr, S, new Map(), [3]);
-    expect(log.filter((l) => l.startsWith('commit')), log.join(' | ')).toEqual(['commit 1: true', 'commit 2: true']);
-    await cluster.stopNode(3);
-    const reshared = await settle(m.reshare(name, 1, [1, 2, 4], 2));
-    expect(reshared.ok, reshared.ok ? '' : reshared.e).toBe(true);
-    const destroyed = await m.coordinator.destroy(name, 1, [1, 2, 4]);
-    expect(destroyed.destroyed.sort(), JSON.stringify(destroyed)).toEqual([1, 2, 4]);
-    await cluster.start(3);
-    const tr3 = new GrpcLifecycleTransport((await adminClient()).channels, 5_000);
-    const c3 = await settle(tr3.commit(3, name, S.sessionId));
-    const disk = await Promise.all([1, 2, 3, 4].map((n) => onDisk(n, name, 1)));
-    const detail = `commit 3: ${c3.ok ? c3.v : c3.e}; ${disk.join(' | ')}; ${records(name, 1)}`;
-    expect(cluster.nodes[2]!.store.currentShare(name, 1), detail).toBeUndefined();
-    expect(disk[2], detail).not.toMatch(/WITH SEALED SHARE/);
-  });
+  const e1Cases = [
+    { id: 'E1', reshareTo: [1, 2, 4], destroy: true, what: 'reshared to {1,2,4} and destroyed: its co-receivers say "destroyed"' },
+    { id: 'E1b', reshareTo: [4, 5, 6], destroy: true, what: 'reshared away from its co-receivers (who left) and destroyed' },
+    { id: 'E1c', reshareTo: [4, 5, 6], destroy: false, what: 'reshared away from its co-receivers, still live' },
+  ];
+  for (const c of e1Cases) {
+    it(`${c.id}: a receiver held back from a refresh, committed after the version was ${c.what}, writes no share`, { timeout: 90_000 }, async () => {
+      cluster = await startTestCluster({ n: 6, minThreshold: 2 });
+      const name = `acme/${c.id.toLowerCase()}`;
+      const { tr, m, v, old } = await createV1(name, [1, 2, 3]);
+      const input = utf8('volume-e1');
+      const before = toHex(await (await tenantClient('acme')).oprf(name, input, { version: 1 }));
+      const S: OperationParams = { sessionId: 'e1'.repeat(16), kind: 'refresh', keyName: name, version: 1, t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3], epoch: v.epoch + 1, old };
+      const log = await drive(tr, S, new Map(), [3]);
+      expect(log.filter((l) => l.startsWith('commit')), log.join(' | ')).toEqual(['commit 1: true', 'commit 2: true']);
+      await cluster.stopNode(3);
+      const reshared = await settle(m.reshare(name, 1, c.reshareTo, 2));
+      expect(reshared.ok, reshared.ok ? '' : reshared.e).toBe(true);
+      if (c.destroy) {
+        const destroyed = await m.coordinator.destroy(name, 1, c.reshareTo);
+        expect(destroyed.destroyed.sort(), JSON.stringify(destroyed)).toEqual(c.reshareTo);
+      }
+      await cluster.start(3);
+      const tr3 = new GrpcLifecycleTransport((await adminClient()).channels, 5_000);
+      const c3 = await settle(tr3.commit(3, name, S.sessionId));
+      const disk = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => onDisk(n, name, 1)));
+      const fresh = await settle((await tenantClient('acme')).oprf(name, input, { version: 1 }));
+      const detail = `commit 3: ${c3.ok ? c3.v : c3.e}; ${disk.join(' | ')}; ${records(name, 1)}; fresh: ${fresh.ok ? 'served' : fresh.e}`;
+      expect(cluster.nodes[2]!.store.currentShare(name, 1), detail).toBeUndefined();
+      expect(disk[2], detail).not.toMatch(/WITH SEALED SHARE/);
+      // It committed (as destroyed, or as superseded): the session is settled on node 3.
+      expect(c3.ok && c3.v, detail).toBe(true);
+      if (c.destroy) expect(fresh.ok, detail).toBe(false);
+      else expect(fresh.ok ? toHex(fresh.v) : fresh.e, detail).toBe(before);
+    });
+  }
 
   /**
    * Review E2 (of D1's fix). Same reshare, receiver 3 held back. The operator erases witness 4's
