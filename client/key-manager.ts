@@ -260,19 +260,31 @@ export class KeyManager {
   }
 
   /**
+   * What a refresh or reshare from a record of threshold `oldT` (created under `list`, when t of
+   * its holders report one) needs under the descriptor's quorum policy: ⌈(n + t)/2⌉ participants
+   * among the list's nodes (the record's list, else the descriptor's), t at least minThreshold.
+   * Undefined when the policy is off. Nodes count the same way (node/lifecycle.ts).
+   */
+  sessionQuorum(oldT: number, list?: { nodes: readonly number[]; minThreshold: number }): { universe: { nodes: readonly number[]; minThreshold: number }; fromRecord: boolean; t: number; q: number } | undefined {
+    const d = this.admin.channels.descriptor;
+    if (!d.lifecycleQuorum) return undefined;
+    // Counted against the list the record was created under (its holders do), when known; only
+    // nodes of that list count, and only nodes of the descriptor can be asked.
+    const universe = list ?? { nodes: this.nodes, minThreshold: minThresholdOf(d) };
+    const t = Math.max(oldT, universe.minThreshold, minThresholdOf(d));
+    return { universe, fromRecord: list !== undefined, t, q: lifecycleQuorumSize(universe.nodes.length, t) };
+  }
+
+  /**
    * Under the descriptor's quorum policy (`lifecycleQuorum`): nodes of the descriptor that neither
    * deal nor receive, enough of them that the session has ⌈(n + t)/2⌉ participants (t the
    * version's threshold, at least minThreshold) —
    * nodes that answered just now only. Every node checks the count itself.
    */
   private witnessesFor(participants: readonly number[], unreachable: readonly { node: number }[], oldT: number, list?: { nodes: readonly number[]; minThreshold: number }): number[] {
-    const d = this.admin.channels.descriptor;
-    if (!d.lifecycleQuorum) return [];
-    // Counted against the list the record was created under (its holders do), when known; only
-    // nodes of that list count, and only nodes of the descriptor can be asked.
-    const universe = list ?? { nodes: this.nodes, minThreshold: minThresholdOf(d) };
-    const t = Math.max(oldT, universe.minThreshold, minThresholdOf(d));
-    const q = lifecycleQuorumSize(universe.nodes.length, t);
+    const needs = this.sessionQuorum(oldT, list);
+    if (!needs) return [];
+    const { universe, t, q } = needs;
     const counted = new Set(participants.filter((n) => universe.nodes.includes(n)));
     const need = q - counted.size;
     if (need <= 0) return [];

@@ -258,11 +258,14 @@ describe('splitkey CLI: what it says is what happened', () => {
     expect(again.stderr).toBe('');
   });
 
-  it('--output json on status, key list and key info', async () => {
+  it('--output json on status, key list, key versions and key info', async () => {
     const status = await splitkey(['status', '-o', 'json']);
     const list = await splitkey(['key', 'list', '--output', 'json']);
     const info = await splitkey(['key', 'info', 'demo/files', '-o', 'json']);
-    for (const r of [status, list, info]) expect(r.code, r.stderr).toBe(0);
+    const versions = await splitkey(['key', 'versions', 'demo/files', '-o', 'json']);
+    for (const r of [status, list, info, versions]) expect(r.code, r.stderr).toBe(0);
+    // Without the quorum policy: no participant count.
+    expect((JSON.parse(versions.stdout) as { versions: unknown[] }).versions).toEqual([{ version: 1, state: 'active', threshold: 2, nodes: [1, 2, 3], epoch: 1, holders: [1, 2, 3], createdUnder: { nodes: [1, 2, 3], minThreshold: 2 } }]);
     expect((JSON.parse(status.stdout) as { nodes: { node: number; state: string; keys: number }[] }).nodes.map((n) => [n.node, n.state])).toEqual([[1, 'serving'], [2, 'serving'], [3, 'serving']]);
     const keys = (JSON.parse(list.stdout) as { keys: { keyName: string; versions: { version: number; state: string }[] }[] }).keys;
     expect(keys.find((k) => k.keyName === 'demo/files')!.versions).toEqual([{ version: 1, state: 'active', nodes: 3 }]);
@@ -345,6 +348,13 @@ describe('splitkey dev --lifecycle-quorum', () => {
       for (const m of (await readFile(join(d, 'env'), 'utf8')).matchAll(/^export (\w+)='([^']*)'$/gm)) devEnv[m[1]!] = m[2]!;
       const created = await splitkey(['key', 'create', 'demo/quorum', '--threshold', '2', '--nodes', '1,2,3'], { env: devEnv, timeoutMs: 30_000 });
       expect(created.code, created.stderr).toBe(0);
+      const versions = await splitkey(['key', 'versions', 'demo/quorum'], { env: devEnv, timeoutMs: 30_000 });
+      expect(versions.code, versions.stderr).toBe(0);
+      expect(versions.stdout).toBe(
+        'demo/quorum version 1: active, 2-of-3 on nodes 1,2,3, epoch 1, reported by 1,2,3\n' +
+          '  created under nodes 1,2,3,4,5 (minThreshold 2)\n' +
+          "  refresh/reshare needs 4 participants among nodes 1,2,3,4,5 (the record's list; ⌈(n + t)/2⌉, t = 2); witnesses are added\n",
+      );
       // q = ⌈(5 + 2)/2⌉ = 4: the tooling adds one witness to {1,2,3}.
       const refreshed = await splitkey(['key', 'refresh', 'demo/quorum'], { env: devEnv, timeoutMs: 30_000 });
       expect(refreshed.code, refreshed.stderr).toBe(0);

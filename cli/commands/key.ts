@@ -1,4 +1,4 @@
-/** `splitkey key …`: import (dealer split), create, rotate, refresh, reshare, destroy, resolve-fork, abort-op, list, info. */
+/** `splitkey key …`: import (dealer split), create, rotate, refresh, reshare, destroy, resolve-fork, abort-op, list, versions, info. */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -330,6 +330,50 @@ export function registerKey(program: Command): void {
       }
     },
   );
+
+  withClusterFlags(
+    key
+      .command('versions')
+      .argument('<name>', nameHelp)
+      .description("the operator's view of a key: each version's record as t of its holders agree on it (threshold, node set, epoch, holders), and under the quorum policy the node list it was created under and how many participants a refresh or reshare from it needs; suspects, refused and forked versions"),
+    { admin: true, client: false, output: true },
+  ).action(async (name: string, opts: ClusterFlags) => {
+    checkKeyNameArg(name);
+    await withManager(opts, async (m) => {
+      const a = await m.agreement(name, { timeoutMs: opts.timeout ?? DEFAULT_TIMEOUT_MS });
+      const rows = a.versions.map((v) => {
+        const needs = m.sessionQuorum(v.t, v.quorum);
+        return {
+          version: v.version,
+          state: v.state.replace(/^KEY_STATE_/, '').toLowerCase().replace('_', '-'),
+          threshold: v.t,
+          nodes: v.nodeIndices,
+          epoch: v.epoch,
+          holders: v.holders,
+          ...(v.quorum ? { createdUnder: v.quorum } : {}),
+          ...(needs ? { lifecycleQuorum: { nodes: [...needs.universe.nodes], from: needs.fromRecord ? 'record' : 'descriptor', t: needs.t, participants: needs.q } } : {}),
+        };
+      });
+      if (opts.output === 'json') {
+        outJson({ keyName: name, versions: rows, suspects: a.suspects, refused: a.refused, forks: a.forks, unreachable: a.unreachable });
+      } else {
+        if (rows.length === 0) out(`${name}: no version that t of its holders agree on`);
+        for (const r of rows) {
+          out(`${name} version ${r.version}: ${r.state}, ${r.threshold}-of-${r.nodes.length} on nodes ${r.nodes.join(',')}, epoch ${r.epoch}, reported by ${r.holders.join(',')}`);
+          if (r.createdUnder) out(`  created under nodes ${r.createdUnder.nodes.join(',')} (minThreshold ${r.createdUnder.minThreshold})`);
+          const q = r.lifecycleQuorum;
+          if (q) out(`  refresh/reshare needs ${q.participants} participants among nodes ${q.nodes.join(',')} (${q.from === 'record' ? "the record's list" : 'the descriptor: the record names no list t holders agree on'}; ⌈(n + t)/2⌉, t = ${q.t}); witnesses are added`);
+        }
+        for (const x of a.suspects) info(`warning: node ${x.index} disagrees with the quorum on version ${x.version}: ${x.reason}`);
+        for (const r of a.refused) if (!a.forks.some((f) => f.version === r.version)) info(`warning: version ${r.version} refused: ${r.reason} (nodes ${r.nodes.join(',')})`);
+        for (const f of a.forks) info(`warning: version ${f.version} is forked: ${f.reason}`);
+      }
+      if (a.unreachable.length > 0) {
+        const who = a.unreachable.map((u) => `node ${u.node} (${u.reason})`).join(', ');
+        throw new CliError(`incomplete: ${who} did not answer; a version only they hold, or their disagreement, is missing`, EXIT.incomplete);
+      }
+    });
+  });
 
   withClusterFlags(key.command('info').argument('<name>', nameHelp).description('public information on a key as at least t nodes agree on it (pkS, pk_i, state, epoch)'), { output: true }).action(
     async (name: string, opts: ClusterFlags) => {
