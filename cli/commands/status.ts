@@ -28,10 +28,43 @@ interface Disagreement {
  * Every key's records by quorum (crypto/records.ts, with the descriptor's minThreshold): nodes
  * whose claims break the policy or disagree with t others, and versions refused. At most 200 keys.
  */
-async function keyDisagreements(admin: AdminClient, nodes: number[], timeoutMs: number): Promise<Disagreement[]> {
-  if (nodes.length === 0) return [];
+async function keyNames(admin: AdminClient, nodes: number[]): Promise<string[]> {
   const lists = await Promise.all(nodes.map((i) => admin.listKeys(i, '').catch(() => ({ keys: [] as { keyName: string }[] }))));
-  const names = [...new Set(lists.flatMap((r) => r.keys.map((k) => k.keyName)))].sort().slice(0, 200);
+  return [...new Set(lists.flatMap((r) => r.keys.map((k) => k.keyName)))].sort().slice(0, 200);
+}
+
+/** A lifecycle session pending on some nodes of a key, with each node's phase. */
+interface Pending {
+  key: string;
+  session: string;
+  nodes: { node: number; phase: string }[];
+}
+
+/**
+ * Sessions pending on each key (Admin.OperationStatus on every node that answered). Normal while
+ * a refresh or reshare runs; one left behind holds the key's slot on its nodes until it is
+ * committed or aborted (`splitkey key abort-op`), and the quorum policy must be switched on,
+ * and nodes upgraded, with none pending (docs/fork-prevention.md).
+ */
+async function pendingSessions(admin: AdminClient, nodes: number[], names: string[], timeoutMs: number): Promise<Pending[]> {
+  const { GrpcLifecycleTransport } = await import('../../client/lifecycle-grpc.js');
+  const tr = new GrpcLifecycleTransport(admin.channels, timeoutMs);
+  const out: Pending[] = [];
+  for (const key of names) {
+    const bySession = new Map<string, { node: number; phase: string }[]>();
+    await Promise.all(
+      nodes.map(async (node) => {
+        const s = await tr.status(node, key).catch(() => undefined);
+        if (s?.sessionId) bySession.set(s.sessionId, [...(bySession.get(s.sessionId) ?? []), { node, phase: s.phase }]);
+      }),
+    );
+    for (const [session, on] of bySession) out.push({ key, session, nodes: on.sort((a, b) => a.node - b.node) });
+  }
+  return out;
+}
+
+async function keyDisagreements(admin: AdminClient, nodes: number[], names: string[], timeoutMs: number): Promise<Disagreement[]> {
+  if (nodes.length === 0) return [];
   const { KeyManager } = await import('../../client/key-manager.js');
   const manager = await KeyManager.create(admin);
   const out: Disagreement[] = [];
@@ -48,12 +81,13 @@ async function keyDisagreements(admin: AdminClient, nodes: number[], timeoutMs: 
 }
 
 export function registerStatus(program: Command): void {
-  withClusterFlags(program.command('status').description("each node's reachability, health, software version and group backend, key count and latency; suspected liars, refused and forked key versions"), { admin: true, client: false, output: true }).action(
+  withClusterFlags(program.command('status').description("each node's reachability, health, software version and group backend, key count and latency; suspected liars, refused and forked key versions; lifecycle sessions pending"), { admin: true, client: false, output: true }).action(
     async (opts: ClusterFlags) => {
       const admin = await adminFrom(opts);
       const { reasonOf } = await import('../../client/evaluate.js');
       let rows: Row[];
       let disagreements: Disagreement[] = [];
+      let pending: Pending[] = [];
       try {
         rows = await Promise.all(
           admin.channels.nodes.map(async (n): Promise<Row> => {
@@ -80,12 +114,14 @@ export function registerStatus(program: Command): void {
         );
         // Only the nodes that answered, with the same deadline: a frozen node costs status one deadline, not two.
         const answered = rows.filter((r) => r.state !== 'unreachable').map((r) => r.node);
-        disagreements = await keyDisagreements(admin, answered, opts.timeout ?? STATUS_TIMEOUT_MS);
+        const names = answered.length > 0 ? await keyNames(admin, answered) : [];
+        disagreements = await keyDisagreements(admin, answered, names, opts.timeout ?? STATUS_TIMEOUT_MS);
+        pending = await pendingSessions(admin, answered, names, opts.timeout ?? STATUS_TIMEOUT_MS);
       } finally {
         admin.close();
       }
       if (opts.output === 'json') {
-        outJson({ nodes: rows, disagreements });
+        outJson({ nodes: rows, disagreements, pending });
       } else {
         for (const r of rows) {
           if (r.state === 'unreachable') out(`node ${r.node}\t${r.address}\tunreachable\t${r.reason}: ${r.detail}`);
@@ -98,6 +134,10 @@ export function registerStatus(program: Command): void {
       if (opts.output !== 'json') {
         for (const d of disagreements) {
           out(`${d.kind}\t${d.key}@${d.version}\tnode${d.nodes.length > 1 ? 's' : ''} ${d.nodes.join(',')}\t${d.reason}`);
+        }
+        for (const p of pending) {
+          const phases = [...new Set(p.nodes.map((n) => n.phase))].map((ph) => `${ph} on ${p.nodes.filter((n) => n.phase === ph).map((n) => n.node).join(',')}`);
+          out(`pending\t${p.key}\tnode${p.nodes.length > 1 ? 's' : ''} ${p.nodes.map((n) => n.node).join(',')}\tsession ${p.session} (${phases.join('; ')}): it ends by its commit or by splitkey key abort-op ${p.key}; switch lifecycleQuorum on, or upgrade nodes, only with no session pending`);
         }
       }
       const down = rows.filter((r) => r.state === 'unreachable').length;

@@ -25,7 +25,7 @@ import { adversary, group, rng, settle } from '../helpers/adversary.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 
 let cluster: TestCluster | undefined;
-const { adminClient, tenantClient, closeClients, driveSplit, records, freshOutput, createV1 } = adversary(() => cluster!);
+const { adminClient, tenantClient, closeClients, driveSplit, records, freshOutput, createV1, splitkeyCli } = adversary(() => cluster!);
 
 afterEach(async () => {
   await closeClients();
@@ -498,7 +498,14 @@ describe('lifecycleQuorum: second review', () => {
       const r = await settle(tr.commit(n, name, S0.sessionId));
       expect(r.ok ? `committed on ${n}` : r.e).toMatch(/was prepared before this cluster's quorum policy \(lifecycleQuorum\) was switched on.*minThreshold = 2 participants committed it before \(0 did\)/);
     }
+    // The operator sees the stranded session in `splitkey status` (the procedure: none pending
+    // when the policy is switched on), and no longer once it is aborted.
+    const pendingNow = await splitkeyCli(['status']);
+    expect(pendingNow.code, pendingNow.stderr).toBe(0);
+    expect(pendingNow.stdout).toMatch(new RegExp(`^pending\tacme/switch-on\tnodes 1,2,3\tsession ${S0.sessionId} \\(ready on 1,2,3\\): it ends by its commit or by splitkey key abort-op acme/switch-on`, 'm'));
     for (const n of [1, 2, 3]) expect(await tr.abort(n, name, S0.sessionId), `abort ${n}`).toBeTruthy();
+    const pendingAfter = await splitkeyCli(['status', '-o', 'json']);
+    expect((JSON.parse(pendingAfter.stdout) as { pending: unknown[] }).pending, pendingAfter.stderr).toEqual([]);
     for (const n of [1, 2, 3]) expect(cluster!.nodes[n - 1]!.store.resolve(name, 1).record.quorum, `node ${n}`).toEqual(everyNode(4));
     // RQ4's fork on the record: S1 under n = 4, then S2 after nodes 5 and 6 were added.
     const v1 = (await (await KeyManager.create(await adminClient(smallOn))).versions(name))[0]!;
