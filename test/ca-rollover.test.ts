@@ -9,11 +9,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../cli/ports.js';
 import { NodeChannels, readTlsFiles } from '../client/channels.js';
 import { unaryCall } from '../client/channels.js';
 import type { ClusterDescriptor } from '../client/descriptor.js';
@@ -44,14 +44,6 @@ async function ok(args: string[], env: Record<string, string> = {}): Promise<str
   const r = await run(args, env);
   if (r.status !== 0) throw new Error(`splitkey ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   return r.stdout;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 describe('certificate reload and CA rollover without restarting nodes', () => {

@@ -1,5 +1,5 @@
 /**
- * Starts n real PVKM nodes in this process: gRPC on 127.0.0.1 port 0 over mTLS with a fresh CA,
+ * Starts n real PVKM nodes in this process: gRPC on a free 127.0.0.1 port (cli/ports.ts) over mTLS with a fresh CA,
  * LevelDB in a temp dir each, seal keys in files. Always call `stop()` (afterAll).
  */
 import { randomBytes } from 'node:crypto';
@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCa, issueCert, type PemPair } from '../../cli/pki.js';
+import { freePort } from '../../cli/ports.js';
 import { NodeChannels } from '../../client/channels.js';
 import type { ClusterDescriptor } from '../../client/descriptor.js';
 import { DEFAULT_LIMITS, parseNodeConfig, type Limits, type NodeConfig } from '../../node/config.js';
@@ -45,7 +46,8 @@ export async function startTestCluster(opts: { n: number; limits?: Partial<Limit
       parseNodeConfig(
         {
           index,
-          listen: '127.0.0.1:0',
+          // Below the ephemeral range (cli/ports.ts): a node restarted on its port finds it free.
+          listen: `127.0.0.1:${await freePort()}`,
           dataDir: 'data',
           tls: { ca: '../ca.crt', cert: 'node.crt', key: 'node.key' },
           seal: { keyFile: 'seal.key' },
