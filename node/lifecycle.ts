@@ -668,7 +668,12 @@ export class LifecycleHandler {
           `session ${sessionId} was prepared before this cluster's quorum policy (lifecycleQuorum) was switched on, so nobody counted its participants and its record would name no node list; it commits now only if minThreshold = ${min} participants committed it before (${committedBy} did): abort it (splitkey key abort-op) and run it again`,
         );
       }
-      const goodPhases = [...(leaving ? ['committed'] : ['ready', 'committing', 'committed']), ...(asDestroyed ? ['destroyed'] : [])];
+      // Fewer than minThreshold "destroyed" answers settle nothing (a liar's word): once
+      // minThreshold participants committed, such an answer no longer holds this node back (a real
+      // destroy that missed this node is finished by a re-run or by reconcile; review D1's
+      // held-back receiver).
+      const settledDestroyed = asDestroyed || (!leaving && committedBy >= min);
+      const goodPhases = [...(leaving ? ['committed'] : ['ready', 'committing', 'committed']), ...(settledDestroyed ? ['destroyed'] : [])];
       for (const [j, v] of views) {
         if (typeof v === 'string') problems.push(`node ${j}: ${v}`);
         else if (toHex(v.transcript) !== state.ready.transcript) problems.push(`node ${j} is ${v.phase} with ${v.transcript.length ? 'another transcript' : 'no transcript'}`);
