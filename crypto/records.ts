@@ -413,6 +413,12 @@ function newestOfOneKey(eligible: Claimed<VersionRecord>[][]): Claimed<VersionRe
  * `own` (same pkS, newer epoch, `own` in its lineage), agreed under `policy` from `claims` (this
  * node's own claim may be among them). A node seeing it erases its share of the older epoch, which no
  * quorum uses any more (a holder left out of a reshare, or one that missed a refresh).
+ *
+ * The newer record must be reported by at least max(own's t, minThreshold) nodes, not only by its
+ * own t: the t − 1 liars `own`'s secrecy tolerates could otherwise make up a descendant of
+ * threshold minThreshold held by themselves, and every honest holder would erase its share
+ * (review F2). A genuine descendant has n ≥ t + faultTolerance holders; one with fewer than
+ * own's t leaves the old holders their (stale) shares until an operator decides.
  */
 export function supersededBy(own: VersionRecord, claims: readonly Claimed<VersionRecord>[], policy: TrustPolicy): Agreed<VersionRecord> | undefined {
   const agreed = agreeOnVersions(
@@ -420,7 +426,7 @@ export function supersededBy(own: VersionRecord, claims: readonly Claimed<Versio
     policy,
   ).versions.find((v) => v.version === own.version);
   if (!agreed) return undefined;
-  return descendsFrom(agreed, own) ? agreed : undefined;
+  return descendsFrom(agreed, own) && agreed.holders.length >= Math.max(own.threshold, policy.minThreshold) ? agreed : undefined;
 }
 
 /**
@@ -464,15 +470,15 @@ export function carriedAncestors(held: (RecordFields & { ancestors?: readonly st
 
 /**
  * A record held `own` may be superseded beyond the lineage window (`beyondLineageWindow`): then it
- * is superseded if at least minThreshold holders of the agreed newer record confirm that `own` is
- * an ancestor they witnessed (Peer.VersionHistory `ancestor_held`). Fewer than minThreshold liars
- * cannot confirm alone, and an honest holder confirms only an ancestor of the record it holds — a
+ * is superseded if at least max(own's t, minThreshold) holders of the agreed newer record confirm
+ * that `own` is an ancestor they witnessed (Peer.VersionHistory `ancestor_held`). Fewer liars
+ * (own's secrecy tolerates t − 1) cannot confirm alone, and an honest holder confirms only an ancestor of the record it holds — a
  * fork's holders never name the record it branched beside. `confirmers`: the nodes that confirmed.
  */
 export function supersededBeyondWindow(own: VersionRecord, claims: readonly Claimed<VersionRecord>[], policy: TrustPolicy, confirmers: ReadonlySet<number>): Agreed<VersionRecord> | undefined {
   const far = beyondLineageWindow(own, claims, policy);
   if (!far) return undefined;
-  return far.holders.filter((h) => confirmers.has(h)).length >= policy.minThreshold ? far : undefined;
+  return far.holders.filter((h) => confirmers.has(h)).length >= Math.max(own.threshold, policy.minThreshold) ? far : undefined;
 }
 
 /** What a client accepted once for one version: it refuses to go back. */

@@ -582,6 +582,16 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
     expect(supersededBy(moved, [claim(2, moved, 'active'), claim(4, moved, 'active')], p2)).toBeUndefined();
   });
 
+  it('review F2: a 3-of-5 record is superseded only on 3 voices, not on a made-up 2-of-2 descendant of its t − 1 liars', () => {
+    const old3: VersionRecord = { version: 1, threshold: 3, nodeIndices: [1, 2, 3, 4, 5], commitments: commitments(3), epoch: '1' };
+    const fake: VersionRecord = { version: 1, threshold: 2, nodeIndices: [4, 5], commitments: [old3.commitments[0]!, ...commitments(2).slice(1)], epoch: '2', lineage: nextLineage(old3) };
+    expect(supersededBy(old3, [claim(3, old3, 'active'), claim(4, fake, 'active'), claim(5, fake, 'active')], p2)).toBeUndefined();
+    // The same descendant reported by three nodes (a genuine 2-of-3 reshare) supersedes it.
+    const real: VersionRecord = { ...fake, nodeIndices: [4, 5, 6] };
+    expect(supersededBy(old3, [claim(4, real, 'active'), claim(5, real, 'active'), claim(6, real, 'active')], p2)?.epoch).toBe('2');
+    expect(supersededBy(old3, [claim(4, real, 'active'), claim(5, real, 'active')], p2)).toBeUndefined();
+  });
+
   it('A4-4: beyond the window, a stale record is superseded only when minThreshold holders of the agreed record witnessed it', () => {
     let r: VersionRecord = moved;
     for (let e = 3; e <= 2 + MAX_LINEAGE; e++) r = { ...r, epoch: String(e), lineage: nextLineage(r) };
@@ -601,6 +611,8 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
     expect(supersededBeyondWindow(old, [claim(2, otherKey, 'active'), claim(4, otherKey, 'active')], p, new Set([2, 4]))).toBeUndefined();
     // Fewer than t voices for the newer record: nothing agreed, nothing erased.
     expect(supersededBeyondWindow(old, far.slice(0, 1), p, new Set([2, 4]))).toBeUndefined();
+    // The stale record's own t sets the count too (review F2): a 3-of-n record needs 3 confirmations.
+    expect(supersededBeyondWindow({ ...old, threshold: 3 }, far, p, new Set([2, 4]))).toBeUndefined();
   });
 
   it('a record agreed without any erased branch is not marked repaired (a client holds it to the epoch it accepted)', () => {
