@@ -84,6 +84,12 @@ if (!Number.isInteger(FILE_MB) || FILE_MB < 1) throw new Error('BENCH_FILE_MB mu
 const secs = (s: number): number => s * scale;
 /** Passes of raw AES / encrypt / decrypt over the file; the best of each is reported. */
 const BULK_ROUNDS = Number(process.env.BENCH_BULK_ROUNDS ?? 2);
+/**
+ * The nodes' `limits.evaluateThreads` (node/config.ts): unset, the node's default (-1: a worker
+ * pool sized to the cores); 0 evaluates on the event loop; n ≥ 1 uses n worker threads.
+ */
+const EVALUATE_THREADS = process.env.BENCH_EVALUATE_THREADS === undefined ? undefined : Number(process.env.BENCH_EVALUATE_THREADS);
+if (EVALUATE_THREADS !== undefined && (!Number.isInteger(EVALUATE_THREADS) || EVALUATE_THREADS < -1 || EVALUATE_THREADS > 64)) throw new Error('BENCH_EVALUATE_THREADS must be an integer from -1 to 64');
 /** deriveKeys(256) calls in flight: two keep the client and the nodes busy at the same time. */
 const BATCH_INFLIGHT = 2;
 
@@ -444,8 +450,14 @@ async function main(): Promise<void> {
   const profileEnv: Record<string, string> = profileDir
     ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${join(HERE, 'cpu-profile.js')}`.trim(), BENCH_PROFILE_DIR: profileDir }
     : {};
-  log(`cluster: 3-of-5, node processes over mTLS in ${dir}…`);
-  const cluster = await DevCluster.create({ dir, nodes: NODES, threshold: THRESHOLD, nodeEnv: () => ({ SPLITKEY_LOG_LEVEL: 'warn', ...profileEnv }) });
+  log(`cluster: 3-of-5, node processes over mTLS in ${dir} (evaluateThreads ${EVALUATE_THREADS ?? 'default'})…`);
+  const cluster = await DevCluster.create({
+    dir,
+    nodes: NODES,
+    threshold: THRESHOLD,
+    nodeEnv: () => ({ SPLITKEY_LOG_LEVEL: 'warn', ...profileEnv }),
+    ...(EVALUATE_THREADS !== undefined ? { nodeConfig: { limits: { evaluateThreads: EVALUATE_THREADS } } } : {}),
+  });
   let worker: Worker | undefined;
   try {
     await cluster.start();
@@ -672,7 +684,7 @@ async function main(): Promise<void> {
       benchmark: 'cluster',
       ...env,
       loadAverageAtStart: loadAtStart,
-      cluster: { nodes: NODES, threshold: THRESHOLD, tls: 'mTLS', processes: 'each node and the client in its own process' },
+      cluster: { nodes: NODES, threshold: THRESHOLD, tls: 'mTLS', processes: 'each node and the client in its own process', evaluateThreads: EVALUATE_THREADS ?? 'default' },
       scale,
       fileMiB: FILE_MB,
       fileDir: benchTmpRoot(),
