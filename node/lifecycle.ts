@@ -669,10 +669,12 @@ export class LifecycleHandler {
         );
       }
       // Fewer than minThreshold "destroyed" answers settle nothing (a liar's word): once
-      // minThreshold participants committed, such an answer no longer holds this node back (a real
-      // destroy that missed this node is finished by a re-run or by reconcile; review D1's
-      // held-back receiver).
-      const settledDestroyed = asDestroyed || (!leaving && committedBy >= min);
+      // minThreshold *receivers* report the session committed — so an honest one holds its outcome
+      // live — such an answer no longer holds this node back (a real destroy that missed this node
+      // is finished by a re-run; review D1's held-back receiver). Witnesses do not count: a witness
+      // says "committed" whatever happened to the outcome since (review G2).
+      const receiversCommitted = [...views].filter(([j, v]) => state.params.receivers.includes(j) && same(v, 'committed')).length;
+      const settledDestroyed = asDestroyed || (!leaving && receiversCommitted >= min);
       const goodPhases = [...(leaving ? ['committed'] : ['ready', 'committing', 'committed']), ...(settledDestroyed ? ['destroyed'] : [])];
       for (const [j, v] of views) {
         if (typeof v === 'string') problems.push(`node ${j}: ${v}`);
@@ -742,9 +744,6 @@ export class LifecycleHandler {
         if (raw.intent !== 'aborting') await this.store.saveOperation({ ...raw, intent: 'aborting' }, 'abort-intent');
         const views = await peerViews(this.ctx, raw, participantsOf(raw));
         const committed = [...views].filter(([, v]) => typeof v !== 'string' && v.phase === 'committed').map(([j]) => j);
-        // "destroyed" is said only by a node that committed the session (its outcome, or a record
-        // descending from it, destroyed since): committed too (review F1).
-        const destroyed = [...views].filter(([, v]) => typeof v !== 'string' && v.phase === 'destroyed').map(([j]) => j);
         const committing = [...views].filter(([, v]) => typeof v !== 'string' && v.phase === 'committing').map(([j]) => j);
         const unknown = [...views].filter(([, v]) => typeof v === 'string').map(([j]) => j);
         const refuse = async (why: string): Promise<never> => {
@@ -752,12 +751,10 @@ export class LifecycleHandler {
           throw failedPrecondition(why);
         };
         if (committed.length > 0) await refuse(`session ${pendingSession} is committed on node(s) ${committed.join(',')}; it must roll forward (splitkey key abort-op finishes it), not abort`);
-        if (destroyed.length > 0) await refuse(`session ${pendingSession} was committed on node(s) ${destroyed.join(',')} and the version destroyed there since; it is not aborted: run splitkey key destroy on this version again (it erases it here), or it commits as destroyed once minThreshold participants say so`);
         if (committing.length > 0) await refuse(`session ${pendingSession} is being committed by node(s) ${committing.join(',')}; retry: it rolls forward or they give up`);
         if (unknown.length > 0) await refuse(`session ${pendingSession} is ready here and node(s) ${unknown.join(',')} cannot be asked whether they committed; retry when they are back`);
       }
       await this.store.deleteOperation(keyName);
-      if (raw) this.store.holdBack(keyName, raw.params.version, undefined);
       this.rt.log.warn({ key: keyName, session: pendingSession }, 'lifecycle operation aborted; old state kept');
       return pendingSession;
     });

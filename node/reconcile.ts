@@ -24,9 +24,9 @@
  * own commit or abort (abort-op rolls it forward); one that is only prepared, from a superseded
  * record, is dropped. The check runs under the key's lock so it never interleaves with a step.
  */
-import { MAX_LINEAGE, beyondLineageWindow, claim, fromHex, recordDigest, sessionParticipants, supersededBy, supersededBeyondWindow, toHex, type Claimed, type ParticipantState, type VersionRecord as PublicRecord } from '../crypto/index.js';
+import { MAX_LINEAGE, beyondLineageWindow, claim, fromHex, recordDigest, supersededBy, supersededBeyondWindow, type Claimed, type VersionRecord as PublicRecord } from '../crypto/index.js';
 import { failedPrecondition } from './errors.js';
-import { droppedSession, peerViews, type SessionView } from './lifecycle-evidence.js';
+import { droppedSession } from './lifecycle-evidence.js';
 import type { LifecycleHandler } from './lifecycle.js';
 import type { PeerClients } from './peer-client.js';
 import type { NodeRuntime } from './runtime.js';
@@ -138,14 +138,7 @@ export async function reconcileVersion(rt: NodeRuntime, peers: PeerClients, keyN
     return { keyName, version, fromEpoch: own.record.epoch, toEpoch: own.record.epoch, inNewSet: false, destroyedBy };
   }
   // A session on this version that got as far as ready settles by its own commit or abort.
-  // Meanwhile, once a participant reports it committed (or committed and destroyed since), this
-  // node's record is moved on or shredded elsewhere: it evaluates with it no more until the
-  // session commits here or is aborted (review F1: a receiver held back and down during a destroy,
-  // beside a liar that kept its old share, served the destroyed key).
-  if (samePending && (samePending.phase !== 'prepared' || samePending.intent)) {
-    if (samePending.phase === 'ready' && samePending.ready) await holdBackIfSettled(rt, peers, samePending);
-    return undefined;
-  }
+  if (samePending && (samePending.phase !== 'prepared' || samePending.intent)) return undefined;
   if (!newer) {
     const far = beyondLineageWindow(ownRecord, claims, policy);
     // Raised once per situation, not on every pass (every reconcileSeconds) while it lasts.
@@ -186,23 +179,6 @@ export async function reconcileVersion(rt: NodeRuntime, peers: PeerClients, keyN
 export interface HeldRecord {
   record: Pick<VersionRecord, 'threshold' | 'nodeIndices' | 'epoch' | 'lineage' | 'state'>;
   commitments: LoadedVersion['commitments'];
-}
-
-/**
- * Hold this node's record of a ready session's version back from evaluation while some other
- * participant reports that session committed or destroyed with this node's transcript; release it
- * when none does. The store clears the mark when the session commits or is aborted.
- */
-async function holdBackIfSettled(rt: NodeRuntime, peers: PeerClients, state: ParticipantState): Promise<void> {
-  const { keyName, version, sessionId } = state.params;
-  const views = await peerViews({ rt, peers }, state, sessionParticipants(state.params));
-  const settled = [...views]
-    .filter(([, v]) => typeof v !== 'string' && (v.phase === 'committed' || v.phase === 'destroyed') && toHex(v.transcript) === state.ready!.transcript)
-    .map(([j, v]) => `${j} (${(v as SessionView).phase})`);
-  const reason = settled.length > 0 ? `session ${sessionId} is ready here and settled on node(s) ${settled.join(', ')}; this node waits to commit it (splitkey key abort-op rolls it forward; splitkey key destroy erases it here)` : undefined;
-  const before = rt.store.versions(keyName).find((v) => v.record.version === version)?.heldBack;
-  rt.store.holdBack(keyName, version, reason);
-  if (reason && reason !== before) rt.log.warn({ alert: 'share-held-back', key: keyName, version, session: sessionId }, `${keyName}@${version}: ${reason}`);
 }
 
 /**

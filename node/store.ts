@@ -89,12 +89,6 @@ export interface LoadedVersion {
   share?: Scalar;
   /** Why this node cannot evaluate the version, if it cannot. */
   unavailable?: string;
-  /**
-   * Why this node evaluates with this record no more for now (in memory): a session from it that
-   * is ready here was committed elsewhere (node/reconcile.ts). Cleared when the session commits
-   * (a new record is installed) or is aborted.
-   */
-  heldBack?: string;
 }
 
 const SEP = '\x00';
@@ -415,14 +409,7 @@ export class ShareStore {
     const { keyName, version } = v.record;
     if (v.record.state === 'destroyed') throw failedPrecondition(`version ${version} of key ${keyName} was destroyed`);
     if (v.unavailable || !v.share) throw failedPrecondition(`version ${version} of key ${keyName} is unavailable on this node: ${v.unavailable ?? 'no share'}`);
-    if (v.heldBack) throw failedPrecondition(`version ${version} of key ${keyName} is held back on this node: ${v.heldBack}`);
     return v.share;
-  }
-
-  /** Hold a version back from evaluation (a reason), or release it (undefined). In memory only. */
-  holdBack(keyName: string, version: number, reason: string | undefined): void {
-    const v = this.keys.get(keyName)?.get(version);
-    if (v) v.heldBack = reason;
   }
 
   /** Store a dealer-split share after checking it against the commitments. Idempotent. */
@@ -735,7 +722,7 @@ export class ShareStore {
     for (const [name, vs] of this.keys) {
       if (vs.size === 0) continue;
       versions += vs.size;
-      for (const v of vs.values()) if (v.unavailable || v.heldBack) unavailable.push(`${name}@${v.record.version}`);
+      for (const v of vs.values()) if (v.unavailable) unavailable.push(`${name}@${v.record.version}`);
     }
     return { keys: this.keyNames().length, versions, unavailable };
   }

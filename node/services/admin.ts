@@ -103,7 +103,7 @@ export function adminHandlers(rt: NodeRuntime): AdminHandlers {
       const info = keyInfo(rt.store, req.keyName);
       const health = rt.store.versions(req.keyName).map((v) => ({
         version: v.record.version,
-        status: v.record.state === 'destroyed' ? 'destroyed' : (v.unavailable ?? (v.heldBack ? `held back: ${v.heldBack}` : 'ok')),
+        status: v.record.state === 'destroyed' ? 'destroyed' : (v.unavailable ?? 'ok'),
         queries: String(rt.queryBudget.get(QueryBudget.slot(req.keyName, v.record.version))),
         ...(v.record.quorum ? { quorum: { nodes: [...v.record.quorum.nodes], minThreshold: v.record.quorum.minThreshold } } : {}),
       }));

@@ -332,7 +332,7 @@ describe('destroy with a node away', () => {
       expect(log.filter((l) => l.startsWith('commit')), log.join(' | ')).toEqual(['commit 1: true', 'commit 2: true', 'commit 5: true', 'commit 4: true']);
       expect((await tr.destroy(4, name, 1, named ? r0 : undefined)).destroyedNow).toBe(true);
       // Liar 1 shows R0 destroyed, with no cause recorded.
-      const lie = { ...r0Raw, state: 'destroyed' };
+      const lie: Record<string, unknown> = { ...r0Raw, state: 'destroyed' };
       delete lie.sealedShare;
       delete lie.destroyedBy;
       await cluster.nodes[0]!.store.db.put(vk, JSON.stringify(lie));
