@@ -472,8 +472,9 @@ export function carriedAncestors(held: (RecordFields & { ancestors?: readonly st
  * A record held `own` may be superseded beyond the lineage window (`beyondLineageWindow`): then it
  * is superseded if at least max(own's t, minThreshold) holders of the agreed newer record confirm
  * that `own` is an ancestor they witnessed (Peer.VersionHistory `ancestor_held`). Fewer liars
- * (own's secrecy tolerates t − 1) cannot confirm alone, and an honest holder confirms only an ancestor of the record it holds — a
- * fork's holders never name the record it branched beside. `confirmers`: the nodes that confirmed.
+ * (own's secrecy tolerates t − 1) cannot confirm alone, and an honest holder confirms only an
+ * ancestor of the record it holds — a fork's holders never name the record it branched beside.
+ * `confirmers`: the nodes that confirmed.
  */
 export function supersededBeyondWindow(own: VersionRecord, claims: readonly Claimed<VersionRecord>[], policy: TrustPolicy, confirmers: ReadonlySet<number>): Agreed<VersionRecord> | undefined {
   const far = beyondLineageWindow(own, claims, policy);

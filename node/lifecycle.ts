@@ -701,8 +701,8 @@ export class LifecycleHandler {
         );
       }
       // A receiver committing late (others committed before it) first asks whether its outcome was
-      // moved on meanwhile: t nodes agreeing on a record that descends from it — a later refresh
-      // or reshare, live or destroyed since. Then it writes no share (review E1: a share of a
+      // moved on meanwhile: max(t, minThreshold) nodes reporting one record that descends from it
+      // — a later refresh or reshare, live or destroyed since (findSuperseding). Then it writes no share (review E1: a share of a
       // moved-on record is stale, and beside a liar's kept one could make t again).
       const supersededBy = !leaving && !witness && !asDestroyed && committedBy > 0 ? await this.movedOn(state) : undefined;
       // The new record remembers the universe the session named (checkNextQuorum), exactly that.

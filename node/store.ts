@@ -73,9 +73,9 @@ export interface VersionRecord {
    * Why the record is destroyed here: "operator" (Admin.DestroyVersion, an authenticated destroy),
    * "copy" (Admin.DestroyVersion naming one record: an operator erasing a fork branch's or a stale
    * copy, not the version), "session" (a late participant committed as destroyed) or "peers" (a
-   * destroy this node missed, finished by reconcile). Only "operator" counts as a voice for finishing a destroy elsewhere
-   * (node/reconcile.ts), so erasures never feed on each other. Absent: destroyed before it
-   * existed (counted as "operator").
+   * destroy this node missed, finished by reconcile). Only "operator" counts as a voice for
+   * finishing a destroy elsewhere (node/reconcile.ts), so erasures never feed on each other.
+   * Absent: destroyed before it existed (counted as "operator").
    */
   destroyedBy?: 'operator' | 'copy' | 'session' | 'peers';
 }
