@@ -417,16 +417,32 @@ function newestOfOneKey(eligible: Claimed<VersionRecord>[][]): Claimed<VersionRe
  * The newer record must be reported by at least max(own's t, minThreshold) nodes, not only by its
  * own t: the t − 1 liars `own`'s secrecy tolerates could otherwise make up a descendant of
  * threshold minThreshold held by themselves, and every honest holder would erase its share
- * (review F2). A genuine descendant has n ≥ t + faultTolerance holders; one with fewer than
- * own's t leaves the old holders their (stale) shares until an operator decides.
+ * (review F2). A genuine reshare to fewer holders than own's t gathers the rest from the old
+ * holders that dealt and left (`leftFor`, supersedingVoices).
  */
-export function supersededBy(own: VersionRecord, claims: readonly Claimed<VersionRecord>[], policy: TrustPolicy): Agreed<VersionRecord> | undefined {
+export function supersededBy(own: VersionRecord, claims: readonly Claimed<VersionRecord>[], policy: TrustPolicy, leftFor?: ReadonlyMap<number, string>): Agreed<VersionRecord> | undefined {
   const agreed = agreeOnVersions(
     claims.filter((c) => c.version === own.version),
     policy,
   ).versions.find((v) => v.version === own.version);
-  if (!agreed) return undefined;
-  return descendsFrom(agreed, own) && agreed.holders.length >= Math.max(own.threshold, policy.minThreshold) ? agreed : undefined;
+  if (!agreed || !descendsFrom(agreed, own)) return undefined;
+  return supersedingVoices(own, agreed, leftFor).length >= Math.max(own.threshold, policy.minThreshold) ? agreed : undefined;
+}
+
+/**
+ * The nodes that vouch for `newer` superseding `own`: newer's holders, and nodes of own's record
+ * that dealt in the reshare to newer and left (`leftFor`: node → the digest of the outcome it
+ * reports leaving for, Peer.VersionHistory left_for). A reshare to fewer holders than own's t
+ * (4-of-7 → 2-of-3) gathers own's t that way (review G3); a made-up descendant gathers only its
+ * liars, as an honest node reports leaving only for the record it dealt to.
+ */
+export function supersedingVoices(own: VersionRecord, newer: Agreed<VersionRecord>, leftFor?: ReadonlyMap<number, string>): number[] {
+  const voices = new Set(newer.holders);
+  if (leftFor && leftFor.size > 0) {
+    const digest = recordDigest(newer);
+    for (const [j, d] of leftFor) if (d === digest && own.nodeIndices.includes(j)) voices.add(j);
+  }
+  return [...voices].sort((a, b) => a - b);
 }
 
 /**

@@ -225,14 +225,15 @@ export async function rivalSessions(ctx: EvidenceContext, state: ParticipantStat
  * node set and epoch, this node's pkS, and a lineage naming exactly this node's record. The
  * receivers' "committed" alone is not enough: receivers that hold nothing of the version were
  * told the old record by the coordinator, and a session id can be replayed from another version.
+ * With no problem, `outcome` is that record's digest (the tombstone remembers it: review G3).
  */
-export async function newHoldersDescend(ctx: EvidenceContext, state: ParticipantState): Promise<string[]> {
+export async function newHoldersDescend(ctx: EvidenceContext, state: ParticipantState): Promise<{ problems: string[]; outcome?: string }> {
   const p = state.params;
   let own;
   try {
     own = ctx.rt.store.resolve(p.keyName, p.version);
   } catch {
-    return [`this node no longer holds ${p.keyName}@${p.version}`];
+    return { problems: [`this node no longer holds ${p.keyName}@${p.version}`] };
   }
   const lineage = nextLineage({ version: p.version, threshold: own.record.threshold, nodeIndices: own.record.nodeIndices, commitments: own.commitments, epoch: own.record.epoch, lineage: own.record.lineage ?? [] });
   const problems: string[] = [];
@@ -259,7 +260,9 @@ export async function newHoldersDescend(ctx: EvidenceContext, state: Participant
     }
     if (differs.length > 0) problems.push(`new holder ${j}'s record of ${p.keyName}@${p.version} is not this session's outcome: ${differs.join(', ')}`);
   }
-  return problems;
+  if (problems.length > 0 || commitments === undefined) return { problems };
+  const agreed = commitments.split(',').map((c) => fromHex(c));
+  return { problems, outcome: recordDigest({ version: p.version, threshold: p.t, nodeIndices: p.receivers, commitments: agreed, epoch: p.epoch, lineage }) };
 }
 
 export async function peerViews(ctx: EvidenceContext, state: ParticipantState, nodes: readonly number[]): Promise<Map<number, SessionView | string>> {

@@ -683,15 +683,17 @@ export class LifecycleHandler {
         else if (!goodPhases.includes(v.phase)) problems.push(`node ${j} is ${v.phase}`);
       }
       // A leaving dealer of a version destroyed since erases its share without looking further.
+      let leftFor: string | undefined;
       if (leaving && !asDestroyed && problems.length === 0) {
         const outcome = await newHoldersDescend(this.ctx, state);
+        leftFor = outcome.outcome;
         // The new holders may have moved on since (a refresh while this node was down): then t
         // nodes agree on a record descending from this node's own, and its share is superseded
         // anyway (the reconcile rule, node/reconcile.ts), so it may leave.
-        if (outcome.length > 0) {
+        if (outcome.problems.length > 0) {
           const own = this.store.resolve(keyName, state.params.version);
           const found = await findSuperseding(this.rt, this.peers, keyName, state.params.version, own);
-          if (!found?.newer) problems.push(...outcome);
+          if (!found?.newer) problems.push(...outcome.problems);
         }
       }
       if (problems.length > 0) {
@@ -706,7 +708,7 @@ export class LifecycleHandler {
       // moved-on record is stale, and beside a liar's kept one could make t again).
       const supersededBy = !leaving && !witness && !asDestroyed && committedBy > 0 ? await this.movedOn(state) : undefined;
       // The new record remembers the universe the session named (checkNextQuorum), exactly that.
-      await this.store.commitOperation(intending, Date.now, { asDestroyed, supersededBy, quorum: state.params.nextQuorum });
+      await this.store.commitOperation(intending, Date.now, { asDestroyed, supersededBy, leftFor, quorum: state.params.nextQuorum });
       if (supersededBy) this.rt.log.warn({ key: keyName, version: state.params.version, session: sessionId, epoch: supersededBy.epoch, holders: supersededBy.holders }, `session committed as superseded: nodes ${supersededBy.holders.join(',')} agree on epoch ${supersededBy.epoch}, which descends from this session's outcome; no share written`);
       if (asDestroyed) this.rt.log.warn({ key: keyName, version: state.params.version, session: sessionId }, `session committed as destroyed: ${destroyedBy} participants report the version destroyed since they committed it; no share written`);
       const slot = QueryBudget.slot(keyName, state.params.version);

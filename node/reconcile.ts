@@ -197,10 +197,13 @@ export async function findSuperseding(rt: NodeRuntime, peers: PeerClients, keyNa
   const confirmers = new Set<number>();
   /** Peers reporting their record destroyed by an operator (VersionHistory destroyed_by_operator). */
   const operatorDestroyed = new Set<number>();
+  /** Peers that dealt in a reshare that left them out: the outcome they left for (VersionHistory left_for). */
+  const leftFor = new Map<number, string>();
   await Promise.all(
     others.map(async (j) => {
       try {
         const h = await peers.versionHistory(j, { keyName, keyVersion: version, ancestor }, { quick: true });
+        if (h.history === 'left' && h.leftFor.length === 32) leftFor.set(j, Buffer.from(h.leftFor).toString('hex'));
         if ((h.history !== 'held' && h.history !== 'destroyed') || h.commitments.length === 0) return;
         const state = (['active', 'decrypt-only', 'destroyed'] as const).includes(h.state as KeyStateName) ? (h.state as KeyStateName) : undefined;
         if (!state) return;
@@ -214,6 +217,6 @@ export async function findSuperseding(rt: NodeRuntime, peers: PeerClients, keyNa
     }),
   );
   const policy = { minThreshold: await rt.cluster.minThreshold() };
-  const newer = supersededBy(ownRecord, claims, policy) ?? supersededBeyondWindow(ownRecord, claims, policy, confirmers);
+  const newer = supersededBy(ownRecord, claims, policy, leftFor) ?? supersededBeyondWindow(ownRecord, claims, policy, confirmers);
   return { newer, ownRecord, confirmers, policy, claims, operatorDestroyed };
 }

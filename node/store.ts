@@ -151,6 +151,8 @@ export interface VersionHistoryAnswer {
   pendingSession?: string;
   /** Its parameter digest (crypto/lifecycle.ts paramsDigest), hex. */
   pendingParams?: string;
+  /** "left" as a dealer of a reshare that left this node out: that reshare's outcome digest, hex. */
+  leftFor?: string;
 }
 
 /** The public record a quorum agreed on (crypto/records.ts `Agreed`), as the store needs it. */
@@ -277,6 +279,11 @@ export class ShareStore {
     const none = new Uint8Array(0);
     if (op === 'unreadable') return { history: 'pending', sessionId: '', publicKey: none, pendingSession, pendingParams };
     if (op && op.params.version === version) return { history: 'pending', sessionId: op.params.sessionId, publicKey: none, pendingSession, pendingParams };
+    if (h === 'left') {
+      const raw = await this.db.get(leftKey(keyName, version));
+      const outcome = raw ? (JSON.parse(raw) as { outcome?: unknown }).outcome : undefined;
+      if (typeof outcome === 'string' && /^[0-9a-f]{64}$/.test(outcome)) return { history: h, sessionId: '', publicKey: none, leftFor: outcome };
+    }
     return { history: h, sessionId: '', publicKey: none };
   }
 
@@ -554,7 +561,7 @@ export class ShareStore {
    * `asDestroyed`: participants that committed this session report the version destroyed since
    * (node/lifecycle.ts commit): a receiver writes its record as destroyed, with no share.
    */
-  async commitOperation(state: ParticipantState, clock: () => number = Date.now, opts: { asDestroyed?: boolean; supersededBy?: AgreedRecord; quorum?: { nodes: number[]; minThreshold: number } } = {}): Promise<void> {
+  async commitOperation(state: ParticipantState, clock: () => number = Date.now, opts: { asDestroyed?: boolean; supersededBy?: AgreedRecord; leftFor?: string; quorum?: { nodes: number[]; minThreshold: number } } = {}): Promise<void> {
     const p = state.params;
     const key = versionKey(p.keyName, p.version);
     const existing = this.keys.get(p.keyName)?.get(p.version);
@@ -607,8 +614,11 @@ export class ShareStore {
       // that every new holder committed first).
       // It keeps a tombstone: the version number stays taken here (no later DKG may reuse it).
       if (state.phase !== 'ready') throw failedPrecondition(`operation ${p.sessionId} is not ready to commit on this node`);
+      // With the outcome's digest (the record every new holder showed it, node/lifecycle.ts): the
+      // old record's other nodes count this node as a voice for it (VersionHistory left_for; G3).
+      const leftFor = opts.leftFor;
       ops.push({ type: 'del', key });
-      ops.push({ type: 'put', key: leftKey(p.keyName, p.version), value: JSON.stringify({ keyName: p.keyName, version: p.version, session: p.sessionId, epoch: p.epoch, nodeIndices: p.receivers, atMs: clock() }) });
+      ops.push({ type: 'put', key: leftKey(p.keyName, p.version), value: JSON.stringify({ keyName: p.keyName, version: p.version, session: p.sessionId, epoch: p.epoch, nodeIndices: p.receivers, ...(leftFor ? { outcome: leftFor } : {}), atMs: clock() }) });
     }
     for (const r of p.retire ?? []) {
       const v = this.keys.get(p.keyName)?.get(r);

@@ -592,6 +592,17 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
     expect(supersededBy(old3, [claim(4, real, 'active'), claim(5, real, 'active')], p2)).toBeUndefined();
   });
 
+  it('review G3: a reshare to fewer holders than the old t gathers the rest from old holders that dealt and left for exactly it', () => {
+    const old3: VersionRecord = { version: 1, threshold: 3, nodeIndices: [1, 2, 3, 4, 5], commitments: commitments(3), epoch: '1' };
+    const small: VersionRecord = { version: 1, threshold: 2, nodeIndices: [1, 2], commitments: [old3.commitments[0]!, ...commitments(2).slice(1)], epoch: '2', lineage: nextLineage(old3) };
+    const voices = [claim(1, small, 'active'), claim(2, small, 'active')];
+    expect(supersededBy(old3, voices, p2)).toBeUndefined();
+    expect(supersededBy(old3, voices, p2, new Map([[3, recordDigest(small)]]))?.epoch).toBe('2');
+    // Left for another record, or a node outside the old record: no voice.
+    expect(supersededBy(old3, voices, p2, new Map([[3, recordDigest(old3)]]))).toBeUndefined();
+    expect(supersededBy(old3, voices, p2, new Map([[6, recordDigest(small)]]))).toBeUndefined();
+  });
+
   it('A4-4: beyond the window, a stale record is superseded only when minThreshold holders of the agreed record witnessed it', () => {
     let r: VersionRecord = moved;
     for (let e = 3; e <= 2 + MAX_LINEAGE; e++) r = { ...r, epoch: String(e), lineage: nextLineage(r) };

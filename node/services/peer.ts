@@ -77,6 +77,7 @@ export function peerHandlers(rt: NodeRuntime): PeerHandlers {
           ancestorHeld: h.ancestorHeld ?? false,
           pendingSession: h.pendingSession ?? '',
           pendingParams: h.pendingParams ? Buffer.from(h.pendingParams, 'hex') : Buffer.alloc(0),
+          leftFor: h.leftFor ? Buffer.from(h.leftFor, 'hex') : Buffer.alloc(0),
           queriesAnswered: String(h.history === 'held' ? rt.queryBudget.get(QueryBudget.slot(keyName, version)) : 0),
         };
       },

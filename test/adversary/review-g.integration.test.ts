@@ -13,10 +13,12 @@
  *       participants said "committed" — an honest witness (which says "committed" whatever
  *       happened since) and a liar were enough, and it wrote a live share of a destroyed record.
  *       Now only receivers count. Test "G2".
- *   G3 (open, `it.fails`). After a reshare that lowers t (4-of-7 → 2-of-3), holders left out keep
- *       their old-epoch shares: 3 holders of the new record are fewer than max(old t,
- *       minThreshold) = 4 (the rule that stops review F2's made-up descendant). `key destroy`
- *       names them (exit 3) and its re-run erases them; until then they and a leaving liar are t.
+ *   G3 (fixed). After a reshare that lowers t (4-of-7 → 2-of-3), holders left out kept their
+ *       old-epoch shares: 3 holders of the new record are fewer than max(old t, minThreshold) = 4
+ *       (the rule that stops review F2's made-up descendant), and with a leaving liar they were t
+ *       shares of the key, also after `key destroy`. Now a dealer that left remembers the outcome
+ *       it left for (its tombstone; Peer.VersionHistory left_for), and old holders count it as a
+ *       voice beside the new holders.
  *   G4 / review F1 (open, `it.fails`). A refresh receiver held back and down during `key destroy`
  *       keeps its old share beside a liar's kept one, and they serve the destroyed key, until the
  *       operator runs the destroy again (its exit 3 named the node).
@@ -103,7 +105,7 @@ describe('review G', () => {
     expect(fresh.ok, detail).toBe(false);
   });
 
-  it.fails('G3 (open): holders left out of a reshare that lowers t keep their old-epoch shares for good, across key destroy; with the leaving liar they are t shares of the key', { timeout: 180_000 }, async () => {
+  it('G3: holders left out of a reshare that lowers t (4-of-7 → 2-of-3) erase their old-epoch shares: the leaving dealer’s report counts beside the 3 new holders', { timeout: 180_000 }, async () => {
     cluster = await startTestCluster({ n: 7, minThreshold: 2 });
     const name = 'acme/g3';
     const { m, v } = await createV1(name, [1, 2, 3, 4, 5, 6, 7], 4);

@@ -17,6 +17,7 @@ export interface VersionHistoryResponse {
   'queriesAnswered'?: (number | string | Long);
   'pendingParams'?: (Buffer | Uint8Array | string);
   'destroyedByOperator'?: (boolean);
+  'leftFor'?: (Buffer | Uint8Array | string);
 }
 
 export interface VersionHistoryResponse__Output {
@@ -34,4 +35,5 @@ export interface VersionHistoryResponse__Output {
   'queriesAnswered': (string);
   'pendingParams': (Buffer);
   'destroyedByOperator': (boolean);
+  'leftFor': (Buffer);
 }
