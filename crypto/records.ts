@@ -431,16 +431,20 @@ export function supersededBy(own: VersionRecord, claims: readonly Claimed<Versio
 
 /**
  * The nodes that vouch for `newer` superseding `own`: newer's holders, and nodes of own's record
- * that dealt in the reshare to newer and left (`leftFor`: node → the digest of the outcome it
- * reports leaving for, Peer.VersionHistory left_for). A reshare to fewer holders than own's t
- * (4-of-7 → 2-of-3) gathers own's t that way (review G3); a made-up descendant gathers only its
- * liars, as an honest node reports leaving only for the record it dealt to.
+ * that dealt in a reshare from it and left (`leftFor`: node → the digest of the outcome it reports
+ * leaving for, Peer.VersionHistory left_for) for newer itself or for a record between own and
+ * newer in newer's lineage (refreshed since). A reshare to fewer holders than own's t (4-of-7 →
+ * 2-of-3) gathers own's t that way (review G3). An honest node reports leaving only for a record
+ * every new holder showed it, which descends from own: own was moved on, whatever newer is. A
+ * record at or before own in the lineage says nothing about own, and counts for nothing.
  */
 export function supersedingVoices(own: VersionRecord, newer: Agreed<VersionRecord>, leftFor?: ReadonlyMap<number, string>): number[] {
   const voices = new Set(newer.holders);
   if (leftFor && leftFor.size > 0) {
-    const digest = recordDigest(newer);
-    for (const [j, d] of leftFor) if (d === digest && own.nodeIndices.includes(j)) voices.add(j);
+    const lineage = newer.lineage ?? [];
+    const after = lineage.slice(lineage.indexOf(recordDigest(own)) + 1);
+    const movedOnTo = new Set([recordDigest(newer), ...(lineage.includes(recordDigest(own)) ? after : [])]);
+    for (const [j, d] of leftFor) if (movedOnTo.has(d) && own.nodeIndices.includes(j)) voices.add(j);
   }
   return [...voices].sort((a, b) => a - b);
 }

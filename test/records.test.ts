@@ -601,6 +601,15 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
     // Left for another record, or a node outside the old record: no voice.
     expect(supersededBy(old3, voices, p2, new Map([[3, recordDigest(old3)]]))).toBeUndefined();
     expect(supersededBy(old3, voices, p2, new Map([[6, recordDigest(small)]]))).toBeUndefined();
+    // Refreshed since: a dealer that left for `small` still counts for its descendant.
+    const refreshed: VersionRecord = { ...small, epoch: '3', commitments: [old3.commitments[0]!, ...commitments(2).slice(1)], lineage: nextLineage(small) };
+    const later = [claim(1, refreshed, 'active'), claim(2, refreshed, 'active')];
+    expect(supersededBy(old3, later, p2, new Map([[3, recordDigest(small)]]))?.epoch).toBe('3');
+    // Left for an ancestor of own (at or before own in the lineage): nothing about own.
+    const older: VersionRecord = { version: 1, threshold: 3, nodeIndices: [1, 2, 3, 4, 5], commitments: [old3.commitments[0]!, ...commitments(3).slice(1)], epoch: '0' };
+    const mid: VersionRecord = { ...old3, lineage: nextLineage(older) };
+    const fromMid: VersionRecord = { ...small, lineage: nextLineage(mid) };
+    expect(supersededBy(mid, [claim(1, fromMid, 'active'), claim(2, fromMid, 'active')], p2, new Map([[3, recordDigest(older)]]))).toBeUndefined();
   });
 
   it('A4-4: beyond the window, a stale record is superseded only when minThreshold holders of the agreed record witnessed it', () => {

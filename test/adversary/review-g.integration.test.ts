@@ -18,7 +18,9 @@
  *       (the rule that stops review F2's made-up descendant), and with a leaving liar they were t
  *       shares of the key, also after `key destroy`. Now a dealer that left remembers the outcome
  *       it left for (its tombstone; Peer.VersionHistory left_for), and old holders count it as a
- *       voice beside the new holders.
+ *       voice beside the new holders. The test's leaving dealer copied its share out of band but
+ *       reports honestly; one that also withholds left_for keeps the left-out shares alive until
+ *       the destroy's re-run (README).
  *   G4 / review F1 (open, `it.fails`). A refresh receiver held back and down during `key destroy`
  *       keeps its old share beside a liar's kept one, and they serve the destroyed key, until the
  *       operator runs the destroy again (its exit 3 named the node).
