@@ -237,7 +237,9 @@ export async function newHoldersDescend(ctx: EvidenceContext, state: Participant
   }
   const lineage = nextLineage({ version: p.version, threshold: own.record.threshold, nodeIndices: own.record.nodeIndices, commitments: own.commitments, epoch: own.record.epoch, lineage: own.record.lineage ?? [] });
   const problems: string[] = [];
+  /** The first new holder's commitments (hex joined, to compare; and as elements). */
   let commitments: string | undefined;
+  let agreed: Uint8Array[] = [];
   for (const j of p.receivers) {
     let h;
     try {
@@ -256,12 +258,14 @@ export async function newHoldersDescend(ctx: EvidenceContext, state: Participant
       if (h.lineage.map((d) => Buffer.from(d).toString('hex')).join() !== lineage.join()) differs.push('a lineage that does not name this node’s record');
       const mine = h.commitments.map((c) => Buffer.from(c).toString('hex')).join();
       if (commitments !== undefined && mine !== commitments) differs.push('other commitments than the other new holders');
-      commitments ??= mine;
+      if (commitments === undefined) {
+        commitments = mine;
+        agreed = h.commitments.map((c) => new Uint8Array(c));
+      }
     }
     if (differs.length > 0) problems.push(`new holder ${j}'s record of ${p.keyName}@${p.version} is not this session's outcome: ${differs.join(', ')}`);
   }
   if (problems.length > 0 || commitments === undefined) return { problems };
-  const agreed = commitments.split(',').map((c) => fromHex(c));
   return { problems, outcome: recordDigest({ version: p.version, threshold: p.t, nodeIndices: p.receivers, commitments: agreed, epoch: p.epoch, lineage }) };
 }
 

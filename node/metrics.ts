@@ -25,7 +25,7 @@ export class NodeMetrics {
 
   readonly lateDestroyedShares = new Counter({
     name: 'splitkey_late_destroyed_shares_total',
-    help: 'Shares erased because minThreshold peers report this very record destroyed: a key destroy this node missed (node/reconcile.ts)',
+    help: "Shares erased because max(t, minThreshold) of the record's own nodes report this very record destroyed by an operator: a key destroy this node missed (node/reconcile.ts)",
     registers: [this.registry],
   });
 

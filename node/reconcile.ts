@@ -10,14 +10,15 @@
  * (reconcileVersion).
  *
  * So at start and every `reconcileSeconds`, the node asks every node of its own descriptor for its
- * record of each version it holds (Peer.VersionHistory). Their answers are claims: only when t
- * nodes (t ≥ the descriptor's minThreshold) agree on a record of the *same key* (same pkS) at a
+ * record of each version it holds (Peer.VersionHistory). Their answers are claims: only when
+ * max(t of its record, minThreshold) nodes vouch for a record of the *same key* (same pkS) at a
  * newer epoch that *descends* from its record (its lineage names it; crypto/records.ts
  * `supersededBy`) does the node erase its share and keep a tombstone, so the version number stays
  * taken. A record names only its last MAX_LINEAGE ancestors; for a node further behind, each
  * peer also says whether its record descends from this node's (it remembers the ancestors it
- * witnessed, store `ancestors`), and minThreshold confirming holders of the agreed record count as
- * descent (crypto/records.ts `supersededBeyondWindow`). Fewer than minThreshold liars can never make it erase a live share, and a fork a
+ * witnessed, store `ancestors`), and that many confirming holders of the agreed record count as
+ * descent (crypto/records.ts `supersededBeyondWindow`). The t − 1 liars its record tolerates can
+ * never make it erase a live share, and a fork a
  * coordinator drives from a stale copy (a sibling, not a descendant) never counts. The same check
  * runs before a refresh or reshare prepares from a held record (node/lifecycle.ts), so nobody
  * deals from a superseded one. A session pending on the same version that is ready settles by its
@@ -151,7 +152,7 @@ export async function reconcileVersion(rt: NodeRuntime, peers: PeerClients, keyN
     if (far && !repeated) {
       rt.log.warn(
         { alert: 'lineage-window', key: keyName, version, epoch: own.record.epoch, agreedEpoch: far.epoch, holders: far.holders },
-        `${keyName}@${version}: nodes ${far.holders.join(',')} agree on epoch ${far.epoch}, whose last ${MAX_LINEAGE} ancestors do not include this node's epoch-${own.record.epoch} record, and fewer than ${policy.minThreshold} of them (${[...confirmers].join(',') || 'none'}) witnessed it as an ancestor: it may be superseded beyond the lineage window (or the other a fork); this node keeps its share but deals from it no more — an operator decides (destroy this node's copy, or reshare)`,
+        `${keyName}@${version}: nodes ${far.holders.join(',')} agree on epoch ${far.epoch}, whose last ${MAX_LINEAGE} ancestors do not include this node's epoch-${own.record.epoch} record, and fewer than ${Math.max(own.record.threshold, policy.minThreshold)} of them (${[...confirmers].join(',') || 'none'}) witnessed it as an ancestor: it may be superseded beyond the lineage window (or the other a fork); this node keeps its share but deals from it no more — an operator decides (destroy this node's copy, or reshare)`,
       );
     }
     if (far && opts.refuseIfAmbiguous) {
@@ -184,7 +185,7 @@ export interface HeldRecord {
 /**
  * Ask every peer of this node's descriptor about one version it holds (`own`): the record t of
  * them agree on that descends from `own` (within the lineage window, or beyond it on the word of
- * minThreshold witnessing holders), if any, with what was gathered. Undefined with no peers.
+ * max(t, minThreshold) witnessing holders), if any, with what was gathered. Undefined with no peers.
  */
 export async function findSuperseding(rt: NodeRuntime, peers: PeerClients, keyName: string, version: number, own: HeldRecord) {
   const self = rt.config.index;

@@ -749,4 +749,4 @@ export class ShareStore {
   }
 }
 
-export { versionKey as storeVersionKey };
+export { versionKey as storeVersionKey, sessionKey as storeSessionKey, lastSessionKey as storeLastSessionKey };
