@@ -420,13 +420,13 @@ function newestOfOneKey(eligible: Claimed<VersionRecord>[][]): Claimed<VersionRe
  * (review F2). A genuine reshare to fewer holders than own's t gathers the rest from the old
  * holders that dealt and left (`leftFor`, supersedingVoices).
  */
-export function supersededBy(own: VersionRecord, claims: readonly Claimed<VersionRecord>[], policy: TrustPolicy, leftFor?: ReadonlyMap<number, string>): Agreed<VersionRecord> | undefined {
+export function supersededBy(own: VersionRecord, claims: readonly Claimed<VersionRecord>[], policy: TrustPolicy, leftFor?: ReadonlyMap<number, string>, ownAncestors?: readonly string[]): Agreed<VersionRecord> | undefined {
   const agreed = agreeOnVersions(
     claims.filter((c) => c.version === own.version),
     policy,
   ).versions.find((v) => v.version === own.version);
   if (!agreed || !descendsFrom(agreed, own)) return undefined;
-  return supersedingVoices(own, agreed, leftFor).length >= Math.max(own.threshold, policy.minThreshold) ? agreed : undefined;
+  return supersedingVoices(own, agreed, leftFor, ownAncestors).length >= Math.max(own.threshold, policy.minThreshold) ? agreed : undefined;
 }
 
 /**
@@ -435,15 +435,20 @@ export function supersededBy(own: VersionRecord, claims: readonly Claimed<Versio
  * leaving for, Peer.VersionHistory left_for) for newer itself or for a record between own and
  * newer in newer's lineage (refreshed since). A reshare to fewer holders than own's t (4-of-7 →
  * 2-of-3) gathers own's t that way (review G3). An honest node reports leaving only for a record
- * every new holder showed it, which descends from own: own was moved on, whatever newer is. A
- * record at or before own in the lineage says nothing about own, and counts for nothing.
+ * every new holder showed it, which descends from the record it dealt from. A record at or before
+ * own in newer's lineage says nothing about own, and counts for nothing; nor does one that own
+ * itself descends from (`ownAncestors`: own's lineage, and the older ancestors the node witnessed)
+ * — a node restored from a backup taken after it left for X, before it rejoined the version,
+ * reports X, and liars could place X after own in a made-up lineage (review I1).
  */
-export function supersedingVoices(own: VersionRecord, newer: Agreed<VersionRecord>, leftFor?: ReadonlyMap<number, string>): number[] {
+export function supersedingVoices(own: VersionRecord, newer: Agreed<VersionRecord>, leftFor?: ReadonlyMap<number, string>, ownAncestors: readonly string[] = []): number[] {
   const voices = new Set(newer.holders);
   if (leftFor && leftFor.size > 0) {
+    const ownDigest = recordDigest(own);
     const lineage = newer.lineage ?? [];
-    const after = lineage.slice(lineage.indexOf(recordDigest(own)) + 1);
-    const movedOnTo = new Set([recordDigest(newer), ...(lineage.includes(recordDigest(own)) ? after : [])]);
+    const after = lineage.includes(ownDigest) ? lineage.slice(lineage.lastIndexOf(ownDigest) + 1) : [];
+    const before = new Set([...(own.lineage ?? []), ...ownAncestors, ownDigest]);
+    const movedOnTo = new Set([recordDigest(newer), ...after].filter((d) => !before.has(d)));
     for (const [j, d] of leftFor) if (movedOnTo.has(d) && own.nodeIndices.includes(j)) voices.add(j);
   }
   return [...voices].sort((a, b) => a - b);

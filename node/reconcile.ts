@@ -178,7 +178,7 @@ export async function reconcileVersion(rt: NodeRuntime, peers: PeerClients, keyN
 
 /** What findSuperseding needs of a record: a held one, or a session's outcome not written yet. */
 export interface HeldRecord {
-  record: Pick<VersionRecord, 'threshold' | 'nodeIndices' | 'epoch' | 'lineage' | 'state'>;
+  record: Pick<VersionRecord, 'threshold' | 'nodeIndices' | 'epoch' | 'lineage' | 'state' | 'ancestors'>;
   commitments: LoadedVersion['commitments'];
 }
 
@@ -218,6 +218,6 @@ export async function findSuperseding(rt: NodeRuntime, peers: PeerClients, keyNa
     }),
   );
   const policy = { minThreshold: await rt.cluster.minThreshold() };
-  const newer = supersededBy(ownRecord, claims, policy, leftFor) ?? supersededBeyondWindow(ownRecord, claims, policy, confirmers);
+  const newer = supersededBy(ownRecord, claims, policy, leftFor, own.record.ancestors) ?? supersededBeyondWindow(ownRecord, claims, policy, confirmers);
   return { newer, ownRecord, confirmers, policy, claims, operatorDestroyed };
 }

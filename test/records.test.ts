@@ -610,6 +610,16 @@ describe('one key at two epochs (a reshare that left out up to t − 1 old holde
     const mid: VersionRecord = { ...old3, lineage: nextLineage(older) };
     const fromMid: VersionRecord = { ...small, lineage: nextLineage(mid) };
     expect(supersededBy(mid, [claim(1, fromMid, 'active'), claim(2, fromMid, 'active')], p2, new Map([[3, recordDigest(older)]]))).toBeUndefined();
+    // Review I1: liars place own's ancestor `older` after own in a made-up lineage; a node restored
+    // from a backup still reports leaving for `older`. Not a voice: own descends from it.
+    const forged: VersionRecord = { ...fromMid, lineage: [...nextLineage(mid), recordDigest(older)] };
+    expect(supersededBy(mid, [claim(1, forged, 'active'), claim(2, forged, 'active')], p2, new Map([[3, recordDigest(older)]]))).toBeUndefined();
+    // Same beyond own's lineage window: an ancestor the node witnessed (store `ancestors`).
+    const noLineage: VersionRecord = { ...mid, lineage: [] };
+    const forged2: VersionRecord = { ...fromMid, lineage: [...nextLineage(noLineage), recordDigest(older)] };
+    const voices2 = [claim(1, forged2, 'active'), claim(2, forged2, 'active')];
+    expect(supersededBy(noLineage, voices2, p2, new Map([[3, recordDigest(older)]]))?.epoch).toBe('2');
+    expect(supersededBy(noLineage, voices2, p2, new Map([[3, recordDigest(older)]]), [recordDigest(older)])).toBeUndefined();
   });
 
   it('A4-4: beyond the window, a stale record is superseded only when minThreshold holders of the agreed record witnessed it', () => {
