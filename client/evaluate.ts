@@ -81,10 +81,34 @@ export const DEFAULT_EVALUATE_OPTIONS: EvaluateOptions = {
 
 /** Waits between the retries of a derivation whose key information went stale (retryStale). */
 const STALE_RETRY_DELAYS_MS = [100, 300, 900, 2000];
+/** No stale retry starts this long after the first failure (an attempt in flight still ends by its own deadlines). */
+export const STALE_RETRY_BUDGET_MS = 4_000;
 
 /** Whether a failed evaluation says our key information may be stale (a refresh or reshare committed since). */
 function isStale(e: unknown): boolean {
   return e instanceof ThresholdError && e.failures.some((f) => f.reason === 'wrong epoch' || f.reason === 'not found' || f.reason === 'failed precondition');
+}
+
+/**
+ * After a stale-looking failure on record `tried` and a fresh fetch that resolved `current`:
+ * - `retry` at once when t nodes now report another record (epoch, t, node set or key changed),
+ *   or when a node that failed with "wrong epoch" / "not found" / "failed precondition" now
+ *   reports the record it could not serve (it committed since: it caught up);
+ * - `final` otherwise: t nodes still agree on the record that failed and no failing node caught
+ *   up, so "stale" was only the failing nodes' claim and a retry would fail the same way.
+ * (When no record can be resolved at all, the caller waits: a commit may be half-way.)
+ */
+export function staleRetryDecision(tried: VerifiedVersion, current: VerifiedVersion, failed: ThresholdError): 'retry' | 'final' | 'wait' {
+  const same =
+    current.epoch === tried.epoch &&
+    current.threshold === tried.threshold &&
+    current.nodeIndices.join(',') === tried.nodeIndices.join(',') &&
+    Buffer.from(current.publicKey).equals(Buffer.from(tried.publicKey)) &&
+    (current.forked ?? false) === (tried.forked ?? false);
+  if (!same) return 'retry';
+  const staleReasons = new Set<NodeFailureReason>(['wrong epoch', 'not found', 'failed precondition']);
+  const caughtUp = failed.failures.some((f) => staleReasons.has(f.reason) && current.holders.includes(f.index) && !tried.holders.includes(f.index));
+  return caughtUp ? 'retry' : 'final';
 }
 
 /**
@@ -392,18 +416,15 @@ export class ThresholdEvaluator {
     inverses: Scalar[],
   ): Promise<{ version: number; outputs: Uint8Array[]; warnings: NodeFailure[] }> {
     let result: { responses: CheckOutcome[]; failures: NodeFailure[]; speculation?: Speculation };
-    /** Invalid proofs of a first attempt that a retry got past: still reported (onWarning). */
-    let earlier: NodeFailure[] = [];
     try {
       result = await this.collectOnBranches(keyName, v, B, inverses);
     } catch (e) {
       // Our key information may be stale (a refresh or reshare committed since): fetch it again.
       if (!isStale(e)) throw e;
-      earlier = (e as ThresholdError).failures.filter((f) => f.reason === 'invalid proof');
       ({ result, v } = await this.retryStale(keyName, v, B, inverses, e as ThresholdError));
     }
     const { responses, speculation } = result;
-    const failures = [...earlier, ...result.failures];
+    const failures = result.failures;
     // N[j] = r_j⁻¹·Σ λ_i·Z_i[j], then the RFC 9497 Finalize hash. When the answers used are those
     // of the nodes asked first, each was already scaled by λ_i·r_j⁻¹ next to its proof check.
     const outputs = this.busy(() => {
@@ -417,11 +438,15 @@ export class ThresholdEvaluator {
   }
 
   /**
-   * After an answer that says our key information is stale: fetch it again and retry. While a
-   * refresh or reshare commits node by node with a node away, neither the old record nor the new
-   * one may have t live voices for a moment (the committed nodes answer only the new epoch, the
-   * others only the old): then wait a little and ask again (STALE_RETRY_DELAYS_MS, 3.3 s in all),
-   * instead of failing a derivation the cluster serves again a moment later.
+   * After an answer that says our key information is stale: fetch it again and retry, only while
+   * the cluster confirms the change (staleRetryDecision) and for at most STALE_RETRY_BUDGET_MS.
+   * While a refresh or reshare commits node by node with a node away, neither the old record nor
+   * the new one may have t live voices for a moment (the committed nodes answer only the new
+   * epoch, the others only the old): then wait a little and ask again (STALE_RETRY_DELAYS_MS)
+   * instead of failing a derivation the cluster serves again a moment later. A node's own "wrong
+   * epoch" or "not found" is a claim: when t nodes still report the record that failed, with no
+   * node catching up, the failure is final at once (one node cannot hold derivations for seconds).
+   * Invalid proofs of every attempt stay in the outcome (onWarning, and the error that names them).
    */
   private async retryStale(
     keyName: string,
@@ -430,23 +455,50 @@ export class ThresholdEvaluator {
     inverses: Scalar[],
     first: ThresholdError,
   ): Promise<{ result: { responses: CheckOutcome[]; failures: NodeFailure[]; speculation?: Speculation }; v: VerifiedVersion }> {
+    const started = performance.now();
+    const invalid: NodeFailure[] = [];
+    const keepInvalid = (e: ThresholdError): void => {
+      for (const f of e.failures) if (f.reason === 'invalid proof' && !invalid.some((x) => x.index === f.index && x.detail === f.detail)) invalid.push(f);
+    };
+    /** The latest failure, naming every invalid proof seen on the way. */
+    const final = (e: ThresholdError): ThresholdError => {
+      keepInvalid(e);
+      const seen = new Set<string>();
+      const unique = [...invalid, ...e.failures].filter((f) => {
+        const id = `${f.index}\0${f.reason}\0${f.detail}`;
+        return seen.has(id) ? false : (seen.add(id), true);
+      });
+      return new ThresholdError(e.keyName, e.version, e.threshold, e.valid, unique);
+    };
+    let failed = first;
+    let tried = v;
+    keepInvalid(first);
     for (let attempt = 0; ; attempt++) {
-      const last = attempt === STALE_RETRY_DELAYS_MS.length;
-      if (attempt > 0) await new Promise((r) => setTimeout(r, STALE_RETRY_DELAYS_MS[attempt - 1]));
-      let current: VerifiedVersion;
+      let current: VerifiedVersion | undefined;
       try {
         await this.keyInfo(keyName, { refresh: true });
         current = await this.resolveVersion(keyName, v.version);
       } catch (refreshError) {
-        // A destroyed version is the clearer answer; anything else, the original one.
+        // A destroyed version is the clearer answer; anything else, the failure of the derivation.
         if (refreshError instanceof KeyError && refreshError.code === 'KEY_DESTROYED') throw refreshError;
-        if (last) throw first;
+      }
+      const decision = current ? staleRetryDecision(tried, current, failed) : 'wait';
+      if (decision === 'final') throw final(failed);
+      if (decision === 'wait') {
+        const delay = STALE_RETRY_DELAYS_MS[Math.min(attempt, STALE_RETRY_DELAYS_MS.length - 1)]!;
+        if (attempt >= STALE_RETRY_DELAYS_MS.length || performance.now() - started + delay > STALE_RETRY_BUDGET_MS) throw final(failed);
+        await new Promise((r) => setTimeout(r, delay));
         continue;
       }
       try {
-        return { result: await this.collectOnBranches(keyName, current, B, inverses), v: current };
+        const result = await this.collectOnBranches(keyName, current!, B, inverses);
+        return { result: { ...result, failures: [...invalid, ...result.failures] }, v: current! };
       } catch (next) {
-        if (last || !isStale(next)) throw next;
+        if (!(next instanceof ThresholdError)) throw next;
+        if (!isStale(next) || performance.now() - started > STALE_RETRY_BUDGET_MS) throw final(next);
+        keepInvalid(next);
+        failed = next;
+        tried = current!;
       }
     }
   }

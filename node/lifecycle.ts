@@ -690,10 +690,13 @@ export class LifecycleHandler {
         // The new holders may have moved on since (a refresh while this node was down): then t
         // nodes agree on a record descending from this node's own, and its share is superseded
         // anyway (the reconcile rule, node/reconcile.ts), so it may leave.
+        // Its tombstone then names the record it found (review I5): a voice, for another holder
+        // left out, that the version moved on from their common record (node/reconcile.ts).
         if (outcome.problems.length > 0) {
           const own = this.store.resolve(keyName, state.params.version);
           const found = await findSuperseding(this.rt, this.peers, keyName, state.params.version, own);
           if (!found?.newer) problems.push(...outcome.problems);
+          else leftFor = recordDigest(found.newer);
         }
       }
       if (problems.length > 0) {

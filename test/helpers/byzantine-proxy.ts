@@ -39,6 +39,8 @@ export interface ByzantineProxyOptions {
   /** Tenant of the client certificate used towards the real node. */
   tenant: string;
   corruption?: Corruption;
+  /** Evaluate answers claim this share epoch instead of the node's (a node lying about its epoch). */
+  epoch?: string;
 }
 
 export interface ByzantineProxy {
@@ -49,6 +51,8 @@ export interface ByzantineProxy {
   readonly evaluateCalls: number;
   /** Evaluate answers sent back corrupted so far. */
   readonly corrupted: number;
+  /** GetKeyInfo calls received so far (each is one record fetch of the client's). */
+  readonly keyInfoCalls: number;
   close(): Promise<void>;
 }
 
@@ -88,6 +92,7 @@ export async function startByzantineProxy(opts: ByzantineProxyOptions): Promise<
 
   let evaluateCalls = 0;
   let corrupted = 0;
+  let keyInfoCalls = 0;
   const handlers: EvaluatorHandlers = {
     Evaluate: (call: grpc.ServerUnaryCall<EvaluateRequest__Output, EvaluateResponse>, callback: grpc.sendUnaryData<EvaluateResponse>) => {
       evaluateCalls++;
@@ -95,10 +100,11 @@ export async function startByzantineProxy(opts: ByzantineProxyOptions): Promise<
         if (err) return callback(forwardError(err));
         const answer = res!;
         if (mode !== 'honest') corrupted++;
-        callback(null, { ...answer, evaluatedElements: corrupt(group, mode, answer.evaluatedElements) });
+        callback(null, { ...answer, evaluatedElements: corrupt(group, mode, answer.evaluatedElements), ...(opts.epoch !== undefined ? { epoch: opts.epoch } : {}) });
       });
     },
     GetKeyInfo: (call: grpc.ServerUnaryCall<GetKeyInfoRequest__Output, KeyInfo>, callback: grpc.sendUnaryData<KeyInfo>) => {
+      keyInfoCalls++;
       upstream.GetKeyInfo(call.request, new grpc.Metadata(), { deadline: deadlineOf(call as grpc.ServerUnaryCall<unknown, unknown>) }, (err, res?: KeyInfo__Output) =>
         err ? callback(forwardError(err)) : callback(null, res!),
       );
@@ -118,6 +124,9 @@ export async function startByzantineProxy(opts: ByzantineProxyOptions): Promise<
     },
     get corrupted() {
       return corrupted;
+    },
+    get keyInfoCalls() {
+      return keyInfoCalls;
     },
     close: async () => {
       upstream.close();
