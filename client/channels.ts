@@ -5,6 +5,7 @@
  * certificate of another node, or of anything else the CA issued, is never taken for node i.
  */
 import * as grpc from '@grpc/grpc-js';
+import { createPrivateKey, sign } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
@@ -59,6 +60,16 @@ export class NodeChannels {
       if (!descriptor.insecureLoopback) throw new ConfigError('plaintext credentials need a descriptor with insecureLoopback: true');
       this.metadata.set('splitkey-identity', credentials.insecureIdentity);
     }
+  }
+
+  /**
+   * `data` signed with this caller's own TLS key (ECDSA P-256 / SHA-256, DER) and its certificate
+   * (PEM): an operator's signed destroy order (crypto/destroy-order.ts). Undefined without TLS.
+   */
+  signAsCaller(data: Uint8Array): { signature: Uint8Array; certificate: string } | undefined {
+    const cr = this.credentials;
+    if (!('tls' in cr)) return undefined;
+    return { signature: new Uint8Array(sign('sha256', data, createPrivateKey(cr.tls.key))), certificate: cr.tls.cert.toString('utf8') };
   }
 
   /** Credentials for the channel to node `index`, pinned to its identity. */

@@ -3,7 +3,7 @@
  * resolving an operation left pending by a crash. The current state of a version is taken from
  * the nodes' KeyStatus answers only where at least t of them agree byte for byte.
  */
-import { agreeOnVersions, checkKeyName, forkErasures, keepProblem, lifecycleQuorumSize, liveHolders, recordDigest, sameNodeSet, toHex, type Claimed, type OperationParams, type RecordState, type Suspect, type VersionRecord } from '../crypto/index.js';
+import { agreeOnVersions, checkKeyName, forkErasures, keepProblem, lifecycleQuorumSize, liveHolders, recordDigest, sameNodeSet, encodeDestroyOrder, toHex, type Claimed, type OperationParams, type RecordState, type SignedDestroyOrder, type Suspect, type VersionRecord } from '../crypto/index.js';
 import { faultToleranceOf, minThresholdOf } from './descriptor.js';
 import { claimOf } from './evaluate.js';
 import type { KeyVersionInfo__Output } from '../proto/gen/splitkey/v1/KeyVersionInfo.js';
@@ -365,8 +365,27 @@ export class KeyManager {
     return (await this.versions(keyName)).filter((v) => v.state !== 'KEY_STATE_DESTROYED').map((v) => v.version);
   }
 
-  destroy(keyName: string, version: number) {
-    return this.coordinator.destroy(keyName, version, this.nodes);
+  /**
+   * Destroy a version on every node, with the operator's signed order (crypto/destroy-order.ts)
+   * for the pkS t nodes agree on (`agreed`, else asked now): a node that misses the destroy erases
+   * its share when it comes back and a peer shows it the order. Without TLS or an agreed record,
+   * no order (the nodes erase all the same; one that missed it then needs t reports, or a re-run).
+   */
+  async destroy(keyName: string, version: number, agreed?: AgreedVersion) {
+    const v = agreed ?? (await this.versions(keyName).catch(() => [])).find((x) => x.version === version);
+    let order: SignedDestroyOrder | undefined;
+    const pk = v?.commitments[0];
+    if (pk) {
+      const bytes = encodeDestroyOrder({ keyName, version, publicKey: pk, signedAtMs: Date.now() });
+      let signed: { signature: Uint8Array; certificate: string } | undefined;
+      try {
+        signed = this.admin.channels.signAsCaller(bytes);
+      } catch {
+        signed = undefined; // a key Node cannot sign SHA-256 with (Ed25519): destroy without an order
+      }
+      if (signed) order = { order: bytes, ...signed };
+    }
+    return this.coordinator.destroy(keyName, version, this.nodes, undefined, order);
   }
 
   abortOp(keyName: string) {

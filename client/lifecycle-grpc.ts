@@ -1,6 +1,6 @@
 /** The coordinator's transport over the nodes' Admin service (admin certificate). */
 import type * as grpc from '@grpc/grpc-js';
-import { fromHex, type OperationParams } from '../crypto/index.js';
+import { fromHex, type OperationParams, type SignedDestroyOrder } from '../crypto/index.js';
 import { NodeChannels, unaryCall } from './channels.js';
 import type { DestroyAnswer, LifecycleTransport, OperationStatus } from './lifecycle.js';
 
@@ -72,11 +72,12 @@ export class GrpcLifecycleTransport implements LifecycleTransport {
     return (await this.call<{ abortedSession: string }>(node, 'AbortOperation', { keyName, sessionId })).abortedSession;
   }
 
-  async destroy(node: number, keyName: string, version: number, expectedRecord?: string): Promise<DestroyAnswer> {
+  async destroy(node: number, keyName: string, version: number, expectedRecord?: string, order?: SignedDestroyOrder): Promise<DestroyAnswer> {
     const r = await this.call<{ destroyedNow: boolean; receipt: Uint8Array; signature: Uint8Array; certificate: string }>(node, 'DestroyVersion', {
       keyName,
       keyVersion: version,
       ...(expectedRecord ? { expectedRecord: Buffer.from(expectedRecord, 'hex') } : {}),
+      ...(order ? { order } : {}),
     });
     return { destroyedNow: r.destroyedNow, receipt: { node, receipt: Buffer.from(r.receipt).toString('base64'), signature: Buffer.from(r.signature).toString('base64'), certificate: r.certificate } };
   }

@@ -48,6 +48,7 @@ import {
   type Element,
   type Group,
   type OperationParams,
+  type SignedDestroyOrder,
 } from '../crypto/index.js';
 
 /** A node's OperationStatus: public data only. */
@@ -76,7 +77,8 @@ export interface LifecycleTransport {
   commit(node: number, keyName: string, sessionId: string): Promise<boolean>;
   abort(node: number, keyName: string, sessionId: string): Promise<string>;
   /** With `expectedRecord` (a record digest, hex), the node erases only if it holds exactly that record. */
-  destroy(node: number, keyName: string, version: number, expectedRecord?: string): Promise<DestroyAnswer>;
+  /** `order`: the operator's signed destroy order (crypto/destroy-order.ts), kept by the node and shown to peers that missed the destroy. */
+  destroy(node: number, keyName: string, version: number, expectedRecord?: string, order?: SignedDestroyOrder): Promise<DestroyAnswer>;
 }
 
 /** One node's signed statement that it erased its share (client/receipt.ts verifies it). */
@@ -418,10 +420,11 @@ export class LifecycleCoordinator {
     version: number,
     nodes: number[],
     expected?: ReadonlyMap<number, string>,
+    order?: SignedDestroyOrder,
   ): Promise<{ destroyed: number[]; unreachable: { index: number; reason: string }[]; holdsNothing: number[]; receipts: SignedReceipt[] }> {
     const holdsNothing: number[] = [];
     const res = await onAll(nodes, (n) =>
-      this.transport.destroy(n, keyName, version, expected?.get(n)).catch((e: unknown) => {
+      this.transport.destroy(n, keyName, version, expected?.get(n), order).catch((e: unknown) => {
         if ((e as { code?: number }).code === 5) holdsNothing.push(n);
         throw e;
       }),

@@ -13,4 +13,5 @@ export * from './dealing.js';
 export * from './lifecycle.js';
 export * from './records.js';
 export * from './receipt.js';
+export * from './destroy-order.js';
 export * from './san.js';

@@ -21,6 +21,7 @@ import {
   claim,
   committedLineage,
   fromHex,
+  type SignedDestroyOrder,
   outcomeDigest,
   paramsDigest,
   prepareParticipant,
@@ -46,6 +47,7 @@ import type { PeerClients } from './peer-client.js';
 import { QueryBudget } from './limits.js';
 import { askOldHolders, checkVersionUnused, droppedSession, newHoldersDescend, oldRecordAgreed, oldRecordDigest, peerViews, rivalSessions, type EvidenceContext, type SessionView, type VersionAnswer } from './lifecycle-evidence.js';
 import { findSuperseding, reconcileVersion } from './reconcile.js';
+import { storeOrder, verifyDestroyOrder, type StoredDestroyOrder } from './destroy-order.js';
 import type { NodeRuntime } from './runtime.js';
 
 const rng = (n: number) => new Uint8Array(randomBytes(n));
@@ -368,11 +370,33 @@ export class LifecycleHandler {
    * reshare) and answers NOT_FOUND. With `expected` (one record's digest: an operator erasing a
    * fork branch's or a stale copy, KeyManager.resolveFork) the erasure is of that copy, not of the
    * version, and is no voice for finishing a destroy elsewhere (cause "copy"; review E2).
+   * With `order` (the operator's signed destroy order, node/destroy-order.ts, signed with the
+   * caller's certificate `caller`) the node checks it against the record it holds and keeps it
+   * with the erased record, to show peers that missed the destroy. The caller's admin certificate
+   * with the destroy capability is the authority to erase; an order that does not verify (a
+   * lagging clock, an unusual key) is only not kept, with a warning (review J2).
    */
-  destroy(keyName: string, version: number, expected?: string): Promise<boolean> {
+  destroy(keyName: string, version: number, expected?: string, order?: SignedDestroyOrder, caller?: Buffer): Promise<boolean> {
     return this.withLock(keyName, async () => {
+      let stored: StoredDestroyOrder | undefined;
+      const trusts = this.rt.rpc.trusts;
+      let held;
+      try {
+        held = this.store.resolve(keyName, version);
+      } catch {
+        held = undefined; // holds nothing: destroyVersion answers NOT_FOUND below
+      }
+      if (order && held) {
+        try {
+          if (!trusts) throw new Error('this node runs without TLS (insecure-loopback): no order can be checked');
+          verifyDestroyOrder(order, { keyName, version, publicKey: toHex(held.publicKey), trusts, now: Date.now(), ...(caller ? { caller } : {}) });
+          stored = storeOrder(order);
+        } catch (e) {
+          this.rt.log.warn({ key: keyName, version }, `the destroy order sent with this destroy is not kept: ${(e as Error).message}; the share is erased all the same (peers that missed the destroy will not learn it from this node)`);
+        }
+      }
       const op = await this.store.loadOperation(keyName).catch(() => undefined);
-      return this.store.destroyVersion(keyName, version, expected, droppedSession(op, version), expected === undefined ? 'operator' : 'copy');
+      return this.store.destroyVersion(keyName, version, expected, droppedSession(op, version), expected === undefined ? 'operator' : 'copy', stored);
     });
   }
 

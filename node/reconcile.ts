@@ -25,13 +25,17 @@
  * own commit or abort (abort-op rolls it forward); one that is only prepared, from a superseded
  * record, is dropped. The check runs under the key's lock so it never interleaves with a step.
  */
-import { MAX_LINEAGE, beyondLineageWindow, claim, fromHex, recordDigest, supersededBy, supersededBeyondWindow, type Claimed, type VersionRecord as PublicRecord } from '../crypto/index.js';
+import { MAX_LINEAGE, beyondLineageWindow, claim, fromHex, recordDigest, supersededBy, supersededBeyondWindow, toHex, type Claimed, type SignedDestroyOrder, type VersionRecord as PublicRecord } from '../crypto/index.js';
+import { storeOrder, verifyDestroyOrder } from './destroy-order.js';
 import { failedPrecondition } from './errors.js';
 import { droppedSession } from './lifecycle-evidence.js';
 import type { LifecycleHandler } from './lifecycle.js';
 import type { PeerClients } from './peer-client.js';
 import type { NodeRuntime } from './runtime.js';
 import type { KeyStateName, LoadedVersion, VersionRecord } from './store.js';
+
+/** Unverifiable destroy orders already warned about, per node runtime (reconcileVersion). */
+const orderWarnings = new WeakMap<NodeRuntime, Set<string>>();
 
 /** The lineage-window alert last raised per node runtime and version (reconcileVersion). */
 const lineageAlerts = new WeakMap<NodeRuntime, Map<string, string>>();
@@ -112,7 +116,36 @@ export async function reconcileVersion(rt: NodeRuntime, peers: PeerClients, keyN
   const samePending = pending && pending.params.version === version ? pending : undefined;
   const found = await findSuperseding(rt, peers, keyName, version, own);
   if (!found) return undefined;
-  const { newer, ownRecord, confirmers, policy, claims, operatorDestroyed } = found;
+  const { newer, ownRecord, confirmers, policy, claims, operatorDestroyed, orders } = found;
+  // A destroy this node missed, shown by one peer with the operator's signed order for this very
+  // key (its pkS, any epoch): the operator's word, which no node can forge, so one suffices
+  // whatever else peers claim and whatever session is pending here (review F1/G4: a receiver held
+  // back in a session while the version was destroyed no longer serves it beside a liar until the
+  // destroy is run again). A peer's order that does not verify is ignored (and named in the log).
+  const trusts = rt.rpc.trusts;
+  for (const { reporter, order } of trusts ? orders : []) {
+    try {
+      verifyDestroyOrder(order, { keyName, version, publicKey: toHex(own.publicKey), trusts: trusts!, now: Date.now() });
+    } catch (e) {
+      // Once per situation (node, version, reason), not on every pass (review J3).
+      const why = `node ${reporter} shows a destroy order for ${keyName}@${version} that does not verify: ${(e as Error).message}`;
+      const seen = orderWarnings.get(rt) ?? new Set<string>();
+      orderWarnings.set(rt, seen);
+      if (!seen.has(why)) {
+        if (seen.size >= 1_000) seen.clear();
+        seen.add(why);
+        rt.log.warn({ key: keyName, version, reporter }, why);
+      }
+      continue;
+    }
+    if (!(await store.destroyVersion(keyName, version, recordDigest(ownRecord), droppedSession(pending, version), 'order', storeOrder(order)))) return undefined;
+    rt.log.warn(
+      { alert: 'share-destroyed-late', key: keyName, version, epoch: own.record.epoch, reporters: [reporter] },
+      `${keyName}@${version} was destroyed by the operator's signed order (shown by node ${reporter}) while this node was away; its epoch-${own.record.epoch} share is erased now`,
+    );
+    rt.metrics.lateDestroyedShares.inc();
+    return { keyName, version, fromEpoch: own.record.epoch, toEpoch: own.record.epoch, inNewSet: false, destroyedBy: [reporter] };
+  }
   // A destroy this node missed (down or cut off while `key destroy` ran): t of the record's own
   // nodes (t ≥ minThreshold; so an honest one, which erased on an operator's authenticated
   // DestroyVersion) report this very record (same digest) destroyed by an operator — the rule
@@ -200,11 +233,16 @@ export async function findSuperseding(rt: NodeRuntime, peers: PeerClients, keyNa
   const operatorDestroyed = new Set<number>();
   /** Peers that dealt in a reshare that left them out: the outcome they left for (VersionHistory left_for). */
   const leftFor = new Map<number, string>();
+  /** Operators' signed destroy orders peers erased on (VersionHistory destroy_order), unchecked. */
+  const orders: { reporter: number; order: SignedDestroyOrder }[] = [];
   await Promise.all(
     others.map(async (j) => {
       try {
         const h = await peers.versionHistory(j, { keyName, keyVersion: version, ancestor }, { quick: true });
         if (h.history === 'left' && h.leftFor.length === 32) leftFor.set(j, Buffer.from(h.leftFor).toString('hex'));
+        if (h.history === 'destroyed' && h.destroyOrder && h.destroyOrder.order.length > 0) {
+          orders.push({ reporter: j, order: { order: new Uint8Array(h.destroyOrder.order), signature: new Uint8Array(h.destroyOrder.signature), certificate: h.destroyOrder.certificate } });
+        }
         if ((h.history !== 'held' && h.history !== 'destroyed') || h.commitments.length === 0) return;
         const state = (['active', 'decrypt-only', 'destroyed'] as const).includes(h.state as KeyStateName) ? (h.state as KeyStateName) : undefined;
         if (!state) return;
@@ -219,5 +257,5 @@ export async function findSuperseding(rt: NodeRuntime, peers: PeerClients, keyNa
   );
   const policy = { minThreshold: await rt.cluster.minThreshold() };
   const newer = supersededBy(ownRecord, claims, policy, leftFor, own.record.ancestors) ?? supersededBeyondWindow(ownRecord, claims, policy, confirmers);
-  return { newer, ownRecord, confirmers, policy, claims, operatorDestroyed };
+  return { newer, ownRecord, confirmers, policy, claims, operatorDestroyed, orders };
 }

@@ -36,6 +36,7 @@ import { crashPoint } from './crash.js';
 import { committedLineage, paramsDigest, type ParticipantState } from '../crypto/lifecycle.js';
 import { hkdfSync } from 'node:crypto';
 import type { Logger } from './log.js';
+import type { StoredDestroyOrder } from './destroy-order.js';
 import { SealError, loadSealKey, needsSalt, newSalt, open, seal, type SealSource } from './seal.js';
 
 export type KeyStateName = 'active' | 'decrypt-only' | 'destroyed';
@@ -75,9 +76,15 @@ export interface VersionRecord {
    * copy, not the version), "session" (a late participant committed as destroyed) or "peers" (a
    * destroy this node missed, finished by reconcile). Only "operator" counts as a voice for
    * finishing a destroy elsewhere (node/reconcile.ts), so erasures never feed on each other.
-   * Absent: destroyed before it existed (counted as "operator").
+   * Absent: destroyed before it existed (counted as "operator"). "order": erased on an operator's
+   * signed destroy order a peer showed (node/destroy-order.ts); no voice either, the order is.
    */
-  destroyedBy?: 'operator' | 'copy' | 'session' | 'peers';
+  destroyedBy?: 'operator' | 'copy' | 'session' | 'peers' | 'order';
+  /**
+   * The operator's signed destroy order this record was erased on (given to Admin.DestroyVersion,
+   * or relayed by a peer): shown to peers that still hold the version (Peer.VersionHistory).
+   */
+  destroyOrder?: StoredDestroyOrder;
 }
 
 /** A version as held in memory. */
@@ -144,7 +151,7 @@ export interface VersionHistoryAnswer {
   history: VersionHistory;
   sessionId: string;
   publicKey: Uint8Array;
-  record?: { threshold: number; nodeIndices: number[]; commitments: Uint8Array[]; epoch: number; state: KeyStateName; lineage: string[]; destroyedByOperator?: boolean };
+  record?: { threshold: number; nodeIndices: number[]; commitments: Uint8Array[]; epoch: number; state: KeyStateName; lineage: string[]; destroyedByOperator?: boolean; destroyOrder?: StoredDestroyOrder };
   /** Whether the held record descends from the asked ancestor digest (in its lineage or witnessed older). */
   ancestorHeld?: boolean;
   /** The session pending on this version here, if any ('?' when the pending state does not open). */
@@ -272,7 +279,7 @@ export class ShareStore {
     if (v && (h === 'held' || h === 'destroyed')) {
       const { threshold, nodeIndices, epoch, state } = v.record;
       const ancestorHeld = ancestor !== undefined && ((v.record.lineage ?? []).includes(ancestor) || (v.record.ancestors ?? []).includes(ancestor));
-      return { history: h, sessionId: v.record.session ?? '', publicKey: v.publicKey, record: { threshold, nodeIndices: [...nodeIndices], commitments: v.commitments, epoch, state, lineage: [...(v.record.lineage ?? [])], destroyedByOperator: state === 'destroyed' && (v.record.destroyedBy ?? 'operator') === 'operator' }, ancestorHeld, pendingSession, pendingParams };
+      return { history: h, sessionId: v.record.session ?? '', publicKey: v.publicKey, record: { threshold, nodeIndices: [...nodeIndices], commitments: v.commitments, epoch, state, lineage: [...(v.record.lineage ?? [])], destroyedByOperator: state === 'destroyed' && (v.record.destroyedBy ?? 'operator') === 'operator', ...(state === 'destroyed' && v.record.destroyOrder ? { destroyOrder: v.record.destroyOrder } : {}) }, ancestorHeld, pendingSession, pendingParams };
     }
     const importing = this.importing.get(`${keyName}${SEP}${version}`);
     if (importing !== undefined) return { history: 'pending', sessionId: '', publicKey: unhex(importing), pendingSession, pendingParams };
@@ -665,7 +672,14 @@ export class ShareStore {
    * write, and also when this node holds no such version (then NOT_FOUND all the same). Callers
    * hold the key's lifecycle lock.
    */
-  async destroyVersion(keyName: string, version: number, expected?: string, pending?: { sessionId: string; params: string; from?: string }, cause: 'operator' | 'copy' | 'peers' = 'operator'): Promise<boolean> {
+  async destroyVersion(
+    keyName: string,
+    version: number,
+    expected?: string,
+    pending?: { sessionId: string; params: string; from?: string },
+    cause: 'operator' | 'copy' | 'peers' | 'order' = 'operator',
+    order?: StoredDestroyOrder,
+  ): Promise<boolean> {
     const pendingSession = pending?.sessionId;
     try {
       checkKeyName(keyName, 'key_name');
@@ -690,13 +704,21 @@ export class ShareStore {
     }
     const dropOp = pending === undefined ? [] : this.dropOps(keyName, version, pending);
     if (v.record.state === 'destroyed') {
+      // Destroyed before without an order (an older tool, a relayed voice): keep this one to show.
+      if (order && !v.record.destroyOrder) {
+        const record: VersionRecord = { ...v.record, destroyOrder: order };
+        await this.db.batch([{ type: 'put', key: versionKey(keyName, version), value: JSON.stringify(record) }, ...dropOp], { sync: true });
+        this.install({ ...v, record });
+        if (dropOp.length > 0) this.log.warn({ key: keyName, version, session: pendingSession }, 'pending lifecycle session dropped: its version was destroyed');
+        return false;
+      }
       if (dropOp.length > 0) {
         await this.db.batch(dropOp, { sync: true });
         this.log.warn({ key: keyName, version, session: pendingSession }, 'pending lifecycle session dropped: its version was destroyed');
       }
       return false;
     }
-    const record: VersionRecord = { ...v.record, state: 'destroyed', destroyedBy: cause };
+    const record: VersionRecord = { ...v.record, state: 'destroyed', destroyedBy: cause, ...(order ? { destroyOrder: order } : {}) };
     delete record.sealedShare;
     crashPoint('destroy:before-write');
     await this.db.batch([{ type: 'put', key: versionKey(keyName, version), value: JSON.stringify(record) }, ...dropOp], { sync: true });

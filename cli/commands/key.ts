@@ -204,7 +204,7 @@ export function registerKey(program: Command): void {
     await withManager(opts, async (m) => {
       // Who holds the version, as t nodes agree (else: every node may).
       const agreed = (await m.versions(name)).find((v) => v.version === opts.version);
-      const r = await m.destroy(name, opts.version);
+      const r = await m.destroy(name, opts.version, agreed);
       // Every node that did not answer counts, holder of the agreed record or not: a node outside
       // it may hold a pending session's share of the version (a new holder of an unfinished
       // reshare); the destroy drops it there once it answers. NOT_FOUND means it holds nothing.
@@ -220,7 +220,7 @@ export function registerKey(program: Command): void {
         throw new CliError(
           `${name} version ${opts.version} is not destroyed everywhere: ${who} not reached and may still hold its share; ` +
             `run "splitkey key destroy ${name} --version ${opts.version} --yes" again when ${stillHolding.length === 1 ? 'it is' : 'they are'} back, for ${stillHolding.length === 1 ? 'its' : 'their'} signed receipt ` +
-            `(a node that comes back erases its share on its own once t of the record's nodes report it destroyed, at start and every reconcileSeconds, but signs no receipt for it)`,
+            `(a node that comes back erases its share on its own when a peer shows it this destroy's signed order, or t of the record's nodes report it destroyed, at start and every reconcileSeconds, but signs no receipt for it)`,
           r.destroyed.length > 0 ? EXIT.incomplete : EXIT.failed,
         );
       }

@@ -253,8 +253,11 @@ function lifecycleHandlers(rt: NodeRuntime, admin: AdminCheck): Pick<
       const given = req.expectedRecord.length;
       if (given !== 0 && given !== 32) throw invalidArgument(`expected_record must be a 32-byte record digest or empty, got ${given} bytes`);
       const expected = given === 0 ? undefined : Buffer.from(req.expectedRecord).toString('hex');
-      audit.detail = expected ? `destroy: erase this node's share of record ${expected}` : 'destroy: erase this node\'s share';
-      const destroyedNow = await lc().destroy(req.keyName, req.keyVersion, expected);
+      const order = req.order && req.order.order.length > 0 ? check.destroyOrder(req.order) : undefined;
+      if (order && expected) throw invalidArgument('order and expected_record exclude each other: erasing one copy is no order to destroy the version');
+      audit.detail = expected ? `destroy: erase this node's share of record ${expected}` : `destroy: erase this node's share${order ? ' (signed order)' : ''}`;
+      const caller = (call as unknown as { getAuthContext(): { sslPeerCertificate?: { raw?: Buffer } } | undefined }).getAuthContext()?.sslPeerCertificate?.raw;
+      const destroyedNow = await lc().destroy(req.keyName, req.keyVersion, expected, order, caller);
       if (destroyedNow) rt.log.warn({ key: req.keyName, version: req.keyVersion }, 'version destroyed: share erased');
       const record = rt.store.resolve(req.keyName, req.keyVersion).record;
       return { destroyedNow, ...(await receipts.sign(record)) };

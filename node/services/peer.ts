@@ -16,6 +16,7 @@ import { invalidArgument, permissionDenied } from '../errors.js';
 import * as check from '../validate.js';
 import { QueryBudget } from '../limits.js';
 import { unary } from '../rpc.js';
+import { loadOrder } from '../destroy-order.js';
 import type { NodeRuntime } from '../runtime.js';
 import { SOFTWARE_VERSION } from './admin.js';
 
@@ -78,6 +79,7 @@ export function peerHandlers(rt: NodeRuntime): PeerHandlers {
           pendingSession: h.pendingSession ?? '',
           pendingParams: h.pendingParams ? Buffer.from(h.pendingParams, 'hex') : Buffer.alloc(0),
           leftFor: h.leftFor ? Buffer.from(h.leftFor, 'hex') : Buffer.alloc(0),
+          ...(r?.destroyOrder ? { destroyOrder: loadOrder(r.destroyOrder) } : {}),
           queriesAnswered: String(h.history === 'held' ? rt.queryBudget.get(QueryBudget.slot(keyName, version)) : 0),
         };
       },

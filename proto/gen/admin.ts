@@ -36,6 +36,7 @@ import type { PrepareOperationResponse as _splitkey_v1_PrepareOperationResponse,
 import type { QuorumUniverse as _splitkey_v1_QuorumUniverse, QuorumUniverse__Output as _splitkey_v1_QuorumUniverse__Output } from './splitkey/v1/QuorumUniverse.js';
 import type { RedeliverShareRequest as _splitkey_v1_RedeliverShareRequest, RedeliverShareRequest__Output as _splitkey_v1_RedeliverShareRequest__Output } from './splitkey/v1/RedeliverShareRequest.js';
 import type { RedeliverShareResponse as _splitkey_v1_RedeliverShareResponse, RedeliverShareResponse__Output as _splitkey_v1_RedeliverShareResponse__Output } from './splitkey/v1/RedeliverShareResponse.js';
+import type { SignedDestroyOrder as _splitkey_v1_SignedDestroyOrder, SignedDestroyOrder__Output as _splitkey_v1_SignedDestroyOrder__Output } from './splitkey/v1/SignedDestroyOrder.js';
 import type { VersionHealth as _splitkey_v1_VersionHealth, VersionHealth__Output as _splitkey_v1_VersionHealth__Output } from './splitkey/v1/VersionHealth.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -81,6 +82,7 @@ export interface ProtoGrpcType {
       QuorumUniverse: MessageTypeDefinition<_splitkey_v1_QuorumUniverse, _splitkey_v1_QuorumUniverse__Output>
       RedeliverShareRequest: MessageTypeDefinition<_splitkey_v1_RedeliverShareRequest, _splitkey_v1_RedeliverShareRequest__Output>
       RedeliverShareResponse: MessageTypeDefinition<_splitkey_v1_RedeliverShareResponse, _splitkey_v1_RedeliverShareResponse__Output>
+      SignedDestroyOrder: MessageTypeDefinition<_splitkey_v1_SignedDestroyOrder, _splitkey_v1_SignedDestroyOrder__Output>
       VersionHealth: MessageTypeDefinition<_splitkey_v1_VersionHealth, _splitkey_v1_VersionHealth__Output>
     }
   }

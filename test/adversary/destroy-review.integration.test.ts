@@ -106,7 +106,9 @@ describe('destroy with a node away', () => {
     // The CLI names node 4 (down, no holder of the agreed record, possibly holding a pending share).
     expect(cli.code, detail).toBe(3);
     expect(cli.stderr, detail).toMatch(/not destroyed everywhere: node 4 .*not reached/);
-    expect(disk[3], detail).toBe('none');
+    // No share on node 4: nothing, or (once the destroy's signed order reached the others and
+    // abort-op rolled the session forward as destroyed) a destroyed record.
+    expect(disk[3], detail).toMatch(/^(none|destroyed e2)$/);
     expect(fresh.ok, detail).toBe(false);
   });
 
@@ -127,13 +129,16 @@ describe('destroy with a node away', () => {
     const log = await drive(tr, p, new Map([[1, liarShare]]), []);
     const detail = `CLI: exit ${cli.code}; ${log.join(' | ')}; ${records(name, 1)}`;
     expect(cli.code, detail).toBe(3);
-    // One report (node 2; minThreshold is 2): refused, naming node 2.
-    expect(log.some((l) => /^prepare \d: .*node\(s\) 2 reports the record this session starts from destroyed/.test(l)), detail).toBe(true);
+    // Refused: the record this session starts from is reported destroyed.
+    expect(log.some((l) => /^prepare \d: .*the record this session starts from/.test(l)), detail).toBe(true);
     for (const n of [4, 5, 6]) expect(cluster!.nodes[n - 1]!.store.currentShare(name, 1), detail).toBeUndefined();
-    // Until the destroy is run again, node 3 and the liar still hold t shares of the old record:
-    // clients are served from them (README: "destroyed" holds when fewer than t holders answer).
+    // Node 3 came back to node 2's signed destroy order (destroy-order.integration.test.ts) and
+    // erased its share at start: the liar alone is fewer than t, before any re-run. (With an
+    // unsigned destroy, node 3 and the liar were t shares until the re-run: review-f "F1 (open)".)
+    await cluster!.nodes[2]!.reconcile();
+    expect(await onDisk(3, name, 1), detail).toBe(`destroyed e${v.epoch}`);
     const fresh = await settle((await tenantClient('acme')).oprf(name, input, { version: 1 }));
-    expect(fresh.ok, detail).toBe(true);
+    expect(fresh.ok, detail).toBe(false);
     const again = await splitkeyCli(['key', 'destroy', name, '--version', '1', '--yes']);
     expect(again.code, `${again.stdout}${again.stderr}`).toBe(0);
     const after = await settle((await tenantClient('acme')).oprf(name, input, { version: 1 }));

@@ -2,7 +2,9 @@
  * Review F (adversarial review of e23b9a0, 0cf4817, 697bb19: late destroy, session state, late
  * commit as superseded), with the fixes:
  *
- *   F1 (open; found again as review-g "G4"). A refresh receiver held back and down during a
+ *   F1 (closed for signed destroys: destroy-order.integration.test.ts; open for a destroy without
+ *       an order, which these tests drive through the coordinator directly; found again as
+ *       review-g "G4"). A refresh receiver held back and down during an unsigned
  *       destroy, beside a liar that kept its old share, is aborted by the coordinator and serves
  *       the destroyed key with the liar until `key destroy` is run again (its exit 3 named the
  *       node); the re-run erases it. A fix tried here (refuse abort on one "destroyed", hold the record back) let one liar

@@ -1,5 +1,6 @@
 // Original file: proto/splitkey/v1/peer.proto
 
+import type { SignedDestroyOrder as _splitkey_v1_SignedDestroyOrder, SignedDestroyOrder__Output as _splitkey_v1_SignedDestroyOrder__Output } from '../../splitkey/v1/SignedDestroyOrder.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface VersionHistoryResponse {
@@ -18,6 +19,7 @@ export interface VersionHistoryResponse {
   'pendingParams'?: (Buffer | Uint8Array | string);
   'destroyedByOperator'?: (boolean);
   'leftFor'?: (Buffer | Uint8Array | string);
+  'destroyOrder'?: (_splitkey_v1_SignedDestroyOrder | null);
 }
 
 export interface VersionHistoryResponse__Output {
@@ -36,4 +38,5 @@ export interface VersionHistoryResponse__Output {
   'pendingParams': (Buffer);
   'destroyedByOperator': (boolean);
   'leftFor': (Buffer);
+  'destroyOrder': (_splitkey_v1_SignedDestroyOrder__Output | null);
 }
