@@ -73,12 +73,12 @@ export class GrpcLifecycleTransport implements LifecycleTransport {
   }
 
   async destroy(node: number, keyName: string, version: number, expectedRecord?: string, order?: SignedDestroyOrder): Promise<DestroyAnswer> {
-    const r = await this.call<{ destroyedNow: boolean; receipt: Uint8Array; signature: Uint8Array; certificate: string }>(node, 'DestroyVersion', {
+    const r = await this.call<{ destroyedNow: boolean; receipt: Uint8Array; signature: Uint8Array; certificate: string; orderKept: boolean }>(node, 'DestroyVersion', {
       keyName,
       keyVersion: version,
       ...(expectedRecord ? { expectedRecord: Buffer.from(expectedRecord, 'hex') } : {}),
       ...(order ? { order } : {}),
     });
-    return { destroyedNow: r.destroyedNow, receipt: { node, receipt: Buffer.from(r.receipt).toString('base64'), signature: Buffer.from(r.signature).toString('base64'), certificate: r.certificate } };
+    return { destroyedNow: r.destroyedNow, orderKept: r.orderKept, receipt: { node, receipt: Buffer.from(r.receipt).toString('base64'), signature: Buffer.from(r.signature).toString('base64'), certificate: r.certificate } };
   }
 }

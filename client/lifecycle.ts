@@ -94,6 +94,8 @@ export interface SignedReceipt {
 
 export interface DestroyAnswer {
   destroyedNow: boolean;
+  /** The node keeps the destroy order sent (it verified there): it shows it to peers that missed the destroy. */
+  orderKept?: boolean;
   receipt?: SignedReceipt;
 }
 
@@ -421,7 +423,7 @@ export class LifecycleCoordinator {
     nodes: number[],
     expected?: ReadonlyMap<number, string>,
     order?: SignedDestroyOrder,
-  ): Promise<{ destroyed: number[]; unreachable: { index: number; reason: string }[]; holdsNothing: number[]; receipts: SignedReceipt[] }> {
+  ): Promise<{ destroyed: number[]; unreachable: { index: number; reason: string }[]; holdsNothing: number[]; receipts: SignedReceipt[]; orderKept: number[] }> {
     const holdsNothing: number[] = [];
     const res = await onAll(nodes, (n) =>
       this.transport.destroy(n, keyName, version, expected?.get(n), order).catch((e: unknown) => {
@@ -434,6 +436,7 @@ export class LifecycleCoordinator {
       unreachable: [...res.failed].filter(([index]) => !holdsNothing.includes(index)).map(([index, reason]) => ({ index, reason })),
       holdsNothing: holdsNothing.sort((a, b) => a - b),
       receipts: [...res.ok.values()].flatMap((a) => (a.receipt ? [a.receipt] : [])).sort((a, b) => a.node - b.node),
+      orderKept: [...res.ok].filter(([, a]) => a.orderKept).map(([n]) => n).sort((a, b) => a - b),
     };
   }
 

@@ -376,7 +376,7 @@ export class LifecycleHandler {
    * with the destroy capability is the authority to erase; an order that does not verify (a
    * lagging clock, an unusual key) is only not kept, with a warning (review J2).
    */
-  destroy(keyName: string, version: number, expected?: string, order?: SignedDestroyOrder, caller?: Buffer): Promise<boolean> {
+  destroy(keyName: string, version: number, expected?: string, order?: SignedDestroyOrder, caller?: Buffer): Promise<{ destroyedNow: boolean; orderKept: boolean }> {
     return this.withLock(keyName, async () => {
       let stored: StoredDestroyOrder | undefined;
       const trusts = this.rt.rpc.trusts;
@@ -396,7 +396,8 @@ export class LifecycleHandler {
         }
       }
       const op = await this.store.loadOperation(keyName).catch(() => undefined);
-      return this.store.destroyVersion(keyName, version, expected, droppedSession(op, version), expected === undefined ? 'operator' : 'copy', stored);
+      const destroyedNow = await this.store.destroyVersion(keyName, version, expected, droppedSession(op, version), expected === undefined ? 'operator' : 'copy', stored);
+      return { destroyedNow, orderKept: stored !== undefined && this.store.resolve(keyName, version).record.destroyOrder !== undefined };
     });
   }
 

@@ -115,7 +115,10 @@ describe('splitkey CLI: what it says is what happened', () => {
     expect((await splitkey(['encrypt', '--key', 'demo/gone', plain, `${plain}.splk`])).code).toBe(0);
     const d = await splitkey(['key', 'destroy', 'demo/gone', '--version', '1', '--yes']);
     expect(d.stderr).toBe('');
-    expect(d.stdout).toBe('demo/gone version 1: share erased on nodes 1,2,3\n');
+    expect(d.stdout).toBe(
+      'demo/gone version 1: share erased on nodes 1,2,3\n' +
+        'signed destroy order kept on nodes 1,2,3: a node that missed the destroy erases its share when one of them shows it the order\n',
+    );
     expect(d.code).toBe(0);
     const dec = await splitkey(['decrypt', `${plain}.splk`, join(dir, 'gone.out')]);
     expect(dec.code).toBe(1);
@@ -223,7 +226,11 @@ describe('splitkey CLI: what it says is what happened', () => {
     try {
       const receipt = join(dir, 'partial.receipt.json');
       const r = await splitkey(['key', 'destroy', 'demo/partial', '--version', '1', '--yes', '--receipt', receipt]);
-      expect(r.stdout).toBe(`demo/partial version 1: share erased on nodes 1,2\nreceipts of nodes 1,2 written to ${receipt}\n`);
+      expect(r.stdout).toBe(
+        `demo/partial version 1: share erased on nodes 1,2\n` +
+          `signed destroy order kept on nodes 1,2: a node that missed the destroy erases its share when one of them shows it the order\n` +
+          `receipts of nodes 1,2 written to ${receipt}\n`,
+      );
       expect(r.code).toBe(3);
       // The signed receipts prove it: two of three holders erased, fewer than t = 2 remain.
       const verified = await splitkey(['receipt', 'verify', receipt]);

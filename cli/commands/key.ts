@@ -210,6 +210,16 @@ export function registerKey(program: Command): void {
       // reshare); the destroy drops it there once it answers. NOT_FOUND means it holds nothing.
       const stillHolding = r.unreachable;
       if (r.destroyed.length > 0) out(`${name} version ${opts.version}: share erased on nodes ${r.destroyed.join(',')}`);
+      // The signed destroy order reaches nodes that missed the destroy through the nodes that keep it.
+      const withoutOrder = r.destroyed.filter((n) => !r.orderKept.includes(n));
+      if (r.orderKept.length > 0) out(`signed destroy order kept on nodes ${r.orderKept.join(',')}: a node that missed the destroy erases its share when one of them shows it the order`);
+      if (withoutOrder.length > 0) {
+        info(
+          `warning: node${withoutOrder.length > 1 ? 's' : ''} ${withoutOrder.join(',')} erased ${withoutOrder.length > 1 ? 'their shares' : 'its share'} but keep${withoutOrder.length > 1 ? '' : 's'} no signed destroy order` +
+            (r.orderKept.length === 0 && agreed === undefined ? ' (none was sent: no record of the version that t nodes agree on)' : ' (see the node log for why; insecure-loopback nodes keep none)') +
+            '; a node that missed the destroy then needs t reports of it, or this command run again',
+        );
+      }
       if (opts.receipt) {
         const bundle = (await lib()).receiptBundle(name, opts.version, agreed, r.receipts);
         await writeReceipts(opts.receipt, bundle);

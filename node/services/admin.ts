@@ -257,10 +257,10 @@ function lifecycleHandlers(rt: NodeRuntime, admin: AdminCheck): Pick<
       if (order && expected) throw invalidArgument('order and expected_record exclude each other: erasing one copy is no order to destroy the version');
       audit.detail = expected ? `destroy: erase this node's share of record ${expected}` : `destroy: erase this node's share${order ? ' (signed order)' : ''}`;
       const caller = (call as unknown as { getAuthContext(): { sslPeerCertificate?: { raw?: Buffer } } | undefined }).getAuthContext()?.sslPeerCertificate?.raw;
-      const destroyedNow = await lc().destroy(req.keyName, req.keyVersion, expected, order, caller);
+      const { destroyedNow, orderKept } = await lc().destroy(req.keyName, req.keyVersion, expected, order, caller);
       if (destroyedNow) rt.log.warn({ key: req.keyName, version: req.keyVersion }, 'version destroyed: share erased');
       const record = rt.store.resolve(req.keyName, req.keyVersion).record;
-      return { destroyedNow, ...(await receipts.sign(record)) };
+      return { destroyedNow, orderKept, ...(await receipts.sign(record)) };
     }),
   };
 }

@@ -6,6 +6,7 @@ export interface DestroyVersionResponse {
   'receipt'?: (Buffer | Uint8Array | string);
   'signature'?: (Buffer | Uint8Array | string);
   'certificate'?: (string);
+  'orderKept'?: (boolean);
 }
 
 export interface DestroyVersionResponse__Output {
@@ -13,4 +14,5 @@ export interface DestroyVersionResponse__Output {
   'receipt': (Buffer);
   'signature': (Buffer);
   'certificate': (string);
+  'orderKept': (boolean);
 }
