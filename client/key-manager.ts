@@ -3,7 +3,7 @@
  * resolving an operation left pending by a crash. The current state of a version is taken from
  * the nodes' KeyStatus answers only where at least t of them agree byte for byte.
  */
-import { agreeOnVersions, checkKeyName, forkErasures, keepProblem, lifecycleQuorumSize, liveHolders, recordDigest, sameNodeSet, encodeDestroyOrder, toHex, type Claimed, type OperationParams, type RecordState, type SignedDestroyOrder, type Suspect, type VersionRecord } from '../crypto/index.js';
+import { agreeOnVersions, checkKeyName, forkErasures, keepProblem, lifecycleQuorumSize, liveHolders, recordDigest, sameNodeSet, encodeDestroyOrder, fromHex, toHex, type Claimed, type OperationParams, type RecordState, type SignedDestroyOrder, type Suspect, type VersionRecord } from '../crypto/index.js';
 import { faultToleranceOf, minThresholdOf } from './descriptor.js';
 import { claimOf } from './evaluate.js';
 import type { KeyVersionInfo__Output } from '../proto/gen/splitkey/v1/KeyVersionInfo.js';
@@ -376,7 +376,10 @@ export class KeyManager {
     let order: SignedDestroyOrder | undefined;
     const pk = v?.commitments[0];
     if (pk) {
-      const bytes = encodeDestroyOrder({ keyName, version, publicKey: pk, signedAtMs: Date.now() });
+      // The agreed record and its lineage: the line of records this destroy erases (a node that
+      // missed it holds one of them).
+      const digest = recordDigest({ version, threshold: v!.t, nodeIndices: v!.nodeIndices, commitments: v!.commitments.map((c) => fromHex(c)), epoch: v!.epoch, lineage: v!.lineage });
+      const bytes = encodeDestroyOrder({ keyName, version, publicKey: pk, records: [digest, ...v!.lineage], signedAtMs: Date.now() });
       let signed: { signature: Uint8Array; certificate: string } | undefined;
       try {
         signed = this.admin.channels.signAsCaller(bytes);

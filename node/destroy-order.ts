@@ -18,6 +18,8 @@ export interface OrderCheck {
   version: number;
   /** pkS of the record this node holds, hex. */
   publicKey: string;
+  /** The digest of the record this node holds (crypto/records.ts recordDigest), hex: one the order names. */
+  record: string;
   /** Whether a certificate is issued by a CA this node trusts now (node/tls-material.ts). */
   trusts: (cert: { raw?: Buffer; fingerprint256?: string }) => boolean;
   /** Now, in ms (injected by tests). */
@@ -34,6 +36,7 @@ export function verifyDestroyOrder(signed: SignedDestroyOrder, c: OrderCheck): D
   const order = parseDestroyOrder(signed.order);
   if (order.keyName !== c.keyName || order.version !== c.version) throw new Error(`the order is for ${order.keyName}@${order.version}, not ${c.keyName}@${c.version}`);
   if (order.publicKey !== c.publicKey) throw new Error(`the order names pkS ${order.publicKey.slice(0, 16)}…, this node holds ${c.publicKey.slice(0, 16)}…`);
+  if (!order.records.includes(c.record)) throw new Error(`the order names records of another line than this node's ${c.record.slice(0, 16)}… (the same key elsewhere, a fork sibling, or a record newer than the destroyed one)`);
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(signed.certificate);

@@ -24,7 +24,7 @@ import { NodeChannels } from '../../client/channels.js';
 import { GrpcLifecycleTransport } from '../../client/lifecycle-grpc.js';
 import { KeyManager } from '../../client/key-manager.js';
 import type { PemPair } from '../../cli/pki.js';
-import { encodeDestroyOrder, type SignedDestroyOrder } from '../../crypto/index.js';
+import { encodeDestroyOrder, fromHex, recordDigest, type SignedDestroyOrder } from '../../crypto/index.js';
 import { storeVersionKey } from '../../node/store.js';
 import { adversary, settle } from '../helpers/adversary.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
@@ -43,8 +43,14 @@ afterEach(async () => {
 
 const DAY = 24 * 60 * 60 * 1000;
 
-const signAt = (pair: PemPair, keyName: string, version: number, publicKey: string, signedAtMs: number): SignedDestroyOrder => {
-  const order = encodeDestroyOrder({ keyName, version, publicKey, signedAtMs });
+/** pkS and the line of records of an agreed v1, as `key destroy` names them. */
+const lineOf = (v: { t: number; nodeIndices: number[]; commitments: string[]; epoch: number; lineage: string[] }) => ({
+  pk: v.commitments[0]!,
+  records: [recordDigest({ version: 1, threshold: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments.map((c) => fromHex(c)), epoch: v.epoch, lineage: v.lineage }), ...v.lineage],
+});
+
+const signAt = (pair: PemPair, keyName: string, version: number, line: { pk: string; records: string[] }, signedAtMs: number): SignedDestroyOrder => {
+  const order = encodeDestroyOrder({ keyName, version, publicKey: line.pk, records: line.records, signedAtMs });
   return { order, signature: new Uint8Array(sign('sha256', order, createPrivateKey(pair.keyPem))), certificate: pair.certPem };
 };
 
@@ -110,7 +116,7 @@ describe('review J: signed destroy orders', () => {
     expect(direct.ok, 'the expired admin cannot call DestroyVersion').toBe(false);
     expect(await onDisk(2, name, 1)).toBe(`active e${v.epoch} WITH SEALED SHARE`);
     // Its leaked key signs an order dated inside its old validity; liar node 1 shows it.
-    const backdated = signAt(retired, name, 1, pk, Date.now() - 1.5 * DAY);
+    const backdated = signAt(retired, name, 1, lineOf(v), Date.now() - 1.5 * DAY);
     await liarHolds(name, await destroyedWith(name, stored(backdated)), [2, 3]);
     await cluster.nodes[1]!.reconcile();
     await cluster.nodes[2]!.reconcile();
@@ -125,7 +131,7 @@ describe('review J: signed destroy orders', () => {
     const { tr, v } = await createV1(name, [1, 2, 3]);
     const fresh = await cluster.certFor({ role: 'admin', name: 'ops', capabilities: ['destroy'] });
     // What KeyManager.destroy sends from a machine 10 minutes behind (certificates are backdated 5).
-    const order = signAt(fresh, name, 1, v.commitments[0]!, Date.now() - 10 * 60 * 1000);
+    const order = signAt(fresh, name, 1, lineOf(v), Date.now() - 10 * 60 * 1000);
     const r = await settle(tr.destroy(1, name, 1, undefined, order));
     expect(r.ok ? 'erased' : r.e, 'Before the change this destroy erased the share; now it is refused').toBe('erased');
     expect(await onDisk(1, name, 1)).toBe(`destroyed e${v.epoch}`);
@@ -152,7 +158,7 @@ describe('review J: signed destroy orders', () => {
     const name = 'acme/j3-spam';
     const { v } = await createV1(name, [1, 2, 3]);
     const reader = await cluster.certFor({ role: 'admin', name: 'reader', capabilities: ['refresh'] });
-    await liarHolds(name, await destroyedWith(name, stored(signAt(reader, name, 1, v.commitments[0]!, Date.now()))), [2, 3]);
+    await liarHolds(name, await destroyedWith(name, stored(signAt(reader, name, 1, lineOf(v), Date.now()))), [2, 3]);
     const log = (cluster.nodes[1] as unknown as { runtime: { log: { warn: (...a: unknown[]) => void } } }).runtime.log;
     const warn = vi.spyOn(log, 'warn');
     for (let i = 0; i < 3; i++) await cluster.nodes[1]!.reconcile();
@@ -166,7 +172,7 @@ describe('review J: signed destroy orders', () => {
     const name = 'acme/j4-caller';
     const { tr, v } = await createV1(name, [1, 2, 3]);
     const retired = await cluster.certFor({ role: 'admin', name: 'retired', capabilities: ['destroy'], expiredAt: new Date(Date.now() - DAY) });
-    const r = await settle(tr.destroy(1, name, 1, undefined, signAt(retired, name, 1, v.commitments[0]!, Date.now() - 1.5 * DAY)));
+    const r = await settle(tr.destroy(1, name, 1, undefined, signAt(retired, name, 1, lineOf(v), Date.now() - 1.5 * DAY)));
     const kept = (await cluster.nodes[0]!.store.versionHistory(name, 1)).record?.destroyOrder;
     expect(r.ok && kept ? 'kept another (expired) admin’s order' : r.ok ? 'erased, no order kept' : `refused: ${r.e}`).toMatch(/refused|no order kept/);
   });
