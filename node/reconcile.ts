@@ -5,9 +5,9 @@
  * epoch. No quorum uses that share any more, but it still evaluates the key, and it must not
  * linger: proactive security counts on old shares being erased.
  *
- * The same pass finishes a `key destroy` the node missed: when t of the record's own nodes report
- * its very record destroyed by an operator, it erases its share as the destroy would have
- * (reconcileVersion).
+ * The same pass finishes a `key destroy` the node missed: when one peer shows the destroy's signed
+ * order (node/destroy-order.ts), or t of the record's own nodes report its very record destroyed
+ * by an operator, it erases its share as the destroy would have (reconcileVersion).
  *
  * So at start and every `reconcileSeconds`, the node asks every node of its own descriptor for its
  * record of each version it holds (Peer.VersionHistory). Their answers are claims: only when
@@ -118,7 +118,8 @@ export async function reconcileVersion(rt: NodeRuntime, peers: PeerClients, keyN
   if (!found) return undefined;
   const { newer, ownRecord, confirmers, policy, claims, operatorDestroyed, orders } = found;
   // A destroy this node missed, shown by one peer with the operator's signed order for this very
-  // key (its pkS, any epoch): the operator's word, which no node can forge, so one suffices
+  // key (its pkS, and a line of records that names this node's: an older epoch of the destroyed
+  // record): the operator's word, which no node can forge, so one suffices
   // whatever else peers claim and whatever session is pending here (review F1/G4: a receiver held
   // back in a session while the version was destroyed no longer serves it beside a liar until the
   // destroy is run again). A peer's order that does not verify is ignored (and named in the log).
