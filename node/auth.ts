@@ -8,6 +8,7 @@
  * rejectUnauthorized); this module only reads the role.
  */
 import type { ServerUnaryCall } from '@grpc/grpc-js';
+import type { PeerCertificate } from 'node:tls';
 import { sanUris } from '../crypto/san.js';
 import { permissionDenied, unauthenticated } from './errors.js';
 
@@ -62,10 +63,20 @@ export function callerIdentity(call: ServerUnaryCall<unknown, unknown>, insecure
     if (!id) throw unauthenticated('insecure-loopback mode: send a splitkey-identity metadata header');
     return id;
   }
-  const auth = call.getAuthContext();
-  const id = identityFromSan(auth?.sslPeerCertificate?.subjectaltname);
+  const id = identityFromSan(peerCertificate(call)?.subjectaltname);
   if (!id) throw unauthenticated('no splitkey identity in the client certificate');
   return id;
+}
+
+/** Per call (never across calls): grpc-js builds the peer certificate object anew on every getAuthContext. */
+const peerCertificates = new WeakMap<object, PeerCertificate | undefined>();
+
+/** The caller's TLS certificate, read once per call (authorization, then the handler, may both ask). */
+export function peerCertificate(call: ServerUnaryCall<unknown, unknown>): PeerCertificate | undefined {
+  if (peerCertificates.has(call)) return peerCertificates.get(call);
+  const cert = call.getAuthContext()?.sslPeerCertificate;
+  peerCertificates.set(call, cert);
+  return cert;
 }
 
 /** The admin must hold `cap`; PERMISSION_DENIED names what is missing. */

@@ -7,7 +7,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { DeserializeError, InvalidInputError, ParameterError, VerifyError } from '../crypto/index.js';
 import type { AuditFields, AuditLog } from './audit.js';
-import { callerIdentity, requireRole, type Identity } from './auth.js';
+import { callerIdentity, peerCertificate, requireRole, type Identity } from './auth.js';
 import { NodeError, invalidArgument, unauthenticated, unavailable, type NodeErrorCode } from './errors.js';
 import type { Logger } from './log.js';
 import type { NodeMetrics } from './metrics.js';
@@ -146,7 +146,7 @@ function authorize(ctx: RpcContext, call: grpc.ServerUnaryCall<unknown, unknown>
   if (!role) return;
   const id = callerIdentity(call, ctx.insecure);
   scope.identity = id.uri;
-  if (ctx.trusts && !ctx.trusts(call.getAuthContext()?.sslPeerCertificate)) {
+  if (ctx.trusts && !ctx.trusts(peerCertificate(call))) {
     throw unauthenticated('the client certificate is not issued by a CA this node trusts any more (its CA bundle was reloaded); get a certificate from the current CA');
   }
   requireRole(id, role);

@@ -10,7 +10,7 @@ import type { ListKeysResponse } from '../../proto/gen/splitkey/v1/ListKeysRespo
 import type { NodeStatusResponse } from '../../proto/gen/splitkey/v1/NodeStatusResponse.js';
 import { describeGroup } from '../../crypto/group.js';
 import { sameUniverse } from '../../crypto/lifecycle.js';
-import { callerIdentity, requireCapability, requireRole, type Capability, type Identity } from '../auth.js';
+import { callerIdentity, peerCertificate, requireCapability, requireRole, type Capability, type Identity } from '../auth.js';
 import { QueryBudget } from '../limits.js';
 import { unary, type AuditScope } from '../rpc.js';
 import { ReceiptSigner } from '../receipt.js';
@@ -256,7 +256,7 @@ function lifecycleHandlers(rt: NodeRuntime, admin: AdminCheck): Pick<
       const order = req.order && req.order.order.length > 0 ? check.destroyOrder(req.order) : undefined;
       if (order && expected) throw invalidArgument('order and expected_record exclude each other: erasing one copy is no order to destroy the version');
       audit.detail = expected ? `destroy: erase this node's share of record ${expected}` : `destroy: erase this node's share${order ? ' (signed order)' : ''}`;
-      const caller = (call as unknown as { getAuthContext(): { sslPeerCertificate?: { raw?: Buffer } } | undefined }).getAuthContext()?.sslPeerCertificate?.raw;
+      const caller = peerCertificate(call as grpc.ServerUnaryCall<unknown, unknown>)?.raw;
       const { destroyedNow, orderKept } = await lc().destroy(req.keyName, req.keyVersion, expected, order, caller);
       if (destroyedNow) rt.log.warn({ key: req.keyName, version: req.keyVersion }, 'version destroyed: share erased');
       const record = rt.store.resolve(req.keyName, req.keyVersion).record;
