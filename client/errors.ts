@@ -18,6 +18,8 @@ export interface NodeFailure {
   index: number;
   reason: NodeFailureReason;
   detail: string;
+  /** With "wrong epoch": the share epoch the node answered with. */
+  epoch?: string;
 }
 
 /** Fewer than t nodes gave a valid answer. Lists every node that did not, with its reason. */

@@ -83,6 +83,8 @@ export const DEFAULT_EVALUATE_OPTIONS: EvaluateOptions = {
 const STALE_RETRY_DELAYS_MS = [100, 300, 900, 2000];
 /** No stale retry starts this long after the first failure (an attempt in flight still ends by its own deadlines). */
 export const STALE_RETRY_BUDGET_MS = 4_000;
+/** Passes of retryStale (key-information fetches) per derivation at most: waits and retries together. */
+export const STALE_RETRY_MAX_PASSES = 8;
 
 /** Whether a failed evaluation says our key information may be stale (a refresh or reshare committed since). */
 function isStale(e: unknown): boolean {
@@ -93,12 +95,22 @@ function isStale(e: unknown): boolean {
  * After a stale-looking failure on record `tried` and a fresh fetch that resolved `current`:
  * - `retry` at once when t nodes now report another record (epoch, t, node set or key changed),
  *   or when a node that failed with "wrong epoch" / "not found" / "failed precondition" now
- *   reports the record it could not serve (it committed since: it caught up);
+ *   reports the record it could not serve (it committed since: it caught up) — each node counts
+ *   so at most once per derivation (`counted`: review K, F2);
+ * - `wait` when a node answered with a newer epoch than the record and itself reports a record of
+ *   that newer epoch (`reported`: node → epoch it reports for the version): a commit may be
+ *   half-way, the new record short of t voices while a liar's vote keeps the old one agreed
+ *   (review K, F1);
  * - `final` otherwise: t nodes still agree on the record that failed and no failing node caught
  *   up, so "stale" was only the failing nodes' claim and a retry would fail the same way.
- * (When no record can be resolved at all, the caller waits: a commit may be half-way.)
+ * (When no record can be resolved at all, the caller waits too.)
  */
-export function staleRetryDecision(tried: VerifiedVersion, current: VerifiedVersion, failed: ThresholdError): 'retry' | 'final' | 'wait' {
+export function staleRetryDecision(
+  tried: VerifiedVersion,
+  current: VerifiedVersion,
+  failed: ThresholdError,
+  seen: { counted?: ReadonlySet<number>; reported?: ReadonlyMap<number, string> } = {},
+): 'retry' | 'final' | 'wait' {
   const same =
     current.epoch === tried.epoch &&
     current.threshold === tried.threshold &&
@@ -106,9 +118,22 @@ export function staleRetryDecision(tried: VerifiedVersion, current: VerifiedVers
     Buffer.from(current.publicKey).equals(Buffer.from(tried.publicKey)) &&
     (current.forked ?? false) === (tried.forked ?? false);
   if (!same) return 'retry';
+  if (caughtUpNodes(tried, current, failed).some((i) => !seen.counted?.has(i))) return 'retry';
+  const newer = (e: string | undefined) => {
+    try {
+      return e !== undefined && BigInt(e) > BigInt(tried.epoch);
+    } catch {
+      return false;
+    }
+  };
+  const committing = failed.failures.some((f) => f.reason === 'wrong epoch' && newer(f.epoch) && seen.reported?.get(f.index) === f.epoch);
+  return committing ? 'wait' : 'final';
+}
+
+/** Nodes that failed as stale on `tried` and now report `current` (they committed since). */
+export function caughtUpNodes(tried: VerifiedVersion, current: VerifiedVersion, failed: ThresholdError): number[] {
   const staleReasons = new Set<NodeFailureReason>(['wrong epoch', 'not found', 'failed precondition']);
-  const caughtUp = failed.failures.some((f) => staleReasons.has(f.reason) && current.holders.includes(f.index) && !tried.holders.includes(f.index));
-  return caughtUp ? 'retry' : 'final';
+  return failed.failures.filter((f) => staleReasons.has(f.reason) && current.holders.includes(f.index) && !tried.holders.includes(f.index)).map((f) => f.index);
 }
 
 /**
@@ -154,6 +179,8 @@ export interface VerifiedKey {
   refused: { version: number; reason: string; nodes: number[] }[];
   /** Versions served from one branch of a same-key fork (an operator repairs it: `splitkey key resolve-fork`). */
   forks: Agreement['forks'];
+  /** Per version: the epoch each node reported (its claim, agreed or not), the newest when it reported several. */
+  reported: Map<number, Map<number, string>>;
 }
 
 const STATE: Record<string, VersionState> = {
@@ -327,7 +354,18 @@ export class ThresholdEvaluator {
       }
       throw new KeyError('KEY_NOT_FOUND', `key ${keyName} not found on enough nodes`);
     }
-    const key: VerifiedKey = { keyName, versions, failures, suspects: agreement.suspects, refused, forks: agreement.forks };
+    const reported = new Map<number, Map<number, string>>();
+    for (const c of claims) {
+      const byNode = reported.get(c.version) ?? new Map<number, string>();
+      reported.set(c.version, byNode);
+      const was = byNode.get(c.reporter);
+      try {
+        if (was === undefined || BigInt(c.epoch) > BigInt(was)) byNode.set(c.reporter, String(c.epoch));
+      } catch {
+        // an epoch that is not a number is no claim of a newer one
+      }
+    }
+    const key: VerifiedKey = { keyName, versions, failures, suspects: agreement.suspects, refused, forks: agreement.forks, reported };
     this.keys.set(keyName, { key, at: performance.now() });
     return key;
   }
@@ -473,26 +511,35 @@ export class ThresholdEvaluator {
     let failed = first;
     let tried = v;
     keepInvalid(first);
+    /** Nodes whose catching up already bought a retry (each does once: review K, F2). */
+    const counted = new Set<number>();
+    let waits = 0;
     for (let attempt = 0; ; attempt++) {
+      // Every pass counts, retries included: at most STALE_RETRY_MAX_PASSES, none begun past the budget.
+      if (attempt >= STALE_RETRY_MAX_PASSES || performance.now() - started > STALE_RETRY_BUDGET_MS) throw final(failed);
       let current: VerifiedVersion | undefined;
+      let reported: ReadonlyMap<number, string> | undefined;
       try {
-        await this.keyInfo(keyName, { refresh: true });
+        reported = (await this.keyInfo(keyName, { refresh: true })).reported.get(v.version);
         current = await this.resolveVersion(keyName, v.version);
       } catch (refreshError) {
         // A destroyed version is the clearer answer; anything else, the failure of the derivation.
         if (refreshError instanceof KeyError && refreshError.code === 'KEY_DESTROYED') throw refreshError;
       }
-      const decision = current ? staleRetryDecision(tried, current, failed) : 'wait';
+      const decision = current ? staleRetryDecision(tried, current, failed, { counted, ...(reported ? { reported } : {}) }) : 'wait';
       if (decision === 'final') throw final(failed);
+      if (decision === 'retry') for (const i of caughtUpNodes(tried, current!, failed)) counted.add(i);
       if (decision === 'wait') {
-        const delay = STALE_RETRY_DELAYS_MS[Math.min(attempt, STALE_RETRY_DELAYS_MS.length - 1)]!;
-        if (attempt >= STALE_RETRY_DELAYS_MS.length || performance.now() - started + delay > STALE_RETRY_BUDGET_MS) throw final(failed);
+        const delay = STALE_RETRY_DELAYS_MS[Math.min(waits, STALE_RETRY_DELAYS_MS.length - 1)]!;
+        if (waits >= STALE_RETRY_DELAYS_MS.length || performance.now() - started + delay > STALE_RETRY_BUDGET_MS) throw final(failed);
+        waits++;
         await new Promise((r) => setTimeout(r, delay));
         continue;
       }
       try {
         const result = await this.collectOnBranches(keyName, current!, B, inverses);
-        return { result: { ...result, failures: [...invalid, ...result.failures] }, v: current! };
+        const known = new Set(result.failures.map((f) => `${f.index}\0${f.reason}\0${f.detail}`));
+        return { result: { ...result, failures: [...invalid.filter((f) => !known.has(`${f.index}\0${f.reason}\0${f.detail}`)), ...result.failures] }, v: current! };
       } catch (next) {
         if (!(next instanceof ThresholdError)) throw next;
         if (!isStale(next) || performance.now() - started > STALE_RETRY_BUDGET_MS) throw final(next);
@@ -695,7 +742,10 @@ export class ThresholdEvaluator {
     };
     if (res.nodeIndex !== index) refuse('invalid proof', `answered as node ${res.nodeIndex}`);
     if (res.keyVersion !== v.version) refuse('invalid proof', `answered for version ${res.keyVersion}`);
-    if (res.epoch !== v.epoch) refuse('wrong epoch', `share epoch ${res.epoch}, expected ${v.epoch}`);
+    if (res.epoch !== v.epoch) {
+      weights?.forEach((w) => w.fill(0));
+      throw { index, reason: 'wrong epoch', detail: `share epoch ${res.epoch}, expected ${v.epoch}`, epoch: res.epoch } satisfies NodeFailure;
+    }
     try {
       return await this.checker.check({
         index,

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ThresholdError, type NodeFailure } from '../client/errors.js';
-import { staleRetryDecision, type VerifiedVersion } from '../client/evaluate.js';
+import { caughtUpNodes, staleRetryDecision, type VerifiedVersion } from '../client/evaluate.js';
 
 const pk = (b: number) => new Uint8Array(32).fill(b);
 const record = (over: Partial<VerifiedVersion> = {}): VerifiedVersion => ({
@@ -19,7 +19,7 @@ const record = (over: Partial<VerifiedVersion> = {}): VerifiedVersion => ({
   ...over,
 });
 const failed = (...failures: NodeFailure[]) => new ThresholdError('acme/k', 1, 3, 2, failures);
-const wrongEpoch = (index: number): NodeFailure => ({ index, reason: 'wrong epoch', detail: 'share epoch 5, expected 4' });
+const wrongEpoch = (index: number, epoch = '5'): NodeFailure => ({ index, reason: 'wrong epoch', detail: `share epoch ${epoch}, expected 4`, epoch });
 
 describe('staleRetryDecision', () => {
   it('retries when t nodes report another epoch, t, node set or key', () => {
@@ -46,5 +46,23 @@ describe('staleRetryDecision', () => {
     for (const reason of ['unavailable', 'invalid proof', 'timeout'] as const) {
       expect(staleRetryDecision(record(), record({ holders: [1, 2, 3, 4] }), failed({ index: 4, reason, detail: '' }))).toBe('final');
     }
+  });
+
+  it('each node’s catching up buys one retry per derivation (review K, F2)', () => {
+    const f = failed({ index: 4, reason: 'failed precondition', detail: '' });
+    expect(caughtUpNodes(record(), record({ holders: [1, 2, 3, 4] }), f)).toEqual([4]);
+    expect(staleRetryDecision(record(), record({ holders: [1, 2, 3, 4] }), f, { counted: new Set([4]) })).toBe('final');
+    expect(staleRetryDecision(record(), record({ holders: [1, 2, 3, 4] }), f, { counted: new Set([2]) })).toBe('retry');
+  });
+
+  it('waits when a node answered a newer epoch and itself reports a record of it: a commit may be half-way (review K, F1)', () => {
+    const f = failed(wrongEpoch(1, '5'));
+    expect(staleRetryDecision(record(), record(), f, { reported: new Map([[1, '5']]) })).toBe('wait');
+    // Its answer alone (its key information still says the old epoch) is only its claim.
+    expect(staleRetryDecision(record(), record(), f, { reported: new Map([[1, '4']]) })).toBe('final');
+    expect(staleRetryDecision(record(), record(), f)).toBe('final');
+    // An older epoch, or one it does not report, is no commit under way.
+    expect(staleRetryDecision(record(), record(), failed(wrongEpoch(1, '3')), { reported: new Map([[1, '3']]) })).toBe('final');
+    expect(staleRetryDecision(record(), record(), f, { reported: new Map([[2, '5']]) })).toBe('final');
   });
 });
