@@ -130,6 +130,15 @@ export function staleRetryDecision(
   return committing ? 'wait' : 'final';
 }
 
+/** `a` then `b`, each failure (node, reason, detail) once. */
+function distinctFailures(a: readonly NodeFailure[], b: readonly NodeFailure[]): NodeFailure[] {
+  const seen = new Set<string>();
+  return [...a, ...b].filter((f) => {
+    const id = `${f.index}\0${f.reason}\0${f.detail}`;
+    return seen.has(id) ? false : (seen.add(id), true);
+  });
+}
+
 /** Nodes that failed as stale on `tried` and now report `current` (they committed since). */
 export function caughtUpNodes(tried: VerifiedVersion, current: VerifiedVersion, failed: ThresholdError): number[] {
   const staleReasons = new Set<NodeFailureReason>(['wrong epoch', 'not found', 'failed precondition']);
@@ -494,20 +503,13 @@ export class ThresholdEvaluator {
     first: ThresholdError,
   ): Promise<{ result: { responses: CheckOutcome[]; failures: NodeFailure[]; speculation?: Speculation }; v: VerifiedVersion }> {
     const started = performance.now();
-    const invalid: NodeFailure[] = [];
+    /** Invalid proofs of the attempts so far (each named once). */
+    let invalid: NodeFailure[] = [];
     const keepInvalid = (e: ThresholdError): void => {
-      for (const f of e.failures) if (f.reason === 'invalid proof' && !invalid.some((x) => x.index === f.index && x.detail === f.detail)) invalid.push(f);
+      invalid = distinctFailures(invalid, e.failures.filter((f) => f.reason === 'invalid proof'));
     };
     /** The latest failure, naming every invalid proof seen on the way. */
-    const final = (e: ThresholdError): ThresholdError => {
-      keepInvalid(e);
-      const seen = new Set<string>();
-      const unique = [...invalid, ...e.failures].filter((f) => {
-        const id = `${f.index}\0${f.reason}\0${f.detail}`;
-        return seen.has(id) ? false : (seen.add(id), true);
-      });
-      return new ThresholdError(e.keyName, e.version, e.threshold, e.valid, unique);
-    };
+    const final = (e: ThresholdError): ThresholdError => new ThresholdError(e.keyName, e.version, e.threshold, e.valid, distinctFailures(invalid, e.failures));
     let failed = first;
     let tried = v;
     keepInvalid(first);
@@ -538,8 +540,7 @@ export class ThresholdEvaluator {
       }
       try {
         const result = await this.collectOnBranches(keyName, current!, B, inverses);
-        const known = new Set(result.failures.map((f) => `${f.index}\0${f.reason}\0${f.detail}`));
-        return { result: { ...result, failures: [...invalid.filter((f) => !known.has(`${f.index}\0${f.reason}\0${f.detail}`)), ...result.failures] }, v: current! };
+        return { result: { ...result, failures: distinctFailures(invalid, result.failures) }, v: current! };
       } catch (next) {
         if (!(next instanceof ThresholdError)) throw next;
         if (!isStale(next) || performance.now() - started > STALE_RETRY_BUDGET_MS) throw final(next);
@@ -736,16 +737,13 @@ export class ThresholdEvaluator {
     res: EvaluateResponse__Output,
     weights: Scalar[] | undefined,
   ): Promise<CheckOutcome> {
-    const refuse = (reason: NodeFailureReason, detail: string): never => {
+    const refuse = (reason: NodeFailureReason, detail: string, epoch?: string): never => {
       weights?.forEach((w) => w.fill(0));
-      throw { index, reason, detail } satisfies NodeFailure;
+      throw { index, reason, detail, ...(epoch !== undefined ? { epoch } : {}) } satisfies NodeFailure;
     };
     if (res.nodeIndex !== index) refuse('invalid proof', `answered as node ${res.nodeIndex}`);
     if (res.keyVersion !== v.version) refuse('invalid proof', `answered for version ${res.keyVersion}`);
-    if (res.epoch !== v.epoch) {
-      weights?.forEach((w) => w.fill(0));
-      throw { index, reason: 'wrong epoch', detail: `share epoch ${res.epoch}, expected ${v.epoch}`, epoch: res.epoch } satisfies NodeFailure;
-    }
+    if (res.epoch !== v.epoch) refuse('wrong epoch', `share epoch ${res.epoch}, expected ${v.epoch}`, res.epoch);
     try {
       return await this.checker.check({
         index,

@@ -374,12 +374,11 @@ export class KeyManager {
   async destroy(keyName: string, version: number, agreed?: AgreedVersion) {
     const v = agreed ?? (await this.versions(keyName).catch(() => [])).find((x) => x.version === version);
     let order: SignedDestroyOrder | undefined;
-    const pk = v?.commitments[0];
-    if (pk) {
+    if (v?.commitments[0]) {
       // The agreed record and its lineage: the line of records this destroy erases (a node that
       // missed it holds one of them).
-      const digest = recordDigest({ version, threshold: v!.t, nodeIndices: v!.nodeIndices, commitments: v!.commitments.map((c) => fromHex(c)), epoch: v!.epoch, lineage: v!.lineage });
-      const bytes = encodeDestroyOrder({ keyName, version, publicKey: pk, records: [digest, ...v!.lineage], signedAtMs: Date.now() });
+      const digest = recordDigest({ version, threshold: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments.map((c) => fromHex(c)), epoch: v.epoch, lineage: v.lineage });
+      const bytes = encodeDestroyOrder({ keyName, version, publicKey: v.commitments[0], records: [digest, ...v.lineage], signedAtMs: Date.now() });
       let signed: { signature: Uint8Array; certificate: string } | undefined;
       try {
         signed = this.admin.channels.signAsCaller(bytes);

@@ -6,10 +6,11 @@
  * a session — erases its own share on one order that verifies: the operator's signature, not a
  * node's word, so one such report is enough where a bare "destroyed" needs t voices. The order
  * names the version's pkS and the line of records it destroys — the digest of the record t nodes
- * agreed on and that record's lineage (crypto/records.ts): it erases only a node's share of one of
- * those records, never another key, and never the same k installed elsewhere (an import of the key
- * into another cluster under the same CA starts another line: review J's design note). Public
- * data only.
+ * agreed on and that record's lineage (crypto/records.ts): it erases only a node's share of a
+ * record of that line or one descending from it (its lineage names one: a refresh that committed
+ * on that node while the destroy ran elsewhere, review L1), never another key, and never the same
+ * k installed elsewhere (an import of the key into another cluster under the same CA starts
+ * another line: review J's design note). Public data only.
  */
 import { MAX_LINEAGE } from './records.js';
 import { checkKeyName } from './resource-key.js';

@@ -10,16 +10,37 @@
  * that missed the destroy then needs t reports, or the destroy's re-run.
  */
 import { X509Certificate, verify } from 'node:crypto';
-import { parseDestroyOrder, type DestroyOrder, type SignedDestroyOrder } from '../crypto/index.js';
+import { MAX_DESTROY_ORDER_BYTES, parseDestroyOrder, type DestroyOrder, type SignedDestroyOrder } from '../crypto/index.js';
 import { identityFromSan } from './auth.js';
+
+/** Largest signature accepted (DER ECDSA is ≤ 72 bytes; RSA-4096 is 512). */
+export const MAX_ORDER_SIGNATURE_BYTES = 1024;
+/** Largest certificate accepted (PEM characters). */
+export const MAX_ORDER_CERTIFICATE_CHARS = 16_384;
+
+/**
+ * What is wrong with the sizes of an order's fields, if anything: checked before any parsing, on
+ * Admin.DestroyVersion (INVALID_ARGUMENT) and on an order a peer relays (ignored), alike.
+ */
+export function orderSizeProblem(o: SignedDestroyOrder): string | undefined {
+  if (o.order.length > MAX_DESTROY_ORDER_BYTES) return `order.order must be at most ${MAX_DESTROY_ORDER_BYTES} bytes, got ${o.order.length}`;
+  if (o.signature.length === 0 || o.signature.length > MAX_ORDER_SIGNATURE_BYTES) return `order.signature must be 1..${MAX_ORDER_SIGNATURE_BYTES} bytes, got ${o.signature.length}`;
+  if (o.certificate.length === 0 || o.certificate.length > MAX_ORDER_CERTIFICATE_CHARS) return `order.certificate must be a PEM certificate of 1..${MAX_ORDER_CERTIFICATE_CHARS} characters, got ${o.certificate.length}`;
+  return undefined;
+}
 
 export interface OrderCheck {
   keyName: string;
   version: number;
   /** pkS of the record this node holds, hex. */
   publicKey: string;
-  /** The digest of the record this node holds (crypto/records.ts recordDigest), hex: one the order names. */
-  record: string;
+  /**
+   * The line of the record this node holds, hex: its digest (crypto/records.ts recordDigest), its
+   * lineage and the older ancestors it witnessed. The order must name one of them: the node holds
+   * the destroyed record, an older epoch of it, or a newer one that descends from it (a refresh
+   * that committed here while the destroy ran elsewhere: review L1).
+   */
+  line: readonly string[];
   /** Whether a certificate is issued by a CA this node trusts now (node/tls-material.ts). */
   trusts: (cert: { raw?: Buffer; fingerprint256?: string }) => boolean;
   /** Now, in ms (injected by tests). */
@@ -33,10 +54,12 @@ export const ORDER_CLOCK_SKEW_MS = 5 * 60_000;
 
 /** The order if every check passes; otherwise throws with the first thing that does not verify. */
 export function verifyDestroyOrder(signed: SignedDestroyOrder, c: OrderCheck): DestroyOrder {
+  const tooBig = orderSizeProblem(signed);
+  if (tooBig) throw new Error(tooBig);
   const order = parseDestroyOrder(signed.order);
   if (order.keyName !== c.keyName || order.version !== c.version) throw new Error(`the order is for ${order.keyName}@${order.version}, not ${c.keyName}@${c.version}`);
   if (order.publicKey !== c.publicKey) throw new Error(`the order names pkS ${order.publicKey.slice(0, 16)}…, this node holds ${c.publicKey.slice(0, 16)}…`);
-  if (!order.records.includes(c.record)) throw new Error(`the order names records of another line than this node's ${c.record.slice(0, 16)}… (the same key elsewhere, a fork sibling, or a record newer than the destroyed one)`);
+  if (!order.records.some((d) => c.line.includes(d))) throw new Error(`the order names records of another line than this node's ${(c.line[0] ?? '').slice(0, 16)}… (the same key installed elsewhere, or a fork sibling)`);
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(signed.certificate);

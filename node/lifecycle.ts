@@ -389,8 +389,9 @@ export class LifecycleHandler {
       if (order && held) {
         try {
           if (!trusts) throw new Error('this node runs without TLS (insecure-loopback): no order can be checked');
-          const record = recordDigest({ version, threshold: held.record.threshold, nodeIndices: held.record.nodeIndices, commitments: held.commitments, epoch: held.record.epoch, lineage: held.record.lineage ?? [] });
-          verifyDestroyOrder(order, { keyName, version, publicKey: toHex(held.publicKey), record, trusts, now: Date.now(), ...(caller ? { caller } : {}) });
+          const lineage = held.record.lineage ?? [];
+          const line = [recordDigest({ version, threshold: held.record.threshold, nodeIndices: held.record.nodeIndices, commitments: held.commitments, epoch: held.record.epoch, lineage }), ...lineage, ...(held.record.ancestors ?? [])];
+          verifyDestroyOrder(order, { keyName, version, publicKey: toHex(held.publicKey), line, trusts, now: Date.now(), ...(caller ? { caller } : {}) });
           stored = storeOrder(order);
         } catch (e) {
           this.rt.log.warn({ key: keyName, version }, `the destroy order sent with this destroy is not kept: ${(e as Error).message}; the share is erased all the same (peers that missed the destroy will not learn it from this node)`);

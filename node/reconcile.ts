@@ -126,7 +126,7 @@ export async function reconcileVersion(rt: NodeRuntime, peers: PeerClients, keyN
   const trusts = rt.rpc.trusts;
   for (const { reporter, order } of trusts ? orders : []) {
     try {
-      verifyDestroyOrder(order, { keyName, version, publicKey: toHex(own.publicKey), record: recordDigest(ownRecord), trusts: trusts!, now: Date.now() });
+      verifyDestroyOrder(order, { keyName, version, publicKey: toHex(own.publicKey), line: [recordDigest(ownRecord), ...(ownRecord.lineage ?? []), ...(own.record.ancestors ?? [])], trusts: trusts!, now: Date.now() });
     } catch (e) {
       // Once per situation (node, version, reason), not on every pass (review J3).
       const why = `node ${reporter} shows a destroy order for ${keyName}@${version} that does not verify: ${(e as Error).message}`;

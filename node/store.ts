@@ -705,17 +705,11 @@ export class ShareStore {
     const dropOp = pending === undefined ? [] : this.dropOps(keyName, version, pending);
     if (v.record.state === 'destroyed') {
       // Destroyed before without an order (an older tool, a relayed voice): keep this one to show.
-      if (order && !v.record.destroyOrder) {
-        const record: VersionRecord = { ...v.record, destroyOrder: order };
-        await this.db.batch([{ type: 'put', key: versionKey(keyName, version), value: JSON.stringify(record) }, ...dropOp], { sync: true });
-        this.install({ ...v, record });
-        if (dropOp.length > 0) this.log.warn({ key: keyName, version, session: pendingSession }, 'pending lifecycle session dropped: its version was destroyed');
-        return false;
-      }
-      if (dropOp.length > 0) {
-        await this.db.batch(dropOp, { sync: true });
-        this.log.warn({ key: keyName, version, session: pendingSession }, 'pending lifecycle session dropped: its version was destroyed');
-      }
+      const withOrder: VersionRecord | undefined = order && !v.record.destroyOrder ? { ...v.record, destroyOrder: order } : undefined;
+      const ops = [...(withOrder ? [{ type: 'put' as const, key: versionKey(keyName, version), value: JSON.stringify(withOrder) }] : []), ...dropOp];
+      if (ops.length > 0) await this.db.batch(ops, { sync: true });
+      if (withOrder) this.install({ ...v, record: withOrder });
+      if (dropOp.length > 0) this.log.warn({ key: keyName, version, session: pendingSession }, 'pending lifecycle session dropped: its version was destroyed');
       return false;
     }
     const record: VersionRecord = { ...v.record, state: 'destroyed', destroyedBy: cause, ...(order ? { destroyOrder: order } : {}) };

@@ -8,7 +8,8 @@
  * node indices 1..255 (the node config's range), epochs 1..2^53-1 (kept as JS numbers; larger
  * values would lose precision), session ids 16 bytes in lowercase hex.
  */
-import { MAX_DESTROY_ORDER_BYTES, checkKeyName } from '../crypto/index.js';
+import { checkKeyName } from '../crypto/index.js';
+import { orderSizeProblem } from './destroy-order.js';
 import { invalidArgument } from './errors.js';
 
 export const MAX_NODE_INDEX = 255;
@@ -126,8 +127,7 @@ export function byteList(values: readonly Uint8Array[], length: number, field: s
 
 /** A signed destroy order's fields within their sizes (its content is checked by node/destroy-order.ts). */
 export function destroyOrder(o: { order: Uint8Array; signature: Uint8Array; certificate: string }): { order: Uint8Array; signature: Uint8Array; certificate: string } {
-  if (o.order.length > MAX_DESTROY_ORDER_BYTES) throw invalidArgument(`order.order must be at most ${MAX_DESTROY_ORDER_BYTES} bytes, got ${o.order.length}`);
-  if (o.signature.length === 0 || o.signature.length > 1024) throw invalidArgument(`order.signature must be 1..1024 bytes, got ${o.signature.length}`);
-  if (o.certificate.length === 0 || o.certificate.length > 16_384) throw invalidArgument(`order.certificate must be a PEM certificate of 1..16384 characters, got ${o.certificate.length}`);
+  const problem = orderSizeProblem(o);
+  if (problem) throw invalidArgument(problem);
   return { order: new Uint8Array(o.order), signature: new Uint8Array(o.signature), certificate: o.certificate };
 }

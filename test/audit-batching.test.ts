@@ -21,6 +21,12 @@ afterEach(async () => {
 
 const key = new Uint8Array(32).fill(7);
 const stored = async () => (await db!.keys({ gte: 'audit\x00', lt: 'audit\x00\xff' }).all()).length;
+/** Waits until `n` entries are on disk (the batch write is asynchronous), at most 5 s. */
+async function storedReaches(n: number): Promise<number> {
+  const deadline = Date.now() + 5_000;
+  while ((await stored()) < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  return stored();
+}
 const entry = (i: number) => ({ identity: 'splitkey://client/acme/app', action: 'Evaluate', key: 'acme/db', version: 1, batch: 1, status: 'OK', detail: `n${i}` });
 
 describe('audit group commit', () => {
@@ -34,8 +40,7 @@ describe('audit group commit', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(await stored()).toBe(0);
     log.append(entry(AUDIT_BATCH_MAX - 1));
-    await new Promise((r) => setTimeout(r, 50));
-    expect(await stored()).toBe(AUDIT_BATCH_MAX);
+    expect(await storedReaches(AUDIT_BATCH_MAX)).toBe(AUDIT_BATCH_MAX);
     log.append(entry(AUDIT_BATCH_MAX));
     await new Promise((r) => setTimeout(r, 50));
     expect(await stored()).toBe(AUDIT_BATCH_MAX);
@@ -50,9 +55,7 @@ describe('audit group commit', () => {
     await db.open();
     const log = await AuditLog.open(db, { key });
     log.append(entry(0));
-    const deadline = Date.now() + 2_000;
-    while ((await stored()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(await stored()).toBe(1);
+    expect(await storedReaches(1)).toBe(1);
     await log.flush();
   });
 });

@@ -58,7 +58,7 @@ describe('verifyDestroyOrder (clock injected)', async () => {
     const order = encodeDestroyOrder({ keyName: 'acme/db', version: 3, publicKey: pk, records: ['ef'.repeat(32), rec], signedAtMs });
     return { order, signature: new Uint8Array(sign('sha256', order, createPrivateKey(admin.keyPem))), certificate: admin.certPem };
   };
-  const check = { keyName: 'acme/db', version: 3, publicKey: pk, record: rec, trusts };
+  const check = { keyName: 'acme/db', version: 3, publicKey: pk, line: [rec], trusts };
 
   it('accepts an order signed and checked within the certificate’s validity', () => {
     expect(verifyDestroyOrder(signed(from + 1000), { ...check, now: from + 2000 }).version).toBe(3);
@@ -66,7 +66,9 @@ describe('verifyDestroyOrder (clock injected)', async () => {
   });
 
   it('refuses an order that does not name the record this node holds', () => {
-    expect(() => verifyDestroyOrder(signed(from + 1000), { ...check, record: 'aa'.repeat(32), now: from + 2000 })).toThrow(/another line/);
+    expect(() => verifyDestroyOrder(signed(from + 1000), { ...check, line: ['aa'.repeat(32)], now: from + 2000 })).toThrow(/another line/);
+    // A newer record whose lineage names a destroyed one is of the line (review L1).
+    expect(verifyDestroyOrder(signed(from + 1000), { ...check, line: ['aa'.repeat(32), 'bb'.repeat(32), rec], now: from + 2000 }).version).toBe(3);
   });
 
   it('refuses a certificate expired now or not valid yet, whenever the order says it was signed (review J1)', () => {

@@ -10,17 +10,18 @@
  * never corrects it): it keeps the old record and share, and shows forged orders of every kind.
  * Real nodes over mTLS, LevelDB in temp dirs.
  */
-import { createPrivateKey, sign } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GrpcLifecycleTransport } from '../../client/lifecycle-grpc.js';
 import { KeyManager } from '../../client/key-manager.js';
-import { createCa, issueCert, type PemPair } from '../../cli/pki.js';
-import { encodeDestroyOrder, fromHex, recordDigest, toHex, utf8, type OperationParams, type SignedDestroyOrder } from '../../crypto/index.js';
+import { createCa, issueCert } from '../../cli/pki.js';
+import { toHex, utf8, type OperationParams, type SignedDestroyOrder } from '../../crypto/index.js';
+import { storeOrder } from '../../node/destroy-order.js';
 import { storeLastSessionKey, storeSessionKey, storeVersionKey } from '../../node/store.js';
 import { adversary, settle } from '../helpers/adversary.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
+import { destroyedRecordWith, liarHolds, lineOf, signOrder } from '../helpers/destroy-orders.js';
 
 let cluster: TestCluster | undefined;
 const { adminClient, tenantClient, closeClients, drive, records, createV1, onDisk } = adversary(() => cluster!);
@@ -30,37 +31,6 @@ afterEach(async () => {
   await cluster?.stop();
   cluster = undefined;
 });
-
-/** What an order names: the version's pkS and the line of records it destroys. */
-interface Line {
-  pk: string;
-  records: string[];
-}
-
-/** The line of an agreed version as `key destroy` names it: its record's digest and lineage. */
-const lineOf = (v: { t: number; nodeIndices: number[]; commitments: string[]; epoch: number; lineage: string[] }): Line => ({
-  pk: v.commitments[0]!,
-  records: [recordDigest({ version: 1, threshold: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments.map((c) => fromHex(c)), epoch: v.epoch, lineage: v.lineage }), ...v.lineage],
-});
-
-const signWith = (pair: PemPair, keyName: string, version: number, line: Line, tamper = false): SignedDestroyOrder => {
-  const body = { keyName, version, publicKey: line.pk, records: line.records };
-  const order = encodeDestroyOrder({ ...body, signedAtMs: Date.now() });
-  const signature = new Uint8Array(sign('sha256', order, createPrivateKey(pair.keyPem)));
-  const sent = tamper ? encodeDestroyOrder({ ...body, signedAtMs: Date.now() + 1 }) : order;
-  return { order: sent, signature, certificate: pair.certPem };
-};
-
-const stored = (o: SignedDestroyOrder) => ({ order: Buffer.from(o.order).toString('base64'), signature: Buffer.from(o.signature).toString('base64'), certificate: o.certificate });
-
-/** Liar node 1 (restarted while its peers are away, so its own reconcile finds nothing): `value` as its record of name@1. */
-async function liarHolds(name: string, value: string, away: number[]) {
-  for (const n of away) await cluster!.stopNode(n);
-  await cluster!.nodes[0]!.store.db.put(storeVersionKey(name, 1), value);
-  await cluster!.stopNode(1);
-  await cluster!.start(1);
-  for (const n of away) await cluster!.start(n);
-}
 
 async function until(check: () => boolean | Promise<boolean>, ms = 15_000): Promise<boolean> {
   const deadline = Date.now() + ms;
@@ -90,7 +60,7 @@ describe('a signed destroy order reaches the nodes that missed the destroy', () 
     // Liar 1 brings its epoch-1 record and share back and forgets S.
     await cluster.nodes[0]!.store.db.del(storeSessionKey(name, S.sessionId));
     await cluster.nodes[0]!.store.db.del(storeLastSessionKey(name));
-    await liarHolds(name, liarR0, [2]);
+    await liarHolds(cluster, name, liarR0, [2]);
     expect(await onDisk(1, name, 1)).toBe('active e1 WITH SEALED SHARE');
     // Node 3 comes back: its start-up reconcile hears node 2's order.
     const node3 = await cluster.start(3);
@@ -112,38 +82,33 @@ describe('a signed destroy order reaches the nodes that missed the destroy', () 
     const { v: other } = await createV1('acme/order-other', [1, 2, 3]);
     const pk = lineOf(v);
     const otherLine = lineOf(other);
-    const live = JSON.parse((await cluster.nodes[0]!.store.db.get(storeVersionKey(name, 1)))!) as Record<string, unknown>;
-    const destroyedWith = (o: SignedDestroyOrder) => {
-      const r: Record<string, unknown> = { ...live, state: 'destroyed', destroyedBy: 'operator', destroyOrder: stored(o) };
-      delete r.sealedShare;
-      return JSON.stringify(r);
-    };
+    const destroyedWith = (o: SignedDestroyOrder) => destroyedRecordWith(cluster!, name, storeOrder(o));
     const node1 = { certPem: await readFile(join(cluster.dir, 'node-1', 'node.crt'), 'utf8'), keyPem: await readFile(join(cluster.dir, 'node-1', 'node.key'), 'utf8') };
     const noDestroy = await cluster.certFor({ role: 'admin', name: 'reader', capabilities: ['refresh'] });
     const destroyer = await cluster.certFor({ role: 'admin', name: 'ops', capabilities: ['destroy'] });
     const foreign = await issueCert(await createCa(), { role: 'admin', name: 'ops', capabilities: ['destroy'] });
     const forged: [string, SignedDestroyOrder][] = [
-      ['signed with the liar’s own node key', signWith(node1, name, 1, pk)],
-      ['signed by an admin without the destroy capability', signWith(noDestroy, name, 1, pk)],
-      ['signed by an admin of another CA', signWith(foreign, name, 1, pk)],
-      ['tampered after signing', signWith(destroyer, name, 1, pk, true)],
-      ['a genuine order of another key', signWith(destroyer, 'acme/order-other', 1, otherLine)],
-      ['a genuine order for this name with another pkS', signWith(destroyer, name, 1, { pk: otherLine.pk, records: pk.records })],
+      ['signed with the liar’s own node key', signOrder(node1, name, 1, pk)],
+      ['signed by an admin without the destroy capability', signOrder(noDestroy, name, 1, pk)],
+      ['signed by an admin of another CA', signOrder(foreign, name, 1, pk)],
+      ['tampered after signing', signOrder(destroyer, name, 1, pk, { tamper: true })],
+      ['a genuine order of another key', signOrder(destroyer, 'acme/order-other', 1, otherLine)],
+      ['a genuine order for this name with another pkS', signOrder(destroyer, name, 1, { pk: otherLine.pk, records: pk.records })],
       // The same key installed elsewhere (an import into another cluster under this CA) has its own line of records.
-      ['an order for this key and pkS naming another line of records', signWith(destroyer, name, 1, { pk: pk.pk, records: otherLine.records })],
+      ['an order for this key and pkS naming another line of records', signOrder(destroyer, name, 1, { pk: pk.pk, records: otherLine.records })],
       // The same k under two names or numbers (an import can do that): the order names one.
-      ['an order naming this pkS under another key name', signWith(destroyer, 'acme/order-other', 1, pk)],
-      ['an order naming this pkS under another version', signWith(destroyer, name, 2, pk)],
+      ['an order naming this pkS under another key name', signOrder(destroyer, 'acme/order-other', 1, pk)],
+      ['an order naming this pkS under another version', signOrder(destroyer, name, 2, pk)],
     ];
     for (const [what, order] of forged) {
-      await liarHolds(name, destroyedWith(order), [2, 3]);
+      await liarHolds(cluster, name, await destroyedWith(order), [2, 3]);
       const outcomes = [await cluster.nodes[1]!.reconcile(), await cluster.nodes[2]!.reconcile()];
       const detail = `${what}: ${JSON.stringify(outcomes)}; ${records(name, 1)}`;
       expect(await onDisk(2, name, 1), detail).toBe(`active e${v.epoch} WITH SEALED SHARE`);
       expect(await onDisk(3, name, 1), detail).toBe(`active e${v.epoch} WITH SEALED SHARE`);
     }
     // Control: the same surgery with a genuine order erases (the setup can tell the difference).
-    await liarHolds(name, destroyedWith(signWith(destroyer, name, 1, pk)), [2, 3]);
+    await liarHolds(cluster, name, await destroyedWith(signOrder(destroyer, name, 1, pk)), [2, 3]);
     await cluster.nodes[1]!.reconcile();
     await cluster.nodes[2]!.reconcile();
     expect(await onDisk(2, name, 1), records(name, 1)).toBe(`destroyed e${v.epoch}`);
@@ -160,15 +125,15 @@ describe('a signed destroy order reaches the nodes that missed the destroy', () 
     const noDestroy = await cluster.certFor({ role: 'admin', name: 'reader', capabilities: ['refresh'] });
     const refused = [
       await settle(tr.destroy(1, name, 1, undefined, { order: new Uint8Array(9000), signature: new Uint8Array(70), certificate: destroyer.certPem })),
-      await settle(tr.destroy(1, name, 1, '00'.repeat(32), signWith(destroyer, name, 1, pk))),
+      await settle(tr.destroy(1, name, 1, '00'.repeat(32), signOrder(destroyer, name, 1, pk))),
     ];
     for (const r of refused) expect(r.ok ? 'erased' : r.e).toMatch(/order\.order must be at most 8192 bytes|exclude each other/);
     expect(await onDisk(1, name, 1)).toBe(`active e${v.epoch} WITH SEALED SHARE`);
     // The caller is the full admin of the test cluster: an order signed by another certificate, or
     // by one without destroy, or tampered, is not kept; the caller's own right erases.
     const notKept = [
-      await settle(tr.destroy(1, name, 1, undefined, signWith(noDestroy, name, 1, pk))),
-      await settle(tr.destroy(2, name, 1, undefined, signWith(destroyer, name, 1, pk, true))),
+      await settle(tr.destroy(1, name, 1, undefined, signOrder(noDestroy, name, 1, pk))),
+      await settle(tr.destroy(2, name, 1, undefined, signOrder(destroyer, name, 1, pk, { tamper: true }))),
     ];
     for (const r of notKept) expect(r.ok ? 'erased' : r.e).toBe('erased');
     for (const n of [0, 1]) {

@@ -16,7 +16,7 @@
  *   Held: garbage orders (String() that throws, huge PEM, non-UTF-8) never escape reconcile.
  */
 import 'reflect-metadata';
-import { createPrivateKey, sign, webcrypto } from 'node:crypto';
+import { createPrivateKey, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AdminClient } from '../../client/admin.js';
@@ -24,13 +24,13 @@ import { NodeChannels } from '../../client/channels.js';
 import { GrpcLifecycleTransport } from '../../client/lifecycle-grpc.js';
 import { KeyManager } from '../../client/key-manager.js';
 import type { PemPair } from '../../cli/pki.js';
-import { encodeDestroyOrder, fromHex, recordDigest, type SignedDestroyOrder } from '../../crypto/index.js';
-import { storeVersionKey } from '../../node/store.js';
 import { adversary, settle } from '../helpers/adversary.js';
+import { storeOrder } from '../../node/destroy-order.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
+import { destroyedRecordWith, liarHolds, lineOf, signOrder } from '../helpers/destroy-orders.js';
 
 let cluster: TestCluster | undefined;
-const { adminClient, closeClients, records, createV1, onDisk } = adversary(() => cluster!);
+const { closeClients, records, createV1, onDisk } = adversary(() => cluster!);
 const extra: (() => unknown)[] = [];
 
 afterEach(async () => {
@@ -42,34 +42,6 @@ afterEach(async () => {
 });
 
 const DAY = 24 * 60 * 60 * 1000;
-
-/** pkS and the line of records of an agreed v1, as `key destroy` names them. */
-const lineOf = (v: { t: number; nodeIndices: number[]; commitments: string[]; epoch: number; lineage: string[] }) => ({
-  pk: v.commitments[0]!,
-  records: [recordDigest({ version: 1, threshold: v.t, nodeIndices: v.nodeIndices, commitments: v.commitments.map((c) => fromHex(c)), epoch: v.epoch, lineage: v.lineage }), ...v.lineage],
-});
-
-const signAt = (pair: PemPair, keyName: string, version: number, line: { pk: string; records: string[] }, signedAtMs: number): SignedDestroyOrder => {
-  const order = encodeDestroyOrder({ keyName, version, publicKey: line.pk, records: line.records, signedAtMs });
-  return { order, signature: new Uint8Array(sign('sha256', order, createPrivateKey(pair.keyPem))), certificate: pair.certPem };
-};
-
-const stored = (o: SignedDestroyOrder) => ({ order: Buffer.from(o.order).toString('base64'), signature: Buffer.from(o.signature).toString('base64'), certificate: o.certificate });
-
-async function liarHolds(name: string, value: string, away: number[]) {
-  for (const n of away) await cluster!.stopNode(n);
-  await cluster!.nodes[0]!.store.db.put(storeVersionKey(name, 1), value);
-  await cluster!.stopNode(1);
-  await cluster!.start(1);
-  for (const n of away) await cluster!.start(n);
-}
-
-async function destroyedWith(name: string, o: { order: string; signature: string; certificate: string }) {
-  const live = JSON.parse((await cluster!.nodes[0]!.store.db.get(storeVersionKey(name, 1)))!) as Record<string, unknown>;
-  const r: Record<string, unknown> = { ...live, state: 'destroyed', destroyedBy: 'operator', destroyOrder: o };
-  delete r.sealedShare;
-  return JSON.stringify(r);
-}
 
 /** An admin certificate with an RSA-2048 key, issued by the cluster's (P-256) CA. */
 async function rsaAdmin(ca: PemPair, name: string, caps: string): Promise<PemPair> {
@@ -105,7 +77,6 @@ describe('review J: signed destroy orders', () => {
     cluster = await startTestCluster({ n: 3, minThreshold: 2 });
     const name = 'acme/j1-expired';
     const { v } = await createV1(name, [1, 2, 3]);
-    const pk = v.commitments[0]!;
     // A retired operator's certificate: valid from 2 days ago until yesterday.
     const retired = await cluster.certFor({ role: 'admin', name: 'retired', capabilities: ['destroy'], expiredAt: new Date(Date.now() - DAY) });
     // Control: the cluster refuses that certificate on every call (expiry is its revocation).
@@ -116,8 +87,8 @@ describe('review J: signed destroy orders', () => {
     expect(direct.ok, 'the expired admin cannot call DestroyVersion').toBe(false);
     expect(await onDisk(2, name, 1)).toBe(`active e${v.epoch} WITH SEALED SHARE`);
     // Its leaked key signs an order dated inside its old validity; liar node 1 shows it.
-    const backdated = signAt(retired, name, 1, lineOf(v), Date.now() - 1.5 * DAY);
-    await liarHolds(name, await destroyedWith(name, stored(backdated)), [2, 3]);
+    const backdated = signOrder(retired, name, 1, lineOf(v), { signedAtMs: Date.now() - 1.5 * DAY });
+    await liarHolds(cluster, name, await destroyedRecordWith(cluster, name, storeOrder(backdated)), [2, 3]);
     await cluster.nodes[1]!.reconcile();
     await cluster.nodes[2]!.reconcile();
     const detail = records(name, 1);
@@ -131,7 +102,7 @@ describe('review J: signed destroy orders', () => {
     const { tr, v } = await createV1(name, [1, 2, 3]);
     const fresh = await cluster.certFor({ role: 'admin', name: 'ops', capabilities: ['destroy'] });
     // What KeyManager.destroy sends from a machine 10 minutes behind (certificates are backdated 5).
-    const order = signAt(fresh, name, 1, lineOf(v), Date.now() - 10 * 60 * 1000);
+    const order = signOrder(fresh, name, 1, lineOf(v), { signedAtMs: Date.now() - 10 * 60 * 1000 });
     const r = await settle(tr.destroy(1, name, 1, undefined, order));
     expect(r.ok ? 'erased' : r.e, 'Before the change this destroy erased the share; now it is refused').toBe('erased');
     expect(await onDisk(1, name, 1)).toBe(`destroyed e${v.epoch}`);
@@ -158,7 +129,7 @@ describe('review J: signed destroy orders', () => {
     const name = 'acme/j3-spam';
     const { v } = await createV1(name, [1, 2, 3]);
     const reader = await cluster.certFor({ role: 'admin', name: 'reader', capabilities: ['refresh'] });
-    await liarHolds(name, await destroyedWith(name, stored(signAt(reader, name, 1, lineOf(v), Date.now()))), [2, 3]);
+    await liarHolds(cluster, name, await destroyedRecordWith(cluster, name, storeOrder(signOrder(reader, name, 1, lineOf(v), { signedAtMs: Date.now() }))), [2, 3]);
     const log = (cluster.nodes[1] as unknown as { runtime: { log: { warn: (...a: unknown[]) => void } } }).runtime.log;
     const warn = vi.spyOn(log, 'warn');
     for (let i = 0; i < 3; i++) await cluster.nodes[1]!.reconcile();
@@ -172,7 +143,7 @@ describe('review J: signed destroy orders', () => {
     const name = 'acme/j4-caller';
     const { tr, v } = await createV1(name, [1, 2, 3]);
     const retired = await cluster.certFor({ role: 'admin', name: 'retired', capabilities: ['destroy'], expiredAt: new Date(Date.now() - DAY) });
-    const r = await settle(tr.destroy(1, name, 1, undefined, signAt(retired, name, 1, lineOf(v), Date.now() - 1.5 * DAY)));
+    const r = await settle(tr.destroy(1, name, 1, undefined, signOrder(retired, name, 1, lineOf(v), { signedAtMs: Date.now() - 1.5 * DAY })));
     const kept = (await cluster.nodes[0]!.store.versionHistory(name, 1)).record?.destroyOrder;
     expect(r.ok && kept ? 'kept another (expired) admin’s order' : r.ok ? 'erased, no order kept' : `refused: ${r.e}`).toMatch(/refused|no order kept/);
   });
@@ -190,7 +161,7 @@ describe('review J: signed destroy orders', () => {
       { order: b64(JSON.stringify({ kind: 'splitkey/v1/destroy-order', keyName: name, version: 1, publicKey: pk, signedAtMs: Date.now() })), signature: b64('x'), certificate: '-----BEGIN CERTIFICATE-----\n' + 'A'.repeat(1_000_000) + '\n-----END CERTIFICATE-----\n' },
     ];
     for (const g of garbage) {
-      await liarHolds(name, await destroyedWith(name, g), [2, 3]);
+      await liarHolds(cluster, name, await destroyedRecordWith(cluster, name, g), [2, 3]);
       const r = await settle(cluster.nodes[1]!.reconcile());
       expect(r.ok, r.ok ? '' : r.e).toBe(true);
       expect(await onDisk(2, name, 1)).toBe(`active e${v.epoch} WITH SEALED SHARE`);

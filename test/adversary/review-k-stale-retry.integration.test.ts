@@ -16,19 +16,16 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { issueCert } from '../../cli/pki.js';
-import { NodeChannels } from '../../client/channels.js';
-import type { ClusterDescriptor } from '../../client/descriptor.js';
-import { ThresholdEvaluator } from '../../client/evaluate.js';
 import { toHex, utf8, type OperationParams } from '../../crypto/index.js';
 import type { EvaluatorClient, EvaluatorHandlers } from '../../proto/gen/splitkey/v1/Evaluator.js';
 import type { KeyInfo__Output } from '../../proto/gen/splitkey/v1/KeyInfo.js';
 import { loadSplitkeyProto } from '../../proto/load.js';
 import { adversary, settle } from '../helpers/adversary.js';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
+import { descriptorBehind, startTestCluster, type TestCluster } from '../helpers/cluster.js';
 
 let cluster: TestCluster | undefined;
 const closers: (() => unknown)[] = [];
-const { closeClients, driveSplit, createV1 } = adversary(() => cluster!);
+const { closeClients, driveSplit, createV1, tenantEvaluator } = adversary(() => cluster!);
 
 afterEach(async () => {
   for (const c of closers.splice(0)) await c();
@@ -88,19 +85,6 @@ async function liar(index: number, init: Pick<Liar, 'keyInfo' | 'evaluate'>): Pr
   return state;
 }
 
-const behind = (ls: { index: number; l: Liar }[]): ClusterDescriptor => {
-  const d = cluster!.descriptor();
-  return { ...d, nodes: d.nodes.map((n) => ({ ...n, address: ls.find((x) => x.index === n.index)?.l.address ?? n.address })) };
-};
-
-async function evaluator(descriptor: ClusterDescriptor): Promise<ThresholdEvaluator> {
-  const pair = await cluster!.certFor({ role: 'client', tenant: 'acme', name: 'app' });
-  const tls = { ca: Buffer.from(cluster!.ca.certPem), cert: Buffer.from(pair.certPem), key: Buffer.from(pair.keyPem) };
-  const e = await ThresholdEvaluator.create(new NodeChannels(descriptor, { tls }), { timeoutMs: 2000, hedgeDelayMs: 50, checkThreads: 0 });
-  closers.push(() => e.close());
-  return e;
-}
-
 describe('review K: stale retry under liars', () => {
   it('A: one liar reporting its old record in the commit window does not end the retry before the cluster serves again', { timeout: 60_000 }, async () => {
     cluster = await startTestCluster({ n: 3, minThreshold: 2 });
@@ -109,7 +93,7 @@ describe('review K: stale retry under liars', () => {
     // Node 3's proxy: forwards everything, and keeps node 3's first (pre-refresh) key information.
     const l3 = await liar(3, { evaluate: 'forward', keyInfo: (_n, live) => live() });
     const input = utf8('volume-k');
-    const pre = await evaluator(behind([{ index: 3, l: l3 }]));
+    const pre = await tenantEvaluator('acme', descriptorBehind(cluster!.descriptor(), [{ index: 3, address: l3.address }]));
     const before = toHex((await pre.evaluate(name, 1, [input])).outputs[0]!);
     expect(l3.snapshot).toBeDefined();
     // Refresh committed on 1 and 3; node 2 commits 400 ms after the derivation starts.
@@ -118,7 +102,7 @@ describe('review K: stale retry under liars', () => {
     expect(log.filter((l) => l.startsWith('commit'))).toEqual(['commit 1: true', 'commit 3: true']);
     // The lie: node 3 (committed, serving epoch 2 honestly) reports its epoch-1 record in GetKeyInfo.
     l3.keyInfo = (_n, _live, snap) => snap(l3.snapshot!);
-    const e = await evaluator(behind([{ index: 3, l: l3 }]));
+    const e = await tenantEvaluator('acme', descriptorBehind(cluster!.descriptor(), [{ index: 3, address: l3.address }]));
     const later = new Promise((r) => setTimeout(r, 400)).then(() => tr.commit(2, name, p.sessionId));
     const t0 = Date.now();
     const r = await settle(e.evaluate(name, 1, [input]));
@@ -136,7 +120,7 @@ describe('review K: stale retry under liars', () => {
     const l4 = await liar(4, { evaluate: 'failed-precondition', keyInfo: (n, live, _s, fail) => (n % 2 === 1 ? live() : fail()) });
     const l5 = await liar(5, { evaluate: 'failed-precondition', keyInfo: (n, live, _s, fail) => (n % 2 === 0 ? live() : fail()) });
     await cluster.stopNode(3);
-    const e = await evaluator(behind([{ index: 4, l: l4 }, { index: 5, l: l5 }]));
+    const e = await tenantEvaluator('acme', descriptorBehind(cluster!.descriptor(), [{ index: 4, address: l4.address }, { index: 5, address: l5.address }]));
     await e.keyInfo(name);
     const fetches0 = l4.keyInfoCalls;
     const evals0 = l4.evaluateCalls + l5.evaluateCalls;

@@ -11,19 +11,19 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AdminClient } from '../../client/admin.js';
-import { NodeChannels } from '../../client/channels.js';
-import type { ClusterDescriptor } from '../../client/descriptor.js';
 import { ThresholdError } from '../../client/errors.js';
-import { ThresholdEvaluator } from '../../client/evaluate.js';
 import { KeyManager } from '../../client/key-manager.js';
 import { toHex, utf8 } from '../../crypto/index.js';
+import { adversary } from '../helpers/adversary.js';
 import { startByzantineProxy, type ByzantineProxy, type Corruption } from '../helpers/byzantine-proxy.js';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
+import { descriptorBehind, startTestCluster, type TestCluster } from '../helpers/cluster.js';
 
 let cluster: TestCluster | undefined;
 const closers: (() => unknown)[] = [];
+const { tenantEvaluator, closeClients } = adversary(() => cluster!);
 
 afterEach(async () => {
+  await closeClients();
   for (const c of closers.splice(0)) await c();
   await cluster?.stop();
   cluster = undefined;
@@ -47,20 +47,6 @@ async function proxy(index: number, corruption: Corruption, epoch?: string): Pro
   return p;
 }
 
-/** A tenant's evaluator (no worker threads) over `descriptor`, closed after the test. */
-async function evaluator(descriptor: ClusterDescriptor): Promise<ThresholdEvaluator> {
-  const pair = await cluster!.certFor({ role: 'client', tenant: 'acme', name: 'app' });
-  const tls = { ca: Buffer.from(cluster!.ca.certPem), cert: Buffer.from(pair.certPem), key: Buffer.from(pair.keyPem) };
-  const e = await ThresholdEvaluator.create(new NodeChannels(descriptor, { tls }), { timeoutMs: 2000, hedgeDelayMs: 50, checkThreads: 0 });
-  closers.push(() => e.close());
-  return e;
-}
-
-const behind = (ps: ByzantineProxy[]): ClusterDescriptor => {
-  const d = cluster!.descriptor();
-  return { ...d, nodes: d.nodes.map((n) => ({ ...n, address: ps.find((p) => p.index === n.index)?.address ?? n.address })) };
-};
-
 const failureOf = async (p: Promise<unknown>): Promise<ThresholdError> => {
   const e = await p.then(
     () => undefined,
@@ -74,7 +60,7 @@ describe('stale key information: retried only on the cluster’s word, every inv
   it('control: after a refresh the client’s cached record is stale; the retry on the new epoch derives the same output', async () => {
     const name = 'acme/stale-control';
     const { m, epoch } = await setup(name);
-    const e = await evaluator(cluster!.descriptor());
+    const e = await tenantEvaluator('acme');
     const input = utf8('control');
     const before = await e.evaluate(name, 1, [input]);
     await m.refresh(name, 1);
@@ -88,7 +74,7 @@ describe('stale key information: retried only on the cluster’s word, every inv
     const name = 'acme/stale-liar';
     await setup(name);
     const liar = await proxy(2, 'honest', '999');
-    const e = await evaluator(behind([liar]));
+    const e = await tenantEvaluator('acme', descriptorBehind(cluster!.descriptor(), [liar]));
     await e.keyInfo(name);
     await cluster!.stopNode(4);
     await cluster!.stopNode(5);
@@ -106,7 +92,7 @@ describe('stale key information: retried only on the cluster’s word, every inv
     // Node 1 answers with garbage under the old epoch: an invalid proof while the client holds
     // the old record, "wrong epoch" once it holds the new one.
     const liar = await proxy(1, 'add-generator', String(epoch));
-    const e = await evaluator(behind([liar]));
+    const e = await tenantEvaluator('acme', descriptorBehind(cluster!.descriptor(), [liar]));
     await e.keyInfo(name);
     await m.refresh(name, 1);
     await cluster!.stopNode(4);

@@ -41,6 +41,8 @@ export interface Adversary {
   adminClient: (descriptor?: ClusterDescriptor) => Promise<AdminClient>;
   /** A client of `tenant` (name "app"); closed by closeClients. */
   tenantClient: (tenant: string) => Promise<SplitkeyClient>;
+  /** A tenant's evaluator (no worker threads, 2 s timeouts) over `descriptor` (default: the cluster's); closed by closeClients. */
+  tenantEvaluator: (tenant: string, descriptor?: ClusterDescriptor) => Promise<ThresholdEvaluator>;
   /** Close every client made since the last call (afterEach, before the cluster stops). */
   closeClients: () => Promise<void>;
   /** node → "epoch E, pkS …, on nodes …" for every node whose own store holds a usable share of keyName@version. */
@@ -93,12 +95,21 @@ export function adversary(cluster: () => TestCluster): Adversary {
     return a;
   };
 
-  const tenantClient = async (tenant: string) => {
+  const evaluatorFor = async (tenant: string, descriptor?: ClusterDescriptor) => {
     const c0 = cluster();
     const pair = await c0.certFor({ role: 'client', tenant, name: 'app' });
     const tls = { ca: Buffer.from(c0.ca.certPem), cert: Buffer.from(pair.certPem), key: Buffer.from(pair.keyPem) };
-    const evaluator = await ThresholdEvaluator.create(new NodeChannels(c0.descriptor(), { tls }), { timeoutMs: 2000, hedgeDelayMs: 50, checkThreads: 0 });
-    const c = new SplitkeyClient(evaluator, new Uint8Array(32).fill(9), 0, 1024);
+    return ThresholdEvaluator.create(new NodeChannels(descriptor ?? c0.descriptor(), { tls }), { timeoutMs: 2000, hedgeDelayMs: 50, checkThreads: 0 });
+  };
+
+  const tenantEvaluator = async (tenant: string, descriptor?: ClusterDescriptor) => {
+    const e = await evaluatorFor(tenant, descriptor);
+    closers.push(() => e.close());
+    return e;
+  };
+
+  const tenantClient = async (tenant: string) => {
+    const c = new SplitkeyClient(await evaluatorFor(tenant), new Uint8Array(32).fill(9), 0, 1024);
     closers.push(() => c.close());
     return c;
   };
@@ -211,5 +222,5 @@ export function adversary(cluster: () => TestCluster): Adversary {
     return `${r.state} e${r.epoch}${r.sealedShare ? ' WITH SEALED SHARE' : ''}`;
   };
 
-  return { adminClient, tenantClient, closeClients, shares, records, freshOutput, driveSplit, drive, splitkeyCli, createV1, onDisk };
+  return { adminClient, tenantClient, tenantEvaluator, closeClients, shares, records, freshOutput, driveSplit, drive, splitkeyCli, createV1, onDisk };
 }

@@ -106,3 +106,8 @@ export async function startTestCluster(opts: { n: number; limits?: Partial<Limit
     },
   };
 }
+
+/** `d` with the nodes in `instead` (proxies, liars: anything with an index and an address) at their addresses. */
+export function descriptorBehind(d: ClusterDescriptor, instead: readonly { index: number; address: string }[]): ClusterDescriptor {
+  return { ...d, nodes: d.nodes.map((n) => ({ ...n, address: instead.find((p) => p.index === n.index)?.address ?? n.address })) };
+}
