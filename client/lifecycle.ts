@@ -406,8 +406,13 @@ export class LifecycleCoordinator {
       return { sessionId: session, outcome: 'committed', unreachable };
     }
     const res = await onAll(nodes, (n) => this.transport.abort(n, keyName, session));
-    if (res.failed.size > 0) throw new LifecycleAbort(`could not abort session ${session}: ${[...res.failed].map(([n, r]) => `node ${n} (${r})`).join(', ')}`);
-    return { sessionId: session, outcome: 'aborted', unreachable };
+    // A node that is no participant and reported no such session has nothing to abort: its
+    // failure (down, or its channel still in reconnect backoff) is reported, not fatal.
+    const involved = (n: number) => participants.includes(n) || [statuses.ok.get(n), about.ok.get(n)].some((s) => s?.sessionId === session);
+    const fatal = [...res.failed].filter(([n]) => involved(n));
+    if (fatal.length > 0) throw new LifecycleAbort(`could not abort session ${session}: ${fatal.map(([n, r]) => `node ${n} (${r})`).join(', ')}`);
+    const missed = [...new Set([...unreachable, ...res.failed.keys()])].sort((a, b) => a - b);
+    return { sessionId: session, outcome: 'aborted', unreachable: missed };
   }
 
   /**

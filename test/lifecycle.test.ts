@@ -224,6 +224,22 @@ describe('DKG state machine', () => {
     expect(net.states.size).toBe(0);
   });
 
+  it('abort-op: a node outside the pending session that does not answer is reported, not fatal; a silent participant still is', async () => {
+    const net = new MemoryNet();
+    const coordinator = await LifecycleCoordinator.create(net);
+    const params = { ...base, kind: 'dkg' as const, sessionId: 'ab'.repeat(16), t: 2, receivers: [1, 2, 3], dealers: [1, 2, 3] };
+    for (const n of params.receivers) await net.prepare(n, params);
+    net.silent.add(5);
+    expect(await coordinator.resolvePending('acme/k', all)).toEqual({ sessionId: params.sessionId, outcome: 'aborted', unreachable: [5] });
+    expect(net.states.size).toBe(0);
+    for (const n of params.receivers) await net.prepare(n, params);
+    net.silent.add(3);
+    const err = (await coordinator.resolvePending('acme/k', all).catch((e) => e)) as LifecycleAbort;
+    expect(err).toBeInstanceOf(LifecycleAbort);
+    expect(err.message).toBe(`could not abort session ${params.sessionId}: node 3 (node 3 unavailable)`);
+    expect([...net.states.keys()]).toEqual([3]);
+  });
+
   it('aborted on every participant: then, and only then, "old state kept"', () => {
     const p = { kind: 'refresh' as const, keyName: 'acme/k', version: 2, sessionId: 's1' };
     expect(abortMessage(p, 'canary failed', [1, 2, 3], new Map())).toBe('refresh of acme/k@2 aborted, old state kept: canary failed');

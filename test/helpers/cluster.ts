@@ -71,8 +71,20 @@ export async function startTestCluster(opts: { n: number; limits?: Partial<Limit
     nodes: configs.map((c) => ({ index: c.index, address: `127.0.0.1:${ports.get(c.index)}` })),
   });
   const start = async (index: number) => {
-    const config = { ...configs[index - 1]!, listen: `127.0.0.1:${ports.get(index) ?? 0}` };
-    const node = await PvkmNode.start(config, { log: silentLogger() });
+    // First start on the port chosen below the ephemeral range (freePort), later ones on the port
+    // it got: a port-0 listener, or a connection's source port, cannot take it while it is down.
+    const config = { ...configs[index - 1]!, ...(ports.has(index) ? { listen: `127.0.0.1:${ports.get(index)}` } : {}) };
+    let node: PvkmNode;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        node = await PvkmNode.start(config, { log: silentLogger() });
+        break;
+      } catch (e) {
+        // Another process took the chosen port between freePort's check and this bind: choose again.
+        if (ports.has(index) || attempt >= 3 || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+        config.listen = `127.0.0.1:${await freePort()}`;
+      }
+    }
     const moved = ports.get(index) !== node.port;
     ports.set(index, node.port);
     nodes[index - 1] = node;
