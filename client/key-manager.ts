@@ -197,10 +197,6 @@ export class KeyManager {
     return { kept: { epoch: kept.epoch, holders: kept.holders, digest: recordDigest(kept) }, erased: r.destroyed, unreachable: r.unreachable, unasked, receipts: r.receipts };
   }
 
-  private async version(keyName: string, version: number): Promise<AgreedVersion> {
-    return (await this.versionWithReach(keyName, version)).version;
-  }
-
   /** The agreed version, and the nodes that did not answer when it was read. */
   private async versionWithReach(keyName: string, version: number): Promise<{ version: AgreedVersion; unreachable: { node: number; reason: string }[] }> {
     const a = await this.agreement(keyName);

@@ -18,7 +18,6 @@ import {
   checkKeyName,
   evaluatePartial,
   finalizeParticipant,
-  claim,
   committedLineage,
   fromHex,
   type SignedDestroyOrder,

@@ -14,7 +14,6 @@
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import type { ClusterDescriptor } from '../../../client/descriptor.js';
 import type { NodeFaultKind } from '../plan.js';
 import type { ScheduledFault } from '../schedule.js';
