@@ -23,6 +23,8 @@ export interface NativeBinding {
   sub(P: Element, Q: Element): Element;
   /** Σ w_i·P_i over packed 32-byte weights and packed 32-byte elements (constant time). */
   multiScalarMul(weights: Uint8Array, points: Uint8Array): Element;
+  /** The same sum in VARIABLE time (bucket method from 16 terms): public weights and points only. */
+  multiScalarMulVartime(weights: Uint8Array, points: Uint8Array): Element;
   /** a·G + b·P, VARIABLE time: public inputs only. */
   mulBaseAddVartime(a: Scalar, b: Scalar, P: Element): Element;
   hashToGroup(msg: Uint8Array, dst: Uint8Array): Element;
@@ -69,6 +71,13 @@ export function buildNativeGroup(b: NativeBinding): Group {
       } finally {
         w.fill(0);
       }
+    },
+    multiScalarMulVartime: (weights, points) => {
+      if (weights.length !== points.length) {
+        throw new ParameterError('multiScalarMulVartime', `${weights.length} weights for ${points.length} points`);
+      }
+      if (weights.length === 0) return new Uint8Array(32);
+      return b.multiScalarMulVartime(pack(weights, 'weights'), pack(points, 'points'));
     },
     mulBaseAddVartime: (a, c, P) => b.mulBaseAddVartime(a, c, P),
     hashToGroup: (msg, dst) => b.hashToGroup(msg, dst),

@@ -38,6 +38,7 @@ export const nobleGroup: Group = {
   add: (P, Q) => Point.fromBytes(P).add(Point.fromBytes(Q)).toBytes(),
   sub: (P, Q) => Point.fromBytes(P).subtract(Point.fromBytes(Q)).toBytes(),
   multiScalarMul: (weights, points) => genericMultiScalarMul(nobleGroup, weights, points),
+  multiScalarMulVartime: (weights, points) => genericMultiScalarMul(nobleGroup, weights, points),
   mulBaseAddVartime: (a, b, P) => genericMulBaseAdd(nobleGroup, a, b, P),
   hashToGroup: (msg, dst) => ristretto255_hasher.hashToCurve(msg, { DST: dst }).toBytes(),
   hashToScalar: (msg, dst) => scalarFromBigint(ristretto255_hasher.hashToScalar(msg, { DST: dst })),

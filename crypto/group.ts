@@ -61,6 +61,11 @@ export interface Group {
    */
   multiScalarMul(weights: readonly Scalar[], points: readonly Element[]): Element;
   /**
+   * The same sum for PUBLIC weights and points only (DLEQ composites): `native` runs it in
+   * variable time with the bucket method from 16 terms on; the others as `multiScalarMul`.
+   */
+  multiScalarMulVartime(weights: readonly Scalar[], points: readonly Element[]): Element;
+  /**
    * a·G + b·P for PUBLIC a, b and P only: `native` runs it in variable time (proof
    * verification). Zero scalars allowed.
    */
@@ -173,6 +178,7 @@ function buildSodiumGroup(s: typeof Sodium, expand_message_xmd: typeof import('@
     add: (P, Q) => s.crypto_core_ristretto255_add(P, Q),
     sub: (P, Q) => s.crypto_core_ristretto255_sub(P, Q),
     multiScalarMul: (weights, points) => genericMultiScalarMul(group, weights, points),
+    multiScalarMulVartime: (weights, points) => genericMultiScalarMul(group, weights, points),
     mulBaseAddVartime: (a, b, P) => genericMulBaseAdd(group, a, b, P),
     hashToGroup: (msg, dst) => s.crypto_core_ristretto255_from_hash(expandHash64(msg, dst)),
     hashToScalar: (msg, dst) => s.crypto_core_ristretto255_scalar_reduce(expandHash64(msg, dst)),

@@ -10,6 +10,27 @@ import type { NativeBinding } from './group-native.js';
 /** Where the addon is, relative to crypto/ (sources under vitest) and dist/crypto/ (compiled). */
 const CANDIDATES = ['../native/build/Release/splitkey_native.node', '../../native/build/Release/splitkey_native.node'];
 
+/** Every function crypto/group-native.ts calls. */
+const REQUIRED = [
+  'isCanonical',
+  'mul',
+  'mulBase',
+  'add',
+  'sub',
+  'multiScalarMul',
+  'multiScalarMulVartime',
+  'mulBaseAddVartime',
+  'hashToGroup',
+  'hashToScalar',
+  'sha512',
+  'reduceWide',
+  'scalarAdd',
+  'scalarSub',
+  'scalarMul',
+  'scalarNeg',
+  'scalarInvert',
+] as const satisfies readonly (keyof NativeBinding)[];
+
 let loaded: { binding?: NativeBinding; reason?: string } | undefined;
 
 /** The addon, or undefined with the reason it could not be loaded (not built, libdecaf missing). */
@@ -20,7 +41,14 @@ export function loadNativeBinding(): { binding?: NativeBinding; reason?: string 
   for (const rel of CANDIDATES) {
     const path = new URL(rel, import.meta.url).pathname;
     try {
-      loaded = { binding: require(path) as NativeBinding };
+      const binding = require(path) as NativeBinding;
+      // An addon built from older sources lacks functions this code calls: not used, and said why.
+      const missing = REQUIRED.filter((f) => typeof (binding as unknown as Record<string, unknown>)[f] !== 'function');
+      if (missing.length > 0) {
+        reasons.push(`${path} is out of date (no ${missing.join(', ')}): run npm run build:native`);
+        continue;
+      }
+      loaded = { binding };
       return loaded;
     } catch (e) {
       const err = e as NodeJS.ErrnoException;

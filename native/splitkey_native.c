@@ -183,6 +183,82 @@ static napi_value multi_scalar_mul(napi_env env, napi_callback_info info) {
 }
 
 /*
+ * Σ w_i·P_i in VARIABLE TIME, for PUBLIC weights and points only: the DLEQ composites
+ * M = Σ d_i·C_i and Z = Σ d_i·D_i, whose weights d_i are hashed from the transcript. Never call
+ * it with a secret weight (the client's combination weights λ_i·r_j⁻¹ go to multi_scalar_mul).
+ *
+ * Bucket method (Pippenger): each reduced weight is cut into c-bit digits; for each window, from
+ * the top, the accumulator is doubled c times, every point is added to the bucket of its digit,
+ * and Σ_j j·bucket_j is formed with two running sums. Every point operation is libdecaf's
+ * (decode, add, double, encode); this function only schedules them. Below VARTIME_MIN_TERMS
+ * terms the bucket method costs more than libdecaf's double_scalarmul, so it is used instead
+ * (constant time, same result).
+ */
+#define VARTIME_MIN_TERMS 16
+static unsigned digit_at(const uint8_t *k, unsigned bit, unsigned c) {
+  unsigned byte = bit / 8, v = k[byte];
+  if (byte + 1 < BYTES) v |= (unsigned)k[byte + 1] << 8;
+  if (byte + 2 < BYTES) v |= (unsigned)k[byte + 2] << 16;
+  return (v >> (bit % 8)) & ((1u << c) - 1);
+}
+
+static napi_value multi_scalar_mul_vartime(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2) return throw_error(env, "expected 2 arguments");
+  const uint8_t *w, *pts;
+  size_t wl, pl;
+  if (!get_bytes(env, argv[0], 0, BYTES, &w, &wl, "weights: expected packed 32-byte scalars")) return NULL;
+  if (!get_bytes(env, argv[1], 0, BYTES, &pts, &pl, "points: expected packed 32-byte elements")) return NULL;
+  if (wl != pl || wl == 0) return throw_error(env, "multiScalarMulVartime: weights and points differ in number or are empty");
+  size_t n = wl / BYTES;
+  if (n < VARTIME_MIN_TERMS) return multi_scalar_mul(env, info);
+  unsigned c = n < 64 ? 4 : n < 192 ? 5 : n < 768 ? 6 : 7;
+  unsigned nb = (1u << c) - 1, windows = (253 + c - 1) / c;
+  decaf_255_point_t *P = malloc(n * sizeof(decaf_255_point_t));
+  uint8_t *K = malloc(n * BYTES);
+  decaf_255_point_t *bucket = malloc(nb * sizeof(decaf_255_point_t));
+  uint8_t *used = malloc(nb);
+  if (!P || !K || !bucket || !used) {
+    free(P); free(K); free(bucket); free(used);
+    return throw_error(env, "multiScalarMulVartime: out of memory");
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (!point_in(env, P[i], pts + i * BYTES, "multiScalarMulVartime: not a canonical ristretto255 encoding")) {
+      free(P); free(K); free(bucket); free(used);
+      return NULL;
+    }
+    decaf_255_scalar_t s;
+    scalar_in(s, w + i * BYTES);
+    decaf_255_scalar_encode(K + i * BYTES, s); /* reduced: below the order, < 2^253 */
+  }
+  decaf_255_point_t acc, running, sum;
+  decaf_255_point_copy(acc, decaf_255_point_identity);
+  for (unsigned win = windows; win-- > 0;) {
+    for (unsigned d = 0; d < c; d++) decaf_255_point_double(acc, acc);
+    memset(used, 0, nb);
+    for (size_t i = 0; i < n; i++) {
+      unsigned dg = digit_at(K + i * BYTES, win * c, c);
+      if (!dg) continue;
+      if (used[dg - 1]) decaf_255_point_add(bucket[dg - 1], bucket[dg - 1], P[i]);
+      else { decaf_255_point_copy(bucket[dg - 1], P[i]); used[dg - 1] = 1; }
+    }
+    /* Σ j·bucket_j = Σ_j (Σ_{m ≥ j} bucket_m): a running sum from the top, summed again. */
+    int started = 0;
+    for (unsigned j = nb; j-- > 0;) {
+      if (used[j]) {
+        if (started) decaf_255_point_add(running, running, bucket[j]);
+        else { decaf_255_point_copy(running, bucket[j]); decaf_255_point_copy(sum, bucket[j]); started = 1; continue; }
+      }
+      if (started) decaf_255_point_add(sum, sum, running);
+    }
+    if (started) decaf_255_point_add(acc, acc, sum);
+  }
+  free(P); free(K); free(bucket); free(used);
+  return point_out(env, acc);
+}
+
+/*
  * a·G + b·P in VARIABLE TIME (decaf_255_base_double_scalarmul_non_secret): for public scalars and
  * points only — the DLEQ verifier's s·G + c·pk_i. Never call it with a secret.
  */
@@ -330,6 +406,7 @@ NAPI_MODULE_INIT() {
     {"add", add},
     {"sub", sub},
     {"multiScalarMul", multi_scalar_mul},
+    {"multiScalarMulVartime", multi_scalar_mul_vartime},
     {"mulBaseAddVartime", mul_base_add_vartime},
     {"hashToGroup", hash_to_group},
     {"hashToScalar", hash_to_scalar},

@@ -78,6 +78,31 @@ describe(`${fast.name} is byte-identical to noble`, () => {
     expect(() => fast.multiScalarMul([one], [P, P])).toThrow(ParameterError);
   });
 
+  it('variable-time multi-scalar multiplication (public weights) equals the constant-time sum at every size, on the bucket path too', () => {
+    const rnd = (i: number) => scalarOf(createHash('sha512').update(`w${i}`).digest());
+    const minusOne = scalarFromBigint(-1n);
+    const zero = new Uint8Array(32);
+    // Around the bucket method's threshold (16 terms) and its window changes (64, 192), with
+    // extreme digits (order − 1, zero), one repeated weight (one bucket), a repeated point and (native:
+    // libsodium's k·P refuses it) the identity.
+    for (const n of [1, 2, 15, 16, 17, 63, 64, 65, 191, 192, 300]) {
+      const points = Array.from({ length: n }, (_, i) => (i === 3 && fast.name === 'native' ? IDENTITY : i === 5 ? noble.mulBase(rnd(1000)) : noble.mulBase(rnd(1000 + i))));
+      for (const weights of [
+        Array.from({ length: n }, (_, i) => (i % 7 === 0 ? minusOne : i % 5 === 0 ? zero : rnd(i))),
+        Array.from({ length: n }, () => rnd(42)),
+        Array.from({ length: n }, () => minusOne),
+      ]) {
+        const expected = n <= 17 ? noble.multiScalarMul(weights, points) : fast.multiScalarMul(weights, points);
+        expect(hex(fast.multiScalarMulVartime(weights, points)), `${n} terms`).toBe(hex(expected));
+      }
+    }
+    expect(hex(fast.multiScalarMulVartime(Array.from({ length: 20 }, () => zero), Array.from({ length: 20 }, () => GENERATOR)))).toBe(hex(IDENTITY));
+    expect(hex(fast.multiScalarMulVartime([], []))).toBe(hex(IDENTITY));
+    expect(() => fast.multiScalarMulVartime([zero], [GENERATOR, GENERATOR])).toThrow(ParameterError);
+    const bad = Array.from({ length: 20 }, (_, i) => (i === 19 ? new Uint8Array(32).fill(0xff) : GENERATOR));
+    expect(() => fast.multiScalarMulVartime(Array.from({ length: 20 }, () => rnd(1)), bad)).toThrow();
+  });
+
   it('hash-to-group, hash-to-scalar (any DST, up to an oversize one) and SHA-512', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ minLength: 1, maxLength: 300 }), (msg, dst) => {
