@@ -16,6 +16,8 @@ import { ParameterError } from './errors.js';
 /** What the addon exports (native/splitkey_native.c). Scalars in are reduced modulo the order. */
 export interface NativeBinding {
   readonly library: string;
+  /** The addon's interface version (SPLITKEY_NATIVE_ABI in native/splitkey_native.c). */
+  readonly abi: number;
   isCanonical(bytes: Uint8Array): boolean;
   mul(k: Scalar, P: Element): Element;
   mulBase(k: Scalar): Element;

@@ -10,26 +10,37 @@ import type { NativeBinding } from './group-native.js';
 /** Where the addon is, relative to crypto/ (sources under vitest) and dist/crypto/ (compiled). */
 const CANDIDATES = ['../native/build/Release/splitkey_native.node', '../../native/build/Release/splitkey_native.node'];
 
-/** Every function crypto/group-native.ts calls. */
-const REQUIRED = [
-  'isCanonical',
-  'mul',
-  'mulBase',
-  'add',
-  'sub',
-  'multiScalarMul',
-  'multiScalarMulVartime',
-  'mulBaseAddVartime',
-  'hashToGroup',
-  'hashToScalar',
-  'sha512',
-  'reduceWide',
-  'scalarAdd',
-  'scalarSub',
-  'scalarMul',
-  'scalarNeg',
-  'scalarInvert',
-] as const satisfies readonly (keyof NativeBinding)[];
+/** The addon interface this code expects: SPLITKEY_NATIVE_ABI in native/splitkey_native.c. */
+export const NATIVE_ABI = 2;
+
+/** Every function crypto/group-native.ts calls (a Record, so that none can be left out). */
+const FUNCTIONS: Record<Exclude<keyof NativeBinding, 'library' | 'abi'>, true> = {
+  isCanonical: true,
+  mul: true,
+  mulBase: true,
+  add: true,
+  sub: true,
+  multiScalarMul: true,
+  multiScalarMulVartime: true,
+  mulBaseAddVartime: true,
+  hashToGroup: true,
+  hashToScalar: true,
+  sha512: true,
+  reduceWide: true,
+  scalarAdd: true,
+  scalarSub: true,
+  scalarMul: true,
+  scalarNeg: true,
+  scalarInvert: true,
+};
+
+/** Why a loaded addon does not fit this code (built from other sources), or undefined. */
+export function addonMismatch(binding: Record<string, unknown>): string | undefined {
+  const missing = Object.keys(FUNCTIONS).filter((f) => typeof binding[f] !== 'function');
+  if (missing.length > 0) return `no ${missing.join(', ')}`;
+  if (binding.abi !== NATIVE_ABI) return `interface version ${String(binding.abi ?? 'none')}, this code needs ${NATIVE_ABI}`;
+  return undefined;
+}
 
 let loaded: { binding?: NativeBinding; reason?: string } | undefined;
 
@@ -42,10 +53,10 @@ export function loadNativeBinding(): { binding?: NativeBinding; reason?: string 
     const path = new URL(rel, import.meta.url).pathname;
     try {
       const binding = require(path) as NativeBinding;
-      // An addon built from older sources lacks functions this code calls: not used, and said why.
-      const missing = REQUIRED.filter((f) => typeof (binding as unknown as Record<string, unknown>)[f] !== 'function');
-      if (missing.length > 0) {
-        reasons.push(`${path} is out of date (no ${missing.join(', ')}): run npm run build:native`);
+      // An addon built from other sources than this code: not used, and said why.
+      const mismatch = addonMismatch(binding as unknown as Record<string, unknown>);
+      if (mismatch) {
+        reasons.push(`${path} was built from other sources (${mismatch}): run npm run build:native`);
         continue;
       }
       loaded = { binding };

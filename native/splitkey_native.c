@@ -17,6 +17,8 @@
 #include <decaf/sha512.h>
 
 #define BYTES 32
+/* The interface version crypto/native-addon.ts expects (NATIVE_ABI there). */
+#define SPLITKEY_NATIVE_ABI 2
 
 static napi_value throw_error(napi_env env, const char *msg) {
   napi_throw_error(env, "ERR_SPLITKEY_NATIVE", msg);
@@ -215,9 +217,11 @@ static napi_value multi_scalar_mul_vartime(napi_env env, napi_callback_info info
   if (n < VARTIME_MIN_TERMS) return multi_scalar_mul(env, info);
   unsigned c = n < 64 ? 4 : n < 192 ? 5 : n < 768 ? 6 : 7;
   unsigned nb = (1u << c) - 1, windows = (253 + c - 1) / c;
-  decaf_255_point_t *P = malloc(n * sizeof(decaf_255_point_t));
+  /* libdecaf's points are declared 32-byte aligned; malloc promises only 16. */
+  decaf_255_point_t *P = NULL, *bucket = NULL;
+  if (posix_memalign((void **)&P, 32, n * sizeof(decaf_255_point_t)) != 0) P = NULL;
+  if (posix_memalign((void **)&bucket, 32, nb * sizeof(decaf_255_point_t)) != 0) bucket = NULL;
   uint8_t *K = malloc(n * BYTES);
-  decaf_255_point_t *bucket = malloc(nb * sizeof(decaf_255_point_t));
   uint8_t *used = malloc(nb);
   if (!P || !K || !bucket || !used) {
     free(P); free(K); free(bucket); free(used);
@@ -426,5 +430,10 @@ NAPI_MODULE_INIT() {
   napi_value lib;
   napi_create_string_utf8(env, "libdecaf", NAPI_AUTO_LENGTH, &lib);
   napi_set_named_property(env, exports, "library", lib);
+  /* Raised with every change of what a function computes or accepts (crypto/native-addon.ts
+   * refuses an addon built from other sources than the code that loads it). */
+  napi_value abi;
+  napi_create_uint32(env, SPLITKEY_NATIVE_ABI, &abi);
+  napi_set_named_property(env, exports, "abi", abi);
   return exports;
 }

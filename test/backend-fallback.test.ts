@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MODE_VOPRF } from '../crypto/index.js';
+import { NATIVE_ABI, addonMismatch, loadNativeBinding } from '../crypto/native-addon.js';
 import { nativeGroup } from './helpers/backends.js';
 import { rfcSuite } from './helpers/rfc-vectors.js';
 
@@ -68,6 +69,15 @@ describe.skipIf(!built)('the libsodium wasm fallback', () => {
   it.skipIf(!nativeGroup)('with the addon built the same script runs on native and gives the same bytes', () => {
     const r = run(root, {});
     expect(r).toEqual({ backend: 'native', library: 'libdecaf', evaluate: vector.vectors[0]!.Output, threshold: vector.vectors[0]!.Output });
+  });
+
+  it.skipIf(!nativeGroup)('an addon built from other sources (a function missing, another interface version) is not used, and says why', () => {
+    const binding = loadNativeBinding().binding as unknown as Record<string, unknown>;
+    expect(addonMismatch(binding)).toBeUndefined();
+    expect(addonMismatch({ ...binding, abi: NATIVE_ABI - 1 })).toBe(`interface version ${NATIVE_ABI - 1}, this code needs ${NATIVE_ABI}`);
+    expect(addonMismatch({ ...binding, abi: undefined })).toBe(`interface version none, this code needs ${NATIVE_ABI}`);
+    const { multiScalarMulVartime: _, ...older } = binding;
+    expect(addonMismatch(older)).toBe('no multiScalarMulVartime');
   });
 
   it('an unknown SPLITKEY_BACKEND is refused by name', () => {
