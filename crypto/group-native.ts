@@ -49,6 +49,12 @@ function pack(items: readonly Uint8Array[], what: string): Uint8Array {
   return out;
 }
 
+/** True for an empty sum (the identity); throws when weights and points differ in number. */
+function noTerms(weights: readonly Scalar[], points: readonly Element[], op: string): boolean {
+  if (weights.length !== points.length) throw new ParameterError(op, `${weights.length} weights for ${points.length} points`);
+  return weights.length === 0;
+}
+
 export function buildNativeGroup(b: NativeBinding): Group {
   const requireNonZero = (k: Scalar, op: string): Scalar => {
     if (isAllZero(k)) throw new ParameterError(op, 'scalar is zero');
@@ -63,10 +69,7 @@ export function buildNativeGroup(b: NativeBinding): Group {
     add: (P, Q) => b.add(P, Q),
     sub: (P, Q) => b.sub(P, Q),
     multiScalarMul: (weights, points) => {
-      if (weights.length !== points.length) {
-        throw new ParameterError('multiScalarMul', `${weights.length} weights for ${points.length} points`);
-      }
-      if (weights.length === 0) return new Uint8Array(32);
+      if (noTerms(weights, points, 'multiScalarMul')) return new Uint8Array(32);
       const w = pack(weights, 'weights');
       try {
         return b.multiScalarMul(w, pack(points, 'points'));
@@ -75,10 +78,7 @@ export function buildNativeGroup(b: NativeBinding): Group {
       }
     },
     multiScalarMulVartime: (weights, points) => {
-      if (weights.length !== points.length) {
-        throw new ParameterError('multiScalarMulVartime', `${weights.length} weights for ${points.length} points`);
-      }
-      if (weights.length === 0) return new Uint8Array(32);
+      if (noTerms(weights, points, 'multiScalarMulVartime')) return new Uint8Array(32);
       return b.multiScalarMulVartime(pack(weights, 'weights'), pack(points, 'points'));
     },
     mulBaseAddVartime: (a, c, P) => b.mulBaseAddVartime(a, c, P),

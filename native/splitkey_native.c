@@ -147,6 +147,19 @@ static napi_value add_or_sub(napi_env env, napi_callback_info info, int subtract
 static napi_value add(napi_env env, napi_callback_info info) { return add_or_sub(env, info, 0); }
 static napi_value sub(napi_env env, napi_callback_info info) { return add_or_sub(env, info, 1); }
 
+/* The packed weights and points of a multi-scalar multiplication: equal in number, at least one. */
+static int get_terms(napi_env env, napi_value *argv, const uint8_t **w, const uint8_t **pts, size_t *n, const char *what) {
+  size_t wl, pl;
+  if (!get_bytes(env, argv[0], 0, BYTES, w, &wl, "weights: expected packed 32-byte scalars")) return 0;
+  if (!get_bytes(env, argv[1], 0, BYTES, pts, &pl, "points: expected packed 32-byte elements")) return 0;
+  if (wl != pl || wl == 0) {
+    throw_error(env, what);
+    return 0;
+  }
+  *n = wl / BYTES;
+  return 1;
+}
+
 /*
  * Σ w_i·P_i over packed weights and points: every point decoded once, pairs through libdecaf's
  * constant-time double_scalarmul, sums on internal points, one encoding at the end. Constant
@@ -155,11 +168,8 @@ static napi_value sub(napi_env env, napi_callback_info info) { return add_or_sub
 static napi_value multi_scalar_mul(napi_env env, napi_callback_info info) {
   ARGS(2);
   const uint8_t *w, *pts;
-  size_t wl, pl;
-  if (!get_bytes(env, argv[0], 0, BYTES, &w, &wl, "weights: expected packed 32-byte scalars")) return NULL;
-  if (!get_bytes(env, argv[1], 0, BYTES, &pts, &pl, "points: expected packed 32-byte elements")) return NULL;
-  if (wl != pl || wl == 0) return throw_error(env, "multiScalarMul: weights and points differ in number or are empty");
-  size_t n = wl / BYTES;
+  size_t n;
+  if (!get_terms(env, argv, &w, &pts, &n, "multiScalarMul: weights and points differ in number or are empty")) return NULL;
   decaf_255_point_t acc, term, p1, p2;
   decaf_255_scalar_t s1, s2;
   decaf_255_point_copy(acc, decaf_255_point_identity);
@@ -205,15 +215,10 @@ static unsigned digit_at(const uint8_t *k, unsigned bit, unsigned c) {
 }
 
 static napi_value multi_scalar_mul_vartime(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2) return throw_error(env, "expected 2 arguments");
+  ARGS(2);
   const uint8_t *w, *pts;
-  size_t wl, pl;
-  if (!get_bytes(env, argv[0], 0, BYTES, &w, &wl, "weights: expected packed 32-byte scalars")) return NULL;
-  if (!get_bytes(env, argv[1], 0, BYTES, &pts, &pl, "points: expected packed 32-byte elements")) return NULL;
-  if (wl != pl || wl == 0) return throw_error(env, "multiScalarMulVartime: weights and points differ in number or are empty");
-  size_t n = wl / BYTES;
+  size_t n;
+  if (!get_terms(env, argv, &w, &pts, &n, "multiScalarMulVartime: weights and points differ in number or are empty")) return NULL;
   if (n < VARTIME_MIN_TERMS) return multi_scalar_mul(env, info);
   unsigned c = n < 64 ? 4 : n < 192 ? 5 : n < 768 ? 6 : 7;
   unsigned nb = (1u << c) - 1, windows = (253 + c - 1) / c;
