@@ -406,10 +406,12 @@ export class LifecycleCoordinator {
       return { sessionId: session, outcome: 'committed', unreachable };
     }
     const res = await onAll(nodes, (n) => this.transport.abort(n, keyName, session));
-    // A node that is no participant and reported no such session has nothing to abort: its
-    // failure (down, or its channel still in reconnect backoff) is reported, not fatal.
-    const involved = (n: number) => participants.includes(n) || [statuses.ok.get(n), about.ok.get(n)].some((s) => s?.sessionId === session);
-    const fatal = [...res.failed].filter(([n]) => involved(n));
+    // A node that did not answer the status call and is no participant has nothing known to
+    // abort: its failure (down, or its channel still in reconnect backoff) is reported, not fatal.
+    // A node that answered and then refuses stays fatal, with its reason: a liar's made-up session
+    // (winning the count) must not turn an honest node's "another session is pending" into silence.
+    const excused = (n: number) => !statuses.ok.has(n) && !participants.includes(n);
+    const fatal = [...res.failed].filter(([n]) => !excused(n));
     if (fatal.length > 0) throw new LifecycleAbort(`could not abort session ${session}: ${fatal.map(([n, r]) => `node ${n} (${r})`).join(', ')}`);
     const missed = [...new Set([...unreachable, ...res.failed.keys()])].sort((a, b) => a - b);
     return { sessionId: session, outcome: 'aborted', unreachable: missed };

@@ -238,6 +238,24 @@ describe('DKG state machine', () => {
     expect(err).toBeInstanceOf(LifecycleAbort);
     expect(err.message).toBe(`could not abort session ${params.sessionId}: node 3 (node 3 unavailable)`);
     expect([...net.states.keys()]).toEqual([3]);
+    // A node that answered the status call and refuses the abort stays fatal, with its reason: a
+    // liar's made-up session (answered first, so it wins a one-to-one count) must not turn an
+    // honest node's refusal into "did not answer" (a review's attack on the rule above).
+    const fake = 'ff'.repeat(16);
+    const honest = new MemoryNet();
+    await honest.prepare(3, params); // the real session, pending on node 3 alone (one voice each)
+    const liar: LifecycleTransport = Object.assign(Object.create(honest) as MemoryNet, {
+      status: async (n: number) => (n === 4 ? { sessionId: fake, phase: 'prepared', received: [], lastCommittedSession: '', receivers: [4] } : honest.status(n)),
+      abort: async (n: number, k: string, s: string) => {
+        if (n === 4) return s;
+        const held = honest.states.get(n)?.params.sessionId;
+        if (held && held !== s) throw new Error(`the pending operation on ${k} is ${held}, not ${s}`);
+        return honest.abort(n);
+      },
+    });
+    const refused = (await (await LifecycleCoordinator.create(liar)).resolvePending('acme/k', [4, 1, 2, 3, 5]).catch((e) => e)) as LifecycleAbort;
+    expect(refused).toBeInstanceOf(LifecycleAbort);
+    expect(refused.message).toMatch(new RegExp(`^could not abort session ${fake}: node \\d \\(the pending operation on acme/k is ${params.sessionId}, not ${fake}\\)`));
   });
 
   it('aborted on every participant: then, and only then, "old state kept"', () => {
