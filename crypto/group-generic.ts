@@ -21,6 +21,19 @@ export function genericMultiScalarMul(group: Pick<Group, 'mul' | 'add'>, weights
   return acc ?? new Uint8Array(32);
 }
 
+/** k·Σ w_i·P_i as Σ (k·w_i)·P_i: constant time in k (the products are wiped afterwards). */
+export function genericMulSum(group: Pick<Group, 'mul' | 'add' | 'scalarMul'>, k: Scalar, weights: readonly Scalar[], points: readonly Element[]): Element {
+  if (weights.length === 0 || weights.length !== points.length) {
+    throw new ParameterError('mulSum', `${weights.length} weights for ${points.length} points`);
+  }
+  const scaled = weights.map((w) => group.scalarMul(k, w));
+  try {
+    return genericMultiScalarMul(group, scaled, points);
+  } finally {
+    for (const w of scaled) w.fill(0);
+  }
+}
+
 export function genericMulBaseAdd(group: Pick<Group, 'mul' | 'mulBase' | 'add'>, a: Scalar, b: Scalar, P: Element): Element {
   const aZero = isAllZero(a);
   const bZero = isAllZero(b);

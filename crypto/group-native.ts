@@ -6,8 +6,10 @@
  * replace several single ones (`multiScalarMul`, `mulBaseAddVartime`).
  *
  * Timing: constant time in every scalar (k·P, k·G through libdecaf's precomputed base table,
- * double-scalar multiplication, scalar arithmetic), except `mulBaseAddVartime`, which is
- * variable time and is only called on public data (DLEQ verification).
+ * double-scalar multiplication, scalar arithmetic), except `mulBaseAddVartime` and
+ * `multiScalarMulVartime`, which are variable time and only called on public data (DLEQ
+ * verification and composites), and the inner sum of `mulSum` over public weights and points
+ * (its multiplication by k is constant time).
  */
 import type { BackendName, Element, Group, Scalar } from './group.js';
 import { isAllZero } from './bytes.js';
@@ -27,6 +29,8 @@ export interface NativeBinding {
   multiScalarMul(weights: Uint8Array, points: Uint8Array): Element;
   /** The same sum in VARIABLE time (bucket method from 16 terms): public weights and points only. */
   multiScalarMulVartime(weights: Uint8Array, points: Uint8Array): Element;
+  /** k·Σ w_i·P_i: the sum in VARIABLE time (public weights and points), the product by k in constant time. */
+  mulSum(k: Scalar, weights: Uint8Array, points: Uint8Array): Element;
   /** a·G + b·P, VARIABLE time: public inputs only. */
   mulBaseAddVartime(a: Scalar, b: Scalar, P: Element): Element;
   hashToGroup(msg: Uint8Array, dst: Uint8Array): Element;
@@ -80,6 +84,10 @@ export function buildNativeGroup(b: NativeBinding): Group {
     multiScalarMulVartime: (weights, points) => {
       if (noTerms(weights, points, 'multiScalarMulVartime')) return new Uint8Array(32);
       return b.multiScalarMulVartime(pack(weights, 'weights'), pack(points, 'points'));
+    },
+    mulSum: (k, weights, points) => {
+      if (noTerms(weights, points, 'mulSum')) throw new ParameterError('mulSum', 'no terms');
+      return b.mulSum(k, pack(weights, 'weights'), pack(points, 'points'));
     },
     mulBaseAddVartime: (a, c, P) => b.mulBaseAddVartime(a, c, P),
     hashToGroup: (msg, dst) => b.hashToGroup(msg, dst),

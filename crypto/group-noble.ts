@@ -8,7 +8,7 @@ import { bytesToNumberLE } from '@noble/curves/utils.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { ParameterError } from './errors.js';
 import { scalarFromBigint, type Group, type Scalar } from './group.js';
-import { genericMulBaseAdd, genericMultiScalarMul } from './group-generic.js';
+import { genericMulBaseAdd, genericMulSum, genericMultiScalarMul } from './group-generic.js';
 
 const { Point } = ristretto255;
 const Fn = Point.Fn;
@@ -39,6 +39,7 @@ export const nobleGroup: Group = {
   sub: (P, Q) => Point.fromBytes(P).subtract(Point.fromBytes(Q)).toBytes(),
   multiScalarMul: (weights, points) => genericMultiScalarMul(nobleGroup, weights, points),
   multiScalarMulVartime: (weights, points) => genericMultiScalarMul(nobleGroup, weights, points),
+  mulSum: (k, weights, points) => genericMulSum(nobleGroup, k, weights, points),
   mulBaseAddVartime: (a, b, P) => genericMulBaseAdd(nobleGroup, a, b, P),
   hashToGroup: (msg, dst) => ristretto255_hasher.hashToCurve(msg, { DST: dst }).toBytes(),
   hashToScalar: (msg, dst) => scalarFromBigint(ristretto255_hasher.hashToScalar(msg, { DST: dst })),

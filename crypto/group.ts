@@ -22,7 +22,7 @@ import type { sha512 } from '@noble/hashes/sha2.js';
 import type Sodium from 'libsodium-wrappers-sumo';
 import { fromHex, isAllZero, type Rng } from './bytes.js';
 import { DeserializeError, ParameterError } from './errors.js';
-import { genericMulBaseAdd, genericMultiScalarMul } from './group-generic.js';
+import { genericMulBaseAdd, genericMulSum, genericMultiScalarMul } from './group-generic.js';
 import { buildNativeGroup } from './group-native.js';
 import { loadNativeBinding, requestedBackend } from './native-addon.js';
 
@@ -65,6 +65,13 @@ export interface Group {
    * variable time with the bucket method from 16 terms on; the others as `multiScalarMul`.
    */
   multiScalarMulVartime(weights: readonly Scalar[], points: readonly Element[]): Element;
+  /**
+   * k·Σ w_i·P_i for a possibly SECRET k (constant time in k) and PUBLIC weights and points:
+   * `native` forms the sum in variable time (fast for short weights, such as the integer
+   * Lagrange weights of a few nodes) and then multiplies by k in constant time; the others run
+   * `multiScalarMul` over the weights k·w_i. At least one term.
+   */
+  mulSum(k: Scalar, weights: readonly Scalar[], points: readonly Element[]): Element;
   /**
    * a·G + b·P for PUBLIC a, b and P only: `native` runs it in variable time (proof
    * verification). Zero scalars allowed.
@@ -179,6 +186,7 @@ function buildSodiumGroup(s: typeof Sodium, expand_message_xmd: typeof import('@
     sub: (P, Q) => s.crypto_core_ristretto255_sub(P, Q),
     multiScalarMul: (weights, points) => genericMultiScalarMul(group, weights, points),
     multiScalarMulVartime: (weights, points) => genericMultiScalarMul(group, weights, points),
+    mulSum: (k, weights, points) => genericMulSum(group, k, weights, points),
     mulBaseAddVartime: (a, b, P) => genericMulBaseAdd(group, a, b, P),
     hashToGroup: (msg, dst) => s.crypto_core_ristretto255_from_hash(expandHash64(msg, dst)),
     hashToScalar: (msg, dst) => s.crypto_core_ristretto255_scalar_reduce(expandHash64(msg, dst)),

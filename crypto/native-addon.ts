@@ -11,7 +11,7 @@ import type { NativeBinding } from './group-native.js';
 const CANDIDATES = ['../native/build/Release/splitkey_native.node', '../../native/build/Release/splitkey_native.node'];
 
 /** The addon interface this code expects: SPLITKEY_NATIVE_ABI in native/splitkey_native.c. */
-export const NATIVE_ABI = 2;
+export const NATIVE_ABI = 3;
 
 /** Every function crypto/group-native.ts calls (a Record, so that none can be left out). */
 const FUNCTIONS: Record<Exclude<keyof NativeBinding, 'library' | 'abi'>, true> = {
@@ -22,6 +22,7 @@ const FUNCTIONS: Record<Exclude<keyof NativeBinding, 'library' | 'abi'>, true> =
   sub: true,
   multiScalarMul: true,
   multiScalarMulVartime: true,
+  mulSum: true,
   mulBaseAddVartime: true,
   hashToGroup: true,
   hashToScalar: true,

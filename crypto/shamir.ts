@@ -143,6 +143,37 @@ export function lagrangeCoefficients(group: Group, indices: readonly number[]): 
   });
 }
 
+/**
+ * The Lagrange coefficients at 0 as integer fractions over one common denominator:
+ * λ_i = weights[i] / denominator, with denominator > 0 and no common factor left. For a few
+ * nodes with small indices every weight has a few bits (indices 1, 2, 3 give 3, −3, 1 over 1),
+ * which lets the client form Σ W_i·Z_i[j] with a handful of additions (crypto/threshold.ts
+ * `combineUnblind`). Public values only.
+ */
+export function lagrangeIntegerWeights(indices: readonly number[]): { weights: bigint[]; denominator: bigint } {
+  checkIndices(indices);
+  const xs = indices.map(BigInt);
+  const abs = (v: bigint): bigint => (v < 0n ? -v : v);
+  const gcd = (a: bigint, b: bigint): bigint => {
+    for (a = abs(a), b = abs(b); b !== 0n; ) [a, b] = [b, a % b];
+    return a;
+  };
+  const fractions = xs.map((xi, a) => {
+    let num = 1n;
+    let den = 1n;
+    xs.forEach((xj, b) => {
+      if (a === b) return;
+      num *= xj;
+      den *= xj - xi;
+    });
+    return { num, den };
+  });
+  const denominator = fractions.reduce((l, { den }) => (l / gcd(l, den)) * abs(den), 1n);
+  const weights = fractions.map(({ num, den }) => num * (denominator / den));
+  const common = weights.reduce(gcd, denominator);
+  return { weights: weights.map((w) => w / common), denominator: denominator / common };
+}
+
 /** f(0) from t or more shares (used in tests and by resharing, never on the evaluation path). */
 export function interpolateSecret(group: Group, shares: readonly Share[]): Scalar {
   if (shares.length === 0) throw new ParameterError('shares', 'need at least one share');

@@ -8,10 +8,10 @@ import type { Rng } from './bytes.js';
 import { generateProof, verifyProof } from './dleq.js';
 import { DeserializeError, ParameterError, VerifyError } from './errors.js';
 import type { Element, Group, Scalar } from './group.js';
-import { GENERATOR, IDENTITY, decodeElement, elementsEqual } from './group.js';
+import { GENERATOR, IDENTITY, decodeElement, elementsEqual, scalarFromBigint } from './group.js';
 import { blindEvaluate } from './oprf.js';
 import type { Share } from './shamir.js';
-import { lagrangeCoefficients } from './shamir.js';
+import { lagrangeCoefficients, lagrangeIntegerWeights } from './shamir.js';
 import type { Suite } from './suite.js';
 
 /** One node's answer to one batch. */
@@ -56,13 +56,19 @@ export function verifyPartial(
   return { index: response.index, evaluatedElements: evaluated, proof: response.proof };
 }
 
-/** Lagrange coefficients at 0 for the responding nodes, once per batch (inversions are costly). */
-function responseLambdas(suite: Suite, responses: readonly PartialResponse[]): { lambdas: Scalar[]; size: number } {
+/** The number of elements every answer holds (the same for all, at least one answer). */
+function responseSize(responses: readonly PartialResponse[]): { size: number } {
   if (responses.length === 0) throw new ParameterError('responses', 'need at least one response');
   const size = responses[0]!.evaluatedElements.length;
   for (const r of responses) {
     if (r.evaluatedElements.length !== size) throw new ParameterError('responses', 'answers hold different numbers of elements');
   }
+  return { size };
+}
+
+/** Lagrange coefficients at 0 for the responding nodes, once per batch (inversions are costly). */
+function responseLambdas(suite: Suite, responses: readonly PartialResponse[]): { lambdas: Scalar[]; size: number } {
+  const { size } = responseSize(responses);
   return { lambdas: lagrangeCoefficients(suite.group, responses.map((r) => r.index)), size };
 }
 
@@ -135,39 +141,39 @@ export function sumScaled(group: Group, scaled: readonly (readonly Element[])[])
 }
 
 /**
- * Combine and unblind in one pass: N[j] = r_j⁻¹·Σ_i λ_i·Z_i[j] = Σ_i (λ_i·r_j⁻¹)·Z_i[j], which saves
- * the separate unblinding multiplication per element. N[j] is the unblinded element that RFC 9497
- * Finalize hashes (`finalizeHash`); the result is identical to `finalize` after
+ * Combine and unblind in one pass: N[j] = r_j⁻¹·Σ_i λ_i·Z_i[j]. N[j] is the unblinded element
+ * that RFC 9497 Finalize hashes (`finalizeHash`); the result is identical to `finalize` after
  * `combineResponses`, including the refusal of an identity evaluation.
  *
- * Each position is one multi-scalar multiplication over the t answers (`group.multiScalarMul`:
- * on `native`, libdecaf pairs the terms in double-scalar multiplications, so t = 3 costs one
- * double and one single multiplication instead of three, with each point decoded and the sum
- * encoded once; `sodium` and `noble` run their generic sum of single multiplications).
+ * With λ_i = W_i / D over integers (`lagrangeIntegerWeights`), each position is one
+ * `group.mulSum`: N[j] = (r_j·D)⁻¹ · Σ_i W_i·Z_i[j]. On `native` the sum runs in variable time
+ * on public values (the answers Z_i[j] cross the network, W_i follows from the responding
+ * indices and has a few bits, so it costs a handful of additions) and only the multiplication by
+ * (r_j·D)⁻¹ — which holds the inverse of the client's secret blind, with which and the blinded
+ * element a node saw anyone could unblind the input — is a full constant-time one. `sodium` and
+ * `noble` run it as one constant-time multi-scalar multiplication over the weights (r_j·D)⁻¹·W_i.
  *
- * Timing: the points Z_i[j] and the coefficients λ_i are public (the answers cross the network;
- * λ_i follows from the responding indices), but the weights λ_i·r_j⁻¹ hold the inverse of the
- * client's secret blind — with it and the blinded element a node saw, anyone could unblind the
- * input — so the multiplication must be, and is, the constant-time one (never a `Vartime` one).
- *
- * The client splits the same computation across its proof-check threads when it has them
- * (`scaleElements` per node next to each proof check, then `sumScaled`).
+ * The client splits the same computation across its proof-check threads when it has them and the
+ * backend has no fast `mulSum` (`scaleElements` per node next to each proof check, then `sumScaled`).
  */
 export function combineUnblind(suite: Suite, responses: readonly PartialResponse[], blinds: readonly Scalar[]): Element[] {
   const { group } = suite;
-  const { lambdas, size } = responseLambdas(suite, responses);
+  const { size } = responseSize(responses);
   if (blinds.length !== size) throw new ParameterError('blinds', `${blinds.length} blinds for ${size} elements`);
+  const { weights, denominator } = lagrangeIntegerWeights(responses.map((r) => r.index));
+  const W = weights.map(scalarFromBigint);
   const inverses = invertBlinds(group, blinds);
+  const Dinv = group.scalarInvert(scalarFromBigint(denominator));
   const out: Element[] = [];
   try {
     for (let j = 0; j < size; j++) {
-      const weights = lambdas.map((lambda) => group.scalarMul(lambda, inverses[j]!));
+      const k = group.scalarMul(inverses[j]!, Dinv);
       try {
-        const N = group.multiScalarMul(weights, responses.map((r) => r.evaluatedElements[j]!));
+        const N = group.mulSum(k, W, responses.map((r) => r.evaluatedElements[j]!));
         if (elementsEqual(N, IDENTITY)) throw new DeserializeError('evaluatedElement', 'is the identity element');
         out.push(N);
       } finally {
-        for (const w of weights) w.fill(0);
+        k.fill(0);
       }
     }
   } finally {

@@ -6,9 +6,11 @@
  * RFC 9497 vector tests prove it byte-identical to @noble/curves and libsodium.
  *
  * Timing: every operation here is constant time in its scalars (libdecaf's scalarmul, precomputed
- * base table, double_scalarmul and scalar arithmetic are), except `mulBaseAddVartime`, which
- * calls decaf_255_base_double_scalarmul_non_secret and is only for public scalars and points
- * (proof verification). Point decoding branches on validity only, which is public.
+ * base table, double_scalarmul and scalar arithmetic are), except the VARIABLE-time ones, which
+ * are only for public scalars and points: `mulBaseAddVartime` (decaf_255_base_double_scalarmul_
+ * non_secret, proof verification), `multiScalarMulVartime` (DLEQ composites) and the inner sum of
+ * `mulSum` (whose outer multiplication by a secret is constant time). Point decoding branches on
+ * validity only, which is public.
  */
 #include <node_api.h>
 #include <stdlib.h>
@@ -18,7 +20,7 @@
 
 #define BYTES 32
 /* The interface version crypto/native-addon.ts expects (NATIVE_ABI there). */
-#define SPLITKEY_NATIVE_ABI 2
+#define SPLITKEY_NATIVE_ABI 3
 
 static napi_value throw_error(napi_env env, const char *msg) {
   napi_throw_error(env, "ERR_SPLITKEY_NATIVE", msg);
@@ -196,17 +198,24 @@ static napi_value multi_scalar_mul(napi_env env, napi_callback_info info) {
 
 /*
  * Σ w_i·P_i in VARIABLE TIME, for PUBLIC weights and points only: the DLEQ composites
- * M = Σ d_i·C_i and Z = Σ d_i·D_i, whose weights d_i are hashed from the transcript. Never call
- * it with a secret weight (the client's combination weights λ_i·r_j⁻¹ go to multi_scalar_mul).
+ * M = Σ d_i·C_i and Z = Σ d_i·D_i, whose weights d_i are hashed from the transcript, and the
+ * client's Σ W_i·Z_i[j] with the integer Lagrange weights W_i (mul_sum below). Never call it with
+ * a secret weight.
  *
- * Bucket method (Pippenger): each reduced weight is cut into c-bit digits; for each window, from
- * the top, the accumulator is doubled c times, every point is added to the bucket of its digit,
- * and Σ_j j·bucket_j is formed with two running sums. Every point operation is libdecaf's
- * (decode, add, double, encode); this function only schedules them. Below VARTIME_MIN_TERMS
- * terms the bucket method costs more than libdecaf's double_scalarmul, so it is used instead
- * (constant time, same result).
+ * Each weight w is reduced and replaced by −w (with −P) when that is shorter, so a small negative
+ * integer is short too. Then, by the longest weight and the number of terms:
+ *  - every weight at most SHORT_BITS bits: binary double-and-add over all terms at once (the
+ *    integer Lagrange weights of a small node set have a few bits);
+ *  - below VARTIME_MIN_TERMS terms: libdecaf's double_scalarmul in pairs (constant time, same
+ *    result; the bucket method costs more there);
+ *  - otherwise the bucket method (Pippenger): each weight is cut into c-bit digits; for each
+ *    window, from the top, the accumulator is doubled c times, every point is added to the bucket
+ *    of its digit, and Σ_j j·bucket_j is formed with two running sums.
+ * Every point and scalar operation is libdecaf's (decode, add, double, negate, scalar negation,
+ * encode); this function only schedules them.
  */
 #define VARTIME_MIN_TERMS 16
+#define SHORT_BITS 64
 static unsigned digit_at(const uint8_t *k, unsigned bit, unsigned c) {
   unsigned byte = bit / 8, v = k[byte];
   if (byte + 1 < BYTES) v |= (unsigned)k[byte + 1] << 8;
@@ -214,34 +223,16 @@ static unsigned digit_at(const uint8_t *k, unsigned bit, unsigned c) {
   return (v >> (bit % 8)) & ((1u << c) - 1);
 }
 
-static napi_value multi_scalar_mul_vartime(napi_env env, napi_callback_info info) {
-  ARGS(2);
-  const uint8_t *w, *pts;
-  size_t n;
-  if (!get_terms(env, argv, &w, &pts, &n, "multiScalarMulVartime: weights and points differ in number or are empty")) return NULL;
-  if (n < VARTIME_MIN_TERMS) return multi_scalar_mul(env, info);
-  unsigned c = n < 64 ? 4 : n < 192 ? 5 : n < 768 ? 6 : 7;
+static unsigned bit_length(const uint8_t *k) {
+  for (unsigned b = BYTES; b-- > 0;) {
+    if (k[b]) return b * 8 + (32 - (unsigned)__builtin_clz((unsigned)k[b]));
+  }
+  return 0;
+}
+
+static void bucket_sum(decaf_255_point_t acc, decaf_255_point_t *P, const uint8_t *K, size_t n, decaf_255_point_t *bucket, uint8_t *used, unsigned c) {
   unsigned nb = (1u << c) - 1, windows = (253 + c - 1) / c;
-  /* libdecaf's points are declared 32-byte aligned; malloc promises only 16. */
-  decaf_255_point_t *P = NULL, *bucket = NULL;
-  if (posix_memalign((void **)&P, 32, n * sizeof(decaf_255_point_t)) != 0) P = NULL;
-  if (posix_memalign((void **)&bucket, 32, nb * sizeof(decaf_255_point_t)) != 0) bucket = NULL;
-  uint8_t *K = malloc(n * BYTES);
-  uint8_t *used = malloc(nb);
-  if (!P || !K || !bucket || !used) {
-    free(P); free(K); free(bucket); free(used);
-    return throw_error(env, "multiScalarMulVartime: out of memory");
-  }
-  for (size_t i = 0; i < n; i++) {
-    if (!point_in(env, P[i], pts + i * BYTES, "multiScalarMulVartime: not a canonical ristretto255 encoding")) {
-      free(P); free(K); free(bucket); free(used);
-      return NULL;
-    }
-    decaf_255_scalar_t s;
-    scalar_in(s, w + i * BYTES);
-    decaf_255_scalar_encode(K + i * BYTES, s); /* reduced: below the order, < 2^253 */
-  }
-  decaf_255_point_t acc, running, sum;
+  decaf_255_point_t running, sum;
   decaf_255_point_copy(acc, decaf_255_point_identity);
   for (unsigned win = windows; win-- > 0;) {
     for (unsigned d = 0; d < c; d++) decaf_255_point_double(acc, acc);
@@ -263,7 +254,100 @@ static napi_value multi_scalar_mul_vartime(napi_env env, napi_callback_info info
     }
     if (started) decaf_255_point_add(acc, acc, sum);
   }
+}
+
+/* The vartime sum into `acc`; 0 (with a JavaScript exception pending) on bad input. */
+static int sum_vartime(napi_env env, decaf_255_point_t acc, const uint8_t *w, const uint8_t *pts, size_t n, const char *bad_point) {
+  unsigned c = n < 64 ? 4 : n < 192 ? 5 : n < 768 ? 6 : 7;
+  unsigned nb = (1u << c) - 1;
+  /* libdecaf's points are declared 32-byte aligned; malloc promises only 16. */
+  decaf_255_point_t *P = NULL, *bucket = NULL;
+  if (posix_memalign((void **)&P, 32, n * sizeof(decaf_255_point_t)) != 0) P = NULL;
+  if (posix_memalign((void **)&bucket, 32, nb * sizeof(decaf_255_point_t)) != 0) bucket = NULL;
+  uint8_t *K = malloc(n * BYTES);
+  uint8_t *used = malloc(nb);
+  if (!P || !K || !bucket || !used) {
+    free(P); free(K); free(bucket); free(used);
+    throw_error(env, "multiScalarMulVartime: out of memory");
+    return 0;
+  }
+  unsigned longest = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!point_in(env, P[i], pts + i * BYTES, bad_point)) {
+      free(P); free(K); free(bucket); free(used);
+      return 0;
+    }
+    decaf_255_scalar_t s, neg;
+    uint8_t negated[BYTES];
+    scalar_in(s, w + i * BYTES);
+    decaf_255_scalar_encode(K + i * BYTES, s); /* reduced: below the order, < 2^253 */
+    decaf_255_scalar_sub(neg, decaf_255_scalar_zero, s);
+    decaf_255_scalar_encode(negated, neg);
+    /* (−w)·(−P) = w·P: the shorter of the two. */
+    if (bit_length(negated) < bit_length(K + i * BYTES)) {
+      memcpy(K + i * BYTES, negated, BYTES);
+      decaf_255_point_negate(P[i], P[i]);
+    }
+    unsigned bits = bit_length(K + i * BYTES);
+    if (bits > longest) longest = bits;
+  }
+  if (longest <= SHORT_BITS) {
+    decaf_255_point_copy(acc, decaf_255_point_identity);
+    for (unsigned bit = longest; bit-- > 0;) {
+      decaf_255_point_double(acc, acc);
+      for (size_t i = 0; i < n; i++) {
+        if ((K[i * BYTES + bit / 8] >> (bit % 8)) & 1) decaf_255_point_add(acc, acc, P[i]);
+      }
+    }
+  } else if (n < VARTIME_MIN_TERMS) {
+    decaf_255_point_t term;
+    decaf_255_scalar_t s1, s2;
+    decaf_255_point_copy(acc, decaf_255_point_identity);
+    for (size_t i = 0; i < n; i += 2) {
+      scalar_in(s1, K + i * BYTES);
+      if (i + 1 < n) {
+        scalar_in(s2, K + (i + 1) * BYTES);
+        decaf_255_point_double_scalarmul(term, P[i], s1, P[i + 1], s2);
+      } else {
+        decaf_255_point_scalarmul(term, P[i], s1);
+      }
+      decaf_255_point_add(acc, acc, term);
+    }
+  } else {
+    bucket_sum(acc, P, K, n, bucket, used, c);
+  }
   free(P); free(K); free(bucket); free(used);
+  return 1;
+}
+
+static napi_value multi_scalar_mul_vartime(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  const uint8_t *w, *pts;
+  size_t n;
+  if (!get_terms(env, argv, &w, &pts, &n, "multiScalarMulVartime: weights and points differ in number or are empty")) return NULL;
+  decaf_255_point_t acc;
+  if (!sum_vartime(env, acc, w, pts, n, "multiScalarMulVartime: not a canonical ristretto255 encoding")) return NULL;
+  return point_out(env, acc);
+}
+
+/*
+ * k·(Σ w_i·P_i): the sum in VARIABLE time over PUBLIC weights and points (sum_vartime), then the
+ * multiplication by k in CONSTANT time (k may be secret). The client's combine-and-unblind:
+ * N[j] = (r_j·D)⁻¹·Σ W_i·Z_i[j], with W_i = D·λ_i the integer Lagrange weights of the answering
+ * nodes (public, a few bits), Z_i[j] their answers (public) and r_j its secret blind.
+ */
+static napi_value mul_sum(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  BYTES_ARG(0, k, BYTES, "scalar: expected 32 bytes");
+  const uint8_t *w, *pts;
+  size_t n;
+  if (!get_terms(env, argv + 1, &w, &pts, &n, "mulSum: weights and points differ in number or are empty")) return NULL;
+  decaf_255_point_t acc;
+  if (!sum_vartime(env, acc, w, pts, n, "mulSum: not a canonical ristretto255 encoding")) return NULL;
+  decaf_255_scalar_t s;
+  scalar_in(s, k);
+  decaf_255_point_scalarmul(acc, acc, s);
+  decaf_255_scalar_destroy(s);
   return point_out(env, acc);
 }
 
@@ -416,6 +500,7 @@ NAPI_MODULE_INIT() {
     {"sub", sub},
     {"multiScalarMul", multi_scalar_mul},
     {"multiScalarMulVartime", multi_scalar_mul_vartime},
+    {"mulSum", mul_sum},
     {"mulBaseAddVartime", mul_base_add_vartime},
     {"hashToGroup", hash_to_group},
     {"hashToScalar", hash_to_scalar},

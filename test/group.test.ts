@@ -103,6 +103,41 @@ describe(`${fast.name} is byte-identical to noble`, () => {
     expect(() => fast.multiScalarMulVartime(Array.from({ length: 20 }, () => rnd(1)), bad)).toThrow();
   });
 
+  it('short public weights (the integer Lagrange path): the variable-time sum and mulSum equal the constant-time sums', () => {
+    const rnd = (i: number) => scalarOf(createHash('sha512').update(`s${i}`).digest());
+    const k = rnd(7);
+    // Short positive and negative weights (−w is taken when shorter), right at and past the
+    // 64-bit short path, mixed with a full-size weight (then the other paths), and zero.
+    const families: bigint[][] = [
+      [3n, -3n, 1n],
+      [1n],
+      [-1n],
+      [0n, 5n],
+      [2n ** 64n - 1n, -(2n ** 64n - 1n), 1n],
+      [2n ** 64n, 3n],
+      [-(2n ** 64n), 3n],
+      [12345n, -678n, 90n, -1n, 0n, 2n ** 40n],
+      [scalarToBigint(rnd(1)), 3n],
+      Array.from({ length: 20 }, (_, i) => BigInt(i * 37 - 300)),
+      Array.from({ length: 20 }, (_, i) => (i === 7 ? scalarToBigint(rnd(2)) : BigInt(i + 1))),
+    ];
+    for (const ints of families) {
+      const weights = ints.map(scalarFromBigint);
+      const points = ints.map((_, i) => noble.mulBase(rnd(100 + i)));
+      const label = ints.map(String).join(',');
+      expect(hex(fast.multiScalarMulVartime(weights, points)), label).toBe(hex(noble.multiScalarMul(weights, points)));
+      const expected = noble.multiScalarMul(weights.map((w) => noble.scalarMul(k, w)), points);
+      expect(hex(fast.mulSum(k, weights, points)), label).toBe(hex(expected));
+      expect(hex(noble.mulSum(k, weights, points)), label).toBe(hex(expected));
+    }
+    // A sum that cancels to the identity stays the identity after the multiplication.
+    const P = noble.mulBase(rnd(3));
+    expect(hex(fast.mulSum(k, [scalarFromBigint(2n), scalarFromBigint(-1n)], [P, noble.add(P, P)]))).toBe(hex(IDENTITY));
+    expect(() => fast.mulSum(k, [], [])).toThrow(ParameterError);
+    expect(() => fast.mulSum(k, [k], [P, P])).toThrow(ParameterError);
+    expect(() => fast.mulSum(k, [k], [new Uint8Array(32).fill(0xff)])).toThrow();
+  });
+
   it('hash-to-group, hash-to-scalar (any DST, up to an oversize one) and SHA-512', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ minLength: 1, maxLength: 300 }), (msg, dst) => {

@@ -15,6 +15,7 @@ import {
   combinePartials,
   interpolateSecret,
   lagrangeCoefficients,
+  lagrangeIntegerWeights,
   loadGroup,
   publicShare,
   scalarFromBigint,
@@ -70,6 +71,31 @@ describe('splitSecret / verifyShare / publicShare', () => {
     expect(sum).toBe(1n);
     const partials = [shares[0]!, shares[2]!, shares[4]!].map((s) => ({ index: s.index, element: group.mul(s.value, GENERATOR) }));
     expect(hex(combinePartials(group, partials))).toBe(hex(commitments[0]!));
+  });
+});
+
+describe('lagrangeIntegerWeights', () => {
+  it('W_i / D equals λ_i for any set of distinct indices, D > 0, in lowest terms', () => {
+    const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? (a < 0n ? -a : a) : gcd(b, a % b));
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: 255 }), { minLength: 1, maxLength: 12 }), (set) => {
+        const { weights, denominator } = lagrangeIntegerWeights(set);
+        expect(denominator > 0n).toBe(true);
+        expect(weights.reduce(gcd, denominator)).toBe(1n);
+        const lambdas = lagrangeCoefficients(group, set);
+        const dInv = group.scalarInvert(scalarFromBigint(denominator));
+        weights.forEach((w, i) => expect(hex(group.scalarMul(scalarFromBigint(w), dInv))).toBe(hex(lambdas[i]!)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('gives the small integers of a small set, and refuses what lagrangeCoefficients refuses', () => {
+    expect(lagrangeIntegerWeights([1, 2, 3])).toEqual({ weights: [3n, -3n, 1n], denominator: 1n });
+    expect(lagrangeIntegerWeights([1, 2, 4])).toEqual({ weights: [8n, -6n, 1n], denominator: 3n });
+    expect(lagrangeIntegerWeights([7])).toEqual({ weights: [1n], denominator: 1n });
+    expect(() => lagrangeIntegerWeights([2, 2])).toThrow(/twice/);
+    expect(() => lagrangeIntegerWeights([0, 1])).toThrow(ParameterError);
   });
 });
 
