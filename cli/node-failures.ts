@@ -44,6 +44,7 @@ export async function askNodes<T>(indices: readonly number[], call: (index: numb
 
 /** One Admin call to one node with the CLI's deadline. */
 export function adminCall<Res>(admin: AdminClient, index: number, method: 'ListKeys' | 'KeyStatus', req: object, timeoutMs: number): Promise<Res> {
-  const c = admin.channels.admin(index) as unknown as Record<string, (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: grpc.requestCallback<Res>) => grpc.ClientUnaryCall>;
-  return unaryCall<object, Res>(c[method]!.bind(c), req, admin.channels.callMetadata(), timeoutMs).promise;
+  const client = admin.channels.admin(index);
+  const c = client as unknown as Record<string, (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: grpc.requestCallback<Res>) => grpc.ClientUnaryCall>;
+  return unaryCall<object, Res>(c[method]!.bind(c), req, admin.channels.callMetadata(), timeoutMs, { client }).promise;
 }

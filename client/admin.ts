@@ -43,17 +43,17 @@ export class AdminClient {
 
   listKeys(index: number, tenant = ''): Promise<ListKeysResponse__Output> {
     const c = this.channels.admin(index);
-    return unaryCall<object, ListKeysResponse__Output>(c.ListKeys.bind(c), { tenant }, this.channels.callMetadata(), TIMEOUT_MS).promise;
+    return unaryCall<object, ListKeysResponse__Output>(c.ListKeys.bind(c), { tenant }, this.channels.callMetadata(), TIMEOUT_MS, { client: c }).promise;
   }
 
   keyStatus(index: number, keyName: string, timeoutMs = TIMEOUT_MS): Promise<KeyStatusResponse__Output> {
     const c = this.channels.admin(index);
-    return unaryCall<object, KeyStatusResponse__Output>(c.KeyStatus.bind(c), { keyName }, this.channels.callMetadata(), timeoutMs).promise;
+    return unaryCall<object, KeyStatusResponse__Output>(c.KeyStatus.bind(c), { keyName }, this.channels.callMetadata(), timeoutMs, { client: c }).promise;
   }
 
   nodeStatus(index: number, timeoutMs = TIMEOUT_MS): Promise<NodeStatusResponse__Output> {
     const c = this.channels.admin(index);
-    return unaryCall<object, NodeStatusResponse__Output>(c.NodeStatus.bind(c), {}, this.channels.callMetadata(), timeoutMs).promise;
+    return unaryCall<object, NodeStatusResponse__Output>(c.NodeStatus.bind(c), {}, this.channels.callMetadata(), timeoutMs, { client: c }).promise;
   }
 
   /** The next free version number of a key, from every reachable node. */
@@ -98,6 +98,7 @@ export class AdminClient {
           { keyName, keyVersion: version, threshold, nodeIndices: indices, commitments, nodeIndex: index, share: share.value, quorum: { nodes: this.channels.nodes.map((n) => n.index).sort((a, b) => a - b), minThreshold: min } },
           this.channels.callMetadata(),
           TIMEOUT_MS,
+          { client: c },
         ).promise;
         if (!elementsEqual(res.publicShare, group.mulBase(share.value))) throw new Error(`node ${index} reports a different public share`);
         return res;

@@ -170,16 +170,65 @@ export function pinnedIdentityError(cert: Pick<PeerCertificate, 'subjectaltname'
   return new Error(`the server at ${address} is ${ids.length === 1 ? ids[0] : 'not a splitkey node'}, not ${expected} (pinned identity from the cluster descriptor)`);
 }
 
-/** Promise wrapper for a unary call with a deadline; returns the call handle for cancellation. */
+/**
+ * How long an operator call waits for a channel to reconnect (see `unaryCall`): longer than the
+ * channels' longest reconnect backoff (CHANNEL_OPTIONS: 1 s, ± 20 % jitter).
+ */
+export const RECONNECT_WAIT_MS = 1_500;
+
+/** Clients that completed a call: their node answered once, so a connection failure may be a restart. */
+const answeredOnce = new WeakSet<grpc.Client>();
+
+/** True for grpc-js's immediate failure of a call it never sent: the channel had no connection. */
+export function neverSent(e: unknown): boolean {
+  const err = e as Partial<grpc.ServiceError>;
+  return err?.code === grpc.status.UNAVAILABLE && typeof err.details === 'string' && /(^|: )No connection established/.test(err.details);
+}
+
+/**
+ * Promise wrapper for a unary call with a deadline; returns the call handle for cancellation.
+ *
+ * With `reconnect` (operator calls): grpc-js fails a call at once, without sending it, while the
+ * channel is between connection attempts (UNAVAILABLE "No connection established" — after a node
+ * restarted, for up to its reconnect backoff, although the node is back). On a channel whose node
+ * has answered before, such a call waits for the channel to connect, for at most
+ * RECONNECT_WAIT_MS and within its own deadline, and is sent once more. Only a call that was never
+ * sent is repeated, so this is safe for calls that change state. A node never reached (a one-shot
+ * command's first call to a node that is down) still fails at once. Client derivations do not use
+ * it: they ask another node at once instead.
+ */
 export function unaryCall<Req, Res>(
   fn: (req: Req, md: grpc.Metadata, opts: grpc.CallOptions, cb: grpc.requestCallback<Res>) => grpc.ClientUnaryCall,
   req: Req,
   md: grpc.Metadata,
   timeoutMs: number,
+  reconnect?: { client: grpc.Client; waitMs?: number },
 ): { promise: Promise<Res>; cancel: () => void } {
+  const deadline = Date.now() + timeoutMs;
   let call: grpc.ClientUnaryCall | undefined;
-  const promise = new Promise<Res>((resolve, reject) => {
-    call = fn(req, md, { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res!)));
-  });
-  return { promise, cancel: () => call?.cancel() };
+  let cancelled = false;
+  const send = (): Promise<Res> =>
+    new Promise<Res>((resolve, reject) => {
+      call = fn(req, md, { deadline }, (err, res) => (err ? reject(err) : resolve(res!)));
+    });
+  const promise = send().then(
+    (res) => {
+      if (reconnect) answeredOnce.add(reconnect.client);
+      return res;
+    },
+    async (e: unknown) => {
+      if (!reconnect || cancelled || !neverSent(e) || !answeredOnce.has(reconnect.client)) throw e;
+      const until = Math.min(deadline, Date.now() + (reconnect.waitMs ?? RECONNECT_WAIT_MS));
+      const ready = await new Promise<boolean>((resolve) => reconnect.client.waitForReady(until, (err) => resolve(!err)));
+      if (!ready || cancelled) throw e;
+      return send();
+    },
+  );
+  return {
+    promise,
+    cancel: () => {
+      cancelled = true;
+      call?.cancel();
+    },
+  };
 }

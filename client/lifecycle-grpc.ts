@@ -15,9 +15,10 @@ export class GrpcLifecycleTransport implements LifecycleTransport {
   ) {}
 
   private call<Res>(node: number, method: string, req: object): Promise<Res> {
-    const c = this.channels.admin(node) as unknown as Record<string, Method<object, Res>>;
+    const client = this.channels.admin(node);
+    const c = client as unknown as Record<string, Method<object, Res>>;
     const fn = c[method]!.bind(c);
-    return unaryCall<object, Res>(fn, req, this.channels.callMetadata(), this.timeoutMs).promise;
+    return unaryCall<object, Res>(fn, req, this.channels.callMetadata(), this.timeoutMs, { client }).promise;
   }
 
   async prepare(node: number, p: OperationParams): Promise<Uint8Array[]> {

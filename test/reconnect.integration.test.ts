@@ -1,0 +1,76 @@
+/**
+ * Operator calls across a node restart (client/channels.ts `unaryCall` with `reconnect`): grpc-js
+ * fails a call at once, without sending it, while a channel waits out its reconnect backoff — for
+ * up to a second after the node is back. An operator call on a channel whose node answered before
+ * waits for the reconnection and is sent once more; a node never reached still fails at once.
+ * Real in-process nodes over mTLS on loopback, real LevelDB.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdminClient } from '../client/admin.js';
+import { neverSent, unaryCall } from '../client/channels.js';
+import { startTestCluster, type TestCluster } from './helpers/cluster.js';
+
+let cluster: TestCluster;
+beforeAll(async () => {
+  cluster = await startTestCluster({ n: 3 });
+}, 60_000);
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+const failureOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as grpc.ServiceError);
+
+describe('operator calls across a node restart', () => {
+  it('a call right after the node is back waits for the channel to reconnect instead of failing', async () => {
+    const admin = new AdminClient(await cluster.adminChannels());
+    try {
+      expect((await admin.nodeStatus(2)).nodeIndex).toBe(2);
+      await cluster.stopNode(2);
+      // While the node is down, calls fail (after the wait: the node answered before) and the
+      // channel's reconnect backoff grows to its maximum.
+      const down = await failureOf(admin.nodeStatus(2));
+      expect(down?.code).toBe(grpc.status.UNAVAILABLE);
+      await cluster.start(2);
+      // Without `reconnect` the same call fails at once while the backoff runs (a call grpc-js never sent).
+      const c = admin.channels.admin(2);
+      const raw = await failureOf(unaryCall(c.NodeStatus.bind(c), {}, admin.channels.callMetadata(), 5_000).promise);
+      if (raw) expect(neverSent(raw), raw.details).toBe(true);
+      // With it, the operator call reaches the restarted node.
+      expect((await admin.nodeStatus(2)).nodeIndex).toBe(2);
+      expect((await admin.keyStatus(2, 'demo/none').catch((e: grpc.ServiceError) => e)).code).toBe(grpc.status.NOT_FOUND);
+    } finally {
+      admin.channels.close();
+    }
+  }, 60_000);
+
+  it('a node this process never reached still fails at once, with the reason', async () => {
+    await cluster.stopNode(3);
+    try {
+      const admin = new AdminClient(await cluster.adminChannels());
+      try {
+        const started = performance.now();
+        const e = await failureOf(admin.nodeStatus(3));
+        const ms = performance.now() - started;
+        expect(e?.code).toBe(grpc.status.UNAVAILABLE);
+        expect(neverSent(e)).toBe(true);
+        // Far below the reconnect wait (1.5 s): no wait for a node that never answered.
+        expect(ms).toBeLessThan(1_200);
+      } finally {
+        admin.channels.close();
+      }
+    } finally {
+      await cluster.start(3);
+    }
+  }, 60_000);
+
+  it('neverSent recognises only grpc-js calls that were never sent', () => {
+    expect(neverSent({ code: grpc.status.UNAVAILABLE, details: 'No connection established. Last error: connect ECONNREFUSED 127.0.0.1:1' })).toBe(true);
+    expect(neverSent({ code: grpc.status.UNAVAILABLE, details: 'round_robin: No connection established. Last error: x' })).toBe(true);
+    // Sent, then lost: repeating a state-changing call is not safe.
+    expect(neverSent({ code: grpc.status.UNAVAILABLE, details: 'Connection dropped' })).toBe(false);
+    expect(neverSent({ code: grpc.status.DEADLINE_EXCEEDED, details: 'No connection established' })).toBe(false);
+    expect(neverSent(new Error('No connection established'))).toBe(false);
+    expect(neverSent(undefined)).toBe(false);
+  });
+});
