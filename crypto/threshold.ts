@@ -146,7 +146,8 @@ export function sumScaled(group: Group, scaled: readonly (readonly Element[])[])
  * `combineResponses`, including the refusal of an identity evaluation.
  *
  * With λ_i = W_i / D over integers (`lagrangeIntegerWeights`), each position is one
- * `group.mulSum`: N[j] = (r_j·D)⁻¹ · Σ_i W_i·Z_i[j]. On `native` the sum runs in variable time
+ * `group.mulSum`: N[j] = (r_j·D)⁻¹ · Σ_i W_i·Z_i[j] (when every |W_i| < 2^64, as for any 3 of
+ * up to 255 nodes; otherwise one constant-time `multiScalarMul` over λ_i·r_j⁻¹). On `native` the sum runs in variable time
  * on public values (the answers Z_i[j] cross the network, W_i follows from the responding
  * indices and has a few bits, so it costs a handful of additions) and only the multiplication by
  * (r_j·D)⁻¹ — which holds the inverse of the client's secret blind, with which and the blinded
@@ -160,20 +161,26 @@ export function combineUnblind(suite: Suite, responses: readonly PartialResponse
   const { group } = suite;
   const { size } = responseSize(responses);
   if (blinds.length !== size) throw new ParameterError('blinds', `${blinds.length} blinds for ${size} elements`);
-  const { weights, denominator } = lagrangeIntegerWeights(responses.map((r) => r.index));
-  const W = weights.map(scalarFromBigint);
+  const indices = responses.map((r) => r.index);
+  const { weights, denominator } = lagrangeIntegerWeights(indices);
+  // Long integer weights (many nodes, large indices) would make the variable-time sum cost more
+  // than it saves: then one constant-time sum over the weights λ_i·r_j⁻¹ instead.
+  const short = weights.every((w) => (w < 0n ? -w : w) < SHORT_WEIGHT_BOUND);
+  const W = short ? weights.map(scalarFromBigint) : undefined;
+  const lambdas = short ? undefined : lagrangeCoefficients(group, indices);
   const inverses = invertBlinds(group, blinds);
-  const Dinv = group.scalarInvert(scalarFromBigint(denominator));
+  const Dinv = short ? group.scalarInvert(scalarFromBigint(denominator)) : undefined;
   const out: Element[] = [];
   try {
     for (let j = 0; j < size; j++) {
-      const k = group.scalarMul(inverses[j]!, Dinv);
+      const points = responses.map((r) => r.evaluatedElements[j]!);
+      const secrets = W ? [group.scalarMul(inverses[j]!, Dinv!)] : lambdas!.map((lambda) => group.scalarMul(lambda, inverses[j]!));
       try {
-        const N = group.mulSum(k, W, responses.map((r) => r.evaluatedElements[j]!));
+        const N = W ? group.mulSum(secrets[0]!, W, points) : group.multiScalarMul(secrets, points);
         if (elementsEqual(N, IDENTITY)) throw new DeserializeError('evaluatedElement', 'is the identity element');
         out.push(N);
       } finally {
-        k.fill(0);
+        for (const k of secrets) k.fill(0);
       }
     }
   } finally {
@@ -181,3 +188,6 @@ export function combineUnblind(suite: Suite, responses: readonly PartialResponse
   }
   return out;
 }
+
+/** Integer Lagrange weights below this take the `mulSum` path (the addon's short-weight sum: 64 bits). */
+const SHORT_WEIGHT_BOUND = 1n << 64n;

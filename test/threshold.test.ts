@@ -21,6 +21,7 @@ import {
   finalizeHash,
   invertBlinds,
   lagrangeCoefficients,
+  lagrangeIntegerWeights,
   publicShare,
   scalarFromBigint,
   scalarToBigint,
@@ -249,7 +250,7 @@ describe(`on ${group.name}`, () => {
 });
 }
 
-describe('combineUnblind: one multi-scalar multiplication per position', () => {
+describe('combineUnblind: one multi-scalar sum per position', () => {
   const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
   it('is byte-identical on every backend (noble, sodium, native) and to scaling per node then summing', () => {
@@ -275,6 +276,26 @@ describe('combineUnblind: one multi-scalar multiplication per position', () => {
       }),
       { numRuns: 12 },
     );
+  });
+
+  it('finalizes to Evaluate(k, x) on both paths: short integer weights (mulSum) and long ones (nodes 1, 37, 77, 100, 199, 200, 250: 70 bits)', () => {
+    for (const group of backends) {
+      const suite = createSuite(group);
+      const rng = deterministicRng(`long/${group.name}`);
+      const k = group.reduceWide(rng(64));
+      const { shares, commitments } = splitSecret(group, k, 7, 250, rng);
+      const inputs = [Uint8Array.of(1), Uint8Array.of(2, 3)];
+      const blinded = inputs.map((x) => blind(suite, x, rng));
+      const B = blinded.map((b) => b.blindedElement);
+      const expected = inputs.map((x) => hex(evaluate(suite, k, x)));
+      for (const indices of [[1, 37, 77, 100, 199, 200, 250], [1, 2, 3, 4, 5, 6, 7], [244, 245, 246, 247, 248, 249, 250]]) {
+        const bits = Math.max(...lagrangeIntegerWeights(indices).weights.map((w) => (w < 0n ? -w : w).toString(2).length));
+        expect(bits > 64, `${indices}: ${bits} bits`).toBe(indices[1] === 37);
+        const set = indices.map((i) => shares[i - 1]!).map((sh) => evaluatePartial(suite, sh, publicShare(group, commitments, sh.index), B, rng));
+        const N = combineUnblind(suite, set, blinded.map((b) => b.blind));
+        expect(inputs.map((x, j) => hex(finalizeHash(suite, x, N[j]!))), `${group.name} ${indices}`).toEqual(expected);
+      }
+    }
   });
 
   it('refuses a position whose weighted sum is the identity, on every backend', () => {
