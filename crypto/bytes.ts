@@ -54,7 +54,6 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-/** Overwrite a secret buffer once it is no longer needed (best effort in a GC'd runtime). */
 /** True if every byte is zero (the identity's encoding, the zero scalar); time independent of where. */
 export function isAllZero(bytes: Uint8Array): boolean {
   let acc = 0;
@@ -62,6 +61,7 @@ export function isAllZero(bytes: Uint8Array): boolean {
   return acc === 0;
 }
 
+/** Overwrite a secret buffer once it is no longer needed (best effort in a GC'd runtime). */
 export function wipe(...buffers: Uint8Array[]): void {
   for (const b of buffers) b.fill(0);
 }

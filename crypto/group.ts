@@ -61,8 +61,10 @@ export interface Group {
    */
   multiScalarMul(weights: readonly Scalar[], points: readonly Element[]): Element;
   /**
-   * The same sum for PUBLIC weights and points only (DLEQ composites): `native` runs it in
-   * variable time with the bucket method from 16 terms on; the others as `multiScalarMul`.
+   * The same sum for PUBLIC weights and points only (DLEQ composites, the client's integer
+   * Lagrange sum): `native` runs it in variable time — double-and-add when every weight (or its
+   * negation) has at most 64 bits, else the bucket method from 16 terms on and constant-time
+   * pairs below; the others as `multiScalarMul`.
    */
   multiScalarMulVartime(weights: readonly Scalar[], points: readonly Element[]): Element;
   /**

@@ -148,10 +148,11 @@ export function lagrangeCoefficients(group: Group, indices: readonly number[]): 
  * λ_i = weights[i] / denominator, with denominator > 0 and no common factor left. For a few
  * nodes with small indices every weight has a few bits (indices 1, 2, 3 give 3, −3, 1 over 1),
  * which lets the client form Σ W_i·Z_i[j] with a handful of additions (crypto/threshold.ts
- * `combineUnblind`). Public values only.
+ * `combineUnblind`). Public values only. Indices up to MAX_NODES.
  */
 export function lagrangeIntegerWeights(indices: readonly number[]): { weights: bigint[]; denominator: bigint } {
-  checkIndices(indices);
+  // Node indices only (1..MAX_NODES): the integers grow with t²·log(index) bits.
+  checkIndices(indices, MAX_NODES);
   const xs = indices.map(BigInt);
   const abs = (v: bigint): bigint => (v < 0n ? -v : v);
   const gcd = (a: bigint, b: bigint): bigint => {

@@ -4,14 +4,14 @@
  * pk_i = k_i·G; the client verifies each node's answer, then combines t verified answers with
  * Lagrange coefficients at 0. The combination equals BlindEvaluate(k, ·) of RFC 9497.
  */
-import type { Rng } from './bytes.js';
+import { isAllZero, type Rng } from './bytes.js';
 import { generateProof, verifyProof } from './dleq.js';
 import { DeserializeError, ParameterError, VerifyError } from './errors.js';
 import type { Element, Group, Scalar } from './group.js';
-import { GENERATOR, IDENTITY, decodeElement, elementsEqual, scalarFromBigint } from './group.js';
+import { GENERATOR, decodeElement, scalarFromBigint } from './group.js';
 import { blindEvaluate } from './oprf.js';
 import type { Share } from './shamir.js';
-import { lagrangeCoefficients, lagrangeIntegerWeights } from './shamir.js';
+import { MAX_NODES, lagrangeCoefficients, lagrangeIntegerWeights } from './shamir.js';
 import type { Suite } from './suite.js';
 
 /** One node's answer to one batch. */
@@ -134,7 +134,7 @@ export function sumScaled(group: Group, scaled: readonly (readonly Element[])[])
   for (let j = 0; j < size; j++) {
     let N = scaled[0]![j]!;
     for (let i = 1; i < scaled.length; i++) N = group.add(N, scaled[i]![j]!);
-    if (elementsEqual(N, IDENTITY)) throw new DeserializeError('evaluatedElement', 'is the identity element');
+    if (isAllZero(N)) throw new DeserializeError('evaluatedElement', 'is the identity element');
     out.push(N);
   }
   return out;
@@ -162,14 +162,14 @@ export function combineUnblind(suite: Suite, responses: readonly PartialResponse
   const { size } = responseSize(responses);
   if (blinds.length !== size) throw new ParameterError('blinds', `${blinds.length} blinds for ${size} elements`);
   const indices = responses.map((r) => r.index);
-  const { weights, denominator } = lagrangeIntegerWeights(indices);
   // Long integer weights (many nodes, large indices) would make the variable-time sum cost more
   // than it saves: then one constant-time sum over the weights λ_i·r_j⁻¹ instead.
-  const short = weights.every((w) => (w < 0n ? -w : w) < SHORT_WEIGHT_BOUND);
-  const W = short ? weights.map(scalarFromBigint) : undefined;
+  const integer = indices.every((i) => Number.isInteger(i) && i >= 1 && i <= MAX_NODES) ? lagrangeIntegerWeights(indices) : undefined;
+  const short = integer !== undefined && integer.weights.every((w) => (w < 0n ? -w : w) < SHORT_WEIGHT_BOUND);
+  const W = short ? integer.weights.map(scalarFromBigint) : undefined;
   const lambdas = short ? undefined : lagrangeCoefficients(group, indices);
   const inverses = invertBlinds(group, blinds);
-  const Dinv = short ? group.scalarInvert(scalarFromBigint(denominator)) : undefined;
+  const Dinv = short ? group.scalarInvert(scalarFromBigint(integer.denominator)) : undefined;
   const out: Element[] = [];
   try {
     for (let j = 0; j < size; j++) {
@@ -177,7 +177,7 @@ export function combineUnblind(suite: Suite, responses: readonly PartialResponse
       const secrets = W ? [group.scalarMul(inverses[j]!, Dinv!)] : lambdas!.map((lambda) => group.scalarMul(lambda, inverses[j]!));
       try {
         const N = W ? group.mulSum(secrets[0]!, W, points) : group.multiScalarMul(secrets, points);
-        if (elementsEqual(N, IDENTITY)) throw new DeserializeError('evaluatedElement', 'is the identity element');
+        if (isAllZero(N)) throw new DeserializeError('evaluatedElement', 'is the identity element');
         out.push(N);
       } finally {
         for (const k of secrets) k.fill(0);

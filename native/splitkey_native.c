@@ -257,7 +257,7 @@ static void bucket_sum(decaf_255_point_t acc, decaf_255_point_t *P, const uint8_
 }
 
 /* The vartime sum into `acc`; 0 (with a JavaScript exception pending) on bad input. */
-static int sum_vartime(napi_env env, decaf_255_point_t acc, const uint8_t *w, const uint8_t *pts, size_t n, const char *bad_point) {
+static int sum_vartime(napi_env env, decaf_255_point_t acc, const uint8_t *w, const uint8_t *pts, size_t n, const char *bad_point, const char *no_memory) {
   unsigned c = n < 64 ? 4 : n < 192 ? 5 : n < 768 ? 6 : 7;
   unsigned nb = (1u << c) - 1;
   /* libdecaf's points are declared 32-byte aligned; malloc promises only 16. */
@@ -268,7 +268,7 @@ static int sum_vartime(napi_env env, decaf_255_point_t acc, const uint8_t *w, co
   uint8_t *used = malloc(nb);
   if (!P || !K || !bucket || !used) {
     free(P); free(K); free(bucket); free(used);
-    throw_error(env, "multiScalarMulVartime: out of memory");
+    throw_error(env, no_memory);
     return 0;
   }
   unsigned longest = 0;
@@ -326,7 +326,7 @@ static napi_value multi_scalar_mul_vartime(napi_env env, napi_callback_info info
   size_t n;
   if (!get_terms(env, argv, &w, &pts, &n, "multiScalarMulVartime: weights and points differ in number or are empty")) return NULL;
   decaf_255_point_t acc;
-  if (!sum_vartime(env, acc, w, pts, n, "multiScalarMulVartime: not a canonical ristretto255 encoding")) return NULL;
+  if (!sum_vartime(env, acc, w, pts, n, "multiScalarMulVartime: not a canonical ristretto255 encoding", "multiScalarMulVartime: out of memory")) return NULL;
   return point_out(env, acc);
 }
 
@@ -343,7 +343,7 @@ static napi_value mul_sum(napi_env env, napi_callback_info info) {
   size_t n;
   if (!get_terms(env, argv + 1, &w, &pts, &n, "mulSum: weights and points differ in number or are empty")) return NULL;
   decaf_255_point_t acc;
-  if (!sum_vartime(env, acc, w, pts, n, "mulSum: not a canonical ristretto255 encoding")) return NULL;
+  if (!sum_vartime(env, acc, w, pts, n, "mulSum: not a canonical ristretto255 encoding", "mulSum: out of memory")) return NULL;
   decaf_255_scalar_t s;
   scalar_in(s, k);
   decaf_255_point_scalarmul(acc, acc, s);

@@ -193,7 +193,7 @@ d('native multiScalarMulVartime', () => {
     expect(() => f(new Uint8Array(0), new Uint8Array(0))).toThrow();
     expect(() => f(new Float64Array(64), p16)).toThrow();
     expect(() => f('x', p16)).toThrow();
-    // fallback (< 16 terms) re-reads the arguments through multi_scalar_mul
+    // below 16 terms (the short-weight or constant-time pair path): the same sum
     expect(hex(f(w16.subarray(0, 64), p16.subarray(0, 64)))).toBe(hex(b.multiScalarMul(w16.subarray(0, 64), p16.subarray(0, 64))));
     // a view at a non-zero offset inside a larger buffer
     const big = new Uint8Array(17 * 32 + 5);

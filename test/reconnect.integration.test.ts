@@ -38,7 +38,7 @@ describe('operator calls across a node restart', () => {
       if (raw) expect(neverSent(raw), raw.details).toBe(true);
       // With it, the operator call reaches the restarted node.
       expect((await admin.nodeStatus(2)).nodeIndex).toBe(2);
-      expect((await admin.keyStatus(2, 'demo/none').catch((e: grpc.ServiceError) => e)).code).toBe(grpc.status.NOT_FOUND);
+      expect((await failureOf(admin.keyStatus(2, 'demo/none')))?.code).toBe(grpc.status.NOT_FOUND);
     } finally {
       admin.channels.close();
     }

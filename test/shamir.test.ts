@@ -96,6 +96,8 @@ describe('lagrangeIntegerWeights', () => {
     expect(lagrangeIntegerWeights([7])).toEqual({ weights: [1n], denominator: 1n });
     expect(() => lagrangeIntegerWeights([2, 2])).toThrow(/twice/);
     expect(() => lagrangeIntegerWeights([0, 1])).toThrow(ParameterError);
+    // Node indices only: the integers grow with t²·log(index) bits (a slow call on 53-bit indices).
+    expect(() => lagrangeIntegerWeights([1, 256])).toThrow(/exceeds n = 255/);
   });
 });
 
