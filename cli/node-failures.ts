@@ -1,7 +1,5 @@
 /** How the CLI names nodes that did not answer: every node, with its reason, in index order. */
-import type * as grpc from '@grpc/grpc-js';
 import type { AdminClient } from '../client/admin.js';
-import { unaryCall } from '../client/channels.js';
 import type { NodeFailure } from '../client/errors.js';
 import { reasonOf } from '../client/evaluate.js';
 import { CliError, EXIT } from './output.js';
@@ -44,7 +42,5 @@ export async function askNodes<T>(indices: readonly number[], call: (index: numb
 
 /** One Admin call to one node with the CLI's deadline. */
 export function adminCall<Res>(admin: AdminClient, index: number, method: 'ListKeys' | 'KeyStatus', req: object, timeoutMs: number): Promise<Res> {
-  const client = admin.channels.admin(index);
-  const c = client as unknown as Record<string, (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: grpc.requestCallback<Res>) => grpc.ClientUnaryCall>;
-  return unaryCall<object, Res>(c[method]!.bind(c), req, admin.channels.callMetadata(), timeoutMs, { client }).promise;
+  return admin.channels.adminCall<Res>(index, method, req, timeoutMs).promise;
 }

@@ -15,7 +15,7 @@ import type { ImportShareResponse__Output } from '../proto/gen/splitkey/v1/Impor
 import type { KeyStatusResponse__Output } from '../proto/gen/splitkey/v1/KeyStatusResponse.js';
 import type { ListKeysResponse__Output } from '../proto/gen/splitkey/v1/ListKeysResponse.js';
 import type { NodeStatusResponse__Output } from '../proto/gen/splitkey/v1/NodeStatusResponse.js';
-import { NodeChannels, unaryCall } from './channels.js';
+import { NodeChannels } from './channels.js';
 import { faultToleranceOf, minThresholdOf } from './descriptor.js';
 import { ConfigError, type NodeFailure } from './errors.js';
 import { reasonOf } from './evaluate.js';
@@ -42,18 +42,15 @@ export class AdminClient {
   }
 
   listKeys(index: number, tenant = ''): Promise<ListKeysResponse__Output> {
-    const c = this.channels.admin(index);
-    return unaryCall<object, ListKeysResponse__Output>(c.ListKeys.bind(c), { tenant }, this.channels.callMetadata(), TIMEOUT_MS, { client: c }).promise;
+    return this.channels.adminCall<ListKeysResponse__Output>(index, 'ListKeys', { tenant }, TIMEOUT_MS).promise;
   }
 
   keyStatus(index: number, keyName: string, timeoutMs = TIMEOUT_MS): Promise<KeyStatusResponse__Output> {
-    const c = this.channels.admin(index);
-    return unaryCall<object, KeyStatusResponse__Output>(c.KeyStatus.bind(c), { keyName }, this.channels.callMetadata(), timeoutMs, { client: c }).promise;
+    return this.channels.adminCall<KeyStatusResponse__Output>(index, 'KeyStatus', { keyName }, timeoutMs).promise;
   }
 
   nodeStatus(index: number, timeoutMs = TIMEOUT_MS): Promise<NodeStatusResponse__Output> {
-    const c = this.channels.admin(index);
-    return unaryCall<object, NodeStatusResponse__Output>(c.NodeStatus.bind(c), {}, this.channels.callMetadata(), timeoutMs, { client: c }).promise;
+    return this.channels.adminCall<NodeStatusResponse__Output>(index, 'NodeStatus', {}, timeoutMs).promise;
   }
 
   /** The next free version number of a key, from every reachable node. */
@@ -90,15 +87,13 @@ export class AdminClient {
     const publicKey = commitments[0]!;
     try {
       const { failures } = await this.each(async (index) => {
-        const c = this.channels.admin(index);
         const share = shares.find((s) => s.index === index)!;
-        const res = await unaryCall<object, ImportShareResponse__Output>(
-          c.ImportShare.bind(c),
+        const res = await this.channels.adminCall<ImportShareResponse__Output>(
+          index,
+          'ImportShare',
           // The record names the descriptor's node list (sessions from it are counted against it under the quorum policy).
           { keyName, keyVersion: version, threshold, nodeIndices: indices, commitments, nodeIndex: index, share: share.value, quorum: { nodes: this.channels.nodes.map((n) => n.index).sort((a, b) => a - b), minThreshold: min } },
-          this.channels.callMetadata(),
           TIMEOUT_MS,
-          { client: c },
         ).promise;
         if (!elementsEqual(res.publicShare, group.mulBase(share.value))) throw new Error(`node ${index} reports a different public share`);
         return res;

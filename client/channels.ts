@@ -123,6 +123,41 @@ export class NodeChannels {
   }
 
   /**
+   * One Admin call to one node, sent once more on a new channel when grpc-js never sent it
+   * (`unaryCall` with `reconnect`: a node that restarted answers at once).
+   */
+  adminCall<Res>(index: number, method: string, req: object, timeoutMs: number): { promise: Promise<Res>; cancel: () => void } {
+    const bound = (client: AdminClient): UnaryMethod<object, Res> => {
+      const m = (client as unknown as Record<string, UnaryMethod<object, Res>>)[method];
+      if (typeof m !== 'function') throw new TypeError(`Admin has no method ${method}`);
+      return m.bind(client);
+    };
+    const c = this.admin(index);
+    return unaryCall<object, Res>(bound(c), req, this.callMetadata(), timeoutMs, {
+      client: c,
+      renew: () => {
+        const fresh = this.renewAdmin(index, c);
+        return { client: fresh, fn: bound(fresh) };
+      },
+    });
+  }
+
+  /**
+   * A new admin channel to a node in place of `stale` (unless another call replaced it already),
+   * with its own connection: it dials at once instead of waiting out the reconnect backoff of the
+   * connection grpc-js shares between channels to one address (see `unaryCall`).
+   */
+  renewAdmin(index: number, stale: AdminClient): AdminClient {
+    const current = this.admins.get(index);
+    if (current && current !== stale) return current;
+    const Ctor = loadSplitkeyProto().splitkey.v1.Admin;
+    const c = new Ctor(this.address(index), this.credsFor(index), { ...this.options(index), 'grpc.use_local_subchannel_pool': 1 });
+    this.admins.set(index, c);
+    stale.close();
+    return c;
+  }
+
+  /**
    * TLS SNI carries the node's DNS name from the descriptor, so an SNI-routing L4 proxy can route
    * it. SNI cannot carry an IP address (RFC 6066): for an IP the name is node-<i>.splitkey.
    */
@@ -170,12 +205,6 @@ export function pinnedIdentityError(cert: Pick<PeerCertificate, 'subjectaltname'
   return new Error(`the server at ${address} is ${ids.length === 1 ? ids[0] : 'not a splitkey node'}, not ${expected} (pinned identity from the cluster descriptor)`);
 }
 
-/**
- * How long an operator call waits for a channel to reconnect (see `unaryCall`): longer than the
- * channels' longest reconnect backoff (CHANNEL_OPTIONS: 1 s, ± 20 % jitter).
- */
-export const RECONNECT_WAIT_MS = 1_500;
-
 /** Clients that completed a call: their node answered once, so a connection failure may be a restart. */
 const answeredOnce = new WeakSet<grpc.Client>();
 
@@ -185,45 +214,44 @@ export function neverSent(e: unknown): boolean {
   return err?.code === grpc.status.UNAVAILABLE && typeof err.details === 'string' && /(^|: )No connection established/.test(err.details);
 }
 
+type UnaryMethod<Req, Res> = (req: Req, md: grpc.Metadata, opts: grpc.CallOptions, cb: grpc.requestCallback<Res>) => grpc.ClientUnaryCall;
+
 /**
  * Promise wrapper for a unary call with a deadline; returns the call handle for cancellation.
  *
  * With `reconnect` (operator calls): grpc-js fails a call at once, without sending it, while the
- * channel is between connection attempts (UNAVAILABLE "No connection established" — after a node
- * restarted, for up to its reconnect backoff, although the node is back). On a channel whose node
- * has answered before, such a call waits for the channel to connect, for at most
- * RECONNECT_WAIT_MS and within its own deadline, and is sent once more. Only a call that was never
- * sent is repeated, so this is safe for calls that change state. A node never reached (a one-shot
- * command's first call to a node that is down) still fails at once. Client derivations do not use
- * it: they ask another node at once instead.
+ * connection to a node waits out its reconnect backoff (UNAVAILABLE "No connection established"
+ * — after a node restarted, for up to a second although the node is back). On a channel whose
+ * node has answered before, such a call is sent once more, at once, on a new channel with its own
+ * connection (`renew`), which dials right away: a restarted node answers, a node still down
+ * refuses at once as before. Only a call that was never sent is repeated, so this is safe for
+ * calls that change state. Client derivations do not use it: they ask another node instead.
  */
 export function unaryCall<Req, Res>(
-  fn: (req: Req, md: grpc.Metadata, opts: grpc.CallOptions, cb: grpc.requestCallback<Res>) => grpc.ClientUnaryCall,
+  fn: UnaryMethod<Req, Res>,
   req: Req,
   md: grpc.Metadata,
   timeoutMs: number,
-  reconnect?: { client: grpc.Client; waitMs?: number },
+  reconnect?: { client: grpc.Client; renew: () => { client: grpc.Client; fn: UnaryMethod<Req, Res> } },
 ): { promise: Promise<Res>; cancel: () => void } {
   const deadline = Date.now() + timeoutMs;
   let call: grpc.ClientUnaryCall | undefined;
   let cancelled = false;
-  const send = (): Promise<Res> =>
+  const send = (method: UnaryMethod<Req, Res>, client: grpc.Client | undefined): Promise<Res> =>
     new Promise<Res>((resolve, reject) => {
-      call = fn(req, md, { deadline }, (err, res) => (err ? reject(err) : resolve(res!)));
+      call = method(req, md, { deadline }, (err, res) => {
+        if (err) return reject(err);
+        if (client) answeredOnce.add(client);
+        resolve(res!);
+      });
     });
-  const promise = send().then(
-    (res) => {
-      if (reconnect) answeredOnce.add(reconnect.client);
-      return res;
-    },
-    async (e: unknown) => {
-      if (!reconnect || cancelled || !neverSent(e) || !answeredOnce.has(reconnect.client)) throw e;
-      const until = Math.min(deadline, Date.now() + (reconnect.waitMs ?? RECONNECT_WAIT_MS));
-      const ready = await new Promise<boolean>((resolve) => reconnect.client.waitForReady(until, (err) => resolve(!err)));
-      if (!ready || cancelled) throw e;
-      return send();
-    },
-  );
+  const promise = send(fn, reconnect?.client).catch((e: unknown) => {
+    if (!reconnect || cancelled || !neverSent(e) || !answeredOnce.has(reconnect.client)) throw e;
+    const fresh = reconnect.renew();
+    // The node answered before on the channel this one replaces.
+    answeredOnce.add(fresh.client);
+    return send(fresh.fn, fresh.client);
+  });
   return {
     promise,
     cancel: () => {

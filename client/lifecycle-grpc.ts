@@ -1,12 +1,9 @@
 /** The coordinator's transport over the nodes' Admin service (admin certificate). */
-import type * as grpc from '@grpc/grpc-js';
 import { fromHex, type OperationParams, type SignedDestroyOrder } from '../crypto/index.js';
-import { NodeChannels, unaryCall } from './channels.js';
+import { NodeChannels } from './channels.js';
 import type { DestroyAnswer, LifecycleTransport, OperationStatus } from './lifecycle.js';
 
 const TIMEOUT_MS = 10_000;
-
-type Method<Req, Res> = (req: Req, md: grpc.Metadata, opts: grpc.CallOptions, cb: grpc.requestCallback<Res>) => grpc.ClientUnaryCall;
 
 export class GrpcLifecycleTransport implements LifecycleTransport {
   constructor(
@@ -15,10 +12,7 @@ export class GrpcLifecycleTransport implements LifecycleTransport {
   ) {}
 
   private call<Res>(node: number, method: string, req: object): Promise<Res> {
-    const client = this.channels.admin(node);
-    const c = client as unknown as Record<string, Method<object, Res>>;
-    const fn = c[method]!.bind(c);
-    return unaryCall<object, Res>(fn, req, this.channels.callMetadata(), this.timeoutMs, { client }).promise;
+    return this.channels.adminCall<Res>(node, method, req, this.timeoutMs).promise;
   }
 
   async prepare(node: number, p: OperationParams): Promise<Uint8Array[]> {
