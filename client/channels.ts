@@ -42,6 +42,9 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.initial_reconnect_backoff_ms': 200,
   'grpc.max_reconnect_backoff_ms': 1_000,
   'grpc.enable_channelz': 0,
+  // No service config from DNS TXT records: a retry policy from there could resend a call that
+  // was sent (unaryCall's `reconnect` repeats only calls that never were).
+  'grpc.service_config_disable_resolution': 1,
 };
 
 export class NodeChannels {
@@ -208,10 +211,27 @@ export function pinnedIdentityError(cert: Pick<PeerCertificate, 'subjectaltname'
 /** Clients that completed a call: their node answered once, so a connection failure may be a restart. */
 const answeredOnce = new WeakSet<grpc.Client>();
 
+/** How long a renewed channel may take to connect before the call fails with its first error. */
+const RENEW_CONNECT_MS = 2_000;
+
+/** True once the client's channel is READY; false on its first failed attempt or at `until`. */
+function connected(client: grpc.Client, until: number): Promise<boolean> {
+  const channel = client.getChannel();
+  return new Promise((resolve) => {
+    const watch = (): void => {
+      const state = channel.getConnectivityState(true);
+      if (state === grpc.connectivityState.READY) return resolve(true);
+      if (state === grpc.connectivityState.TRANSIENT_FAILURE || state === grpc.connectivityState.SHUTDOWN) return resolve(false);
+      channel.watchConnectivityState(state, until, (err) => (err ? resolve(false) : watch()));
+    };
+    watch();
+  });
+}
+
 /** True for grpc-js's immediate failure of a call it never sent: the channel had no connection. */
 export function neverSent(e: unknown): boolean {
   const err = e as Partial<grpc.ServiceError>;
-  return err?.code === grpc.status.UNAVAILABLE && typeof err.details === 'string' && /(^|: )No connection established/.test(err.details);
+  return err?.code === grpc.status.UNAVAILABLE && typeof err.details === 'string' && /^((weighted_)?round_robin: )?No connection established/.test(err.details);
 }
 
 type UnaryMethod<Req, Res> = (req: Req, md: grpc.Metadata, opts: grpc.CallOptions, cb: grpc.requestCallback<Res>) => grpc.ClientUnaryCall;
@@ -222,10 +242,12 @@ type UnaryMethod<Req, Res> = (req: Req, md: grpc.Metadata, opts: grpc.CallOption
  * With `reconnect` (operator calls): grpc-js fails a call at once, without sending it, while the
  * connection to a node waits out its reconnect backoff (UNAVAILABLE "No connection established"
  * — after a node restarted, for up to a second although the node is back). On a channel whose
- * node has answered before, such a call is sent once more, at once, on a new channel with its own
- * connection (`renew`), which dials right away: a restarted node answers, a node still down
- * refuses at once as before. Only a call that was never sent is repeated, so this is safe for
- * calls that change state. Client derivations do not use it: they ask another node instead.
+ * node has answered before, such a call is sent once more on a new channel with its own
+ * connection (`renew`), which dials right away, as soon as that channel is connected: a restarted
+ * node answers; a node still down refuses at once, and a host that drops packets fails the call
+ * after at most 2 s (RENEW_CONNECT_MS), with the first error either way. Only a call that was
+ * never sent is repeated, so this is safe for calls that change state. Client derivations do not
+ * use it: they ask another node instead.
  */
 export function unaryCall<Req, Res>(
   fn: UnaryMethod<Req, Res>,
@@ -245,11 +267,14 @@ export function unaryCall<Req, Res>(
         resolve(res!);
       });
     });
-  const promise = send(fn, reconnect?.client).catch((e: unknown) => {
+  const promise = send(fn, reconnect?.client).catch(async (e: unknown) => {
     if (!reconnect || cancelled || !neverSent(e) || !answeredOnce.has(reconnect.client)) throw e;
     const fresh = reconnect.renew();
     // The node answered before on the channel this one replaces.
     answeredOnce.add(fresh.client);
+    // Sent only once the new channel is connected: a refused dial gives up at once, a host that
+    // drops packets (a partition) after RENEW_CONNECT_MS — never the call's whole deadline.
+    if (!(await connected(fresh.client, Math.min(deadline, Date.now() + RENEW_CONNECT_MS))) || cancelled) throw e;
     return send(fresh.fn, fresh.client);
   });
   return {

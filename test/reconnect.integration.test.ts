@@ -7,6 +7,7 @@
  * Real in-process nodes over mTLS on loopback, real LevelDB.
  */
 import * as grpc from '@grpc/grpc-js';
+import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient } from '../client/admin.js';
 import { neverSent, unaryCall } from '../client/channels.js';
@@ -43,6 +44,34 @@ describe('operator calls across a node restart', () => {
       expect((await failureOf(admin.keyStatus(2, 'demo/none')))?.code).toBe(grpc.status.NOT_FOUND);
     } finally {
       admin.channels.close();
+    }
+  }, 60_000);
+
+  it('a node that answered before and now accepts connections but never answers (a partition, a hung host) fails after the short connect wait, not the call deadline', async () => {
+    const admin = new AdminClient(await cluster.adminChannels());
+    const address = cluster.descriptor().nodes.find((n) => n.index === 2)!.address;
+    const port = Number(address.split(':').pop());
+    let hole: Server | undefined;
+    const sockets: Socket[] = [];
+    try {
+      expect((await admin.nodeStatus(2)).nodeIndex).toBe(2);
+      await cluster.stopNode(2);
+      // Refused: the connection now waits out its reconnect backoff.
+      expect((await failureOf(admin.nodeStatus(2)))?.code).toBe(grpc.status.UNAVAILABLE);
+      // A black hole on the node's port: TCP connects, TLS never completes.
+      hole = createServer((s) => sockets.push(s));
+      await new Promise<void>((r) => hole!.listen(port, '127.0.0.1', r));
+      const started = performance.now();
+      const e = await failureOf(admin.nodeStatus(2, 10_000));
+      const ms = performance.now() - started;
+      expect(e?.code, e?.details).toBeDefined();
+      // The renewed channel gets 2 s to connect (RENEW_CONNECT_MS), the call had 10 s.
+      expect(ms).toBeLessThan(6_000);
+    } finally {
+      for (const s of sockets) s.destroy();
+      if (hole) await new Promise((r) => hole!.close(r));
+      admin.channels.close();
+      await cluster.start(2);
     }
   }, 60_000);
 
