@@ -19,7 +19,7 @@ import {
   blind,
   claim,
   checkCommitments,
-  combineUnblind,
+  combineUnblindInverted,
   createSuite,
   finalizeHash,
   invertBlinds,
@@ -447,7 +447,7 @@ export class ThresholdEvaluator {
     const B = blinded.map((b) => b.blindedElement);
     const inverses = this.busy(() => invertBlinds(this.group, blinded.map((b) => b.blind)));
     try {
-      return await this.evaluateBlinded(keyName, v, inputs, blinded, B, inverses);
+      return await this.evaluateBlinded(keyName, v, inputs, B, inverses);
     } finally {
       for (const b of blinded) b.blind.fill(0);
       for (const inv of inverses) inv.fill(0);
@@ -458,7 +458,6 @@ export class ThresholdEvaluator {
     keyName: string,
     v: VerifiedVersion,
     inputs: Uint8Array[],
-    blinded: { blind: Scalar }[],
     B: Element[],
     inverses: Scalar[],
   ): Promise<{ version: number; outputs: Uint8Array[]; warnings: NodeFailure[] }> {
@@ -478,7 +477,7 @@ export class ThresholdEvaluator {
       const sameSet = speculation !== undefined && responses.every((r) => r.scaled !== undefined && speculation.set.includes(r.response.index));
       const N = sameSet
         ? sumScaled(this.group, responses.map((r) => r.scaled!))
-        : combineUnblind(this.suite, responses.map((r) => r.response), blinded.map((b) => b.blind));
+        : combineUnblindInverted(this.suite, responses.map((r) => r.response), inverses);
       return inputs.map((x, j) => finalizeHash(this.suite, x, N[j]!));
     });
     return { version: v.version, outputs, warnings: failures.filter((f) => f.reason === 'invalid proof' || f.reason === 'wrong epoch') };

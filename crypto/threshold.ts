@@ -158,9 +158,21 @@ export function sumScaled(group: Group, scaled: readonly (readonly Element[])[])
  * backend has no fast `mulSum` (`scaleElements` per node next to each proof check, then `sumScaled`).
  */
 export function combineUnblind(suite: Suite, responses: readonly PartialResponse[], blinds: readonly Scalar[]): Element[] {
-  const { group } = suite;
   const { size } = responseSize(responses);
   if (blinds.length !== size) throw new ParameterError('blinds', `${blinds.length} blinds for ${size} elements`);
+  const inverses = invertBlinds(suite.group, blinds);
+  try {
+    return combineUnblindInverted(suite, responses, inverses);
+  } finally {
+    for (const inv of inverses) inv.fill(0);
+  }
+}
+
+/** `combineUnblind` with the blinds already inverted (`invertBlinds`), as a client that keeps them has them; `inverses` is left as it was. */
+export function combineUnblindInverted(suite: Suite, responses: readonly PartialResponse[], inverses: readonly Scalar[]): Element[] {
+  const { group } = suite;
+  const { size } = responseSize(responses);
+  if (inverses.length !== size) throw new ParameterError('blinds', `${inverses.length} blinds for ${size} elements`);
   const indices = responses.map((r) => r.index);
   // Long integer weights (many nodes, large indices) would make the variable-time sum cost more
   // than it saves: then one constant-time sum over the weights λ_i·r_j⁻¹ instead.
@@ -168,23 +180,18 @@ export function combineUnblind(suite: Suite, responses: readonly PartialResponse
   const short = integer !== undefined && integer.weights.every((w) => (w < 0n ? -w : w) < SHORT_WEIGHT_BOUND);
   const W = short ? integer.weights.map(scalarFromBigint) : undefined;
   const lambdas = short ? undefined : lagrangeCoefficients(group, indices);
-  const inverses = invertBlinds(group, blinds);
   const Dinv = short ? group.scalarInvert(scalarFromBigint(integer.denominator)) : undefined;
   const out: Element[] = [];
-  try {
-    for (let j = 0; j < size; j++) {
-      const points = responses.map((r) => r.evaluatedElements[j]!);
-      const secrets = W ? [group.scalarMul(inverses[j]!, Dinv!)] : lambdas!.map((lambda) => group.scalarMul(lambda, inverses[j]!));
-      try {
-        const N = W ? group.mulSum(secrets[0]!, W, points) : group.multiScalarMul(secrets, points);
-        if (isAllZero(N)) throw new DeserializeError('evaluatedElement', 'is the identity element');
-        out.push(N);
-      } finally {
-        for (const k of secrets) k.fill(0);
-      }
+  for (let j = 0; j < size; j++) {
+    const points = responses.map((r) => r.evaluatedElements[j]!);
+    const secrets = W ? [group.scalarMul(inverses[j]!, Dinv!)] : lambdas!.map((lambda) => group.scalarMul(lambda, inverses[j]!));
+    try {
+      const N = W ? group.mulSum(secrets[0]!, W, points) : group.multiScalarMul(secrets, points);
+      if (isAllZero(N)) throw new DeserializeError('evaluatedElement', 'is the identity element');
+      out.push(N);
+    } finally {
+      for (const k of secrets) k.fill(0);
     }
-  } finally {
-    for (const inv of inverses) inv.fill(0);
   }
   return out;
 }

@@ -163,6 +163,26 @@ static int get_terms(napi_env env, napi_value *argv, const uint8_t **w, const ui
 }
 
 /*
+ * acc += w1·P1 + w2·P2 through libdecaf's constant-time double_scalarmul, or acc += w1·P1 when
+ * there is no second term (P2 NULL). The scalars are wiped.
+ */
+static void add_pair(decaf_255_point_t acc, const struct decaf_255_point_s *p1, const uint8_t *w1, const struct decaf_255_point_s *p2, const uint8_t *w2) {
+  decaf_255_point_t term;
+  decaf_255_scalar_t s1, s2;
+  scalar_in(s1, w1);
+  if (p2) {
+    scalar_in(s2, w2);
+    decaf_255_point_double_scalarmul(term, p1, s1, p2, s2);
+    decaf_255_scalar_destroy(s2);
+  } else {
+    decaf_255_point_scalarmul(term, p1, s1);
+  }
+  decaf_255_scalar_destroy(s1);
+  decaf_255_point_add(acc, acc, term);
+  decaf_255_point_destroy(term);
+}
+
+/*
  * Σ w_i·P_i over packed weights and points: every point decoded once, pairs through libdecaf's
  * constant-time double_scalarmul, sums on internal points, one encoding at the end. Constant
  * time in the weights (the client's combination weights λ_i·r_j⁻¹ involve its secret blinds).
@@ -172,27 +192,14 @@ static napi_value multi_scalar_mul(napi_env env, napi_callback_info info) {
   const uint8_t *w, *pts;
   size_t n;
   if (!get_terms(env, argv, &w, &pts, &n, "multiScalarMul: weights and points differ in number or are empty")) return NULL;
-  decaf_255_point_t acc, term, p1, p2;
-  decaf_255_scalar_t s1, s2;
+  decaf_255_point_t acc, p1, p2;
   decaf_255_point_copy(acc, decaf_255_point_identity);
   for (size_t i = 0; i < n; i += 2) {
+    int pair = i + 1 < n;
     if (!point_in(env, p1, pts + i * BYTES, "multiScalarMul: not a canonical ristretto255 encoding")) return NULL;
-    scalar_in(s1, w + i * BYTES);
-    if (i + 1 < n) {
-      if (!point_in(env, p2, pts + (i + 1) * BYTES, "multiScalarMul: not a canonical ristretto255 encoding")) {
-        decaf_255_scalar_destroy(s1);
-        return NULL;
-      }
-      scalar_in(s2, w + (i + 1) * BYTES);
-      decaf_255_point_double_scalarmul(term, p1, s1, p2, s2);
-      decaf_255_scalar_destroy(s2);
-    } else {
-      decaf_255_point_scalarmul(term, p1, s1);
-    }
-    decaf_255_scalar_destroy(s1);
-    decaf_255_point_add(acc, acc, term);
+    if (pair && !point_in(env, p2, pts + (i + 1) * BYTES, "multiScalarMul: not a canonical ristretto255 encoding")) return NULL;
+    add_pair(acc, p1, w + i * BYTES, pair ? p2 : NULL, pair ? w + (i + 1) * BYTES : NULL);
   }
-  decaf_255_point_destroy(term);
   return point_out(env, acc);
 }
 
@@ -300,18 +307,10 @@ static int sum_vartime(napi_env env, decaf_255_point_t acc, const uint8_t *w, co
       }
     }
   } else if (n < VARTIME_MIN_TERMS) {
-    decaf_255_point_t term;
-    decaf_255_scalar_t s1, s2;
     decaf_255_point_copy(acc, decaf_255_point_identity);
     for (size_t i = 0; i < n; i += 2) {
-      scalar_in(s1, K + i * BYTES);
-      if (i + 1 < n) {
-        scalar_in(s2, K + (i + 1) * BYTES);
-        decaf_255_point_double_scalarmul(term, P[i], s1, P[i + 1], s2);
-      } else {
-        decaf_255_point_scalarmul(term, P[i], s1);
-      }
-      decaf_255_point_add(acc, acc, term);
+      int pair = i + 1 < n;
+      add_pair(acc, P[i], K + i * BYTES, pair ? P[i + 1] : NULL, pair ? K + (i + 1) * BYTES : NULL);
     }
   } else {
     bucket_sum(acc, P, K, n, bucket, used, c);

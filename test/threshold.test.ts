@@ -15,6 +15,7 @@ import {
   blind,
   combineResponses,
   combineUnblind,
+  combineUnblindInverted,
   createSuite,
   evaluate,
   evaluatePartial,
@@ -294,6 +295,11 @@ describe('combineUnblind: one multi-scalar sum per position', () => {
         const set = indices.map((i) => shares[i - 1]!).map((sh) => evaluatePartial(suite, sh, publicShare(group, commitments, sh.index), B, rng));
         const N = combineUnblind(suite, set, blinded.map((b) => b.blind));
         expect(inputs.map((x, j) => hex(finalizeHash(suite, x, N[j]!))), `${group.name} ${indices}`).toEqual(expected);
+        // The client's form, with the blinds it inverted already: same result, its inverses kept.
+        const inverses = invertBlinds(group, blinded.map((b) => b.blind));
+        const kept = inverses.map(hex);
+        expect(combineUnblindInverted(suite, set, inverses).map(hex)).toEqual(N.map(hex));
+        expect(inverses.map(hex)).toEqual(kept);
       }
     }
   });
