@@ -246,8 +246,10 @@ type UnaryMethod<Req, Res> = (req: Req, md: grpc.Metadata, opts: grpc.CallOption
  * connection (`renew`), which dials right away, as soon as that channel is connected: a restarted
  * node answers; a node still down refuses at once, and a host that drops packets fails the call
  * after at most 2 s (RENEW_CONNECT_MS), with the first error either way. Only a call that was
- * never sent is repeated, so this is safe for calls that change state. Client derivations do not
- * use it: they ask another node instead.
+ * never sent is repeated — or one the node itself claims was not (a lying node can answer with
+ * that status; an honest node never does, node/rpc.ts): the repeat goes only to that same node, at
+ * its descriptor address, once — so an honest node never runs a state-changing call twice.
+ * Client derivations do not use it: they ask another node instead.
  */
 export function unaryCall<Req, Res>(
   fn: UnaryMethod<Req, Res>,
