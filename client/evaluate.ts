@@ -6,23 +6,21 @@
  *
  * Hedging: t + `hedge` nodes are asked first; each failure asks the next node at once. Nodes that
  * stay silent too long are covered by asking the rest (the policy, its clock and its budget are
- * in client/hedge.ts). Proof checks run on worker threads (client/proof-checker.ts); with hedge 0
- * each check also scales its answer for the combination, so that the main thread only adds. A
- * node whose answer fails verification is reported by index and never contributes.
+ * in client/hedge.ts). Proof checks run on worker threads (client/proof-checker.ts), and so do
+ * the blinding and the combination of batches of at least OFFLOAD_MIN elements; on backends
+ * without a fast `mulSum` each check also scales its answer for the combination, so that only a
+ * sum is left. A node whose answer fails verification is reported by index and never contributes.
  */
-import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import {
   VerifyError,
   agreeOnVersions,
   type Agreement,
-  blind,
   claim,
   checkCommitments,
   combineUnblindInverted,
   createSuite,
   finalizeHash,
-  invertBlinds,
   lagrangeCoefficients,
   loadGroup,
   publicShare,
@@ -80,6 +78,15 @@ export const DEFAULT_EVALUATE_OPTIONS: EvaluateOptions = {
 };
 
 /** Waits between the retries of a derivation whose key information went stale (retryStale). */
+/**
+ * Batches of at least this many elements are blinded and combined on the proof-check workers
+ * (client/proof-checker.ts), in slices of at least this many side by side; smaller ones on this
+ * thread, where a slice costs less than the two thread hand-offs. Blinding and combining are a
+ * constant-time scalar multiplication per element each; on this thread they made it the busiest
+ * of a batched client, and every batch waited for it twice.
+ */
+export const OFFLOAD_MIN = 64;
+
 const STALE_RETRY_DELAYS_MS = [100, 300, 900, 2000];
 /** No stale retry starts this long after the first failure (an attempt in flight still ends by its own deadlines). */
 export const STALE_RETRY_BUDGET_MS = 4_000;
@@ -233,7 +240,6 @@ export function reasonOf(err: unknown): { reason: NodeFailureReason; detail: str
 export class ThresholdEvaluator {
   private readonly keys = new Map<string, { key: VerifiedKey; at: number }>();
   private readonly suite: Suite;
-  private readonly rng = (n: number) => new Uint8Array(randomBytes(n));
   readonly checker: ProofChecker;
   private readonly hedging: HedgePolicy;
 
@@ -443,13 +449,13 @@ export class ThresholdEvaluator {
 
   private async evaluateOnce(keyName: string, version: number, inputs: Uint8Array[]): Promise<{ version: number; outputs: Uint8Array[]; warnings: NodeFailure[] }> {
     let v = await this.resolveVersion(keyName, version);
-    const blinded = this.busy(() => inputs.map((x) => blind(this.suite, x, this.rng)));
-    const B = blinded.map((b) => b.blindedElement);
-    const inverses = this.busy(() => invertBlinds(this.group, blinded.map((b) => b.blind)));
+    // A large batch is blinded on the worker threads, in slices side by side (see OFFLOAD_MIN);
+    // otherwise, or while no worker is ready, here. Only the inverses r_j⁻¹ are kept.
+    const offload = inputs.length >= OFFLOAD_MIN ? this.checker.blind(inputs, OFFLOAD_MIN) : undefined;
+    const { blinded: B, inverses } = offload ? await offload : this.busy(() => this.checker.blindInline(inputs));
     try {
       return await this.evaluateBlinded(keyName, v, inputs, B, inverses);
     } finally {
-      for (const b of blinded) b.blind.fill(0);
       for (const inv of inverses) inv.fill(0);
     }
   }
@@ -473,13 +479,12 @@ export class ThresholdEvaluator {
     const failures = result.failures;
     // N[j] = r_j⁻¹·Σ λ_i·Z_i[j], then the RFC 9497 Finalize hash. When the answers used are those
     // of the nodes asked first, each was already scaled by λ_i·r_j⁻¹ next to its proof check.
-    const outputs = this.busy(() => {
-      const sameSet = speculation !== undefined && responses.every((r) => r.scaled !== undefined && speculation.set.includes(r.response.index));
-      const N = sameSet
-        ? sumScaled(this.group, responses.map((r) => r.scaled!))
-        : combineUnblindInverted(this.suite, responses.map((r) => r.response), inverses);
-      return inputs.map((x, j) => finalizeHash(this.suite, x, N[j]!));
-    });
+    const sameSet = speculation !== undefined && responses.every((r) => r.scaled !== undefined && speculation.set.includes(r.response.index));
+    const offload = !sameSet && inverses.length >= OFFLOAD_MIN ? this.checker.combine(responses.map((r) => r.response), inverses, OFFLOAD_MIN) : undefined;
+    const N = offload
+      ? await offload
+      : this.busy(() => (sameSet ? sumScaled(this.group, responses.map((r) => r.scaled!)) : combineUnblindInverted(this.suite, responses.map((r) => r.response), inverses)));
+    const outputs = this.busy(() => inputs.map((x, j) => finalizeHash(this.suite, x, N[j]!)));
     return { version: v.version, outputs, warnings: failures.filter((f) => f.reason === 'invalid proof' || f.reason === 'wrong epoch') };
   }
 

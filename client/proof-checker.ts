@@ -1,22 +1,26 @@
 /**
- * Checks nodes' answers — decode every evaluated element, verify the batched DLEQ proof against
- * the node's pk_i — and, when asked, scales the verified elements for the combination
- * (W[j] = λ_i·r_j⁻¹·Z_i[j], see crypto/threshold.ts `combineUnblind`).
+ * The client's crypto threads. Checks nodes' answers — decode every evaluated element, verify the
+ * batched DLEQ proof against the node's pk_i — and, when asked, scales the verified elements for
+ * the combination (W[j] = λ_i·r_j⁻¹·Z_i[j], see crypto/threshold.ts `combineUnblind`). For large
+ * batches it also blinds the inputs and combines the checked answers (`blind`, `combine`).
  *
  * Proof checks are most of the client's work (two scalar multiplications per element per node,
  * plus four per node and batch), and the answers of different nodes are independent, so they run
  * on a small pool of worker threads: the checks of the t answers of one derivation run side by
- * side, and the main thread stays free for blinding, gRPC and combining. With `threads: 0` (or
- * where the compiled worker is missing) everything runs inline on the calling thread, with the
- * same functions and the same results.
+ * side, and the main thread stays free for gRPC. Blinding and combining are one constant-time
+ * scalar multiplication per element each; on the main thread they made it the busiest thread of a
+ * batched client (about half its time), and a batch waited for it twice. Split across the workers
+ * they run side by side too (measured: see `OFFLOAD_MIN` in client/evaluate.ts). With
+ * `threads: 0` (or where the compiled worker is missing) everything runs inline on the calling
+ * thread, with the same functions and the same results.
  *
- * Workers start on the first check that could use one (not with the checker: a process that only
+ * Workers start on the first job that could use one (not with the checker: a process that only
  * ever checks inline — a CLI command deriving one key — never pays for starting threads, each of
  * which loads the module graph and a group backend again, about 0.3 s of CPU on a 2-core machine,
  * taken from the main thread's start-up). They take jobs only once their group backend is loaded
- * (about 100 ms): until then checks run inline, so nothing ever waits for a thread to start. A
- * worker that dies takes no answer with it: its jobs are checked inline, and the pool goes on
- * with the workers it has left.
+ * (about 100 ms): until then jobs run inline, so nothing ever waits for a thread to start. A
+ * worker that dies takes no job with it: its jobs run inline, and the pool goes on with the
+ * workers it has left.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -25,7 +29,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
   VerifyError,
+  blind,
+  combineUnblindInverted,
   createSuite,
+  invertBlinds,
   scaleElements,
   verifyPartial,
   type Element,
@@ -34,7 +41,8 @@ import {
   type Scalar,
   type Suite,
 } from '../crypto/index.js';
-import { PACKED, packElements, unpackElements, type CheckJob, type CheckResult } from './proof-job.js';
+import { randomBytes } from 'node:crypto';
+import { PACKED, packElements, unpackElements, type Job, type JobResult } from './proof-job.js';
 
 export interface CheckRequest {
   index: number;
@@ -71,10 +79,36 @@ function workerScript(): URL | undefined {
   return undefined;
 }
 
+/** A job on a worker: what to do with its result, and how to do it here if the worker dies. */
 interface Pending {
-  request: CheckRequest;
-  resolve: (outcome: CheckOutcome) => void;
-  reject: (e: unknown) => void;
+  done: (out: Uint8Array[]) => void;
+  inline: () => void;
+  fail: (result: Extract<JobResult, { ok: false }>) => void;
+  /** Zero what the job's caller handed over (called once, whatever the outcome). */
+  drop: () => void;
+}
+
+/** The blinded batch: elements for the nodes, and the inverses r_j⁻¹ the caller zeroes after use. */
+export interface BlindedBatch {
+  blinded: Element[];
+  inverses: Scalar[];
+}
+
+/** Resolve with `fn()`, or reject with what it throws. */
+function settleWith<T>(resolve: (v: T) => void, reject: (e: unknown) => void, fn: () => T): void {
+  try {
+    resolve(fn());
+  } catch (e) {
+    reject(e);
+  }
+}
+
+/** Error a worker reported, rebuilt here: VerifyError keeps its field, the rest their name. */
+function rebuild(result: Extract<JobResult, { ok: false }>): Error {
+  if (result.name === 'VerifyError' && result.field) return new VerifyError(result.field, result.message.slice(result.field.length + 2));
+  const e = new Error(result.message);
+  e.name = result.name;
+  return e;
 }
 
 interface PoolWorker {
@@ -136,22 +170,126 @@ export class ProofChecker {
         return Promise.reject(e);
       }
     }
-    const id = this.nextId++;
-    const job: CheckJob = {
-      id,
+    const weights = request.weights ? packElements(request.weights) : undefined;
+    // The worker gets the packed weights (transferred); a copy stays here for an inline re-check
+    // if the worker dies, zeroed once the job is over.
+    const kept = weights ? unpackElements(weights.slice(), request.blinded.length) : undefined;
+    request.weights?.forEach((w) => w.fill(0));
+    const job: Job = {
+      kind: 'check',
+      id: 0,
       index: request.index,
       publicShare: request.publicShare,
       blinded: request.blindedPacked ?? packElements(request.blinded),
       evaluated: packElements(request.evaluatedElements),
       proof: request.proof,
-      weights: request.weights ? packElements(request.weights) : undefined,
+      weights,
     };
-    request.weights?.forEach((w) => w.fill(0));
     return new Promise<CheckOutcome>((resolve, reject) => {
-      if (target.pending.size === 0) target.worker.ref();
-      target.pending.set(id, { request: { ...request, weights: job.weights ? unpackElements(job.weights.slice(), request.blinded.length) : undefined }, resolve, reject });
-      target.worker.postMessage(job, job.weights ? [job.weights.buffer as ArrayBuffer] : []);
+      const m = request.blinded.length;
+      this.post(target, job, weights ? [weights] : [], {
+        done: ([scaled]) => resolve({ response: { index: request.index, evaluatedElements: request.evaluatedElements, proof: request.proof }, scaled: scaled ? unpackElements(scaled, m) : undefined }),
+        inline: () => settleWith(resolve, reject, () => this.checkInline({ ...request, weights: kept })),
+        fail: (result) => reject(rebuild(result)),
+        drop: () => kept?.forEach((w) => w.fill(0)),
+      });
     });
+  }
+
+  /**
+   * Blind `inputs` on the workers, split in slices that run side by side (one per ready worker,
+   * at least `minSlice` inputs each); undefined when no worker is ready (the caller blinds on its
+   * own thread). The blinds never leave the workers; the caller zeroes the inverses after use.
+   */
+  blind(inputs: readonly Uint8Array[], minSlice: number): Promise<BlindedBatch> | undefined {
+    const slices = this.slices(inputs.length, minSlice);
+    if (!slices) return undefined;
+    const parts = slices.map(
+      ([from, to]) =>
+        new Promise<BlindedBatch>((resolve, reject) => {
+            const part = inputs.slice(from, to);
+            const lengths = part.map((x) => x.length);
+            const packed = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
+            let at = 0;
+            for (const x of part) {
+              packed.set(x, at);
+              at += x.length;
+            }
+            this.post(this.pick()!, { kind: 'blind', id: 0, inputs: packed, lengths }, [], {
+              done: ([blinded, inverses]) => resolve({ blinded: unpackElements(blinded!, part.length), inverses: unpackElements(inverses!, part.length) }),
+              inline: () => settleWith(resolve, reject, () => this.blindInline(part)),
+              fail: (result) => reject(rebuild(result)),
+              drop: () => undefined,
+            });
+          }),
+    );
+    return Promise.allSettled(parts).then((settled) => {
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) {
+        // A slice failed (an input no one can blind): the other slices' inverses are not used.
+        for (const r of settled) if (r.status === 'fulfilled') r.value.inverses.forEach((x) => x.fill(0));
+        throw failed.reason;
+      }
+      const done = settled.map((r) => (r as PromiseFulfilledResult<BlindedBatch>).value);
+      return { blinded: done.flatMap((p) => p.blinded), inverses: done.flatMap((p) => p.inverses) };
+    });
+  }
+
+  /** RFC 9497 Blind on this thread, keeping only the inverses (the blinds are zeroed). */
+  blindInline(inputs: readonly Uint8Array[]): BlindedBatch {
+    const rng = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
+    const blinded = inputs.map((x) => blind(this.suite, x, rng));
+    try {
+      return { blinded: blinded.map((b) => b.blindedElement), inverses: invertBlinds(this.group, blinded.map((b) => b.blind)) };
+    } finally {
+      for (const b of blinded) b.blind.fill(0);
+    }
+  }
+
+  /**
+   * N[j] = r_j⁻¹·Σ λ_i·Z_i[j] (crypto/threshold.ts `combineUnblindInverted`) over checked answers,
+   * on the workers in slices side by side; undefined when no worker is ready. `inverses` is left
+   * as it was (the workers get copies, transferred and zeroed there).
+   */
+  combine(responses: readonly PartialResponse[], inverses: readonly Scalar[], minSlice: number): Promise<Element[]> | undefined {
+    const slices = this.slices(inverses.length, minSlice);
+    if (!slices) return undefined;
+    const indices = responses.map((r) => r.index);
+    return Promise.all(
+      slices.map(
+        ([from, to]) =>
+          new Promise<Element[]>((resolve, reject) => {
+            const packedInverses = packElements(inverses.slice(from, to));
+            const job: Job = { kind: 'combine', id: 0, indices, evaluated: responses.map((r) => packElements(r.evaluatedElements.slice(from, to))), inverses: packedInverses };
+            this.post(this.pick()!, job, [packedInverses], {
+              done: ([N]) => resolve(unpackElements(N!, to - from)),
+              inline: () => settleWith(resolve, reject, () => combineUnblindInverted(this.suite, responses.map((r) => ({ ...r, evaluatedElements: r.evaluatedElements.slice(from, to) })), inverses.slice(from, to))),
+              fail: (result) => reject(rebuild(result)),
+              drop: () => undefined,
+            });
+          }),
+      ),
+    ).then((parts) => parts.flat());
+  }
+
+  /** [from, to) slices of m items for the ready workers, at least `minSlice` each; undefined if none is ready. */
+  private slices(m: number, minSlice: number): Array<[number, number]> | undefined {
+    this.start();
+    const ready = this.workers.filter((w) => w.ready).length;
+    if (ready === 0 || m === 0) return undefined;
+    const count = Math.max(1, Math.min(ready, Math.floor(m / Math.max(1, minSlice))));
+    const out: Array<[number, number]> = [];
+    for (let i = 0; i < count; i++) out.push([Math.floor((i * m) / count), Math.floor(((i + 1) * m) / count)]);
+    return out;
+  }
+
+  /** Send `job` to `target` (its id assigned here), transferring `transfer`. */
+  private post(target: PoolWorker, job: Job, transfer: Uint8Array[], pending: Pending): void {
+    const id = this.nextId++;
+    job.id = id;
+    if (target.pending.size === 0) target.worker.ref();
+    target.pending.set(id, pending);
+    target.worker.postMessage(job, transfer.map((b) => b.buffer as ArrayBuffer));
   }
 
   /** The same check on the calling thread. */
@@ -176,8 +314,8 @@ export class ProofChecker {
     const workers = this.workers.splice(0);
     for (const w of workers) {
       for (const p of w.pending.values()) {
-        p.request.weights?.forEach((x) => x.fill(0));
-        p.reject(new Error('the client was closed'));
+        p.drop();
+        p.fail({ id: 0, ok: false, name: 'Error', message: 'the client was closed' });
       }
       w.pending.clear();
     }
@@ -196,7 +334,7 @@ export class ProofChecker {
     let started = (): void => undefined;
     this.started.push(new Promise<void>((resolve) => (started = resolve)));
     worker.unref();
-    worker.on('message', (result: CheckResult | 'ready') => {
+    worker.on('message', (result: JobResult | 'ready') => {
       if (result === 'ready') {
         entry.ready = true;
         return started();
@@ -205,28 +343,18 @@ export class ProofChecker {
       if (!p) return;
       entry.pending.delete(result.id);
       if (entry.pending.size === 0) worker.unref();
-      p.request.weights?.forEach((w) => w.fill(0));
-      if (result.ok) {
-        const m = p.request.blinded.length;
-        p.resolve({
-          response: { index: p.request.index, evaluatedElements: p.request.evaluatedElements, proof: p.request.proof },
-          scaled: result.scaled ? unpackElements(new Uint8Array(result.scaled), m) : undefined,
-        });
-      } else {
-        p.reject(result.name === 'VerifyError' && result.field ? new VerifyError(result.field, result.message.slice(result.field.length + 2)) : new Error(result.message));
-      }
+      p.drop();
+      if (result.ok) p.done(result.out.map((b) => new Uint8Array(b)));
+      else p.fail(result);
     });
     const retire = (): void => {
       started();
       const i = this.workers.indexOf(entry);
       if (i >= 0) this.workers.splice(i, 1);
-      // Whatever the worker still held is checked here instead.
+      // Whatever the worker still held is done here instead.
       for (const p of entry.pending.values()) {
-        try {
-          p.resolve(this.checkInline(p.request));
-        } catch (e) {
-          p.reject(e);
-        }
+        p.inline();
+        p.drop();
       }
       entry.pending.clear();
     };

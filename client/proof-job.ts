@@ -1,11 +1,35 @@
 /**
  * The messages between the client's proof checker and its worker threads. Elements and scalars
  * travel packed (32 bytes each, back to back) in one buffer: one copy instead of a structured
- * clone of hundreds of small arrays.
+ * clone of hundreds of small arrays. Secret scalars (blind inverses, combine weights) are
+ * transferred, never copied, and zeroed by whichever side used them last.
  */
 import type { Element } from '../crypto/index.js';
 
+export type Job = CheckJob | BlindJob | CombineJob;
+
+/** Blind inputs (RFC 9497 Blind with the worker's own randomness); the blinds never leave it. */
+export interface BlindJob {
+  kind: 'blind';
+  id: number;
+  /** The inputs back to back; `lengths[j]` bytes each. */
+  inputs: Uint8Array;
+  lengths: number[];
+}
+
+/** N[j] = r_j⁻¹·Σ λ_i·Z_i[j] over checked answers (crypto/threshold.ts `combineUnblindInverted`). */
+export interface CombineJob {
+  kind: 'combine';
+  id: number;
+  /** The answering nodes' indices, and each node's m evaluated elements, packed. */
+  indices: number[];
+  evaluated: Uint8Array[];
+  /** m blind inverses r_j⁻¹, packed and transferred; the worker zeroes them after use. */
+  inverses: Uint8Array;
+}
+
 export interface CheckJob {
+  kind: 'check';
   id: number;
   index: number;
   publicShare: Uint8Array;
@@ -18,8 +42,12 @@ export interface CheckJob {
   weights?: Uint8Array;
 }
 
-export type CheckResult =
-  | { id: number; ok: true; scaled?: Uint8Array }
+/**
+ * A job's outcome. `out`, transferred: check → [scaled] when weights were given, else [];
+ * blind → [blinded elements, blind inverses]; combine → [N].
+ */
+export type JobResult =
+  | { id: number; ok: true; out: Uint8Array[] }
   | { id: number; ok: false; name: string; field?: string; message: string };
 
 export const PACKED = 32;

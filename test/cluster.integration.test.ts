@@ -18,6 +18,7 @@ import { NodeChannels, readTlsFiles } from '../client/channels.js';
 import { connect, type ConnectOptions, type EvaluationWarning, type SplitkeyClient } from '../client/client.js';
 import { loadDescriptor, type ClusterDescriptor, type NodeEndpoint } from '../client/descriptor.js';
 import { ThresholdError } from '../client/errors.js';
+import { OFFLOAD_MIN } from '../client/evaluate.js';
 import { createSuite, deriveResourceKey, evaluate, GROUP_ORDER, loadGroup, scalarFromBigint, toHex, utf8 } from '../crypto/index.js';
 import { startByzantineProxy, type ByzantineProxy } from './helpers/byzantine-proxy.js';
 
@@ -140,6 +141,30 @@ describe('3-of-5 cluster of node processes', () => {
       expect(toHex(derived.key)).toBe(toHex(expectedKey('vol-0001')));
       const batch = await c.deriveKeys(KEY, batchIds);
       expect(batch.map((d) => toHex(d.key))).toEqual(batchIds.map((id) => toHex(expectedKey(id))));
+      await c.close();
+    }
+  });
+
+  it(`a batch of ${OFFLOAD_MIN * 2 + 22} is blinded and combined on the worker threads, in slices, to the same keys as RFC 9497 Evaluate`, async () => {
+    await allUp();
+    const c = await client({ checkThreads: 2 });
+    try {
+      await c.evaluator.checker.ready();
+      const checker = c.evaluator.checker;
+      const used = { blind: 0, combine: 0 };
+      for (const name of ['blind', 'combine'] as const) {
+        const original = checker[name].bind(checker) as (...args: unknown[]) => unknown;
+        (checker as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+          const job = original(...args);
+          if (job !== undefined) used[name]++;
+          return job;
+        };
+      }
+      const ids = Array.from({ length: OFFLOAD_MIN * 2 + 22 }, (_, j) => `vol-offload-${j}`);
+      const batch = await c.deriveKeys(KEY, ids);
+      expect(batch.map((d) => toHex(d.key))).toEqual(ids.map((id) => toHex(expectedKey(id))));
+      expect(used).toEqual({ blind: 1, combine: 1 });
+    } finally {
       await c.close();
     }
   });

@@ -1,11 +1,13 @@
 /**
  * The client's proof checker (client/proof-checker.ts) on real worker threads: the same answers
  * as the inline check, the same refusals naming the node, the combination split into per-node
- * scaling plus a sum equal to RFC 9497 Evaluate, and no answer lost when a worker dies mid-job.
+ * scaling plus a sum equal to RFC 9497 Evaluate, blinding and combining of large batches in
+ * slices on the workers, and no job lost when a worker dies mid-job.
  * Workers run the compiled dist/ (npm test builds first).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  MAX_INPUT_LENGTH,
   VerifyError,
   blind,
   combineUnblind,
@@ -140,6 +142,77 @@ describe('ProofChecker', () => {
       // And a wrong answer is still refused on the inline path that took over.
       const bad = { ...f.answers[0]!, proof: f.answers[1]!.proof };
       await expect(checker.check({ index: 1, publicShare: f.pks.get(1)!, blinded: f.B, evaluatedElements: bad.evaluatedElements, proof: bad.proof })).rejects.toThrow(/node\[1\]/);
+    } finally {
+      await checker.close();
+    }
+  });
+
+  const pendingSizes = (checker: ProofChecker): number[] =>
+    (checker as unknown as { workers: { pending: Map<number, unknown> }[] }).workers.map((w) => w.pending.size);
+
+  it('blinds a large batch on the workers, in slices side by side: r⁻¹·B = HashToGroup(x) for every input, fresh blinds each time', async () => {
+    const inputs = Array.from({ length: 130 }, (_, j) => Uint8Array.from([j, j >> 8, 9]));
+    const job = pooled.blind(inputs, 64)!;
+    expect(job).toBeDefined();
+    // Two slices of 65, one on each worker.
+    expect(pendingSizes(pooled)).toEqual([1, 1]);
+    const { blinded, inverses } = await job;
+    expect(blinded).toHaveLength(130);
+    expect(inverses).toHaveLength(130);
+    inputs.forEach((x, j) => {
+      expect(hex(group.mul(inverses[j]!, blinded[j]!)), `input ${j}`).toBe(hex(suite.hashToGroup(x)));
+      expect(hex(blinded[j]!)).not.toBe(hex(suite.hashToGroup(x)));
+    });
+    const again = await pooled.blind(inputs, 64)!;
+    expect(new Set([...blinded, ...again.blinded].map(hex)).size).toBe(260);
+    // A batch below twice the slice size is one job.
+    const one = pooled.blind(inputs.slice(0, 100), 64)!;
+    expect(pendingSizes(pooled).reduce((a, b) => a + b, 0)).toBe(1);
+    expect((await one).blinded).toHaveLength(100);
+  });
+
+  it('combines checked answers on the workers to RFC 9497 Evaluate, the caller’s inverses left as they were', async () => {
+    const f = fixture(5, 150);
+    const set = [f.answers[4]!, f.answers[0]!, f.answers[2]!]; // nodes 5, 1, 3
+    const inverses = invertBlinds(group, f.blinded.map((b) => b.blind));
+    const before = inverses.map(hex);
+    const job = pooled.combine(set, inverses, 64)!;
+    expect(pendingSizes(pooled)).toEqual([1, 1]);
+    const N = await job;
+    expect(inverses.map(hex)).toEqual(before);
+    f.inputs.forEach((x, j) => expect(hex(finalizeHash(suite, x, N[j]!)), `input ${j}`).toBe(hex(evaluate(suite, f.k, x))));
+  });
+
+  it('blind and combine leave the work to the caller when no worker is ready', () => {
+    const f = fixture(6, 70);
+    expect(inline.blind(f.inputs, 64)).toBeUndefined();
+    expect(inline.combine(f.answers.slice(0, 3), invertBlinds(group, f.blinded.map((b) => b.blind)), 64)).toBeUndefined();
+  });
+
+  it('an input no one may blind fails the whole batch with the inline error, on workers and inline alike', async () => {
+    const inputs = Array.from({ length: 128 }, (_, j) => Uint8Array.from([j]));
+    inputs[100] = new Uint8Array(MAX_INPUT_LENGTH + 1);
+    await expect(pooled.blind(inputs, 64)!).rejects.toThrow(`at most ${MAX_INPUT_LENGTH} bytes, got ${MAX_INPUT_LENGTH + 1}`);
+    expect(() => pooled.blindInline(inputs)).toThrow(`at most ${MAX_INPUT_LENGTH} bytes, got ${MAX_INPUT_LENGTH + 1}`);
+  });
+
+  it('a worker that dies mid-blind or mid-combine loses no job: it is done inline, with the same results', async () => {
+    const checker = new ProofChecker(group, 1);
+    try {
+      await checker.ready();
+      const f = fixture(7, 200);
+      const set = f.answers.slice(0, 3);
+      const inverses = invertBlinds(group, f.blinded.map((b) => b.blind));
+      const blinding = checker.blind(f.inputs, 64)!;
+      const combining = checker.combine(set, inverses, 64)!;
+      const entry = (checker as unknown as { workers: { worker: { terminate(): Promise<number> }; pending: Map<number, unknown> }[] }).workers[0]!;
+      expect(entry.pending.size).toBe(2);
+      await entry.worker.terminate();
+      const { blinded, inverses: inv } = await blinding;
+      f.inputs.forEach((x, j) => expect(hex(group.mul(inv[j]!, blinded[j]!))).toBe(hex(suite.hashToGroup(x))));
+      const N = await combining;
+      f.inputs.forEach((x, j) => expect(hex(finalizeHash(suite, x, N[j]!))).toBe(hex(evaluate(suite, f.k, x))));
+      expect(checker.threads).toBe(0);
     } finally {
       await checker.close();
     }
