@@ -22,6 +22,7 @@
  * worker that dies takes no job with it: its jobs run inline, and the pool goes on with the
  * workers it has left.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -41,7 +42,6 @@ import {
   type Scalar,
   type Suite,
 } from '../crypto/index.js';
-import { randomBytes } from 'node:crypto';
 import { PACKED, packElements, unpackElements, type Job, type JobResult } from './proof-job.js';
 
 export interface CheckRequest {
@@ -207,21 +207,21 @@ export class ProofChecker {
     const parts = slices.map(
       ([from, to]) =>
         new Promise<BlindedBatch>((resolve, reject) => {
-            const part = inputs.slice(from, to);
-            const lengths = part.map((x) => x.length);
-            const packed = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
-            let at = 0;
-            for (const x of part) {
-              packed.set(x, at);
-              at += x.length;
-            }
-            this.post(this.pick()!, { kind: 'blind', id: 0, inputs: packed, lengths }, [], {
-              done: ([blinded, inverses]) => resolve({ blinded: unpackElements(blinded!, part.length), inverses: unpackElements(inverses!, part.length) }),
-              inline: () => settleWith(resolve, reject, () => this.blindInline(part)),
-              fail: (result) => reject(rebuild(result)),
-              drop: () => undefined,
-            });
-          }),
+          const part = inputs.slice(from, to);
+          const lengths = part.map((x) => x.length);
+          const packed = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
+          let at = 0;
+          for (const x of part) {
+            packed.set(x, at);
+            at += x.length;
+          }
+          this.post(this.pick()!, { kind: 'blind', id: 0, inputs: packed, lengths }, [], {
+            done: ([blinded, inverses]) => resolve({ blinded: unpackElements(blinded!, part.length), inverses: unpackElements(inverses!, part.length) }),
+            inline: () => settleWith(resolve, reject, () => this.blindInline(part)),
+            fail: (result) => reject(rebuild(result)),
+            drop: () => undefined,
+          });
+        }),
     );
     return Promise.allSettled(parts).then((settled) => {
       const failed = settled.find((r) => r.status === 'rejected');
@@ -344,7 +344,8 @@ export class ProofChecker {
       entry.pending.delete(result.id);
       if (entry.pending.size === 0) worker.unref();
       p.drop();
-      if (result.ok) p.done(result.out.map((b) => new Uint8Array(b)));
+      // The buffers arrive transferred (no copy here: the inverses among them are zeroed by the caller).
+      if (result.ok) p.done(result.out);
       else p.fail(result);
     });
     const retire = (): void => {
