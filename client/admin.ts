@@ -2,7 +2,6 @@
  * Operator actions over the Admin service: dealer import of a known secret (the dealer splits,
  * sends each node only its share, and forgets the secret), key listing and status.
  */
-import { randomBytes } from 'node:crypto';
 import {
   checkKeyName,
   decodeScalar,
@@ -10,6 +9,7 @@ import {
   loadGroup,
   splitSecret,
   wipe,
+  systemRng,
 } from '../crypto/index.js';
 import type { ImportShareResponse__Output } from '../proto/gen/splitkey/v1/ImportShareResponse.js';
 import type { KeyStatusResponse__Output } from '../proto/gen/splitkey/v1/KeyStatusResponse.js';
@@ -80,7 +80,7 @@ export class AdminClient {
       throw new ConfigError(`${threshold} of ${indices.length} nodes would not survive the ${f} silent nodes the cluster's policy allows for (faultTolerance, default minThreshold − 1); give at least ${threshold + f} nodes or a lower threshold`);
     }
     const version = opts.version ?? (await this.nextVersion(keyName));
-    const rng = (n: number) => new Uint8Array(randomBytes(n));
+    const rng = systemRng;
     // Shares are evaluated at the nodes' own indices, which need not be 1..n.
     const maxIndex = Math.max(...indices);
     const { shares, commitments } = splitSecret(group, secret, threshold, maxIndex, rng);

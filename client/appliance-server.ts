@@ -17,13 +17,13 @@
  * and the error is audited.
  * @module
  */
-import { randomBytes } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, rm } from 'node:fs/promises';
 import { createServer, type Server as NetServer } from 'node:net';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { EnvelopeError, openAll, sealAll, decodeHeader } from '../crypto/envelope.js';
+import { systemRng } from '../crypto/bytes.js';
 import { loadApplianceProto } from '../proto/load.js';
 import type { ApplianceHandlers } from '../proto/gen/splitkey/v1/Appliance.js';
 import { nodeAesGcm } from './aead-node.js';
@@ -124,7 +124,7 @@ export class ApplianceServer {
         const resourceId = bytes(req.resourceId);
         const { key, version } = await this.client.deriveKey(req.keyName, resourceId);
         try {
-          const envelope = sealAll({ keyName: req.keyName, keyVersion: version, resourceId }, key, bytes(req.plaintext), nodeAesGcm, (n) => new Uint8Array(randomBytes(n)));
+          const envelope = sealAll({ keyName: req.keyName, keyVersion: version, resourceId }, key, bytes(req.plaintext), nodeAesGcm, systemRng);
           return { res: { envelope: Buffer.from(envelope), keyVersion: version }, keyName: req.keyName, keyVersion: version, count: 1 };
         } finally {
           key.fill(0);
@@ -150,9 +150,9 @@ export class ApplianceServer {
       GenerateDataKey: unary('GenerateDataKey', async (req) => {
         const resourceId = bytes(req.resourceId);
         const { key, version } = await this.client.deriveKey(req.keyName, resourceId);
-        const dataKey = new Uint8Array(randomBytes(32));
+        const dataKey = systemRng(32);
         try {
-          const wrapped = sealAll({ keyName: req.keyName, keyVersion: version, resourceId }, key, dataKey, nodeAesGcm, (n) => new Uint8Array(randomBytes(n)));
+          const wrapped = sealAll({ keyName: req.keyName, keyVersion: version, resourceId }, key, dataKey, nodeAesGcm, systemRng);
           return { res: { plaintext: Buffer.from(dataKey), wrapped: Buffer.from(wrapped), keyVersion: version }, keyName: req.keyName, keyVersion: version, count: 1 };
         } finally {
           key.fill(0);

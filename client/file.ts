@@ -41,9 +41,10 @@ import {
 } from '../crypto/envelope.js';
 import { nodeAesGcm } from './aead-node.js';
 import { errnoText, syncDir } from './fs-util.js';
+import { systemRng } from '../crypto/bytes.js';
 
 const aead: Aead = nodeAesGcm;
-const defaultRng: Rng = (n) => new Uint8Array(randomBytes(n));
+const defaultRng: Rng = systemRng;
 /** Read size for file input (one more read is in flight while a chunk is processed). */
 const IO_CHUNK = 1024 * 1024;
 /** Body copies in rewrap. */

@@ -49,6 +49,7 @@ import {
   type Group,
   type OperationParams,
   type SignedDestroyOrder,
+  systemRng,
 } from '../crypto/index.js';
 
 /** A node's OperationStatus: public data only. */
@@ -320,7 +321,7 @@ export class LifecycleCoordinator {
   /** Every t-subset of the new shares gives one answer; refresh/reshare: the old shares' answer. */
   private async canary(p: OperationParams, publicShares: Map<number, Uint8Array>): Promise<void> {
     const suite = createSuite(this.group);
-    const rng = (n: number) => new Uint8Array(randomBytes(n));
+    const rng = systemRng;
     const { blindedElement: B } = blind(suite, randomBytes(32), rng);
     const verified = async (nodes: number[], current: boolean, pks: Map<number, Uint8Array>) => {
       const res = await onAll(nodes, (n) => this.transport.canary(n, p.keyName, p.sessionId, [B], current));

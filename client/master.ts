@@ -23,6 +23,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Rng } from '../crypto/envelope.js';
 import { nodeAesGcm } from './aead-node.js';
 import { errnoText, syncDir } from './fs-util.js';
+import { systemRng } from '../crypto/bytes.js';
 
 export const MASTER_FORMAT = 'splitkey-master/v1';
 export const MASTER_LENGTH = 32;
@@ -86,7 +87,7 @@ interface MasterFile {
   sealed: string;
 }
 
-const defaultRng: Rng = (n) => new Uint8Array(randomBytes(n));
+const defaultRng: Rng = systemRng;
 
 function draw(rng: Rng, n: number, title: string): Uint8Array {
   const out = rng(n);

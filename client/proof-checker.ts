@@ -22,18 +22,20 @@
  * worker that dies takes no job with it: its jobs run inline, and the pool goes on with the
  * workers it has left.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
+  DeserializeError,
+  InvalidInputError,
+  ParameterError,
   VerifyError,
-  blind,
+  blindInverted,
   combineUnblindInverted,
   createSuite,
-  invertBlinds,
+  MAX_INPUT_LENGTH,
   scaleElements,
   verifyPartial,
   type Element,
@@ -41,6 +43,7 @@ import {
   type PartialResponse,
   type Scalar,
   type Suite,
+  systemRng,
 } from '../crypto/index.js';
 import { PACKED, packElements, unpackElements, type Job, type JobResult } from './proof-job.js';
 
@@ -103,9 +106,13 @@ function settleWith<T>(resolve: (v: T) => void, reject: (e: unknown) => void, fn
   }
 }
 
-/** Error a worker reported, rebuilt here: VerifyError keeps its field, the rest their name. */
+/** Error a worker reported, rebuilt here as the class the inline path throws (field and message kept). */
 function rebuild(result: Extract<JobResult, { ok: false }>): Error {
-  if (result.name === 'VerifyError' && result.field) return new VerifyError(result.field, result.message.slice(result.field.length + 2));
+  const reason = result.field ? result.message.slice(result.field.length + 2) : result.message;
+  if (result.field && result.name === 'VerifyError') return new VerifyError(result.field, reason);
+  if (result.field && result.name === 'DeserializeError') return new DeserializeError(result.field, reason);
+  if (result.field && result.name === 'ParameterError') return new ParameterError(result.field, reason);
+  if (result.name === 'InvalidInputError') return new InvalidInputError(result.message);
   const e = new Error(result.message);
   e.name = result.name;
   return e;
@@ -202,6 +209,9 @@ export class ProofChecker {
    * own thread). The blinds never leave the workers; the caller zeroes the inverses after use.
    */
   blind(inputs: readonly Uint8Array[], minSlice: number): Promise<BlindedBatch> | undefined {
+    // An input the inline path would refuse (not bytes, too long) is refused there, with its own
+    // error: packing would turn it into other bytes first.
+    if (inputs.some((x) => !(x instanceof Uint8Array) || x.length > MAX_INPUT_LENGTH)) return undefined;
     const slices = this.slices(inputs.length, minSlice);
     if (!slices) return undefined;
     const parts = slices.map(
@@ -237,13 +247,7 @@ export class ProofChecker {
 
   /** RFC 9497 Blind on this thread, keeping only the inverses (the blinds are zeroed). */
   blindInline(inputs: readonly Uint8Array[]): BlindedBatch {
-    const rng = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
-    const blinded = inputs.map((x) => blind(this.suite, x, rng));
-    try {
-      return { blinded: blinded.map((b) => b.blindedElement), inverses: invertBlinds(this.group, blinded.map((b) => b.blind)) };
-    } finally {
-      for (const b of blinded) b.blind.fill(0);
-    }
+    return blindInverted(this.suite, inputs, systemRng);
   }
 
   /**
@@ -287,9 +291,15 @@ export class ProofChecker {
   private post(target: PoolWorker, job: Job, transfer: Uint8Array[], pending: Pending): void {
     const id = this.nextId++;
     job.id = id;
+    try {
+      target.worker.postMessage(job, transfer.map((b) => b.buffer as ArrayBuffer));
+    } catch (e) {
+      // Not sent: the secrets meant for the worker are zeroed here, and the job is not pending.
+      for (const b of transfer) b.fill(0);
+      throw e;
+    }
     if (target.pending.size === 0) target.worker.ref();
     target.pending.set(id, pending);
-    target.worker.postMessage(job, transfer.map((b) => b.buffer as ArrayBuffer));
   }
 
   /** The same check on the calling thread. */
@@ -340,7 +350,11 @@ export class ProofChecker {
         return started();
       }
       const p = entry.pending.get(result.id);
-      if (!p) return;
+      if (!p) {
+        // A result posted before close() dropped its job: its buffers may hold blind inverses.
+        if (result.ok) for (const b of result.out) b.fill(0);
+        return;
+      }
       entry.pending.delete(result.id);
       if (entry.pending.size === 0) worker.unref();
       p.drop();

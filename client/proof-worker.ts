@@ -9,9 +9,8 @@
  *
  * Runs the same crypto/ functions as the inline paths; nothing here decides what is valid.
  */
-import { randomBytes } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
-import { blind, combineUnblindInverted, createSuite, invertBlinds, loadGroup, scaleElements, verifyPartial, type BackendName } from '../crypto/index.js';
+import { blindInverted, combineUnblindInverted, createSuite, loadGroup, scaleElements, verifyPartial, type BackendName, systemRng } from '../crypto/index.js';
 import { packElements, unpackElements, type BlindJob, type CheckJob, type CombineJob, type Job, type JobResult } from './proof-job.js';
 
 const port = parentPort;
@@ -21,7 +20,6 @@ if (!port) throw new Error('proof-worker.js runs as a worker thread only');
 // pool sends none before the 'ready' message below. The backend is the checker's own (native when
 // built, libsodium wasm otherwise).
 const suite = createSuite(await loadGroup((workerData as { backend?: BackendName } | undefined)?.backend));
-const rng = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 
 function check(job: CheckJob): Uint8Array[] {
   const m = job.blinded.length / 32;
@@ -43,15 +41,10 @@ function blindSlice(job: BlindJob): Uint8Array[] {
     inputs.push(job.inputs.subarray(at, at + n));
     at += n;
   }
-  const blinded = inputs.map((x) => blind(suite, x, rng));
-  try {
-    const inverses = invertBlinds(suite.group, blinded.map((b) => b.blind));
-    const packed = packElements(inverses);
-    for (const inv of inverses) inv.fill(0);
-    return [packElements(blinded.map((b) => b.blindedElement)), packed];
-  } finally {
-    for (const b of blinded) b.blind.fill(0);
-  }
+  const { blinded, inverses } = blindInverted(suite, inputs, systemRng);
+  const packed = packElements(inverses);
+  for (const inv of inverses) inv.fill(0);
+  return [packElements(blinded), packed];
 }
 
 function combine(job: CombineJob): Uint8Array[] {

@@ -18,7 +18,6 @@
  *   front, under an If-Match on the ETag read, so a concurrent overwrite is not lost silently.
  * @module
  */
-import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { PassThrough, Readable, type Writable } from 'node:stream';
@@ -40,6 +39,7 @@ import {
 import { nodeAesGcm } from './aead-node.js';
 import type { SplitkeyClient } from './client.js';
 import { decryptStream, encryptStream } from './file.js';
+import { systemRng } from '../crypto/bytes.js';
 
 /** Where an object lives. */
 export interface S3Location {
@@ -242,7 +242,7 @@ export class EnvelopeObjects {
     const next = await this.keys.deriveKey(header.keyName, header.resourceId, { version: opts.toVersion ?? 0 });
     let head: Uint8Array;
     try {
-      head = encodeHeader(rewrapHeader(header, oldKey.key, next.version, next.key, nodeAesGcm, (n) => new Uint8Array(randomBytes(n))));
+      head = encodeHeader(rewrapHeader(header, oldKey.key, next.version, next.key, nodeAesGcm, systemRng));
     } finally {
       oldKey.key.fill(0);
       next.key.fill(0);

@@ -4,6 +4,19 @@ import { ParameterError } from './errors.js';
 
 export type Rng = (length: number) => Uint8Array;
 
+/**
+ * The system's CSPRNG (Web Crypto `getRandomValues`, a global in Node), filling the array it
+ * returns in place: no second copy of the random bytes is left for the garbage collector, as
+ * `new Uint8Array(randomBytes(n))` leaves one (the Buffer) that a caller zeroing its array never
+ * reaches. The default `Rng` wherever randomness becomes a secret (blinds, nonces, keys).
+ */
+export const systemRng: Rng = (length) => {
+  const out = new Uint8Array(length);
+  // getRandomValues fills at most 65,536 bytes per call.
+  for (let at = 0; at < length; at += 65_536) globalThis.crypto.getRandomValues(out.subarray(at, Math.min(length, at + 65_536)));
+  return out;
+};
+
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   let length = 0;
   for (const p of parts) length += p.length;

@@ -9,7 +9,7 @@ import { generateProof, verifyProof } from './dleq.js';
 import { DeserializeError, ParameterError, VerifyError } from './errors.js';
 import type { Element, Group, Scalar } from './group.js';
 import { GENERATOR, decodeElement, scalarFromBigint } from './group.js';
-import { blindEvaluate } from './oprf.js';
+import { blind, blindEvaluate } from './oprf.js';
 import type { Share } from './shamir.js';
 import { MAX_NODES, lagrangeCoefficients, lagrangeIntegerWeights } from './shamir.js';
 import type { Suite } from './suite.js';
@@ -89,6 +89,25 @@ export function combineResponses(suite: Suite, responses: readonly PartialRespon
 }
 
 /**
+ * RFC 9497 Blind of every input, keeping only the inverses r⁻¹ (what the combination needs): the
+ * blinds are zeroed here, also those already drawn when a later input is refused.
+ */
+export function blindInverted(suite: Suite, inputs: readonly Uint8Array[], rng: Rng): { blinded: Element[]; inverses: Scalar[] } {
+  const blinds: Scalar[] = [];
+  const blinded: Element[] = [];
+  try {
+    for (const x of inputs) {
+      const b = blind(suite, x, rng);
+      blinds.push(b.blind);
+      blinded.push(b.blindedElement);
+    }
+    return { blinded, inverses: invertBlinds(suite.group, blinds) };
+  } finally {
+    for (const r of blinds) r.fill(0);
+  }
+}
+
+/**
  * r⁻¹ for every blind with one field inversion (Montgomery's trick): prefix products, one
  * inversion, then a backward pass. Throws on a zero blind.
  */
@@ -100,7 +119,9 @@ export function invertBlinds(group: Group, blinds: readonly Scalar[]): Scalar[] 
   const out: Scalar[] = new Array<Scalar>(blinds.length);
   for (let j = blinds.length - 1; j > 0; j--) {
     out[j] = group.scalarMul(inv, prefix[j - 1]!);
-    inv = group.scalarMul(inv, blinds[j]!);
+    const next = group.scalarMul(inv, blinds[j]!);
+    inv.fill(0);
+    inv = next;
   }
   out[0] = inv;
   for (const p of prefix.slice(1)) p.fill(0);

@@ -33,8 +33,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { randomBytes } from 'node:crypto';
-import { DeserializeError, MODE_VOPRF, ParameterError, createSuite, evaluatePartial, type Group, type Suite } from '../crypto/index.js';
+import { DeserializeError, MODE_VOPRF, ParameterError, createSuite, evaluatePartial, type Group, type Suite, systemRng } from '../crypto/index.js';
 import { resourceExhausted, unavailable } from './errors.js';
 import { packElements, unpackElements, type EvaluateJob, type EvaluateResult } from './evaluate-job.js';
 import type { Logger } from './log.js';
@@ -325,7 +324,7 @@ export class EvaluatePool {
       if (next) {
         const { task, prepared } = next;
         try {
-          const res = evaluatePartial(this.suite, { index: prepared.index, value: prepared.share }, prepared.publicShare, unpackElements(task.blinded), (n) => new Uint8Array(randomBytes(n)));
+          const res = evaluatePartial(this.suite, { index: prepared.index, value: prepared.share }, prepared.publicShare, unpackElements(task.blinded), systemRng);
           task.resolve({ prepared, evaluatedElements: res.evaluatedElements, proof: res.proof });
         } catch (e) {
           task.reject(e);

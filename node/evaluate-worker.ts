@@ -5,16 +5,15 @@
  * what they were. Elements are decoded strictly here (canonical, non-identity); a malformed one
  * comes back as the DeserializeError the main thread turns into INVALID_ARGUMENT.
  */
-import { randomBytes } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
-import { MODE_VOPRF, createSuite, evaluatePartial, loadGroup, type BackendName } from '../crypto/index.js';
+import { MODE_VOPRF, createSuite, evaluatePartial, loadGroup, type BackendName, systemRng } from '../crypto/index.js';
 import { packElements, unpackElements, type EvaluateJob, type EvaluateResult } from './evaluate-job.js';
 
 const port = parentPort;
 if (!port) throw new Error('evaluate-worker.js runs as a worker thread only');
 
 const suite = createSuite(await loadGroup((workerData as { backend?: BackendName } | undefined)?.backend), MODE_VOPRF);
-const rng = (n: number) => new Uint8Array(randomBytes(n));
+const rng = systemRng;
 
 port.on('message', (job: EvaluateJob) => {
   let result: EvaluateResult;

@@ -11,7 +11,6 @@
  * participants (Peer.SessionState). What it asks the other nodes, and how it reads the answers, is
  * in node/lifecycle-evidence.ts.
  */
-import { randomBytes } from 'node:crypto';
 import {
   LifecycleError,
   MAX_LINEAGE,
@@ -38,6 +37,7 @@ import {
   type QuorumUniverse,
   type OperationParams,
   type ParticipantState,
+  systemRng,
 } from '../crypto/index.js';
 import type { OperationParams__Output } from '../proto/gen/splitkey/v1/OperationParams.js';
 import { crashPoint } from './crash.js';
@@ -49,7 +49,7 @@ import { findSuperseding, reconcileVersion } from './reconcile.js';
 import { storeOrder, verifyDestroyOrder, type StoredDestroyOrder } from './destroy-order.js';
 import type { NodeRuntime } from './runtime.js';
 
-const rng = (n: number) => new Uint8Array(randomBytes(n));
+const rng = systemRng;
 
 /** Map the state machine's errors to node errors (→ gRPC codes in rpc.ts). */
 function lifecycleError(e: unknown): never {

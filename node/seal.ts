@@ -8,6 +8,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { systemRng } from '../crypto/bytes.js';
 
 export const SEAL_KEY_LENGTH = 32;
 const NONCE_LENGTH = 12;
@@ -56,7 +57,7 @@ export async function loadSealKey(source: SealSource, salt?: Uint8Array): Promis
   );
 }
 
-export const newSalt = (): Uint8Array => new Uint8Array(randomBytes(16));
+export const newSalt = (): Uint8Array => systemRng(16);
 
 /** nonce(12) ‖ ciphertext ‖ tag(16). */
 export function seal(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {

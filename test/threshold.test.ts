@@ -13,6 +13,7 @@ import {
   ParameterError,
   VerifyError,
   blind,
+  blindInverted,
   combineResponses,
   combineUnblind,
   combineUnblindInverted,
@@ -21,6 +22,7 @@ import {
   evaluatePartial,
   finalizeHash,
   invertBlinds,
+  MAX_INPUT_LENGTH,
   lagrangeCoefficients,
   lagrangeIntegerWeights,
   publicShare,
@@ -332,3 +334,35 @@ function caught(fn: () => unknown): unknown {
   }
   throw new Error('expected the call to throw');
 }
+
+describe('blindInverted: blind a batch, keep only r⁻¹', () => {
+  const group = fastBackends[0]!;
+  const suite = createSuite(group);
+  const allZero = (b: Uint8Array) => b.every((x) => x === 0);
+
+  it('r⁻¹·B = HashToGroup(x) for every input; the randomness drawn and every blind are zeroed, also when a later input is refused', () => {
+    const drawn: Uint8Array[] = [];
+    const rng = (n: number) => {
+      const b = deterministicRng(drawn.length + 1)(n);
+      drawn.push(b);
+      return b;
+    };
+    const blinds: Uint8Array[] = [];
+    // A view of the group that records the scalars Blind multiplies by (the blinds r).
+    const spy = Object.create(group) as typeof group;
+    spy.mul = (k, P) => (blinds.push(k), group.mul(k, P));
+    const spySuite = { ...suite, group: spy };
+    const inputs = [Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(3)];
+    const { blinded, inverses } = blindInverted(spySuite, inputs, rng);
+    inputs.forEach((x, j) => expect(Buffer.from(group.mul(inverses[j]!, blinded[j]!)).toString('hex')).toBe(Buffer.from(suite.hashToGroup(x)).toString('hex')));
+    expect(drawn.length).toBeGreaterThanOrEqual(3);
+    expect(blinds).toHaveLength(3);
+    expect([...drawn, ...blinds].every(allZero)).toBe(true);
+
+    drawn.length = 0;
+    blinds.length = 0;
+    expect(() => blindInverted(spySuite, [...inputs, new Uint8Array(MAX_INPUT_LENGTH + 1)], rng)).toThrow(ParameterError);
+    expect(blinds).toHaveLength(3);
+    expect([...drawn, ...blinds].every(allZero), 'blinds drawn before the refused input').toBe(true);
+  });
+});

@@ -13,9 +13,8 @@
  * With no lie switched on it is an honest forwarder, so a run can turn a node byzantine for a
  * window and back without the workload reconnecting.
  */
-import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { createSuite, evaluatePartial, GENERATOR, loadGroup, randomScalar } from '../../crypto/index.js';
+import { createSuite, evaluatePartial, GENERATOR, loadGroup, randomScalar, systemRng } from '../../crypto/index.js';
 import type { EvaluateRequest__Output } from '../../proto/gen/splitkey/v1/EvaluateRequest.js';
 import type { EvaluateResponse, EvaluateResponse__Output } from '../../proto/gen/splitkey/v1/EvaluateResponse.js';
 import type { EvaluatorClient, EvaluatorHandlers } from '../../proto/gen/splitkey/v1/Evaluator.js';
@@ -46,7 +45,7 @@ const forwardError = (err: grpc.ServiceError): Partial<grpc.StatusObject> => ({ 
 export async function startByzantineNode(opts: { ca: PemPair; index: number; upstream: string; tenant: string }): Promise<ByzantineNode> {
   const group = await loadGroup('sodium');
   const suite = createSuite(group);
-  const rng = (n: number) => new Uint8Array(randomBytes(n));
+  const rng = systemRng;
   const x = randomScalar(group, rng);
   const X = Buffer.from(group.mulBase(x));
   const server = await issueCert(opts.ca, { role: 'node', index: opts.index });
