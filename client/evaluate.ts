@@ -77,7 +77,6 @@ export const DEFAULT_EVALUATE_OPTIONS: EvaluateOptions = {
   checkThreads: defaultCheckThreads(),
 };
 
-/** Waits between the retries of a derivation whose key information went stale (retryStale). */
 /**
  * Batches of at least this many elements are blinded and combined on the proof-check workers
  * (client/proof-checker.ts), in slices of at least this many side by side; smaller ones on this
@@ -87,6 +86,7 @@ export const DEFAULT_EVALUATE_OPTIONS: EvaluateOptions = {
  */
 export const OFFLOAD_MIN = 64;
 
+/** Waits between the retries of a derivation whose key information went stale (retryStale). */
 const STALE_RETRY_DELAYS_MS = [100, 300, 900, 2000];
 /** No stale retry starts this long after the first failure (an attempt in flight still ends by its own deadlines). */
 export const STALE_RETRY_BUDGET_MS = 4_000;
