@@ -94,6 +94,29 @@ export const STALE_RETRY_BUDGET_MS = 4_000;
 export const STALE_RETRY_MAX_PASSES = 8;
 
 /** Whether a failed evaluation says our key information may be stale (a refresh or reshare committed since). */
+/**
+ * Waits before asking again when nodes refused for their per-identity rate limit (node/limits.ts:
+ * a token bucket refused before any work). A refusal says "slow down", not "fail": the
+ * derivation is asked again after a growing pause (with up to 50 % jitter, so that the callers
+ * of one client do not come back at once) while the refusals alone kept it from t answers, at
+ * most RATE_RETRY_BUDGET_MS after the first refusal; then the ThresholdError names them.
+ */
+export const RATE_RETRY_DELAYS_MS = [50, 100, 200, 400, 800];
+export const RATE_RETRY_BUDGET_MS = 2_000;
+
+/**
+ * t answers were in reach but for refusals that pass with time: a node's token bucket ("rate
+ * limit: …") or its full evaluation queue ("node busy: …"). A spent query budget or a batch over
+ * the node's maximum (also RESOURCE_EXHAUSTED) never passes, and is not asked again. A node that
+ * lies about being busy delays a derivation by at most RATE_RETRY_BUDGET_MS, as a silent one would.
+ */
+function isRateLimited(e: unknown): e is ThresholdError {
+  if (!(e instanceof ThresholdError)) return false;
+  const passing = (f: NodeFailure) => f.reason === 'rate limited' && /^(rate limit|node busy): /.test(f.detail ?? '');
+  const limited = new Set(e.failures.filter(passing).map((f) => f.index)).size;
+  return limited > 0 && e.valid + limited >= e.threshold;
+}
+
 function isStale(e: unknown): boolean {
   return e instanceof ThresholdError && e.failures.some((f) => f.reason === 'wrong epoch' || f.reason === 'not found' || f.reason === 'failed precondition');
 }
@@ -469,7 +492,7 @@ export class ThresholdEvaluator {
   ): Promise<{ version: number; outputs: Uint8Array[]; warnings: NodeFailure[] }> {
     let result: { responses: CheckOutcome[]; failures: NodeFailure[]; speculation?: Speculation };
     try {
-      result = await this.collectOnBranches(keyName, v, B, inverses);
+      result = await this.collectRateLimited(keyName, v, B, inverses);
     } catch (e) {
       // Our key information may be stale (a refresh or reshare committed since): fetch it again.
       if (!isStale(e)) throw e;
@@ -486,6 +509,35 @@ export class ThresholdEvaluator {
       : this.busy(() => (sameSet ? sumScaled(this.group, responses.map((r) => r.scaled!)) : combineUnblindInverted(this.suite, responses.map((r) => r.response), inverses)));
     const outputs = this.busy(() => inputs.map((x, j) => finalizeHash(this.suite, x, N[j]!)));
     return { version: v.version, outputs, warnings: failures.filter((f) => f.reason === 'invalid proof' || f.reason === 'wrong epoch') };
+  }
+
+  /**
+   * collectOnBranches, asked again while nodes' rate-limit refusals alone keep it from t answers
+   * (RATE_RETRY_DELAYS_MS). Invalid proofs of every attempt stay in the outcome, as in retryStale.
+   */
+  private async collectRateLimited(
+    keyName: string,
+    v: VerifiedVersion,
+    B: Element[],
+    inverses: Scalar[],
+  ): Promise<{ responses: CheckOutcome[]; failures: NodeFailure[]; speculation?: Speculation }> {
+    let invalid: NodeFailure[] = [];
+    const started = performance.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const result = await this.collectOnBranches(keyName, v, B, inverses);
+        return invalid.length > 0 ? { ...result, failures: distinctFailures(invalid, result.failures) } : result;
+      } catch (e) {
+        if (!(e instanceof ThresholdError)) throw e;
+        invalid = distinctFailures(invalid, e.failures.filter((f) => f.reason === 'invalid proof'));
+        const final = invalid.length > 0 ? new ThresholdError(e.keyName, e.version, e.threshold, e.valid, distinctFailures(invalid, e.failures)) : e;
+        const delay = RATE_RETRY_DELAYS_MS[attempt];
+        if (!isRateLimited(e) || delay === undefined) throw final;
+        const wait = delay * (1 + Math.random() / 2);
+        if (performance.now() - started + wait > RATE_RETRY_BUDGET_MS) throw final;
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
   }
 
   /**

@@ -1,0 +1,92 @@
+/**
+ * The client and the nodes' per-identity rate limit, over real gRPC + mTLS (node/limits.ts, the
+ * client's RATE_RETRY_DELAYS_MS): a refusal for the rate limit makes the client wait and ask
+ * again while the bucket refills, within RATE_RETRY_BUDGET_MS; a batch that can never fit (more
+ * than the burst) fails after that budget with every node named as "rate limited".
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdminClient } from '../client/admin.js';
+import { ThresholdError } from '../client/errors.js';
+import { RATE_RETRY_BUDGET_MS, ThresholdEvaluator } from '../client/evaluate.js';
+import { createSuite, evaluate, loadGroup, scalarFromBigint } from '../crypto/index.js';
+import { startTestCluster, type TestCluster } from './helpers/cluster.js';
+
+const K = 987654321n;
+const suite = createSuite(await loadGroup());
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+let cluster: TestCluster;
+let client: ThresholdEvaluator;
+
+beforeAll(async () => {
+  // 100 elements/s per identity, burst 100, on each of 3 nodes; the key is 2-of-3.
+  cluster = await startTestCluster({ n: 3, minThreshold: 2, limits: { ratePerSecond: 100, burst: 100 } });
+  const admin = new AdminClient(await cluster.adminChannels());
+  await admin.importKey('acme/rate', scalarFromBigint(K), 2);
+  admin.close();
+  client = await ThresholdEvaluator.create(await cluster.clientChannels('acme'), { checkThreads: 0, hedgeDelayMs: 60_000 });
+});
+
+afterAll(async () => {
+  client?.close();
+  await cluster?.stop();
+});
+
+const inputs = (prefix: string, n: number) => Array.from({ length: n }, (_, j) => new TextEncoder().encode(`${prefix}-${j}`));
+
+describe('the client under the nodes rate limit', () => {
+  it('waits for the buckets to refill and asks again: a second batch right after the first is served, not refused', async () => {
+    const first = inputs('first', 90);
+    const a = await client.evaluate('acme/rate', 0, first);
+    first.forEach((x, j) => expect(hex(a.outputs[j]!)).toBe(hex(evaluate(suite, scalarFromBigint(K), x))));
+    // Every node asked now holds about 10 tokens, and the third at most 100: 90 more elements
+    // need two nodes with 90 each, so at least one refusal comes first.
+    const second = inputs('second', 90);
+    const started = performance.now();
+    const b = await client.evaluate('acme/rate', 0, second);
+    const waited = performance.now() - started;
+    second.forEach((x, j) => expect(hex(b.outputs[j]!)).toBe(hex(evaluate(suite, scalarFromBigint(K), x))));
+    // The refill of 80 tokens at 100/s takes 0.8 s: the client waited for it, within the budget.
+    expect(waited).toBeGreaterThan(300);
+    expect(waited).toBeLessThan(RATE_RETRY_BUDGET_MS + 1_000);
+  });
+
+  it('a batch larger than any bucket fails after the retry budget, every node named "rate limited"', async () => {
+    const started = performance.now();
+    const err = await client.evaluate('acme/rate', 0, inputs('huge', 150)).catch((e: unknown) => e);
+    const took = performance.now() - started;
+    expect(err).toBeInstanceOf(ThresholdError);
+    const failures = (err as ThresholdError).failures;
+    expect(new Set(failures.filter((f) => f.reason === 'rate limited').map((f) => f.index))).toEqual(new Set([1, 2, 3]));
+    expect((err as Error).message).toMatch(/rate limit: splitkey:\/\/client\/acme\/app may evaluate 100 elements\/s \(burst 100\)/);
+    // It asked again for a while (50 + 100 + 200 + 400 ms and jitter), and no longer than the budget.
+    expect(took).toBeGreaterThan(700);
+    expect(took).toBeLessThan(RATE_RETRY_BUDGET_MS + 1_000);
+  });
+});
+
+describe('refusals that never pass are not asked again', () => {
+  it('a spent query budget (RESOURCE_EXHAUSTED too) fails at once, every node named', async () => {
+    const spent = await startTestCluster({ n: 3, minThreshold: 2, limits: { queryLimit: 20, refuseOverBudget: true } });
+    try {
+      const admin = new AdminClient(await spent.adminChannels());
+      await admin.importKey('acme/budget', scalarFromBigint(K), 2);
+      admin.close();
+      const c = await ThresholdEvaluator.create(await spent.clientChannels('acme'), { checkThreads: 0, hedgeDelayMs: 60_000 });
+      try {
+        // 20 elements on two nodes, then 20 on the third and one of those: every node's budget is spent.
+        await c.evaluate('acme/budget', 0, inputs('b1', 20));
+        await c.evaluate('acme/budget', 0, inputs('b2', 20)).catch(() => undefined);
+        const started = performance.now();
+        const err = await c.evaluate('acme/budget', 0, inputs('b3', 5)).catch((e: unknown) => e);
+        const took = performance.now() - started;
+        expect(err).toBeInstanceOf(ThresholdError);
+        expect((err as Error).message).toMatch(/query budget of acme\/budget@1 is spent/);
+        expect(took).toBeLessThan(400);
+      } finally {
+        c.close();
+      }
+    } finally {
+      await spent.stop();
+    }
+  });
+});
