@@ -93,13 +93,15 @@ export const STALE_RETRY_BUDGET_MS = 4_000;
 /** Passes of retryStale (key-information fetches) per derivation at most: waits and retries together. */
 export const STALE_RETRY_MAX_PASSES = 8;
 
-/** Whether a failed evaluation says our key information may be stale (a refresh or reshare committed since). */
 /**
  * Waits before asking again when nodes refused for their per-identity rate limit (node/limits.ts:
  * a token bucket refused before any work). A refusal says "slow down", not "fail": the
  * derivation is asked again after a growing pause (with up to 50 % jitter, so that the callers
- * of one client do not come back at once) while the refusals alone kept it from t answers, at
- * most RATE_RETRY_BUDGET_MS after the first refusal; then the ThresholdError names them.
+ * of one client do not come back at once) while the refusals alone kept it from t answers; the
+ * pauses end RATE_RETRY_BUDGET_MS after the first attempt started (the attempt then under way
+ * still runs to its own deadline), and the ThresholdError names the refusals. Answers already
+ * verified are kept: only the missing nodes are asked again, so no node computes (or charges to
+ * the version's query budget) the same batch twice.
  */
 export const RATE_RETRY_DELAYS_MS = [50, 100, 200, 400, 800];
 export const RATE_RETRY_BUDGET_MS = 2_000;
@@ -117,6 +119,10 @@ function isRateLimited(e: unknown): e is ThresholdError {
   return limited > 0 && e.valid + limited >= e.threshold;
 }
 
+/** The verified answers a failed `collect` had (for a rate-limit retry to keep). */
+const partialAnswers = new WeakMap<ThresholdError, CheckOutcome[]>();
+
+/** Whether a failed evaluation says our key information may be stale (a refresh or reshare committed since). */
 function isStale(e: unknown): boolean {
   return e instanceof ThresholdError && e.failures.some((f) => f.reason === 'wrong epoch' || f.reason === 'not found' || f.reason === 'failed precondition');
 }
@@ -521,20 +527,27 @@ export class ThresholdEvaluator {
     B: Element[],
     inverses: Scalar[],
   ): Promise<{ responses: CheckOutcome[]; failures: NodeFailure[]; speculation?: Speculation }> {
+    // A forked version's answers come from branches that cannot be combined: no retry there.
+    if (v.branches?.length) return this.collectOnBranches(keyName, v, B, inverses);
     let invalid: NodeFailure[] = [];
+    let prior: CheckOutcome[] = [];
     const started = performance.now();
     for (let attempt = 0; ; attempt++) {
       try {
-        const result = await this.collectOnBranches(keyName, v, B, inverses);
+        const result = await this.collect(keyName, v, B, inverses, prior);
         return invalid.length > 0 ? { ...result, failures: distinctFailures(invalid, result.failures) } : result;
       } catch (e) {
         if (!(e instanceof ThresholdError)) throw e;
         invalid = distinctFailures(invalid, e.failures.filter((f) => f.reason === 'invalid proof'));
         const final = invalid.length > 0 ? new ThresholdError(e.keyName, e.version, e.threshold, e.valid, distinctFailures(invalid, e.failures)) : e;
         const delay = RATE_RETRY_DELAYS_MS[attempt];
-        if (!isRateLimited(e) || delay === undefined) throw final;
+        // Stale key information is retryStale's to handle, at once.
+        if (isStale(e) || !isRateLimited(e) || delay === undefined) throw final;
         const wait = delay * (1 + Math.random() / 2);
         if (performance.now() - started + wait > RATE_RETRY_BUDGET_MS) throw final;
+        // The verified answers are kept, without their speculative scaling (weights λ_i·r⁻¹ of the
+        // set that attempt expected, which the next one may not use): combined afresh.
+        prior = (partialAnswers.get(e) ?? []).map((o) => ({ response: o.response }));
         await new Promise((r) => setTimeout(r, wait));
       }
     }
@@ -649,16 +662,19 @@ export class ThresholdEvaluator {
     v: VerifiedVersion,
     B: Element[],
     inverses: Scalar[],
+    prior: readonly CheckOutcome[] = [],
   ): Promise<{ responses: CheckOutcome[]; failures: NodeFailure[]; speculation?: Speculation }> {
     const t = v.threshold;
-    const order = this.preferenceOrder(v.forked ? v.holders : v.nodeIndices);
+    // Nodes whose answers an earlier attempt verified (`prior`) are not asked again.
+    const have = new Set(prior.map((p) => p.response.index));
+    const order = this.preferenceOrder(v.forked ? v.holders : v.nodeIndices).filter((i) => !have.has(i));
     /** Prepared right after the first requests are sent, off the latency path. */
     let speculation: Speculation | undefined;
     // A lone small evaluation is checked on this thread (see `inflight`); otherwise the blinded
     // elements are packed once for the workers' jobs.
     const inline = this.inflight === 1 && B.length <= 4;
     const blindedPacked = this.checker.threads > 0 && !inline ? packElements(B) : undefined;
-    const valid: CheckOutcome[] = [];
+    const valid: CheckOutcome[] = [...prior];
     const failures: NodeFailure[] = [];
     /** Calls in flight (with their cancel), and answers whose check is in flight. */
     const pending = new Map<number, () => void>();
@@ -683,7 +699,9 @@ export class ThresholdEvaluator {
           done = true;
           clearTimeout(hedgeTimer);
           dropWeights();
-          reject(new ThresholdError(keyName, v.version, t, valid.length, failures));
+          const err = new ThresholdError(keyName, v.version, t, valid.length, failures);
+          partialAnswers.set(err, [...valid]);
+          reject(err);
         }
       };
       /** Ask the next node that can be asked (nodes missing from the descriptor fail at once). */
@@ -770,7 +788,7 @@ export class ThresholdEvaluator {
         clock.answered();
         armHedge(clock.left());
       };
-      for (let i = 0; i < Math.min(order.length, t + this.options.hedge); i++) ask();
+      for (let i = 0; i < Math.min(order.length, t - prior.length + this.options.hedge); i++) ask();
       // Per-node scaling next to each proof check (t constant-time multiplications per position)
       // pays only where the checks run side by side on worker threads and the backend has no
       // fast mulSum: on `native`, combineUnblind after the last answer forms the sum with a few
