@@ -110,7 +110,8 @@ export const RATE_RETRY_BUDGET_MS = 2_000;
  * t answers were in reach but for refusals that pass with time: a node's token bucket ("rate
  * limit: …") or its full evaluation queue ("node busy: …"). A spent query budget or a batch over
  * the node's maximum (also RESOURCE_EXHAUSTED) never passes, and is not asked again. A node that
- * lies about being busy delays a derivation by at most RATE_RETRY_BUDGET_MS, as a silent one would.
+ * lies about being busy delays a derivation by RATE_RETRY_BUDGET_MS plus the last attempt's own
+ * deadline at most, as a silent one would.
  */
 function isRateLimited(e: unknown): e is ThresholdError {
   if (!(e instanceof ThresholdError)) return false;
@@ -794,7 +795,9 @@ export class ThresholdEvaluator {
       // fast mulSum: on `native`, combineUnblind after the last answer forms the sum with a few
       // additions and multiplies once (84 µs per position against 255 µs of scaling, measured;
       // batched derivations +21 %). On this thread without workers, combineUnblind is cheaper too.
-      const scaleOnWorkers = !inline && this.checker.threads > 0 && this.group.name !== 'native';
+      // Not when answers were kept from an earlier attempt (`prior`): the set is no longer the
+      // first t nodes asked, and those answers carry no scaling.
+      const scaleOnWorkers = !inline && prior.length === 0 && this.checker.threads > 0 && this.group.name !== 'native';
       speculation = scaleOnWorkers ? this.busy(() => this.speculate(v, order, inverses)) : undefined;
       armHedge(clock.left());
       settle();
