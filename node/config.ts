@@ -11,7 +11,8 @@
  *   "insecureLoopback": false,                   // dev only: plaintext, loopback bind only
  *   "seal": { "keyFile": "seal.key" }            // or { "keyEnv": "VAR" } | { "passphraseEnv": "VAR" } | { "passphraseFile": "f" }
  *   "metrics": { "listen": "127.0.0.1:9101" },   // optional Prometheus endpoint
- *   "limits": { "maxMessageBytes": 65536, "maxBatch": 1024, "ratePerSecond": 2000, "burst": 4096,
+ *   "limits": { "maxMessageBytes": 65536, "maxBatch": 1024,
+ *               "ratePerSecond": 8000, "burst": 16384,   // default by backend: native 8000/16384, wasm 2000/4096
  *               "queryWarnAt": 4294967296, "queryLimit": 1099511627776, "refuseOverBudget": true,
  *               "evaluateThreads": -1, "maxQueuedElements": 8192, "maxQueuedElementsPerTenant": 4096,
  *               "handshakeTimeoutMs": 10000, "idleTimeoutMs": 120000, "maxConnections": 512 },
@@ -27,13 +28,18 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { boolField, describeIssues, intField, stringField } from './config-issues.js';
+import type { BackendName } from '../crypto/index.js';
 import type { SealSource } from './seal.js';
 
 export interface Limits {
   maxMessageBytes: number;
   maxBatch: number;
-  ratePerSecond: number;
-  burst: number;
+  /**
+   * Per-identity token bucket (elements/s, largest burst). Unset: sized by the node's group
+   * backend at start (`defaultRateLimit`); set either to fix it.
+   */
+  ratePerSecond?: number;
+  burst?: number;
   queryWarnAt: number;
   queryLimit: number;
   refuseOverBudget: boolean;
@@ -86,19 +92,29 @@ export interface NodeConfig {
 }
 
 /**
- * Evaluate costs two scalar multiplications per element plus a few per request. Measured with
- * the node's own worker pool (node/evaluate-pool.ts) on the 2-vCPU Xeon VM of the benchmarks:
- * about 1,750 elements per CPU-second at batch 1,024 and 1,600 at batch 64 while the machine
- * was shared (load average 8–9); `npm run bench:crypto` on the idle machine: 4,061/s at batch 64,
- * 2,071/s at batch 1. So one worker (the default on 2 cores) evaluates 2,000–4,000 elements/s:
- * one identity may use about that much (bursts of four full batches), and the queue holds a
- * second or two of a worker's work per tenant, a few seconds in all.
+ * Evaluate costs two scalar multiplications per element plus a few per request. One evaluation
+ * worker (the default on 2 cores) of the benchmark VM (2-vCPU AMD EPYC, `npm run bench`, node CPU
+ * per element priced with each backend) evaluates about 13,000 elements/s natively (libdecaf,
+ * batch 256; ~3,700/s at batch 1) and about 5,000/s on libsodium's wasm build (~2,400/s at
+ * batch 1); under heavy shared load earlier runs saw less than half of that. Hence the per-identity
+ * rate (`defaultRateLimit`): about what one worker sustains at batch 1 on a busy machine — one
+ * identity cannot take the node, and one appliance's batched load is not refused — with a bucket
+ * of several full batches; the queues hold a second or two of a worker's work per tenant.
  */
+/** The per-identity rate limit when the configuration leaves it unset (see above). */
+export function defaultRateLimit(backend: BackendName): { ratePerSecond: number; burst: number } {
+  return backend === 'native' ? { ratePerSecond: 8_000, burst: 16_384 } : { ratePerSecond: 2_000, burst: 4_096 };
+}
+
+/** The rate limit a node enforces: the configured one, or its backend's default. */
+export function effectiveRateLimit(limits: Limits, backend: BackendName): { ratePerSecond: number; burst: number } {
+  const d = defaultRateLimit(backend);
+  return { ratePerSecond: limits.ratePerSecond ?? d.ratePerSecond, burst: limits.burst ?? Math.max(d.burst, limits.ratePerSecond ?? 0) };
+}
+
 export const DEFAULT_LIMITS: Limits = {
   maxMessageBytes: 64 * 1024,
   maxBatch: 1024,
-  ratePerSecond: 2_000,
-  burst: 4_096,
   // RFC 9497 §7.2.3: warn at 2^32 evaluations of one key version, refuse past 2^40 (rotate
   // before then; `key rotate` makes a new version with a fresh budget).
   queryWarnAt: 2 ** 32,

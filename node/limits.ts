@@ -19,7 +19,7 @@ export interface RateLimitConfig {
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   constructor(
-    private readonly config: RateLimitConfig,
+    readonly config: RateLimitConfig,
     private readonly clock: () => number = () => performance.now(),
   ) {}
 

@@ -10,7 +10,7 @@ import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import { loadGroup, type Group } from '../crypto/index.js';
 import { loadSplitkeyProto } from '../proto/load.js';
 import { AuditLog } from './audit.js';
-import { parseHostPort, type NodeConfig } from './config.js';
+import { effectiveRateLimit, parseHostPort, type NodeConfig } from './config.js';
 import { QueryBudget, RateLimiter } from './limits.js';
 import { createLogger, type Logger } from './log.js';
 import { NodeMetrics } from './metrics.js';
@@ -99,7 +99,7 @@ export class PvkmNode {
       log,
       metrics,
       rpc,
-      rateLimiter: new RateLimiter({ ratePerSecond: config.limits.ratePerSecond, burst: config.limits.burst }),
+      rateLimiter: new RateLimiter(effectiveRateLimit(config.limits, group.name)),
       queryBudget: new QueryBudget(
         { warnAt: config.limits.queryWarnAt, limit: config.limits.queryLimit, refuse: config.limits.refuseOverBudget },
         (slot, count) => log.warn({ alert: 'query-budget', slot, count }, `key version ${slot} has answered ${count} evaluations; rotate it (RFC 9497 §7.2.3)`),
@@ -179,7 +179,7 @@ export class PvkmNode {
     node.reconciler = new Reconciler(runtime, runtime.peers, runtime.lifecycle);
     node.serving = true;
     for (const s of SERVICES) health.setStatus(s, 'SERVING');
-    log.info({ port, metricsPort: node.metricsPort, tls: !config.insecureLoopback, keys: runtime.store.counts().keys }, 'node serving');
+    log.info({ port, metricsPort: node.metricsPort, tls: !config.insecureLoopback, keys: runtime.store.counts().keys, groupBackend: group.name, rateLimit: runtime.rateLimiter.config }, 'node serving');
     node.reconciler.start(config.reconcileSeconds);
     return node;
   }

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliEntry, DevCluster } from '../cli/dev-cluster.js';
+import { defaultRateLimit } from '../node/config.js';
 
 const CLI = process.env.SPLITKEY_CLI_UNDER_TEST ?? cliEntry();
 
@@ -273,7 +274,15 @@ describe('splitkey CLI: what it says is what happened', () => {
     for (const r of [status, list, info, versions]) expect(r.code, r.stderr).toBe(0);
     // Without the quorum policy: no participant count.
     expect((JSON.parse(versions.stdout) as { versions: unknown[] }).versions).toEqual([{ version: 1, state: 'active', threshold: 2, nodes: [1, 2, 3], epoch: 1, holders: [1, 2, 3], createdUnder: { nodes: [1, 2, 3], minThreshold: 2 } }]);
-    expect((JSON.parse(status.stdout) as { nodes: { node: number; state: string; keys: number }[] }).nodes.map((n) => [n.node, n.state])).toEqual([[1, 'serving'], [2, 'serving'], [3, 'serving']]);
+    const nodes = (JSON.parse(status.stdout) as { nodes: { node: number; state: string; keys: number; groupBackend: string; rateLimit: unknown }[] }).nodes;
+    expect(nodes.map((n) => [n.node, n.state])).toEqual([[1, 'serving'], [2, 'serving'], [3, 'serving']]);
+    // No limits in the nodes' configs: each enforces its backend's default and says so.
+    for (const n of nodes) {
+      const d = defaultRateLimit(n.groupBackend.startsWith('native') ? 'native' : 'sodium');
+      expect(n.rateLimit).toEqual({ perSecond: d.ratePerSecond, burst: d.burst });
+    }
+    const text = await splitkey(['status']);
+    expect(lines(text.stdout)[0]).toMatch(/^node 1\t.*\trate (8000\/s \(burst 16384\)|2000\/s \(burst 4096\))\t[\d.]+ ms$/);
     const keys = (JSON.parse(list.stdout) as { keys: { keyName: string; versions: { version: number; state: string }[] }[] }).keys;
     expect(keys.find((k) => k.keyName === 'demo/files')!.versions).toEqual([{ version: 1, state: 'active', nodes: 3 }]);
     const v = (JSON.parse(info.stdout) as { versions: { version: number; threshold: number; nodes: number[]; publicKey: string }[] }).versions[0]!;

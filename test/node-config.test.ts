@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { CLUSTER_DESCRIPTOR_SCHEMA } from '../cli/config-files.js';
 import { describeIssues, editDistance, suggest } from '../node/config-issues.js';
-import { ConfigError, parseNodeConfig } from '../node/config.js';
+import { ConfigError, defaultRateLimit, effectiveRateLimit, parseNodeConfig } from '../node/config.js';
 
 const base = { index: 1, listen: '127.0.0.1:7001', dataDir: 'data', tls: { ca: 'ca.crt', cert: 'node.crt', key: 'node.key' }, seal: { keyFile: 'seal.key' } };
 
@@ -14,6 +14,22 @@ describe('node config', () => {
     expect(c.limits.ratePerSecond).toBe(5);
     expect(c.limits.maxBatch).toBe(1024);
     expect(c.seal).toEqual({ keyFile: '/etc/sk/seal.key' });
+  });
+
+  it('sizes the per-identity rate limit by the group backend unless the config sets it', () => {
+    const unset = parseNodeConfig(base, '/').limits;
+    expect(unset.ratePerSecond).toBeUndefined();
+    expect(effectiveRateLimit(unset, 'native')).toEqual({ ratePerSecond: 8_000, burst: 16_384 });
+    expect(effectiveRateLimit(unset, 'sodium')).toEqual({ ratePerSecond: 2_000, burst: 4_096 });
+    expect(effectiveRateLimit(unset, 'noble')).toEqual(defaultRateLimit('sodium'));
+    // Every default bucket holds several full batches (a batch larger than the bucket never passes).
+    for (const b of ['native', 'sodium', 'noble'] as const) expect(defaultRateLimit(b).burst).toBeGreaterThanOrEqual(4 * unset.maxBatch);
+    // Set: used as written, on every backend; a rate alone gets a bucket of at least one second.
+    const both = parseNodeConfig({ ...base, limits: { ratePerSecond: 5, burst: 7 } }, '/').limits;
+    expect(effectiveRateLimit(both, 'native')).toEqual({ ratePerSecond: 5, burst: 7 });
+    const fast = parseNodeConfig({ ...base, limits: { ratePerSecond: 50_000 } }, '/').limits;
+    expect(effectiveRateLimit(fast, 'sodium')).toEqual({ ratePerSecond: 50_000, burst: 50_000 });
+    expect(effectiveRateLimit(parseNodeConfig({ ...base, limits: { burst: 100 } }, '/').limits, 'native')).toEqual({ ratePerSecond: 8_000, burst: 100 });
   });
 
   it('refuses unknown fields with the known name they most likely meant', () => {

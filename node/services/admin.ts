@@ -121,6 +121,8 @@ export function adminHandlers(rt: NodeRuntime): AdminHandlers {
         draining: rt.rpc.draining(),
         unavailable: counts.unavailable,
         groupBackend: describeGroup(rt.group),
+        ratePerSecond: rt.rateLimiter.config.ratePerSecond,
+        rateBurst: rt.rateLimiter.config.burst,
       };
     }),
     ...lifecycleHandlers(rt, admin),

@@ -11,6 +11,8 @@ export interface NodeStatusResponse {
   'draining'?: (boolean);
   'unavailable'?: (string)[];
   'groupBackend'?: (string);
+  'ratePerSecond'?: (number);
+  'rateBurst'?: (number);
 }
 
 export interface NodeStatusResponse__Output {
@@ -22,4 +24,6 @@ export interface NodeStatusResponse__Output {
   'draining': (boolean);
   'unavailable': (string)[];
   'groupBackend': (string);
+  'ratePerSecond': (number);
+  'rateBurst': (number);
 }
