@@ -25,6 +25,11 @@ export class RateLimiter {
 
   /** Take `cost` tokens for `who`, or throw RESOURCE_EXHAUSTED. */
   take(who: string, cost: number): void {
+    // Never passes, however long the caller waits: said apart from "rate limit: …" (which a
+    // client waits out and asks again), and before the bucket is touched.
+    if (cost > this.config.burst) {
+      throw resourceExhausted(`batch larger than the rate limit's burst: ${cost} elements, but ${who} may evaluate at most ${this.config.burst} at once (${this.config.ratePerSecond} elements/s); send smaller batches`);
+    }
     const now = this.clock();
     const b = this.buckets.get(who) ?? { tokens: this.config.burst, at: now };
     b.tokens = Math.min(this.config.burst, b.tokens + ((now - b.at) / 1000) * this.config.ratePerSecond);
