@@ -31,10 +31,13 @@ export class ThresholdError extends Error {
     readonly threshold: number,
     readonly valid: number,
     readonly failures: NodeFailure[],
+    /** How many times the nodes were asked (more than 1 after rate-limit refusals: client/evaluate.ts). */
+    readonly attempts = 1,
   ) {
     super(
       `${version > 0 ? `${keyName}@${version}` : keyName}: ${valid} of the ${threshold} required nodes answered validly; ` +
-        [...failures].sort((a, b) => a.index - b.index).map((f) => `node ${f.index}: ${f.reason}${f.detail ? ` (${f.detail})` : ''}`).join('; '),
+        [...failures].sort((a, b) => a.index - b.index).map((f) => `node ${f.index}: ${f.reason}${f.detail ? ` (${f.detail})` : ''}`).join('; ') +
+        (attempts > 1 ? ` (asked ${attempts} times)` : ''),
     );
     this.name = 'ThresholdError';
   }

@@ -540,7 +540,7 @@ export class ThresholdEvaluator {
       } catch (e) {
         if (!(e instanceof ThresholdError)) throw e;
         invalid = distinctFailures(invalid, e.failures.filter((f) => f.reason === 'invalid proof'));
-        const final = invalid.length > 0 ? new ThresholdError(e.keyName, e.version, e.threshold, e.valid, distinctFailures(invalid, e.failures)) : e;
+        const final = invalid.length > 0 || attempt > 0 ? new ThresholdError(e.keyName, e.version, e.threshold, e.valid, distinctFailures(invalid, e.failures), attempt + 1) : e;
         const delay = RATE_RETRY_DELAYS_MS[attempt];
         // Stale key information is retryStale's to handle, at once.
         if (isStale(e) || !isRateLimited(e) || delay === undefined) throw final;

@@ -88,6 +88,40 @@ describe('the client under the nodes rate limit', () => {
   });
 });
 
+describe('a bucket that does not refill within the retry budget', () => {
+  it('fails after about RATE_RETRY_BUDGET_MS, every node named, saying how many times it asked', async () => {
+    // 1 element/s: a spent bucket of 40 needs 40 s to serve the next batch of 40.
+    const slow = await startTestCluster({ n: 3, minThreshold: 2, limits: { ratePerSecond: 1, burst: 40 } });
+    try {
+      const admin = new AdminClient(await slow.adminChannels());
+      await admin.importKey('acme/slow', scalarFromBigint(K), 2);
+      admin.close();
+      const c = await ThresholdEvaluator.create(await slow.clientChannels('acme'), { checkThreads: 0, hedgeDelayMs: 60_000 });
+      try {
+        // Two batches of 40 spend every node's bucket (2 nodes each; the third from the retry).
+        await c.evaluate('acme/slow', 0, inputs('s1', 40));
+        await c.evaluate('acme/slow', 0, inputs('s2', 40)).catch(() => undefined);
+        const started = performance.now();
+        const err = await c.evaluate('acme/slow', 0, inputs('s3', 40)).catch((e: unknown) => e);
+        const took = performance.now() - started;
+        expect(err).toBeInstanceOf(ThresholdError);
+        const e = err as ThresholdError;
+        expect(new Set(e.failures.filter((f) => f.reason === 'rate limited').map((f) => f.index))).toEqual(new Set([1, 2, 3]));
+        // 50 + 100 + 200 + 400 ms (and jitter) of pauses fit in the budget, 800 more may not.
+        expect(e.attempts).toBeGreaterThanOrEqual(5);
+        expect(e.attempts).toBeLessThanOrEqual(RATE_RETRY_DELAYS_MS.length + 1);
+        expect(e.message).toMatch(new RegExp(`rate limit: splitkey://client/acme/app may evaluate 1 elements/s \\(burst 40\\).* \\(asked ${e.attempts} times\\)$`));
+        expect(took).toBeGreaterThan(700);
+        expect(took).toBeLessThan(RATE_RETRY_BUDGET_MS + 1_000);
+      } finally {
+        c.close();
+      }
+    } finally {
+      await slow.stop();
+    }
+  });
+});
+
 describe('refusals that never pass are not asked again', () => {
   it('a spent query budget (RESOURCE_EXHAUSTED too) fails at once, every node named', async () => {
     const spent = await startTestCluster({ n: 3, minThreshold: 2, limits: { queryLimit: 20, refuseOverBudget: true } });
