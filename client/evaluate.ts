@@ -578,8 +578,10 @@ export class ThresholdEvaluator {
     const keepInvalid = (e: ThresholdError): void => {
       invalid = distinctFailures(invalid, e.failures.filter((f) => f.reason === 'invalid proof'));
     };
+    /** Times the nodes were asked, rate-limit retries before the first stale answer included. */
+    let asked = first.attempts;
     /** The latest failure, naming every invalid proof seen on the way. */
-    const final = (e: ThresholdError): ThresholdError => new ThresholdError(e.keyName, e.version, e.threshold, e.valid, distinctFailures(invalid, e.failures));
+    const final = (e: ThresholdError): ThresholdError => new ThresholdError(e.keyName, e.version, e.threshold, e.valid, distinctFailures(invalid, e.failures), asked);
     let failed = first;
     let tried = v;
     keepInvalid(first);
@@ -609,6 +611,7 @@ export class ThresholdEvaluator {
         continue;
       }
       try {
+        asked++;
         const result = await this.collectOnBranches(keyName, current!, B, inverses);
         return { result: { ...result, failures: distinctFailures(invalid, result.failures) }, v: current! };
       } catch (next) {

@@ -12,7 +12,7 @@
  *   "seal": { "keyFile": "seal.key" }            // or { "keyEnv": "VAR" } | { "passphraseEnv": "VAR" } | { "passphraseFile": "f" }
  *   "metrics": { "listen": "127.0.0.1:9101" },   // optional Prometheus endpoint
  *   "limits": { "maxMessageBytes": 65536, "maxBatch": 1024,
- *               "ratePerSecond": 8000, "burst": 16384,   // default by backend: native 8000/16384, wasm 2000/4096
+ *               "ratePerSecond": 4000, "burst": 8192,   // unset: by backend, native 4000/8192, wasm 2000/4096
  *               "queryWarnAt": 4294967296, "queryLimit": 1099511627776, "refuseOverBudget": true,
  *               "evaluateThreads": -1, "maxQueuedElements": 8192, "maxQueuedElementsPerTenant": 4096,
  *               "handshakeTimeoutMs": 10000, "idleTimeoutMs": 120000, "maxConnections": 512 },
@@ -97,19 +97,26 @@ export interface NodeConfig {
  * per element priced with each backend) evaluates about 13,000 elements/s natively (libdecaf,
  * batch 256; ~3,700/s at batch 1) and about 5,000/s on libsodium's wasm build (~2,400/s at
  * batch 1); under heavy shared load earlier runs saw less than half of that. Hence the per-identity
- * rate (`defaultRateLimit`): about what one worker sustains at batch 1 on a busy machine — one
- * identity cannot take the node, and one appliance's batched load is not refused — with a bucket
- * of several full batches; the queues hold a second or two of a worker's work per tenant.
+ * rate (`defaultRateLimit`): about what one worker does at batch 1 on the idle machine (lone
+ * requests run on the event loop, so one identity sending them at the limit keeps about one core
+ * busy), a third to a half of its batched rate (one appliance's batched load, ~2,300 elements/s
+ * per node in the benchmark, is not refused), with a bucket of eight full batches; the queues hold
+ * a second or two of a worker's work per tenant.
  */
-/** The per-identity rate limit when the configuration leaves it unset (see above). */
+/** The per-identity rate limit when the configuration sets neither `ratePerSecond` nor `burst` (see above). */
 export function defaultRateLimit(backend: BackendName): { ratePerSecond: number; burst: number } {
-  return backend === 'native' ? { ratePerSecond: 8_000, burst: 16_384 } : { ratePerSecond: 2_000, burst: 4_096 };
+  return backend === 'native' ? { ratePerSecond: 4_000, burst: 8_192 } : { ratePerSecond: 2_000, burst: 4_096 };
 }
 
-/** The rate limit a node enforces: the configured one, or its backend's default. */
+/**
+ * The rate limit a node enforces: its backend's default when the config sets neither value. A
+ * config that sets one of them keeps the other at its backend-independent value (2,000/s, burst
+ * 4,096), as before the default depended on the backend: tightening one knob never loosens the other.
+ */
 export function effectiveRateLimit(limits: Limits, backend: BackendName): { ratePerSecond: number; burst: number } {
-  const d = defaultRateLimit(backend);
-  return { ratePerSecond: limits.ratePerSecond ?? d.ratePerSecond, burst: limits.burst ?? Math.max(d.burst, limits.ratePerSecond ?? 0) };
+  if (limits.ratePerSecond === undefined && limits.burst === undefined) return defaultRateLimit(backend);
+  const fixed = defaultRateLimit('sodium');
+  return { ratePerSecond: limits.ratePerSecond ?? fixed.ratePerSecond, burst: limits.burst ?? fixed.burst };
 }
 
 export const DEFAULT_LIMITS: Limits = {

@@ -23,13 +23,19 @@ export class RateLimiter {
     private readonly clock: () => number = () => performance.now(),
   ) {}
 
-  /** Take `cost` tokens for `who`, or throw RESOURCE_EXHAUSTED. */
-  take(who: string, cost: number): void {
-    // Never passes, however long the caller waits: said apart from "rate limit: …" (which a
-    // client waits out and asks again), and before the bucket is touched.
+  /**
+   * Throw RESOURCE_EXHAUSTED when a batch of `cost` can never pass (more than the burst), however
+   * long the caller waits: said apart from "rate limit: …", which a client waits out and asks again.
+   */
+  checkSize(who: string, cost: number): void {
     if (cost > this.config.burst) {
       throw resourceExhausted(`batch larger than the rate limit's burst: ${cost} elements, but ${who} may evaluate at most ${this.config.burst} at once (${this.config.ratePerSecond} elements/s); send smaller batches`);
     }
+  }
+
+  /** Take `cost` tokens for `who`, or throw RESOURCE_EXHAUSTED. */
+  take(who: string, cost: number): void {
+    this.checkSize(who, cost);
     const now = this.clock();
     const b = this.buckets.get(who) ?? { tokens: this.config.burst, at: now };
     b.tokens = Math.min(this.config.burst, b.tokens + ((now - b.at) / 1000) * this.config.ratePerSecond);

@@ -282,7 +282,7 @@ describe('splitkey CLI: what it says is what happened', () => {
       expect(n.rateLimit).toEqual({ perSecond: d.ratePerSecond, burst: d.burst });
     }
     const text = await splitkey(['status']);
-    expect(lines(text.stdout)[0]).toMatch(/^node 1\t.*\trate (8000\/s \(burst 16384\)|2000\/s \(burst 4096\))\t[\d.]+ ms$/);
+    expect(lines(text.stdout)[0]).toMatch(/^node 1\t.*\t[\d.]+ ms\trate (4000\/s \(burst 8192\)|2000\/s \(burst 4096\))$/);
     const keys = (JSON.parse(list.stdout) as { keys: { keyName: string; versions: { version: number; state: string }[] }[] }).keys;
     expect(keys.find((k) => k.keyName === 'demo/files')!.versions).toEqual([{ version: 1, state: 'active', nodes: 3 }]);
     const v = (JSON.parse(info.stdout) as { versions: { version: number; threshold: number; nodes: number[]; publicKey: string }[] }).versions[0]!;

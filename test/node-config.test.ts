@@ -19,17 +19,20 @@ describe('node config', () => {
   it('sizes the per-identity rate limit by the group backend unless the config sets it', () => {
     const unset = parseNodeConfig(base, '/').limits;
     expect(unset.ratePerSecond).toBeUndefined();
-    expect(effectiveRateLimit(unset, 'native')).toEqual({ ratePerSecond: 8_000, burst: 16_384 });
+    expect(effectiveRateLimit(unset, 'native')).toEqual({ ratePerSecond: 4_000, burst: 8_192 });
     expect(effectiveRateLimit(unset, 'sodium')).toEqual({ ratePerSecond: 2_000, burst: 4_096 });
     expect(effectiveRateLimit(unset, 'noble')).toEqual(defaultRateLimit('sodium'));
     // Every default bucket holds several full batches (a batch larger than the bucket never passes).
     for (const b of ['native', 'sodium', 'noble'] as const) expect(defaultRateLimit(b).burst).toBeGreaterThanOrEqual(4 * unset.maxBatch);
-    // Set: used as written, on every backend; a rate alone gets a bucket of at least one second.
+    // Set: used as written, on every backend.
     const both = parseNodeConfig({ ...base, limits: { ratePerSecond: 5, burst: 7 } }, '/').limits;
     expect(effectiveRateLimit(both, 'native')).toEqual({ ratePerSecond: 5, burst: 7 });
-    const fast = parseNodeConfig({ ...base, limits: { ratePerSecond: 50_000 } }, '/').limits;
-    expect(effectiveRateLimit(fast, 'sodium')).toEqual({ ratePerSecond: 50_000, burst: 50_000 });
-    expect(effectiveRateLimit(parseNodeConfig({ ...base, limits: { burst: 100 } }, '/').limits, 'native')).toEqual({ ratePerSecond: 8_000, burst: 100 });
+    // One of them set: the other keeps its backend-independent value, so tightening one knob never
+    // loosens the other on a fast backend.
+    const rateOnly = parseNodeConfig({ ...base, limits: { ratePerSecond: 500 } }, '/').limits;
+    expect(effectiveRateLimit(rateOnly, 'native')).toEqual({ ratePerSecond: 500, burst: 4_096 });
+    const burstOnly = parseNodeConfig({ ...base, limits: { burst: 2_048 } }, '/').limits;
+    expect(effectiveRateLimit(burstOnly, 'native')).toEqual({ ratePerSecond: 2_000, burst: 2_048 });
   });
 
   it('refuses unknown fields with the known name they most likely meant', () => {

@@ -11,7 +11,7 @@ import { CliError, EXIT, out, outJson, plural } from '../output.js';
 const STATUS_TIMEOUT_MS = 2000;
 
 type Row = { node: number; address: string } & (
-  | { state: 'serving' | 'draining' | 'degraded'; softwareVersion: string; groupBackend: string; rateLimit?: { perSecond: number; burst: number }; keys: number; versions: number; unavailable: string[]; latencyMs: number }
+  | { state: 'serving' | 'draining' | 'degraded'; softwareVersion: string; groupBackend: string; rateLimit: { perSecond: number; burst: number } | null; keys: number; versions: number; unavailable: string[]; latencyMs: number }
   | { state: 'unreachable'; reason: string; detail: string }
 );
 
@@ -81,7 +81,7 @@ async function keyDisagreements(admin: AdminClient, nodes: number[], names: stri
 }
 
 export function registerStatus(program: Command): void {
-  withClusterFlags(program.command('status').description("each node's reachability, health, software version and group backend, key count, per-identity rate limit and latency; suspected liars, refused and forked key versions; lifecycle sessions pending"), { admin: true, client: false, output: true }).action(
+  withClusterFlags(program.command('status').description("each node's reachability, health, software version and group backend, key count, latency and per-identity rate limit; suspected liars, refused and forked key versions; lifecycle sessions pending"), { admin: true, client: false, output: true }).action(
     async (opts: ClusterFlags) => {
       const admin = await adminFrom(opts);
       const { reasonOf } = await import('../../client/evaluate.js');
@@ -102,7 +102,7 @@ export function registerStatus(program: Command): void {
                 softwareVersion: s.softwareVersion,
                 groupBackend: s.groupBackend || 'unknown',
                 // 0 from a node older than the field: not known.
-                ...(s.ratePerSecond > 0 ? { rateLimit: { perSecond: s.ratePerSecond, burst: s.rateBurst } } : {}),
+                rateLimit: s.ratePerSecond > 0 ? { perSecond: s.ratePerSecond, burst: s.rateBurst } : null,
                 keys: s.keyCount,
                 versions: s.versionCount,
                 unavailable: s.unavailable,
@@ -129,7 +129,7 @@ export function registerStatus(program: Command): void {
           if (r.state === 'unreachable') out(`node ${r.node}\t${r.address}\tunreachable\t${r.reason}: ${r.detail}`);
           else {
             const state = r.state === 'degraded' ? `degraded (${r.unavailable.join(', ')})` : r.state;
-            out(`node ${r.node}\t${r.address}\t${state}\tv${r.softwareVersion} ${r.groupBackend}\t${plural(r.keys, 'key')}/${plural(r.versions, 'version')}\t${r.rateLimit ? `rate ${r.rateLimit.perSecond}/s (burst ${r.rateLimit.burst})` : 'rate unknown'}\t${r.latencyMs.toFixed(1)} ms`);
+            out(`node ${r.node}\t${r.address}\t${state}\tv${r.softwareVersion} ${r.groupBackend}\t${plural(r.keys, 'key')}/${plural(r.versions, 'version')}\t${r.latencyMs.toFixed(1)} ms\t${r.rateLimit ? `rate ${r.rateLimit.perSecond}/s (burst ${r.rateLimit.burst})` : 'rate unknown'}`);
           }
         }
       }

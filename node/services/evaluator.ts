@@ -36,6 +36,8 @@ export function evaluatorHandlers(rt: NodeRuntime, pool: EvaluatePool): Evaluato
       const batch = req.blindedElements.length;
       if (batch === 0) throw invalidArgument('blinded_elements is empty');
       if (batch > config.limits.maxBatch) throw resourceExhausted(`batch of ${batch} exceeds the limit of ${config.limits.maxBatch}`);
+      // Before the queue's "node busy" (which a client waits out): this one never passes.
+      rt.rateLimiter.checkSize(id.uri, batch);
       // Lengths here (packing needs them); canonical encoding and non-identity on the worker.
       req.blindedElements.forEach((b, j) => {
         if (b.length !== PACKED) throw new DeserializeError(`blindedElements[${j}]`, `expected ${PACKED} bytes, got ${b.length}`);
