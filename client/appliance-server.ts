@@ -58,13 +58,18 @@ export interface ApplianceServerOptions {
 /** Path of the socket of `uid`. */
 export const socketPathFor = (socketDir: string, uid: number): string => join(socketDir, `uid-${uid}`, 'appliance.sock');
 
-function statusOf(e: unknown): grpc.status {
+/** The gRPC status an Appliance caller gets for a failure of the library (exported for its tests). */
+export function statusOf(e: unknown): grpc.status {
   if (e instanceof KeyError) return e.code === 'KEY_NOT_FOUND' ? grpc.status.NOT_FOUND : grpc.status.FAILED_PRECONDITION;
   if (e instanceof ThresholdError) {
     // Every node refusing the caller's tenant is an answer, not an outage.
     const asked = e.failures.filter((f) => f.reason !== 'not asked');
     if (asked.length > 0 && asked.every((f) => f.reason === 'permission denied')) return grpc.status.PERMISSION_DENIED;
     if (asked.length > 0 && asked.every((f) => f.reason === 'not found')) return grpc.status.NOT_FOUND;
+    // Every node refusing for a limit (rate, full queue, spent query budget, batch over the burst),
+    // after the library's own waits: not an outage either, and not for a caller's blind retry
+    // (gRPC retry policies retry UNAVAILABLE); the message says which limit.
+    if (asked.length > 0 && asked.every((f) => f.reason === 'rate limited')) return grpc.status.RESOURCE_EXHAUSTED;
     return grpc.status.UNAVAILABLE;
   }
   if (e instanceof TypeError || e instanceof RangeError || e instanceof EnvelopeError) return grpc.status.INVALID_ARGUMENT;
