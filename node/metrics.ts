@@ -36,6 +36,13 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly rateLimit = new Gauge({
+    name: 'splitkey_rate_limit',
+    help: 'The per-identity Evaluate rate limit in force: elements per second (kind="per_second") and the token bucket (kind="burst"); the config\'s limits or the group backend\'s default',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'splitkey_' });
   }

@@ -79,6 +79,9 @@ export class PvkmNode {
     const group = opts.group ?? (await loadGroup());
     const metrics = new NodeMetrics();
     metrics.groupBackend.set({ backend: group.name, library: group.library }, 1);
+    const rateLimit = effectiveRateLimit(config.limits, group.name);
+    metrics.rateLimit.set({ kind: 'per_second' }, rateLimit.ratePerSecond);
+    metrics.rateLimit.set({ kind: 'burst' }, rateLimit.burst);
     const health = new HealthImplementation(Object.fromEntries(SERVICES.map((s) => [s, 'NOT_SERVING' as ServingStatus])));
     let node: PvkmNode | undefined;
     let audit: AuditLog | undefined;
@@ -99,7 +102,7 @@ export class PvkmNode {
       log,
       metrics,
       rpc,
-      rateLimiter: new RateLimiter(effectiveRateLimit(config.limits, group.name)),
+      rateLimiter: new RateLimiter(rateLimit),
       queryBudget: new QueryBudget(
         { warnAt: config.limits.queryWarnAt, limit: config.limits.queryLimit, refuse: config.limits.refuseOverBudget },
         (slot, count) => log.warn({ alert: 'query-budget', slot, count }, `key version ${slot} has answered ${count} evaluations; rotate it (RFC 9497 §7.2.3)`),

@@ -85,5 +85,8 @@ describe('limits', () => {
     expect(text).toMatch(/splitkey_key_queries_total\{key="acme\/b",version="1"\} 20\n/);
     expect(text).toMatch(/splitkey_evaluate_batch_size_count 4/);
     expect(text).toMatch(/splitkey_request_duration_seconds_bucket/);
+    // The limit in force (set by this node's config here).
+    expect(text).toMatch(/splitkey_rate_limit\{kind="per_second"\} 1\n/);
+    expect(text).toMatch(/splitkey_rate_limit\{kind="burst"\} 40\n/);
   });
 });
