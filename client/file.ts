@@ -355,17 +355,19 @@ async function openForRead(path: string): Promise<FileHandle> {
   }
 }
 
-/** Creates `path` exclusively (O_EXCL: never follows a planted symlink); replaces a stale one once. */
+/**
+ * Creates `path` exclusively (O_EXCL: never follows a planted symlink). An existing one is never
+ * replaced: it may be another run's output in progress (taking it over let that run rename this
+ * run's file, and this run then wrote a damaged envelope's plaintext into OUT), or an interrupted
+ * run's; the error says so and what to do.
+ */
 async function openExclusive(path: string, mode: number): Promise<FileHandle> {
   try {
     return await open(path, 'wx', mode);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new FileIoError(path, 'create', err);
-  }
-  try {
-    await unlink(path); // a leftover from a crashed run
-    return await open(path, 'wx', mode);
-  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new FileIoError(path, 'create', new Error('it already exists: another run is writing this output or an interrupted one left its partial output there; remove it if no other run is writing it and try again'));
+    }
     throw new FileIoError(path, 'create', err);
   }
 }

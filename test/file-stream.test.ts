@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, mkdtemp, open, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, open, readFile, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -400,9 +400,15 @@ describe('decryptFile failures leave no output', () => {
     await expectNoOutput(out);
   });
 
-  it('a stale .partial is replaced; a missing input gives FileIoError naming the path', async () => {
+  it('an existing .partial is never taken over (another run may own it): refused, named, left as it was; a missing input gives FileIoError naming the path', async () => {
     const out = tmp('out');
-    await writeFile(`${out}.partial`, 'stale');
+    await writeFile(`${out}.partial`, 'in progress');
+    const taken = await decryptFile(encPath, out, { getKey: decKey }).catch((e: unknown) => e);
+    expect(taken).toBeInstanceOf(FileIoError);
+    expect((taken as Error).message).toBe(`cannot create ${out}.partial: it already exists: another run is writing this output or an interrupted one left its partial output there; remove it if no other run is writing it and try again`);
+    expect(await readFile(`${out}.partial`, 'utf8')).toBe('in progress');
+    expect(await exists(out)).toBe(false);
+    await unlink(`${out}.partial`);
     await decryptFile(encPath, out, { getKey: decKey });
     expectBytes(new Uint8Array(await readFile(out)), data(N, 'fail'));
 
