@@ -117,18 +117,20 @@ export class SplitkeyClient {
   async deriveKey(keyName: string, resourceId: Uint8Array | string, opts: { version?: number } = {}): Promise<DerivedKey> {
     const id = toBytes(resourceId);
     checkResourceId(id);
-    const master = this.requireMaster();
-    const { output, version } = await this.evaluateOne(keyName, opts.version ?? 0, id);
-    return { key: deriveResourceKey(master, output, keyName, version, id), version };
+    return this.withMaster(async (master) => {
+      const { output, version } = await this.evaluateOne(keyName, opts.version ?? 0, id);
+      return { key: deriveResourceKey(master, output, keyName, version, id), version };
+    });
   }
 
   /** Resource keys of many resources in batched requests, in order. */
   async deriveKeys(keyName: string, resourceIds: (Uint8Array | string)[], opts: { version?: number } = {}): Promise<DerivedKey[]> {
     const ids = resourceIds.map(toBytes);
     ids.forEach((id) => checkResourceId(id));
-    const master = this.requireMaster();
-    const { version, outputs } = await this.oprfBatch(keyName, ids, opts);
-    return outputs.map((out, i) => ({ key: deriveResourceKey(master, out, keyName, version, ids[i]!), version }));
+    return this.withMaster(async (master) => {
+      const { version, outputs } = await this.oprfBatch(keyName, ids, opts);
+      return outputs.map((out, i) => ({ key: deriveResourceKey(master, out, keyName, version, ids[i]!), version }));
+    });
   }
 
   /** Encrypt a file (or '-' for stdin/stdout) under the key's newest active version. */
@@ -166,6 +168,28 @@ export class SplitkeyClient {
   private requireMaster(): Uint8Array {
     if (!this.master) throw new ConfigError('no master half: pass { master } to connect() or set SPLITKEY_MASTER');
     return this.master;
+  }
+
+  /** Derivations using the master half now; `close` zeroes it only once they are done. */
+  private active = 0;
+  private closing = false;
+  private drained: (() => void) | undefined;
+
+  /**
+   * Runs `fn` with the master half, counted, so that `close` (an appliance's reload swaps clients
+   * while calls are in flight) never zeroes it under a derivation: one that finished with a zeroed
+   * master half would hand out HKDF(0³² ‖ output), a key everyone holding the nodes can compute
+   * and this client never derives again. A derivation begun after `close` is refused.
+   */
+  private async withMaster<T>(fn: (master: Uint8Array) => Promise<T>): Promise<T> {
+    if (this.closing) throw new ConfigError('the client is closed (a new derivation after close())');
+    const master = this.requireMaster();
+    this.active++;
+    try {
+      return await fn(master);
+    } finally {
+      if (--this.active === 0) this.drained?.();
+    }
   }
 
   /** One evaluation; refused answers are passed to `onWarning`. */
@@ -208,8 +232,11 @@ export class SplitkeyClient {
     );
   }
 
+  /** Waits for the derivations in flight, then zeroes the master half and closes the channels. */
   async close(): Promise<void> {
+    this.closing = true;
     for (const slot of [...this.queues.keys()]) this.flush(slot);
+    if (this.active > 0) await new Promise<void>((resolve) => (this.drained = resolve));
     this.master?.fill(0);
     this.evaluator.close();
   }

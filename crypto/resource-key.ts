@@ -9,7 +9,7 @@
  */
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { concatBytes, i2osp, lengthPrefixed, utf8 } from './bytes.js';
+import { concatBytes, i2osp, isAllZero, lengthPrefixed, utf8 } from './bytes.js';
 import { ParameterError } from './errors.js';
 import { OUTPUT_LENGTH } from './suite.js';
 
@@ -74,6 +74,9 @@ export function deriveResourceKey(
   if (!(masterHalf instanceof Uint8Array) || masterHalf.length !== MASTER_HALF_LENGTH) {
     throw new ParameterError('masterHalf', `expected ${MASTER_HALF_LENGTH} bytes`);
   }
+  // All zero is a wiped master half (a closed client), never a drawn one: the key would be
+  // HKDF(0³² ‖ output), which whoever holds the nodes can compute.
+  if (isAllZero(masterHalf)) throw new ParameterError('masterHalf', 'is all zero (wiped)');
   if (!(oprfOutput instanceof Uint8Array) || oprfOutput.length !== OUTPUT_LENGTH) {
     throw new ParameterError('oprfOutput', `expected ${OUTPUT_LENGTH} bytes`);
   }

@@ -55,6 +55,8 @@ describe('resource key', () => {
 
   it('refuses bad fields by name', () => {
     expect(() => deriveResourceKey(master.subarray(1), out, 'acme/x', 1, utf8('id'))).toThrow(/masterHalf/);
+    // A wiped (all-zero) master half would give a key whoever holds the nodes can compute.
+    expect(() => deriveResourceKey(new Uint8Array(32), out, 'acme/x', 1, utf8('id'))).toThrow(/masterHalf: is all zero/);
     expect(() => deriveResourceKey(master, out.subarray(1), 'acme/x', 1, utf8('id'))).toThrow(/oprfOutput/);
     expect(() => deriveResourceKey(master, out, 'no-tenant', 1, utf8('id'))).toThrow(ParameterError);
     expect(() => deriveResourceKey(master, out, 'acme/x', 0, utf8('id'))).toThrow(/version/);
