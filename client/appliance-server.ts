@@ -17,7 +17,7 @@
  * and the error is audited.
  * @module
  */
-import { chmod, chown, lstat, mkdir, rm } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, rename, rm } from 'node:fs/promises';
 import { createServer, type Server as NetServer } from 'node:net';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -53,6 +53,20 @@ export interface ApplianceServerOptions {
   audit?: (entry: AuditEntry) => void;
   /** Volume key sockets DIR/volumes/<name>.sock for systemd-cryptsetup (root only). */
   volumes?: { name: string; device: string }[];
+}
+
+/**
+ * `dir` must be a real directory (not a symlink) owned by this process's user or root, writable by
+ * no one else: otherwise its owner could swap the entries the appliance creates in it.
+ */
+async function checkOwnDirectory(dir: string): Promise<void> {
+  const st = await lstat(dir);
+  const me = process.getuid?.() ?? 0;
+  if (!st.isDirectory() || (st.uid !== me && st.uid !== 0) || (st.mode & 0o022) !== 0) {
+    throw new Error(
+      `${dir} must be a directory owned by ${me === 0 ? 'root' : `uid ${me} or root`} that no one else may write (it is ${st.isSymbolicLink() ? 'a symlink' : st.isDirectory() ? 'a directory' : 'not a directory'} of uid ${st.uid}, mode ${(st.mode & 0o777).toString(8)}): remove it or prepare it so`,
+    );
+  }
 }
 
 /** Path of the socket of `uid`. */
@@ -167,11 +181,23 @@ export class ApplianceServer {
     };
   }
 
-  /** Prepare DIR/uid-<uid>/ (owner uid, 0700) for every allowed uid and bind its socket. */
+  /**
+   * Prepare DIR/uid-<uid>/ (owner uid, 0700) for every allowed uid and bind its socket.
+   *
+   * Nothing is chowned or chmodded by path inside a directory a caller owns: both follow symlinks,
+   * and a uid that swapped its appliance.sock for a symlink between bind and chown had root chown
+   * any file to it. Each socket is bound in DIR/.staging (root's, 0700), given its owner and mode
+   * there, and renamed into the uid's directory (rename replaces a planted entry, never follows it).
+   */
   async start(): Promise<string[]> {
     const proto = loadApplianceProto();
     await mkdir(this.opts.socketDir, { recursive: true, mode: 0o711 });
+    await checkOwnDirectory(this.opts.socketDir);
     await chmod(this.opts.socketDir, 0o711);
+    const staging = join(this.opts.socketDir, '.staging');
+    await mkdir(staging, { recursive: true, mode: 0o700 });
+    await checkOwnDirectory(staging);
+    await chmod(staging, 0o700);
     const paths: string[] = [];
     for (const uid of this.opts.allowUids) {
       if (!Number.isInteger(uid) || uid < 0) throw new RangeError(`--allow-uid: expected non-negative integer uids, got ${uid}`);
@@ -184,15 +210,17 @@ export class ApplianceServer {
         throw new Error(`${dir} must be a directory owned by uid ${uid} with mode 0700 (it is uid ${st.uid}, mode ${(st.mode & 0o777).toString(8)}): run the appliance as root or prepare it so`);
       }
       const path = socketPathFor(this.opts.socketDir, uid);
-      await rm(path, { force: true }); // a socket left by a previous run
+      const staged = join(staging, `uid-${uid}.sock`);
+      await rm(staged, { force: true }); // a socket left by a previous run
       const server = new grpc.Server();
       server.addService(proto.splitkey.v1.Appliance.service, this.handlers(uid));
       const health = new HealthImplementation({ '': 'NOT_SERVING', 'splitkey.v1.Appliance': 'NOT_SERVING' });
       health.addToServer(server);
-      await new Promise<void>((resolve, reject) => server.bindAsync(`unix://${path}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) => server.bindAsync(`unix://${staged}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
       // The directory is the gate; the socket itself must be writable by its uid to connect.
-      if (process.getuid?.() === 0) await chown(path, uid, -1);
-      await chmod(path, 0o600);
+      if (process.getuid?.() === 0) await chown(staged, uid, -1);
+      await chmod(staged, 0o600);
+      await rename(staged, path);
       health.setStatus('', 'SERVING');
       health.setStatus('splitkey.v1.Appliance', 'SERVING');
       this.servers.push(server);
@@ -202,6 +230,7 @@ export class ApplianceServer {
     if (this.opts.volumes?.length) {
       const vdir = join(this.opts.socketDir, 'volumes');
       await mkdir(vdir, { recursive: true, mode: 0o700 });
+      await checkOwnDirectory(vdir);
       await chmod(vdir, 0o700);
       for (const { name, device } of this.opts.volumes) {
         if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new RangeError(`--volume: the name "${name}" may use only letters, digits, '.', '_' and '-'`);
