@@ -13,7 +13,7 @@
 import { checkKeyName, checkResourceId, deriveResourceKey, utf8 } from '../crypto/index.js';
 import { NodeChannels, readTlsFiles, type Credentials } from './channels.js';
 import { loadDescriptor, parseDescriptor, type ClusterDescriptor } from './descriptor.js';
-import { ConfigError, type NodeFailure } from './errors.js';
+import { ConfigError, KeyError, type NodeFailure } from './errors.js';
 import { DEFAULT_EVALUATE_OPTIONS, ThresholdEvaluator, type EvaluateOptions, type VerifiedKey } from './evaluate.js';
 import { decryptFile, encryptFile, readRange, rewrapFile, type DecryptResult, type EncryptResult } from './file.js';
 import { loadMaster, unlockFromEnv } from './master.js';
@@ -123,6 +123,22 @@ export class SplitkeyClient {
     });
   }
 
+  /**
+   * The key to seal new data (or a rewrapped data key) under: the newest active version, or
+   * `version` only while it is active. A decrypt-only version (a rotation replaced it) is for
+   * reading what it sealed, not for moving data back under it.
+   */
+  async deriveKeyForSealing(keyName: string, resourceId: Uint8Array | string, opts: { version?: number } = {}): Promise<DerivedKey> {
+    const version = opts.version ?? 0;
+    if (version !== 0) {
+      const v = await this.evaluator.resolveVersion(keyName, version);
+      if (v.state !== 'active') {
+        throw new KeyError('KEY_DECRYPT_ONLY', `version ${version} of key ${keyName} is decrypt-only (a newer version replaced it): new data and rewraps go to an active version; leave the version out for the newest`);
+      }
+    }
+    return this.deriveKey(keyName, resourceId, { version });
+  }
+
   /** Resource keys of many resources in batched requests, in order. */
   async deriveKeys(keyName: string, resourceIds: (Uint8Array | string)[], opts: { version?: number } = {}): Promise<DerivedKey[]> {
     const ids = resourceIds.map(toBytes);
@@ -158,7 +174,7 @@ export class SplitkeyClient {
   async rewrapFile(inPath: string, outPath: string, opts: { toVersion?: number } = {}): Promise<{ from: number; to: number }> {
     const { header, newVersion } = await rewrapFile(inPath, outPath, {
       getKey: this.keyAt,
-      getNewKey: (name, id) => this.deriveKey(name, id, { version: opts.toVersion ?? 0 }),
+      getNewKey: (name, id) => this.deriveKeyForSealing(name, id, { version: opts.toVersion ?? 0 }),
     });
     return { from: header.keyVersion, to: newVersion };
   }

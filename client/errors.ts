@@ -51,7 +51,7 @@ export class ThresholdError extends Error {
 /** The key or version cannot be used (unknown, destroyed, or nodes disagree about it). */
 export class KeyError extends Error {
   constructor(
-    readonly code: 'KEY_NOT_FOUND' | 'KEY_EXISTS' | 'KEY_DESTROYED' | 'KEY_INFO_DISAGREEMENT' | 'POLICY_VIOLATION',
+    readonly code: 'KEY_NOT_FOUND' | 'KEY_EXISTS' | 'KEY_DESTROYED' | 'KEY_DECRYPT_ONLY' | 'KEY_INFO_DISAGREEMENT' | 'POLICY_VIOLATION',
     message: string,
   ) {
     super(message);

@@ -18,8 +18,9 @@
  *   front, under an If-Match on the ETag read, so a concurrent overwrite is not lost silently.
  * @module
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { PassThrough, Readable, type Writable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -39,7 +40,8 @@ import {
 import { nodeAesGcm } from './aead-node.js';
 import type { SplitkeyClient } from './client.js';
 import { decryptStream, encryptStream } from './file.js';
-import { systemRng } from '../crypto/bytes.js';
+import { syncDir } from './fs-util.js';
+import { constantTimeEqual, systemRng, utf8 } from '../crypto/bytes.js';
 
 /** Where an object lives. */
 export interface S3Location {
@@ -51,7 +53,7 @@ export interface S3Location {
 export class ObjectError extends Error {
   override readonly name = 'ObjectError';
   constructor(
-    readonly code: 'OBJECT_SWAPPED' | 'OBJECT_DAMAGED' | 'BAD_LOCATION',
+    readonly code: 'OBJECT_SWAPPED' | 'OBJECT_DAMAGED' | 'OBJECT_CHANGED' | 'BAD_LOCATION',
     message: string,
   ) {
     super(message);
@@ -175,10 +177,29 @@ export class EnvelopeObjects {
     };
     if (outPath === '-') return decryptStream(body, process.stdout, { getKey, end: false });
     const partial = `${outPath}.partial`;
-    const out: Writable = createWriteStream(partial, { flags: 'wx', mode: 0o600 });
+    // Created exclusively and never taken over (another run may be writing it); only a file this
+    // call created is removed on failure.
+    let fh: FileHandle;
+    try {
+      fh = await open(partial, 'wx', 0o600);
+    } catch (e) {
+      body.destroy();
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new Error(`cannot create ${partial}: it already exists: another run is writing this output or an interrupted one left its partial output there; remove it if no other run is writing it and try again`);
+      }
+      throw e;
+    }
+    const out: Writable = fh.createWriteStream(); // closes the handle when it ends or is destroyed
     try {
       const r = await decryptStream(body, out, { getKey });
+      const synced = await open(partial, 'r+');
+      try {
+        await synced.sync();
+      } finally {
+        await synced.close();
+      }
       await rename(partial, outPath);
+      await syncDir(dirname(outPath));
       return r;
     } catch (e) {
       body.destroy();
@@ -189,7 +210,8 @@ export class EnvelopeObjects {
   }
 
   private checkResource(loc: S3Location, id: Uint8Array, expected: string): void {
-    if (idText(id) !== expected) {
+    // Bytes, not text: a lossy decoding maps distinct ids (every invalid byte → U+FFFD) to one.
+    if (!constantTimeEqual(id, utf8(expected))) {
       throw new ObjectError(
         'OBJECT_SWAPPED',
         `s3://${loc.bucket}/${loc.key} holds the envelope of resource "${idText(id)}", not "${expected}": it was copied or swapped from another object; pass --resource "${idText(id)}" only if that is intended`,
@@ -239,7 +261,7 @@ export class EnvelopeObjects {
     const { header } = info;
     this.checkResource(loc, header.resourceId, opts.resourceId ?? defaultObjectResource(loc));
     const oldKey = await this.keys.deriveKey(header.keyName, header.resourceId, { version: header.keyVersion });
-    const next = await this.keys.deriveKey(header.keyName, header.resourceId, { version: opts.toVersion ?? 0 });
+    const next = await this.keys.deriveKeyForSealing(header.keyName, header.resourceId, { version: opts.toVersion ?? 0 });
     let head: Uint8Array;
     try {
       head = encodeHeader(rewrapHeader(header, oldKey.key, next.version, next.key, nodeAesGcm, systemRng));
@@ -269,9 +291,20 @@ export class EnvelopeObjects {
         Body: Readable.from(body()),
         ContentType: 'application/octet-stream',
         Metadata: { [META_KEY]: header.keyName, [META_VERSION]: String(next.version), [META_RESOURCE]: encodeURIComponent(idText(header.resourceId)) },
+        // Only over the object read: a write that landed since is not rolled back to the old
+        // content (PutObject, or CompleteMultipartUpload for a multipart re-upload).
+        IfMatch: info.etag,
       },
     });
-    await upload.done();
+    try {
+      await upload.done();
+    } catch (e) {
+      const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 412 || status === 409) {
+        throw new ObjectError('OBJECT_CHANGED', `s3://${loc.bucket}/${loc.key} changed while it was rewrapped (another write landed); nothing was overwritten: run rewrap again`);
+      }
+      throw e;
+    }
     return { from: header.keyVersion, to: next.version };
   }
 
