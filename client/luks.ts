@@ -55,10 +55,18 @@ interface RunResult {
   stderr: string;
 }
 
+/**
+ * cryptsetup's environment: PATH and the C locale (its messages are parsed), nothing else — the
+ * caller's environment may hold the master half's unlock secret (SPLITKEY_MASTER_KEY/_PASSPHRASE).
+ */
+function cryptsetupEnv(): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' };
+}
+
 /** Run cryptsetup with `stdin` as raw key bytes. */
 export function runCryptsetup(args: string[], keys: { stdin?: Uint8Array } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('cryptsetup', args, { stdio: [keys.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    const child = spawn('cryptsetup', args, { stdio: [keys.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: cryptsetupEnv() });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));

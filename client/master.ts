@@ -118,6 +118,9 @@ function ioError(op: string, path: string, cause: unknown): MasterError {
   return new MasterError('MASTER_IO', undefined, `cannot ${op} master file ${path}: ${errnoText(cause)}`, { cause });
 }
 
+/** The shortest passphrase `createMasterFile` seals under (characters, after NFC). */
+export const MIN_PASSPHRASE_CHARS = 12;
+
 function checkUnlock(unlock: MasterUnlock): 'passphrase' | 'key' {
   if (unlock === null || typeof unlock !== 'object') throw new TypeError('unlock: expected { passphrase } or { key }');
   if ('passphrase' in unlock) {
@@ -202,6 +205,14 @@ export async function createMasterFile(
   const opts: CreateMasterOptions = typeof options === 'function' ? { rng: options } : options;
   const rng = opts.rng ?? defaultRng;
   const kind = checkUnlock(unlock);
+  if (kind === 'passphrase') {
+    // Checked when sealing only (a file sealed before this rule still opens): a thief of the disk
+    // guesses offline at scrypt's cost, so a short passphrase falls quickly.
+    const chars = [...(unlock as { passphrase: string }).passphrase.normalize('NFC')].length;
+    if (chars < MIN_PASSPHRASE_CHARS) {
+      throw new RangeError(`unlock.passphrase: at least ${MIN_PASSPHRASE_CHARS} characters to seal a master half (got ${chars}); a few random words, or a raw key (SPLITKEY_MASTER_KEY)`);
+    }
+  }
 
   const master = draw(rng, MASTER_LENGTH, 'master half');
   let sealKey: Uint8Array | undefined;
@@ -316,6 +327,10 @@ async function readMasterText(path: string): Promise<string> {
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new MasterError('MASTER_FORMAT', 'file', `master file ${path} is not a regular file`);
+    // Like ssh with a private key: a sealed master half others may read is open to offline guessing.
+    if ((st.mode & 0o066) !== 0) {
+      throw new MasterError('MASTER_FORMAT', 'mode', `master file ${path} may be read or written by other users (mode ${(st.mode & 0o777).toString(8)}): chmod 600 ${path}`);
+    }
     if (st.size > MAX_FILE_BYTES) {
       throw new MasterError('MASTER_FORMAT', 'file', `master file ${path} is too large (${st.size} bytes)`);
     }

@@ -3,7 +3,7 @@
  * atomic 0600 writes, strict parsing, env unlock. Real files in a temp dir, real scrypt/GCM.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -90,9 +90,9 @@ describe('createMasterFile / loadMaster', () => {
 
   it('normalizes the passphrase (NFC)', async () => {
     const path = fresh();
-    await createMasterFile(path, { passphrase: 'caf\u00e9' });
-    const m1 = await loadMaster(path, { passphrase: 'caf\u00e9' });
-    const m2 = await loadMaster(path, { passphrase: 'cafe\u0301' });
+    await createMasterFile(path, { passphrase: 'caf\u00e9 au lait, s.v.p.' });
+    const m1 = await loadMaster(path, { passphrase: 'caf\u00e9 au lait, s.v.p.' });
+    const m2 = await loadMaster(path, { passphrase: 'cafe\u0301 au lait, s.v.p.' });
     expect(m2).toEqual(m1);
   });
 
@@ -236,7 +236,7 @@ describe('createMasterFile / loadMaster', () => {
     for (const [name, mutate, field, which] of formatCases) {
       it(`${name} → MASTER_FORMAT (${field})`, async () => {
         const path = fresh();
-        if (typeof mutate === 'string') await writeFile(path, mutate);
+        if (typeof mutate === 'string') await writeFile(path, mutate, { mode: 0o600 });
         else await writeJson(path, mutate(which === 'pass' ? passJson : keyJson));
         const unlock = which === 'pass' ? { passphrase: PASS } : { key: KEY };
         const err = await expectMasterError(loadMaster(path, unlock), 'MASTER_FORMAT');
@@ -247,8 +247,21 @@ describe('createMasterFile / loadMaster', () => {
 
     it('oversized file → MASTER_FORMAT', async () => {
       const path = fresh();
-      await writeFile(path, ' '.repeat(100_000));
+      await writeFile(path, ' '.repeat(100_000), { mode: 0o600 });
       await expectMasterError(loadMaster(path, { key: KEY }), 'MASTER_FORMAT', /too large/);
+    });
+
+    it('a file other users may read or write → MASTER_FORMAT (mode), naming the fix; a short passphrase is refused when sealing', async () => {
+      const path = fresh();
+      await createMasterFile(path, { key: KEY });
+      for (const mode of [0o644, 0o640, 0o602]) {
+        await chmod(path, mode);
+        const err = await expectMasterError(loadMaster(path, { key: KEY }), 'MASTER_FORMAT', new RegExp(`mode ${mode.toString(8)}\\): chmod 600 `));
+        expect(err.field).toBe('mode');
+      }
+      await chmod(path, 0o600);
+      expect(await loadMaster(path, { key: KEY })).toHaveLength(32);
+      await expect(createMasterFile(fresh(), { passphrase: 'eleven char' })).rejects.toThrow(/at least 12 characters to seal a master half \(got 11\)/);
     });
   });
 });
