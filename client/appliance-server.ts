@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { EnvelopeError, openAll, sealAll, decodeHeader } from '../crypto/envelope.js';
-import { systemRng } from '../crypto/bytes.js';
+import { systemRng, utf8 } from '../crypto/bytes.js';
 import { loadApplianceProto } from '../proto/load.js';
 import type { ApplianceHandlers } from '../proto/gen/splitkey/v1/Appliance.js';
 import { nodeAesGcm } from './aead-node.js';
@@ -53,6 +53,40 @@ export interface ApplianceServerOptions {
   audit?: (entry: AuditEntry) => void;
   /** Volume key sockets DIR/volumes/<name>.sock for systemd-cryptsetup (root only). */
   volumes?: { name: string; device: string }[];
+  /**
+   * The keys each uid may use: exact names (`demo/app`) or a tenant's every key (`demo/*`). A uid
+   * not listed here may use every key the appliance's certificate reaches.
+   */
+  keysByUid?: ReadonlyMap<number, readonly string[]>;
+}
+
+/** Resource ids of volume keys (client/volume.ts defaultVolumeResource): only the volume sockets hand them out. */
+const VOLUME_RESOURCE_PREFIX = utf8('luks/');
+
+/** Whether `keyName` matches one of `patterns` (exact, or `tenant/*` for every key of the tenant). */
+export function keyAllowed(keyName: string, patterns: readonly string[]): boolean {
+  return patterns.some((p) => (p.endsWith('/*') ? keyName.startsWith(p.slice(0, -1)) : keyName === p));
+}
+
+/**
+ * A uid socket's call may use `keyName` for `resourceId`: the key is one the uid was given
+ * (`keysByUid`), and the resource is not a volume's (their keys unlock disks that only root's
+ * volume sockets serve; any uid could otherwise ask for `luks/<the public UUID>`).
+ */
+function authorize(uid: number, keys: readonly string[] | undefined, keyName: string, resourceIds: readonly Uint8Array[]): void {
+  if (keys && !keyAllowed(keyName, keys)) {
+    throw new PermissionError(`uid ${uid} may not use key ${keyName} (the appliance allows it ${keys.join(', ')})`);
+  }
+  for (const id of resourceIds) {
+    if (id.length >= VOLUME_RESOURCE_PREFIX.length && VOLUME_RESOURCE_PREFIX.every((b, i) => id[i] === b)) {
+      throw new PermissionError('resource ids beginning with "luks/" are volume keys: only the appliance\'s volume sockets (--volume) hand them out');
+    }
+  }
+}
+
+/** A call the uid is not allowed (mapped to PERMISSION_DENIED). */
+class PermissionError extends Error {
+  override readonly name = 'PermissionError';
 }
 
 /**
@@ -74,6 +108,7 @@ export const socketPathFor = (socketDir: string, uid: number): string => join(so
 
 /** The gRPC status an Appliance caller gets for a failure of the library (exported for its tests). */
 export function statusOf(e: unknown): grpc.status {
+  if (e instanceof PermissionError) return grpc.status.PERMISSION_DENIED;
   if (e instanceof KeyError) return e.code === 'KEY_NOT_FOUND' ? grpc.status.NOT_FOUND : grpc.status.FAILED_PRECONDITION;
   if (e instanceof ThresholdError) {
     // Every node refusing the caller's tenant is an answer, not an outage.
@@ -127,20 +162,25 @@ export class ApplianceServer {
           },
         );
       };
+    const keys = this.opts.keysByUid?.get(uid);
     return {
       DeriveKey: unary('DeriveKey', async (req) => {
+        authorize(uid, keys, req.keyName, [bytes(req.resourceId)]);
         const { key, version } = await this.client.deriveKey(req.keyName, bytes(req.resourceId), { version: req.keyVersion });
         return { res: { key: Buffer.from(key), keyVersion: version }, keyName: req.keyName, keyVersion: version, count: 1 };
       }),
       DeriveKeys: unary('DeriveKeys', async (req) => {
         if (req.resourceIds.length === 0) throw new RangeError('resource_ids is empty: give at least one resource id');
-        const keys = await this.client.deriveKeys(req.keyName, req.resourceIds.map(bytes), { version: req.keyVersion });
-        const version = keys[0]!.version;
-        return { res: { keys: keys.map((k) => Buffer.from(k.key)), keyVersion: version }, keyName: req.keyName, keyVersion: version, count: keys.length };
+        const ids = req.resourceIds.map(bytes);
+        authorize(uid, keys, req.keyName, ids);
+        const derived = await this.client.deriveKeys(req.keyName, ids, { version: req.keyVersion });
+        const version = derived[0]!.version;
+        return { res: { keys: derived.map((k) => Buffer.from(k.key)), keyVersion: version }, keyName: req.keyName, keyVersion: version, count: derived.length };
       }),
       Encrypt: unary('Encrypt', async (req) => {
         if (req.plaintext.length > MAX_BLOB) throw new RangeError(`plaintext is ${req.plaintext.length} bytes, more than ${MAX_BLOB}: use GenerateDataKey or splitkey encrypt for large data`);
         const resourceId = bytes(req.resourceId);
+        authorize(uid, keys, req.keyName, [resourceId]);
         const { key, version } = await this.client.deriveKey(req.keyName, resourceId);
         try {
           const envelope = sealAll({ keyName: req.keyName, keyVersion: version, resourceId }, key, bytes(req.plaintext), nodeAesGcm, systemRng);
@@ -153,6 +193,7 @@ export class ApplianceServer {
         if (req.envelope.length > MAX_BLOB + 65536) throw new RangeError(`envelope is ${req.envelope.length} bytes: Decrypt takes small envelopes only; use splitkey decrypt for files`);
         const envelope = bytes(req.envelope);
         const { header } = decodeHeader(envelope);
+        authorize(uid, keys, header.keyName, [header.resourceId]);
         const { key } = await this.client.deriveKey(header.keyName, header.resourceId, { version: header.keyVersion });
         try {
           const plaintext = openAll(envelope, key, nodeAesGcm);
@@ -168,6 +209,7 @@ export class ApplianceServer {
       }),
       GenerateDataKey: unary('GenerateDataKey', async (req) => {
         const resourceId = bytes(req.resourceId);
+        authorize(uid, keys, req.keyName, [resourceId]);
         const { key, version } = await this.client.deriveKey(req.keyName, resourceId);
         const dataKey = systemRng(32);
         try {

@@ -139,6 +139,8 @@ describe('splitkey CLI: what it says is what happened', () => {
       [['key', 'refresh', 'demo/files', '--version', '1.5'], /'--version <v>' argument '1.5' is invalid/],
       [['key', 'import', 'Demo/X', '--secret-hex', '00'], /"Demo\/X" is not a valid key name: .*lowercase letters, digits/],
       [['status'], /--cluster FILE or set SPLITKEY_CLUSTER/, noCluster],
+      [['appliance', '--allow-uid', '1000', '--socket-dir', join(dir, 'never-run'), '--uid-keys', '1000=Demo/App'], /--uid-keys must be UID=KEY\[,KEY\.\.\.\] with key names or tenant\/\*/],
+      [['appliance', '--allow-uid', '1000', '--socket-dir', join(dir, 'never-run'), '--uid-keys', '1001=demo/app'], /--uid-keys names uid 1001, which --allow-uid does not list/],
       [['encrypt', '--key', 'demo/files', '/dev/null', join(dir, 'never')], /--master FILE or set SPLITKEY_MASTER/, { ...env, SPLITKEY_MASTER: '' }],
     ];
     const runs = await Promise.all(cases.map(([args, , e]) => splitkey(args, { env: e })));
