@@ -289,7 +289,9 @@ export class ApplianceServer {
                 socket.end(Buffer.from(key), () => key.fill(0));
               },
               (e: unknown) => {
-                this.opts.audit?.({ ...started, ok: false, error: e instanceof Error ? e.message : String(e) });
+                // Audit lines never carry resource ids: WRONG_KEY's message names the token's.
+                const error = (e as { code?: string }).code === 'WRONG_KEY' ? "WRONG_KEY: the derived key does not unlock the token's keyslot (the token was altered, or the master half, tenant or cluster differs)" : e instanceof Error ? e.message : String(e);
+                this.opts.audit?.({ ...started, ok: false, error });
                 socket.destroy();
               },
             );
