@@ -38,7 +38,7 @@ export const HELP_INDEX: [name: string, term: string, description: string][] = [
   ['encrypt', 'encrypt [options] <in> <out>', "encrypt IN to OUT under the key's newest active version ('-' = stdin/stdout)"],
   ['decrypt', 'decrypt [options] <in> <out>', "decrypt IN to OUT; nothing is left at OUT if any part fails to authenticate ('-' = stdin/stdout)"],
   ['rewrap', 'rewrap [options] <in> <out>', "move an envelope to another key version by rewriting only its header (IN may equal OUT; '-' = stdin/stdout)"],
-  ['status', 'status [options]', "each node's reachability, health, software version and group backend, key count and latency; suspected liars, refused and forked key versions; lifecycle sessions pending"],
+  ['status', 'status [options]', "each node's reachability, health, software version and group backend, key count, latency and per-identity rate limit; suspected liars, refused and forked key versions; lifecycle sessions pending"],
   ['master', 'master', "the appliance's master half"],
   ['ca', 'ca', 'cluster certificate authority'],
   ['cert', 'cert', 'certificates issued by the cluster CA'],
