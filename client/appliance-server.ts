@@ -73,13 +73,14 @@ export function keyAllowed(keyName: string, patterns: readonly string[]): boolea
  * (`keysByUid`), and the resource is not a volume's (their keys unlock disks that only root's
  * volume sockets serve; any uid could otherwise ask for `luks/<the public UUID>`).
  */
-function authorize(uid: number, keys: readonly string[] | undefined, keyName: string, resourceIds: readonly Uint8Array[]): void {
+function authorize(uid: number, keys: readonly string[] | undefined, keyName: string, resourceIds: readonly Uint8Array[], volumes: readonly { keyName: string; resourceId: Uint8Array }[]): void {
   if (keys && !keyAllowed(keyName, keys)) {
     throw new PermissionError(`uid ${uid} may not use key ${keyName} (the appliance allows it ${keys.join(', ')})`);
   }
   for (const id of resourceIds) {
-    if (id.length >= VOLUME_RESOURCE_PREFIX.length && VOLUME_RESOURCE_PREFIX.every((b, i) => id[i] === b)) {
-      throw new PermissionError('resource ids beginning with "luks/" are volume keys: only the appliance\'s volume sockets (--volume) hand them out');
+    const served = volumes.some((v) => v.keyName === keyName && v.resourceId.length === id.length && v.resourceId.every((b, i) => id[i] === b));
+    if (served || (id.length >= VOLUME_RESOURCE_PREFIX.length && VOLUME_RESOURCE_PREFIX.every((b, i) => id[i] === b))) {
+      throw new PermissionError('resource ids beginning with "luks/", and those of the volumes this appliance serves, are volume keys: only the appliance\'s volume sockets (--volume) hand them out');
     }
   }
 }
@@ -132,6 +133,8 @@ export class ApplianceServer {
   private readonly servers: grpc.Server[] = [];
   private readonly health: HealthImplementation[] = [];
   private readonly volumeServers: NetServer[] = [];
+  /** Key name and resource id of each served volume (read from its token at start). */
+  private volumeResources: { keyName: string; resourceId: Uint8Array }[] = [];
 
   constructor(
     private client: SplitkeyClient,
@@ -165,14 +168,14 @@ export class ApplianceServer {
     const keys = this.opts.keysByUid?.get(uid);
     return {
       DeriveKey: unary('DeriveKey', async (req) => {
-        authorize(uid, keys, req.keyName, [bytes(req.resourceId)]);
+        authorize(uid, keys, req.keyName, [bytes(req.resourceId)], this.volumeResources);
         const { key, version } = await this.client.deriveKey(req.keyName, bytes(req.resourceId), { version: req.keyVersion });
         return { res: { key: Buffer.from(key), keyVersion: version }, keyName: req.keyName, keyVersion: version, count: 1 };
       }),
       DeriveKeys: unary('DeriveKeys', async (req) => {
         if (req.resourceIds.length === 0) throw new RangeError('resource_ids is empty: give at least one resource id');
         const ids = req.resourceIds.map(bytes);
-        authorize(uid, keys, req.keyName, ids);
+        authorize(uid, keys, req.keyName, ids, this.volumeResources);
         const derived = await this.client.deriveKeys(req.keyName, ids, { version: req.keyVersion });
         const version = derived[0]!.version;
         return { res: { keys: derived.map((k) => Buffer.from(k.key)), keyVersion: version }, keyName: req.keyName, keyVersion: version, count: derived.length };
@@ -180,7 +183,7 @@ export class ApplianceServer {
       Encrypt: unary('Encrypt', async (req) => {
         if (req.plaintext.length > MAX_BLOB) throw new RangeError(`plaintext is ${req.plaintext.length} bytes, more than ${MAX_BLOB}: use GenerateDataKey or splitkey encrypt for large data`);
         const resourceId = bytes(req.resourceId);
-        authorize(uid, keys, req.keyName, [resourceId]);
+        authorize(uid, keys, req.keyName, [resourceId], this.volumeResources);
         const { key, version } = await this.client.deriveKey(req.keyName, resourceId);
         try {
           const envelope = sealAll({ keyName: req.keyName, keyVersion: version, resourceId }, key, bytes(req.plaintext), nodeAesGcm, systemRng);
@@ -193,7 +196,7 @@ export class ApplianceServer {
         if (req.envelope.length > MAX_BLOB + 65536) throw new RangeError(`envelope is ${req.envelope.length} bytes: Decrypt takes small envelopes only; use splitkey decrypt for files`);
         const envelope = bytes(req.envelope);
         const { header } = decodeHeader(envelope);
-        authorize(uid, keys, header.keyName, [header.resourceId]);
+        authorize(uid, keys, header.keyName, [header.resourceId], this.volumeResources);
         const { key } = await this.client.deriveKey(header.keyName, header.resourceId, { version: header.keyVersion });
         try {
           const plaintext = openAll(envelope, key, nodeAesGcm);
@@ -209,7 +212,7 @@ export class ApplianceServer {
       }),
       GenerateDataKey: unary('GenerateDataKey', async (req) => {
         const resourceId = bytes(req.resourceId);
-        authorize(uid, keys, req.keyName, [resourceId]);
+        authorize(uid, keys, req.keyName, [resourceId], this.volumeResources);
         const { key, version } = await this.client.deriveKey(req.keyName, resourceId);
         const dataKey = systemRng(32);
         try {
@@ -241,6 +244,14 @@ export class ApplianceServer {
     await checkOwnDirectory(staging);
     await chmod(staging, 0o700);
     const paths: string[] = [];
+    // The served volumes' own (key, resource) pairs are kept off the uid sockets whatever the id
+    // (`volume format --resource` may choose one without "luks/"). A device whose token cannot be
+    // read now is left out: its volume socket fails the same way.
+    if (this.opts.volumes?.length) {
+      const { volumeResource } = await import('./volume.js');
+      const found = await Promise.all(this.opts.volumes.map((v) => volumeResource(v.device).catch(() => undefined)));
+      this.volumeResources = found.filter((v) => v !== undefined).map((v) => ({ keyName: v.keyName, resourceId: utf8(v.resourceId) }));
+    }
     for (const uid of this.opts.allowUids) {
       if (!Number.isInteger(uid) || uid < 0) throw new RangeError(`--allow-uid: expected non-negative integer uids, got ${uid}`);
       const dir = join(this.opts.socketDir, `uid-${uid}`);
@@ -262,7 +273,18 @@ export class ApplianceServer {
       // The directory is the gate; the socket itself must be writable by its uid to connect.
       if (process.getuid?.() === 0) await chown(staged, uid, -1);
       await chmod(staged, 0o600);
-      await rename(staged, path);
+      try {
+        await rename(staged, path);
+      } catch {
+        // Something the uid planted at its socket's path (a directory: EISDIR) must not keep the
+        // appliance from starting: its directory is moved aside (DIR is root's), made anew, and
+        // the socket renamed in again.
+        await rename(dir, join(staging, `uid-${uid}.moved-${Date.now()}`));
+        await mkdir(dir, { mode: 0o700 });
+        if (process.getuid?.() === 0) await chown(dir, uid, -1);
+        await chmod(dir, 0o700);
+        await rename(staged, path);
+      }
       health.setStatus('', 'SERVING');
       health.setStatus('splitkey.v1.Appliance', 'SERVING');
       this.servers.push(server);

@@ -248,13 +248,21 @@ export class SplitkeyClient {
     );
   }
 
-  /** Waits for the derivations in flight, then zeroes the master half and closes the channels. */
-  async close(): Promise<void> {
-    this.closing = true;
-    for (const slot of [...this.queues.keys()]) this.flush(slot);
-    if (this.active > 0) await new Promise<void>((resolve) => (this.drained = resolve));
-    this.master?.fill(0);
-    this.evaluator.close();
+  private closed: Promise<void> | undefined;
+
+  /**
+   * Waits for the derivations in flight, then zeroes the master half and closes the channels.
+   * Every call returns the same promise (a stop during a reload closes a client twice).
+   */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.closing = true;
+      for (const slot of [...this.queues.keys()]) this.flush(slot);
+      if (this.active > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+      this.master?.fill(0);
+      this.evaluator.close();
+    })();
+    return this.closed;
   }
 }
 

@@ -43,6 +43,12 @@ async function isLuks(device: string): Promise<boolean> {
   return (await runCryptsetup(['isLuks', device])).code === 0;
 }
 
+/** The key name and resource id a splitkey volume's token binds (the appliance keeps them off its uid sockets). */
+export async function volumeResource(device: string): Promise<{ keyName: string; resourceId: string }> {
+  const { token } = await requireToken(device);
+  return { keyName: token.key_name, resourceId: token.resource_id };
+}
+
 async function requireToken(device: string): Promise<{ id: number; token: SplitkeyToken; keyslots: number[]; uuid: string }> {
   const meta = await readMetadata(device);
   const found = findToken(meta);

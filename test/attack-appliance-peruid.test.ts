@@ -39,6 +39,7 @@ let server: ApplianceServer;
 let socketDir: string;
 let image: string;
 let uuid: string;
+let custom: string;
 
 beforeAll(async () => {
   if (!IS_ROOT || !HAVE_CRYPTSETUP) return;
@@ -65,9 +66,15 @@ beforeAll(async () => {
   await chmod(image, 0o600); // root's disk: uid 1000 cannot read it
   await truncate(image, 32 * 2 ** 20);
   uuid = (await formatSplitkeyVolume(client, image, { keyName: 'demo/app' })).uuid;
+  // A second volume enrolled under a chosen resource id without "luks/" (volume format --resource).
+  custom = join(dir, 'root-custom.img');
+  await writeFile(custom, '');
+  await chmod(custom, 0o600);
+  await truncate(custom, 32 * 2 ** 20);
+  await formatSplitkeyVolume(client, custom, { keyName: 'demo/app', resourceId: 'data-disk' });
   socketDir = join(dir, 'run');
   // uid 1000 is given its application's key only (--uid-keys 1000=demo/app); root every key.
-  server = new ApplianceServer(await mk(), { socketDir, allowUids: [0, CALLER], volumes: [{ name: 'data', device: image }], keysByUid: new Map([[CALLER, ['demo/app']]]) });
+  server = new ApplianceServer(await mk(), { socketDir, allowUids: [0, CALLER], volumes: [{ name: 'data', device: image }, { name: 'custom', device: custom }], keysByUid: new Map([[CALLER, ['demo/app']]]) });
   await server.start();
 }, 60_000);
 
@@ -126,7 +133,12 @@ describe.skipIf(!IS_ROOT || !HAVE_CRYPTSETUP)('attack: an allowed local caller r
     const got = await callAs(CALLER, 'DeriveKey', { keyName: 'demo/app', resourceId: { b64: Buffer.from(`luks/${uuid}`).toString('base64') } });
     const stolen = /^[0-9a-f]{64}$/.test(got) ? Buffer.from(got, 'hex') : undefined;
     // Refused whoever asks on a uid socket (root included: its volume socket is the way).
-    expect(got).toBe(`ERR 7 resource ids beginning with "luks/" are volume keys: only the appliance's volume sockets (--volume) hand them out`);
+    const refusal = `ERR 7 resource ids beginning with "luks/", and those of the volumes this appliance serves, are volume keys: only the appliance's volume sockets (--volume) hand them out`;
+    expect(got).toBe(refusal);
+    // A served volume enrolled under its own resource id is kept off the uid sockets as well.
+    const customKey = await callAs(CALLER, 'DeriveKey', { keyName: 'demo/app', resourceId: { b64: Buffer.from('data-disk').toString('base64') } });
+    expect(customKey).toBe(refusal);
+    expect(await testKey(custom, (await client.deriveKey('demo/app', 'data-disk')).key)).toBe(0);
     expect(await callAs(0, 'DeriveKey', { keyName: 'demo/app', resourceId: { b64: Buffer.from(`luks/${uuid}`).toString('base64') } })).toMatch(/^ERR 7 /);
     console.log(`uid ${CALLER} DeriveKey(luks/${uuid}) -> ${stolen ? `32 bytes; unlocks the root volume: ${(await testKey(image, stolen)) !== undefined}` : got}`);
     expect(stolen === undefined || (await testKey(image, stolen)) === undefined).toBe(true);

@@ -132,4 +132,16 @@ describe.skipIf(!IS_ROOT)('attack: reload (SIGHUP) with calls in flight', () => 
     expect(wrong).toEqual([]);
     expect(failed).toEqual([]);
   }, 120_000);
+
+  it('close() twice with a derivation in flight (a stop during a reload): both resolve once it is done', async () => {
+    const c = await mkClient();
+    const inflight = c.deriveKey('demo/app', 'twice');
+    const first = c.close();
+    const second = c.close();
+    expect(second).toBe(first);
+    const { key } = await inflight;
+    expect(Buffer.from(key).equals(Buffer.from((await reference.deriveKey('demo/app', 'twice')).key))).toBe(true);
+    await Promise.race([first, new Promise((_, reject) => setTimeout(() => reject(new Error('close() still pending after 5 s')), 5000))]);
+    await expect(c.deriveKey('demo/app', 'after')).rejects.toThrow(/the client is closed/);
+  }, 30_000);
 });

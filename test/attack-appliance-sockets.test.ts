@@ -141,6 +141,26 @@ describe.skipIf(!IS_ROOT)('attack: per-uid socket directories', () => {
     expect(started).toBe(false);
   }, 30_000);
 
+  it('A4: a directory the uid planted at its socket path does not keep the appliance from starting', async () => {
+    const socketDir = join(dir, 'run-a4');
+    const first = new ApplianceServer(await mkClient(), { socketDir, allowUids: [ATTACKER] });
+    await first.start();
+    await first.stop(100);
+    const sock = socketPathFor(socketDir, ATTACKER);
+    await rm(sock, { force: true });
+    await mkdir(sock); // as the uid could (it owns the directory)
+    await chown(sock, ATTACKER, ATTACKER);
+    const s = new ApplianceServer(await mkClient(), { socketDir, allowUids: [ATTACKER] });
+    try {
+      await s.start();
+      expect((await lstat(sock)).isSocket()).toBe(true);
+      const udir = await lstat(join(socketDir, `uid-${ATTACKER}`));
+      expect([udir.uid, udir.mode & 0o777]).toEqual([ATTACKER, 0o700]);
+    } finally {
+      await s.stop(100);
+    }
+  }, 30_000);
+
   it('A3 (resisted): another uid can neither connect to uid 1000\'s socket nor list the socket directory', async () => {
     const socketDir = join(dir, 'run-a3');
     const s = new ApplianceServer(await mkClient(), { socketDir, allowUids: [ATTACKER] });
