@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { EnvelopeError, openAll, sealAll, decodeHeader } from '../crypto/envelope.js';
-import { systemRng, utf8 } from '../crypto/bytes.js';
+import { constantTimeEqual, systemRng, utf8 } from '../crypto/bytes.js';
 import { loadApplianceProto } from '../proto/load.js';
 import type { ApplianceHandlers } from '../proto/gen/splitkey/v1/Appliance.js';
 import { nodeAesGcm } from './aead-node.js';
@@ -78,8 +78,8 @@ function authorize(uid: number, keys: readonly string[] | undefined, keyName: st
     throw new PermissionError(`uid ${uid} may not use key ${keyName} (the appliance allows it ${keys.join(', ')})`);
   }
   for (const id of resourceIds) {
-    const served = volumes.some((v) => v.keyName === keyName && v.resourceId.length === id.length && v.resourceId.every((b, i) => id[i] === b));
-    if (served || (id.length >= VOLUME_RESOURCE_PREFIX.length && VOLUME_RESOURCE_PREFIX.every((b, i) => id[i] === b))) {
+    const served = volumes.some((v) => v.keyName === keyName && constantTimeEqual(v.resourceId, id));
+    if (served || constantTimeEqual(id.subarray(0, VOLUME_RESOURCE_PREFIX.length), VOLUME_RESOURCE_PREFIX)) {
       throw new PermissionError('resource ids beginning with "luks/", and those of the volumes this appliance serves, are volume keys: only the appliance\'s volume sockets (--volume) hand them out');
     }
   }
